@@ -1,0 +1,534 @@
+import { z } from "zod";
+import { BarAggregator, BarIntervalSchema, type Bar, type BarInterval, type OpenBar } from "./bar";
+import { ConfigError, TickflowError } from "./errors";
+import type { EngineEvent, OrderSide, RejectReason } from "./events";
+import { fromPriceUnits, fromSizeUnits, toPriceUnits, type Instrument, type Universe } from "./instrument";
+import { feeMicros, floorDiv, fromMicros, notionalMicros, toMicros, type Micros } from "./money";
+import {
+  accountTotals,
+  applyFill,
+  drawdown,
+  equity,
+  markPosition,
+  newAccount,
+  positionView,
+  updatePeak,
+  type AccountState,
+} from "./portfolio";
+import { parseStrategyParams, STRATEGIES, strategyDefinition, type SignalIntent, type Strategy, type StrategyContext, type StrategyDefinition } from "./strategies";
+import type { QuoteTick } from "./tick";
+
+export const StrategyInstanceSchema = z.object({
+  /** Unique id of this running instance; the Kafka key of its events. */
+  id: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, "ids are lower-case letters, digits and dashes"),
+  kind: z.string(),
+  symbols: z.array(z.string()).min(1),
+  params: z.record(z.string(), z.unknown()).default({}),
+});
+export type StrategyInstance = z.infer<typeof StrategyInstanceSchema>;
+
+export const ExecutionSettingsSchema = z.object({
+  feeBps: z.number().min(0).default(1),
+  /** Quotes to skip before the fill: 0 fills against the next quote of the symbol. */
+  latencyTicks: z.number().int().min(0).default(0),
+});
+
+export const RiskLimitsSchema = z.object({
+  maxPositionNotional: z.number().positive().default(50_000),
+  maxGrossNotional: z.number().positive().default(150_000),
+  /** Fraction of peak equity; reaching it halts the strategy and flattens it. */
+  maxDrawdownPct: z.number().gt(0).max(1).default(0.1),
+});
+export type RiskLimits = z.infer<typeof RiskLimitsSchema>;
+
+export const EngineConfigSchema = z.object({
+  strategies: z.array(StrategyInstanceSchema).min(1),
+  execution: ExecutionSettingsSchema.prefault({}),
+  risk: RiskLimitsSchema.prefault({}),
+  /** Per strategy, in account currency. */
+  startingCash: z.number().positive().default(100_000),
+  /** Bar intervals to emit as `bar.closed` for every symbol (live publishes all three). */
+  publishBars: z.array(BarIntervalSchema).default([]),
+  /** Keep only the last N equity samples per strategy (live); unbounded when absent (backtest). */
+  equityCurveLimit: z.number().int().positive().optional(),
+});
+export type EngineConfig = z.infer<typeof EngineConfigSchema>;
+export type EngineConfigInput = z.input<typeof EngineConfigSchema>;
+
+/** [tsEvent, equity in micros] */
+export type EquityPoint = [number, Micros];
+
+interface PendingOrder {
+  orderId: string;
+  strategyId: string;
+  symbol: string;
+  /** Signed size units: buy > 0. */
+  qty: number;
+  /** Quotes still to skip before filling. */
+  wait: number;
+  signalId: string;
+}
+
+interface StrategyRuntime {
+  id: string;
+  kind: string;
+  symbols: string[];
+  params: Record<string, unknown>;
+  strategy: Strategy;
+  ctx: StrategyContext;
+  account: AccountState;
+  tradeNotional: Micros;
+  orderSeq: number;
+  signalSeq: number;
+  riskSeq: number;
+  equityCurve: EquityPoint[];
+}
+
+interface SymbolRuntime {
+  instrument: Instrument;
+  lastSeq: number;
+  bidUnits: number;
+  askUnits: number;
+  aggregators: { aggregator: BarAggregator; publish: boolean; subscribers: StrategyRuntime[] }[];
+  strategies: StrategyRuntime[];
+  pending: PendingOrder[];
+}
+
+export interface EngineStats {
+  ticks: number;
+  duplicateTicks: number;
+  missingTicks: number;
+}
+
+/** Everything the engine holds, as JSON: restoring it continues exactly where it stopped. */
+export interface EngineSnapshot {
+  version: 1;
+  stats: EngineStats;
+  symbols: Record<string, { lastSeq: number; bidUnits: number; askUnits: number; pending: PendingOrder[]; bars: Record<string, { current: OpenBar | null; lateTicks: number }> }>;
+  strategies: Record<string, { state: unknown; account: AccountState; orderSeq: number; signalSeq: number; riskSeq: number; equityCurve: EquityPoint[] }>;
+}
+
+/**
+ * The trading kernel shared by backtest and live: fed one quote at a time, it builds bars,
+ * runs strategies, checks risk, fills paper orders against the next quote and books the
+ * portfolio, reporting every outcome as an event. No I/O, no clock: time is the ticks' time.
+ */
+export class TradingEngine {
+  readonly config: EngineConfig;
+  readonly stats: EngineStats = { ticks: 0, duplicateTicks: 0, missingTicks: 0 };
+  private readonly symbols = new Map<string, SymbolRuntime>();
+  private readonly runtimes = new Map<string, StrategyRuntime>();
+  private readonly maxPosition: Micros;
+  private readonly maxGross: Micros;
+  private out: EngineEvent[] = [];
+  private tick: QuoteTick | null = null;
+
+  constructor(
+    config: EngineConfigInput,
+    readonly universe: Universe,
+    registry: ReadonlyMap<string, StrategyDefinition> = STRATEGIES,
+  ) {
+    const parsed = EngineConfigSchema.safeParse(config);
+    if (!parsed.success) throw new ConfigError(`engine config: ${z.prettifyError(parsed.error)}`);
+    this.config = parsed.data;
+    this.maxPosition = toMicros(this.config.risk.maxPositionNotional);
+    this.maxGross = toMicros(this.config.risk.maxGrossNotional);
+
+    const symbolRuntime = (symbol: string): SymbolRuntime => {
+      let rt = this.symbols.get(symbol);
+      if (!rt) {
+        rt = { instrument: universe.get(symbol), lastSeq: 0, bidUnits: 0, askUnits: 0, aggregators: [], strategies: [], pending: [] };
+        this.symbols.set(symbol, rt);
+      }
+      return rt;
+    };
+    const aggregatorFor = (sym: SymbolRuntime, interval: BarInterval) => {
+      let entry = sym.aggregators.find((a) => a.aggregator.interval === interval);
+      if (!entry) {
+        entry = { aggregator: new BarAggregator(sym.instrument.symbol, interval, sym.instrument.priceScale), publish: false, subscribers: [] };
+        sym.aggregators.push(entry);
+      }
+      return entry;
+    };
+
+    for (const instance of this.config.strategies) {
+      if (this.runtimes.has(instance.id)) throw new ConfigError(`strategy id "${instance.id}" is used twice`);
+      const definition = strategyDefinition(instance.kind, registry);
+      const params = parseStrategyParams(definition, instance.params);
+      const symbols = [...new Set(instance.symbols)];
+      symbols.forEach((s) => universe.get(s));
+      const runtime: StrategyRuntime = {
+        id: instance.id,
+        kind: instance.kind,
+        symbols,
+        params,
+        strategy: definition.create(params, symbols),
+        ctx: undefined as unknown as StrategyContext,
+        account: newAccount(toMicros(this.config.startingCash)),
+        tradeNotional: toMicros(params.tradeNotional as number),
+        orderSeq: 0,
+        signalSeq: 0,
+        riskSeq: 0,
+        equityCurve: [],
+      };
+      runtime.ctx = {
+        signal: (intent) => this.onSignal(runtime, intent),
+        position: (symbol) => {
+          const p = runtime.account.positions[symbol];
+          return p ? fromSizeUnits(p.qty, universe.get(symbol)) : 0;
+        },
+      };
+      this.runtimes.set(instance.id, runtime);
+      for (const symbol of symbols) {
+        const sym = symbolRuntime(symbol);
+        sym.strategies.push(runtime);
+        aggregatorFor(sym, runtime.strategy.interval).subscribers.push(runtime);
+      }
+    }
+    if (this.config.publishBars.length > 0) {
+      for (const instrument of universe.instruments) {
+        const sym = symbolRuntime(instrument.symbol);
+        for (const interval of this.config.publishBars) aggregatorFor(sym, interval).publish = true;
+      }
+    }
+    for (const runtime of this.runtimes.values()) runtime.strategy.onStart(runtime.ctx);
+  }
+
+  /** Feeds one quote; returns the events it caused, in order. */
+  onQuote(tick: QuoteTick): EngineEvent[] {
+    const out: EngineEvent[] = [];
+    const sym = this.symbols.get(tick.symbol);
+    if (!sym) return out;
+    if (tick.seq <= sym.lastSeq) {
+      this.stats.duplicateTicks += 1;
+      return out;
+    }
+    if (sym.lastSeq > 0) this.stats.missingTicks += tick.seq - sym.lastSeq - 1;
+    sym.lastSeq = tick.seq;
+    this.stats.ticks += 1;
+    this.out = out;
+    this.tick = tick;
+    sym.bidUnits = toPriceUnits(tick.bid, sym.instrument);
+    sym.askUnits = toPriceUnits(tick.ask, sym.instrument);
+
+    if (sym.pending.length > 0) this.fillPending(sym, tick);
+    const mid2 = sym.bidUnits + sym.askUnits;
+    for (const runtime of sym.strategies) {
+      const position = runtime.account.positions[tick.symbol];
+      if (position && position.qty !== 0) {
+        markPosition(runtime.account, position, sym.instrument, mid2);
+        this.checkDrawdown(runtime);
+      }
+    }
+    for (const entry of sym.aggregators) {
+      const bar = entry.aggregator.update(tick);
+      if (bar) this.onBar(entry, bar);
+    }
+    for (const runtime of sym.strategies) runtime.strategy.onQuote(tick, runtime.ctx);
+    this.tick = null;
+    return out;
+  }
+
+  /** Lifts a risk halt: the drawdown peak restarts from current equity. */
+  resetRisk(strategyId: string, tsEvent: number, tsInit: number = tsEvent): EngineEvent[] {
+    const runtime = this.runtime(strategyId);
+    runtime.account.halted = false;
+    runtime.account.peakEquity = equity(runtime.account);
+    runtime.riskSeq += 1;
+    return [
+      {
+        type: "risk.reset",
+        id: `${runtime.id}:risk:${runtime.riskSeq}`,
+        ts: tsEvent,
+        data: { strategyId, equity: fromMicros(equity(runtime.account)), tsEvent, tsInit },
+      },
+    ];
+  }
+
+  /** Samples every strategy's equity now (the backtest closes its curve with this). */
+  sampleEquity(tsEvent: number): void {
+    for (const runtime of this.runtimes.values()) this.sample(runtime, tsEvent);
+  }
+
+  snapshot(): EngineSnapshot {
+    const symbols: EngineSnapshot["symbols"] = {};
+    for (const [symbol, sym] of this.symbols) {
+      symbols[symbol] = {
+        lastSeq: sym.lastSeq,
+        bidUnits: sym.bidUnits,
+        askUnits: sym.askUnits,
+        pending: sym.pending.map((p) => ({ ...p })),
+        bars: Object.fromEntries(sym.aggregators.map((a) => [a.aggregator.interval, a.aggregator.snapshot()])),
+      };
+    }
+    const strategies: EngineSnapshot["strategies"] = {};
+    for (const [id, rt] of this.runtimes) {
+      strategies[id] = {
+        state: structuredClone(rt.strategy.state),
+        account: structuredClone(rt.account),
+        orderSeq: rt.orderSeq,
+        signalSeq: rt.signalSeq,
+        riskSeq: rt.riskSeq,
+        equityCurve: rt.equityCurve.map((p) => [p[0], p[1]]),
+      };
+    }
+    return { version: 1, stats: { ...this.stats }, symbols, strategies };
+  }
+
+  /** Puts the engine in the state a snapshot recorded (same config assumed; checked by id). */
+  restore(snapshot: EngineSnapshot): void {
+    if (snapshot.version !== 1) throw new TickflowError(`unsupported engine snapshot version ${String(snapshot.version)}`);
+    Object.assign(this.stats, snapshot.stats);
+    for (const [symbol, saved] of Object.entries(snapshot.symbols)) {
+      const sym = this.symbols.get(symbol);
+      if (!sym) continue;
+      sym.lastSeq = saved.lastSeq;
+      sym.bidUnits = saved.bidUnits;
+      sym.askUnits = saved.askUnits;
+      sym.pending = saved.pending.map((p) => ({ ...p }));
+      for (const entry of sym.aggregators) {
+        const bars = saved.bars[entry.aggregator.interval];
+        if (bars) entry.aggregator.restore(bars);
+      }
+    }
+    for (const [id, saved] of Object.entries(snapshot.strategies)) {
+      const rt = this.runtimes.get(id);
+      if (!rt) continue;
+      rt.strategy.state = structuredClone(saved.state);
+      rt.account = structuredClone(saved.account);
+      rt.orderSeq = saved.orderSeq;
+      rt.signalSeq = saved.signalSeq;
+      rt.riskSeq = saved.riskSeq;
+      rt.equityCurve = saved.equityCurve.map((p) => [p[0], p[1]]);
+    }
+  }
+
+  /** The running strategy instances with their parameters and status. */
+  strategies() {
+    return [...this.runtimes.values()].map((rt) => ({
+      id: rt.id,
+      kind: rt.kind,
+      symbols: [...rt.symbols],
+      interval: rt.strategy.interval,
+      params: rt.params,
+      status: rt.account.halted ? ("halted" as const) : ("running" as const),
+    }));
+  }
+
+  /** One strategy's account in currency units: totals, positions, equity curve, drawdown. */
+  portfolio(strategyId: string) {
+    const rt = this.runtime(strategyId);
+    const totals = accountTotals(rt.account);
+    return {
+      strategyId,
+      startingCash: fromMicros(rt.account.startingCash),
+      cash: fromMicros(rt.account.cash),
+      equity: fromMicros(totals.equity),
+      realizedPnl: fromMicros(totals.realized),
+      unrealizedPnl: fromMicros(totals.unrealized),
+      fees: fromMicros(totals.fees),
+      netPnl: fromMicros(totals.equity - rt.account.startingCash),
+      grossExposure: fromMicros(totals.grossExposure),
+      drawdown: drawdown(rt.account),
+      maxDrawdown: rt.account.maxDrawdown,
+      peakEquity: fromMicros(rt.account.peakEquity),
+      halted: rt.account.halted,
+      closingFills: rt.account.closingFills,
+      winningFills: rt.account.winningFills,
+      positions: rt.symbols.map((symbol) => {
+        const p = rt.account.positions[symbol];
+        const instrument = this.universe.get(symbol);
+        return p ? positionView(p, instrument) : positionView({ qty: 0, basis: 0, realized: 0, fees: 0, mark: 0, mid2Units: 0 }, instrument);
+      }),
+      equityCurve: rt.equityCurve.map(([ts, eq]) => ({ ts, equity: fromMicros(eq) })),
+    };
+  }
+
+  private runtime(strategyId: string): StrategyRuntime {
+    const rt = this.runtimes.get(strategyId);
+    if (!rt) throw new ConfigError(`unknown strategy "${strategyId}"; running: ${[...this.runtimes.keys()].join(", ")}`);
+    return rt;
+  }
+
+  private onBar(entry: SymbolRuntime["aggregators"][number], bar: Bar): void {
+    if (entry.publish) this.out.push({ type: "bar.closed", id: `${bar.symbol}:${bar.interval}:${bar.start}`, ts: bar.tsEvent, data: bar });
+    for (const runtime of entry.subscribers) {
+      this.sample(runtime, bar.end);
+      runtime.strategy.onBar(bar, runtime.ctx);
+    }
+  }
+
+  private sample(runtime: StrategyRuntime, ts: number): void {
+    const curve = runtime.equityCurve;
+    const last = curve[curve.length - 1];
+    if (last && last[0] > ts) return;
+    // other symbols' quotes at the same instant still move equity: the point keeps the latest value
+    if (last && last[0] === ts) {
+      last[1] = equity(runtime.account);
+      return;
+    }
+    curve.push([ts, equity(runtime.account)]);
+    const limit = this.config.equityCurveLimit;
+    if (limit !== undefined && curve.length > limit) curve.splice(0, curve.length - limit);
+  }
+
+  private onSignal(runtime: StrategyRuntime, intent: SignalIntent): void {
+    const tick = this.tick;
+    if (!tick) throw new TickflowError(`strategy ${runtime.id} signalled outside a quote`);
+    const sym = this.symbols.get(intent.symbol);
+    if (!sym || !runtime.symbols.includes(intent.symbol)) {
+      throw new TickflowError(`strategy ${runtime.id} signalled ${intent.symbol}, which it does not trade`);
+    }
+    runtime.signalSeq += 1;
+    const signalId = `${runtime.id}:signal:${runtime.signalSeq}`;
+    const { instrument } = sym;
+    this.out.push({
+      type: "signal.generated",
+      id: signalId,
+      ts: tick.tsEvent,
+      data: {
+        signalId,
+        strategyId: runtime.id,
+        symbol: intent.symbol,
+        direction: intent.direction,
+        reason: intent.reason,
+        indicators: intent.indicators,
+        price: fromPriceUnits((sym.bidUnits + sym.askUnits) / 2, instrument),
+        tsEvent: tick.tsEvent,
+        tsInit: tick.tsInit,
+      },
+    });
+    const current = this.exposure(runtime, sym);
+    let target = 0;
+    if (intent.direction === "long") target = this.sizeFor(runtime, sym.askUnits, instrument);
+    else if (intent.direction === "short") target = -this.sizeFor(runtime, sym.bidUnits, instrument);
+    const delta = target - current;
+    if (delta === 0) return;
+    this.submit(runtime, sym, delta, signalId, this.riskCheck(runtime, sym, current, delta));
+  }
+
+  /** Position plus orders still in flight, in signed size units. */
+  private exposure(runtime: StrategyRuntime, sym: SymbolRuntime): number {
+    let qty = runtime.account.positions[sym.instrument.symbol]?.qty ?? 0;
+    for (const p of sym.pending) if (p.strategyId === runtime.id) qty += p.qty;
+    return qty;
+  }
+
+  /** Whole size increments worth at most tradeNotional at this price. */
+  private sizeFor(runtime: StrategyRuntime, priceUnits: number, instrument: Instrument): number {
+    const lotValue = notionalMicros(priceUnits, instrument.sizeIncrementUnits, instrument);
+    return floorDiv(runtime.tradeNotional, lotValue) * instrument.sizeIncrementUnits;
+  }
+
+  private riskCheck(runtime: StrategyRuntime, sym: SymbolRuntime, current: number, delta: number): { reason: RejectReason; detail: string } | null {
+    if (runtime.account.halted) return { reason: "strategy-halted", detail: "halted by the drawdown limit until reset" };
+    const { instrument } = sym;
+    const price = delta > 0 ? sym.askUnits : sym.bidUnits;
+    const before = notionalMicros(price, Math.abs(current), instrument);
+    const after = notionalMicros(price, Math.abs(current + delta), instrument);
+    if (after <= before) return null; // reducing exposure is always allowed
+    if (after > this.maxPosition) {
+      return { reason: "max-position", detail: `position notional ${fromMicros(after)} would exceed ${fromMicros(this.maxPosition)}` };
+    }
+    let others = 0;
+    for (const [symbol, p] of Object.entries(runtime.account.positions)) if (symbol !== instrument.symbol) others += Math.abs(p.mark);
+    if (others + after > this.maxGross) {
+      return { reason: "max-gross-notional", detail: `gross notional ${fromMicros(others + after)} would exceed ${fromMicros(this.maxGross)}` };
+    }
+    return null;
+  }
+
+  private submit(runtime: StrategyRuntime, sym: SymbolRuntime, qty: number, signalId: string, rejection: { reason: RejectReason; detail: string } | null): void {
+    const tick = this.tick!;
+    runtime.orderSeq += 1;
+    const orderId = `${runtime.id}-${runtime.orderSeq}`;
+    const side: OrderSide = qty > 0 ? "buy" : "sell";
+    const base = { orderId, strategyId: runtime.id, symbol: sym.instrument.symbol, side, quantity: fromSizeUnits(Math.abs(qty), sym.instrument), signalId };
+    if (rejection) {
+      this.out.push({ type: "order.rejected", id: `${orderId}:rejected`, ts: tick.tsEvent, data: { ...base, ...rejection, tsEvent: tick.tsEvent, tsInit: tick.tsInit } });
+      return;
+    }
+    this.out.push({ type: "order.submitted", id: `${orderId}:submitted`, ts: tick.tsEvent, data: { ...base, type: "market", tsEvent: tick.tsEvent, tsInit: tick.tsInit } });
+    sym.pending.push({ orderId, strategyId: runtime.id, symbol: sym.instrument.symbol, qty, wait: this.config.execution.latencyTicks, signalId });
+  }
+
+  /** Market orders fill at the touch of this quote: buys at the ask, sells at the bid. */
+  private fillPending(sym: SymbolRuntime, tick: QuoteTick): void {
+    const orders = sym.pending;
+    const remaining: PendingOrder[] = [];
+    // a fill can halt the strategy, which queues flattening orders: those go after the waiting ones
+    sym.pending = [];
+    for (const order of orders) {
+      if (order.wait > 0) {
+        order.wait -= 1;
+        remaining.push(order);
+        continue;
+      }
+      const runtime = this.runtimes.get(order.strategyId)!;
+      const { instrument } = sym;
+      const priceUnits = order.qty > 0 ? sym.askUnits : sym.bidUnits;
+      const fee = feeMicros(notionalMicros(priceUnits, Math.abs(order.qty), instrument), this.config.execution.feeBps);
+      const { realized, position } = applyFill(runtime.account, instrument, order.qty, priceUnits, fee);
+      const side: OrderSide = order.qty > 0 ? "buy" : "sell";
+      const quantity = fromSizeUnits(Math.abs(order.qty), instrument);
+      const price = fromPriceUnits(priceUnits, instrument);
+      this.out.push({
+        type: "order.filled",
+        id: `${order.orderId}:filled`,
+        ts: tick.tsEvent,
+        data: {
+          orderId: order.orderId,
+          strategyId: runtime.id,
+          symbol: instrument.symbol,
+          side,
+          quantity,
+          price,
+          fee: fromMicros(fee),
+          realizedPnl: fromMicros(realized),
+          quoteSeq: tick.seq,
+          tsEvent: tick.tsEvent,
+          tsInit: tick.tsInit,
+        },
+      });
+      this.out.push({
+        type: "position.changed",
+        id: `${runtime.id}:${instrument.symbol}:${order.orderId}`,
+        ts: tick.tsEvent,
+        data: { strategyId: runtime.id, ...positionView(position, instrument), tsEvent: tick.tsEvent, tsInit: tick.tsInit },
+      });
+      runtime.strategy.onFill({ symbol: instrument.symbol, side, quantity, price, tsEvent: tick.tsEvent }, runtime.ctx);
+      this.checkDrawdown(runtime);
+    }
+    sym.pending = remaining.concat(sym.pending);
+  }
+
+  /** A drawdown at or beyond the limit halts the strategy and flattens every position it holds. */
+  private checkDrawdown(runtime: StrategyRuntime): void {
+    const dd = updatePeak(runtime.account);
+    if (runtime.account.halted || dd < this.config.risk.maxDrawdownPct) return;
+    const tick = this.tick!;
+    const account = runtime.account;
+    account.halted = true;
+    runtime.riskSeq += 1;
+    this.out.push({
+      type: "risk.halted",
+      id: `${runtime.id}:risk:${runtime.riskSeq}`,
+      ts: tick.tsEvent,
+      data: {
+        strategyId: runtime.id,
+        reason: "max-drawdown",
+        drawdown: dd,
+        limit: this.config.risk.maxDrawdownPct,
+        equity: fromMicros(equity(account)),
+        peakEquity: fromMicros(account.peakEquity),
+        tsEvent: tick.tsEvent,
+        tsInit: tick.tsInit,
+      },
+    });
+    for (const symbol of runtime.symbols) {
+      const sym = this.symbols.get(symbol)!;
+      const exposure = this.exposure(runtime, sym);
+      if (exposure !== 0) this.submit(runtime, sym, -exposure, "risk-flatten", null);
+    }
+  }
+}

@@ -1,0 +1,51 @@
+import { z } from "zod";
+import { BaseParamsSchema, mean, pushWindow, round6, type Strategy, type StrategyDefinition, type Window } from "./strategy";
+import type { SignalDirection } from "./strategy";
+
+export const SmaCrossoverParamsSchema = BaseParamsSchema.extend({
+  fast: z.number().int().min(1).default(10),
+  slow: z.number().int().min(2).default(30),
+}).refine((p) => p.fast < p.slow, { message: "fast must be shorter than slow", path: ["fast"] });
+export type SmaCrossoverParams = z.infer<typeof SmaCrossoverParamsSchema>;
+
+interface SymbolState {
+  closes: Window;
+  /** Sign of fast - slow at the last bar: 1, -1, or 0 before warm-up. */
+  lastSide: number;
+}
+
+/** Long when the fast SMA of closes crosses above the slow one, short (or flat) when it crosses below. */
+export const smaCrossover: StrategyDefinition<typeof SmaCrossoverParamsSchema> = {
+  kind: "sma-crossover",
+  description: "Moving-average crossover: long when SMA(fast) crosses above SMA(slow), short when below",
+  params: SmaCrossoverParamsSchema,
+  create(params, symbols): Strategy<Record<string, SymbolState>> {
+    return {
+      interval: params.interval,
+      warmupBars: params.slow,
+      state: Object.fromEntries(symbols.map((s) => [s, { closes: { values: [], size: params.slow }, lastSide: 0 }])),
+      onStart() {},
+      onQuote() {},
+      onFill() {},
+      onBar(bar, ctx) {
+        const st = this.state[bar.symbol];
+        if (!st) return;
+        pushWindow(st.closes, bar.close);
+        if (st.closes.values.length < params.slow) return;
+        const fast = mean(st.closes.values.slice(-params.fast));
+        const slow = mean(st.closes.values);
+        const side = fast > slow ? 1 : fast < slow ? -1 : st.lastSide;
+        if (st.lastSide !== 0 && side !== st.lastSide) {
+          const direction: SignalDirection = side > 0 ? "long" : params.allowShort ? "short" : "flat";
+          ctx.signal({
+            symbol: bar.symbol,
+            direction,
+            reason: `SMA(${params.fast}) crossed ${side > 0 ? "above" : "below"} SMA(${params.slow})`,
+            indicators: { fast: round6(fast), slow: round6(slow) },
+          });
+        }
+        st.lastSide = side;
+      },
+    };
+  },
+};

@@ -1,0 +1,221 @@
+import { describe, expect, it } from "vitest";
+import { z } from "zod";
+import {
+  BaseParamsSchema,
+  MarketSimulator,
+  SignalDirectionSchema,
+  STRATEGIES,
+  TradingEngine,
+  Universe,
+  type EngineConfigInput,
+  type EngineEvent,
+  type QuoteTick,
+  type StrategyDefinition,
+} from "../src";
+import { quote } from "./helpers";
+
+const universe = new Universe();
+
+/** A test strategy that signals what its script says at the Nth closed bar of a symbol. */
+const scripted: StrategyDefinition = {
+  kind: "scripted",
+  description: "signals from a script, for tests",
+  params: BaseParamsSchema.extend({ script: z.record(z.string(), SignalDirectionSchema).default({}) }),
+  create(params, symbols) {
+    const p = params as { interval: "1s"; script: Record<string, z.infer<typeof SignalDirectionSchema>> };
+    return {
+      interval: p.interval,
+      warmupBars: 0,
+      state: Object.fromEntries(symbols.map((s) => [s, 0])) as Record<string, number>,
+      onStart() {},
+      onQuote() {},
+      onFill() {},
+      onBar(bar, ctx) {
+        const n = (this.state[bar.symbol] = (this.state[bar.symbol] ?? 0) + 1);
+        const direction = p.script[`${bar.symbol}:${n}`];
+        if (direction) ctx.signal({ symbol: bar.symbol, direction, reason: `script ${n}`, indicators: {} });
+      },
+    };
+  },
+};
+const registry = new Map([...STRATEGIES, ["scripted", scripted]]);
+
+function engineWith(config: Partial<EngineConfigInput> & { script: Record<string, string>; symbols?: string[] }) {
+  const { script, symbols = ["AAPL"], ...rest } = config;
+  return new TradingEngine({ strategies: [{ id: "s1", kind: "scripted", symbols, params: { script, tradeNotional: 1_000 } }], ...rest }, universe, registry);
+}
+
+/** One quote per second for AAPL: each closes the previous 1s bar. */
+function secondly(prices: [number, number][], symbol = "AAPL", t0 = 1_000): QuoteTick[] {
+  return prices.map(([bid, ask], i) => quote(symbol, i + 1, t0 + i * 1_000, bid, ask));
+}
+
+function run(engine: TradingEngine, ticks: QuoteTick[]): EngineEvent[] {
+  return ticks.flatMap((t) => engine.onQuote(t));
+}
+
+const types = (events: EngineEvent[]) => events.map((e) => e.type);
+
+describe("trading engine: paper execution", () => {
+  it("fills a market buy against the next quote's ask with the fee, sized to the trade notional", () => {
+    const engine = engineWith({ script: { "AAPL:1": "long" }, execution: { feeBps: 10 } });
+    const events = run(engine, secondly([[100, 100.02], [100.5, 100.52], [101, 101.02]]));
+    // tick 2 closes bar 1 -> signal -> order; tick 3 fills at its ask
+    expect(types(events)).toEqual(["signal.generated", "order.submitted", "order.filled", "position.changed"]);
+    const [signal, submitted, filled, position] = events;
+    expect(signal!.data).toMatchObject({ strategyId: "s1", symbol: "AAPL", direction: "long", price: 100.51, tsEvent: 2_000 });
+    // 1,000 / 100.52 -> 9 shares
+    expect(submitted!.data).toMatchObject({ orderId: "s1-1", side: "buy", quantity: 9, type: "market", signalId: "s1:signal:1" });
+    // 9 x 101.02 = 909.18; 10 bp fee = 0.90918
+    expect(filled!.data).toMatchObject({ orderId: "s1-1", side: "buy", quantity: 9, price: 101.02, fee: 0.90918, realizedPnl: 0, quoteSeq: 3, tsEvent: 3_000 });
+    expect(position!.data).toMatchObject({ strategyId: "s1", symbol: "AAPL", quantity: 9, averagePrice: 101.02, costBasis: 909.18, markPrice: 101.02, unrealizedPnl: 0 });
+    expect(engine.portfolio("s1")).toMatchObject({ cash: 100_000 - 909.18 - 0.90918, fees: 0.90918 });
+  });
+
+  it("waits the configured latency in quotes before filling", () => {
+    const engine = engineWith({ script: { "AAPL:1": "long" }, execution: { latencyTicks: 2 } });
+    const ticks = secondly([[100, 100.02], [100, 100.02], [101, 101.02], [102, 102.02], [103, 103.02]]);
+    const filled = run(engine, ticks).find((e) => e.type === "order.filled");
+    expect(filled?.data).toMatchObject({ price: 103.02, quoteSeq: 5 });
+  });
+
+  it("flips from long to short in one order and sells at the bid", () => {
+    const engine = engineWith({ script: { "AAPL:1": "long", "AAPL:3": "short" }, execution: { feeBps: 0 } });
+    const events = run(engine, secondly([[100, 100.02], [100, 100.02], [100, 100.02], [99, 99.02], [98, 98.02]]));
+    const fills = events.filter((e) => e.type === "order.filled").map((e) => e.data);
+    // long 9 @ 100.02; then target -10 (1,000 / 99 at the bid) -> sell 19 @ 98
+    expect(fills).toMatchObject([
+      { side: "buy", quantity: 9, price: 100.02 },
+      { side: "sell", quantity: 19, price: 98, realizedPnl: -18.18 },
+    ]);
+    expect(engine.portfolio("s1").positions[0]).toMatchObject({ quantity: -10, averagePrice: 98, costBasis: -980 });
+  });
+
+  it("marks open positions to the mid of every quote", () => {
+    const engine = engineWith({ script: { "AAPL:1": "long" }, execution: { feeBps: 0 } });
+    run(engine, secondly([[100, 100.02], [100, 100.02], [100, 100.02], [110, 110.01]]));
+    // 9 bought @ 100.02, marked at 110.005
+    expect(engine.portfolio("s1")).toMatchObject({ unrealizedPnl: 9 * (110.005 - 100.02) });
+    expect(engine.portfolio("s1").positions[0]!.markPrice).toBe(110.005);
+  });
+
+  it("ignores a duplicated quote and counts a gap in seq", () => {
+    const engine = engineWith({ script: {} });
+    engine.onQuote(quote("AAPL", 1, 1_000, 100, 100.02));
+    expect(engine.onQuote(quote("AAPL", 1, 1_000, 100, 100.02))).toEqual([]);
+    engine.onQuote(quote("AAPL", 4, 2_000, 100, 100.02));
+    expect(engine.stats).toEqual({ ticks: 2, duplicateTicks: 1, missingTicks: 2 });
+  });
+});
+
+describe("trading engine: risk", () => {
+  it("rejects an order that would exceed the position limit, with the reason", () => {
+    const engine = engineWith({ script: { "AAPL:1": "long" }, risk: { maxPositionNotional: 500 } });
+    const events = run(engine, secondly([[100, 100.02], [100, 100.02], [100, 100.02]]));
+    expect(types(events)).toEqual(["signal.generated", "order.rejected"]);
+    expect(events[1]!.data).toMatchObject({ orderId: "s1-1", reason: "max-position", quantity: 9 });
+  });
+
+  it("rejects the order that would take gross notional over the limit but allows reducing it", () => {
+    const engine = engineWith({
+      symbols: ["AAPL", "MSFT"],
+      script: { "AAPL:1": "long", "MSFT:1": "long", "AAPL:2": "flat" },
+      risk: { maxGrossNotional: 1_500 },
+    });
+    const ticks = [...secondly([[100, 100.02], [100, 100.02], [100, 100.02], [100, 100.02], [100, 100.02]], "AAPL"), ...secondly([[400, 400.04], [400, 400.04]], "MSFT", 2_500)].sort((a, b) => a.tsEvent - b.tsEvent);
+    const events = run(engine, ticks);
+    const outcome = events.filter((e) => e.type === "order.rejected" || e.type === "order.filled").map((e) => [e.type, e.data.symbol]);
+    // AAPL fills (~900); MSFT for 800 would make 1,700 > 1,500: rejected; AAPL flat reduces: filled
+    expect(outcome).toEqual([
+      ["order.filled", "AAPL"],
+      ["order.rejected", "MSFT"],
+      ["order.filled", "AAPL"],
+    ]);
+    expect(events.find((e) => e.type === "order.rejected")!.data).toMatchObject({ reason: "max-gross-notional" });
+  });
+
+  it("halts on a drawdown breach, flattens, rejects new orders until reset, then trades again", () => {
+    const engine = new TradingEngine(
+      { strategies: [{ id: "s1", kind: "scripted", symbols: ["AAPL"], params: { script: { "AAPL:1": "long", "AAPL:5": "long", "AAPL:7": "long" }, tradeNotional: 50_000 } }], startingCash: 100_000, risk: { maxDrawdownPct: 0.05 }, execution: { feeBps: 0 } },
+      universe,
+      registry,
+    );
+    const ticks = secondly([
+      [100, 100],
+      [100, 100], // bar 1 closes: long 500 shares (50,000 / 100)
+      [100, 100], // fill @ 100
+      [95, 95], // -2,500: 2.5% drawdown
+      [89, 89], // -5,500: 5.5% >= 5%: halt and flatten
+      [89, 89], // flatten fills @ 89 bid
+      [90, 90], // bar 5 closes: long -> rejected (halted)
+    ]);
+    const events = run(engine, ticks);
+    expect(types(events)).toEqual([
+      "signal.generated",
+      "order.submitted",
+      "order.filled",
+      "position.changed",
+      "risk.halted",
+      "order.submitted",
+      "order.filled",
+      "position.changed",
+      "signal.generated",
+      "order.rejected",
+    ]);
+    expect(events[4]!.data).toMatchObject({ strategyId: "s1", reason: "max-drawdown", limit: 0.05, equity: 94_500, peakEquity: 100_000 });
+    expect(events[4]!.data).toHaveProperty("drawdown", 0.055);
+    expect(events[5]!.data).toMatchObject({ side: "sell", quantity: 500, signalId: "risk-flatten" });
+    expect(events[6]!.data).toMatchObject({ price: 89, realizedPnl: -5_500 });
+    expect(events[9]!.data).toMatchObject({ reason: "strategy-halted" });
+    expect(engine.strategies()[0]!.status).toBe("halted");
+
+    const reset = engine.resetRisk("s1", 8_000);
+    expect(reset).toMatchObject([{ type: "risk.reset", data: { strategyId: "s1", equity: 94_500 } }]);
+    expect(engine.strategies()[0]!.status).toBe("running");
+    const after = run(engine, [quote("AAPL", 8, 8_000, 90, 90), quote("AAPL", 9, 9_000, 90, 90)]);
+    expect(types(after)).toEqual(["signal.generated", "order.submitted", "order.filled", "position.changed"]);
+  });
+});
+
+describe("trading engine: state", () => {
+  const config: EngineConfigInput = {
+    strategies: [
+      { id: "sma", kind: "sma-crossover", symbols: ["AAPL", "BTC-USD"], params: { fast: 3, slow: 8 } },
+      { id: "mr", kind: "mean-reversion", symbols: ["BTC-USD", "EUR-USD"], params: { window: 10 } },
+      { id: "bo", kind: "breakout", symbols: ["AAPL", "EUR-USD"], params: { window: 10, exitWindow: 4 } },
+    ],
+    execution: { latencyTicks: 1 },
+    publishBars: ["1s", "1m"],
+  };
+  const sim = new MarketSimulator({ instruments: universe.select(["AAPL", "BTC-USD", "EUR-USD"]), seed: 11, tickIntervalMs: 250 });
+  const ticks = Array.from({ length: 6_000 }, () => sim.next());
+
+  it("produces the same events when stopped at any point, snapshotted through JSON, and restored", () => {
+    const reference = new TradingEngine(config, universe);
+    const straight = run(reference, ticks);
+    expect(straight.filter((e) => e.type === "order.filled").length).toBeGreaterThan(20);
+    for (const cut of [1, 777, 2_345, 5_999]) {
+      const first = new TradingEngine(config, universe);
+      const before = run(first, ticks.slice(0, cut));
+      const second = new TradingEngine(config, universe);
+      second.restore(JSON.parse(JSON.stringify(first.snapshot())));
+      const after = run(second, ticks.slice(cut));
+      expect([...before, ...after]).toEqual(straight);
+      for (const id of ["sma", "mr", "bo"]) expect(second.portfolio(id)).toEqual(reference.portfolio(id));
+    }
+  });
+
+  it("emits bar.closed for every symbol and configured interval, with deterministic ids", () => {
+    const bars = run(new TradingEngine(config, universe), ticks.slice(0, 1_500)).filter((e) => e.type === "bar.closed");
+    const keys = new Set(bars.map((b) => `${b.data.symbol}:${b.data.interval}`));
+    expect(keys).toEqual(new Set(["AAPL:1s", "BTC-USD:1s", "EUR-USD:1s", "AAPL:1m", "BTC-USD:1m", "EUR-USD:1m"]));
+    expect(bars[0]!.id).toBe(`${bars[0]!.data.symbol}:1s:${bars[0]!.data.start}`);
+  });
+
+  it("rejects an invalid configuration with a message naming the problem", () => {
+    expect(() => new TradingEngine({ strategies: [] }, universe)).toThrow(/strategies/);
+    expect(() => new TradingEngine({ strategies: [{ id: "x", kind: "nope", symbols: ["AAPL"] }] }, universe)).toThrow(/unknown strategy "nope"/);
+    expect(() => new TradingEngine({ strategies: [{ id: "x", kind: "breakout", symbols: ["ZZZ"] }] }, universe)).toThrow(/unknown symbol "ZZZ"/);
+    expect(() => new TradingEngine({ strategies: [{ id: "x", kind: "breakout", symbols: ["AAPL"] }, { id: "x", kind: "breakout", symbols: ["AAPL"] }] }, universe)).toThrow(/used twice/);
+  });
+});

@@ -1,0 +1,95 @@
+import { describe, expect, it } from "vitest";
+import { breakout, meanReversion, parseStrategyParams, smaCrossover, STRATEGIES, strategyDefinition, type Bar, type SignalIntent, type StrategyContext, type StrategyDefinition } from "../src";
+
+function bar(close: number, i: number, high = close, low = close): Bar {
+  return { symbol: "AAPL", interval: "1s", start: i * 1000, end: (i + 1) * 1000, open: close, high, low, close, volume: 1, tickCount: 1, tsEvent: (i + 1) * 1000, tsInit: (i + 1) * 1000 };
+}
+
+/** Runs a strategy over closes (or [high, low, close] bars); returns the signals with the bar index. */
+function run(definition: StrategyDefinition, params: unknown, bars: (number | [number, number, number])[]) {
+  const strategy = definition.create(parseStrategyParams(definition, params), ["AAPL"]);
+  const signals: (SignalIntent & { at: number })[] = [];
+  let at = 0;
+  const ctx: StrategyContext = { signal: (s) => signals.push({ ...s, at }), position: () => 0 };
+  strategy.onStart(ctx);
+  bars.forEach((b, i) => {
+    at = i;
+    strategy.onBar(typeof b === "number" ? bar(b, i) : bar(b[2], i, b[0], b[1]), ctx);
+  });
+  return { signals, strategy };
+}
+
+describe("strategy registry", () => {
+  it("holds the three strategies by id and lists them when one is unknown", () => {
+    expect([...STRATEGIES.keys()]).toEqual(["sma-crossover", "mean-reversion", "breakout"]);
+    expect(() => strategyDefinition("momentum")).toThrow(/unknown strategy "momentum"; valid strategies: sma-crossover, mean-reversion, breakout/);
+  });
+
+  it("applies defaults and rejects bad parameters naming the field and the accepted ones", () => {
+    expect(parseStrategyParams(smaCrossover, { fast: 5 })).toEqual({ interval: "1s", tradeNotional: 10_000, allowShort: true, fast: 5, slow: 30 });
+    expect(() => parseStrategyParams(smaCrossover, { fast: 50, slow: 10 })).toThrow(/fast: fast must be shorter than slow/);
+    expect(() => parseStrategyParams(smaCrossover, { interval: "2m" })).toThrow(/interval: .*accepted params: interval, tradeNotional, allowShort, fast, slow/);
+    expect(() => parseStrategyParams(meanReversion, { entryZ: 1, exitZ: 2 })).toThrow(/exitZ must be below entryZ/);
+  });
+});
+
+describe("sma-crossover", () => {
+  it("warms up for `slow` bars, then signals only on crosses", () => {
+    // fast=2, slow=3: falling, then rising (cross above), then falling (cross below)
+    const { signals } = run(smaCrossover, { fast: 2, slow: 3 }, [10, 9, 8, 7, 8, 9, 10, 9, 8, 7]);
+    expect(signals.map((s) => [s.at, s.direction])).toEqual([
+      [5, "long"], // closes 7,8,9: SMA2 8.5 > SMA3 8 (at bar 4, closes 8,7,8: SMA2 7.5 < SMA3 7.67)
+      [8, "short"], // closes 10,9,8: SMA2 8.5 < SMA3 9
+    ]);
+    expect(signals[0]!.indicators).toEqual({ fast: 8.5, slow: 8 });
+  });
+
+  it("goes flat instead of short when shorting is not allowed", () => {
+    const { signals } = run(smaCrossover, { fast: 2, slow: 3, allowShort: false }, [10, 9, 8, 7, 8, 9, 10, 9, 8, 7]);
+    expect(signals.map((s) => s.direction)).toEqual(["long", "flat"]);
+  });
+});
+
+describe("mean-reversion", () => {
+  it("fades a move beyond the band and exits near the mean", () => {
+    const closes = [100, 100.1, 99.9, 100, 100.1, 99.9, 100, 100.1, 99.9, 100];
+    const { signals } = run(meanReversion, { window: 10, entryZ: 2, exitZ: 0.5 }, [...closes, 101.5, 100.9, 100.2, 98.5, 100.5]);
+    expect(signals.map((s) => [s.at, s.direction])).toEqual([
+      [10, "short"], // 101.5 is far above the band
+      [12, "flat"], // 100.9 still beyond 0.5 sigma holds; 100.2 is back within
+      [13, "long"], // 98.5 far below
+      [14, "flat"],
+    ]);
+    expect(signals[0]!.indicators.z).toBeGreaterThan(2);
+  });
+
+  it("never signals on a flat market (zero deviation)", () => {
+    expect(run(meanReversion, { window: 5 }, Array(20).fill(100)).signals).toEqual([]);
+  });
+});
+
+describe("breakout", () => {
+  it("goes long above the prior window high, exits below the exit channel, then shorts below the window low", () => {
+    const bars: [number, number, number][] = [
+      [101, 99, 100],
+      [101, 99, 100],
+      [101, 99, 100],
+      [103, 100, 102.5], // close above 101: long
+      [103, 102, 102.8],
+      [103, 101, 101.5],
+      [102, 100.2, 100.5], // below the 2-bar exit low 101, above the 3-bar low 100: flat
+      [99, 97, 97.5], // below the 3-bar low 100.2: short
+    ];
+    const { signals } = run(breakout, { window: 3, exitWindow: 2 }, bars);
+    expect(signals.map((s) => [s.at, s.direction])).toEqual([
+      [3, "long"],
+      [6, "flat"],
+      [7, "short"],
+    ]);
+  });
+
+  it("keeps its whole state as JSON that round-trips", () => {
+    const { strategy } = run(breakout, { window: 3, exitWindow: 2 }, [100, 101, 102, 103]);
+    expect(JSON.parse(JSON.stringify(strategy.state))).toEqual(strategy.state);
+  });
+});
