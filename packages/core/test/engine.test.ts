@@ -10,6 +10,7 @@ import {
   type EngineConfigInput,
   type EngineEvent,
   type QuoteTick,
+  type Strategy,
   type StrategyDefinition,
 } from "../src";
 import { quote } from "./helpers";
@@ -21,7 +22,7 @@ const scripted: StrategyDefinition = {
   kind: "scripted",
   description: "signals from a script, for tests",
   params: BaseParamsSchema.extend({ script: z.record(z.string(), SignalDirectionSchema).default({}) }),
-  create(params, symbols) {
+  create(params, symbols): Strategy<Record<string, number>> {
     const p = params as { interval: "1s"; script: Record<string, z.infer<typeof SignalDirectionSchema>> };
     return {
       interval: p.interval,

@@ -1,0 +1,154 @@
+import { existsSync } from "node:fs";
+import { parseArgs } from "node:util";
+import {
+  parseReplayCsv,
+  runBacktest,
+  simulatedTicks,
+  STRATEGIES,
+  Universe,
+  type BacktestReport,
+  type EngineConfigInput,
+} from "@tickflow/core";
+import { UsageError } from "../errors";
+import { formatNumber, money, percent, table } from "../format";
+import { readLinesSync } from "../read-lines";
+
+export const BACKTEST_HELP = `Usage: tickflow backtest [options]
+
+Runs strategies over simulated (or replayed) ticks in-process, through the same engine as the
+live strategy worker, and prints a report. The same options always give the same report.
+
+Options:
+  --strategy <ids>        strategy kinds, comma-separated (default: sma-crossover)
+                          one of: ${[...STRATEGIES.keys()].join(", ")}
+  --symbols <list>        symbols, comma-separated (default: AAPL,BTC-USD)
+  --seed <seed>           simulator seed (default: 42)
+  --ticks <n>             ticks to simulate across all symbols (default: 200000)
+  --tick-ms <ms>          simulated ms between two ticks of one symbol (default: 50)
+  --replay <file.csv>     replay ticks from a CSV (symbol,tsEvent,bid,ask,bidSize,askSize)
+                          instead of simulating; --seed, --ticks and --tick-ms are ignored
+  --params <json>         strategy parameters, e.g. '{"fast":10,"slow":50}'
+                          (applied to every strategy given)
+  --fee-bps <bps>         fee per fill in basis points of notional (default: 1)
+  --latency-ticks <n>     quotes to wait before a market order fills (default: 0)
+  --starting-cash <usd>   per strategy (default: 100000)
+  --max-position <usd>    risk: max position notional per symbol (default: 50000)
+  --max-gross <usd>       risk: max gross notional per strategy (default: 150000)
+  --max-drawdown <frac>   risk: drawdown that halts a strategy, e.g. 0.1 (default: 0.1)
+  --json                  print the report as JSON and nothing else on stdout
+  -h, --help              show this help
+`;
+
+function number(value: string | undefined, name: string, check: (x: number) => boolean = Number.isFinite): number | undefined {
+  if (value === undefined) return undefined;
+  const x = Number(value);
+  if (value.trim() === "" || !check(x)) throw new UsageError(`--${name}: "${value}" is not valid; see tickflow backtest --help`);
+  return x;
+}
+
+const positiveInt = (x: number) => Number.isInteger(x) && x > 0;
+
+/** Runs `tickflow backtest`; returns the exit code. */
+export function backtest(argv: string[]): number {
+  const { values } = parseArgs({
+    args: argv,
+    strict: true,
+    options: {
+      strategy: { type: "string", default: "sma-crossover" },
+      symbols: { type: "string", default: "AAPL,BTC-USD" },
+      seed: { type: "string", default: "42" },
+      ticks: { type: "string", default: "200000" },
+      "tick-ms": { type: "string", default: "50" },
+      replay: { type: "string" },
+      params: { type: "string" },
+      "fee-bps": { type: "string" },
+      "latency-ticks": { type: "string" },
+      "starting-cash": { type: "string" },
+      "max-position": { type: "string" },
+      "max-gross": { type: "string" },
+      "max-drawdown": { type: "string" },
+      json: { type: "boolean", default: false },
+      help: { type: "boolean", short: "h", default: false },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(BACKTEST_HELP);
+    return 0;
+  }
+
+  const universe = new Universe();
+  const symbols = values.symbols.split(",").map((s) => s.trim().toUpperCase()).filter(Boolean);
+  if (symbols.length === 0) throw new UsageError(`--symbols is empty; valid symbols: ${universe.symbols.join(", ")}`);
+  const instruments = universe.select(symbols);
+  const kinds = values.strategy.split(",").map((s) => s.trim()).filter(Boolean);
+  let params: Record<string, unknown> = {};
+  if (values.params !== undefined) {
+    try {
+      params = JSON.parse(values.params) as Record<string, unknown>;
+    } catch (error) {
+      throw new UsageError(`--params is not valid JSON: ${(error as Error).message}`);
+    }
+    if (typeof params !== "object" || params === null || Array.isArray(params)) throw new UsageError(`--params must be a JSON object, e.g. '{"fast":10}'`);
+  }
+  const ticks = number(values.ticks, "ticks", positiveInt)!;
+  const tickMs = number(values["tick-ms"], "tick-ms", positiveInt)!;
+  const engine: EngineConfigInput = {
+    strategies: kinds.map((kind) => ({ id: kind, kind, symbols, params })),
+    execution: { feeBps: number(values["fee-bps"], "fee-bps", (x) => x >= 0), latencyTicks: number(values["latency-ticks"], "latency-ticks", (x) => Number.isInteger(x) && x >= 0) },
+    risk: {
+      maxPositionNotional: number(values["max-position"], "max-position", (x) => x > 0),
+      maxGrossNotional: number(values["max-gross"], "max-gross", (x) => x > 0),
+      maxDrawdownPct: number(values["max-drawdown"], "max-drawdown", (x) => x > 0 && x <= 1),
+    },
+    startingCash: number(values["starting-cash"], "starting-cash", (x) => x > 0),
+  };
+
+  let source;
+  let total: number | null = ticks;
+  if (values.replay !== undefined) {
+    if (!existsSync(values.replay)) throw new UsageError(`--replay: no such file "${values.replay}"`);
+    source = parseReplayCsv(readLinesSync(values.replay), universe);
+    total = null;
+  } else {
+    source = simulatedTicks({ instruments, seed: values.seed, tickIntervalMs: tickMs }, ticks);
+  }
+
+  const showProgress = process.stderr.isTTY === true;
+  const report = runBacktest({
+    engine,
+    universe,
+    ticks: source,
+    progressEvery: 50_000,
+    onProgress: showProgress
+      ? (n) => process.stderr.write(`\r  ${formatNumber(n)}${total ? ` / ${formatNumber(total)} ticks (${Math.round((100 * n) / total)}%)` : " ticks"}   `)
+      : undefined,
+  });
+  if (showProgress) process.stderr.write("\r\x1b[K");
+
+  process.stdout.write(values.json ? `${JSON.stringify(report, null, 2)}\n` : render(report));
+  return 0;
+}
+
+function render(report: BacktestReport): string {
+  const span = report.firstTs !== null && report.lastTs !== null ? `${new Date(report.firstTs).toISOString()} .. ${new Date(report.lastTs).toISOString()}` : "no ticks";
+  const out = [`Backtest over ${formatNumber(report.ticks)} ticks, ${span}`];
+  if (report.duplicateTicks + report.missingTicks > 0) out.push(`  ${report.duplicateTicks} duplicate and ${report.missingTicks} missing ticks by seq`);
+  for (const s of report.strategies) {
+    out.push(
+      "",
+      `${s.id} (${s.interval} bars) ${JSON.stringify(s.params)}`,
+      `  net PnL ${money(s.netPnl)}  =  realized ${money(s.realizedPnl)} + unrealized ${money(s.unrealizedPnl)} - fees ${money(s.fees)}`,
+      `  equity ${money(s.startingCash)} -> ${money(s.finalEquity)}   max drawdown ${percent(s.maxDrawdown)}   Sharpe ${s.sharpe.toFixed(2)}${s.halted ? "   HALTED by drawdown limit" : ""}`,
+      `  signals ${s.signals}   orders ${s.orders}   rejected ${s.rejected}   fills ${s.fills}   closing trades ${s.closingTrades}   win rate ${percent(s.winRate)}`,
+      "",
+      table(
+        ["symbol", "fills", "position", "avg price", "realized", "unrealized", "fees", "net PnL"],
+        s.symbols.map((x) => [x.symbol, x.fills, x.position, x.averagePrice, money(x.realizedPnl), money(x.unrealizedPnl), money(x.fees), money(x.netPnl)]),
+      )
+        .split("\n")
+        .map((l) => `  ${l}`)
+        .join("\n"),
+    );
+  }
+  return `${out.join("\n")}\n`;
+}

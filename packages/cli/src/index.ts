@@ -1,0 +1,1 @@
+export { BACKTEST_HELP } from "./commands/backtest";
