@@ -6,6 +6,18 @@ export default defineConfig({
     projects: [
       { test: { name: "core", include: ["packages/core/test/**/*.test.ts"] } },
       { test: { name: "cli", include: ["packages/cli/test/**/*.test.ts"], testTimeout: 60_000 } },
+      { test: { name: "bus", include: ["packages/bus/test/**/*.test.ts"], exclude: ["**/*.int.test.ts"] } },
+      {
+        test: {
+          name: "integration",
+          include: ["packages/*/test/**/*.int.test.ts"],
+          globalSetup: ["packages/bus/test/broker-setup.ts"],
+          // one broker, one suite at a time: fault tests restart workers and brokers
+          fileParallelism: false,
+          testTimeout: 120_000,
+          hookTimeout: 180_000,
+        },
+      },
     ],
   },
 });

@@ -1,0 +1,8 @@
+export * from "./topics";
+export * from "./codec";
+export * from "./records";
+export * from "./port";
+export * from "./config";
+export { KafkaBus, KafkaBusError, type KafkaBusTuning } from "./kafka-bus";
+export { MemoryBus, FencedError } from "./memory-bus";
+export { createBus } from "./create-bus";

@@ -1,0 +1,372 @@
+import { randomUUID } from "node:crypto";
+import { TickflowError } from "@tickflow/core";
+import {
+  CompressionTypes,
+  Kafka,
+  logLevel,
+  Partitioners,
+  type Admin,
+  type Consumer,
+  type ConsumerConfig,
+  type IHeaders,
+  type KafkaConfig,
+  type KafkaMessage,
+  type LogEntry,
+  type Producer,
+} from "kafkajs";
+import { kafkajsConfig, type KafkaSettings } from "./config";
+import type { Bus, BusLogger, Processor, ProcessorOptions, Publisher, SubscribeOptions, Subscription } from "./port";
+import { silentLogger } from "./port";
+import type { BusRecord, OutgoingRecord, PartitionOffsets } from "./records";
+import { TOPIC_IDS, TOPICS, topicName, type TopicId } from "./topics";
+
+/** Tuning shared by every consumer: short fetch waits for latency, a session short enough that a crashed member is replaced in seconds. */
+export interface KafkaBusTuning {
+  sessionTimeoutMs: number;
+  heartbeatIntervalMs: number;
+  maxWaitTimeMs: number;
+  transactionTimeoutMs: number;
+}
+
+const DEFAULT_TUNING: KafkaBusTuning = { sessionTimeoutMs: 10_000, heartbeatIntervalMs: 1_000, maxWaitTimeMs: 100, transactionTimeoutMs: 30_000 };
+
+/** Pointer stored as the processor's committed-offset metadata: where its state snapshot is. */
+interface StatePointer {
+  statePartition: number;
+  stateOffset: string;
+}
+
+export class KafkaBusError extends TickflowError {}
+
+function headersOf(headers: IHeaders | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(headers ?? {})) {
+    const value = Array.isArray(v) ? v[v.length - 1] : v;
+    if (value !== undefined) out[k] = value.toString();
+  }
+  return out;
+}
+
+function toRecord(topic: TopicId, partition: number, m: KafkaMessage): BusRecord {
+  return { topic, partition, offset: m.offset, key: m.key ? m.key.toString() : null, value: m.value, headers: headersOf(m.headers), timestamp: Number(m.timestamp) };
+}
+
+function kafkajsLogger(logger: BusLogger) {
+  return () =>
+    ({ level, log }: LogEntry) => {
+      const { message, ...rest } = log;
+      const entry = { ...rest, component: "kafkajs" };
+      if (level === logLevel.ERROR) logger.error(entry, message);
+      else if (level === logLevel.WARN) logger.warn(entry, message);
+      else if (level === logLevel.INFO) logger.info(entry, message);
+      else logger.debug(entry, message);
+    };
+}
+
+/** The Kafka bus: kafkajs with idempotent producers, read_committed consumers and transactions. */
+export class KafkaBus implements Bus {
+  readonly kind = "kafka" as const;
+  readonly description: string;
+  private readonly kafka: Kafka;
+  private readonly tuning: KafkaBusTuning;
+  private admin: Promise<Admin> | null = null;
+  private readonly open = new Set<{ disconnect(): Promise<void> }>();
+
+  constructor(
+    config: KafkaConfig,
+    private readonly prefix: string,
+    private readonly logger: BusLogger = silentLogger,
+    tuning: Partial<KafkaBusTuning> = {},
+  ) {
+    this.tuning = { ...DEFAULT_TUNING, ...tuning };
+    this.description = `kafka ${config.brokers as string[]}${prefix ? ` (topic prefix ${prefix})` : ""}`;
+    this.kafka = new Kafka({
+      ...config,
+      logLevel: logLevel.WARN,
+      logCreator: kafkajsLogger(logger),
+      // rides out a broker restart (about ten seconds here) before a call gives up
+      retry: { initialRetryTime: 300, retries: 12, maxRetryTime: 5_000 },
+    });
+  }
+
+  /** Builds a bus from environment-derived settings (resolving MSK brokers when needed). */
+  static async create(settings: KafkaSettings, logger?: BusLogger, tuning?: Partial<KafkaBusTuning>): Promise<KafkaBus> {
+    return new KafkaBus(await kafkajsConfig(settings), settings.topicPrefix, logger, tuning);
+  }
+
+  topicName(id: TopicId): string {
+    return topicName(id, this.prefix);
+  }
+
+  private idOf(name: string): TopicId {
+    const id = TOPIC_IDS.find((t) => this.topicName(t) === name);
+    if (!id) throw new KafkaBusError(`topic ${name} is not in the registry`);
+    return id;
+  }
+
+  private async adminClient(): Promise<Admin> {
+    if (!this.admin) {
+      const admin = this.kafka.admin();
+      this.admin = admin.connect().then(() => admin);
+      this.open.add(admin);
+    }
+    return this.admin;
+  }
+
+  async ensureTopics(): Promise<void> {
+    const admin = await this.adminClient();
+    const existing = new Set(await admin.listTopics());
+    const missing = TOPIC_IDS.filter((id) => !existing.has(this.topicName(id)));
+    if (missing.length > 0) {
+      await admin.createTopics({
+        waitForLeaders: true,
+        topics: missing.map((id) => ({
+          topic: this.topicName(id),
+          numPartitions: TOPICS[id].partitions,
+          configEntries: Object.entries(TOPICS[id].config).map(([name, value]) => ({ name, value })),
+        })),
+      });
+      this.logger.info({ topics: missing.map((id) => this.topicName(id)) }, "created topics");
+    }
+    // a topic created elsewhere with fewer partitions would break key spreading: grow it
+    const present = TOPIC_IDS.filter((id) => existing.has(this.topicName(id)));
+    if (present.length > 0) {
+      const { topics } = await admin.fetchTopicMetadata({ topics: present.map((id) => this.topicName(id)) });
+      const grow = topics.filter((t) => t.partitions.length < TOPICS[this.idOf(t.name)].partitions);
+      if (grow.length > 0) {
+        await admin.createPartitions({ topicPartitions: grow.map((t) => ({ topic: t.name, count: TOPICS[this.idOf(t.name)].partitions })) });
+        this.logger.warn({ topics: grow.map((t) => t.name) }, "grew topics to their registry partition count");
+      }
+    }
+  }
+
+  async publisher(): Promise<Publisher> {
+    const producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner });
+    await producer.connect();
+    this.open.add(producer);
+    return {
+      publish: async (records) => {
+        if (records.length === 0) return;
+        await producer.sendBatch({ acks: -1, topicMessages: this.topicMessages(records) });
+      },
+      close: async () => {
+        this.open.delete(producer);
+        await producer.disconnect();
+      },
+    };
+  }
+
+  private topicMessages(records: OutgoingRecord[]) {
+    const byTopic = new Map<string, { key: string | null; value: Buffer; headers?: Record<string, string> }[]>();
+    for (const r of records) {
+      const name = this.topicName(r.topic);
+      let list = byTopic.get(name);
+      if (!list) byTopic.set(name, (list = []));
+      list.push({ key: r.key, value: r.value, ...(r.headers ? { headers: r.headers } : {}) });
+    }
+    return [...byTopic].map(([topic, messages]) => ({ topic, messages }));
+  }
+
+  private consumer(groupId: string): Consumer {
+    const config: ConsumerConfig = {
+      groupId,
+      readUncommitted: false,
+      sessionTimeout: this.tuning.sessionTimeoutMs,
+      heartbeatInterval: this.tuning.heartbeatIntervalMs,
+      maxWaitTimeInMs: this.tuning.maxWaitTimeMs,
+      // crash-only: a failed consumer stops and reports, the process decides (exit, restart)
+      retry: { retries: 12, initialRetryTime: 300, maxRetryTime: 5_000, restartOnFailure: async () => false },
+    };
+    return this.kafka.consumer(config);
+  }
+
+  /** Runs a consumer until stopped; `done` rejects if kafkajs gives up on it. */
+  private supervise(consumer: Consumer, extra: () => Promise<void> = async () => {}): Subscription {
+    let settle!: { resolve: () => void; reject: (e: unknown) => void };
+    const done = new Promise<void>((resolve, reject) => (settle = { resolve, reject }));
+    let stopping = false;
+    consumer.on(consumer.events.CRASH, ({ payload }) => {
+      if (stopping) return;
+      this.logger.error({ err: payload.error, groupId: payload.groupId }, "consumer crashed");
+      settle.reject(payload.error);
+    });
+    this.open.add(consumer);
+    return {
+      done,
+      stop: async () => {
+        stopping = true;
+        this.open.delete(consumer);
+        await consumer.disconnect();
+        await extra();
+        settle.resolve();
+      },
+    };
+  }
+
+  async subscribe(options: SubscribeOptions): Promise<Subscription> {
+    const consumer = this.consumer(options.groupId);
+    await consumer.connect();
+    await consumer.subscribe({ topics: options.topics.map((t) => this.topicName(t)), fromBeginning: options.fromBeginning ?? false });
+    const subscription = this.supervise(consumer);
+    await consumer.run({
+      eachBatchAutoResolve: true,
+      autoCommit: true,
+      eachBatch: async ({ batch, isRunning, isStale }) => {
+        if (!isRunning() || isStale() || batch.messages.length === 0) return;
+        const id = this.idOf(batch.topic);
+        await options.onBatch(batch.messages.map((m) => toRecord(id, batch.partition, m)));
+      },
+    });
+    return subscription;
+  }
+
+  async runProcessor<S>(options: ProcessorOptions<S>): Promise<Processor> {
+    const input = this.topicName(options.input);
+    const producer: Producer = this.kafka.producer({
+      transactionalId: options.transactionalId,
+      idempotent: true,
+      maxInFlightRequests: 1,
+      transactionTimeout: this.tuning.transactionTimeoutMs,
+      createPartitioner: Partitioners.DefaultPartitioner,
+    });
+    // Connecting registers the transactional id: a previous instance is fenced and its open
+    // transaction aborted, so the state read below is the last one that really committed.
+    await producer.connect();
+    this.open.add(producer);
+    options.restore(await this.committedState<S>(options.groupId, input, options.stateKey));
+
+    const consumer = this.consumer(options.groupId);
+    await consumer.connect();
+    await consumer.subscribe({ topics: [input], fromBeginning: true });
+    const subscription = this.supervise(consumer, async () => {
+      this.open.delete(producer);
+      await producer.disconnect();
+    });
+    const stateTopic = this.topicName("state");
+    await consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      eachBatch: async ({ batch, isRunning, isStale, resolveOffset, heartbeat }) => {
+        if (!isRunning() || isStale() || batch.messages.length === 0) return;
+        const records = batch.messages.map((m) => toRecord(options.input, batch.partition, m));
+        const { outputs, state } = options.process(records);
+        const next = (BigInt(batch.lastOffset()) + 1n).toString();
+        const tx = await producer.transaction();
+        try {
+          if (outputs.length > 0) await tx.sendBatch({ acks: -1, topicMessages: this.topicMessages(outputs) });
+          const [written] = await tx.send({
+            topic: stateTopic,
+            acks: -1,
+            compression: CompressionTypes.GZIP,
+            messages: [{ key: options.stateKey, value: JSON.stringify(state) }],
+          });
+          const pointer: StatePointer = { statePartition: written!.partition, stateOffset: written!.baseOffset! };
+          await tx.sendOffsets({
+            consumerGroupId: options.groupId,
+            topics: [{ topic: input, partitions: [{ partition: batch.partition, offset: next, metadata: JSON.stringify(pointer) } as { partition: number; offset: string }] }],
+          });
+          await tx.commit();
+        } catch (error) {
+          // an aborted transaction leaves nothing visible; the process restarts from the last commit
+          await tx.abort().catch(() => {});
+          throw error;
+        }
+        resolveOffset(batch.lastOffset());
+        await heartbeat();
+        options.onCommitted?.({ records, outputs });
+      },
+    });
+    return subscription;
+  }
+
+  /** The snapshot the group's committed offsets point to, or null when it never committed. */
+  private async committedState<S>(groupId: string, input: string, stateKey: string): Promise<S | null> {
+    const admin = await this.adminClient();
+    const [committed] = await admin.fetchOffsets({ groupId, topics: [input] });
+    let latest: StatePointer | null = null;
+    for (const p of committed?.partitions ?? []) {
+      const metadata = (p as { metadata?: string | null }).metadata;
+      if (!metadata) continue;
+      const pointer = JSON.parse(metadata) as StatePointer;
+      if (!latest || BigInt(pointer.stateOffset) > BigInt(latest.stateOffset)) latest = pointer;
+    }
+    if (!latest) return null;
+    const [record] = await this.readRange("state", [{ partition: latest.statePartition, from: BigInt(latest.stateOffset), to: BigInt(latest.stateOffset) + 1n }], 30_000);
+    if (!record || record.offset !== latest.stateOffset || record.key !== stateKey || !record.value) {
+      throw new KafkaBusError(`state snapshot at ${this.topicName("state")}[${latest.statePartition}]@${latest.stateOffset} for ${stateKey} is missing`);
+    }
+    return JSON.parse(record.value.toString("utf8")) as S;
+  }
+
+  async readTail(topic: TopicId, perPartition: number): Promise<BusRecord[]> {
+    const ranges = (await this.offsets(topic))
+      .map((o) => ({ partition: o.partition, from: BigInt(o.high) - BigInt(perPartition), to: BigInt(o.high), low: BigInt(o.low) }))
+      .map((r) => ({ partition: r.partition, from: r.from < r.low ? r.low : r.from, to: r.to }))
+      .filter((r) => r.to > r.from);
+    return this.readRange(topic, ranges, 15_000);
+  }
+
+  /**
+   * Reads committed records with offsets in [from, to) per partition through a throwaway
+   * consumer group. Transaction markers and aborted records occupy offsets but are never
+   * delivered, so a partition also counts as read once it has been quiet for a moment.
+   */
+  private async readRange(topic: TopicId, ranges: { partition: number; from: bigint; to: bigint }[], timeoutMs: number): Promise<BusRecord[]> {
+    if (ranges.length === 0) return [];
+    const name = this.topicName(topic);
+    const consumer = this.consumer(`tickflow-read-${randomUUID()}`);
+    const records: BusRecord[] = [];
+    const pending = new Map(ranges.map((r) => [r.partition, r]));
+    let lastProgress: number;
+    await consumer.connect();
+    try {
+      await consumer.subscribe({ topics: [name], fromBeginning: false });
+      await consumer.run({
+        eachBatch: async ({ batch }) => {
+          const range = pending.get(batch.partition);
+          if (!range) return;
+          lastProgress = Date.now();
+          let inRange = false;
+          for (const m of batch.messages) {
+            const offset = BigInt(m.offset);
+            if (offset >= range.from && offset < range.to) {
+              records.push(toRecord(topic, batch.partition, m));
+              inRange = true;
+            }
+          }
+          // a batch fetched before the seek took effect starts past the range: it proves nothing
+          if (inRange && BigInt(batch.lastOffset()) >= range.to - 1n) pending.delete(batch.partition);
+        },
+      });
+      for (const r of ranges) consumer.seek({ topic: name, partition: r.partition, offset: r.from.toString() });
+      lastProgress = Date.now();
+      const deadline = Date.now() + timeoutMs;
+      while (pending.size > 0 && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        if (Date.now() - lastProgress > 1_500) break;
+      }
+    } finally {
+      await consumer.disconnect();
+    }
+    return records.sort((a, b) => a.partition - b.partition || (BigInt(a.offset) < BigInt(b.offset) ? -1 : 1));
+  }
+
+  async offsets(topic: TopicId): Promise<PartitionOffsets[]> {
+    const admin = await this.adminClient();
+    const offsets = await admin.fetchTopicOffsets(this.topicName(topic));
+    return offsets.map((o) => ({ partition: o.partition, low: o.low, high: o.high })).sort((a, b) => a.partition - b.partition);
+  }
+
+  async groupOffsets(groupId: string, topic: TopicId): Promise<{ partition: number; offset: string }[]> {
+    const admin = await this.adminClient();
+    const [result] = await admin.fetchOffsets({ groupId, topics: [this.topicName(topic)] });
+    return (result?.partitions ?? []).map((p) => ({ partition: p.partition, offset: p.offset })).sort((a, b) => a.partition - b.partition);
+  }
+
+  async close(): Promise<void> {
+    const open = [...this.open];
+    this.open.clear();
+    this.admin = null;
+    await Promise.allSettled(open.map((c) => c.disconnect()));
+  }
+}

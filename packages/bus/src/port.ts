@@ -1,0 +1,69 @@
+import type { BusRecord, OutgoingRecord, PartitionOffsets } from "./records";
+import type { TopicId } from "./topics";
+
+/** Idempotent publishing (acks=all): a retried send never duplicates a record. */
+export interface Publisher {
+  publish(records: OutgoingRecord[]): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface SubscribeOptions {
+  groupId: string;
+  topics: TopicId[];
+  /** Where a group without committed offsets starts. */
+  fromBeginning?: boolean;
+  /** Offsets are committed after this resolves; a throw stops the subscription (crash-only). */
+  onBatch(records: BusRecord[]): Promise<void>;
+}
+
+export interface Subscription {
+  stop(): Promise<void>;
+  /** Settles when the subscription ends: resolves on stop(), rejects on a fatal error. */
+  readonly done: Promise<void>;
+}
+
+export interface ProcessorOptions<S> {
+  groupId: string;
+  input: TopicId;
+  /** Stable per logical processor: a restarted instance fences the old one with it. */
+  transactionalId: string;
+  /** Key of this processor's snapshots on the state topic. */
+  stateKey: string;
+  /** Gets the state committed with the current offsets (null on first start), before any record. */
+  restore(state: S | null): void;
+  /** Turns a batch of input records into output records and the state after them. */
+  process(records: BusRecord[]): { outputs: OutgoingRecord[]; state: S };
+  /** After the batch's transaction committed: outputs are now visible to read_committed consumers. */
+  onCommitted?(batch: { records: BusRecord[]; outputs: OutgoingRecord[] }): void;
+}
+
+/** A consume-transform-produce loop, exactly once: outputs, state and offsets commit together. */
+export type Processor = Subscription;
+
+export interface Bus {
+  readonly kind: "kafka" | "memory";
+  /** Human-readable: the brokers, or "in-memory". */
+  readonly description: string;
+  topicName(id: TopicId): string;
+  /** Creates missing registry topics with their partitions and configs; safe to repeat. */
+  ensureTopics(): Promise<void>;
+  publisher(): Promise<Publisher>;
+  subscribe(options: SubscribeOptions): Promise<Subscription>;
+  runProcessor<S>(options: ProcessorOptions<S>): Promise<Processor>;
+  /** Up to `perPartition` of the latest committed records of each partition, oldest first. */
+  readTail(topic: TopicId, perPartition: number): Promise<BusRecord[]>;
+  offsets(topic: TopicId): Promise<PartitionOffsets[]>;
+  /** Committed offsets of a group on a topic (-1 where nothing is committed). */
+  groupOffsets(groupId: string, topic: TopicId): Promise<{ partition: number; offset: string }[]>;
+  close(): Promise<void>;
+}
+
+/** What the bus logs through; pino loggers fit. */
+export interface BusLogger {
+  debug(obj: object, msg?: string): void;
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+}
+
+export const silentLogger: BusLogger = { debug() {}, info() {}, warn() {}, error() {} };

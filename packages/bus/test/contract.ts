@@ -1,0 +1,187 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { decodeEvent, DecodeError, DLQ_HEADERS, encodeEvent, toDlq, TOPIC_IDS, TOPICS, type Bus, type BusRecord, type OutgoingRecord, type Processor } from "../src";
+
+/** Polls until the check passes or the time is up (then the last failure is thrown). */
+export async function eventually<T>(check: () => Promise<T> | T, timeoutMs = 30_000, everyMs = 100): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await check();
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, everyMs));
+    }
+  }
+}
+
+const tick = (symbol: string, seq: number) =>
+  encodeEvent({ type: "quote.tick", id: `${symbol}:${seq}`, ts: seq, data: { symbol, seq, bid: 100, ask: 100.01, bidSize: 1, askSize: 1, tsEvent: seq, tsInit: seq } }, "test");
+
+interface CounterState {
+  count: number;
+  seen: string[];
+}
+
+/**
+ * The behaviour every Bus must have, run against the in-memory bus and a real Kafka broker.
+ * `makeBus` gets a topic prefix unique to the test so runs never see each other's records.
+ */
+export function busContract(name: string, makeBus: (prefix: string) => Promise<Bus>, timeoutMs: number) {
+  describe(`${name} bus contract`, () => {
+    const open: { stop(): Promise<void> }[] = [];
+    let bus: Bus;
+    let n = 0;
+    const fresh = async () => {
+      n += 1;
+      bus = await makeBus(`c${Date.now().toString(36)}${n}-`);
+      await bus.ensureTopics();
+      open.push({ stop: () => bus.close() });
+      return bus;
+    };
+
+    afterEach(async () => {
+      for (const o of open.splice(0).reverse()) await o.stop().catch(() => {});
+    });
+
+    it("creates every registry topic with its partition count, idempotently", async () => {
+      await fresh();
+      await bus.ensureTopics();
+      for (const id of TOPIC_IDS) {
+        const offsets = await bus.offsets(id);
+        expect(offsets.map((o) => o.partition)).toEqual([...Array(TOPICS[id].partitions).keys()]);
+        expect(offsets.every((o) => o.high === "0")).toBe(true);
+      }
+    }, timeoutMs);
+
+    it("delivers published records to a subscriber in order per key, one partition per key", async () => {
+      await fresh();
+      const publisher = await bus.publisher();
+      open.push({ stop: () => publisher.close() });
+      const symbols = ["AAPL", "MSFT", "BTC-USD", "EUR-USD"];
+      const out: OutgoingRecord[] = [];
+      for (let seq = 1; seq <= 50; seq++) for (const s of symbols) out.push({ topic: "quotes", key: s, value: tick(s, seq) });
+      await publisher.publish(out.slice(0, 100));
+      await publisher.publish(out.slice(100));
+
+      const received: BusRecord[] = [];
+      const sub = await bus.subscribe({ groupId: `g-${n}`, topics: ["quotes"], fromBeginning: true, onBatch: async (records) => void received.push(...records) });
+      open.push(sub);
+      await eventually(() => expect(received.length).toBe(200), timeoutMs);
+      for (const s of symbols) {
+        const mine = received.filter((r) => r.key === s);
+        expect(mine.map((r) => decodeEvent(r.value).data)).toMatchObject(Array.from({ length: 50 }, (_, i) => ({ seq: i + 1 })));
+        expect(new Set(mine.map((r) => r.partition)).size).toBe(1);
+      }
+      await eventually(async () => {
+        const committed = await bus.groupOffsets(`g-${n}`, "quotes");
+        const used = (await bus.offsets("quotes")).filter((h) => h.high !== "0");
+        expect(used.length).toBeGreaterThan(1);
+        for (const h of used) expect(committed.find((c) => c.partition === h.partition)?.offset).toBe(h.high);
+      }, timeoutMs);
+    }, timeoutMs);
+
+    it("runs a processor exactly once across restarts: outputs, state and offsets commit together", async () => {
+      await fresh();
+      const publisher = await bus.publisher();
+      open.push({ stop: () => publisher.close() });
+      const total = 300;
+      const start = (restored: CounterState[]): Promise<Processor> => {
+        let state: CounterState = { count: 0, seen: [] };
+        return bus.runProcessor<CounterState>({
+          groupId: `p-${n}`,
+          input: "quotes",
+          transactionalId: `p-${n}-tx`,
+          stateKey: "counter",
+          restore: (s) => {
+            restored.push(structuredClone(s ?? { count: -1, seen: [] }));
+            if (s) state = s;
+          },
+          process: (records) => {
+            const outputs: OutgoingRecord[] = [];
+            for (const r of records) {
+              state.count += 1;
+              const id = `${r.partition}@${r.offset}`;
+              state.seen.push(id);
+              outputs.push({ topic: "signals", key: r.key, value: Buffer.from(id) });
+            }
+            return { outputs, state };
+          },
+        });
+      };
+      const sends = (from: number, to: number) =>
+        publisher.publish(Array.from({ length: to - from }, (_, i) => ({ topic: "quotes" as const, key: `S${(from + i) % 7}`, value: tick(`S${(from + i) % 7}`, from + i + 1) })));
+
+      const restores: CounterState[] = [];
+      await sends(0, 150);
+      const first = await start(restores);
+      await eventually(async () => expect((await bus.readTail("signals", 1_000)).length).toBe(150), timeoutMs);
+      await first.stop();
+
+      await sends(150, total);
+      const second = await start(restores);
+      open.push(second);
+      await eventually(async () => expect((await bus.readTail("signals", 1_000)).length).toBe(total), timeoutMs);
+      // the restart saw exactly the state committed with the offsets it resumed from
+      expect(restores[0]!.count).toBe(-1);
+      expect(restores[1]!.count).toBe(150);
+      const outputs = (await bus.readTail("signals", 1_000)).map((r) => r.value!.toString());
+      expect(new Set(outputs).size).toBe(total);
+      const inputs = (await bus.readTail("quotes", 1_000)).map((r) => `${r.partition}@${r.offset}`);
+      expect(new Set(outputs)).toEqual(new Set(inputs));
+    }, timeoutMs * 2);
+
+    it("routes a record that fails to decode to the DLQ with its origin in headers, and goes on", async () => {
+      await fresh();
+      const publisher = await bus.publisher();
+      open.push({ stop: () => publisher.close() });
+      await publisher.publish([
+        { topic: "quotes", key: "AAPL", value: Buffer.from("{not json") },
+        { topic: "quotes", key: "AAPL", value: tick("AAPL", 1) },
+        { topic: "quotes", key: "AAPL", value: Buffer.from(JSON.stringify({ type: "quote.tick", version: 9, id: "x", ts: 1, source: "t", data: {} })) },
+      ]);
+      let good = 0;
+      const processor = await bus.runProcessor<{ good: number }>({
+        groupId: `d-${n}`,
+        input: "quotes",
+        transactionalId: `d-${n}-tx`,
+        stateKey: "dlq-test",
+        restore: () => {},
+        process: (records) => {
+          const outputs: OutgoingRecord[] = [];
+          for (const r of records) {
+            try {
+              decodeEvent(r.value, ["quote.tick"]);
+              good += 1;
+            } catch (error) {
+              if (!(error instanceof DecodeError)) throw error;
+              outputs.push(toDlq(r, bus.topicName("quotes"), error.reason, error.message));
+            }
+          }
+          return { outputs, state: { good } };
+        },
+      });
+      open.push(processor);
+      const dlq = await eventually(async () => {
+        const records = await bus.readTail("dlq", 10);
+        expect(records.length).toBe(2);
+        return records;
+      }, timeoutMs);
+      expect(good).toBe(1);
+      expect(dlq.map((r) => r.headers[DLQ_HEADERS.reason])).toEqual(["invalid-json", "unknown-version"]);
+      expect(dlq[0]).toMatchObject({ key: "AAPL", value: Buffer.from("{not json") });
+      expect(dlq[0]!.headers).toMatchObject({ [DLQ_HEADERS.sourceTopic]: bus.topicName("quotes"), [DLQ_HEADERS.sourceOffset]: "0" });
+      expect(dlq[0]!.headers[DLQ_HEADERS.error]).toMatch(/not JSON/);
+      expect(dlq[0]!.headers[DLQ_HEADERS.sourcePartition]).toMatch(/^\d+$/);
+    }, timeoutMs);
+
+    it("reads the tail of each partition, oldest first", async () => {
+      await fresh();
+      const publisher = await bus.publisher();
+      open.push({ stop: () => publisher.close() });
+      await publisher.publish(Array.from({ length: 30 }, (_, i) => ({ topic: "risk" as const, key: "s", value: Buffer.from(String(i)) })));
+      const tail = await bus.readTail("risk", 5);
+      expect(tail.map((r) => r.value!.toString())).toEqual(["25", "26", "27", "28", "29"]);
+      expect(await bus.readTail("bars", 5)).toEqual([]);
+    }, timeoutMs);
+  });
+}

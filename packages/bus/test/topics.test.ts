@@ -1,0 +1,59 @@
+import { describe, expect, it } from "vitest";
+import { routeEvent, TOPIC_IDS, TOPICS, topicName, type TopicId } from "../src";
+
+describe("topic registry", () => {
+  it("names the topics exactly as DESIGN.md does", () => {
+    const names = Object.fromEntries(TOPIC_IDS.map((id) => [id, TOPICS[id].name]));
+    expect(names).toEqual({
+      quotes: "md.quotes.v1",
+      bars: "md.bars.v1",
+      signals: "strategy.signals.v1",
+      orders: "strategy.orders.v1",
+      positions: "strategy.positions.v1",
+      risk: "strategy.risk.v1",
+      dlq: "dlq.v1",
+      state: "strategy.state.v1",
+    });
+  });
+
+  it("compacts the position snapshots and the processor state, and keeps quotes for 24 hours", () => {
+    expect(TOPICS.positions.config["cleanup.policy"]).toBe("compact");
+    expect(TOPICS.state.config["cleanup.policy"]).toBe("compact");
+    expect(TOPICS.quotes.config["retention.ms"]).toBe(String(24 * 3600 * 1000));
+    for (const id of ["quotes", "bars", "signals", "orders", "risk", "dlq"] as TopicId[]) expect(TOPICS[id].config["cleanup.policy"]).toBe("delete");
+  });
+
+  it("prefixes names for isolated test runs", () => {
+    expect(topicName("quotes")).toBe("md.quotes.v1");
+    expect(topicName("dlq", "t1-")).toBe("t1-dlq.v1");
+  });
+
+  it("routes each event type to its topic with the key DESIGN.md gives", () => {
+    const base = { tsEvent: 1, tsInit: 1 };
+    expect(routeEvent({ type: "quote.tick", id: "q", ts: 1, data: { symbol: "AAPL", bid: 1, ask: 2, bidSize: 1, askSize: 1, seq: 1, ...base } })).toEqual({ topic: "quotes", key: "AAPL" });
+    expect(
+      routeEvent({ type: "bar.closed", id: "b", ts: 1, data: { symbol: "AAPL", interval: "1m", start: 0, end: 1, open: 1, high: 1, low: 1, close: 1, volume: 1, tickCount: 1, ...base } }),
+    ).toEqual({ topic: "bars", key: "AAPL:1m" });
+    expect(routeEvent({ type: "signal.generated", id: "s", ts: 1, data: { signalId: "s", strategyId: "sma", symbol: "AAPL", direction: "long", reason: "", indicators: {}, price: 1, ...base } })).toEqual({
+      topic: "signals",
+      key: "sma",
+    });
+    const order = { orderId: "o", strategyId: "sma", symbol: "AAPL", side: "buy" as const, quantity: 1, signalId: "s", ...base };
+    expect(routeEvent({ type: "order.submitted", id: "o", ts: 1, data: { ...order, type: "market" } })).toEqual({ topic: "orders", key: "sma" });
+    expect(routeEvent({ type: "order.filled", id: "o", ts: 1, data: { ...order, price: 1, fee: 0, realizedPnl: 0, quoteSeq: 1 } })).toEqual({ topic: "orders", key: "sma" });
+    expect(routeEvent({ type: "order.rejected", id: "o", ts: 1, data: { ...order, reason: "max-position", detail: "" } })).toEqual({ topic: "orders", key: "sma" });
+    expect(
+      routeEvent({
+        type: "position.changed",
+        id: "p",
+        ts: 1,
+        data: { strategyId: "sma", symbol: "AAPL", quantity: 1, averagePrice: 1, costBasis: 1, realizedPnl: 0, unrealizedPnl: 0, fees: 0, markPrice: 1, ...base },
+      }),
+    ).toEqual({ topic: "positions", key: "sma:AAPL" });
+    expect(routeEvent({ type: "risk.halted", id: "r", ts: 1, data: { strategyId: "sma", reason: "max-drawdown", drawdown: 0.2, limit: 0.1, equity: 1, peakEquity: 2, ...base } })).toEqual({
+      topic: "risk",
+      key: "sma",
+    });
+    expect(routeEvent({ type: "risk.reset", id: "r", ts: 1, data: { strategyId: "sma", equity: 1, ...base } })).toEqual({ topic: "risk", key: "sma" });
+  });
+});
