@@ -6,6 +6,7 @@ export default defineConfig({
     projects: [
       { test: { name: "core", include: ["packages/core/test/**/*.test.ts"] } },
       { test: { name: "cli", include: ["packages/cli/test/**/*.test.ts"], testTimeout: 60_000 } },
+      { test: { name: "metrics", include: ["packages/metrics/test/**/*.test.ts"], env: { AWS_EMF_ENVIRONMENT: "Local" } } },
       { test: { name: "bus", include: ["packages/bus/test/**/*.test.ts"], exclude: ["**/*.int.test.ts"] } },
       {
         test: {

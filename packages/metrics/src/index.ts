@@ -1,0 +1,5 @@
+export * from "./catalog";
+export type { Metrics } from "./sink";
+export { PrometheusMetrics } from "./prometheus-sink";
+export { EmfMetrics } from "./emf-sink";
+export { createMetrics, METRICS_NAMESPACE } from "./create-metrics";
