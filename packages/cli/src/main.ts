@@ -1,6 +1,8 @@
 import { ConfigError, ReplayError } from "@tickflow/core";
+import { KafkaLauncherError } from "../../../local/kafka/launcher";
 import { backtest } from "./commands/backtest";
 import { bench } from "./commands/bench";
+import { kafka } from "./commands/kafka";
 import { UsageError } from "./errors";
 
 const HELP = `Usage: tickflow <command> [options]
@@ -8,12 +10,13 @@ const HELP = `Usage: tickflow <command> [options]
 Commands:
   backtest    run strategies over simulated or replayed ticks and print a report
   bench       measure the backtest path against the simulator alone
+  kafka       start, stop or check a local Apache Kafka broker (no Docker)
 
 Run "tickflow <command> --help" for a command's options.
 `;
 
 type Command = (argv: string[]) => number | Promise<number>;
-const COMMANDS: Record<string, Command> = { backtest, bench };
+const COMMANDS: Record<string, Command> = { backtest, bench, kafka };
 
 async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
@@ -34,5 +37,6 @@ try {
   const hint = (error as { code?: string }).code?.startsWith("ERR_PARSE_ARGS") ? `; run "tickflow ${process.argv[2]} --help"` : "";
   process.stderr.write(`tickflow: ${(error as Error).message}${hint}\n`);
   process.exitCode = usage ? 2 : 1;
-  if (!usage) process.stderr.write(`${(error as Error).stack ?? ""}\n`);
+  // The local broker could not start or stop: the message says why and what to do; a stack adds nothing.
+  if (!usage && !(error instanceof KafkaLauncherError)) process.stderr.write(`${(error as Error).stack ?? ""}\n`);
 }
