@@ -1,13 +1,18 @@
 import { kafkaSettingsFromEnv } from "./config";
 import { KafkaBus, type KafkaBusTuning } from "./kafka-bus";
-import { MemoryBus } from "./memory-bus";
+import { ConfigError } from "@tickflow/core";
 import type { Bus, BusLogger } from "./port";
 
 /**
- * The bus a runtime should use: `TICKFLOW_BUS=memory` gives the in-memory bus (the local
- * runner without Java); otherwise Kafka from KAFKA_BROKERS or MSK_CLUSTER_ARN.
+ * The Kafka bus for a runtime, from KAFKA_BROKERS or MSK_CLUSTER_ARN (see kafkaSettingsFromEnv);
+ * KAFKA_SESSION_TIMEOUT_MS shortens how long a crashed consumer holds its partitions.
  */
-export async function createBus(env: Record<string, string | undefined>, clientId: string, logger?: BusLogger, tuning?: Partial<KafkaBusTuning>): Promise<Bus> {
-  if (env.TICKFLOW_BUS === "memory") return new MemoryBus(env.KAFKA_TOPIC_PREFIX ?? "");
+export async function createBus(env: Record<string, string | undefined>, clientId: string, logger?: BusLogger): Promise<Bus> {
+  const tuning: Partial<KafkaBusTuning> = {};
+  if (env.KAFKA_SESSION_TIMEOUT_MS) {
+    const ms = Number(env.KAFKA_SESSION_TIMEOUT_MS);
+    if (!Number.isInteger(ms) || ms < 6_000) throw new ConfigError("KAFKA_SESSION_TIMEOUT_MS must be an integer of at least 6000 (the broker's minimum)");
+    tuning.sessionTimeoutMs = ms;
+  }
   return KafkaBus.create(kafkaSettingsFromEnv(env, clientId), logger, tuning);
 }

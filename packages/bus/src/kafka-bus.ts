@@ -30,6 +30,13 @@ export interface KafkaBusTuning {
 
 const DEFAULT_TUNING: KafkaBusTuning = { sessionTimeoutMs: 10_000, heartbeatIntervalMs: 1_000, maxWaitTimeMs: 100, transactionTimeoutMs: 30_000 };
 
+/**
+ * Idempotent producers retry without limit (kafkajs warns that a limit may break exactly-once):
+ * a send blocks through a broker outage and resumes with the same sequence numbers, so the
+ * broker drops any duplicate. Backoff is capped so recovery is quick once the broker is back.
+ */
+const IDEMPOTENT_RETRY = { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 300, maxRetryTime: 5_000 };
+
 /** Pointer stored as the processor's committed-offset metadata: where its state snapshot is. */
 interface StatePointer {
   statePartition: number;
@@ -141,7 +148,7 @@ export class KafkaBus implements Bus {
   }
 
   async publisher(): Promise<Publisher> {
-    const producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner });
+    const producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1, retry: IDEMPOTENT_RETRY, createPartitioner: Partitioners.DefaultPartitioner });
     await producer.connect();
     this.open.add(producer);
     return {
@@ -227,6 +234,7 @@ export class KafkaBus implements Bus {
       idempotent: true,
       maxInFlightRequests: 1,
       transactionTimeout: this.tuning.transactionTimeoutMs,
+      retry: IDEMPOTENT_RETRY,
       createPartitioner: Partitioners.DefaultPartitioner,
     });
     // Connecting registers the transactional id: a previous instance is fenced and its open

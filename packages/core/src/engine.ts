@@ -78,8 +78,12 @@ interface StrategyRuntime {
   ctx: StrategyContext;
   account: AccountState;
   tradeNotional: Micros;
-  orderSeq: number;
-  signalSeq: number;
+  /**
+   * Per-symbol counters behind signal and order ids: ids then depend only on each symbol's own
+   * quotes, which Kafka orders per partition, so live and backtest name orders alike.
+   */
+  orderSeq: Record<string, number>;
+  signalSeq: Record<string, number>;
   riskSeq: number;
   equityCurve: EquityPoint[];
 }
@@ -105,7 +109,7 @@ export interface EngineSnapshot {
   version: 1;
   stats: EngineStats;
   symbols: Record<string, { lastSeq: number; bidUnits: number; askUnits: number; pending: PendingOrder[]; bars: Record<string, { current: OpenBar | null; lateTicks: number }> }>;
-  strategies: Record<string, { state: unknown; account: AccountState; orderSeq: number; signalSeq: number; riskSeq: number; equityCurve: EquityPoint[] }>;
+  strategies: Record<string, { state: unknown; account: AccountState; orderSeq: Record<string, number>; signalSeq: Record<string, number>; riskSeq: number; equityCurve: EquityPoint[] }>;
 }
 
 /**
@@ -166,8 +170,8 @@ export class TradingEngine {
         ctx: undefined as unknown as StrategyContext,
         account: newAccount(toMicros(this.config.startingCash)),
         tradeNotional: toMicros(params.tradeNotional as number),
-        orderSeq: 0,
-        signalSeq: 0,
+        orderSeq: {},
+        signalSeq: {},
         riskSeq: 0,
         equityCurve: [],
       };
@@ -266,8 +270,8 @@ export class TradingEngine {
       strategies[id] = {
         state: structuredClone(rt.strategy.state),
         account: structuredClone(rt.account),
-        orderSeq: rt.orderSeq,
-        signalSeq: rt.signalSeq,
+        orderSeq: { ...rt.orderSeq },
+        signalSeq: { ...rt.signalSeq },
         riskSeq: rt.riskSeq,
         equityCurve: rt.equityCurve.map((p) => [p[0], p[1]]),
       };
@@ -296,8 +300,8 @@ export class TradingEngine {
       if (!rt) continue;
       rt.strategy.state = structuredClone(saved.state);
       rt.account = structuredClone(saved.account);
-      rt.orderSeq = saved.orderSeq;
-      rt.signalSeq = saved.signalSeq;
+      rt.orderSeq = { ...saved.orderSeq };
+      rt.signalSeq = { ...saved.signalSeq };
       rt.riskSeq = saved.riskSeq;
       rt.equityCurve = saved.equityCurve.map((p) => [p[0], p[1]]);
     }
@@ -379,8 +383,9 @@ export class TradingEngine {
     if (!sym || !runtime.symbols.includes(intent.symbol)) {
       throw new TickflowError(`strategy ${runtime.id} signalled ${intent.symbol}, which it does not trade`);
     }
-    runtime.signalSeq += 1;
-    const signalId = `${runtime.id}:signal:${runtime.signalSeq}`;
+    const n = (runtime.signalSeq[intent.symbol] ?? 0) + 1;
+    runtime.signalSeq[intent.symbol] = n;
+    const signalId = `${runtime.id}:${intent.symbol}:signal:${n}`;
     const { instrument } = sym;
     this.out.push({
       type: "signal.generated",
@@ -440,16 +445,18 @@ export class TradingEngine {
 
   private submit(runtime: StrategyRuntime, sym: SymbolRuntime, qty: number, signalId: string, rejection: { reason: RejectReason; detail: string } | null): void {
     const tick = this.tick!;
-    runtime.orderSeq += 1;
-    const orderId = `${runtime.id}-${runtime.orderSeq}`;
+    const symbol = sym.instrument.symbol;
+    const n = (runtime.orderSeq[symbol] ?? 0) + 1;
+    runtime.orderSeq[symbol] = n;
+    const orderId = `${runtime.id}:${symbol}:${n}`;
     const side: OrderSide = qty > 0 ? "buy" : "sell";
-    const base = { orderId, strategyId: runtime.id, symbol: sym.instrument.symbol, side, quantity: fromSizeUnits(Math.abs(qty), sym.instrument), signalId };
+    const base = { orderId, strategyId: runtime.id, symbol, side, quantity: fromSizeUnits(Math.abs(qty), sym.instrument), signalId };
     if (rejection) {
       this.out.push({ type: "order.rejected", id: `${orderId}:rejected`, ts: tick.tsEvent, data: { ...base, ...rejection, tsEvent: tick.tsEvent, tsInit: tick.tsInit } });
       return;
     }
     this.out.push({ type: "order.submitted", id: `${orderId}:submitted`, ts: tick.tsEvent, data: { ...base, type: "market", tsEvent: tick.tsEvent, tsInit: tick.tsInit } });
-    sym.pending.push({ orderId, strategyId: runtime.id, symbol: sym.instrument.symbol, qty, wait: this.config.execution.latencyTicks, signalId });
+    sym.pending.push({ orderId, strategyId: runtime.id, symbol, qty, wait: this.config.execution.latencyTicks, signalId });
   }
 
   /** Market orders fill at the touch of this quote: buys at the ask, sells at the bid. */

@@ -81,9 +81,14 @@ export class MarketSimulator {
     return this.step(path, this.clock, this.clock);
   }
 
-  /** A tick for `symbol` at the caller's time; the diffusion spans the time since its last tick. */
+  /**
+   * A tick for `symbol` at the caller's time; the diffusion spans the time since its last tick
+   * (the first tick is at the start price, whenever the caller's clock starts).
+   */
   quoteAt(symbol: string, tsEvent: number, tsInit: number = tsEvent): QuoteTick {
-    return this.step(this.path(symbol), tsEvent, tsInit);
+    const path = this.path(symbol);
+    if (path.seq === 0) path.lastTs = tsEvent;
+    return this.step(path, tsEvent, tsInit);
   }
 
   /** Per-symbol state, to persist and `resume` later. */

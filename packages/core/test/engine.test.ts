@@ -66,9 +66,9 @@ describe("trading engine: paper execution", () => {
     const [signal, submitted, filled, position] = events;
     expect(signal!.data).toMatchObject({ strategyId: "s1", symbol: "AAPL", direction: "long", price: 100.51, tsEvent: 2_000 });
     // 1,000 / 100.52 -> 9 shares
-    expect(submitted!.data).toMatchObject({ orderId: "s1-1", side: "buy", quantity: 9, type: "market", signalId: "s1:signal:1" });
+    expect(submitted!.data).toMatchObject({ orderId: "s1:AAPL:1", side: "buy", quantity: 9, type: "market", signalId: "s1:AAPL:signal:1" });
     // 9 x 101.02 = 909.18; 10 bp fee = 0.90918
-    expect(filled!.data).toMatchObject({ orderId: "s1-1", side: "buy", quantity: 9, price: 101.02, fee: 0.90918, realizedPnl: 0, quoteSeq: 3, tsEvent: 3_000 });
+    expect(filled!.data).toMatchObject({ orderId: "s1:AAPL:1", side: "buy", quantity: 9, price: 101.02, fee: 0.90918, realizedPnl: 0, quoteSeq: 3, tsEvent: 3_000 });
     expect(position!.data).toMatchObject({ strategyId: "s1", symbol: "AAPL", quantity: 9, averagePrice: 101.02, costBasis: 909.18, markPrice: 101.02, unrealizedPnl: 0 });
     expect(engine.portfolio("s1")).toMatchObject({ cash: 100_000 - 909.18 - 0.90918, fees: 0.90918 });
   });
@@ -114,7 +114,7 @@ describe("trading engine: risk", () => {
     const engine = engineWith({ script: { "AAPL:1": "long" }, risk: { maxPositionNotional: 500 } });
     const events = run(engine, secondly([[100, 100.02], [100, 100.02], [100, 100.02]]));
     expect(types(events)).toEqual(["signal.generated", "order.rejected"]);
-    expect(events[1]!.data).toMatchObject({ orderId: "s1-1", reason: "max-position", quantity: 9 });
+    expect(events[1]!.data).toMatchObject({ orderId: "s1:AAPL:1", reason: "max-position", quantity: 9 });
   });
 
   it("rejects the order that would take gross notional over the limit but allows reducing it", () => {

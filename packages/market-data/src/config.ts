@@ -1,0 +1,39 @@
+import { ConfigError, DEFAULT_UNIVERSE } from "@tickflow/core";
+import { z } from "zod";
+
+const symbols = DEFAULT_UNIVERSE.map((i) => i.symbol);
+
+const EnvSchema = z.object({
+  MD_HTTP_PORT: z.coerce.number().int().min(0).max(65_535).default(7001),
+  MD_HTTP_HOST: z.string().default("127.0.0.1"),
+  MD_SYMBOLS: z
+    .string()
+    .default(symbols.join(","))
+    .transform((s) => s.split(",").map((x) => x.trim()).filter(Boolean))
+    .refine((list) => list.length > 0 && list.every((s) => symbols.includes(s)), { message: `comma-separated symbols from: ${symbols.join(", ")}` }),
+  MD_SEED: z.string().min(1).default("42"),
+  /** Per symbol; 0 publishes as fast as the broker takes it. */
+  MD_TICKS_PER_SECOND: z.coerce.number().min(0).max(100_000).default(20),
+  /** wall: tsEvent is now; simulated: a simulated clock from MD_START_TIME (reproducible runs). */
+  MD_CLOCK: z.enum(["wall", "simulated"]).default("wall"),
+  MD_START_TIME: z.coerce.number().int().optional(),
+  /** Stop publishing after this many ticks in total (0: never). */
+  MD_MAX_TICKS: z.coerce.number().int().min(0).default(0),
+  MD_REPLAY_FILE: z.string().optional(),
+  /** Replay speed against the file's timestamps; 0 replays as fast as possible. */
+  MD_REPLAY_SPEED: z.coerce.number().min(0).default(1),
+  /** Ticks per symbol kept for /quotes/:symbol. */
+  MD_HISTORY: z.coerce.number().int().min(1).max(100_000).default(300),
+  LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info"),
+});
+
+export type MarketDataConfig = z.infer<typeof EnvSchema>;
+
+/** Reads the market-data worker's configuration once, at start; a bad value names its variable. */
+export function marketDataConfig(env: Record<string, string | undefined>): MarketDataConfig {
+  const parsed = EnvSchema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; "));
+  }
+  return parsed.data;
+}

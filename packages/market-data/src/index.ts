@@ -1,0 +1,2 @@
+export { startMarketData, SERVICE, type MarketDataService, type MarketDataDeps } from "./service";
+export { marketDataConfig, type MarketDataConfig } from "./config";

@@ -1,0 +1,158 @@
+import { decodeEvent, encodeEvent, routeEvent, type Bus, type Publisher } from "@tickflow/bus";
+import { DEFAULT_UNIVERSE, midPrice, Universe, type QuoteTick } from "@tickflow/core";
+import { HttpProblem, startServiceHttp, type Metrics } from "@tickflow/metrics";
+import type { Logger } from "pino";
+import type { MarketDataConfig } from "./config";
+import { ReplayFeed, SimulatedFeed, type TickFeed } from "./feed";
+import { QuoteBook } from "./quote-book";
+
+export const SERVICE = "market-data";
+
+export interface MarketDataDeps {
+  config: MarketDataConfig;
+  bus: Bus;
+  metrics: Metrics;
+  logger: Logger;
+  /** Lines of the replay file, when MD_REPLAY_FILE is set (main.ts reads it). */
+  replayLines?: Iterable<string>;
+  /** Wall clock; tests inject their own. */
+  now?: () => number;
+}
+
+export interface MarketDataService {
+  port: number;
+  /** Settles with the publish loop: resolves on stop(), rejects when publishing fails for good. */
+  done: Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** Ticks kept per partition when resuming: enough to find every symbol's last tick. */
+const RESUME_TAIL = 1_000;
+
+/**
+ * The market-data worker: simulates (or replays) quotes, publishes them to md.quotes.v1 keyed
+ * by symbol through an idempotent producer, and serves the latest quotes over HTTP.
+ */
+export async function startMarketData(deps: MarketDataDeps): Promise<MarketDataService> {
+  const { config, bus, metrics, logger } = deps;
+  const now = deps.now ?? Date.now;
+  const universe = new Universe(DEFAULT_UNIVERSE);
+  const book = new QuoteBook(universe, config.MD_HISTORY);
+  const feed: TickFeed = config.MD_REPLAY_FILE && deps.replayLines ? new ReplayFeed(deps.replayLines, universe, config.MD_REPLAY_SPEED) : new SimulatedFeed(config, universe);
+  const lastPublished = new Map<string, number>();
+  let published = 0;
+  let lastPublishAt = 0;
+  let exhausted = false;
+
+  await bus.ensureTopics();
+  // Resume: continue each symbol's seq after the last tick on Kafka, never repeating one.
+  const lastBySymbol = new Map<string, QuoteTick>();
+  for (const record of await bus.readTail("quotes", RESUME_TAIL)) {
+    try {
+      const event = decodeEvent(record.value, ["quote.tick"]);
+      if (event.type !== "quote.tick") continue;
+      book.add(event.data);
+      const seen = lastBySymbol.get(event.data.symbol);
+      if (!seen || event.data.seq > seen.seq) lastBySymbol.set(event.data.symbol, event.data);
+    } catch {
+      // a foreign record on the topic is the strategy worker's to dead-letter, not ours
+    }
+  }
+  for (const last of lastBySymbol.values()) feed.resume(last);
+  if (lastBySymbol.size > 0) logger.info({ resumed: Object.fromEntries([...lastBySymbol].map(([s, t]) => [s, t.seq])) }, "resuming after the last ticks on Kafka");
+
+  metrics.set("tickflow_up", {}, 1);
+  metrics.onCollect(() => {
+    const t = now();
+    for (const [symbol, at] of lastPublished) metrics.set("tickflow_last_tick_age_seconds", { symbol }, (t - at) / 1_000);
+  });
+
+  const publisher: Publisher = await bus.publisher();
+  let running = true;
+  let wake: (() => void) | null = null;
+  const sleep = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      wake = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+
+  const loop = async () => {
+    const intervalMs = config.MD_TICKS_PER_SECOND > 0 ? 1_000 / config.MD_TICKS_PER_SECOND : 0;
+    while (running) {
+      const started = now();
+      const ticks = feed.next(started);
+      if (ticks === null) {
+        if (!exhausted) logger.info({ published }, "feed exhausted; serving the last quotes");
+        exhausted = true;
+        break;
+      }
+      if (ticks.length > 0) {
+        const records = ticks.map((tick) => {
+          const event = { type: "quote.tick" as const, id: `${tick.symbol}:${tick.seq}`, ts: tick.tsEvent, data: tick };
+          return { ...routeEvent(event), value: encodeEvent(event, SERVICE) };
+        });
+        const t0 = process.hrtime.bigint();
+        await publisher.publish(records);
+        metrics.observe("tickflow_publish_duration_seconds", { topic: bus.topicName("quotes") }, Number(process.hrtime.bigint() - t0) / 1e9);
+        const at = now();
+        lastPublishAt = at;
+        for (const tick of ticks) {
+          book.add(tick);
+          lastPublished.set(tick.symbol, at);
+          metrics.inc("tickflow_ticks_published_total", { symbol: tick.symbol });
+        }
+        for (const symbol of new Set(ticks.map((t) => t.symbol))) {
+          const tick = book.latest(symbol)!;
+          metrics.set("tickflow_last_price", { symbol }, midPrice(tick, universe.get(symbol).priceScale));
+        }
+        published += ticks.length;
+      }
+      const wait = intervalMs === 0 ? 0 : Math.max(0, intervalMs - (now() - started));
+      if (wait > 0) await sleep(wait);
+      else await new Promise((resolve) => setImmediate(resolve));
+    }
+  };
+  const done = loop();
+
+  const http = await startServiceHttp({
+    port: config.MD_HTTP_PORT,
+    host: config.MD_HTTP_HOST,
+    metrics,
+    onError: (error, request) => logger.error({ err: error, path: request.path }, "request failed"),
+    health: async () => {
+      const age = lastPublishAt === 0 ? null : now() - lastPublishAt;
+      const ok = exhausted || (age !== null && age < 5_000) || (published === 0 && running);
+      return { ok, service: SERVICE, bus: bus.description, ticksPublished: published, lastPublishAgeMs: age, feed: exhausted ? "exhausted" : "running" };
+    },
+    routes: [
+      { method: "GET", path: "/instruments", handle: () => ({ status: 200, body: universe.instruments }) },
+      { method: "GET", path: "/quotes", handle: () => ({ status: 200, body: book.views() }) },
+      {
+        method: "GET",
+        path: "/quotes/:symbol",
+        handle: ({ params, query }) => {
+          if (!universe.has(params.symbol!)) throw new HttpProblem(404, "unknown-symbol", `unknown symbol ${params.symbol}`);
+          const limit = Math.max(1, Math.min(Number(query.get("limit") ?? 100) || 100, config.MD_HISTORY));
+          return { status: 200, body: { quote: book.view(params.symbol!), history: book.history(params.symbol!, limit) } };
+        },
+      },
+    ],
+  });
+  logger.info({ port: http.port, bus: bus.description, symbols: config.MD_SYMBOLS, ticksPerSecond: config.MD_TICKS_PER_SECOND, clock: config.MD_CLOCK }, "market-data started");
+
+  return {
+    port: http.port,
+    done,
+    stop: async () => {
+      running = false;
+      (wake as (() => void) | null)?.();
+      await done.catch(() => {});
+      await publisher.close();
+      await http.close();
+      logger.info({ published }, "market-data stopped");
+    },
+  };
+}

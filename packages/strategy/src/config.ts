@@ -1,0 +1,63 @@
+import { ConfigError, EngineConfigSchema, StrategyInstanceSchema, type EngineConfigInput, type StrategyInstance } from "@tickflow/core";
+import { z } from "zod";
+
+/** Each strategy on a few symbols across asset classes: what `npm start` and the cloud run. */
+export const DEFAULT_STRATEGIES: StrategyInstance[] = [
+  { id: "sma-crossover", kind: "sma-crossover", symbols: ["AAPL", "BTC-USD", "EUR-USD"], params: {} },
+  { id: "mean-reversion", kind: "mean-reversion", symbols: ["MSFT", "ETH-USD", "GBP-USD"], params: {} },
+  { id: "breakout", kind: "breakout", symbols: ["TSLA", "BTC-USD", "ETH-USD"], params: {} },
+];
+
+const json = <T extends z.ZodType>(schema: T) =>
+  z.string().transform((text, ctx) => {
+    try {
+      return JSON.parse(text) as unknown;
+    } catch (error) {
+      ctx.addIssue({ code: "custom", message: `not JSON: ${(error as Error).message}` });
+      return z.NEVER;
+    }
+  }).pipe(schema);
+
+const EnvSchema = z.object({
+  ST_HTTP_PORT: z.coerce.number().int().min(0).max(65_535).default(7002),
+  ST_HTTP_HOST: z.string().default("127.0.0.1"),
+  /** Consumer group on md.quotes.v1; also the key of the engine's snapshots. One active member per group. */
+  ST_GROUP_ID: z.string().regex(/^[A-Za-z0-9._-]+$/).default("tickflow-strategy"),
+  /** JSON array of {id, kind, symbols, params}; default: each strategy on three symbols. */
+  ST_STRATEGIES: json(z.array(StrategyInstanceSchema).min(1)).optional(),
+  ST_FEE_BPS: z.coerce.number().min(0).optional(),
+  ST_LATENCY_TICKS: z.coerce.number().int().min(0).optional(),
+  ST_STARTING_CASH: z.coerce.number().positive().optional(),
+  ST_MAX_POSITION: z.coerce.number().positive().optional(),
+  ST_MAX_GROSS: z.coerce.number().positive().optional(),
+  ST_MAX_DRAWDOWN: z.coerce.number().gt(0).max(1).optional(),
+  /** Records kept per read view (bars per symbol and interval, signals, orders). */
+  ST_HISTORY: z.coerce.number().int().min(10).max(100_000).default(500),
+  LOG_LEVEL: z.string().default("info"),
+});
+
+export interface StrategyWorkerConfig {
+  httpPort: number;
+  httpHost: string;
+  groupId: string;
+  engine: EngineConfigInput;
+  history: number;
+}
+
+/** Reads the strategy worker's configuration once, at start; a bad value names its variable. */
+export function strategyWorkerConfig(env: Record<string, string | undefined>): StrategyWorkerConfig {
+  const parsed = EnvSchema.safeParse(env);
+  if (!parsed.success) throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; "));
+  const e = parsed.data;
+  const engine: EngineConfigInput = {
+    strategies: e.ST_STRATEGIES ?? DEFAULT_STRATEGIES,
+    execution: { feeBps: e.ST_FEE_BPS, latencyTicks: e.ST_LATENCY_TICKS },
+    risk: { maxPositionNotional: e.ST_MAX_POSITION, maxGrossNotional: e.ST_MAX_GROSS, maxDrawdownPct: e.ST_MAX_DRAWDOWN },
+    startingCash: e.ST_STARTING_CASH,
+    publishBars: ["1s", "1m", "5m"],
+    equityCurveLimit: e.ST_HISTORY,
+  };
+  const check = EngineConfigSchema.safeParse(engine);
+  if (!check.success) throw new ConfigError(`ST_STRATEGIES and risk settings: ${z.prettifyError(check.error)}`);
+  return { httpPort: e.ST_HTTP_PORT, httpHost: e.ST_HTTP_HOST, groupId: e.ST_GROUP_ID, engine, history: e.ST_HISTORY };
+}

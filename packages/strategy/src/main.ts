@@ -1,0 +1,34 @@
+import { createBus } from "@tickflow/bus";
+import { ConfigError } from "@tickflow/core";
+import { createMetrics } from "@tickflow/metrics";
+import { pino } from "pino";
+import { strategyWorkerConfig } from "./config";
+import { SERVICE, startStrategy } from "./service";
+
+const logger = pino({ level: process.env.LOG_LEVEL ?? "info", base: { service: SERVICE } });
+
+// Crash-only: anything unexpected ends the process non-zero; on restart the committed engine
+// snapshot and offsets put it back exactly where the last transaction left it.
+process.on("unhandledRejection", (error) => {
+  logger.fatal({ err: error }, "unhandled rejection");
+  process.exit(1);
+});
+
+try {
+  const config = strategyWorkerConfig(process.env);
+  const bus = await createBus(process.env, SERVICE, logger);
+  const metrics = createMetrics(process.env, SERVICE);
+  const service = await startStrategy({ config, bus, metrics, logger });
+  const shutdown = async (signal: string) => {
+    logger.info({ signal }, "draining");
+    await service.stop();
+    await bus.close();
+    process.exit(0);
+  };
+  process.once("SIGTERM", () => void shutdown("SIGTERM"));
+  process.once("SIGINT", () => void shutdown("SIGINT"));
+  await service.done;
+} catch (error) {
+  logger.fatal({ err: error }, error instanceof ConfigError ? `bad configuration: ${(error as Error).message}` : "strategy worker failed");
+  process.exit(error instanceof ConfigError ? 2 : 1);
+}

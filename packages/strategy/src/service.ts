@@ -1,0 +1,300 @@
+import { decodeEvent, DecodeError, encodeEvent, routeEvent, toDlq, type Bus, type OutgoingRecord, type Processor } from "@tickflow/bus";
+import { BarIntervalSchema, DEFAULT_UNIVERSE, TradingEngine, Universe, type EngineEvent, type EngineSnapshot } from "@tickflow/core";
+import { HttpProblem, startServiceHttp, type HttpRequest, type Metrics } from "@tickflow/metrics";
+import type { Logger } from "pino";
+import type { StrategyWorkerConfig } from "./config";
+import { ReadModel } from "./read-model";
+
+export const SERVICE = "strategy";
+
+export interface StrategyDeps {
+  config: StrategyWorkerConfig;
+  bus: Bus;
+  metrics: Metrics;
+  logger: Logger;
+  now?: () => number;
+}
+
+export interface StrategyService {
+  port: number;
+  /** Settles with the processor: resolves on stop(), rejects when it fails (the process should exit). */
+  done: Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** What the processor commits with every batch's offsets. */
+interface ProcessorState {
+  engine: EngineSnapshot;
+}
+
+const LAG_INTERVAL_MS = 5_000;
+
+function limitOf(query: URLSearchParams, fallback: number, max: number): number {
+  const raw = query.get("limit");
+  if (raw === null) return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1 || n > max) throw new HttpProblem(400, "invalid-limit", `limit must be an integer from 1 to ${max}`);
+  return n;
+}
+
+/**
+ * The strategy worker: consumes md.quotes.v1 and runs the trading engine, publishing bars,
+ * signals, orders, fills, positions and risk events exactly once (one transaction per batch
+ * with the engine snapshot and the input offsets), and serves what it knows over HTTP.
+ */
+export async function startStrategy(deps: StrategyDeps): Promise<StrategyService> {
+  const { config, bus, metrics, logger } = deps;
+  const now = deps.now ?? Date.now;
+  const universe = new Universe(DEFAULT_UNIVERSE);
+  const engine = new TradingEngine(config.engine, universe);
+  const model = new ReadModel(config.history);
+  const resets: string[] = [];
+  const lastTickAt = new Map<string, number>();
+  const lastDropped = { duplicateTicks: 0, missingTicks: 0 };
+  let batchEvents: EngineEvent[] = [];
+  let lastCommitAt = 0;
+  let failed: unknown = null;
+
+  await bus.ensureTopics();
+  const primed: EngineEvent[] = [];
+  for (const [topic, n] of [["bars", config.history * 2], ["signals", config.history], ["orders", config.history], ["risk", config.history]] as const) {
+    for (const record of await bus.readTail(topic, n)) {
+      try {
+        primed.push(decodeEvent(record.value) as EngineEvent);
+      } catch {
+        // not ours to judge here: only the engine's own output is primed
+      }
+    }
+  }
+  primed.sort((a, b) => a.ts - b.ts).forEach((e) => model.apply(e));
+
+  const recordMetrics = (events: EngineEvent[]) => {
+    const t = now();
+    for (const e of events) {
+      switch (e.type) {
+        case "signal.generated":
+          metrics.inc("tickflow_signals_total", { strategy: e.data.strategyId, symbol: e.data.symbol, direction: e.data.direction });
+          metrics.observe("tickflow_tick_to_signal_seconds", { strategy: e.data.strategyId }, Math.max(0, t - e.data.tsEvent) / 1_000);
+          break;
+        case "order.submitted":
+          metrics.inc("tickflow_orders_total", { strategy: e.data.strategyId, outcome: "submitted" });
+          break;
+        case "order.rejected":
+          metrics.inc("tickflow_orders_total", { strategy: e.data.strategyId, outcome: "rejected" });
+          break;
+        case "order.filled":
+          metrics.inc("tickflow_fills_total", { strategy: e.data.strategyId, symbol: e.data.symbol, side: e.data.side });
+          break;
+        default:
+          break;
+      }
+    }
+  };
+
+  const processor: Processor = await bus.runProcessor<ProcessorState>({
+    groupId: config.groupId,
+    input: "quotes",
+    transactionalId: `${config.groupId}-engine`,
+    stateKey: config.groupId,
+    restore: (state) => {
+      if (state) {
+        engine.restore(state.engine);
+        logger.info({ ticks: state.engine.stats.ticks }, "restored engine state committed with the current offsets");
+      } else logger.info("no committed state: starting fresh");
+      Object.assign(lastDropped, engine.stats);
+    },
+    process: (records) => {
+      const outputs: OutgoingRecord[] = [];
+      const events: EngineEvent[] = [];
+      const stamp = records[0] ? now() : 0;
+      for (const id of resets.splice(0)) events.push(...engine.resetRisk(id, stamp));
+      for (const record of records) {
+        let tick;
+        try {
+          tick = decodeEvent(record.value, ["quote.tick"]);
+        } catch (error) {
+          if (!(error instanceof DecodeError)) throw error;
+          outputs.push(toDlq(record, bus.topicName("quotes"), error.reason, error.message));
+          metrics.inc("tickflow_dlq_messages_total", { topic: bus.topicName("quotes"), reason: error.reason });
+          logger.warn({ partition: record.partition, offset: record.offset, reason: error.reason, error: error.message }, "sent a record to the DLQ");
+          continue;
+        }
+        if (tick.type !== "quote.tick") continue;
+        events.push(...engine.onQuote(tick.data));
+        lastTickAt.set(tick.data.symbol, stamp);
+        metrics.inc("tickflow_ticks_processed_total", { symbol: tick.data.symbol });
+      }
+      for (const event of events) outputs.push({ ...routeEvent(event), value: encodeEvent(event, SERVICE) });
+      batchEvents = events;
+      return { outputs, state: { engine: engine.snapshot() } };
+    },
+    onCommitted: () => {
+      lastCommitAt = now();
+      metrics.inc("tickflow_transactions_total", { processor: config.groupId });
+      for (const e of batchEvents) model.apply(e);
+      recordMetrics(batchEvents);
+      batchEvents = [];
+    },
+  });
+  processor.done.catch((error: unknown) => {
+    failed = error;
+  });
+
+  metrics.set("tickflow_up", {}, 1);
+  metrics.onCollect(() => {
+    const t = now();
+    for (const [symbol, at] of lastTickAt) metrics.set("tickflow_last_tick_age_seconds", { symbol }, (t - at) / 1_000);
+    for (const s of engine.strategies()) {
+      const p = engine.portfolio(s.id);
+      metrics.set("tickflow_equity", { strategy: s.id }, p.equity);
+      metrics.set("tickflow_realized_pnl", { strategy: s.id }, p.realizedPnl);
+      metrics.set("tickflow_unrealized_pnl", { strategy: s.id }, p.unrealizedPnl);
+      metrics.set("tickflow_fees", { strategy: s.id }, p.fees);
+      metrics.set("tickflow_drawdown_ratio", { strategy: s.id }, p.drawdown);
+      metrics.set("tickflow_strategy_halted", { strategy: s.id }, p.halted ? 1 : 0);
+      for (const pos of p.positions) metrics.set("tickflow_position", { strategy: s.id, symbol: pos.symbol }, pos.quantity);
+    }
+    const { duplicateTicks, missingTicks } = engine.stats;
+    if (duplicateTicks > lastDropped.duplicateTicks) metrics.inc("tickflow_ticks_dropped_total", { kind: "duplicate" }, duplicateTicks - lastDropped.duplicateTicks);
+    if (missingTicks > lastDropped.missingTicks) metrics.inc("tickflow_ticks_dropped_total", { kind: "missing" }, missingTicks - lastDropped.missingTicks);
+    Object.assign(lastDropped, { duplicateTicks, missingTicks });
+  });
+  // Lag needs two admin round trips: measured every few seconds, not on every scrape.
+  const measureLag = async () => {
+    try {
+      const [ends, committed] = await Promise.all([bus.offsets("quotes"), bus.groupOffsets(config.groupId, "quotes")]);
+      for (const end of ends) {
+        const at = committed.find((c) => c.partition === end.partition)?.offset ?? "-1";
+        const lag = at === "-1" ? BigInt(end.high) - BigInt(end.low) : BigInt(end.high) - BigInt(at);
+        metrics.set("tickflow_consumer_lag", { group: config.groupId, topic: bus.topicName("quotes"), partition: String(end.partition) }, Number(lag));
+      }
+    } catch (error) {
+      logger.warn({ err: error }, "could not measure consumer lag");
+    }
+  };
+  const lagTimer = setInterval(() => void measureLag(), LAG_INTERVAL_MS);
+  void measureLag();
+
+  const strategyOr404 = (id: string) => {
+    const s = engine.strategies().find((x) => x.id === id);
+    if (!s) throw new HttpProblem(404, "unknown-strategy", `unknown strategy ${id}; running: ${engine.strategies().map((x) => x.id).join(", ")}`);
+    return s;
+  };
+  const summary = (id: string) => {
+    const { equityCurve: _curve, positions: _positions, ...rest } = engine.portfolio(id);
+    return rest;
+  };
+  const filters = (request: HttpRequest) => ({ symbol: request.query.get("symbol"), strategy: request.query.get("strategy"), limit: limitOf(request.query, 100, config.history) });
+
+  const http = await startServiceHttp({
+    port: config.httpPort,
+    host: config.httpHost,
+    metrics,
+    onError: (error, request) => logger.error({ err: error, path: request.path }, "request failed"),
+    health: async () => {
+      const age = lastCommitAt === 0 ? null : now() - lastCommitAt;
+      return { ok: failed === null, service: SERVICE, bus: bus.description, group: config.groupId, lastCommitAgeMs: age, ticks: engine.stats.ticks, ...(failed ? { error: String(failed) } : {}) };
+    },
+    routes: [
+      { method: "GET", path: "/strategies", handle: () => ({ status: 200, body: engine.strategies().map((s) => ({ ...s, portfolio: summary(s.id), positions: engine.portfolio(s.id).positions })) }) },
+      {
+        method: "GET",
+        path: "/strategies/:id",
+        handle: ({ params }) => {
+          const s = strategyOr404(params.id!);
+          return { status: 200, body: { ...s, portfolio: engine.portfolio(s.id) } };
+        },
+      },
+      {
+        method: "POST",
+        path: "/strategies/:id/reset",
+        handle: ({ params }) => {
+          const s = strategyOr404(params.id!);
+          resets.push(s.id); // applied inside the next transaction, so the reset is exactly-once too
+          return { status: 202, body: { strategyId: s.id, status: "reset requested" } };
+        },
+      },
+      {
+        method: "GET",
+        path: "/signals",
+        handle: (request) => {
+          const f = filters(request);
+          return { status: 200, body: model.signals.newest(f.limit, (s) => (!f.symbol || s.symbol === f.symbol) && (!f.strategy || s.strategyId === f.strategy)) };
+        },
+      },
+      {
+        method: "GET",
+        path: "/orders",
+        handle: (request) => {
+          const f = filters(request);
+          const type = request.query.get("type");
+          return {
+            status: 200,
+            body: model.orders.newest(f.limit, (o) => (!f.symbol || o.data.symbol === f.symbol) && (!f.strategy || o.data.strategyId === f.strategy) && (!type || o.type === `order.${type}`)),
+          };
+        },
+      },
+      { method: "GET", path: "/risk", handle: (request) => ({ status: 200, body: model.risk.newest(limitOf(request.query, 100, config.history)) }) },
+      {
+        method: "GET",
+        path: "/positions",
+        handle: () => ({ status: 200, body: engine.strategies().flatMap((s) => engine.portfolio(s.id).positions.map((p) => ({ strategyId: s.id, ...p }))) }),
+      },
+      { method: "GET", path: "/portfolio", handle: () => ({ status: 200, body: portfolio(engine) }) },
+      {
+        method: "GET",
+        path: "/bars/:symbol",
+        handle: ({ params, query }) => {
+          if (!universe.has(params.symbol!)) throw new HttpProblem(404, "unknown-symbol", `unknown symbol ${params.symbol}`);
+          const interval = BarIntervalSchema.safeParse(query.get("interval") ?? "1m");
+          if (!interval.success) throw new HttpProblem(400, "invalid-interval", "interval must be one of 1s, 1m, 5m");
+          return { status: 200, body: model.barsFor(params.symbol!, interval.data, limitOf(query, 200, config.history)) };
+        },
+      },
+    ],
+  });
+  logger.info({ port: http.port, bus: bus.description, group: config.groupId, strategies: engine.strategies().map((s) => s.id) }, "strategy worker started");
+
+  return {
+    port: http.port,
+    done: processor.done,
+    stop: async () => {
+      clearInterval(lagTimer);
+      // stop() lets the batch in flight commit before the consumer leaves the group
+      await processor.stop();
+      await http.close();
+      logger.info({ ticks: engine.stats.ticks }, "strategy worker stopped");
+    },
+  };
+}
+
+/** All strategies together: totals, and an equity curve that sums each strategy's latest value. */
+export function portfolio(engine: TradingEngine) {
+  const parts = engine.strategies().map((s) => engine.portfolio(s.id));
+  const sum = (f: (p: (typeof parts)[number]) => number) => Math.round(parts.reduce((a, p) => a + f(p), 0) * 1e6) / 1e6;
+  const points = parts.flatMap((p, i) => p.equityCurve.map((e) => ({ i, ...e }))).sort((a, b) => a.ts - b.ts);
+  const latest = parts.map((p) => p.startingCash);
+  const equityCurve: { ts: number; equity: number; drawdown: number }[] = [];
+  let peak = 0;
+  for (const point of points) {
+    latest[point.i] = point.equity;
+    const equity = Math.round(latest.reduce((a, b) => a + b, 0) * 1e6) / 1e6;
+    peak = Math.max(peak, equity);
+    const entry = { ts: point.ts, equity, drawdown: peak > 0 ? (peak - equity) / peak : 0 };
+    if (equityCurve.at(-1)?.ts === point.ts) equityCurve[equityCurve.length - 1] = entry;
+    else equityCurve.push(entry);
+  }
+  const equity = sum((p) => p.equity);
+  return {
+    startingCash: sum((p) => p.startingCash),
+    equity,
+    realizedPnl: sum((p) => p.realizedPnl),
+    unrealizedPnl: sum((p) => p.unrealizedPnl),
+    fees: sum((p) => p.fees),
+    netPnl: sum((p) => p.netPnl),
+    drawdown: equityCurve.at(-1)?.drawdown ?? 0,
+    maxDrawdown: equityCurve.reduce((m, e) => Math.max(m, e.drawdown), 0),
+    strategies: parts.map(({ positions: _p, equityCurve: _c, ...rest }) => rest),
+    equityCurve,
+  };
+}

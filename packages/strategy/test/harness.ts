@@ -1,0 +1,129 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { createServer } from "node:net";
+import { resolve } from "node:path";
+import { decodeEvent, KafkaBus, type DecodedEvent, type TopicId } from "@tickflow/bus";
+
+const root = resolve(import.meta.dirname, "../../..");
+
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  const port = (server.address() as { port: number }).port;
+  await new Promise<void>((r) => server.close(() => r()));
+  return port;
+}
+
+export async function getJson<T = unknown>(url: string): Promise<T> {
+  const response = await fetch(url);
+  if (!response.ok) throw new Error(`${url}: ${response.status} ${await response.text()}`);
+  return (await response.json()) as T;
+}
+
+export async function until<T>(check: () => Promise<T>, timeoutMs: number, what: string): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      return await check();
+    } catch (error) {
+      last = error;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+  throw new Error(`timed out waiting for ${what}: ${String(last)}`);
+}
+
+/**
+ * A worker as a real child process (`node --import tsx .../main.ts`), so kill -9 is real. With
+ * `supervise`, it is restarted when it exits on its own, as an orchestrator would.
+ */
+export class Worker {
+  private child: ChildProcess | null = null;
+  private stopping = false;
+  readonly output: string[] = [];
+  restarts = 0;
+
+  private constructor(
+    readonly name: "market-data" | "strategy",
+    private readonly env: Record<string, string>,
+    readonly port: number,
+    private readonly supervise: boolean,
+  ) {}
+
+  static async start(name: "market-data" | "strategy", env: Record<string, string>, options: { supervise?: boolean } = {}): Promise<Worker> {
+    const port = await freePort();
+    const worker = new Worker(name, { ...env, [name === "market-data" ? "MD_HTTP_PORT" : "ST_HTTP_PORT"]: String(port) }, port, options.supervise ?? false);
+    await worker.spawn();
+    return worker;
+  }
+
+  get url(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  private async spawn(): Promise<void> {
+    const child = spawn(process.execPath, ["--import", "tsx", `packages/${this.name}/src/main.ts`], {
+      cwd: root,
+      env: { ...process.env, LOG_LEVEL: "info", ...this.env },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    this.child = child;
+    const keep = (chunk: Buffer) => {
+      this.output.push(...chunk.toString().split("\n").filter(Boolean));
+      if (this.output.length > 2_000) this.output.splice(0, 1_000);
+    };
+    child.stdout!.on("data", keep);
+    child.stderr!.on("data", keep);
+    child.on("exit", (code, signal) => {
+      this.output.push(`[harness] ${this.name} exited code=${code} signal=${signal}`);
+      if (this.child === child) this.child = null;
+      if (this.supervise && !this.stopping && signal !== "SIGKILL") {
+        this.restarts += 1;
+        setTimeout(() => void this.spawn(), 500);
+      }
+    });
+    await until(async () => {
+      if (!this.child) throw new Error(`${this.name} exited:\n${this.output.slice(-20).join("\n")}`);
+      await fetch(`${this.url}/health`);
+    }, 60_000, `${this.name} to answer on ${this.port}`);
+  }
+
+  health<T = Record<string, unknown>>(): Promise<T> {
+    return fetch(`${this.url}/health`).then((r) => r.json() as Promise<T>);
+  }
+
+  /** kill -9, then start again: the crash a worker must survive. */
+  async crashAndRestart(): Promise<void> {
+    const child = this.child!;
+    const exited = new Promise((r) => child.once("exit", r));
+    child.kill("SIGKILL");
+    await exited;
+    await this.spawn();
+  }
+
+  async stop(): Promise<number | null> {
+    this.stopping = true;
+    const child = this.child;
+    if (!child) return null;
+    const exited = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
+    child.kill("SIGTERM");
+    const timer = setTimeout(() => child.kill("SIGKILL"), 30_000);
+    const code = await exited;
+    clearTimeout(timer);
+    return code;
+  }
+}
+
+/** Every committed event on a topic, decoded (read_committed, all partitions). */
+export async function readEvents(brokers: string, prefix: string, topic: TopicId): Promise<DecodedEvent[]> {
+  const bus = new KafkaBus({ clientId: "test-reader", brokers: brokers.split(",") }, prefix);
+  try {
+    return (await bus.readTail(topic, 10_000_000)).map((r) => decodeEvent(r.value));
+  } finally {
+    await bus.close();
+  }
+}
+
+export function uniquePrefix(name: string): string {
+  return `${name}-${Date.now().toString(36)}-`;
+}
