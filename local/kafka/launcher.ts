@@ -49,6 +49,11 @@ export class KafkaLauncherError extends Error {
   override name = "KafkaLauncherError";
 }
 
+/** Java or Maven is missing: the local broker cannot run here (the local runner falls back to the in-memory bus). */
+export class KafkaToolsMissingError extends KafkaLauncherError {
+  override name = "KafkaToolsMissingError";
+}
+
 /** Options that can never work (a bad port or instance name), as opposed to a failure to start. */
 export class KafkaOptionsError extends KafkaLauncherError {
   override name = "KafkaOptionsError";
@@ -102,6 +107,11 @@ interface Instance {
   env: NodeJS.ProcessEnv;
 }
 
+/** Tickflow's cache folder, outside the repository: $TICKFLOW_CACHE_DIR, else $XDG_CACHE_HOME/tickflow, else ~/.cache/tickflow. */
+export function cacheHome(env: NodeJS.ProcessEnv = process.env): string {
+  return env.TICKFLOW_CACHE_DIR ?? join(env.XDG_CACHE_HOME ?? join(homedir(), ".cache"), "tickflow");
+}
+
 function instance(options: KafkaLauncherOptions): Instance {
   const env = options.env ?? process.env;
   const port = options.port ?? 9092;
@@ -115,7 +125,7 @@ function instance(options: KafkaLauncherOptions): Instance {
   if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(name) || name.startsWith("lib-")) {
     throw new KafkaOptionsError(`Kafka instance name "${name}" is not valid: use letters, digits, ".", "_" and "-", not starting with "lib-"`);
   }
-  const home = options.home ?? env.TICKFLOW_CACHE_DIR ?? join(env.XDG_CACHE_HOME ?? join(homedir(), ".cache"), "tickflow");
+  const home = options.home ?? cacheHome(env);
   const dataDir = join(home, "kafka", name);
   return {
     port,
@@ -214,13 +224,13 @@ function outputOf(error: unknown): string {
 async function findJava(env: NodeJS.ProcessEnv): Promise<string> {
   const fromHome = env.JAVA_HOME ? findExecutable("java", { PATH: join(env.JAVA_HOME, "bin") }) : null;
   const java = fromHome ?? findExecutable("java", env);
-  if (!java) throw new KafkaLauncherError(`The local Kafka broker needs Java 17 or newer, and there is no "java" on PATH. ${INSTALL_HINT}`);
+  if (!java) throw new KafkaToolsMissingError(`The local Kafka broker needs Java 17 or newer, and there is no "java" on PATH. ${INSTALL_HINT}`);
   const { stderr } = await run(java, ["-version"], env, 30_000);
   // "17.0.15", "21", or "1.8.0_402" for Java 8 and older.
   // An unrecognised format is let through: the broker itself then has the last word.
   const match = /version "(\d+)(?:\.(\d+))?/.exec(stderr);
   const major = match ? Number(match[1] === "1" ? match[2] : match[1]) : Number.NaN;
-  if (major < 17) throw new KafkaLauncherError(`The local Kafka broker needs Java 17 or newer; ${java} is Java ${major}. ${INSTALL_HINT}`);
+  if (major < 17) throw new KafkaToolsMissingError(`The local Kafka broker needs Java 17 or newer; ${java} is Java ${major}. ${INSTALL_HINT}`);
   return java;
 }
 
@@ -247,7 +257,7 @@ export async function ensureJars(options: KafkaLauncherOptions = {}): Promise<st
   if (current === stamp) return libDir;
 
   const mvn = findExecutable("mvn", env);
-  if (!mvn) throw new KafkaLauncherError(`Maven ("mvn") is needed once, to fetch the Apache Kafka ${KAFKA_VERSION} jars, and it is not on PATH. ${INSTALL_HINT}`);
+  if (!mvn) throw new KafkaToolsMissingError(`Maven ("mvn") is needed once, to fetch the Apache Kafka ${KAFKA_VERSION} jars, and it is not on PATH. ${INSTALL_HINT}`);
   const staging = `${libDir}.partial-${process.pid}`;
   await removeAbandonedStaging(libDir);
   progress(`fetching Apache Kafka ${KAFKA_VERSION} jars with Maven into ${libDir} (once)`);

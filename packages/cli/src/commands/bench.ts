@@ -1,80 +1,151 @@
 import { parseArgs } from "node:util";
-import { MarketSimulator, TradingEngine, Universe } from "@tickflow/core";
+import { startKafka, stopKafka } from "../../../../local/kafka/launcher";
+import { benchClients, type ClientFigures } from "../bench/clients";
+import { benchCore, type CoreFigures } from "../bench/core";
+import { pipelineLatency, pipelineThroughput, tickRecordBytes, type PipelineLatency, type PipelineThroughput } from "../bench/pipeline";
+import { producerPerformance, type ProducerPerformanceFigures } from "../bench/producer-performance";
+import { UsageError } from "../errors";
 import { formatNumber, table } from "../format";
 
-export const BENCH_HELP = `Usage: tickflow bench [--ticks N] [--runs N] [--json]
+const SUITES = ["core", "pipeline", "clients"] as const;
+type Suite = (typeof SUITES)[number];
 
-Measures, in one run on this machine, ticks per second of:
-  baseline   the simulator alone
-  backtest   simulator + bars + one strategy + paper broker + portfolio (the engine)
-and prints their ratio. Figures are medians of --runs runs after a warm-up.
+export const BENCH_HELP = `Usage: tickflow bench [--only ${SUITES.join(",")}] [--quick] [--json]
+
+Measures on this machine, each figure beside a baseline measured in the same run:
+  core      ticks/s of the backtest path (simulator + bars + one strategy + paper broker +
+            portfolio) against the simulator alone, on one thread
+  pipeline  end-to-end ticks/s from market-data through Kafka to the strategy worker, against
+            Kafka's own ProducerPerformance (same record size and count, same broker), and
+            tick-to-fill latency p50/p99 at 1,000 and 5,000 ticks/s
+  clients   kafkajs against @platformatic/kafka: produce and consume records/s on the same broker
+
+The pipeline and clients suites need a broker: KAFKA_BROKERS, else a local one the bench starts
+(and stops) on port 19792. --quick shortens every run (for smoke tests; figures get noisier).
 `;
 
-interface Figure {
-  name: string;
-  ticksPerSecond: number;
+const BENCH_BROKER = { port: 19792, name: "bench" };
+
+interface Report {
+  core?: CoreFigures;
+  pipeline?: { recordBytes: number; throughput: PipelineThroughput; producerPerformance: ProducerPerformanceFigures; ratio: number; latency: PipelineLatency[] };
+  clients?: { recordBytes: number; records: number; figures: ClientFigures[] };
 }
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
-}
-
-function measure(runs: number, body: () => number): number {
-  body(); // warm-up: let the JIT settle before timing
-  const rates: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const start = process.hrtime.bigint();
-    const n = body();
-    const seconds = Number(process.hrtime.bigint() - start) / 1e9;
-    rates.push(n / seconds);
-  }
-  return median(rates);
-}
-
-/** The core benchmark: figures for the simulator alone and for the full backtest path. */
-export function benchCore(ticks: number, runs: number): { baseline: Figure; backtest: Figure; ratio: number } {
-  const universe = new Universe();
-  const instruments = universe.select(["AAPL"]);
-  let sink = 0;
-  const baseline = measure(runs, () => {
-    const sim = new MarketSimulator({ instruments, seed: 42 });
-    for (let i = 0; i < ticks; i++) sink += sim.next().bid;
-    return ticks;
-  });
-  const backtest = measure(runs, () => {
-    const sim = new MarketSimulator({ instruments, seed: 42 });
-    const engine = new TradingEngine({ strategies: [{ id: "sma-crossover", kind: "sma-crossover", symbols: ["AAPL"] }] }, universe);
-    for (let i = 0; i < ticks; i++) sink += engine.onQuote(sim.next()).length;
-    return ticks;
-  });
-  if (sink === Number.MIN_VALUE) process.stdout.write(""); // keeps the work observable to the optimiser
-  return { baseline: { name: "simulator alone", ticksPerSecond: baseline }, backtest: { name: "backtest path", ticksPerSecond: backtest }, ratio: backtest / baseline };
-}
-
-export function bench(argv: string[]): number {
+export async function bench(argv: string[]): Promise<number> {
   const { values } = parseArgs({
     args: argv,
     strict: true,
-    options: { ticks: { type: "string", default: "2000000" }, runs: { type: "string", default: "5" }, json: { type: "boolean", default: false }, help: { type: "boolean", short: "h", default: false } },
+    options: { only: { type: "string", default: SUITES.join(",") }, quick: { type: "boolean", default: false }, json: { type: "boolean", default: false }, help: { type: "boolean", short: "h", default: false } },
   });
   if (values.help) {
     process.stdout.write(BENCH_HELP);
     return 0;
   }
-  const core = benchCore(Number(values.ticks), Number(values.runs));
-  if (values.json) {
-    process.stdout.write(`${JSON.stringify({ core }, null, 2)}\n`);
-    return 0;
+  const only = values.only.split(",").map((s) => s.trim()) as Suite[];
+  const unknown = only.filter((s) => !SUITES.includes(s));
+  if (unknown.length > 0) throw new UsageError(`--only: unknown suite ${unknown.join(", ")}; suites: ${SUITES.join(", ")}`);
+  const quick = values.quick;
+  const log = (line: string) => process.stderr.write(`bench: ${line}\n`);
+  const report: Report = {};
+
+  if (only.includes("core")) {
+    log("core");
+    report.core = benchCore(quick ? 200_000 : 2_000_000, quick ? 2 : 5);
   }
-  process.stdout.write(
-    `Core (one thread, ${formatNumber(Number(values.ticks))} ticks x ${values.runs} runs, median)\n${table(
-      ["path", "ticks/s"],
-      [
-        [core.baseline.name, Math.round(core.baseline.ticksPerSecond)],
-        [core.backtest.name, Math.round(core.backtest.ticksPerSecond)],
-      ],
-    )}\nratio backtest / baseline: ${core.ratio.toFixed(3)}\n`,
-  );
+  if (only.includes("pipeline") || only.includes("clients")) {
+    let brokers = process.env.KAFKA_BROKERS ?? null;
+    let started = false;
+    if (!brokers) {
+      const broker = await startKafka(BENCH_BROKER);
+      brokers = broker.brokers;
+      started = broker.started;
+    }
+    try {
+      const recordBytes = tickRecordBytes();
+      if (only.includes("pipeline")) {
+        const ticks = quick ? 20_000 : 200_000;
+        log(`pipeline throughput (${formatNumber(ticks)} ticks)`);
+        const throughput = await pipelineThroughput(brokers, ticks, [17_901, 17_902]);
+        log("ProducerPerformance baseline");
+        const baseline = await producerPerformance(brokers.split(","), ticks, recordBytes);
+        const latency: PipelineLatency[] = [];
+        for (const rate of [1_000, 5_000]) {
+          log(`tick-to-fill latency at ${formatNumber(rate)} ticks/s`);
+          latency.push(await pipelineLatency(brokers, rate, quick ? 5_000 : 30_000, [17_901, 17_902]));
+        }
+        report.pipeline = { recordBytes, throughput, producerPerformance: baseline, ratio: throughput.ticksPerSecond / baseline.recordsPerSecond, latency };
+      }
+      if (only.includes("clients")) {
+        const records = quick ? 20_000 : 200_000;
+        log(`clients (${formatNumber(records)} records of ${recordBytes} bytes)`);
+        report.clients = { recordBytes, records, figures: await benchClients(brokers.split(","), records, recordBytes, quick ? 1 : 3) };
+      }
+    } finally {
+      if (started) await stopKafka(BENCH_BROKER);
+    }
+  }
+
+  process.stdout.write(values.json ? `${JSON.stringify(report, null, 2)}\n` : render(report));
   return 0;
+}
+
+const rate = (x: number) => Math.round(x);
+
+function render(report: Report): string {
+  const out: string[] = [];
+  if (report.core) {
+    const c = report.core;
+    out.push(
+      "Core (one thread, median of runs)",
+      table(
+        ["path", "ticks/s"],
+        [
+          ["simulator alone (baseline)", rate(c.baselineTicksPerSecond)],
+          ["backtest path", rate(c.backtestTicksPerSecond)],
+        ],
+      ),
+      `ratio backtest / baseline: ${c.ratio.toFixed(3)}`,
+      "",
+    );
+  }
+  if (report.pipeline) {
+    const p = report.pipeline;
+    out.push(
+      `Pipeline (market-data -> Kafka -> strategy, ${p.recordBytes}-byte records)`,
+      table(
+        ["path", "records/s"],
+        [
+          ["Kafka ProducerPerformance (baseline)", rate(p.producerPerformance.recordsPerSecond)],
+          ["pipeline, publish to processed", rate(p.throughput.ticksPerSecond)],
+        ],
+      ),
+      `ratio pipeline / ProducerPerformance: ${p.ratio.toFixed(3)}`,
+      "",
+      "Tick-to-fill latency (tick tsEvent to committed fill at a read_committed consumer)",
+      table(
+        ["ticks/s", "fills", "p50 ms", "p99 ms"],
+        p.latency.map((l) => [l.ticksPerSecond, l.fills, l.p50Ms, l.p99Ms]),
+      ),
+      "",
+    );
+  }
+  if (report.clients) {
+    const base = report.clients.figures[0]!;
+    out.push(
+      `Kafka clients (${formatNumber(report.clients.records)} records of ${report.clients.recordBytes} bytes, idempotent acks=all, median)`,
+      table(
+        ["client", "produce/s", "consume/s", "produce ratio", "consume ratio"],
+        report.clients.figures.map((f) => [
+          f.client,
+          rate(f.produceRecordsPerSecond),
+          rate(f.consumeRecordsPerSecond),
+          (f.produceRecordsPerSecond / base.produceRecordsPerSecond).toFixed(2),
+          (f.consumeRecordsPerSecond / base.consumeRecordsPerSecond).toFixed(2),
+        ]),
+      ),
+      "",
+    );
+  }
+  return `${out.join("\n")}`;
 }
