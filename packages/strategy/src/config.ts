@@ -1,4 +1,4 @@
-import { ConfigError, EngineConfigSchema, StrategyInstanceSchema, type EngineConfigInput, type StrategyInstance } from "@tickflow/core";
+import { ConfigError, EngineConfigSchema, parseStrategyParams, StrategyInstanceSchema, strategyDefinition, type EngineConfigInput, type StrategyInstance } from "@tickflow/core";
 import { z } from "zod";
 
 /** Each strategy on a few symbols across asset classes: what `npm start` and the cloud run. */
@@ -59,5 +59,10 @@ export function strategyWorkerConfig(env: Record<string, string | undefined>): S
   };
   const check = EngineConfigSchema.safeParse(engine);
   if (!check.success) throw new ConfigError(`ST_STRATEGIES and risk settings: ${z.prettifyError(check.error)}`);
+  try {
+    for (const instance of engine.strategies) parseStrategyParams(strategyDefinition(instance.kind), instance.params);
+  } catch (error) {
+    throw new ConfigError(`ST_STRATEGIES: ${(error as Error).message}`);
+  }
   return { httpPort: e.ST_HTTP_PORT, httpHost: e.ST_HTTP_HOST, groupId: e.ST_GROUP_ID, engine, history: e.ST_HISTORY };
 }
