@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { createServer } from "node:net";
 import { resolve } from "node:path";
 import { decodeEvent, encodeEvent, KafkaBus } from "@tickflow/bus";
 import { MarketSimulator, Universe } from "@tickflow/core";
@@ -31,7 +32,16 @@ async function getJson<T>(url: string): Promise<T> {
   return (await (await fetch(url)).json()) as T;
 }
 
-async function workers(brokers: string, prefix: string, marketData: Record<string, string>, strategy: Record<string, string>, ports: [number, number]) {
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+async function workers(brokers: string, prefix: string, marketData: Record<string, string>, strategy: Record<string, string>) {
+  const ports = [await freePort(), await freePort()];
   const quiet = () => {};
   const env = { KAFKA_BROKERS: brokers, KAFKA_TOPIC_PREFIX: prefix, LOG_LEVEL: "warn" };
   const st = new Supervised(
@@ -48,9 +58,9 @@ async function workers(brokers: string, prefix: string, marketData: Record<strin
 }
 
 /** Sustained throughput: market-data publishes `ticks` as fast as it can; timed from the strategy's first processed tick to its last. */
-export async function pipelineThroughput(brokers: string, ticks: number, ports: [number, number]): Promise<PipelineThroughput> {
+export async function pipelineThroughput(brokers: string, ticks: number): Promise<PipelineThroughput> {
   const prefix = `bench-${randomUUID().slice(0, 8)}-`;
-  const run = await workers(brokers, prefix, { MD_CLOCK: "simulated", MD_TICKS_PER_SECOND: "0", MD_MAX_TICKS: String(ticks) }, {}, ports);
+  const run = await workers(brokers, prefix, { MD_CLOCK: "simulated", MD_TICKS_PER_SECOND: "0", MD_MAX_TICKS: String(ticks) }, {});
   try {
     let first: bigint | null = null;
     for (;;) {
@@ -70,7 +80,7 @@ export async function pipelineThroughput(brokers: string, ticks: number, ports: 
  * read_committed consumer of strategy.orders.v1 measures, for every fill, the time from its
  * tick's tsEvent to the moment the committed fill reaches it.
  */
-export async function pipelineLatency(brokers: string, ticksPerSecond: number, durationMs: number, ports: [number, number]): Promise<PipelineLatency> {
+export async function pipelineLatency(brokers: string, ticksPerSecond: number, durationMs: number): Promise<PipelineLatency> {
   const prefix = `bench-${randomUUID().slice(0, 8)}-`;
   const bus = new KafkaBus({ clientId: "bench-latency", brokers: brokers.split(",") }, prefix);
   await bus.ensureTopics();
@@ -94,7 +104,6 @@ export async function pipelineLatency(brokers: string, ticksPerSecond: number, d
     prefix,
     { MD_CLOCK: "wall", MD_TICKS_PER_SECOND: String(ticksPerSecond / SYMBOLS.length) },
     { ST_STRATEGIES: JSON.stringify(LATENCY_STRATEGIES), ST_MAX_DRAWDOWN: "1" },
-    ports,
   );
   try {
     await new Promise((r) => setTimeout(r, 3_000)); // warm-up: JIT, group join, first bars

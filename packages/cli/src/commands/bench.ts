@@ -66,13 +66,13 @@ export async function bench(argv: string[]): Promise<number> {
       if (only.includes("pipeline")) {
         const ticks = quick ? 20_000 : 200_000;
         log(`pipeline throughput (${formatNumber(ticks)} ticks)`);
-        const throughput = await pipelineThroughput(brokers, ticks, [17_901, 17_902]);
+        const throughput = await pipelineThroughput(brokers, ticks);
         log("ProducerPerformance baseline");
         const baseline = await producerPerformance(brokers.split(","), ticks, recordBytes);
         const latency: PipelineLatency[] = [];
         for (const rate of [1_000, 5_000]) {
           log(`tick-to-fill latency at ${formatNumber(rate)} ticks/s`);
-          latency.push(await pipelineLatency(brokers, rate, quick ? 5_000 : 30_000, [17_901, 17_902]));
+          latency.push(await pipelineLatency(brokers, rate, quick ? 5_000 : 30_000));
         }
         report.pipeline = { recordBytes, throughput, producerPerformance: baseline, ratio: throughput.ticksPerSecond / baseline.recordsPerSecond, latency };
       }
