@@ -319,8 +319,9 @@ export class KafkaBus implements Bus {
 
   /**
    * Reads committed records with offsets in [from, to) per partition through a throwaway
-   * consumer group. Transaction markers and aborted records occupy offsets but are never
-   * delivered, so a partition also counts as read once it has been quiet for a moment.
+   * consumer group. Transaction markers and aborted records occupy offsets without being
+   * delivered; kafkajs still reports the batch's last offset (markers included) in its
+   * END_BATCH_PROCESS event, which is how a partition is known to be read to `to`.
    */
   private async readRange(topic: TopicId, ranges: { partition: number; from: bigint; to: bigint }[], timeoutMs: number): Promise<BusRecord[]> {
     if (ranges.length === 0) return [];
@@ -328,7 +329,11 @@ export class KafkaBus implements Bus {
     const consumer = this.consumer(`tickflow-read-${randomUUID()}`);
     const records: BusRecord[] = [];
     const pending = new Map(ranges.map((r) => [r.partition, r]));
-    let lastProgress: number;
+    consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => {
+      const range = pending.get(payload.partition);
+      // a batch fetched before the seek took effect starts past the range: it proves nothing
+      if (range && payload.firstOffset !== null && BigInt(payload.firstOffset) < range.to && BigInt(payload.lastOffset) >= range.to - 1n) pending.delete(payload.partition);
+    });
     await consumer.connect();
     try {
       await consumer.subscribe({ topics: [name], fromBeginning: false });
@@ -336,25 +341,17 @@ export class KafkaBus implements Bus {
         eachBatch: async ({ batch }) => {
           const range = pending.get(batch.partition);
           if (!range) return;
-          lastProgress = Date.now();
-          let inRange = false;
           for (const m of batch.messages) {
             const offset = BigInt(m.offset);
-            if (offset >= range.from && offset < range.to) {
-              records.push(toRecord(topic, batch.partition, m));
-              inRange = true;
-            }
+            if (offset >= range.from && offset < range.to) records.push(toRecord(topic, batch.partition, m));
           }
-          // a batch fetched before the seek took effect starts past the range: it proves nothing
-          if (inRange && BigInt(batch.lastOffset()) >= range.to - 1n) pending.delete(batch.partition);
         },
       });
       for (const r of ranges) consumer.seek({ topic: name, partition: r.partition, offset: r.from.toString() });
-      lastProgress = Date.now();
       const deadline = Date.now() + timeoutMs;
-      while (pending.size > 0 && Date.now() < deadline) {
-        await new Promise((resolve) => setTimeout(resolve, 50));
-        if (Date.now() - lastProgress > 1_500) break;
+      while (pending.size > 0) {
+        if (Date.now() > deadline) throw new KafkaBusError(`reading ${name} timed out with partitions ${[...pending.keys()].join(", ")} unread`);
+        await new Promise((resolve) => setTimeout(resolve, 20));
       }
     } finally {
       await consumer.disconnect();
