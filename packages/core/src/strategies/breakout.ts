@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { BaseParamsSchema, pushWindow, type SignalDirection, type Strategy, type StrategyDefinition, type Window } from "./strategy";
+import { BaseParamsSchema, perSymbolBarStrategy, pushWindow, type SignalDirection, type StrategyDefinition, type Window } from "./strategy";
 
 export const BreakoutParamsSchema = BaseParamsSchema.extend({
   /** Donchian channel length for entries, in bars. */
@@ -20,19 +20,13 @@ export const breakout: StrategyDefinition<typeof BreakoutParamsSchema> = {
   kind: "breakout",
   description: "Donchian breakout: long above the prior window's high, short below its low; exit on the shorter channel",
   params: BreakoutParamsSchema,
-  create(params, symbols): Strategy<Record<string, SymbolState>> {
-    return {
+  create(params, symbols) {
+    return perSymbolBarStrategy<SymbolState>({
       interval: params.interval,
       warmupBars: params.window + 1,
-      state: Object.fromEntries(
-        symbols.map((s) => [s, { highs: { values: [], size: params.window }, lows: { values: [], size: params.window }, target: "flat" as SignalDirection }]),
-      ),
-      onStart() {},
-      onQuote() {},
-      onFill() {},
-      onBar(bar, ctx) {
-        const st = this.state[bar.symbol];
-        if (!st) return;
+      symbols,
+      initial: () => ({ highs: { values: [], size: params.window }, lows: { values: [], size: params.window }, target: "flat" }),
+      onBar(st, bar, ctx) {
         // channels over the bars before this one, so a breakout compares against history only
         if (st.highs.values.length === params.window) {
           const upper = Math.max(...st.highs.values);
@@ -62,6 +56,6 @@ export const breakout: StrategyDefinition<typeof BreakoutParamsSchema> = {
         pushWindow(st.highs, bar.high);
         pushWindow(st.lows, bar.low);
       },
-    };
+    });
   },
 };

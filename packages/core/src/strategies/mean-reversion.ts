@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { BaseParamsSchema, mean, pushWindow, round6, stdDev, type SignalDirection, type Strategy, type StrategyDefinition, type Window } from "./strategy";
+import { BaseParamsSchema, mean, perSymbolBarStrategy, pushWindow, round6, stdDev, type SignalDirection, type StrategyDefinition, type Window } from "./strategy";
 
 export const MeanReversionParamsSchema = BaseParamsSchema.extend({
   window: z.number().int().min(2).default(30),
@@ -20,17 +20,13 @@ export const meanReversion: StrategyDefinition<typeof MeanReversionParamsSchema>
   kind: "mean-reversion",
   description: "Z-score mean reversion: short above mean + entryZ·σ, long below mean − entryZ·σ, exit within exitZ·σ",
   params: MeanReversionParamsSchema,
-  create(params, symbols): Strategy<Record<string, SymbolState>> {
-    return {
+  create(params, symbols) {
+    return perSymbolBarStrategy<SymbolState>({
       interval: params.interval,
       warmupBars: params.window,
-      state: Object.fromEntries(symbols.map((s) => [s, { closes: { values: [], size: params.window }, target: "flat" as SignalDirection }])),
-      onStart() {},
-      onQuote() {},
-      onFill() {},
-      onBar(bar, ctx) {
-        const st = this.state[bar.symbol];
-        if (!st) return;
+      symbols,
+      initial: () => ({ closes: { values: [], size: params.window }, target: "flat" }),
+      onBar(st, bar, ctx) {
         pushWindow(st.closes, bar.close);
         if (st.closes.values.length < params.window) return;
         const mu = mean(st.closes.values);
@@ -53,6 +49,6 @@ export const meanReversion: StrategyDefinition<typeof MeanReversionParamsSchema>
           indicators: { z: round6(z), mean: round6(mu), sigma: round6(sigma) },
         });
       },
-    };
+    });
   },
 };

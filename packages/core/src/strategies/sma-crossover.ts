@@ -1,6 +1,5 @@
 import { z } from "zod";
-import { BaseParamsSchema, mean, pushWindow, round6, type Strategy, type StrategyDefinition, type Window } from "./strategy";
-import type { SignalDirection } from "./strategy";
+import { BaseParamsSchema, mean, perSymbolBarStrategy, pushWindow, round6, type SignalDirection, type StrategyDefinition, type Window } from "./strategy";
 
 export const SmaCrossoverParamsSchema = BaseParamsSchema.extend({
   fast: z.number().int().min(1).default(10),
@@ -19,17 +18,13 @@ export const smaCrossover: StrategyDefinition<typeof SmaCrossoverParamsSchema> =
   kind: "sma-crossover",
   description: "Moving-average crossover: long when SMA(fast) crosses above SMA(slow), short when below",
   params: SmaCrossoverParamsSchema,
-  create(params, symbols): Strategy<Record<string, SymbolState>> {
-    return {
+  create(params, symbols) {
+    return perSymbolBarStrategy<SymbolState>({
       interval: params.interval,
       warmupBars: params.slow,
-      state: Object.fromEntries(symbols.map((s) => [s, { closes: { values: [], size: params.slow }, lastSide: 0 }])),
-      onStart() {},
-      onQuote() {},
-      onFill() {},
-      onBar(bar, ctx) {
-        const st = this.state[bar.symbol];
-        if (!st) return;
+      symbols,
+      initial: () => ({ closes: { values: [], size: params.slow }, lastSide: 0 }),
+      onBar(st, bar, ctx) {
         pushWindow(st.closes, bar.close);
         if (st.closes.values.length < params.slow) return;
         const fast = mean(st.closes.values.slice(-params.fast));
@@ -46,6 +41,6 @@ export const smaCrossover: StrategyDefinition<typeof SmaCrossoverParamsSchema> =
         }
         st.lastSide = side;
       },
-    };
+    });
   },
 };

@@ -61,6 +61,31 @@ export interface StrategyDefinition<P extends z.ZodType = z.ZodType> {
   create(params: z.infer<P>, symbols: readonly string[]): Strategy;
 }
 
+/**
+ * A strategy that acts on closed bars only, keeping independent state per symbol (each built-in
+ * strategy is one): `initial` makes a symbol's state, `onBar` updates it and may signal.
+ */
+export function perSymbolBarStrategy<S>(options: {
+  interval: BarInterval;
+  warmupBars: number;
+  symbols: readonly string[];
+  initial: () => S;
+  onBar: (state: S, bar: Bar, ctx: StrategyContext) => void;
+}): Strategy<Record<string, S>> {
+  return {
+    interval: options.interval,
+    warmupBars: options.warmupBars,
+    state: Object.fromEntries(options.symbols.map((s) => [s, options.initial()])),
+    onStart() {},
+    onQuote() {},
+    onFill() {},
+    onBar(bar, ctx) {
+      const st = this.state[bar.symbol];
+      if (st) options.onBar(st, bar, ctx);
+    },
+  };
+}
+
 /** Keeps the last `size` values; plain arrays so the state is JSON. */
 export interface Window {
   values: number[];
