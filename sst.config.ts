@@ -1,0 +1,26 @@
+import type { SSTConfig } from "sst";
+import { Api } from "./stacks/api";
+import { Network } from "./stacks/network";
+import { Observability } from "./stacks/observability";
+import { Streaming } from "./stacks/streaming";
+import { Web } from "./stacks/web";
+import { Workers } from "./stacks/workers";
+
+/**
+ * Tickflow on AWS (stacks/README.md): `npx sst deploy --stage <stage>`. Stacks deploy in this
+ * order; each takes what it needs from the earlier ones with `use()`.
+ */
+export default {
+  config(input) {
+    return {
+      name: "tickflow",
+      region: input.region ?? "us-east-1",
+      ...(input.stage ? { stage: input.stage } : {}),
+    };
+  },
+  stacks(app) {
+    // nothing of a non-production stage outlives `sst remove`; production keeps its data
+    app.setDefaultRemovalPolicy(app.stage === "prod" || app.stage === "production" ? "retain" : "destroy");
+    app.stack(Network).stack(Streaming).stack(Workers).stack(Api).stack(Web).stack(Observability);
+  },
+} satisfies SSTConfig;

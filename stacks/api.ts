@@ -1,0 +1,194 @@
+import { TOPICS, type TopicId } from "@tickflow/bus";
+import { RISK_CONSUMER_HANDLER, ROUTES, handlerPath, type HandlerName } from "@tickflow/gateway";
+import { Duration, Stack } from "aws-cdk-lib";
+import * as iam from "aws-cdk-lib/aws-iam";
+import * as kms from "aws-cdk-lib/aws-kms";
+import * as lambda from "aws-cdk-lib/aws-lambda";
+import * as logs from "aws-cdk-lib/aws-logs";
+import * as s3 from "aws-cdk-lib/aws-s3";
+import * as sns from "aws-cdk-lib/aws-sns";
+import { Api as SstApi, Function, use, type ApiRouteProps, type FunctionProps, type StackContext } from "sst/constructs";
+import { bootstrapStatement, kafkaStatements } from "./kafka-iam";
+import { Network } from "./network";
+import { stageSettings } from "./settings";
+import { Streaming } from "./streaming";
+import { Workers } from "./workers";
+
+/** Topics the risk/alerts consumer is triggered by (DESIGN.md, Public API). One event-source mapping each. */
+export const RISK_CONSUMER_TOPICS = ["risk", "orders"] as const satisfies readonly TopicId[];
+/** Lambda requires a distinct consumer group per Kafka event-source mapping. */
+export const riskConsumerGroup = (topic: (typeof RISK_CONSUMER_TOPICS)[number]) => `tickflow-alerts-${topic}`;
+
+/** Upstream calls must answer well inside the API Gateway integration timeout (30 s) and the Lambda timeout. */
+const UPSTREAM_TIMEOUT_MS = 2_000;
+
+/**
+ * The public API: one Lambda (nodejs22.x, in the VPC) per route of the gateway's route table,
+ * behind an HTTP API with throttling and CORS for the web origin only. Beside it, the SNS alerts
+ * topic and the risk/alerts consumer, fed by MSK event-source mappings on strategy.risk.v1 and
+ * strategy.orders.v1, with failed batches kept in S3.
+ */
+export function Api({ stack, app }: StackContext) {
+  const { vpc, privateSubnets, securityGroups, edge, settings } = use(Network);
+  const kafka = use(Streaming);
+  const workers = use(Workers);
+
+  // `sst dev` serves the web from Vite on this machine; deployed stages from CloudFront only.
+  const corsOrigins = edge ? [edge.origin] : ["http://localhost:8080", "http://127.0.0.1:8080"];
+  const functionLogs = (id: string) =>
+    new logs.LogGroup(stack, `${id}Logs`, {
+      logGroupName: `/tickflow/${settings.prefix}/lambda/${id}`,
+      retention: settings.logRetention,
+      removalPolicy: settings.removalPolicy,
+    });
+  const inVpc: FunctionProps = {
+    runtime: "nodejs22.x",
+    architecture: "arm_64",
+    // telemetry is EMF metrics and structured logs; X-Ray would need its own VPC endpoint
+    tracing: "disabled",
+    vpc,
+    vpcSubnets: privateSubnets,
+    allowPublicSubnet: false,
+    nodejs: { format: "esm", sourcemap: true },
+  };
+
+  const routes: Record<string, ApiRouteProps<string>> = {};
+  for (const route of ROUTES) {
+    const id = routeFunctionId(route.handler);
+    routes[`${route.method} ${route.path}`] = {
+      function: {
+        ...inVpc,
+        handler: handlerPath(route.handler),
+        functionName: `${settings.prefix}-api-${route.handler}`,
+        memorySize: "512 MB",
+        timeout: "10 seconds",
+        securityGroups: [securityGroups.gateway],
+        logGroup: functionLogs(id),
+        environment: {
+          MARKET_DATA_URL: workers.urls.marketData,
+          STRATEGY_URL: workers.urls.strategy,
+          UPSTREAM_TIMEOUT_MS: String(UPSTREAM_TIMEOUT_MS),
+          CORS_ORIGINS: corsOrigins.join(","),
+        },
+      },
+    };
+  }
+
+  const api = new SstApi(stack, "Api", {
+    routes,
+    cors: { allowOrigins: corsOrigins, allowMethods: ["GET", "OPTIONS"], allowHeaders: ["accept", "content-type"], maxAge: "1 day" },
+    accessLog: { retention: settings.logRetentionName },
+    // per-stage limit across all routes; the route Lambdas share the account's concurrency
+    defaults: { throttle: { rate: 100, burst: 200 } },
+  });
+
+  const alerts = alertsTopic(stack, settings);
+  const riskConsumer = new Function(stack, "RiskConsumer", {
+    ...inVpc,
+    handler: RISK_CONSUMER_HANDLER,
+    functionName: `${settings.prefix}-risk-consumer`,
+    memorySize: "512 MB",
+    timeout: "60 seconds",
+    securityGroups: [securityGroups.riskConsumer],
+    logGroup: functionLogs("RiskConsumer"),
+    environment: { ALERTS_TOPIC_ARN: alerts.topicArn },
+  });
+  alerts.grantPublish(riskConsumer);
+
+  // The event-source mapping polls MSK with the function's role: read these two topics in their
+  // own groups, and describe the cluster to find its brokers and its network.
+  riskConsumer.attachPermissions([
+    bootstrapStatement(kafka, ["kafka:DescribeClusterV2", "kafka:GetBootstrapBrokers"]),
+    new iam.PolicyStatement({ sid: "KafkaEventSourceClusterConfig", actions: ["kafka-cluster:DescribeClusterDynamicConfiguration"], resources: [kafka.clusterArn] }),
+    ...kafkaStatements(kafka, { read: RISK_CONSUMER_TOPICS, groups: RISK_CONSUMER_TOPICS.map(riskConsumerGroup) }),
+    // Lambda reads the cluster's VPC, subnets and security groups to place the pollers'
+    // network interfaces; EC2 Describe* actions support no resource-level scoping.
+    new iam.PolicyStatement({
+      sid: "KafkaEventSourceNetwork",
+      actions: ["ec2:DescribeVpcs", "ec2:DescribeSubnets", "ec2:DescribeSecurityGroups", "ec2:DescribeNetworkInterfaces"],
+      resources: ["*"],
+    }),
+  ]);
+
+  const failedBatches = new s3.Bucket(stack, "FailedBatches", {
+    blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+    encryption: s3.BucketEncryption.S3_MANAGED,
+    enforceSSL: true,
+    objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+    lifecycleRules: [{ id: "expire-failed-batches", expiration: Duration.days(30) }],
+    removalPolicy: settings.removalPolicy,
+    autoDeleteObjects: !settings.production,
+  });
+  const onFailure = new S3FailedBatchDestination(failedBatches);
+  for (const topic of RISK_CONSUMER_TOPICS) {
+    riskConsumer.addEventSourceMapping(`Kafka${TOPICS[topic].name}`, {
+      eventSourceArn: kafka.clusterArn,
+      kafkaTopic: TOPICS[topic].name,
+      kafkaConsumerGroupId: riskConsumerGroup(topic),
+      // alerts are about now: a new mapping does not replay a month of history
+      startingPosition: lambda.StartingPosition.LATEST,
+      // batching window left at MSK's default (500 ms): CloudFormation takes whole seconds only
+      batchSize: 100,
+      // with an on-failure destination Lambda retries a failing batch at most 10 times, then
+      // writes the whole invocation (records included) to the bucket
+      onFailure,
+      supportS3OnFailureDestination: true,
+    });
+  }
+
+  stack.addOutputs({ ApiUrl: api.url, AlertsTopicArn: alerts.topicArn, FailedBatchesBucket: failedBatches.bucketName });
+  return { api, alerts, riskConsumer, failedBatches, corsOrigins };
+}
+
+/** `health` -> `RouteHealth`: stable construct ids, one per route handler. */
+export function routeFunctionId(handler: HandlerName): string {
+  return `Route${handler.charAt(0).toUpperCase()}${handler.slice(1)}`;
+}
+
+/**
+ * Alerts: risk.halted from the consumer and CloudWatch alarm notifications. Encrypted with a
+ * customer-managed key because CloudWatch cannot publish to a topic under the AWS-managed SNS key.
+ */
+function alertsTopic(stack: Stack, settings: ReturnType<typeof stageSettings>): sns.Topic {
+  const key = new kms.Key(stack, "AlertsKey", {
+    description: `${settings.prefix} alerts topic`,
+    enableKeyRotation: true,
+    removalPolicy: settings.removalPolicy,
+  });
+  key.addToResourcePolicy(
+    new iam.PolicyStatement({
+      sid: "CloudWatchAlarmsPublish",
+      principals: [new iam.ServicePrincipal("cloudwatch.amazonaws.com")],
+      actions: ["kms:Decrypt", "kms:GenerateDataKey*"],
+      // in a key policy "*" means this key
+      resources: ["*"],
+      conditions: { StringEquals: { "aws:SourceAccount": stack.account } },
+    }),
+  );
+  const topic = new sns.Topic(stack, "Alerts", { topicName: `${settings.prefix}-alerts`, masterKey: key, enforceSSL: true });
+  topic.addToResourcePolicy(
+    new iam.PolicyStatement({
+      sid: "CloudWatchAlarmsPublish",
+      principals: [new iam.ServicePrincipal("cloudwatch.amazonaws.com")],
+      actions: ["sns:Publish"],
+      resources: [topic.topicArn],
+      conditions: { StringEquals: { "aws:SourceAccount": stack.account } },
+    }),
+  );
+  return topic;
+}
+
+/**
+ * The Kafka event source's on-failure destination: S3 keeps the whole failed invocation, records
+ * included (SQS and SNS would get only metadata). CDK's own S3OnFailureDestination grants full
+ * read/write; Lambda needs only to list the bucket and put objects.
+ */
+class S3FailedBatchDestination implements lambda.IEventSourceDlq {
+  constructor(private readonly bucket: s3.IBucket) {}
+
+  bind(_target: lambda.IEventSourceMapping, targetHandler: lambda.IFunction): lambda.DlqDestinationConfig {
+    targetHandler.addToRolePolicy(new iam.PolicyStatement({ sid: "FailedBatchesList", actions: ["s3:ListBucket"], resources: [this.bucket.bucketArn] }));
+    targetHandler.addToRolePolicy(new iam.PolicyStatement({ sid: "FailedBatchesWrite", actions: ["s3:PutObject"], resources: [this.bucket.arnForObjects("*")] }));
+    return { destination: this.bucket.bucketArn };
+  }
+}

@@ -1,0 +1,49 @@
+import { RemovalPolicy } from "aws-cdk-lib";
+import { RetentionDays } from "aws-cdk-lib/aws-logs";
+import type { App } from "sst/constructs";
+
+/** Stages that hold real data: their stateful resources are retained on `sst remove`. */
+const PRODUCTION_STAGES = new Set(["prod", "production"]);
+
+/**
+ * What differs between stages, decided once so every stack agrees. Everything else is the same
+ * everywhere: a preview stage is the production topology at the smallest sizes.
+ */
+export interface StageSettings {
+  readonly production: boolean;
+  /** `sst dev`: Lambdas run on the developer's machine, Services and the StaticSite are not deployed. */
+  readonly dev: boolean;
+  /** DESTROY outside production so `sst remove` leaves nothing behind; RETAIN in production. */
+  readonly removalPolicy: RemovalPolicy;
+  readonly logRetention: RetentionDays;
+  /** The same retention in the spelling SST's constructs take. */
+  readonly logRetentionName: "two_weeks" | "three_months";
+  /** MSK broker size: t3.small is the cheapest broker MSK offers; production gets m7g.large. */
+  readonly brokerInstanceType: string;
+  readonly brokerVolumeGiB: number;
+  /** Per-stage prefix for names that must be unique in the account and region. */
+  readonly prefix: string;
+}
+
+export function stageSettings(app: App): StageSettings {
+  const production = PRODUCTION_STAGES.has(app.stage);
+  return {
+    production,
+    dev: app.mode === "dev",
+    removalPolicy: production ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+    logRetention: production ? RetentionDays.THREE_MONTHS : RetentionDays.TWO_WEEKS,
+    logRetentionName: production ? "three_months" : "two_weeks",
+    brokerInstanceType: production ? "kafka.m7g.large" : "kafka.t3.small",
+    brokerVolumeGiB: production ? 100 : 20,
+    prefix: `${app.stage}-${app.name}`,
+  };
+}
+
+/** Ports the workers serve their read APIs on (DESIGN.md, Services and ports). */
+export const WORKER_PORTS = { marketData: 7001, strategy: 7002 } as const;
+
+/** MSK's SASL/IAM listener inside the VPC (TLS). */
+export const KAFKA_IAM_PORT = 9098;
+
+/** HTTPS to the VPC interface endpoints. */
+export const HTTPS_PORT = 443;
