@@ -1,3 +1,4 @@
+import react from "@vitejs/plugin-react";
 import { defineConfig } from "vitest/config";
 
 /** One root config; each package is a project so `vitest --project core` runs one room. */
@@ -14,8 +15,27 @@ export default defineConfig({
       { test: { name: "monitoring", include: ["monitoring/**/*.test.ts"], testTimeout: 60_000 } },
       {
         test: {
+          name: "stacks",
+          include: ["stacks/test/**/*.test.ts"],
+          // synthesizing six stacks takes a while; one file, one synthesis
+          testTimeout: 300_000,
+          hookTimeout: 300_000,
+        },
+      },
+      { test: { name: "compose", include: ["local/docker/test/**/*.test.ts"], testTimeout: 60_000 } },
+      {
+        plugins: [react()],
+        test: {
+          name: "web",
+          include: ["web/test/**/*.test.{ts,tsx}"],
+          exclude: ["**/*.int.test.ts"],
+          environment: "happy-dom",
+        },
+      },
+      {
+        test: {
           name: "integration",
-          include: ["packages/*/test/**/*.int.test.ts"],
+          include: ["packages/*/test/**/*.int.test.ts", "web/test/**/*.int.test.ts"],
           globalSetup: ["packages/bus/test/broker-setup.ts"],
           // one broker, one suite at a time: fault tests restart workers and brokers
           fileParallelism: false,

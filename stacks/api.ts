@@ -1,6 +1,6 @@
 import { TOPICS, type TopicId } from "@tickflow/bus";
 import { RISK_CONSUMER_HANDLER, ROUTES, handlerPath, type HandlerName } from "@tickflow/gateway";
-import { Duration, Stack } from "aws-cdk-lib";
+import { Duration, type Stack } from "aws-cdk-lib";
 import * as iam from "aws-cdk-lib/aws-iam";
 import * as kms from "aws-cdk-lib/aws-kms";
 import * as lambda from "aws-cdk-lib/aws-lambda";
@@ -10,7 +10,7 @@ import * as sns from "aws-cdk-lib/aws-sns";
 import { Api as SstApi, Function, use, type ApiRouteProps, type FunctionProps, type StackContext } from "sst/constructs";
 import { bootstrapStatement, kafkaStatements } from "./kafka-iam";
 import { Network } from "./network";
-import { stageSettings } from "./settings";
+import type { stageSettings } from "./settings";
 import { Streaming } from "./streaming";
 import { Workers } from "./workers";
 
@@ -28,7 +28,7 @@ const UPSTREAM_TIMEOUT_MS = 2_000;
  * topic and the risk/alerts consumer, fed by MSK event-source mappings on strategy.risk.v1 and
  * strategy.orders.v1, with failed batches kept in S3.
  */
-export function Api({ stack, app }: StackContext) {
+export function Api({ stack }: StackContext) {
   const { vpc, privateSubnets, securityGroups, edge, settings } = use(Network);
   const kafka = use(Streaming);
   const workers = use(Workers);
@@ -53,8 +53,11 @@ export function Api({ stack, app }: StackContext) {
   };
 
   const routes: Record<string, ApiRouteProps<string>> = {};
+  const routeLogs = new Map<string, logs.LogGroup>();
   for (const route of ROUTES) {
     const id = routeFunctionId(route.handler);
+    const logGroup = functionLogs(id);
+    routeLogs.set(`${route.method} ${route.path}`, logGroup);
     routes[`${route.method} ${route.path}`] = {
       function: {
         ...inVpc,
@@ -63,7 +66,7 @@ export function Api({ stack, app }: StackContext) {
         memorySize: "512 MB",
         timeout: "10 seconds",
         securityGroups: [securityGroups.gateway],
-        logGroup: functionLogs(id),
+        logGroup,
         environment: {
           MARKET_DATA_URL: workers.urls.marketData,
           STRATEGY_URL: workers.urls.strategy,
@@ -82,7 +85,13 @@ export function Api({ stack, app }: StackContext) {
     defaults: { throttle: { rate: 100, burst: 200 } },
   });
 
+  for (const [routeKey, logGroup] of routeLogs) {
+    const fn = api.getFunction(routeKey);
+    if (fn) writeLogsOnlyTo(fn, logGroup);
+  }
+
   const alerts = alertsTopic(stack, settings);
+  const riskConsumerLogs = functionLogs("RiskConsumer");
   const riskConsumer = new Function(stack, "RiskConsumer", {
     ...inVpc,
     handler: RISK_CONSUMER_HANDLER,
@@ -90,9 +99,10 @@ export function Api({ stack, app }: StackContext) {
     memorySize: "512 MB",
     timeout: "60 seconds",
     securityGroups: [securityGroups.riskConsumer],
-    logGroup: functionLogs("RiskConsumer"),
+    logGroup: riskConsumerLogs,
     environment: { ALERTS_TOPIC_ARN: alerts.topicArn },
   });
+  writeLogsOnlyTo(riskConsumer, riskConsumerLogs);
   alerts.grantPublish(riskConsumer);
 
   // The event-source mapping polls MSK with the function's role: read these two topics in their
@@ -138,6 +148,19 @@ export function Api({ stack, app }: StackContext) {
 
   stack.addOutputs({ ApiUrl: api.url, AlertsTopicArn: alerts.topicArn, FailedBatchesBucket: failedBatches.bucketName });
   return { api, alerts, riskConsumer, failedBatches, corsOrigins };
+}
+
+/**
+ * CDK gives every function AWSLambdaBasicExecutionRole: logs:CreateLogGroup, CreateLogStream and
+ * PutLogEvents on every log group in the account. These functions write to one group each,
+ * created here with its retention, so their roles get exactly that group and keep only the
+ * VPC-access managed policy (ENI management, which EC2 cannot scope to a resource).
+ */
+function writeLogsOnlyTo(fn: lambda.Function, logGroup: logs.ILogGroup): void {
+  const role = fn.role as iam.Role;
+  const cfnRole = role.node.defaultChild as iam.CfnRole;
+  cfnRole.addPropertyOverride("ManagedPolicyArns", [iam.ManagedPolicy.fromAwsManagedPolicyName("service-role/AWSLambdaVPCAccessExecutionRole").managedPolicyArn]);
+  role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: "WriteOwnLogs", actions: ["logs:CreateLogStream", "logs:PutLogEvents"], resources: [logGroup.logGroupArn] }));
 }
 
 /** `health` -> `RouteHealth`: stable construct ids, one per route handler. */

@@ -93,6 +93,7 @@ export function Network({ stack, app }: StackContext) {
   }
 
   const edge = settings.dev ? undefined : webEdge(stack, settings);
+  if (edge) stack.addOutputs({ WebUrl: edge.origin });
   return { vpc, privateSubnets, securityGroups, edge, settings };
 }
 

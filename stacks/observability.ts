@@ -1,12 +1,11 @@
 import { CATALOG, METRICS_NAMESPACE, type MetricName } from "@tickflow/metrics";
-import { Duration, Stack } from "aws-cdk-lib";
+import { Duration, type Stack } from "aws-cdk-lib";
 import * as cw from "aws-cdk-lib/aws-cloudwatch";
 import * as actions from "aws-cdk-lib/aws-cloudwatch-actions";
 import { use, type StackContext } from "sst/constructs";
 import { Api } from "./api";
 import { stageSettings } from "./settings";
 
-type CatalogService = "market-data" | "strategy" | "gateway";
 type Aggregate = "SUM" | "MAX" | "MIN" | "AVG";
 /** A metric's EMF dimensions: `service` plus its catalog labels (packages/metrics/src/emf-sink.ts). */
 type DimensionOf<N extends MetricName> = "service" | (typeof CATALOG)[N]["labels"][number];

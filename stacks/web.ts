@@ -23,6 +23,7 @@ export function Web({ stack }: StackContext) {
     ...(edge ? { cdk: { bucket: edge.bucket, distribution: edge.distribution } } : {}),
   });
 
-  stack.addOutputs({ WebUrl: site.url ?? "" });
+  // deployed stages output the URL from the Network stack, which owns the distribution
+  if (!edge) stack.addOutputs({ WebUrl: site.url ?? "" });
   return { site };
 }

@@ -1,13 +1,13 @@
 import { TOPICS } from "@tickflow/bus";
-import { Aws, Duration, Stack } from "aws-cdk-lib";
-import * as ec2 from "aws-cdk-lib/aws-ec2";
+import { Aws, Duration, type Stack } from "aws-cdk-lib";
+import type * as ec2 from "aws-cdk-lib/aws-ec2";
 import * as ecs from "aws-cdk-lib/aws-ecs";
 import * as logs from "aws-cdk-lib/aws-logs";
 import * as servicediscovery from "aws-cdk-lib/aws-servicediscovery";
 import { Service, use, type StackContext } from "sst/constructs";
 import { ALL_TOPICS, bootstrapStatement, kafkaStatements, READ_GROUP_PATTERN } from "./kafka-iam";
 import { Network } from "./network";
-import { stageSettings, WORKER_PORTS } from "./settings";
+import { WORKER_PORTS, type stageSettings } from "./settings";
 import { Streaming } from "./streaming";
 
 /** The strategy worker's consumer group; its transactional id is `<group>-engine` (packages/strategy/src/service.ts). */

@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { Template } from "aws-cdk-lib/assertions";
 import { App, getStack } from "sst/constructs";
-import { initProject } from "sst/project";
+import { initProject } from "sst/project.js";
 import config from "../../sst.config";
 import { Api } from "../api";
 import { Network } from "../network";

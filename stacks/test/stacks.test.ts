@@ -1,0 +1,287 @@
+/* eslint-disable @typescript-eslint/no-explicit-any -- CloudFormation templates are untyped JSON: the assertions below are their types */
+import { TOPICS } from "@tickflow/bus";
+import { ROUTES } from "@tickflow/gateway";
+import { CATALOG, METRICS_NAMESPACE } from "@tickflow/metrics";
+import { beforeAll, describe, expect, it } from "vitest";
+import { CATALOG_ALARMS } from "../observability";
+import { KAFKA_IAM_PORT, WORKER_PORTS } from "../settings";
+import { STRATEGY_GROUP_ID, STRATEGY_TRANSACTIONAL_ID } from "../workers";
+import { resourcesOf, synthesize, type CfnResource, type CfnTemplate, type StackName, type Synthesized } from "./synth";
+
+let app: Synthesized;
+let all: [StackName, CfnTemplate][];
+
+beforeAll(async () => {
+  app = await synthesize();
+  all = Object.entries(app.json) as [StackName, CfnTemplate][];
+});
+
+interface Statement {
+  Sid?: string;
+  Effect: string;
+  Action: string | string[];
+  Resource?: unknown;
+}
+const list = <T>(x: T | T[] | undefined): T[] => (x === undefined ? [] : Array.isArray(x) ? x : [x]);
+const text = (x: unknown) => JSON.stringify(x);
+
+/** Identity policies: inline role policies and AWS::IAM::Policy documents, with where they come from. */
+function identityStatements(): { stack: StackName; id: string; statement: Statement }[] {
+  const out: { stack: StackName; id: string; statement: Statement }[] = [];
+  for (const [stack, t] of all) {
+    for (const [id, r] of Object.entries(t.Resources)) {
+      const docs: { Statement: Statement[] }[] = [];
+      if (r.Type === "AWS::IAM::Policy") docs.push(r.Properties!.PolicyDocument as { Statement: Statement[] });
+      if (r.Type === "AWS::IAM::Role") for (const p of list(r.Properties!.Policies as { PolicyDocument: { Statement: Statement[] } }[])) docs.push(p.PolicyDocument);
+      for (const d of docs) for (const statement of d.Statement) out.push({ stack, id, statement });
+    }
+  }
+  return out;
+}
+
+/** Actions AWS does not let a policy scope to a resource: "*" is the narrowest scope that exists. */
+const UNSCOPABLE = new Set(["ec2:DescribeVpcs", "ec2:DescribeSubnets", "ec2:DescribeSecurityGroups", "ec2:DescribeNetworkInterfaces", "ecr:GetAuthorizationToken"]);
+
+describe("IAM", () => {
+  it("grants no wildcard action anywhere", () => {
+    // Prepare / Act
+    const wild = identityStatements().filter(({ statement }) => list(statement.Action).some((a) => a === "*" || a.endsWith(":*")));
+    // Assess
+    expect(wild).toEqual([]);
+  });
+
+  it("uses Resource '*' only for actions that cannot be scoped to a resource", () => {
+    const star = identityStatements().filter(({ statement }) => list(statement.Resource).includes("*"));
+    const scopable = star.filter(({ statement }) => list(statement.Action).some((a) => !UNSCOPABLE.has(a)));
+    expect(scopable).toEqual([]);
+  });
+
+  it("scopes every kafka-cluster action to this cluster's ARNs, wildcards only for the bus's random read groups", () => {
+    const kafka = identityStatements().filter(({ statement }) => list(statement.Action).some((a) => a.startsWith("kafka-cluster:")));
+    expect(kafka.length).toBeGreaterThan(0);
+    for (const { statement } of kafka) {
+      for (const resource of list(statement.Resource)) {
+        const s = text(resource);
+        expect(s).toMatch(/KafkaCluster|Kafka[A-Za-z0-9]*Arn|kafka/);
+        // the only pattern: throwaway groups named tickflow-read-<uuid>
+        if (s.includes("*")) expect(s).toContain("/tickflow-read-*");
+      }
+    }
+  });
+
+  it("gives each worker exactly the topics, groups and transactional ids it uses", () => {
+    const workers = identityStatements().filter(({ stack }) => stack === "Workers");
+    const bySid = (needle: string) => workers.filter(({ statement }) => statement.Sid === needle).map(({ statement }) => text(statement.Resource));
+    const writes = bySid("KafkaWriteTopics");
+    expect(writes).toHaveLength(2);
+    const [marketData, strategy] = [...writes].sort((a, b) => a.length - b.length);
+    expect(marketData).toContain(`/${TOPICS.quotes.name}`);
+    expect(marketData).not.toContain(TOPICS.orders.name);
+    for (const t of ["bars", "signals", "orders", "positions", "risk", "dlq", "state"] as const) expect(strategy).toContain(`/${TOPICS[t].name}`);
+    expect(strategy).not.toContain(`/${TOPICS.quotes.name}"`);
+    expect(bySid("KafkaTransactions").join()).toContain(`/${STRATEGY_TRANSACTIONAL_ID}`);
+    expect(bySid("KafkaGroups").join()).toContain(`/${STRATEGY_GROUP_ID}`);
+    const managed = bySid("KafkaManageTopics");
+    for (const m of managed) for (const topic of Object.values(TOPICS)) expect(m).toContain(`/${topic.name}`);
+  });
+
+  it("gives the application Lambdas their own log group, not AWSLambdaBasicExecutionRole", () => {
+    const roles = resourcesOf(app.json.Api, "AWS::IAM::Role").filter(([id]) => id.startsWith("ApiLambda") || id.startsWith("RiskConsumer"));
+    expect(roles).toHaveLength(ROUTES.length + 1);
+    for (const [, role] of roles) expect(text(role.Properties!.ManagedPolicyArns)).not.toContain("AWSLambdaBasicExecutionRole");
+  });
+});
+
+describe("MSK", () => {
+  const cluster = () => resourcesOf(app.json.Streaming, "AWS::MSK::Cluster")[0]![1].Properties as Record<string, any>;
+
+  it("runs Apache Kafka 3.9.x in KRaft mode", () => {
+    expect(cluster().KafkaVersion).toBe("3.9.x.kraft");
+  });
+
+  it("is not public and accepts only IAM over TLS", () => {
+    const c = cluster();
+    expect(c.BrokerNodeGroupInfo.ConnectivityInfo.PublicAccess.Type).toBe("DISABLED");
+    expect(c.ClientAuthentication).toEqual({ Sasl: { Iam: { Enabled: true }, Scram: { Enabled: false } }, Unauthenticated: { Enabled: false } });
+    expect(c.EncryptionInfo.EncryptionInTransit).toEqual({ ClientBroker: "TLS", InCluster: true });
+    expect(c.EncryptionInfo.EncryptionAtRest.DataVolumeKMSKeyId).toBeDefined();
+  });
+
+  it("lives in the VPC's two private subnets", () => {
+    expect(cluster().BrokerNodeGroupInfo.ClientSubnets).toHaveLength(2);
+    expect(cluster().NumberOfBrokerNodes).toBe(2);
+  });
+});
+
+describe("network", () => {
+  it("has private subnets in two AZs and no route to the internet", () => {
+    const net = app.json.Network;
+    expect(resourcesOf(net, "AWS::EC2::Subnet")).toHaveLength(2);
+    expect(resourcesOf(net, "AWS::EC2::InternetGateway")).toEqual([]);
+    expect(resourcesOf(net, "AWS::EC2::NatGateway")).toEqual([]);
+    for (const [, s] of resourcesOf(net, "AWS::EC2::Subnet")) expect(s.Properties!.MapPublicIpOnLaunch).toBe(false);
+  });
+
+  it("has the endpoints the workloads call", () => {
+    const services = resourcesOf(app.json.Network, "AWS::EC2::VPCEndpoint").map(([, e]) => text(e.Properties!.ServiceName));
+    for (const s of ["s3", "ecr.api", "ecr.dkr", "logs", "kafka", "sns", "lambda", "sts"]) expect(services.some((n) => n.includes(`.${s}"`) || n.endsWith(`.${s}"]]}`))).toBe(true);
+  });
+
+  it("opens only the needed ports between the needed groups", () => {
+    const net = app.json.Network;
+    const groups = Object.fromEntries(resourcesOf(net, "AWS::EC2::SecurityGroup").map(([id, g]) => [id, g]));
+    const name = (ref: unknown) => {
+      const id = (ref as { "Fn::GetAtt"?: [string, string] })["Fn::GetAtt"]?.[0];
+      return id ? id.replace(/SecurityGroup.*/, "") : text(ref);
+    };
+    // no inline ingress and no ingress from an address range
+    for (const g of Object.values(groups)) expect(g.Properties!.SecurityGroupIngress).toBeUndefined();
+    const ingress = resourcesOf(net, "AWS::EC2::SecurityGroupIngress").map(([, r]) => r.Properties as Record<string, unknown>);
+    expect(ingress.filter((r) => r.CidrIp !== undefined || r.CidrIpv6 !== undefined)).toEqual([]);
+    const rules = ingress.map((r) => `${name(r.SourceSecurityGroupId)} -> ${name(r.GroupId)}:${r.FromPort}-${r.ToPort}`).sort();
+    expect(rules).toEqual(
+      [
+        `Gateway -> MarketData:${WORKER_PORTS.marketData}-${WORKER_PORTS.marketData}`,
+        `Gateway -> Strategy:${WORKER_PORTS.strategy}-${WORKER_PORTS.strategy}`,
+        `Kafka -> Endpoints:443-443`,
+        `Kafka -> Kafka:${KAFKA_IAM_PORT}-${KAFKA_IAM_PORT}`,
+        `MarketData -> Endpoints:443-443`,
+        `MarketData -> Kafka:${KAFKA_IAM_PORT}-${KAFKA_IAM_PORT}`,
+        `RiskConsumer -> Endpoints:443-443`,
+        `Strategy -> Endpoints:443-443`,
+        `Strategy -> Kafka:${KAFKA_IAM_PORT}-${KAFKA_IAM_PORT}`,
+      ].sort(),
+    );
+    // egress to anywhere only on 443 (the subnets have no internet route), never all ports
+    const egress: Record<string, unknown>[] = [
+      ...Object.entries(groups).flatMap(([id, g]) => list(g.Properties!.SecurityGroupEgress as Record<string, unknown>[]).map((e) => ({ ...e, GroupId: { "Fn::GetAtt": [id, "GroupId"] } }))),
+      ...resourcesOf(net, "AWS::EC2::SecurityGroupEgress").map(([, r]) => r.Properties as Record<string, unknown>),
+    ];
+    for (const e of egress) {
+      // CDK's deny-all placeholder for a group that sends nothing: icmp to 255.255.255.255/32
+      if (e.IpProtocol === "icmp") expect(e.CidrIp).toBe("255.255.255.255/32");
+      else expect(e.IpProtocol).toBe("tcp");
+      if (e.CidrIp === "0.0.0.0/0") expect([e.FromPort, e.ToPort, name(e.GroupId)]).toEqual([443, 443, expect.stringMatching(/^(Kafka|MarketData|Strategy)$/)]);
+    }
+    // the blocking placeholder CDK adds to groups that may send nothing is the only other CIDR
+    expect(egress.filter((e) => e.CidrIp && e.CidrIp !== "0.0.0.0/0" && e.CidrIp !== "255.255.255.255/32")).toEqual([]);
+  });
+});
+
+describe("logs", () => {
+  it("sets a retention on every log group and deploys no LogRetention custom resource", () => {
+    for (const [stack, t] of all) {
+      for (const [id, g] of resourcesOf(t, "AWS::Logs::LogGroup")) expect({ stack, id, days: g.Properties!.RetentionInDays }).toEqual({ stack, id, days: expect.any(Number) });
+      expect(resourcesOf(t, "Custom::LogRetention")).toEqual([]);
+    }
+  });
+
+  it("ships the workers' EMF metrics through their logs", () => {
+    const tasks = resourcesOf(app.json.Workers, "AWS::ECS::TaskDefinition");
+    expect(tasks).toHaveLength(2);
+    for (const [, task] of tasks) {
+      const [container] = task.Properties!.ContainerDefinitions as Record<string, any>[];
+      const env = Object.fromEntries((container!.Environment as { Name: string; Value: unknown }[]).map((e) => [e.Name, e.Value]));
+      expect(env).toMatchObject({ AWS_EMF_ENVIRONMENT: "Local", METRICS_SINK: "emf", KAFKA_AUTH: "msk-iam" });
+      expect(container!.LogConfiguration.LogDriver).toBe("awslogs");
+      expect(container!.ReadonlyRootFilesystem).toBe(true);
+    }
+  });
+});
+
+describe("workers", () => {
+  it("run one private Fargate task each, registered in Cloud Map", () => {
+    const services = resourcesOf(app.json.Workers, "AWS::ECS::Service");
+    expect(services).toHaveLength(2);
+    for (const [, s] of services) {
+      const p = s.Properties as Record<string, any>;
+      expect(p.LaunchType).toBe("FARGATE");
+      expect(p.NetworkConfiguration.AwsvpcConfiguration.AssignPublicIp).toBe("DISABLED");
+      expect(p.ServiceRegistries).toHaveLength(1);
+      expect(p.DeploymentConfiguration).toMatchObject({ MaximumPercent: 100, MinimumHealthyPercent: 0 });
+    }
+    const names = resourcesOf(app.json.Workers, "AWS::ServiceDiscovery::Service").map(([, s]) => s.Properties!.Name).sort();
+    expect(names).toEqual(["market-data", "strategy"]);
+  });
+});
+
+describe("API", () => {
+  const functions = () => resourcesOf(app.json.Api, "AWS::Lambda::Function").filter(([id]) => id.startsWith("ApiLambda") || id.startsWith("RiskConsumer"));
+
+  it("has one Lambda per route of the gateway's route table", () => {
+    const routes = resourcesOf(app.json.Api, "AWS::ApiGatewayV2::Route").map(([, r]) => r.Properties!.RouteKey).sort();
+    expect(routes).toEqual(ROUTES.map((r) => `${r.method} ${r.path}`).sort());
+    expect(functions()).toHaveLength(ROUTES.length + 1);
+  });
+
+  it("runs every function on nodejs22.x inside the VPC", () => {
+    for (const [id, fn] of functions()) {
+      const p = fn.Properties as Record<string, any>;
+      expect({ id, runtime: p.Runtime }).toEqual({ id, runtime: "nodejs22.x" });
+      expect(p.VpcConfig.SubnetIds).toHaveLength(2);
+      expect(p.VpcConfig.SecurityGroupIds).toHaveLength(1);
+    }
+  });
+
+  it("throttles the stage and allows CORS for the web origin only", () => {
+    const [, httpApi] = resourcesOf(app.json.Api, "AWS::ApiGatewayV2::Api")[0]!;
+    const cors = httpApi.Properties!.CorsConfiguration as Record<string, unknown>;
+    expect(text(cors.AllowOrigins)).not.toContain('"*"');
+    expect(text(cors.AllowOrigins)).toContain("WebDistribution");
+    const [, stage] = resourcesOf(app.json.Api, "AWS::ApiGatewayV2::Stage")[0]!;
+    expect(stage.Properties!.DefaultRouteSettings).toMatchObject({ ThrottlingBurstLimit: expect.any(Number), ThrottlingRateLimit: expect.any(Number) });
+    expect(stage.Properties!.AccessLogSettings).toBeDefined();
+  });
+
+  it("feeds the risk consumer from strategy.risk.v1 and strategy.orders.v1, failed batches to S3", () => {
+    const mappings = resourcesOf(app.json.Api, "AWS::Lambda::EventSourceMapping").map(([, m]) => m.Properties as Record<string, any>);
+    expect(mappings.map((m) => m.Topics).sort()).toEqual([[TOPICS.orders.name], [TOPICS.risk.name]]);
+    for (const m of mappings) {
+      expect(text(m.EventSourceArn)).toContain("Kafka");
+      expect(text(m.DestinationConfig.OnFailure.Destination)).toContain("FailedBatches");
+      expect(m.AmazonManagedKafkaEventSourceConfig.ConsumerGroupId).toMatch(/^tickflow-alerts-/);
+    }
+  });
+
+  it("encrypts the alerts topic and lets CloudWatch publish to it", () => {
+    const [, topic] = resourcesOf(app.json.Api, "AWS::SNS::Topic")[0]!;
+    expect(topic.Properties!.KmsMasterKeyId).toBeDefined();
+  });
+});
+
+describe("observability", () => {
+  const alarms = () => resourcesOf(app.json.Observability, "AWS::CloudWatch::Alarm").map(([, a]) => a.Properties as Record<string, any>);
+
+  it("has every catalog alarm and the API alarms, each notifying the alerts topic", () => {
+    expect(alarms()).toHaveLength(CATALOG_ALARMS.length + 2);
+    for (const a of alarms()) expect(a.AlarmActions).toHaveLength(1);
+  });
+
+  it("reads only metric names from the catalog in the Tickflow namespace", () => {
+    const names: string[] = [];
+    const collect = (x: unknown) => {
+      const s = text(x);
+      for (const m of s.matchAll(/SELECT [A-Z]+\((\w+)\) FROM SCHEMA\(\\*"(\w+)/g)) {
+        expect(m[2]).toBe(METRICS_NAMESPACE);
+        names.push(m[1]!);
+      }
+    };
+    for (const a of alarms()) collect(a.Metrics ?? a);
+    const [, board] = resourcesOf(app.json.Observability, "AWS::CloudWatch::Dashboard")[0]!;
+    collect(board.Properties!.DashboardBody);
+    expect(names.length).toBeGreaterThan(CATALOG_ALARMS.length);
+    expect(names.filter((n) => !(n in CATALOG))).toEqual([]);
+  });
+});
+
+describe("templates", () => {
+  it("are written for cfn-lint and checkov", async () => {
+    const { readdirSync } = await import("node:fs");
+    const { TEMPLATE_DIR } = await import("./synth");
+    expect(readdirSync(TEMPLATE_DIR).filter((f) => f.startsWith("test-tickflow-"))).toHaveLength(6);
+  });
+
+  it.each(["Network", "Streaming", "Workers", "Api", "Web", "Observability"] as const)("%s synthesizes resources", (name) => {
+    expect(Object.values(app.json[name].Resources as Record<string, CfnResource>).length).toBeGreaterThan(0);
+  });
+});
