@@ -1,0 +1,226 @@
+import { execFileSync, spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { Ajv } from "ajv";
+import addFormats from "ajv-formats";
+import { describe, expect, it } from "vitest";
+import { parse } from "yaml";
+
+const ROOT = path.resolve(import.meta.dirname, "../../..");
+const COMPOSE_FILE = path.join(ROOT, "docker-compose.local.yml");
+const DESIGN = path.resolve(ROOT, "../shared/DESIGN.md");
+
+interface ComposeService {
+  image?: string;
+  build?: { context: string; dockerfile?: string; args?: Record<string, string> };
+  ports?: string[];
+  profiles?: string[];
+  healthcheck?: { test: string[] | string };
+  depends_on?: Record<string, { condition: string }>;
+  environment?: Record<string, string | number>;
+  volumes?: string[];
+  command?: string[];
+  user?: string;
+}
+interface ComposeFile {
+  services: Record<string, ComposeService>;
+}
+
+// merge: resolves the `<<: *anchor` keys the file uses for shared settings
+const compose = parse(readFileSync(COMPOSE_FILE, "utf8"), { merge: true }) as ComposeFile;
+const services = Object.entries(compose.services);
+
+/** DESIGN.md's "Services and ports", by Compose service name. */
+const PORTS: Record<string, number> = {
+  kafka: 9092,
+  "market-data": 7001,
+  strategy: 7002,
+  gateway: 8000,
+  web: 8080,
+  prometheus: 9091,
+  grafana: 3000,
+  "kafka-ui": 8081,
+};
+const DESIGN_NAMES: Record<string, string> = {
+  "market-data worker": "market-data",
+  "strategy worker": "strategy",
+  "gateway (local adapter)": "gateway",
+  web: "web",
+  Kafka: "kafka",
+  Prometheus: "prometheus",
+  Grafana: "grafana",
+  "Kafka UI (Compose only)": "kafka-ui",
+};
+
+const hostPort = (mapping: string) => Number(mapping.split(":").at(-2));
+const containerPort = (mapping: string) => Number(mapping.split(":").at(-1));
+
+describe("docker-compose.local.yml", () => {
+  it("validates against the Compose specification's JSON schema", () => {
+    // Prepare
+    // `$schema` names draft-07 by an https URL Ajv does not alias; Ajv's default dialect is draft-07
+    const { $schema: _dialect, ...schema } = JSON.parse(readFileSync(path.join(ROOT, "local/docker/compose-spec.json"), "utf8")) as Record<string, unknown>;
+    const ajv = new Ajv({ allErrors: true, strict: false });
+    addFormats.default(ajv);
+    // Act
+    const validate = ajv.compile(schema);
+    const valid = validate(parse(readFileSync(COMPOSE_FILE, "utf8"), { merge: true }));
+    // Assess
+    expect(validate.errors ?? []).toEqual([]);
+    expect(valid).toBe(true);
+  });
+
+  it("passes `docker-compose config` (Debian's docker-compose), and refuses to start Grafana without a password", () => {
+    const found = spawnSync("docker-compose", ["version"], { encoding: "utf8" });
+    if (found.error) {
+      if (process.env.CI === "true") throw new Error("docker-compose is missing on CI: .ci/run must `apt-get install -y docker-compose`");
+      console.warn("docker-compose not installed: `apt-get install docker-compose` (Debian) to run this check; the schema check above still ran");
+      return;
+    }
+    const run = (env: Record<string, string | undefined>) =>
+      spawnSync("docker-compose", ["-f", COMPOSE_FILE, "--profile", "local", "config", "-q"], { cwd: ROOT, encoding: "utf8", env: { ...process.env, ...env } });
+    const ok = run({ GRAFANA_ADMIN_PASSWORD: "a-test-password" });
+    expect(ok.stderr).toBe("");
+    expect(ok.status).toBe(0);
+    const missing = run({ GRAFANA_ADMIN_PASSWORD: undefined });
+    expect(missing.status).not.toBe(0);
+    expect(missing.stderr).toContain("set GRAFANA_ADMIN_PASSWORD");
+  });
+
+  it("puts every service in the `local` profile, with a pinned image or a build, and a healthcheck", () => {
+    for (const [name, s] of services) {
+      expect({ name, profiles: s.profiles }).toEqual({ name, profiles: ["local"] });
+      expect({ name, healthcheck: Boolean(s.healthcheck?.test) }).toEqual({ name, healthcheck: true });
+      if (!s.build) {
+        expect(s.image, name).toMatch(/^[\w./-]+:v?\d+\.\d+(\.\d+)?[\w.-]*$/);
+        expect(s.image, name).not.toMatch(/:latest$/);
+      }
+    }
+  });
+
+  it("runs Apache Kafka 3.9.x in KRaft mode from the official image", () => {
+    const kafka = compose.services.kafka!;
+    expect(kafka.image).toMatch(/^apache\/kafka:3\.9\.\d+$/);
+    expect(kafka.environment?.KAFKA_PROCESS_ROLES).toBe("broker,controller");
+  });
+
+  it("starts each service only when what it depends on is healthy", () => {
+    for (const [name, s] of services) {
+      for (const [dependency, { condition }] of Object.entries(s.depends_on ?? {})) {
+        expect({ name, dependency, condition }).toEqual({ name, dependency, condition: "service_healthy" });
+        expect(compose.services[dependency], `${name} depends on ${dependency}`).toBeDefined();
+      }
+    }
+    expect(Object.keys(compose.services.gateway!.depends_on ?? {}).sort()).toEqual(["market-data", "strategy"]);
+  });
+
+  it("publishes the ports DESIGN.md gives", () => {
+    for (const [name, port] of Object.entries(PORTS)) {
+      const mappings = compose.services[name]?.ports ?? [];
+      expect({ name, published: mappings.map(hostPort) }).toEqual({ name, published: [port] });
+    }
+    expect(Object.keys(compose.services).sort()).toEqual(Object.keys(PORTS).sort());
+  });
+
+  it.runIf(existsSync(DESIGN))("agrees with DESIGN.md's table of services and ports", () => {
+    const design = readFileSync(DESIGN, "utf8");
+    const table = design.slice(design.indexOf("## Services and ports"));
+    const rows = [...table.matchAll(/^\| ([^|]+?) \| (\d+) \|/gm)].map((m) => [DESIGN_NAMES[m[1]!] ?? m[1]!, Number(m[2])] as const);
+    expect(Object.fromEntries(rows)).toEqual(PORTS);
+  });
+
+  it("has a build context and Dockerfile for every built service", () => {
+    for (const [name, s] of services.filter(([, s]) => s.build)) {
+      const context = path.resolve(ROOT, s.build!.context);
+      expect(existsSync(context), `${name} context`).toBe(true);
+      expect(existsSync(path.join(context, s.build!.dockerfile ?? "Dockerfile")), `${name} Dockerfile`).toBe(true);
+    }
+    expect(services.filter(([, s]) => s.build).map(([n]) => n).sort()).toEqual(["gateway", "market-data", "strategy", "web"]);
+  });
+
+  it("gives Prometheus the Compose config, whose targets are Compose services on their ports", () => {
+    const prometheus = compose.services.prometheus!;
+    const mount = prometheus.volumes!.find((v) => v.startsWith("./monitoring/prometheus:"))!;
+    const [hostDir, containerDir] = mount.split(":") as [string, string];
+    const configFlag = prometheus.command!.find((c) => c.startsWith("--config.file="))!;
+    const configPath = configFlag.slice("--config.file=".length);
+    expect(configPath.startsWith(`${containerDir}/`)).toBe(true);
+    const hostConfig = path.resolve(ROOT, hostDir, configPath.slice(containerDir.length + 1));
+    expect(path.basename(hostConfig)).toBe("prometheus.compose.yml");
+    expect(prometheus.command).toContain(`--web.listen-address=:${PORTS.prometheus}`);
+    if (!existsSync(hostConfig)) throw new Error(`${path.relative(ROOT, hostConfig)} is missing (monitoring/prometheus is written alongside)`);
+    const config = parse(readFileSync(hostConfig, "utf8")) as { scrape_configs: { job_name: string; static_configs: { targets: string[] }[] }[] };
+    const targets = config.scrape_configs.flatMap((job) => job.static_configs.flatMap((s) => s.targets));
+    expect(targets.sort()).toEqual(["gateway:8000", "market-data:7001", "strategy:7002"]);
+    for (const target of targets) {
+      const [host, port] = target.split(":") as [string, string];
+      const service = compose.services[host];
+      expect(service, target).toBeDefined();
+      expect(service!.ports!.map(containerPort), target).toContain(Number(port));
+    }
+  });
+
+  it("provisions Grafana from monitoring/grafana with the admin password from the environment", () => {
+    const grafana = compose.services.grafana!;
+    expect(grafana.environment?.GF_SECURITY_ADMIN_PASSWORD).toBe("${GRAFANA_ADMIN_PASSWORD:?set GRAFANA_ADMIN_PASSWORD}");
+    expect(grafana.environment?.TICKFLOW_PROMETHEUS_URL).toBe(`http://prometheus:${PORTS.prometheus}`);
+    const mounts = Object.fromEntries(grafana.volumes!.filter((v) => v.startsWith("./")).map((v) => v.split(":").slice(0, 2) as [string, string]));
+    expect(mounts["./monitoring/grafana/provisioning"]).toBe("/etc/grafana/provisioning");
+    expect(mounts["./monitoring/grafana/dashboards"]).toBe(grafana.environment?.TICKFLOW_DASHBOARDS_DIR);
+  });
+});
+
+describe("Dockerfiles", () => {
+  const dockerfiles = services.filter(([, s]) => s.build).map(([name, s]) => [name, path.resolve(ROOT, s.build!.context, s.build!.dockerfile ?? "Dockerfile")] as const);
+
+  /** FROM lines with ARG defaults substituted. */
+  function stages(file: string): { image: string; lines: string[] }[] {
+    const text = readFileSync(file, "utf8").replace(/\\\n/g, " ");
+    const args = Object.fromEntries([...text.matchAll(/^ARG (\w+)=(\S+)/gm)].map((m) => [m[1]!, m[2]!]));
+    const out: { image: string; lines: string[] }[] = [];
+    for (const line of text.split("\n")) {
+      const from = /^FROM\s+(\S+)/.exec(line);
+      if (from) out.push({ image: from[1]!.replace(/\$\{(\w+)\}/g, (_, name: string) => args[name] ?? `\${${name}}`), lines: [] });
+      else out.at(-1)?.lines.push(line);
+    }
+    return out;
+  }
+
+  it.each(dockerfiles)("%s: multi-stage on pinned base images", (_name, file) => {
+    const all = stages(file);
+    expect(all.length).toBeGreaterThanOrEqual(2);
+    for (const { image } of all) {
+      expect(image).toMatch(/^[\w./-]+:\d+\.\d+\.\d+[\w.-]*$/);
+      expect(image).not.toMatch(/:latest$/);
+    }
+  });
+
+  it.each(dockerfiles)("%s: the runtime stage runs as a non-root user and has a HEALTHCHECK", (_name, file) => {
+    const runtime = stages(file).at(-1)!;
+    const users = runtime.lines.filter((l) => /^USER\s+/.test(l)).map((l) => l.split(/\s+/)[1]);
+    expect(users.length).toBeGreaterThan(0);
+    expect(users.at(-1)).not.toMatch(/^(root|0)(:|$)/);
+    expect(runtime.lines.some((l) => /^HEALTHCHECK\s+/.test(l))).toBe(true);
+  });
+
+  it("keeps the build context small (.dockerignore drops node_modules and git)", () => {
+    const ignore = readFileSync(path.join(ROOT, ".dockerignore"), "utf8");
+    for (const entry of ["**/node_modules", ".git", ".sst", ".build"]) expect(ignore.split("\n")).toContain(entry);
+  });
+
+  it("bundles a worker into one file that runs with no node_modules beside it", () => {
+    // Prepare: what the image's build stage does
+    const out = mkdtempSync(path.join(tmpdir(), "tickflow-bundle-"));
+    try {
+      execFileSync(process.execPath, [path.join(ROOT, "local/docker/bundle.mjs"), path.join(ROOT, "packages/market-data/src/main.ts"), path.join(out, "main.mjs")], { cwd: ROOT });
+      // Act: start it from an empty folder with no broker configured
+      const run = spawnSync(process.execPath, [path.join(out, "main.mjs")], { cwd: out, encoding: "utf8", env: { PATH: process.env.PATH ?? "" }, timeout: 30_000 });
+      // Assess: it loaded every dependency and failed on configuration, as main.ts does (exit 2)
+      expect(run.status).toBe(2);
+      expect(run.stdout).toContain("KAFKA_BROKERS");
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
+  });
+});
