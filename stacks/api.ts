@@ -1,6 +1,7 @@
 import { TOPICS, type TopicId } from "@tickflow/bus";
 import { RISK_CONSUMER_HANDLER, ROUTES, handlerPath, type HandlerName } from "@tickflow/gateway";
 import { Duration, type Stack } from "aws-cdk-lib";
+import type * as ec2 from "aws-cdk-lib/aws-ec2";
 import * as iam from "aws-cdk-lib/aws-iam";
 import * as kms from "aws-cdk-lib/aws-kms";
 import * as lambda from "aws-cdk-lib/aws-lambda";
@@ -41,16 +42,17 @@ export function Api({ stack }: StackContext) {
       retention: settings.logRetention,
       removalPolicy: settings.removalPolicy,
     });
-  const inVpc: FunctionProps = {
+  const common: FunctionProps = {
     runtime: "nodejs22.x",
     architecture: "arm_64",
     // telemetry is EMF metrics and structured logs; X-Ray would need its own VPC endpoint
     tracing: "disabled",
-    vpc,
-    vpcSubnets: privateSubnets,
-    allowPublicSubnet: false,
     nodejs: { format: "esm", sourcemap: true },
   };
+  // Deployed, every function runs in the private subnets. Under `sst dev` the code runs on the
+  // developer's machine and the deployed stub must reach AWS IoT, which the isolated VPC cannot.
+  const inVpc = (securityGroup: ec2.ISecurityGroup): FunctionProps =>
+    settings.dev ? common : { ...common, vpc, vpcSubnets: privateSubnets, allowPublicSubnet: false, securityGroups: [securityGroup] };
 
   const routes: Record<string, ApiRouteProps<string>> = {};
   const routeLogs = new Map<string, logs.LogGroup>();
@@ -60,12 +62,11 @@ export function Api({ stack }: StackContext) {
     routeLogs.set(`${route.method} ${route.path}`, logGroup);
     routes[`${route.method} ${route.path}`] = {
       function: {
-        ...inVpc,
+        ...inVpc(securityGroups.gateway),
         handler: handlerPath(route.handler),
         functionName: `${settings.prefix}-api-${route.handler}`,
         memorySize: "512 MB",
         timeout: "10 seconds",
-        securityGroups: [securityGroups.gateway],
         logGroup,
         environment: {
           MARKET_DATA_URL: workers.urls.marketData,
@@ -93,12 +94,11 @@ export function Api({ stack }: StackContext) {
   const alerts = alertsTopic(stack, settings);
   const riskConsumerLogs = functionLogs("RiskConsumer");
   const riskConsumer = new Function(stack, "RiskConsumer", {
-    ...inVpc,
+    ...inVpc(securityGroups.riskConsumer),
     handler: RISK_CONSUMER_HANDLER,
     functionName: `${settings.prefix}-risk-consumer`,
     memorySize: "512 MB",
     timeout: "60 seconds",
-    securityGroups: [securityGroups.riskConsumer],
     logGroup: riskConsumerLogs,
     environment: { ALERTS_TOPIC_ARN: alerts.topicArn },
   });
@@ -159,7 +159,8 @@ export function Api({ stack }: StackContext) {
 function writeLogsOnlyTo(fn: lambda.Function, logGroup: logs.ILogGroup): void {
   const role = fn.role as iam.Role;
   const cfnRole = role.node.defaultChild as iam.CfnRole;
-  cfnRole.addPropertyOverride("ManagedPolicyArns", [iam.ManagedPolicy.fromAwsManagedPolicyName("service-role/AWSLambdaVPCAccessExecutionRole").managedPolicyArn]);
+  const vpcAccess = iam.ManagedPolicy.fromAwsManagedPolicyName("service-role/AWSLambdaVPCAccessExecutionRole").managedPolicyArn;
+  cfnRole.addPropertyOverride("ManagedPolicyArns", fn.isBoundToVpc ? [vpcAccess] : []);
   role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: "WriteOwnLogs", actions: ["logs:CreateLogStream", "logs:PutLogEvents"], resources: [logGroup.logGroupArn] }));
 }
 
