@@ -19,8 +19,10 @@ export default {
     };
   },
   stacks(app) {
-    // nothing of a non-production stage outlives `sst remove`; production keeps its data
-    app.setDefaultRemovalPolicy(app.stage === "prod" || app.stage === "production" ? "retain" : "destroy");
+    // Nothing of a non-production stage outlives `sst remove`. Production sets no default: its
+    // stateful resources (cluster, keys, buckets, log groups) are retained explicitly
+    // (stacks/settings.ts), and the stateless rest is removed with the stage.
+    if (app.stage !== "prod" && app.stage !== "production") app.setDefaultRemovalPolicy("destroy");
     app.stack(Network).stack(Streaming).stack(Workers).stack(Api).stack(Web).stack(Observability);
   },
 } satisfies SSTConfig;
