@@ -151,8 +151,10 @@ async function instantQuery(prometheusUrl: string, expr: string, timeoutMs: numb
       signal: AbortSignal.timeout(timeoutMs),
     });
   } catch (error) {
-    const cause = (error as { cause?: { code?: string } }).cause?.code;
-    return { ok: false, series: 0, error: `could not ask ${prometheusUrl}: ${(error as Error).message}${cause ? ` (${cause})` : ""}` };
+    // fetch says only "fetch failed": the reason is in its cause (an AggregateError for a name with IPv4 and IPv6 addresses)
+    const cause = (error as { cause?: { code?: string; message?: string; errors?: { code?: string }[] } }).cause;
+    const reason = cause?.code ?? cause?.errors?.find((e) => e.code)?.code ?? cause?.message;
+    return { ok: false, series: 0, error: `could not ask ${prometheusUrl}: ${(error as Error).message}${reason ? ` (${reason})` : ""}` };
   }
   const text = await response.text();
   let body: PrometheusQueryResponse;

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { TickflowError } from "@tickflow/core";
-import {
+import kafkajs, {
   CompressionTypes,
   Kafka,
   logLevel,
@@ -15,7 +15,7 @@ import {
   type Producer,
 } from "kafkajs";
 import { kafkajsConfig, type KafkaSettings } from "./config";
-import type { Bus, BusLogger, Processor, ProcessorOptions, Publisher, SubscribeOptions, Subscription } from "./port";
+import type { Bus, BusLogger, ClusterDescription, Processor, ProcessorOptions, Publisher, SubscribeOptions, Subscription } from "./port";
 import { silentLogger } from "./port";
 import type { BusRecord, OutgoingRecord, PartitionOffsets } from "./records";
 import { TOPIC_IDS, TOPICS, topicName, type TopicId } from "./topics";
@@ -369,6 +369,41 @@ export class KafkaBus implements Bus {
     const admin = await this.adminClient();
     const [result] = await admin.fetchOffsets({ groupId, topics: [this.topicName(topic)] });
     return (result?.partitions ?? []).map((p) => ({ partition: p.partition, offset: p.offset })).sort((a, b) => a.partition - b.partition);
+  }
+
+  async describeCluster(): Promise<ClusterDescription> {
+    const admin = await this.adminClient();
+    const { clusterId, controller, brokers } = await admin.describeCluster();
+    const existing = new Set(await admin.listTopics());
+    const present = TOPIC_IDS.filter((id) => existing.has(this.topicName(id)));
+    const metadata = present.length > 0 ? (await admin.fetchTopicMetadata({ topics: present.map((id) => this.topicName(id)) })).topics : [];
+    const configs =
+      present.length > 0
+        ? (
+            await admin.describeConfigs({
+              includeSynonyms: false,
+              // from the default export: Node's ESM loader does not see this enum among kafkajs's (CommonJS) named exports
+              resources: present.map((id) => ({ type: kafkajs.ConfigResourceTypes.TOPIC, name: this.topicName(id), configNames: Object.keys(TOPICS[id].config) })),
+            })
+          ).resources
+        : [];
+    return {
+      clusterId,
+      controller,
+      brokers: brokers.map(({ nodeId, host, port }) => ({ nodeId, host, port })).sort((a, b) => a.nodeId - b.nodeId),
+      topics: TOPIC_IDS.map((id) => {
+        const name = this.topicName(id);
+        const partitions = metadata.find((t) => t.name === name)?.partitions ?? [];
+        const entries = configs.find((r) => r.resourceName === name)?.configEntries ?? [];
+        return {
+          id,
+          name,
+          exists: existing.has(name),
+          partitions: partitions.map((p) => ({ partition: p.partitionId, leader: p.leader, replicas: [...p.replicas], isr: [...p.isr] })).sort((a, b) => a.partition - b.partition),
+          config: Object.fromEntries(entries.map((e) => [e.configName, e.configValue])),
+        };
+      }),
+    };
   }
 
   async close(): Promise<void> {

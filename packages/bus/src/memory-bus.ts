@@ -1,5 +1,5 @@
 import { TickflowError } from "@tickflow/core";
-import type { Bus, Processor, ProcessorOptions, Publisher, SubscribeOptions, Subscription } from "./port";
+import type { Bus, ClusterDescription, Processor, ProcessorOptions, Publisher, SubscribeOptions, Subscription } from "./port";
 import type { BusRecord, OutgoingRecord, PartitionOffsets } from "./records";
 import { TOPIC_IDS, TOPICS, topicName, type TopicId } from "./topics";
 
@@ -164,6 +164,22 @@ export class MemoryBus implements Bus {
   async groupOffsets(groupId: string, topic: TopicId): Promise<{ partition: number; offset: string }[]> {
     const group = this.groups.get(groupId);
     return this.logs.get(topic)!.map((_, partition) => ({ partition, offset: String(group?.get(`${topic}:${partition}`)?.offset ?? -1) }));
+  }
+
+  /** One pseudo-broker (this process) leads every partition; the registry's configs stand as given, retention unenforced. */
+  async describeCluster(): Promise<ClusterDescription> {
+    return {
+      clusterId: "in-memory",
+      controller: null,
+      brokers: [{ nodeId: 0, host: "in-process", port: 0 }],
+      topics: TOPIC_IDS.map((id) => ({
+        id,
+        name: this.topicName(id),
+        exists: true,
+        partitions: this.logs.get(id)!.map((_, partition) => ({ partition, leader: 0, replicas: [0], isr: [0] })),
+        config: { ...TOPICS[id].config },
+      })),
+    };
   }
 
   async close(): Promise<void> {

@@ -40,6 +40,24 @@ export interface ProcessorOptions<S> {
 /** A consume-transform-produce loop, exactly once: outputs, state and offsets commit together. */
 export type Processor = Subscription;
 
+/** A registry topic as the cluster has it (what `tickflow doctor kafka` compares with the registry). */
+export interface TopicDescription {
+  id: TopicId;
+  name: string;
+  /** False when the cluster has no such topic; `partitions` and `config` are then empty. */
+  exists: boolean;
+  partitions: { partition: number; leader: number; replicas: number[]; isr: number[] }[];
+  /** The topic's effective value of each config key the registry sets. */
+  config: Record<string, string>;
+}
+
+export interface ClusterDescription {
+  clusterId: string;
+  controller: number | null;
+  brokers: { nodeId: number; host: string; port: number }[];
+  topics: TopicDescription[];
+}
+
 export interface Bus {
   readonly kind: "kafka" | "memory";
   /** Human-readable: the brokers, or "in-memory". */
@@ -55,6 +73,8 @@ export interface Bus {
   offsets(topic: TopicId): Promise<PartitionOffsets[]>;
   /** Committed offsets of a group on a topic (-1 where nothing is committed). */
   groupOffsets(groupId: string, topic: TopicId): Promise<{ partition: number; offset: string }[]>;
+  /** Read-only: the brokers, and every registry topic's partitions and registry configs as the cluster has them. */
+  describeCluster(): Promise<ClusterDescription>;
   close(): Promise<void>;
 }
 

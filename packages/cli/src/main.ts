@@ -2,6 +2,7 @@ import { ConfigError, ReplayError } from "@tickflow/core";
 import { KafkaLauncherError } from "../../../local/kafka/launcher";
 import { backtest } from "./commands/backtest";
 import { bench } from "./commands/bench";
+import { doctor } from "./commands/doctor";
 import { kafka } from "./commands/kafka";
 import { UsageError } from "./errors";
 
@@ -10,13 +11,14 @@ const HELP = `Usage: tickflow <command> [options]
 Commands:
   backtest    run strategies over simulated or replayed ticks and print a report
   bench       measure the backtest path against the simulator alone
+  doctor      check this machine, Prometheus or Kafka (vm|prometheus|kafka)
   kafka       start, stop or check a local Apache Kafka broker (no Docker)
 
 Run "tickflow <command> --help" for a command's options.
 `;
 
 type Command = (argv: string[]) => number | Promise<number>;
-const COMMANDS: Record<string, Command> = { backtest, bench, kafka };
+const COMMANDS: Record<string, Command> = { backtest, bench, doctor, kafka };
 
 async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
