@@ -24,6 +24,7 @@ export interface Synthesized {
 
 export interface CfnResource {
   Type: string;
+  DeletionPolicy?: string;
   Properties?: Record<string, unknown>;
   Metadata?: Record<string, unknown>;
 }
