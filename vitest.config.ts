@@ -1,4 +1,3 @@
-import react from "@vitejs/plugin-react";
 import { defineConfig } from "vitest/config";
 
 /** One root config; each package is a project so `vitest --project core` runs one room. */
@@ -24,7 +23,6 @@ export default defineConfig({
       },
       { test: { name: "compose", include: ["local/docker/test/**/*.test.ts"], testTimeout: 60_000 } },
       {
-        plugins: [react()],
         test: {
           name: "web",
           include: ["web/test/**/*.test.{ts,tsx}"],

@@ -1,0 +1,45 @@
+import type { Problem } from "./types";
+
+/** Where the API lives: this page's own origin unless the build injects another. */
+export const API_URL: string = import.meta.env.VITE_API_URL ?? "";
+
+/** A failed API call, carrying the problem+json the gateway answered (or one made up for it). */
+export class ApiError extends Error {
+  override readonly name = "ApiError";
+  readonly status: number;
+  readonly code: string;
+
+  constructor(problem: Pick<Problem, "status" | "code" | "title" | "detail">) {
+    super(problem.detail || problem.title);
+    this.status = problem.status;
+    this.code = problem.code;
+  }
+}
+
+function isProblem(body: unknown): body is Problem {
+  return typeof body === "object" && body !== null && "status" in body && "code" in body && "detail" in body;
+}
+
+/**
+ * GETs an API path and returns its JSON. Errors become ApiError with the problem's detail, so
+ * every panel can say why it is empty. `accept` lists extra statuses whose body is the answer
+ * (the health route says 503 with the same body when a dependency is down).
+ */
+export async function getJson<T>(path: string, signal: AbortSignal, accept: readonly number[] = []): Promise<T> {
+  let response: Response;
+  try {
+    response = await fetch(`${API_URL}${path}`, { signal, headers: { accept: "application/json" } });
+  } catch (error) {
+    if (signal.aborted) throw error;
+    throw new ApiError({ status: 0, code: "network-error", title: "Network error", detail: `cannot reach the API (${(error as Error).message})` });
+  }
+  let body: unknown;
+  try {
+    body = await response.json();
+  } catch {
+    throw new ApiError({ status: response.status, code: "invalid-response", title: "Invalid response", detail: `${path} answered HTTP ${response.status} without JSON` });
+  }
+  if (response.ok || accept.includes(response.status)) return body as T;
+  if (isProblem(body)) throw new ApiError(body);
+  throw new ApiError({ status: response.status, code: "http-error", title: response.statusText, detail: `${path} answered HTTP ${response.status}` });
+}

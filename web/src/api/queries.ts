@@ -1,0 +1,94 @@
+import { queryOptions } from "@tanstack/react-query";
+import { getJson } from "./client";
+import type { Alert, Bar, BarInterval, Health, Instrument, OrderEvent, Portfolio, Quote, Signal, Strategy } from "./types";
+
+/**
+ * One queryOptions factory per API resource: hooks, tests and prefetching all take keys from
+ * here, and keys are hierarchical (`['bars', symbol, interval]` sits under `['bars']`), so a
+ * resource can be refetched or invalidated at any level.
+ */
+
+/** Live data is polled about once a second: the simulator publishes 20 quotes/s per symbol. */
+export const LIVE_MS = 1_000;
+/** Health changes rarely; a slower poll is enough to notice a service going down. */
+export const HEALTH_MS = 5_000;
+
+/** Bars per chart: 5 minutes of 1s bars, 5 hours of 1m bars. */
+export const BAR_LIMIT = 300;
+/** Feed entries across all symbols. */
+export const FEED_LIMIT = 30;
+/** Signals and orders of one symbol, enough to mark the bars on the chart. */
+export const MARKER_LIMIT = 200;
+
+export const instrumentsQuery = () =>
+  queryOptions({
+    queryKey: ["instruments"],
+    queryFn: ({ signal }) => getJson<Instrument[]>("/api/instruments", signal),
+    // the universe is fixed while the platform runs
+    staleTime: Number.POSITIVE_INFINITY,
+  });
+
+export const quotesQuery = () =>
+  queryOptions({
+    queryKey: ["quotes"],
+    queryFn: ({ signal }) => getJson<Quote[]>("/api/quotes", signal),
+    refetchInterval: LIVE_MS,
+  });
+
+export const barsQuery = (symbol: string, interval: BarInterval) =>
+  queryOptions({
+    queryKey: ["bars", symbol, interval],
+    queryFn: ({ signal }) => getJson<Bar[]>(`/api/bars/${encodeURIComponent(symbol)}?interval=${interval}&limit=${BAR_LIMIT}`, signal),
+    refetchInterval: LIVE_MS,
+  });
+
+/** The latest signals: of every symbol for the feed, or of one symbol for its chart. */
+export const signalsQuery = (symbol?: string) =>
+  queryOptions({
+    queryKey: symbol === undefined ? ["signals"] : ["signals", symbol],
+    queryFn: ({ signal }) => getJson<Signal[]>(`/api/signals?${feedParams(symbol)}`, signal),
+    refetchInterval: LIVE_MS,
+  });
+
+/** The latest order events (submitted, filled, rejected): of every symbol, or of one symbol. */
+export const ordersQuery = (symbol?: string) =>
+  queryOptions({
+    queryKey: symbol === undefined ? ["orders"] : ["orders", symbol],
+    queryFn: ({ signal }) => getJson<OrderEvent[]>(`/api/orders?${feedParams(symbol)}`, signal),
+    refetchInterval: LIVE_MS,
+  });
+
+export const strategiesQuery = () =>
+  queryOptions({
+    queryKey: ["strategies"],
+    queryFn: ({ signal }) => getJson<Strategy[]>("/api/strategies", signal),
+    refetchInterval: LIVE_MS,
+  });
+
+export const portfolioQuery = () =>
+  queryOptions({
+    queryKey: ["portfolio"],
+    queryFn: ({ signal }) => getJson<Portfolio>("/api/portfolio", signal),
+    refetchInterval: LIVE_MS,
+  });
+
+export const alertsQuery = () =>
+  queryOptions({
+    queryKey: ["alerts"],
+    queryFn: ({ signal }) => getJson<Alert[]>(`/api/alerts?limit=${FEED_LIMIT}`, signal),
+    refetchInterval: LIVE_MS,
+  });
+
+export const healthQuery = () =>
+  queryOptions({
+    queryKey: ["health"],
+    // 503 carries the same body: it says which dependency is down
+    queryFn: ({ signal }) => getJson<Health>("/api/health", signal, [503]),
+    refetchInterval: HEALTH_MS,
+  });
+
+function feedParams(symbol: string | undefined): string {
+  const params = new URLSearchParams({ limit: String(symbol === undefined ? FEED_LIMIT : MARKER_LIMIT) });
+  if (symbol !== undefined) params.set("symbol", symbol);
+  return params.toString();
+}

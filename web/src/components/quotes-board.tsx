@@ -1,0 +1,98 @@
+import { useQuery } from "@tanstack/react-query";
+import { Fragment, useState } from "react";
+import { instrumentsQuery, quotesQuery } from "../api/queries";
+import type { Instrument, Quote } from "../api/types";
+import { direction, formatMid, formatPercent, formatPrice } from "../format";
+import { emptyList, QueryView } from "./query-view";
+
+interface QuotesBoardProps {
+  selected: string | undefined;
+  onSelect: (symbol: string) => void;
+}
+
+/** Every instrument's latest bid, ask and mid with its change since the open; a row picks the chart's symbol. */
+export function QuotesBoard({ selected, onSelect }: QuotesBoardProps) {
+  const quotes = useQuery(quotesQuery());
+  const precision = usePricePrecision();
+  return (
+    <section className="panel board" aria-labelledby="board-title">
+      <h2 id="board-title">Quotes</h2>
+      <QueryView query={quotes} what="quotes" empty={emptyList("No quotes yet: the market-data worker has not published.")}>
+        {(rows) => (
+          <table>
+            <thead>
+              <tr>
+                <th scope="col">Symbol</th>
+                <th scope="col">Bid</th>
+                <th scope="col">Ask</th>
+                <th scope="col" className="wide-only">
+                  Mid
+                </th>
+                <th scope="col" className="wide-only">
+                  Change
+                </th>
+                <th scope="col">%</th>
+              </tr>
+            </thead>
+            <tbody>
+              {rows.map((quote) => (
+                <QuoteRow key={quote.symbol} quote={quote} precision={precision.get(quote.symbol)} selected={quote.symbol === selected} onSelect={onSelect} />
+              ))}
+            </tbody>
+          </table>
+        )}
+      </QueryView>
+    </section>
+  );
+}
+
+/** Price precision by symbol, from the instrument universe (empty until it loads). */
+function usePricePrecision(): ReadonlyMap<string, number> {
+  const { data } = useQuery({ ...instrumentsQuery(), select: byPrecision });
+  return data ?? NO_PRECISION;
+}
+
+const NO_PRECISION: ReadonlyMap<string, number> = new Map();
+const byPrecision = (instruments: Instrument[]) => new Map(instruments.map((i) => [i.symbol, i.pricePrecision]));
+
+interface Flash {
+  mid: number;
+  /** Which way the last mid change went; undefined before the first change. */
+  way?: "up" | "down";
+  /** Counts changes, so a second move the same way replays the animation. */
+  count: number;
+}
+
+interface QuoteRowProps {
+  quote: Quote;
+  precision: number | undefined;
+  selected: boolean;
+  onSelect: (symbol: string) => void;
+}
+
+function QuoteRow({ quote, precision, selected, onSelect }: QuoteRowProps) {
+  const [flash, setFlash] = useState<Flash>({ mid: quote.mid, count: 0 });
+  // Derived from the previous render's mid, during render (React's "adjust state on prop change").
+  if (quote.mid !== flash.mid) setFlash({ mid: quote.mid, way: quote.mid > flash.mid ? "up" : "down", count: flash.count + 1 });
+  const change = direction(quote.change);
+  return (
+    <tr className={selected ? "selected" : undefined} data-flash={flash.way}>
+      <th scope="row">
+        <button type="button" className="symbol" aria-pressed={selected} onClick={() => onSelect(quote.symbol)}>
+          {quote.symbol}
+        </button>
+      </th>
+      {/* keyed by the change count: new cells restart the flash animation */}
+      <Fragment key={flash.count}>
+        <td className={flash.way && `flash-${flash.way}`}>{formatPrice(quote.bid, precision)}</td>
+        <td className={flash.way && `flash-${flash.way}`}>{formatPrice(quote.ask, precision)}</td>
+        <td className={flash.way ? `wide-only flash-${flash.way}` : "wide-only"}>{formatMid(quote.mid, precision)}</td>
+      </Fragment>
+      <td className={`wide-only ${change}`}>{formatMid(quote.change, precision, true)}</td>
+      <td className={change}>
+        <span aria-hidden="true">{change === "up" ? "▲" : change === "down" ? "▼" : ""}</span>
+        {formatPercent(quote.changePct)}
+      </td>
+    </tr>
+  );
+}

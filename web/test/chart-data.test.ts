@@ -1,0 +1,51 @@
+import { describe, expect, it } from "vitest";
+import type { Signal } from "../src/api/types";
+import { chartMarkers, equityLines } from "../src/charts/chart-data";
+import { bars, orders, signals, T0 } from "./fixtures";
+
+const seconds = (ms: number) => ms / 1_000;
+
+describe("chartMarkers", () => {
+  it("puts each signal and fill on the start of the bar whose [start, end) holds it, in time order", () => {
+    const markers = chartMarkers(bars("AAPL", "1s", 6, 190), signals, orders, 2);
+
+    expect(markers.map((m) => [m.time, m.text])).toEqual([
+      [seconds(T0 + 1_000), "long"],
+      [seconds(T0 + 1_000), "B 190.07"],
+      [seconds(T0 + 4_000), "short"],
+    ]);
+  });
+
+  it("marks nothing for events after the last closed bar or before the first", () => {
+    const shown = bars("AAPL", "1m", 2, 190);
+    const late: Signal = { ...signals[0]!, signalId: "late", tsEvent: T0 + 120_000 };
+    const early: Signal = { ...signals[0]!, signalId: "early", tsEvent: T0 - 1 };
+
+    expect(chartMarkers(shown, [late, early], [])).toEqual([]);
+  });
+
+  it("marks fills only: submitted and rejected orders are the feed's business", () => {
+    const notFills = orders.filter((o) => o.type !== "order.filled");
+
+    expect(chartMarkers(bars("AAPL", "1s", 6, 190), [], notFills)).toEqual([]);
+  });
+});
+
+describe("equityLines", () => {
+  it("keeps the last point of each second and draws drawdown as a negative percentage", () => {
+    const lines = equityLines([
+      { ts: T0 + 100, equity: 100_000, drawdown: 0 },
+      { ts: T0 + 900, equity: 99_000, drawdown: 0.01 },
+      { ts: T0 + 1_000, equity: 99_500, drawdown: 0.005 },
+    ]);
+
+    expect(lines.equity).toEqual([
+      { time: seconds(T0), value: 99_000 },
+      { time: seconds(T0 + 1_000), value: 99_500 },
+    ]);
+    expect(lines.drawdown).toEqual([
+      { time: seconds(T0), value: -1 },
+      { time: seconds(T0 + 1_000), value: -0.5 },
+    ]);
+  });
+});

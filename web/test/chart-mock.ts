@@ -1,0 +1,48 @@
+/**
+ * A stand-in for lightweight-charts' chart: happy-dom has no canvas. Only createChart and
+ * createSeriesMarkers are replaced; series definitions and enums stay the library's own. Each
+ * series and marker layer keeps what it was last given, for the tests to read.
+ */
+import { vi } from "vitest";
+
+export interface FakeSeries {
+  data: unknown[];
+  options: Record<string, unknown>;
+  paneIndex: number | undefined;
+  markers: unknown[];
+}
+
+export const charts: { series: FakeSeries[]; removed: boolean }[] = [];
+
+export function createChart() {
+  const chart = { series: [] as FakeSeries[], removed: false };
+  charts.push(chart);
+  return {
+    addSeries: (_definition: unknown, options: Record<string, unknown> = {}, paneIndex?: number) => {
+      const series: FakeSeries = { data: [], options, paneIndex, markers: [] };
+      chart.series.push(series);
+      return {
+        setData: (data: unknown[]) => void (series.data = data),
+        applyOptions: (more: Record<string, unknown>) => void Object.assign(series.options, more),
+        fake: series,
+      };
+    },
+    panes: () => [{ setStretchFactor: vi.fn() }, { setStretchFactor: vi.fn() }],
+    timeScale: () => ({ fitContent: vi.fn() }),
+    remove: () => void (chart.removed = true),
+  };
+}
+
+export function createSeriesMarkers(series: { fake: FakeSeries }) {
+  return { setMarkers: (markers: unknown[]) => void (series.fake.markers = markers) };
+}
+
+/** The live (not removed) chart's series, newest chart last. */
+export function liveSeries(): FakeSeries[] {
+  return charts.filter((c) => !c.removed).flatMap((c) => c.series);
+}
+
+/** The library with its two chart factories replaced: `vi.mock("lightweight-charts", ...)` returns this. */
+export function withFakeCharts(library: object) {
+  return { ...library, createChart, createSeriesMarkers };
+}

@@ -1,0 +1,44 @@
+import { cleanup, screen, within } from "@testing-library/react";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { HealthBar } from "../src/components/health-bar";
+import { healthy, strategyDown } from "./fixtures";
+import { renderWithClient, stubApi } from "./support";
+
+afterEach(() => {
+  cleanup();
+  vi.unstubAllGlobals();
+});
+
+const services = () => within(screen.getByRole("region", { name: "System health" })).getAllByRole("listitem");
+
+describe("HealthBar", () => {
+  it("shows the gateway and every worker up", async () => {
+    stubApi({ "/api/health": { body: healthy } });
+
+    renderWithClient(<HealthBar />);
+
+    await screen.findByText("market-data");
+    expect(services().map((s) => s.textContent)).toEqual(["gateway up", "market-data up", "strategy up"]);
+  });
+
+  it("shows a service that is down, with the reason, from the health route's 503", async () => {
+    stubApi({ "/api/health": { status: 503, body: strategyDown } });
+
+    renderWithClient(<HealthBar />);
+
+    await screen.findByText("strategy");
+    expect(services().map((s) => s.textContent)).toEqual(["gateway up", "market-data up", "strategy down"]);
+    expect(services()[2]!.className).toContain("service-down");
+    expect(services()[2]!.title).toBe("strategy did not answer within 1000 ms");
+  });
+
+  it("shows the gateway down when it cannot be reached", async () => {
+    vi.stubGlobal("fetch", vi.fn(() => Promise.reject(new TypeError("Failed to fetch"))));
+
+    renderWithClient(<HealthBar />);
+
+    await screen.findByText("down");
+    expect(services().map((s) => s.textContent)).toEqual(["gateway down"]);
+    expect(services()[0]!.title).toBe("cannot reach the API (Failed to fetch)");
+  });
+});

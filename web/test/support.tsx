@@ -1,0 +1,49 @@
+import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
+import { render } from "@testing-library/react";
+import type { ReactElement } from "react";
+import { vi } from "vitest";
+
+/** One API answer: a JSON body with its status (problem+json when it has a `code`). */
+export interface Answer {
+  status?: number;
+  body: unknown;
+}
+
+/** Answers by path (without the query string); a function is asked on every call, so tests can move prices. */
+export type Routes = Record<string, Answer | ((url: URL) => Answer)>;
+
+/**
+ * Replaces fetch, the network boundary, with answers by path. Unknown paths answer 404
+ * problem+json, as the gateway does. Returns the URLs fetched, in order.
+ */
+export function stubApi(routes: Routes): { calls: URL[] } {
+  const calls: URL[] = [];
+  vi.stubGlobal(
+    "fetch",
+    vi.fn(async (input: string) => {
+      const url = new URL(input, "http://dashboard.test");
+      calls.push(url);
+      const route = routes[url.pathname];
+      const answer = typeof route === "function" ? route(url) : (route ?? { status: 404, body: { type: "about:blank", title: "Not Found", status: 404, code: "not-found", detail: `no route ${url.pathname}` } });
+      const status = answer.status ?? 200;
+      const problem = typeof answer.body === "object" && answer.body !== null && "code" in answer.body;
+      return new Response(JSON.stringify(answer.body), { status, headers: { "content-type": problem ? "application/problem+json" : "application/json" } });
+    }),
+  );
+  return { calls };
+}
+
+/** A fetch that never answers: the panel stays in its loading state. */
+export function stubPendingApi(): void {
+  vi.stubGlobal(
+    "fetch",
+    vi.fn(() => new Promise(() => {})),
+  );
+}
+
+/** Renders with a fresh QueryClient that does not retry, so an error shows at once. */
+export function renderWithClient(ui: ReactElement) {
+  const client = new QueryClient({ defaultOptions: { queries: { retry: false } } });
+  const result = render(<QueryClientProvider client={client}>{ui}</QueryClientProvider>);
+  return { client, ...result };
+}
