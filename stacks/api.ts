@@ -100,7 +100,11 @@ export function Api({ stack }: StackContext) {
     memorySize: "512 MB",
     timeout: "60 seconds",
     logGroup: riskConsumerLogs,
-    environment: { ALERTS_TOPIC_ARN: alerts.topicArn },
+    environment: {
+      ALERTS_TOPIC_ARN: alerts.topicArn,
+      // "false": the mappings ignore a batchItemFailures response, so a failure must be thrown
+      KAFKA_REPORT_BATCH_ITEM_FAILURES: String(settings.kafkaPartialBatchResponses),
+    },
   });
   writeLogsOnlyTo(riskConsumer, riskConsumerLogs);
   alerts.grantPublish(riskConsumer);
@@ -143,6 +147,9 @@ export function Api({ stack }: StackContext) {
       // writes the whole invocation (records included) to the bucket
       onFailure,
       supportS3OnFailureDestination: true,
+      // production: dedicated pollers, so the consumer can name the failed records and only
+      // those are retried; elsewhere on-demand pollers, where a thrown error retries the batch
+      ...(settings.kafkaPartialBatchResponses ? { reportBatchItemFailures: true, provisionedPollerConfig: { minimumPollers: 1, maximumPollers: 2 } } : {}),
     });
   }
 

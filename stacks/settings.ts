@@ -21,6 +21,12 @@ export interface StageSettings {
   /** MSK broker size: t3.small is the cheapest broker MSK offers; production gets m7g.large. */
   readonly brokerInstanceType: string;
   readonly brokerVolumeGiB: number;
+  /**
+   * Kafka event sources report failed records individually (ReportBatchItemFailures) only in
+   * provisioned poller mode, which bills poller-hours: production pays for it, preview stages
+   * retry the whole batch instead.
+   */
+  readonly kafkaPartialBatchResponses: boolean;
   /** Per-stage prefix for names that must be unique in the account and region. */
   readonly prefix: string;
 }
@@ -35,6 +41,7 @@ export function stageSettings(app: App): StageSettings {
     logRetentionName: production ? "three_months" : "two_weeks",
     brokerInstanceType: production ? "kafka.m7g.large" : "kafka.t3.small",
     brokerVolumeGiB: production ? 100 : 20,
+    kafkaPartialBatchResponses: production,
     prefix: `${app.stage}-${app.name}`,
   };
 }

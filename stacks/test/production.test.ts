@@ -28,6 +28,17 @@ describe("the production stage", () => {
     for (const [id, r] of stateful) expect({ id, policy: r.DeletionPolicy }).toEqual({ id, policy: "Retain" });
   });
 
+  it("lets the risk consumer report failed records individually, and tells it so", () => {
+    const mappings = resourcesOf(app.json.Api, "AWS::Lambda::EventSourceMapping").map(([, m]) => m.Properties as Record<string, unknown>);
+    expect(mappings).toHaveLength(2);
+    for (const m of mappings) {
+      expect(m.FunctionResponseTypes).toEqual(["ReportBatchItemFailures"]);
+      expect(m.ProvisionedPollerConfig).toEqual({ MinimumPollers: 1, MaximumPollers: 2 });
+    }
+    const [, consumer] = resourcesOf(app.json.Api, "AWS::Lambda::Function").find(([id]) => id.startsWith("RiskConsumer"))!;
+    expect(JSON.stringify(consumer.Properties!.Environment)).toContain('"KAFKA_REPORT_BATCH_ITEM_FAILURES":"true"');
+  });
+
   it("never empties a bucket on removal", () => {
     for (const t of Object.values(app.json)) expect(resourcesOf(t, "Custom::S3AutoDeleteObjects")).toEqual([]);
   });

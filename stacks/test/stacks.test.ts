@@ -240,7 +240,11 @@ describe("API", () => {
       expect(text(m.EventSourceArn)).toContain("Kafka");
       expect(text(m.DestinationConfig.OnFailure.Destination)).toContain("FailedBatches");
       expect(m.AmazonManagedKafkaEventSourceConfig.ConsumerGroupId).toMatch(/^tickflow-alerts-/);
+      // on-demand pollers outside production: no partial batch responses, and the function knows
+      expect(m.FunctionResponseTypes).toBeUndefined();
     }
+    const [, consumer] = functions().find(([id]) => id.startsWith("RiskConsumer"))!;
+    expect(text(consumer.Properties!.Environment)).toContain('"KAFKA_REPORT_BATCH_ITEM_FAILURES":"false"');
   });
 
   it("encrypts the alerts topic and lets CloudWatch publish to it", () => {
