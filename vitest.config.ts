@@ -10,13 +10,26 @@ export default defineConfig({
       { test: { name: "market-data", include: ["packages/market-data/test/**/*.test.ts"], exclude: ["**/*.int.test.ts"] } },
       { test: { name: "strategy", include: ["packages/strategy/test/**/*.test.ts"], exclude: ["**/*.int.test.ts"] } },
       { test: { name: "bus", include: ["packages/bus/test/**/*.test.ts"], exclude: ["**/*.int.test.ts"] } },
+      {
+        test: {
+          name: "gateway",
+          include: ["packages/gateway/test/**/*.test.ts"],
+          exclude: ["**/*.int.test.ts"],
+          // outside Lambda the EMF sink prints to stdout, where the tests read it
+          env: { AWS_EMF_ENVIRONMENT: "Local" },
+          // test files start both workers in process and run a few thousand ticks through them first
+          hookTimeout: 90_000,
+          testTimeout: 30_000,
+        },
+      },
       // promtool and a real Prometheus (Debian's package): tests fail, never skip, without them
       { test: { name: "monitoring", include: ["monitoring/**/*.test.ts"], testTimeout: 60_000 } },
       {
         test: {
           name: "stacks",
           include: ["stacks/test/**/*.test.ts"],
-          // synthesizing six stacks takes a while; one file, one synthesis
+          // SST's App rewrites .sst/types while it synthesizes: one synthesis at a time
+          fileParallelism: false,
           testTimeout: 300_000,
           hookTimeout: 300_000,
         },

@@ -1,0 +1,133 @@
+import { PublishCommand, SNSClient } from "@aws-sdk/client-sns";
+import { RiskHaltedSchema, RiskResetSchema, type RiskHalted } from "@tickflow/core";
+import { z } from "zod";
+import type { Alert } from "./schemas";
+import type { Upstream } from "./upstream";
+
+const percent = (fraction: number) => `${(fraction * 100).toFixed(2)}%`;
+const amount = (value: number) => value.toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+
+/** The alert for a halt. Its id depends only on the halt, so every source and every retry names it alike. */
+export function alertFromHalt(halt: RiskHalted): Alert {
+  return {
+    id: `${halt.strategyId}:${halt.tsEvent}`,
+    strategyId: halt.strategyId,
+    reason: halt.reason,
+    message: `Strategy ${halt.strategyId} halted: drawdown ${percent(halt.drawdown)} reached its ${percent(halt.limit)} limit (equity ${amount(halt.equity)}, peak ${amount(halt.peakEquity)})`,
+    drawdown: halt.drawdown,
+    limit: halt.limit,
+    equity: halt.equity,
+    peakEquity: halt.peakEquity,
+    tsEvent: halt.tsEvent,
+  };
+}
+
+/** Where /api/alerts reads from: the consumer's memory locally, the strategy worker's risk history on AWS. */
+export interface AlertSource {
+  /** Newest first, at most `limit`. */
+  recent(limit: number, signal?: AbortSignal): Promise<Alert[]>;
+}
+
+const newestFirst = (a: Alert, b: Alert) => b.tsEvent - a.tsEvent || (a.id < b.id ? 1 : -1);
+
+/** Alerts kept in memory by the local risk consumer, deduplicated by id (redelivered records add nothing). */
+export class AlertStore implements AlertSource {
+  private readonly alerts = new Map<string, Alert>();
+
+  constructor(private readonly capacity = 1_000) {}
+
+  /** True when the alert is new. */
+  add(alert: Alert): boolean {
+    if (this.alerts.has(alert.id)) return false;
+    this.alerts.set(alert.id, alert);
+    if (this.alerts.size > this.capacity) {
+      const oldest = [...this.alerts.values()].sort(newestFirst).slice(this.capacity);
+      for (const a of oldest) this.alerts.delete(a.id);
+    }
+    return true;
+  }
+
+  async recent(limit: number): Promise<Alert[]> {
+    return [...this.alerts.values()].sort(newestFirst).slice(0, limit);
+  }
+}
+
+const RiskEventsSchema = z.array(
+  z.discriminatedUnion("type", [z.object({ type: z.literal("risk.halted"), data: RiskHaltedSchema }), z.object({ type: z.literal("risk.reset"), data: RiskResetSchema })]),
+);
+
+/**
+ * Alerts derived from the strategy worker's risk history (GET /risk). A Lambda cannot read the
+ * memory of the consumer Lambda that sent the alerts, but every alert is a risk.halted the
+ * worker also keeps, so the list is the same one.
+ */
+export class RiskHistoryAlertSource implements AlertSource {
+  constructor(private readonly strategy: Upstream) {}
+
+  async recent(limit: number, signal?: AbortSignal): Promise<Alert[]> {
+    // resets are interleaved with halts: ask for all the worker keeps, then keep the halts
+    const events = await this.strategy.getList("/risk", RiskEventsSchema, { query: { limit: 1_000 }, ...(signal ? { signal } : {}) });
+    return events
+      .flatMap((e) => (e.type === "risk.halted" ? [alertFromHalt(e.data)] : []))
+      .sort(newestFirst)
+      .slice(0, limit);
+  }
+}
+
+/** Somewhere an alert is delivered; the name is the `channel` label of tickflow_alerts_sent_total. */
+export interface AlertChannel {
+  readonly name: string;
+  /** Delivers the alert; false when this channel already has it (a redelivered record). */
+  send(alert: Alert): Promise<boolean>;
+}
+
+/** Keeps alerts for /api/alerts (the local gateway). */
+export class StoreChannel implements AlertChannel {
+  readonly name = "memory";
+
+  constructor(private readonly store: AlertStore) {}
+
+  async send(alert: Alert): Promise<boolean> {
+    return this.store.add(alert);
+  }
+}
+
+/**
+ * Publishes alerts to an SNS topic: a subject for people (email, chat) and the alert as JSON for
+ * programs, with the strategy and event type as message attributes for subscription filters.
+ * On a FIFO topic the alert id is the deduplication id, so a retried record is not sent twice.
+ */
+export class SnsChannel implements AlertChannel {
+  readonly name = "sns";
+
+  constructor(
+    private readonly client: SNSClient,
+    private readonly topicArn: string,
+  ) {}
+
+  async send(alert: Alert): Promise<boolean> {
+    const fifo = this.topicArn.endsWith(".fifo");
+    await this.client.send(
+      new PublishCommand({
+        TopicArn: this.topicArn,
+        Subject: `Tickflow: strategy ${alert.strategyId} halted`.slice(0, 100),
+        Message: JSON.stringify(alert),
+        MessageAttributes: {
+          event_type: { DataType: "String", StringValue: "risk.halted" },
+          strategy_id: { DataType: "String", StringValue: alert.strategyId },
+        },
+        ...(fifo ? { MessageGroupId: alert.strategyId, MessageDeduplicationId: alert.id } : {}),
+      }),
+    );
+    return true;
+  }
+}
+
+/**
+ * The SNS channel for a topic: the client talks to the topic's own region (from its ARN, so a
+ * local gateway needs no AWS_REGION) and gives up on a stalled connection instead of hanging the batch.
+ */
+export function snsChannel(topicArn: string): SnsChannel {
+  const region = topicArn.split(":")[3];
+  return new SnsChannel(new SNSClient({ ...(region ? { region } : {}), requestHandler: { connectionTimeout: 2_000, requestTimeout: 5_000 } }), topicArn);
+}

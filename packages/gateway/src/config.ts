@@ -1,0 +1,59 @@
+import { ConfigError } from "@tickflow/core";
+import { z } from "zod";
+
+/** An http(s) base URL without a trailing slash, so paths can be appended as they are written. */
+const baseUrl = (fallback: string) =>
+  z
+    .url({ protocol: /^https?$/, error: "must be an http:// or https:// URL" })
+    .default(fallback)
+    .transform((url) => url.replace(/\/+$/, ""));
+
+const ORIGIN = /^https?:\/\/[^/\s]+$/;
+
+const EnvSchema = z.object({
+  /** The market-data worker's read API (instruments, quotes). */
+  MARKET_DATA_URL: baseUrl("http://127.0.0.1:7001"),
+  /** The strategy worker's read API (strategies, bars, signals, orders, risk, positions, portfolio). */
+  STRATEGY_URL: baseUrl("http://127.0.0.1:7002"),
+  /** Budget for one upstream call, connect to last byte; past it the request answers 503. */
+  UPSTREAM_TIMEOUT_MS: z.coerce
+    .number({ error: "must be a number of milliseconds" })
+    .int("must be a whole number of milliseconds")
+    .min(50, "must be at least 50 ms")
+    .max(25_000, "must be at most 25000 ms: API Gateway gives an HTTP API integration 30 s")
+    .default(2_000),
+  /** Browser origins allowed to call the API (the dashboard), comma-separated. */
+  CORS_ORIGINS: z
+    .string()
+    .default("http://localhost:8080,http://127.0.0.1:8080")
+    .transform((s) => s.split(",").map((o) => o.trim()).filter(Boolean))
+    .refine((origins) => origins.length > 0 && origins.every((o) => o === "*" || ORIGIN.test(o)), {
+      message: "must be a comma-separated list of origins such as https://app.example.com (scheme and host, no path), or *",
+    }),
+  GATEWAY_PORT: z.coerce.number({ error: "must be a port number" }).int().min(0).max(65_535).default(8000),
+  GATEWAY_HOST: z.string().min(1).default("127.0.0.1"),
+  /** SNS topic that receives an alert for every risk.halted; without it alerts stay in the gateway (locally) or go nowhere (AWS). */
+  ALERTS_TOPIC_ARN: z
+    .string()
+    .regex(/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}(\.fifo)?$/, "must be an SNS topic ARN (arn:aws:sns:<region>:<account>:<name>)")
+    .optional(),
+  /** Consumer group of the local risk/alerts consumer (on AWS the MSK event source mapping owns its group). */
+  ALERTS_GROUP_ID: z.string().regex(/^[A-Za-z0-9._-]+$/, "may hold only letters, digits, '.', '_' and '-'").default("tickflow-gateway-alerts"),
+  LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info"),
+});
+
+export type GatewayConfig = z.output<typeof EnvSchema>;
+
+/**
+ * Reads the gateway's configuration once, at start (or at a Lambda's cold start). A missing or
+ * malformed value fails here with the variable's name, not later inside a request.
+ */
+export function gatewayConfig(env: Record<string, string | undefined>): GatewayConfig {
+  // an empty variable means "not set" (compose files and SST bindings often pass "")
+  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v.trim() !== ""));
+  const parsed = EnvSchema.safeParse(present);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; "));
+  }
+  return parsed.data;
+}

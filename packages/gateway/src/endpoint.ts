@@ -1,0 +1,97 @@
+import middy, { type MiddyfiedHandler } from "@middy/core";
+import httpCors from "@middy/http-cors";
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from "aws-lambda";
+import type { z } from "zod";
+import { flushMetrics, httpMetrics, problemResponses } from "./middleware";
+import { ApiProblem, type ParameterError } from "./problem";
+import { ROUTES, type HandlerName } from "./routes";
+import { gatewayDepsFromEnv, type GatewayDeps } from "./runtime";
+import { CONTRACTS, type Contract } from "./schemas";
+
+type ContractOf<N extends HandlerName> = (typeof CONTRACTS)[N];
+type Parsed<C, K extends "path" | "query"> = C extends { [P in K]: infer S extends z.ZodType } ? z.output<S> : Record<string, never>;
+export type ResponseOf<N extends HandlerName> = z.output<ContractOf<N>["response"]>;
+
+/** What an endpoint gets: its parsed parameters, the dependencies and middy's abort signal. */
+export interface EndpointInput<N extends HandlerName> {
+  path: Parsed<ContractOf<N>, "path">;
+  query: Parsed<ContractOf<N>, "query">;
+  deps: GatewayDeps;
+  /** Aborted when the Lambda is about to time out; passed to upstream calls. */
+  signal: AbortSignal;
+}
+
+export type HttpHandler = MiddyfiedHandler<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>;
+
+export interface Endpoint<N extends HandlerName = HandlerName> {
+  readonly name: N;
+  /** The middy-wrapped payload-2.0 handler with these dependencies (the local adapter's and the tests' entry). */
+  create(deps: GatewayDeps): HttpHandler;
+  /** The Lambda entry: dependencies from the environment, built on the first invocation. */
+  lambda(): (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyStructuredResultV2>;
+}
+
+/** The 404 code of a path parameter that names nothing. */
+const NOT_FOUND_CODES: Record<string, string> = { symbol: "unknown-symbol", id: "unknown-strategy" };
+
+/**
+ * Parses path and query parameters with the route's schemas. A bad query value is bad input
+ * (400); a path value that fails its schema names a resource that cannot exist (404). Either way
+ * the problem names the parameter.
+ */
+function parseInput(contract: Contract, event: APIGatewayProxyEventV2) {
+  const parse = (where: "path" | "query", schema: z.ZodObject | undefined, raw: Record<string, string | undefined> | undefined) => {
+    if (!schema) return {};
+    const result = schema.safeParse(raw ?? {});
+    if (result.success) return result.data;
+    const errors: ParameterError[] = result.error.issues.map((i) => ({ parameter: String(i.path[0] ?? where), in: where, message: i.message }));
+    const first = errors[0]!;
+    if (where === "path") {
+      const value = raw?.[first.parameter];
+      throw new ApiProblem(404, NOT_FOUND_CODES[first.parameter] ?? "not-found", `no ${first.parameter} "${value}": ${first.message}`, { parameter: first.parameter, errors });
+    }
+    throw new ApiProblem(400, "invalid-parameter", errors.map((e) => e.message).join("; "), { parameter: first.parameter, errors });
+  };
+  return { path: parse("path", contract.path, event.pathParameters), query: parse("query", contract.query, event.queryStringParameters) };
+}
+
+function json(statusCode: number, body: unknown): APIGatewayProxyStructuredResultV2 {
+  return { statusCode, headers: { "content-type": "application/json", "cache-control": "no-store" }, body: JSON.stringify(body) };
+}
+
+/**
+ * Defines one route's handler: input parsing from the route's contract, the implementation, and
+ * the middleware every route shares — problem+json errors, CORS for the dashboard's origins,
+ * request metrics by route pattern and status, and a metrics flush at the end of the invocation.
+ * `status` picks the HTTP status of a successful body (200 unless given).
+ */
+export function defineEndpoint<N extends HandlerName>(
+  name: N,
+  handle: (input: EndpointInput<N>) => Promise<ResponseOf<N>>,
+  options: { status?: (body: ResponseOf<N>) => number } = {},
+): Endpoint<N> {
+  const contract: Contract = CONTRACTS[name];
+  const route = ROUTES.find((r) => r.handler === name)!.path;
+  const create = (deps: GatewayDeps): HttpHandler =>
+    middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>()
+      .use(flushMetrics(deps.metrics, deps.logger))
+      .use(httpMetrics(deps.metrics, route))
+      .use(httpCors({ origins: deps.config.CORS_ORIGINS, methods: "GET" }))
+      .use(problemResponses(deps.logger))
+      .handler(async (event, _context, { signal }) => {
+        const { path, query } = parseInput(contract, event);
+        const body = await handle({ path, query, deps, signal } as EndpointInput<N>);
+        return json(options.status?.(body) ?? 200, body);
+      });
+  return {
+    name,
+    create,
+    lambda: () => {
+      let handler: HttpHandler | undefined;
+      return (event, context) => {
+        handler ??= create(gatewayDepsFromEnv());
+        return handler(event, context);
+      };
+    },
+  };
+}

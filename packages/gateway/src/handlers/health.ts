@@ -1,0 +1,27 @@
+import { defineEndpoint } from "../endpoint";
+import type { DependencyHealth } from "../schemas";
+import { UpstreamError, type Upstream } from "../upstream";
+
+async function check(upstream: Upstream, signal: AbortSignal): Promise<DependencyHealth> {
+  const started = performance.now();
+  try {
+    const { status, latencyMs } = await upstream.probe("/health", signal);
+    if (status === 200) return { name: upstream.name, status: "up", latencyMs };
+    return { name: upstream.name, status: "down", latencyMs, detail: `${upstream.name} reports itself unhealthy (HTTP ${status} from /health)` };
+  } catch (error) {
+    if (!(error instanceof UpstreamError)) throw error;
+    return { name: upstream.name, status: "down", latencyMs: Math.round(performance.now() - started), detail: error.message };
+  }
+}
+
+/** GET /api/health: each worker's own health check, concurrently; 503 (same body) unless all are up. */
+export const health = defineEndpoint(
+  "health",
+  async ({ deps, signal }) => {
+    const dependencies = await Promise.all([check(deps.marketData, signal), check(deps.strategy, signal)]);
+    return { status: dependencies.every((d) => d.status === "up") ? "up" : "down", dependencies };
+  },
+  { status: (body) => (body.status === "up" ? 200 : 503) },
+);
+
+export const handler = health.lambda();

@@ -1,0 +1,160 @@
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { Bus } from "@tickflow/bus";
+import type { Metrics } from "@tickflow/metrics";
+import type { APIGatewayProxyStructuredResultV2 } from "aws-lambda";
+import type { Logger } from "pino";
+import { AlertStore, snsChannel, StoreChannel, type AlertChannel } from "./alerts";
+import type { GatewayConfig } from "./config";
+import type { HttpHandler } from "./endpoint";
+import { ENDPOINTS } from "./endpoints";
+import { httpApiEvent, lambdaContext } from "./local-events";
+import { startLocalRiskConsumer, type LocalRiskConsumer } from "./local-risk-consumer";
+import { ApiProblem, problemResponse } from "./problem";
+import { createRiskConsumer } from "./risk-consumer";
+import { ROUTES, type Route } from "./routes";
+import { createGatewayDeps } from "./runtime";
+
+export interface LocalGatewayOptions {
+  config: GatewayConfig;
+  /** Where the local risk/alerts consumer reads strategy.risk.v1 and strategy.orders.v1. */
+  bus: Bus;
+  /** Prometheus locally: served on /metrics. */
+  metrics: Metrics;
+  logger: Logger;
+}
+
+export interface LocalGateway {
+  port: number;
+  /** http://host:port */
+  url: string;
+  /** Rejects if the risk/alerts consumer fails for good (crash-only: the process should exit). */
+  done: Promise<void>;
+  /** Stops taking requests, stops the consumer (its batch in flight finishes and commits). */
+  stop(): Promise<void>;
+}
+
+/** API Gateway's limit for an HTTP API integration: the deadline each local invocation gets. */
+const INTEGRATION_TIMEOUT_MS = 30_000;
+
+interface CompiledRoute {
+  route: Route;
+  pattern: RegExp;
+  names: string[];
+  handler: HttpHandler;
+}
+
+/** `/api/quotes/{symbol}` -> ^/api/quotes/([^/]+)$, matched against the raw (still encoded) path. */
+function compile(route: Route, handler: HttpHandler): CompiledRoute {
+  const names: string[] = [];
+  const source = route.path
+    .split(/(\{[A-Za-z]+\})/)
+    .map((part) => {
+      const param = /^\{([A-Za-z]+)\}$/.exec(part);
+      if (!param) return part.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+      names.push(param[1]!);
+      return "([^/]+)";
+    })
+    .join("");
+  return { route, pattern: new RegExp(`^${source}$`), names, handler };
+}
+
+function send(res: ServerResponse, result: APIGatewayProxyStructuredResultV2): void {
+  const headers = Object.fromEntries(Object.entries(result.headers ?? {}).map(([name, value]) => [name, String(value)]));
+  res.writeHead(result.statusCode ?? 200, headers);
+  res.end(result.body ?? "");
+}
+
+/**
+ * The gateway on this machine: a Node HTTP server that turns each request into the payload-2.0
+ * event API Gateway would send and invokes the same middy handler a Lambda runs (one code path
+ * locally and on AWS), plus /metrics for Prometheus and the risk/alerts consumer fed from Kafka.
+ * Alerts go to memory (served at /api/alerts) and to SNS when ALERTS_TOPIC_ARN is set.
+ */
+export async function startLocalGateway(options: LocalGatewayOptions): Promise<LocalGateway> {
+  const { config, bus, metrics, logger } = options;
+  const store = new AlertStore();
+  const channels: AlertChannel[] = [new StoreChannel(store), ...(config.ALERTS_TOPIC_ARN ? [snsChannel(config.ALERTS_TOPIC_ARN)] : [])];
+  const deps = createGatewayDeps({ config, metrics, logger, alerts: store });
+  const routes = ROUTES.map((route) => compile(route, ENDPOINTS[route.handler].create(deps)));
+
+  // what API Gateway answers itself on AWS (no route, wrong method); counted like any request
+  const answer = (req: IncomingMessage, res: ServerResponse, route: string, problem: ApiProblem, headers: Record<string, string> = {}) => {
+    const response = problemResponse(problem, req.url?.split("?")[0]);
+    send(res, { ...response, headers: { ...response.headers, ...headers } });
+    metrics.inc("tickflow_http_requests_total", { route, method: req.method ?? "GET", status: String(problem.status) });
+  };
+
+  const serve = async (req: IncomingMessage, res: ServerResponse) => {
+    const url = new URL(req.url ?? "/", "http://localhost");
+    const method = req.method ?? "GET";
+    if (url.pathname === "/metrics") {
+      if (method !== "GET") return answer(req, res, "/metrics", new ApiProblem(405, "method-not-allowed", `${method} is not allowed on /metrics`), { allow: "GET" });
+      const started = process.hrtime.bigint();
+      const { contentType, body } = await metrics.exposition();
+      send(res, { statusCode: 200, headers: { "content-type": contentType, "cache-control": "no-store" }, body });
+      metrics.inc("tickflow_http_requests_total", { route: "/metrics", method, status: "200" });
+      metrics.observe("tickflow_http_request_duration_seconds", { route: "/metrics", method }, Number(process.hrtime.bigint() - started) / 1e9);
+      return;
+    }
+    const candidates = routes.filter((r) => r.pattern.test(url.pathname));
+    if (candidates.length === 0) return answer(req, res, "unmatched", new ApiProblem(404, "route-not-found", `no route for ${method} ${url.pathname}`));
+    const match = candidates.find((r) => r.route.method === method);
+    if (!match) return answer(req, res, candidates[0]!.route.path, new ApiProblem(405, "method-not-allowed", `${method} is not allowed on ${url.pathname}`), { allow: "GET" });
+    const values = match.pattern.exec(url.pathname)!.slice(1);
+    const pathParameters = Object.fromEntries(match.names.map((name, i) => [name, values[i]!]));
+    const event = httpApiEvent(req, url, match.route, pathParameters);
+    send(res, await match.handler(event, lambdaContext(`tickflow-gateway-${match.route.handler}`, INTEGRATION_TIMEOUT_MS)));
+  };
+
+  const server = createServer((req, res) => {
+    serve(req, res).catch((error: unknown) => {
+      // the handlers answer every error themselves: reaching this is a bug in the adapter
+      logger.error({ err: error, url: req.url }, "local adapter failed");
+      if (!res.headersSent) send(res, problemResponse(new ApiProblem(500, "internal-error", "unexpected error; see the gateway log"), req.url));
+      else res.destroy();
+    });
+  });
+  server.keepAliveTimeout = 65_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(config.GATEWAY_PORT, config.GATEWAY_HOST, () => resolve());
+  });
+  const address = server.address();
+  const port = typeof address === "object" && address ? address.port : config.GATEWAY_PORT;
+  const closeServer = () =>
+    new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeAllConnections();
+    });
+
+  let consumer: LocalRiskConsumer;
+  try {
+    consumer = await startLocalRiskConsumer({
+      bus,
+      groupId: config.ALERTS_GROUP_ID,
+      handler: createRiskConsumer({ metrics, logger, channels }),
+      store,
+      metrics,
+      logger,
+    });
+  } catch (error) {
+    await closeServer();
+    throw error;
+  }
+  // crash-only, but reported once: an unobserved rejection must not take down a caller that only awaits stop()
+  consumer.done.catch((error: unknown) => logger.fatal({ err: error }, "the risk/alerts consumer stopped"));
+  metrics.set("tickflow_up", {}, 1);
+
+  const url = `http://${config.GATEWAY_HOST.includes(":") ? `[${config.GATEWAY_HOST}]` : config.GATEWAY_HOST}:${port}`;
+  logger.info({ url, bus: bus.description, alertChannels: channels.map((c) => c.name), group: config.ALERTS_GROUP_ID }, "gateway started");
+  return {
+    port,
+    url,
+    done: consumer.done,
+    stop: async () => {
+      await closeServer();
+      await consumer.stop();
+      logger.info("gateway stopped");
+    },
+  };
+}

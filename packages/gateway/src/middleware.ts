@@ -1,0 +1,68 @@
+import type { MiddlewareObj, Request } from "@middy/core";
+import type { Metrics } from "@tickflow/metrics";
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
+import type { Logger } from "pino";
+import { problemResponse, toProblem } from "./problem";
+
+type HttpRequest = Request<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>;
+type HttpMiddleware = MiddlewareObj<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>;
+
+/**
+ * Turns any error into an application/problem+json response, so a client always gets a status
+ * and a stable code and never a Lambda error page. A 500 means a bug and is logged with the cause;
+ * 5xx caused by upstreams are logged as warnings (the worker's own log says why).
+ */
+export function problemResponses(logger: Logger): HttpMiddleware {
+  return {
+    onError: async (request: HttpRequest) => {
+      const problem = toProblem(request.error);
+      const context = { requestId: request.event.requestContext?.requestId, path: request.event.rawPath, code: problem.code };
+      if (problem.status === 500) logger.error({ ...context, err: request.error }, "request failed");
+      else if (problem.status >= 500) logger.warn({ ...context, detail: problem.detail }, "upstream failure");
+      request.response = problemResponse(problem, request.event.rawPath);
+      // returning nothing lets the later onError middlewares (CORS headers, metrics) see this response
+    },
+  };
+}
+
+/**
+ * Counts and times each request under its route pattern (never the raw path, which would
+ * explode label cardinality) and final status. The start time is per invocation, keyed by the
+ * request so concurrent invocations (the local adapter) do not share it, and it is removed in
+ * both `after` and `onError` so each request is recorded exactly once.
+ */
+export function httpMetrics(metrics: Metrics, route: string): HttpMiddleware {
+  const started = new Map<HttpRequest, bigint>();
+  const record = async (request: HttpRequest) => {
+    const t0 = started.get(request);
+    if (t0 === undefined) return;
+    started.delete(request);
+    const method = request.event.requestContext?.http?.method ?? "GET";
+    const status = String(request.response?.statusCode ?? 500);
+    metrics.inc("tickflow_http_requests_total", { route, method, status });
+    metrics.observe("tickflow_http_request_duration_seconds", { route, method }, Number(process.hrtime.bigint() - t0) / 1e9);
+  };
+  return {
+    before: async (request: HttpRequest) => {
+      started.set(request, process.hrtime.bigint());
+    },
+    after: record,
+    onError: record,
+  };
+}
+
+/**
+ * Writes buffered metrics at the end of every invocation: CloudWatch EMF lines in Lambda (a
+ * frozen or recycled container would lose them otherwise); a no-op for Prometheus, which is
+ * scraped. A failed flush is logged and never turns an answered request into an error.
+ */
+export function flushMetrics<E, R>(metrics: Metrics, logger: Logger): MiddlewareObj<E, R> {
+  const flush = async () => {
+    try {
+      await metrics.flush();
+    } catch (error) {
+      logger.warn({ err: error }, "could not flush metrics");
+    }
+  };
+  return { after: flush, onError: flush };
+}

@@ -1,0 +1,136 @@
+import { z } from "zod";
+import { ROUTES } from "./routes";
+import * as S from "./schemas";
+
+/** The version of the public API contract (not of the package): bump it when a response shape changes. */
+export const API_VERSION = "1.0.0";
+
+/** Named schemas, emitted once under components.schemas and referenced wherever they occur. */
+const COMPONENTS: Record<string, z.ZodType> = {
+  Instrument: S.InstrumentSchema,
+  Instruments: S.InstrumentsSchema,
+  Quote: S.QuoteSchema,
+  Quotes: S.QuotesSchema,
+  QuoteTick: S.QuoteTick,
+  QuoteDetail: S.QuoteDetailSchema,
+  Bar: S.Bar,
+  Bars: S.BarsSchema,
+  Position: S.PositionSchema,
+  StrategyPosition: S.StrategyPositionSchema,
+  Positions: S.PositionsSchema,
+  StrategyAccount: S.StrategyAccountSchema,
+  Strategy: S.StrategySchema,
+  Strategies: S.StrategiesSchema,
+  EquityPoint: S.EquityPointSchema,
+  StrategyDetail: S.StrategyDetailSchema,
+  Signal: S.Signal,
+  Signals: S.SignalsSchema,
+  OrderEvent: S.OrderEventSchema,
+  Orders: S.OrdersSchema,
+  Portfolio: S.PortfolioSchema,
+  Alert: S.AlertSchema,
+  Alerts: S.AlertsSchema,
+  DependencyHealth: S.DependencyHealthSchema,
+  Health: S.HealthSchema,
+  OpenApiDocument: S.OpenApiDocumentSchema,
+  Problem: S.ProblemSchema,
+};
+
+type JsonSchema = Record<string, unknown>;
+
+/** zod writes a standalone document; inside OpenAPI a schema carries neither `$schema` nor zod's fragment `$id` (2020-12 forbids fragments in `$id`). */
+function embedded(schema: JsonSchema): JsonSchema {
+  const { $schema: _schema, $id: _id, ...rest } = schema;
+  return rest;
+}
+
+const PROBLEM_RESPONSES: Record<S.ProblemStatus, { name: string; description: string }> = {
+  400: { name: "BadRequest", description: "A query parameter is invalid; `parameter` names it (code invalid-parameter)" },
+  404: { name: "NotFound", description: "The symbol or strategy does not exist (code unknown-symbol or unknown-strategy)" },
+  502: { name: "BadGateway", description: "A worker answered with an error or with data the API does not document (code upstream-error, upstream-invalid-response or upstream-rejected)" },
+  503: { name: "ServiceUnavailable", description: "A worker is unreachable or did not answer in time (code upstream-unavailable or upstream-timeout); retry after Retry-After seconds" },
+};
+
+function parameters(where: "path" | "query", schema: z.ZodObject | undefined): JsonSchema[] {
+  if (!schema) return [];
+  return Object.entries(schema.shape).map(([name, field]) => {
+    const json = embedded(z.toJSONSchema(field as z.ZodType, { io: "input" }) as JsonSchema);
+    const { description, ...fieldSchema } = json;
+    return {
+      name,
+      in: where,
+      required: where === "path" || !(field as z.ZodType).safeParse(undefined).success,
+      ...(description ? { description } : {}),
+      schema: fieldSchema,
+    };
+  });
+}
+
+let cached: JsonSchema | undefined;
+
+/**
+ * The OpenAPI 3.1 document of the public API, generated from ROUTES and the contracts' zod
+ * schemas: the same schemas the handlers parse their input and their upstreams' answers with.
+ * JSON Schema 2020-12 (what z.toJSONSchema emits) is OpenAPI 3.1's default schema dialect.
+ */
+export function openApiDocument(): JsonSchema {
+  if (cached) return cached;
+  const registry = z.registry<{ id: string }>();
+  for (const [id, schema] of Object.entries(COMPONENTS)) registry.add(schema, { id });
+  const { schemas } = z.toJSONSchema(registry, { uri: (id) => `#/components/schemas/${id}` }) as { schemas: Record<string, JsonSchema> };
+  const refOf = (schema: z.ZodType): JsonSchema => {
+    const id = registry.get(schema)?.id;
+    return id ? { $ref: `#/components/schemas/${id}` } : embedded(z.toJSONSchema(schema) as JsonSchema);
+  };
+
+  const paths: Record<string, JsonSchema> = {};
+  for (const route of ROUTES) {
+    const contract: S.Contract = S.CONTRACTS[route.handler];
+    const content = { "application/json": { schema: refOf(contract.response) } };
+    const responses: Record<string, JsonSchema> = { "200": { description: "OK", content } };
+    if (route.handler === "health") responses["503"] = { description: "At least one dependency is down (same body)", content };
+    for (const status of contract.problems) responses[String(status)] = { $ref: `#/components/responses/${PROBLEM_RESPONSES[status].name}` };
+    paths[route.path] = {
+      [route.method.toLowerCase()]: {
+        operationId: route.handler,
+        summary: contract.summary,
+        tags: [contract.tag],
+        parameters: [...parameters("path", contract.path), ...parameters("query", contract.query)],
+        responses,
+      },
+    };
+  }
+
+  const problem = { "application/problem+json": { schema: { $ref: "#/components/schemas/Problem" } } };
+  const responses = Object.fromEntries(
+    Object.entries(PROBLEM_RESPONSES).map(([status, { name, description }]) => [
+      name,
+      {
+        description,
+        content: problem,
+        ...(status === "503" ? { headers: { "Retry-After": { description: "Seconds to wait before retrying", schema: { type: "integer", minimum: 0 } } } } : {}),
+      },
+    ]),
+  );
+
+  cached = {
+    openapi: "3.1.0",
+    info: {
+      title: "Tickflow API",
+      version: API_VERSION,
+      description:
+        "Market data and paper trading: quotes, bars, strategies, signals, orders, positions, portfolio and risk alerts. " +
+        "Errors are application/problem+json with a stable `code`: 400 for bad input, 404 for an unknown symbol or strategy, " +
+        "502/503 when a worker behind the API fails or is unreachable.",
+    },
+    tags: [
+      { name: "market-data", description: "From the market-data worker" },
+      { name: "strategy", description: "From the strategy worker" },
+      { name: "alerts", description: "Risk alerts" },
+      { name: "system", description: "Health and this document" },
+    ],
+    paths,
+    components: { schemas: Object.fromEntries(Object.entries(schemas).map(([id, s]) => [id, embedded(s)])), responses },
+  };
+  return cached;
+}

@@ -1,0 +1,135 @@
+import middy, { type MiddyfiedHandler } from "@middy/core";
+import { decodeEvent, DecodeError } from "@tickflow/bus";
+import type { EventType } from "@tickflow/core";
+import type { Metrics } from "@tickflow/metrics";
+import type { Context, MSKEvent } from "aws-lambda";
+import type { Logger } from "pino";
+import { z } from "zod";
+import { alertFromHalt, snsChannel, type AlertChannel } from "./alerts";
+import { GatewayError } from "./errors";
+import { flushMetrics } from "./middleware";
+import { runtimeFromEnv } from "./runtime";
+
+/** What arrives on strategy.risk.v1 and strategy.orders.v1; anything else on them is a bad record. */
+export const CONSUMED_EVENTS: readonly EventType[] = ["risk.halted", "risk.reset", "order.submitted", "order.filled", "order.rejected"];
+
+/**
+ * The event an MSK (or self-managed Kafka) event source mapping invokes the function with:
+ * records grouped under "<topic>-<partition>" keys, key and value base64-encoded, headers as
+ * lists of { name: byte values }. A record without a key or value comes without those fields.
+ */
+export const MskEventSchema = z.object({
+  eventSource: z.enum(["aws:kafka", "SelfManagedKafka"]),
+  eventSourceArn: z.string().optional(),
+  bootstrapServers: z.string().optional(),
+  records: z.record(
+    z.string(),
+    z.array(
+      z.object({
+        topic: z.string(),
+        partition: z.number().int(),
+        offset: z.number().int(),
+        timestamp: z.number(),
+        timestampType: z.string(),
+        key: z.string().nullish(),
+        value: z.string().nullish(),
+        headers: z.array(z.record(z.string(), z.array(z.number().int()))).default([]),
+      }),
+    ),
+  ),
+});
+type MskRecord = z.infer<typeof MskEventSchema>["records"][string][number];
+
+/**
+ * Partial batch response for Kafka event sources. What I found (2026-11): AWS documents it on
+ * "Configuring error handling controls for Kafka event sources" (lambda/latest/dg/
+ * kafka-retry-configurations): for MSK and self-managed Kafka, in provisioned poller mode, the
+ * mapping's function response type ReportBatchItemFailures lets the function name the records
+ * that failed so only those are retried. The stored copy of that page held only its opening, so
+ * the body shape is taken from AWS's own runtimes that implement it against that page
+ * (aws-lambda-rust-runtime's KafkaEventResponse, Powertools for Python's KafkaItemIdentifier):
+ * a Kafka record is named by a composite, `partition` = the event's "<topic>-<partition>" records
+ * key and `offset` = the record's offset:
+ *   { "batchItemFailures": [ { "itemIdentifier": { "partition": "strategy.risk.v1-0", "offset": 42 } } ] }
+ * An empty list is full success. (@middy/event-batch-response's docs show a string
+ * "<topic>-<partition>-<offset>" instead; the runtimes' object form is the one used here.)
+ * Without ReportBatchItemFailures on the mapping, Lambda ignores this body and only a thrown
+ * error retries, so the stack that creates the mapping must set it.
+ */
+export interface KafkaBatchResponse {
+  batchItemFailures: { itemIdentifier: { partition: string; offset: number } }[];
+}
+
+export interface RiskConsumerDeps {
+  metrics: Metrics;
+  logger: Logger;
+  /** Where alerts go, in order: a retried record re-sends only to channels that did not take it. */
+  channels: AlertChannel[];
+}
+
+export type RiskConsumerHandler = MiddyfiedHandler<MSKEvent, KafkaBatchResponse>;
+
+/**
+ * The risk/alerts consumer: decodes each record with the bus codec, counts every risk and order
+ * event, and sends an alert for every risk.halted. Records of a partition are handled in order;
+ * the first that fails is reported and the rest of that partition is left for the redelivery
+ * (handling them now would alert twice for them), while other partitions go on.
+ */
+export function createRiskConsumer(deps: RiskConsumerDeps): RiskConsumerHandler {
+  const { metrics, logger, channels } = deps;
+
+  const handleRecord = async (record: MskRecord): Promise<void> => {
+    let event;
+    try {
+      event = decodeEvent(record.value ? Buffer.from(record.value, "base64") : null, CONSUMED_EVENTS);
+    } catch (error) {
+      if (error instanceof DecodeError) metrics.inc("tickflow_risk_events_total", { type: "undecodable" });
+      throw error;
+    }
+    if (event.type === "risk.halted") {
+      const alert = alertFromHalt(event.data);
+      if (channels.length === 0) logger.error({ alert }, `${alert.message} — no alert channel: set ALERTS_TOPIC_ARN`);
+      for (const channel of channels) {
+        if (await channel.send(alert)) {
+          metrics.inc("tickflow_alerts_sent_total", { strategy: alert.strategyId, channel: channel.name });
+          logger.warn({ alertId: alert.id, strategyId: alert.strategyId, channel: channel.name }, alert.message);
+        }
+      }
+    }
+    metrics.inc("tickflow_risk_events_total", { type: event.type });
+  };
+
+  return middy<MSKEvent, KafkaBatchResponse>()
+    .use(flushMetrics<MSKEvent, KafkaBatchResponse>(metrics, logger))
+    .handler(async (event) => {
+      const parsed = MskEventSchema.safeParse(event);
+      // nothing in it can be named: fail the invocation so the event source retries it whole
+      if (!parsed.success) throw new GatewayError(`not a Kafka event-source event: ${z.prettifyError(parsed.error)}`);
+      const batchItemFailures: KafkaBatchResponse["batchItemFailures"] = [];
+      for (const [partition, records] of Object.entries(parsed.data.records)) {
+        for (const record of [...records].sort((a, b) => a.offset - b.offset)) {
+          try {
+            await handleRecord(record);
+          } catch (error) {
+            logger.error({ err: error, topic: record.topic, partition: record.partition, offset: record.offset }, "record failed; reporting it for redelivery");
+            batchItemFailures.push({ itemIdentifier: { partition, offset: record.offset } });
+            break;
+          }
+        }
+      }
+      return { batchItemFailures };
+    });
+}
+
+let lambdaHandler: RiskConsumerHandler | undefined;
+
+/** The Lambda entry (RISK_CONSUMER_HANDLER): EMF metrics, and SNS alerts when ALERTS_TOPIC_ARN is set. */
+export const handler = (event: MSKEvent, context: Context): Promise<KafkaBatchResponse> => {
+  if (!lambdaHandler) {
+    const { config, metrics, logger } = runtimeFromEnv();
+    const channels: AlertChannel[] = config.ALERTS_TOPIC_ARN ? [snsChannel(config.ALERTS_TOPIC_ARN)] : [];
+    if (channels.length === 0) logger.warn("ALERTS_TOPIC_ARN is not set: risk.halted events are counted and logged, but no alert is sent");
+    lambdaHandler = createRiskConsumer({ metrics, logger, channels });
+  }
+  return lambdaHandler(event, context);
+};

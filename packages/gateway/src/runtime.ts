@@ -1,0 +1,57 @@
+import { createMetrics, type Metrics } from "@tickflow/metrics";
+import { pino, type Logger } from "pino";
+import { RiskHistoryAlertSource, type AlertSource } from "./alerts";
+import { gatewayConfig, type GatewayConfig } from "./config";
+import { Upstream } from "./upstream";
+
+export const SERVICE = "gateway";
+
+/** What the HTTP handlers need: built once per process (local) or per Lambda container. */
+export interface GatewayDeps {
+  config: GatewayConfig;
+  metrics: Metrics;
+  logger: Logger;
+  marketData: Upstream;
+  strategy: Upstream;
+  alerts: AlertSource;
+}
+
+/** Wires the upstream clients; `alerts` defaults to the strategy worker's risk history (what a Lambda can read). */
+export function createGatewayDeps(options: { config: GatewayConfig; metrics: Metrics; logger: Logger; alerts?: AlertSource }): GatewayDeps {
+  const { config, metrics, logger } = options;
+  const marketData = new Upstream("market-data", config.MARKET_DATA_URL, config.UPSTREAM_TIMEOUT_MS, metrics);
+  const strategy = new Upstream("strategy", config.STRATEGY_URL, config.UPSTREAM_TIMEOUT_MS, metrics);
+  return { config, metrics, logger, marketData, strategy, alerts: options.alerts ?? new RiskHistoryAlertSource(strategy) };
+}
+
+/** The pieces every Lambda of this package shares, from its environment. */
+export interface LambdaRuntime {
+  config: GatewayConfig;
+  metrics: Metrics;
+  logger: Logger;
+}
+
+let lambdaRuntime: LambdaRuntime | undefined;
+let lambdaGateway: GatewayDeps | undefined;
+
+/**
+ * The Lambda container's configuration, metrics (EMF: createMetrics detects Lambda) and logger,
+ * read from the environment on the first invocation and kept for the container's life.
+ */
+export function runtimeFromEnv(): LambdaRuntime {
+  if (!lambdaRuntime) {
+    const config = gatewayConfig(process.env);
+    lambdaRuntime = {
+      config,
+      metrics: createMetrics(process.env, SERVICE),
+      logger: pino({ level: config.LOG_LEVEL, base: { service: SERVICE } }),
+    };
+  }
+  return lambdaRuntime;
+}
+
+/** The HTTP handlers' dependencies in a Lambda container. */
+export function gatewayDepsFromEnv(): GatewayDeps {
+  lambdaGateway ??= createGatewayDeps(runtimeFromEnv());
+  return lambdaGateway;
+}

@@ -1,0 +1,323 @@
+/**
+ * The public API's contract: every path and query parameter and every response, as zod schemas.
+ * The handlers parse their input and their upstreams' answers with these, and the OpenAPI
+ * document is generated from them, so the code and the spec cannot drift apart.
+ *
+ * This module imports only `zod` and `@tickflow/core`: the web dashboard imports it through the
+ * `@tickflow/gateway/schemas` subpath, and must not pull in Node or AWS code with it.
+ */
+import {
+  BarIntervalSchema,
+  BarSchema,
+  DEFAULT_UNIVERSE,
+  InstrumentSpecSchema,
+  OrderFilledSchema,
+  OrderRejectedSchema,
+  OrderSubmittedSchema,
+  PositionChangedSchema,
+  QuoteTickSchema,
+  RiskHaltedSchema,
+  SignalGeneratedSchema,
+  StrategyInstanceSchema,
+} from "@tickflow/core";
+import { z } from "zod";
+
+// ---------------------------------------------------------------------------------------------
+// Parameters. Query and path values arrive as strings; an empty value is a value (and invalid).
+
+/** A decimal integer in [min, max]; "1e2", "0x10" and " 5" are refused rather than coerced. */
+function integerParam(name: string, what: string, min: number, max: number, fallback: number) {
+  const message = `${name} must be an integer from ${min} to ${max}`;
+  return z
+    .preprocess(
+      (value) => (typeof value === "string" && /^-?\d{1,16}$/.test(value) ? Number(value) : value),
+      z.number({ error: message }).int(message).min(min, message).max(max, message).default(fallback),
+    )
+    .describe(`${what}: an integer from ${min} to ${max} (default ${fallback})`);
+}
+
+const SYMBOLS = DEFAULT_UNIVERSE.map((i) => i.symbol) as [string, ...string[]];
+
+/** A symbol of the instrument universe (the market-data worker may publish a subset of it). */
+export const SymbolSchema = z.enum(SYMBOLS, { error: `symbol must be one of ${SYMBOLS.join(", ")}` }).describe("An instrument of the universe, e.g. AAPL or BTC-USD");
+
+/** The format of a strategy instance id: the rule the strategy worker's configuration applies, plus a length cap. */
+export const StrategyIdSchema = StrategyInstanceSchema.shape.id.max(64, "strategy ids are at most 64 characters").describe("A strategy instance id, e.g. sma-crossover");
+
+export const BAR_INTERVALS = BarIntervalSchema.options;
+
+export const SymbolPathSchema = z.object({ symbol: SymbolSchema });
+export const StrategyPathSchema = z.object({ id: StrategyIdSchema });
+
+export const QuoteQuerySchema = z.object({
+  limit: integerParam("limit", "How many recent quotes to include", 1, 1_000, 100),
+});
+
+export const BarsQuerySchema = z.object({
+  interval: z
+    .enum(BAR_INTERVALS, { error: `interval must be one of ${BAR_INTERVALS.join(", ")}` })
+    .default("1m")
+    .describe(`Bar length: one of ${BAR_INTERVALS.join(", ")} (default 1m)`),
+  limit: integerParam("limit", "How many of the latest bars", 1, 1_000, 200),
+});
+
+/** Filters of the signal and order feeds. A symbol outside the universe is bad input (400); a well-formed strategy id that is not running matches nothing. */
+export const SignalsQuerySchema = z.object({
+  symbol: SymbolSchema.optional().describe("Only this symbol"),
+  strategy: StrategyIdSchema.optional().describe("Only this strategy"),
+  limit: integerParam("limit", "How many of the latest", 1, 1_000, 100),
+});
+
+export const ORDER_EVENT_KINDS = ["submitted", "filled", "rejected"] as const;
+
+export const OrdersQuerySchema = SignalsQuerySchema.extend({
+  type: z
+    .enum(ORDER_EVENT_KINDS, { error: `type must be one of ${ORDER_EVENT_KINDS.join(", ")}` })
+    .optional()
+    .describe("Only order events of this kind (order.submitted, order.filled or order.rejected)"),
+});
+
+export const AlertsQuerySchema = z.object({
+  limit: integerParam("limit", "How many of the latest alerts", 1, 500, 50),
+});
+
+// ---------------------------------------------------------------------------------------------
+// Responses. Shapes equal the workers' read APIs where those fit; the gateway validates every
+// upstream answer against them, so a worker that drifts is caught at the boundary (502).
+
+export const InstrumentSchema = z.object(InstrumentSpecSchema.shape).describe("A tradable instrument: its grid (increments, precisions), currency and simulation parameters");
+export const InstrumentsSchema = z.array(InstrumentSchema).describe("The instrument universe");
+
+export const QuoteSchema = z
+  .object({
+    symbol: z.string(),
+    bid: QuoteTickSchema.shape.bid,
+    ask: QuoteTickSchema.shape.ask,
+    mid: z.number().describe("(bid + ask) / 2 on the price grid"),
+    bidSize: QuoteTickSchema.shape.bidSize,
+    askSize: QuoteTickSchema.shape.askSize,
+    seq: QuoteTickSchema.shape.seq,
+    tsEvent: QuoteTickSchema.shape.tsEvent.describe("When the quote happened, ms since the epoch"),
+    open: z.number().describe("Mid of the first quote of the UTC day (the session open)"),
+    change: z.number().describe("mid - open"),
+    changePct: z.number().describe("Change since the open, in percent"),
+  })
+  .describe("The latest quote of one symbol, with its change since the session open");
+export const QuotesSchema = z.array(QuoteSchema).describe("The quotes board: the latest quote of every symbol that has one, in universe order");
+
+export const QuoteTick = QuoteTickSchema.describe("One best bid and offer as published on md.quotes.v1");
+export const QuoteDetailSchema = z
+  .object({
+    quote: QuoteSchema.nullable().describe("null until the symbol's first quote"),
+    history: z.array(QuoteTick).describe("Recent quotes, oldest first"),
+  })
+  .describe("One symbol's latest quote and its recent quotes");
+
+export const Bar = BarSchema.describe("A closed time bar: OHLC of the mid over [start, end), epoch-aligned");
+export const BarsSchema = z.array(Bar).describe("Closed bars, oldest first");
+
+const money = (what: string) => z.number().describe(`${what}, in the account currency`);
+
+export const PositionSchema = z
+  .object({
+    symbol: PositionChangedSchema.shape.symbol,
+    quantity: PositionChangedSchema.shape.quantity.describe("Signed: long > 0, short < 0"),
+    averagePrice: PositionChangedSchema.shape.averagePrice,
+    costBasis: money("Signed cost of the open quantity"),
+    realizedPnl: money("Realized PnL before fees"),
+    unrealizedPnl: money("Unrealized PnL, marked to mid"),
+    fees: money("Fees paid"),
+    markPrice: PositionChangedSchema.shape.markPrice.describe("Mid the position is marked at"),
+  })
+  .describe("One strategy's position in one symbol");
+export const StrategyPositionSchema = PositionSchema.extend({ strategyId: PositionChangedSchema.shape.strategyId }).describe("A position, with the strategy that holds it");
+export const PositionsSchema = z.array(StrategyPositionSchema).describe("Every strategy's position in each of its symbols");
+
+export const StrategyAccountSchema = z
+  .object({
+    strategyId: z.string(),
+    startingCash: money("Cash at start"),
+    cash: money("Cash now"),
+    equity: money("Cash plus positions marked to mid"),
+    realizedPnl: money("Realized PnL before fees"),
+    unrealizedPnl: money("Unrealized PnL"),
+    fees: money("Fees paid"),
+    netPnl: money("equity - startingCash"),
+    grossExposure: money("Sum of absolute position values"),
+    drawdown: z.number().describe("Current fall from the equity peak, as a fraction"),
+    maxDrawdown: z.number().describe("Largest fall from a peak so far, as a fraction"),
+    peakEquity: money("Highest equity so far"),
+    halted: z.boolean().describe("True while the drawdown limit halts the strategy"),
+    closingFills: z.number().int().describe("Fills that reduced a position"),
+    winningFills: z.number().int().describe("Closing fills with a positive realized PnL"),
+  })
+  .describe("One strategy's account totals");
+
+const StrategyFields = {
+  id: StrategyInstanceSchema.shape.id,
+  kind: z.string().describe("Strategy kind: sma-crossover, mean-reversion or breakout"),
+  symbols: z.array(z.string()),
+  interval: BarIntervalSchema.describe("Bar interval the strategy trades on"),
+  params: z.record(z.string(), z.unknown()).describe("The strategy's parameters after defaults"),
+  status: z.enum(["running", "halted"]),
+};
+
+export const StrategySchema = z
+  .object({ ...StrategyFields, portfolio: StrategyAccountSchema, positions: z.array(PositionSchema) })
+  .describe("A running strategy with its account totals and positions");
+export const StrategiesSchema = z.array(StrategySchema).describe("Every running strategy");
+
+export const EquityPointSchema = z.object({ ts: z.number().int(), equity: money("Equity") });
+export const StrategyDetailSchema = z
+  .object({
+    ...StrategyFields,
+    portfolio: StrategyAccountSchema.extend({
+      positions: z.array(PositionSchema),
+      equityCurve: z.array(EquityPointSchema).describe("Recent equity samples, oldest first"),
+    }),
+  })
+  .describe("One strategy with its full account: positions and equity curve");
+
+export const Signal = SignalGeneratedSchema.describe("A signal a strategy generated (signal.generated)");
+export const SignalsSchema = z.array(Signal).describe("Recent signals, newest first");
+
+export const OrderEventSchema = z
+  .discriminatedUnion("type", [
+    z.object({ type: z.literal("order.submitted"), data: OrderSubmittedSchema }),
+    z.object({ type: z.literal("order.filled"), data: OrderFilledSchema }),
+    z.object({ type: z.literal("order.rejected"), data: OrderRejectedSchema }),
+  ])
+  .describe("An order event from strategy.orders.v1");
+export const OrdersSchema = z.array(OrderEventSchema).describe("Recent order events, newest first");
+
+export const PortfolioSchema = z
+  .object({
+    startingCash: money("Starting cash of all strategies"),
+    equity: money("Equity of all strategies"),
+    realizedPnl: money("Realized PnL"),
+    unrealizedPnl: money("Unrealized PnL"),
+    fees: money("Fees"),
+    netPnl: money("equity - startingCash"),
+    drawdown: z.number().describe("Current drawdown of the combined equity curve, as a fraction"),
+    maxDrawdown: z.number().describe("Largest drawdown of the combined equity curve, as a fraction"),
+    strategies: z.array(StrategyAccountSchema),
+    equityCurve: z
+      .array(z.object({ ts: z.number().int(), equity: money("Combined equity"), drawdown: z.number().describe("Drawdown at this point, as a fraction") }))
+      .describe("Combined equity over time, oldest first"),
+  })
+  .describe("All strategies together: totals, equity curve and drawdown");
+
+export const AlertSchema = z
+  .object({
+    id: z.string().describe("`<strategyId>:<tsEvent>` of the halt; the same halt always has the same id"),
+    strategyId: RiskHaltedSchema.shape.strategyId,
+    reason: RiskHaltedSchema.shape.reason,
+    message: z.string().describe("One line for a human"),
+    drawdown: RiskHaltedSchema.shape.drawdown.describe("Drawdown that tripped the limit, as a fraction"),
+    limit: RiskHaltedSchema.shape.limit.describe("The drawdown limit, as a fraction"),
+    equity: money("Equity at the halt"),
+    peakEquity: money("Equity peak the drawdown is measured from"),
+    tsEvent: RiskHaltedSchema.shape.tsEvent.describe("When the strategy halted, ms since the epoch"),
+  })
+  .describe("An alert raised for a risk.halted event: a strategy hit its drawdown limit and was flattened");
+export const AlertsSchema = z.array(AlertSchema).describe("Alerts, newest first");
+
+export const DEPENDENCIES = ["market-data", "strategy"] as const;
+export const DependencyHealthSchema = z
+  .object({
+    name: z.enum(DEPENDENCIES),
+    status: z.enum(["up", "down"]),
+    latencyMs: z.number().int().nonnegative().describe("Time the health check took"),
+    detail: z.string().optional().describe("Why the dependency is down"),
+  })
+  .describe("One dependency's health");
+export const HealthSchema = z
+  .object({
+    status: z.enum(["up", "down"]).describe("up when every dependency is up (HTTP 200), down otherwise (HTTP 503)"),
+    dependencies: z.array(DependencyHealthSchema),
+  })
+  .describe("The gateway's dependencies and their status");
+
+export const OpenApiDocumentSchema = z.record(z.string(), z.unknown()).describe("This document: OpenAPI 3.1");
+
+export const ProblemSchema = z
+  .object({
+    type: z.string().describe("about:blank: the status and `code` say what happened"),
+    title: z.string().describe("The HTTP status phrase"),
+    status: z.number().int(),
+    code: z.string().describe("Stable, machine-readable: invalid-parameter, unknown-symbol, unknown-strategy, upstream-timeout, ..."),
+    detail: z.string().describe("What went wrong, for a human"),
+    instance: z.string().optional().describe("The request path"),
+    parameter: z.string().optional().describe("The offending parameter, for invalid-parameter"),
+    upstream: z.string().optional().describe("The worker that failed, for upstream-* codes"),
+    errors: z
+      .array(z.object({ parameter: z.string(), in: z.enum(["path", "query"]), message: z.string() }))
+      .optional()
+      .describe("Every invalid parameter, for invalid-parameter"),
+  })
+  .describe("An RFC 9457 problem (application/problem+json)");
+
+export type Instrument = z.infer<typeof InstrumentSchema>;
+export type Quote = z.infer<typeof QuoteSchema>;
+export type QuoteDetail = z.infer<typeof QuoteDetailSchema>;
+export type Position = z.infer<typeof PositionSchema>;
+export type StrategyPosition = z.infer<typeof StrategyPositionSchema>;
+export type StrategyAccount = z.infer<typeof StrategyAccountSchema>;
+export type Strategy = z.infer<typeof StrategySchema>;
+export type StrategyDetail = z.infer<typeof StrategyDetailSchema>;
+export type OrderEvent = z.infer<typeof OrderEventSchema>;
+export type Portfolio = z.infer<typeof PortfolioSchema>;
+export type Alert = z.infer<typeof AlertSchema>;
+export type DependencyHealth = z.infer<typeof DependencyHealthSchema>;
+export type Health = z.infer<typeof HealthSchema>;
+export type Problem = z.infer<typeof ProblemSchema>;
+
+// ---------------------------------------------------------------------------------------------
+// One contract per route handler: what it reads and what it answers.
+
+/** HTTP statuses a route can answer besides 200, each as application/problem+json. */
+export type ProblemStatus = 400 | 404 | 502 | 503;
+
+export interface Contract {
+  readonly summary: string;
+  readonly tag: "market-data" | "strategy" | "alerts" | "system";
+  readonly path?: z.ZodObject;
+  readonly query?: z.ZodObject;
+  readonly response: z.ZodType;
+  readonly problems: readonly ProblemStatus[];
+}
+
+/** Problems of a route that reads one upstream: it can be down or slow (503) or answer nonsense (502). */
+const UPSTREAM = [502, 503] as const;
+
+/** Keyed by handler name (ROUTES in routes.ts); a test holds the two to the same set. */
+export const CONTRACTS = {
+  health: { summary: "Each dependency's status: 200 when all are up, 503 otherwise (same body)", tag: "system", response: HealthSchema, problems: [] },
+  instruments: { summary: "The instrument universe", tag: "market-data", response: InstrumentsSchema, problems: UPSTREAM },
+  quotes: { summary: "The quotes board: latest quote of every symbol", tag: "market-data", response: QuotesSchema, problems: UPSTREAM },
+  quote: {
+    summary: "One symbol's latest quote and recent quotes",
+    tag: "market-data",
+    path: SymbolPathSchema,
+    query: QuoteQuerySchema,
+    response: QuoteDetailSchema,
+    problems: [400, 404, ...UPSTREAM],
+  },
+  bars: { summary: "Closed bars of one symbol", tag: "strategy", path: SymbolPathSchema, query: BarsQuerySchema, response: BarsSchema, problems: [400, 404, ...UPSTREAM] },
+  strategies: { summary: "Every running strategy with its status, account and positions", tag: "strategy", response: StrategiesSchema, problems: UPSTREAM },
+  strategy: {
+    summary: "One strategy with its full account and equity curve",
+    tag: "strategy",
+    path: StrategyPathSchema,
+    response: StrategyDetailSchema,
+    problems: [400, 404, ...UPSTREAM],
+  },
+  signals: { summary: "Recent signals, newest first", tag: "strategy", query: SignalsQuerySchema, response: SignalsSchema, problems: [400, ...UPSTREAM] },
+  orders: { summary: "Recent order events (submitted, filled, rejected), newest first", tag: "strategy", query: OrdersQuerySchema, response: OrdersSchema, problems: [400, ...UPSTREAM] },
+  positions: { summary: "Every strategy's positions", tag: "strategy", response: PositionsSchema, problems: UPSTREAM },
+  portfolio: { summary: "All strategies together: totals, equity curve, drawdown", tag: "strategy", response: PortfolioSchema, problems: UPSTREAM },
+  alerts: { summary: "Alerts raised for risk.halted events, newest first", tag: "alerts", query: AlertsQuerySchema, response: AlertsSchema, problems: [400, ...UPSTREAM] },
+  openapi: { summary: "This OpenAPI 3.1 document", tag: "system", response: OpenApiDocumentSchema, problems: [] },
+} as const satisfies Record<string, Contract>;
+
+export type ContractName = keyof typeof CONTRACTS;

@@ -1,0 +1,127 @@
+import type { Metrics } from "@tickflow/metrics";
+import { z } from "zod";
+import { GatewayError } from "./errors";
+
+export type UpstreamName = "market-data" | "strategy";
+
+/** How a call to a worker failed; also the `kind` label of tickflow_upstream_errors_total. */
+export type UpstreamFailure = "timeout" | "unreachable" | "server-error" | "invalid-response";
+
+/** A worker that did not answer in time, could not be reached, failed (5xx) or answered something unusable. */
+export class UpstreamError extends GatewayError {
+  constructor(
+    readonly upstream: UpstreamName,
+    readonly kind: UpstreamFailure,
+    message: string,
+    readonly status?: number,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/** A worker's 4xx answer: a valid reply saying no (unknown symbol or strategy, or a request it does not accept). */
+export class UpstreamRejection extends GatewayError {
+  constructor(
+    readonly upstream: UpstreamName,
+    readonly status: number,
+    readonly code: string,
+    readonly detail: string,
+  ) {
+    super(`${upstream} answered ${status} ${code}: ${detail}`);
+  }
+}
+
+const WorkerProblemSchema = z.object({ code: z.string().default("unknown"), detail: z.string().default("") });
+
+export type Query = Record<string, string | number | undefined>;
+
+export interface ProbeResult {
+  status: number;
+  latencyMs: number;
+}
+
+/**
+ * One worker's read API. Every call has a deadline (the whole exchange, connect to last byte)
+ * and every answer is validated against the schema the public API documents, so a slow, dead or
+ * drifting worker becomes a typed error here instead of a hang or a malformed response.
+ */
+export class Upstream {
+  /** The worker's largest accepted `limit`, learnt from its first refusal (see getList). */
+  private limitCap: number | null = null;
+
+  constructor(
+    readonly name: UpstreamName,
+    readonly baseUrl: string,
+    readonly timeoutMs: number,
+    private readonly metrics: Metrics,
+  ) {}
+
+  private fail(kind: UpstreamFailure, message: string, status?: number, cause?: unknown): never {
+    this.metrics.inc("tickflow_upstream_errors_total", { upstream: this.name, kind });
+    throw new UpstreamError(this.name, kind, message, status, { cause });
+  }
+
+  private async exchange(path: string, query: Query, signal: AbortSignal | undefined): Promise<{ status: number; text: string }> {
+    const url = new URL(`${this.baseUrl}${path}`);
+    for (const [key, value] of Object.entries(query)) if (value !== undefined) url.searchParams.set(key, String(value));
+    const deadline = AbortSignal.timeout(this.timeoutMs);
+    try {
+      const response = await fetch(url, { headers: { accept: "application/json" }, signal: signal ? AbortSignal.any([deadline, signal]) : deadline });
+      // reading the body stays under the same deadline: a worker that stalls mid-body is slow too
+      return { status: response.status, text: await response.text() };
+    } catch (error) {
+      if (deadline.aborted || signal?.aborted) return this.fail("timeout", `${this.name} did not answer within ${this.timeoutMs} ms`, undefined, error);
+      const code = (error as { cause?: { code?: string } }).cause?.code;
+      return this.fail("unreachable", `${this.name} is unreachable at ${this.baseUrl}${code ? ` (${code})` : ""}`, undefined, error);
+    }
+  }
+
+  /** GETs a JSON document and parses it with `schema`; a 4xx is an UpstreamRejection, anything else unusable an UpstreamError. */
+  async getJson<S extends z.ZodType>(path: string, schema: S, options: { query?: Query; signal?: AbortSignal } = {}): Promise<z.output<S>> {
+    const { status, text } = await this.exchange(path, options.query ?? {}, options.signal);
+    if (status >= 500) return this.fail("server-error", `${this.name} failed: ${path} answered ${status}`, status);
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      return this.fail("invalid-response", `${this.name} answered ${path} with something that is not JSON (HTTP ${status})`, status);
+    }
+    if (status >= 400) {
+      const problem = WorkerProblemSchema.safeParse(json);
+      throw new UpstreamRejection(this.name, status, problem.success ? problem.data.code : "unknown", problem.success ? problem.data.detail : text.slice(0, 200));
+    }
+    if (status !== 200) return this.fail("invalid-response", `${this.name} answered ${path} with HTTP ${status}`, status);
+    const parsed = schema.safeParse(json);
+    if (!parsed.success) {
+      const first = parsed.error.issues[0];
+      return this.fail("invalid-response", `${this.name} answered ${path} with data the API does not document: ${first ? `${first.path.join(".") || "(root)"}: ${first.message}` : "invalid"}`, status);
+    }
+    return parsed.data;
+  }
+
+  /**
+   * GETs a list endpoint that takes `limit`. The strategy worker refuses a limit above what it
+   * keeps (its ST_HISTORY) instead of clamping it; the gateway's documented maximum may be larger,
+   * so the first refusal teaches this client the worker's maximum and the request is repeated
+   * with it. Asking for more than a worker keeps yields what it keeps either way.
+   */
+  async getList<S extends z.ZodType>(path: string, schema: S, options: { query: Query & { limit: number }; signal?: AbortSignal }): Promise<z.output<S>> {
+    const limit = this.limitCap === null ? options.query.limit : Math.min(options.query.limit, this.limitCap);
+    try {
+      return await this.getJson(path, schema, { ...options, query: { ...options.query, limit } });
+    } catch (error) {
+      const max = error instanceof UpstreamRejection && error.status === 400 && error.code === "invalid-limit" ? /from 1 to (\d+)/.exec(error.detail)?.[1] : undefined;
+      if (max === undefined || Number(max) >= limit) throw error;
+      this.limitCap = Number(max);
+      return this.getJson(path, schema, { ...options, query: { ...options.query, limit: this.limitCap } });
+    }
+  }
+
+  /** GETs a health endpoint: any HTTP status is an answer (503 means unhealthy); only silence is an error. */
+  async probe(path: string, signal?: AbortSignal): Promise<ProbeResult> {
+    const started = performance.now();
+    const { status } = await this.exchange(path, {}, signal);
+    return { status, latencyMs: Math.round(performance.now() - started) };
+  }
+}

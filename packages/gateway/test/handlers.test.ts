@@ -1,0 +1,252 @@
+import { InstrumentSpecSchema } from "@tickflow/core";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import type { HttpHandler } from "../src/endpoint";
+import { ENDPOINTS } from "../src/endpoints";
+import { ROUTES, type HandlerName } from "../src/routes";
+import type { Alert, Health, Problem } from "../src/schemas";
+import { context, httpEvent, httpFixture, parse, sample, testDeps, type TestDeps } from "./support/events";
+import { HALTING_DRAWDOWN, startInProcessWorkers, type InProcessWorkers } from "./support/workers";
+
+let workers: InProcessWorkers;
+let deps: TestDeps;
+let handlers: Record<HandlerName, HttpHandler>;
+
+beforeAll(async () => {
+  // a drawdown limit the run trips, so there are halts to list as alerts
+  workers = await startInProcessWorkers({ maxDrawdown: HALTING_DRAWDOWN });
+  deps = testDeps({ MARKET_DATA_URL: workers.marketDataUrl, STRATEGY_URL: workers.strategyUrl });
+  handlers = Object.fromEntries(ROUTES.map((r) => [r.handler, ENDPOINTS[r.handler].create(deps)])) as Record<HandlerName, HttpHandler>;
+}, 90_000);
+
+afterAll(async () => {
+  await workers?.stop();
+});
+
+const invoke = async <T = unknown>(name: HandlerName, event = httpEvent(name)) => parse<T>(await handlers[name](event, context()));
+const upstream = async (url: string) => (await fetch(url)).json() as Promise<unknown>;
+
+describe("market-data routes", () => {
+  it("answers the recorded GET /api/quotes event with the worker's quotes board, unchanged", async () => {
+    const response = await invoke("quotes", httpFixture("http-api-quotes.json"));
+
+    expect(response.status).toBe(200);
+    expect(response.headers["content-type"]).toBe("application/json");
+    expect(response.body).toHaveLength(3);
+    expect(response.body).toEqual(await upstream(`${workers.marketDataUrl}/quotes`));
+  });
+
+  it("answers the recorded GET /api/quotes/{symbol} event with the quote and its last five quotes", async () => {
+    const response = await invoke<{ quote: { symbol: string }; history: unknown[] }>("quote", httpFixture("http-api-quote.json"));
+
+    expect(response.status).toBe(200);
+    expect(response.body.quote.symbol).toBe("AAPL");
+    expect(response.body.history).toHaveLength(5);
+    expect(response.body).toEqual(await upstream(`${workers.marketDataUrl}/quotes/AAPL?limit=5`));
+  });
+
+  it("answers a universe symbol the feed does not publish with a null quote and no history", async () => {
+    const response = await invoke("quote", httpEvent("quote", { path: { symbol: "MSFT" } }));
+
+    expect(response.status).toBe(200);
+    expect(response.body).toEqual({ quote: null, history: [] });
+  });
+
+  it("answers an unknown symbol with 404 unknown-symbol naming the parameter", async () => {
+    const response = await invoke<Problem>("quote", httpEvent("quote", { path: { symbol: "XYZ" } }));
+
+    expect(response.status).toBe(404);
+    expect(response.headers["content-type"]).toBe("application/problem+json");
+    expect(response.body).toMatchObject({ status: 404, code: "unknown-symbol", parameter: "symbol", instance: "/api/quotes/XYZ" });
+  });
+
+  it("lists the instrument universe with each instrument's grid and currency", async () => {
+    const response = await invoke<Record<string, unknown>[]>("instruments");
+    const keys = Object.keys(InstrumentSpecSchema.shape);
+    const fromWorker = (await upstream(`${workers.marketDataUrl}/instruments`)) as Record<string, unknown>[];
+
+    expect(response.status).toBe(200);
+    expect(response.body).toHaveLength(7);
+    expect(response.body).toEqual(fromWorker.map((i) => Object.fromEntries(keys.map((k) => [k, i[k]]))));
+  });
+});
+
+describe("strategy routes", () => {
+  it("answers bars with the worker's closed bars, oldest first", async () => {
+    const response = await invoke<{ start: number }[]>("bars", httpEvent("bars", { path: { symbol: "BTC-USD" }, query: "interval=1s&limit=10" }));
+
+    expect(response.status).toBe(200);
+    expect(response.body).toHaveLength(10);
+    expect(response.body.map((b) => b.start)).toEqual([...response.body.map((b) => b.start)].sort((a, b) => a - b));
+    expect(response.body).toEqual(await upstream(`${workers.strategyUrl}/bars/BTC-USD?interval=1s&limit=10`));
+  });
+
+  it("serves limit=1000 although the worker keeps only 500, twice, by learning the worker's maximum", async () => {
+    const event = httpEvent("bars", { path: { symbol: "AAPL" }, query: "interval=1s&limit=1000" });
+    const expected = await upstream(`${workers.strategyUrl}/bars/AAPL?interval=1s&limit=500`);
+
+    const first = await invoke("bars", event);
+    const second = await invoke("bars", event);
+
+    expect(first.status).toBe(200);
+    expect(first.body).toEqual(expected);
+    expect(second.body).toEqual(expected);
+  });
+
+  it.each([
+    ["interval=2m", "interval"],
+    ["interval=", "interval"],
+    ["limit=0", "limit"],
+    ["limit=1001", "limit"],
+    ["limit=abc", "limit"],
+    ["limit=1e2", "limit"],
+    ["limit=2.5", "limit"],
+    ["limit=", "limit"],
+  ])("answers bars?%s with 400 invalid-parameter naming %s", async (query, parameter) => {
+    const response = await invoke<Problem>("bars", httpEvent("bars", { path: { symbol: "AAPL" }, query }));
+
+    expect(response.status).toBe(400);
+    expect(response.headers["content-type"]).toBe("application/problem+json");
+    expect(response.body).toMatchObject({ code: "invalid-parameter", parameter, errors: [{ parameter, in: "query" }] });
+  });
+
+  it("lists the running strategies and one strategy's full account as the worker does", async () => {
+    const list = await invoke("strategies");
+    const one = await invoke<{ id: string; portfolio: { equityCurve: unknown[] } }>("strategy", httpEvent("strategy", { path: { id: "sma" } }));
+
+    expect(list.status).toBe(200);
+    expect(list.body).toEqual(await upstream(`${workers.strategyUrl}/strategies`));
+    expect(one.status).toBe(200);
+    expect(one.body.portfolio.equityCurve.length).toBeGreaterThan(0);
+    expect(one.body).toEqual(await upstream(`${workers.strategyUrl}/strategies/sma`));
+  });
+
+  it("answers a strategy that is not running with the worker's 404 unknown-strategy", async () => {
+    const response = await invoke<Problem>("strategy", httpEvent("strategy", { path: { id: "not-running" } }));
+
+    expect(response.status).toBe(404);
+    expect(response.body).toMatchObject({ code: "unknown-strategy" });
+  });
+
+  it("answers a malformed strategy id with 404 unknown-strategy naming the id", async () => {
+    const response = await invoke<Problem>("strategy", httpEvent("strategy", { path: { id: "Not_An-Id" } }));
+
+    expect(response.status).toBe(404);
+    expect(response.body).toMatchObject({ code: "unknown-strategy", parameter: "id" });
+  });
+
+  it("filters signals by symbol and strategy as the worker does", async () => {
+    const response = await invoke<{ symbol: string; strategyId: string }[]>("signals", httpEvent("signals", { query: "symbol=AAPL&strategy=sma&limit=5" }));
+
+    expect(response.status).toBe(200);
+    expect(response.body.length).toBeGreaterThan(0);
+    expect(response.body.every((s) => s.symbol === "AAPL" && s.strategyId === "sma")).toBe(true);
+    expect(response.body).toEqual(await upstream(`${workers.strategyUrl}/signals?symbol=AAPL&strategy=sma&limit=5`));
+  });
+
+  it("answers the recorded event with a repeated symbol (joined as AAPL,MSFT) with 400 naming symbol", async () => {
+    const response = await invoke<Problem>("signals", httpFixture("http-api-signals-repeated-symbol.json"));
+
+    expect(response.status).toBe(400);
+    expect(response.body).toMatchObject({ code: "invalid-parameter", parameter: "symbol" });
+  });
+
+  it.each([
+    ["symbol=FOO", "symbol"],
+    ["symbol=aapl", "symbol"],
+    ["strategy=SMA!", "strategy"],
+    ["type=cancelled", "type"],
+  ])("answers orders?%s with 400 naming %s", async (query, parameter) => {
+    const response = await invoke<Problem>("orders", httpEvent("orders", { query }));
+
+    expect(response.status).toBe(400);
+    expect(response.body).toMatchObject({ code: "invalid-parameter", parameter });
+  });
+
+  it("lists fills only when asked for type=filled", async () => {
+    const response = await invoke<{ type: string }[]>("orders", httpEvent("orders", { query: "type=filled&limit=20" }));
+
+    expect(response.status).toBe(200);
+    expect(response.body).toHaveLength(20);
+    expect(new Set(response.body.map((o) => o.type))).toEqual(new Set(["order.filled"]));
+    expect(response.body).toEqual(await upstream(`${workers.strategyUrl}/orders?type=filled&limit=20`));
+  });
+
+  it("answers positions and the portfolio as the worker does", async () => {
+    expect((await invoke("positions")).body).toEqual(await upstream(`${workers.strategyUrl}/positions`));
+    expect((await invoke("portfolio")).body).toEqual(await upstream(`${workers.strategyUrl}/portfolio`));
+  });
+
+  it("lists an alert for every halt in the worker's risk history, newest first", async () => {
+    const risk = (await upstream(`${workers.strategyUrl}/risk?limit=500`)) as { type: string; data: { strategyId: string; tsEvent: number } }[];
+    const halts = risk.filter((e) => e.type === "risk.halted");
+    expect(halts.length).toBeGreaterThan(0);
+
+    const response = await invoke<Alert[]>("alerts", httpEvent("alerts", { query: "limit=500" }));
+
+    expect(response.status).toBe(200);
+    expect(response.body.map((a) => a.id).sort()).toEqual(halts.map((h) => `${h.data.strategyId}:${h.data.tsEvent}`).sort());
+    expect(response.body.map((a) => a.tsEvent)).toEqual([...response.body.map((a) => a.tsEvent)].sort((a, b) => b - a));
+    expect(response.body[0]!.message).toMatch(/^Strategy [a-z]+ halted: drawdown \d+\.\d\d% reached its 0\.15% limit/);
+  });
+});
+
+describe("health", () => {
+  it("answers 200 with each dependency up when both workers are healthy", async () => {
+    const response = await invoke<Health>("health");
+
+    expect(response.status).toBe(200);
+    expect(response.body.status).toBe("up");
+    expect(response.body.dependencies.map((d) => [d.name, d.status])).toEqual([
+      ["market-data", "up"],
+      ["strategy", "up"],
+    ]);
+  });
+});
+
+describe("CORS", () => {
+  it("allows the dashboard's origin, on answers and on problems", async () => {
+    const ok = await invoke("quotes", httpEvent("quotes", { origin: "http://127.0.0.1:8080" }));
+    const problem = await invoke("quote", httpEvent("quote", { path: { symbol: "XYZ" }, origin: "http://localhost:8080" }));
+
+    expect(ok.headers["access-control-allow-origin"]).toBe("http://127.0.0.1:8080");
+    expect(ok.headers.vary).toContain("Origin");
+    expect(problem.headers["access-control-allow-origin"]).toBe("http://localhost:8080");
+  });
+
+  it("does not allow another origin", async () => {
+    const response = await invoke("quotes", httpEvent("quotes", { origin: "https://evil.example" }));
+
+    expect(response.status).toBe(200);
+    expect(response.headers["access-control-allow-origin"]).toBeUndefined();
+  });
+});
+
+describe("request metrics", () => {
+  it("counts each request once under its route pattern and status, and times it", async () => {
+    const before = (await sample(deps.metrics, "tickflow_http_requests_total", { route: "/api/quotes/{symbol}", status: "404" })) ?? 0;
+
+    await invoke("quote", httpEvent("quote", { path: { symbol: "NOPE" } }));
+    await invoke("quote", httpEvent("quote", { path: { symbol: "ZZZ" } }));
+
+    expect(await sample(deps.metrics, "tickflow_http_requests_total", { route: "/api/quotes/{symbol}", method: "GET", status: "404" })).toBe(before + 2);
+    expect(await sample(deps.metrics, "tickflow_http_request_duration_seconds_count", { route: "/api/quotes/{symbol}", method: "GET" })).toBeGreaterThanOrEqual(2);
+  });
+});
+
+describe("the Lambda entry of a handler module", () => {
+  it("reads its configuration from the environment on the first invocation", async () => {
+    vi.resetModules();
+    vi.stubEnv("MARKET_DATA_URL", workers.marketDataUrl);
+    vi.stubEnv("STRATEGY_URL", workers.strategyUrl);
+    try {
+      const { handler } = await import("../src/handlers/quotes");
+
+      const response = parse(await handler(httpFixture("http-api-quotes.json"), context()));
+
+      expect(response.status).toBe(200);
+      expect(response.body).toEqual(await upstream(`${workers.marketDataUrl}/quotes`));
+    } finally {
+      vi.unstubAllEnvs();
+    }
+  });
+});

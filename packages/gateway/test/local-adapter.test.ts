@@ -1,0 +1,195 @@
+import { createServer, request } from "node:http";
+import { DLQ_HEADERS, encodeEvent, type BusRecord } from "@tickflow/bus";
+import { PrometheusMetrics } from "@tickflow/metrics";
+import type { APIGatewayProxyEventV2 } from "aws-lambda";
+import { pino } from "pino";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { RiskHistoryAlertSource } from "../src/alerts";
+import { gatewayConfig } from "../src/config";
+import { startLocalGateway, type LocalGateway } from "../src/local-adapter";
+import { httpApiEvent, mskEvent } from "../src/local-events";
+import { ROUTES } from "../src/routes";
+import type { Alert, Problem } from "../src/schemas";
+import { Upstream } from "../src/upstream";
+import { httpFixture, mskFixture, sample } from "./support/events";
+import { HALTING_DRAWDOWN, startInProcessWorkers, type InProcessWorkers } from "./support/workers";
+
+let workers: InProcessWorkers;
+let gateway: LocalGateway;
+const metrics = new PrometheusMetrics({ service: "gateway" });
+
+beforeAll(async () => {
+  workers = await startInProcessWorkers({ maxDrawdown: HALTING_DRAWDOWN });
+  gateway = await startLocalGateway({
+    config: gatewayConfig({ GATEWAY_PORT: "0", MARKET_DATA_URL: workers.marketDataUrl, STRATEGY_URL: workers.strategyUrl, LOG_LEVEL: "silent" }),
+    bus: workers.bus,
+    metrics,
+    logger: pino({ level: "silent" }),
+  });
+}, 90_000);
+
+afterAll(async () => {
+  await gateway?.stop();
+  await workers?.stop();
+});
+
+async function until<T>(check: () => Promise<T | undefined>, what: string, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+describe("the local adapter over HTTP", () => {
+  it("serves every route through the route's handler", async () => {
+    const paths: Record<string, string> = { "/api/quotes/{symbol}": "/api/quotes/BTC-USD", "/api/bars/{symbol}": "/api/bars/BTC-USD?interval=1s", "/api/strategies/{id}": "/api/strategies/bo" };
+    for (const route of ROUTES) {
+      const response = await fetch(`${gateway.url}${paths[route.path] ?? route.path}`);
+      expect(response.status, route.path).toBe(200);
+      expect(response.headers.get("content-type")).toBe("application/json");
+    }
+    expect(await (await fetch(`${gateway.url}/api/quotes`)).json()).toEqual(await (await fetch(`${workers.marketDataUrl}/quotes`)).json());
+  });
+
+  it("decodes path parameters as API Gateway does", async () => {
+    const response = await fetch(`${gateway.url}/api/quotes/BTC%2DUSD?limit=1`);
+
+    expect(response.status).toBe(200);
+    expect(((await response.json()) as { quote: { symbol: string } }).quote.symbol).toBe("BTC-USD");
+  });
+
+  it("answers an unknown path with 404 route-not-found and another method with 405 and Allow", async () => {
+    const missing = await fetch(`${gateway.url}/api/nothing-here`);
+    const post = await fetch(`${gateway.url}/api/quotes`, { method: "POST", body: "{}" });
+
+    expect(missing.status).toBe(404);
+    expect(missing.headers.get("content-type")).toBe("application/problem+json");
+    expect(((await missing.json()) as Problem).code).toBe("route-not-found");
+    expect(post.status).toBe(405);
+    expect(post.headers.get("allow")).toBe("GET");
+    expect(((await post.json()) as Problem).code).toBe("method-not-allowed");
+  });
+
+  it("serves Prometheus metrics with requests counted by route pattern", async () => {
+    await fetch(`${gateway.url}/api/strategies/sma`);
+
+    const response = await fetch(`${gateway.url}/metrics`);
+    const text = await response.text();
+
+    expect(response.headers.get("content-type")).toContain("text/plain");
+    expect(text).toMatch(/tickflow_http_requests_total\{route="\/api\/strategies\/\{id\}",method="GET",status="200",service="gateway"\} \d+/);
+    expect(text).toMatch(/tickflow_http_requests_total\{route="unmatched",method="GET",status="404",service="gateway"\} \d+/);
+    expect(text).toContain("tickflow_up{service=\"gateway\"} 1");
+  });
+});
+
+describe("the events the adapter builds", () => {
+  it("have the shape of the recorded HTTP API event: lower-case headers, repeated values joined, cookies apart", async () => {
+    const route = ROUTES.find((r) => r.handler === "quote")!;
+    const server = createServer((req, res) => {
+      const url = new URL(req.url!, "http://localhost");
+      res.end(JSON.stringify(httpApiEvent(req, url, route, { symbol: "BTC%2DUSD" })));
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    try {
+      const port = (server.address() as { port: number }).port;
+      // node:http sends an array value as repeated header lines (fetch would merge them)
+      const event = await new Promise<APIGatewayProxyEventV2>((resolve, reject) => {
+        const req = request(`http://127.0.0.1:${port}/api/quotes/BTC%2DUSD?limit=5&tag=a&tag=b`, { headers: { "X-Trace": ["one", "two"], Cookie: "a=1; b=2", Origin: "http://localhost:8080" } }, (res) => {
+          let body = "";
+          res.on("data", (chunk: Buffer) => (body += chunk.toString()));
+          res.on("end", () => resolve(JSON.parse(body) as APIGatewayProxyEventV2));
+        });
+        req.on("error", reject);
+        req.end();
+      });
+      const recorded = httpFixture("http-api-quote.json");
+
+      expect(Object.keys(event).sort()).toEqual([...Object.keys(recorded), "cookies"].sort());
+      expect(Object.keys(event.requestContext).sort()).toEqual(Object.keys(recorded.requestContext).sort());
+      expect(event).toMatchObject({
+        version: "2.0",
+        routeKey: "GET /api/quotes/{symbol}",
+        rawPath: "/api/quotes/BTC-USD",
+        rawQueryString: "limit=5&tag=a&tag=b",
+        cookies: ["a=1", "b=2"],
+        queryStringParameters: { limit: "5", tag: "a,b" },
+        pathParameters: { symbol: "BTC-USD" },
+        isBase64Encoded: false,
+        requestContext: { routeKey: "GET /api/quotes/{symbol}", stage: "$default", http: { method: "GET", path: "/api/quotes/BTC-USD", protocol: "HTTP/1.1" } },
+      });
+      expect(event.headers).toMatchObject({ "x-trace": "one,two", origin: "http://localhost:8080" });
+      expect(Object.keys(event.headers).every((h) => h === h.toLowerCase())).toBe(true);
+      expect(event.headers.cookie).toBeUndefined();
+      expect(event.requestContext.time).toMatch(/^\d\d\/[A-Z][a-z]{2}\/\d{4}:\d\d:\d\d:\d\d \+0000$/);
+    } finally {
+      await new Promise<void>((r) => server.close(() => r()));
+    }
+  });
+
+  it("turn bus records into the recorded MSK event's shape: base64 key and value, byte headers", () => {
+    const records: BusRecord[] = [
+      { topic: "orders", partition: 2, offset: "33", key: "bo", value: Buffer.from("{not json"), headers: { "x-origin": "replayer" }, timestamp: 1772461867001 },
+    ];
+
+    const event = mskEvent(records, "strategy.orders.v1", { clusterArn: "arn:aws:kafka:local:000000000000:cluster/tickflow-local/local", bootstrapServers: "127.0.0.1:9092" });
+
+    expect(event.records["strategy.orders.v1-2"]).toEqual(mskFixture().records["strategy.orders.v1-2"]!.slice(0, 1));
+    expect(Object.keys(event).sort()).toEqual(Object.keys(mskFixture()).sort());
+  });
+});
+
+describe("the local risk/alerts consumer", () => {
+  it("serves the halts it read from the bus: the same alerts the AWS source derives from /risk", async () => {
+    const aws = new RiskHistoryAlertSource(new Upstream("strategy", workers.strategyUrl, 2_000, new PrometheusMetrics({ service: "gateway" })));
+    const expected = await aws.recent(500);
+    expect(expected.length).toBeGreaterThan(0);
+
+    const local = await until(async () => {
+      const alerts = (await (await fetch(`${gateway.url}/api/alerts?limit=500`)).json()) as Alert[];
+      return alerts.length === expected.length ? alerts : undefined;
+    }, "the consumer to read every halt");
+
+    expect(local).toEqual(expected);
+    expect(await sample(metrics, "tickflow_risk_events_total", { type: "risk.halted" })).toBe(expected.length);
+    expect(await sample(metrics, "tickflow_alerts_sent_total", { channel: "memory" })).toBeGreaterThan(0);
+  });
+
+  it("alerts for a new halt published to strategy.risk.v1", async () => {
+    const publisher = await workers.bus.publisher();
+    const tsEvent = Date.UTC(2026, 2, 2, 16, 0);
+    const halt = { strategyId: "sma", reason: "max-drawdown" as const, drawdown: 0.012, limit: 0.01, equity: 98_800, peakEquity: 100_000, tsEvent, tsInit: tsEvent };
+    await publisher.publish([{ topic: "risk", key: "sma", value: encodeEvent({ type: "risk.halted", id: "sma:risk:99", ts: tsEvent, data: halt }, "test") }]);
+    await publisher.close();
+
+    const alert = await until(async () => {
+      const alerts = (await (await fetch(`${gateway.url}/api/alerts?limit=1`)).json()) as Alert[];
+      return alerts[0]?.id === `sma:${tsEvent}` ? alerts[0] : undefined;
+    }, "the new alert");
+
+    expect(alert.message).toBe("Strategy sma halted: drawdown 1.20% reached its 1.00% limit (equity 98,800.00, peak 100,000.00)");
+  });
+
+  it("dead-letters a record it keeps failing on after three attempts, then handles the rest of the partition", async () => {
+    const publisher = await workers.bus.publisher();
+    const t = Date.UTC(2026, 2, 2, 16, 5);
+    const rejected = { orderId: "zz:AAPL:o1", strategyId: "zz", symbol: "AAPL", side: "buy" as const, quantity: 1, reason: "max-position" as const, detail: "test", signalId: "zz:AAPL:s1", tsEvent: t, tsInit: t };
+    const rejectedBefore = (await sample(metrics, "tickflow_risk_events_total", { type: "order.rejected" })) ?? 0;
+    await publisher.publish([
+      { topic: "orders", key: "zz", value: Buffer.from("{this is not an event") },
+      { topic: "orders", key: "zz", value: encodeEvent({ type: "order.rejected", id: "zz:AAPL:o1:rejected", ts: t, data: rejected }, "test") },
+    ]);
+    await publisher.close();
+
+    const dead = await until(async () => (await workers.bus.readTail("dlq", 10)).find((r) => r.value?.toString() === "{this is not an event"), "the dead letter", 15_000);
+
+    expect(dead.key).toBe("zz");
+    expect(dead.headers[DLQ_HEADERS.sourceTopic]).toBe("strategy.orders.v1");
+    expect(dead.headers[DLQ_HEADERS.reason]).toBe("consumer-failed");
+    expect(await sample(metrics, "tickflow_dlq_messages_total", { topic: "strategy.orders.v1", reason: "consumer-failed" })).toBe(1);
+    await until(async () => ((await sample(metrics, "tickflow_risk_events_total", { type: "order.rejected" })) === rejectedBefore + 1 ? true : undefined), "the record after it");
+  });
+});

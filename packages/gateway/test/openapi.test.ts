@@ -1,0 +1,153 @@
+import { existsSync } from "node:fs";
+import { resolve } from "node:path";
+import Ajv2020 from "ajv/dist/2020";
+import addFormats from "ajv-formats";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ENDPOINTS } from "../src/endpoints";
+import { openApiDocument } from "../src/openapi";
+import { handlerPath, RISK_CONSUMER_HANDLER, ROUTES, type HandlerName } from "../src/routes";
+import { CONTRACTS } from "../src/schemas";
+import { context, fixture, httpEvent, parse, testDeps } from "./support/events";
+import { HALTING_DRAWDOWN, startInProcessWorkers, type InProcessWorkers } from "./support/workers";
+
+const root = resolve(import.meta.dirname, "../../..");
+type Json = Record<string, unknown>;
+const doc = openApiDocument() as { openapi: string; paths: Record<string, Record<string, Json>>; components: { schemas: Record<string, Json> } };
+
+/** The module file and export an SST handler string ("path/file.export") names. */
+function moduleOf(handler: string): { file: string; exportName: string } {
+  const dot = handler.lastIndexOf(".");
+  return { file: resolve(root, `${handler.slice(0, dot)}.ts`), exportName: handler.slice(dot + 1) };
+}
+
+/**
+ * The OAI's OpenAPI 3.1 schema (test/fixtures, $id .../oas/3.1/schema/2022-10-07). Ajv 8 resolves
+ * its `"$dynamicRef": "#meta"` to the wrong anchor (even a minimal valid document fails), so the
+ * reference is pointed at the anchor's only definition, $defs/schema, which is what it means here.
+ */
+function oasValidator() {
+  const ajv = new Ajv2020({ strict: false, allErrors: true });
+  addFormats(ajv);
+  ajv.addFormat("media-range", /^(\*\/\*|[\w!#$%&'*+.^`|~-]+\/(\*|[\w!#$%&'*+.^`|~-]+))(\s*;.*)?$/);
+  const schema = JSON.stringify(fixture<Json>("oas-3.1-schema-2022-10-07.json")).replaceAll('"$dynamicRef":"#meta"', '"$ref":"#/$defs/schema"');
+  return ajv.compile(JSON.parse(schema) as Json);
+}
+
+/** Every schema of the document under one JSON Schema resource, refs rewritten to it. */
+function schemaValidator() {
+  const ajv = new Ajv2020({ strict: true, allErrors: true });
+  addFormats(ajv);
+  const defs = JSON.parse(JSON.stringify(doc.components.schemas).replaceAll("#/components/schemas/", "#/$defs/")) as Record<string, Json>;
+  ajv.addSchema({ $id: "https://tickflow.test/api", $defs: defs });
+  return (schema: Json) => ajv.compile(JSON.parse(JSON.stringify(schema).replaceAll("#/components/schemas/", "https://tickflow.test/api#/$defs/")) as Json);
+}
+
+describe("the route table", () => {
+  it("has a handler module exporting a function for every route, where SST will look for it", async () => {
+    for (const route of ROUTES) {
+      const { file, exportName } = moduleOf(handlerPath(route.handler));
+      expect(existsSync(file), file).toBe(true);
+      const mod = (await import(file)) as Record<string, unknown>;
+      expect(typeof mod[exportName], `${file} exports ${exportName}`).toBe("function");
+      expect(ENDPOINTS[route.handler].name).toBe(route.handler);
+    }
+  });
+
+  it("has the risk consumer's module where RISK_CONSUMER_HANDLER points", async () => {
+    const { file, exportName } = moduleOf(RISK_CONSUMER_HANDLER);
+    const mod = (await import(file)) as Record<string, unknown>;
+
+    expect(typeof mod[exportName]).toBe("function");
+  });
+
+  it("has exactly one contract per route handler", () => {
+    expect(Object.keys(CONTRACTS).sort()).toEqual(ROUTES.map((r) => r.handler).sort());
+  });
+});
+
+describe("the OpenAPI document", () => {
+  it("describes every route, and nothing else, under its path and method", () => {
+    expect(Object.keys(doc.paths).sort()).toEqual(ROUTES.map((r) => r.path).sort());
+    for (const route of ROUTES) {
+      expect(Object.keys(doc.paths[route.path]!)).toEqual([route.method.toLowerCase()]);
+      expect(doc.paths[route.path]![route.method.toLowerCase()]).toMatchObject({ operationId: route.handler });
+    }
+  });
+
+  it("is valid OpenAPI 3.1 (the OAI 2022-10-07 schema), which a broken document is not", () => {
+    const validate = oasValidator();
+    const broken = structuredClone(doc);
+    delete ((broken.paths["/api/quotes"]!.get!.responses as Record<string, Json>)["200"] as Json).description;
+
+    const valid = validate(doc);
+
+    expect(validate.errors ?? []).toEqual([]);
+    expect(valid).toBe(true);
+    expect(doc.openapi).toBe("3.1.0");
+    expect(validate(broken)).toBe(false);
+  });
+
+  it("holds only valid JSON Schema 2020-12, in components and in parameters (ajv strict mode)", () => {
+    const compile = schemaValidator();
+    for (const [name, schema] of Object.entries(doc.components.schemas)) expect(() => compile(schema), name).not.toThrow();
+    for (const [path, operations] of Object.entries(doc.paths)) {
+      for (const parameter of (operations.get!.parameters ?? []) as { name: string; schema: Json }[]) {
+        expect(() => compile(parameter.schema), `${path} ${parameter.name}`).not.toThrow();
+      }
+    }
+  });
+
+  it("documents the problem statuses each route can answer", () => {
+    expect(Object.keys(doc.paths["/api/bars/{symbol}"]!.get!.responses as Json).sort()).toEqual(["200", "400", "404", "502", "503"]);
+    expect(Object.keys(doc.paths["/api/health"]!.get!.responses as Json).sort()).toEqual(["200", "503"]);
+    expect(Object.keys(doc.paths["/api/quotes"]!.get!.responses as Json).sort()).toEqual(["200", "502", "503"]);
+  });
+});
+
+describe("the documented schemas against real answers", () => {
+  let workers: InProcessWorkers;
+  beforeAll(async () => {
+    workers = await startInProcessWorkers({ maxDrawdown: HALTING_DRAWDOWN });
+  }, 90_000);
+  afterAll(async () => {
+    await workers?.stop();
+  });
+
+  const requests: [HandlerName, Parameters<typeof httpEvent>[1]][] = [
+    ["health", {}],
+    ["instruments", {}],
+    ["quotes", {}],
+    ["quote", { path: { symbol: "EUR-USD" }, query: "limit=3" }],
+    ["quote", { path: { symbol: "GBP-USD" } }],
+    ["quote", { path: { symbol: "ABC" } }],
+    ["bars", { path: { symbol: "AAPL" }, query: "interval=1m" }],
+    ["bars", { path: { symbol: "AAPL" }, query: "interval=4h" }],
+    ["strategies", {}],
+    ["strategy", { path: { id: "mr" } }],
+    ["strategy", { path: { id: "gone" } }],
+    ["signals", { query: "limit=50" }],
+    ["orders", { query: "strategy=bo&type=rejected" }],
+    ["orders", { query: "limit=-1" }],
+    ["positions", {}],
+    ["portfolio", {}],
+    ["alerts", {}],
+    ["openapi", {}],
+  ];
+
+  it("validate every answer of the running handlers, success or problem", async () => {
+    const compile = schemaValidator();
+    const deps = testDeps({ MARKET_DATA_URL: workers.marketDataUrl, STRATEGY_URL: workers.strategyUrl });
+    const statuses = new Set<number>();
+    for (const [name, params] of requests) {
+      const route = ROUTES.find((r) => r.handler === name)!;
+      const response = parse(await ENDPOINTS[name].create(deps)(httpEvent(name, params), context()));
+      const documented = (doc.paths[route.path]!.get!.responses as Record<string, Json>)[String(response.status)];
+      expect(documented, `${name} ${JSON.stringify(params)} answered an undocumented ${response.status}`).toBeDefined();
+      const schema = response.status < 400 || name === "health" ? (documented!.content as Record<string, { schema: Json }>)["application/json"]!.schema : { $ref: "#/components/schemas/Problem" };
+      const validate = compile(schema);
+      expect(validate(response.body), `${name} ${JSON.stringify(params)}: ${JSON.stringify(validate.errors)}`).toBe(true);
+      statuses.add(response.status);
+    }
+    expect([...statuses].sort()).toEqual([200, 400, 404]);
+  });
+});
