@@ -11,8 +11,9 @@ const TESTS_DIR = join(PROMETHEUS_DIR, "tests");
 
 /** Runs promtool in monitoring/prometheus; a failure shows promtool's own report. */
 async function promtool(...args: string[]): Promise<string> {
+  const binary = requireTool("promtool");
   try {
-    const { stdout, stderr } = await promisify(execFile)(requireTool("promtool"), args, { cwd: PROMETHEUS_DIR });
+    const { stdout, stderr } = await promisify(execFile)(binary, args, { cwd: PROMETHEUS_DIR });
     return stdout + stderr;
   } catch (error) {
     const { stdout = "", stderr = "" } = error as { stdout?: string; stderr?: string };
