@@ -1,4 +1,4 @@
-import { CandlestickSeries, createSeriesMarkers, type IChartApi, type ISeriesApi, type ISeriesMarkersPluginApi, type SeriesMarker, type UTCTimestamp } from "lightweight-charts";
+import { CandlestickSeries, createSeriesMarkers, type IChartApi, type ISeriesApi, type ISeriesMarkersPluginApi, type SeriesMarker, type Time, type UTCTimestamp } from "lightweight-charts";
 import { useEffect, useRef } from "react";
 import type { Bar } from "../api/types";
 import { candles } from "./chart-data";
@@ -18,7 +18,7 @@ export function CandlestickChart({ bars, markers, precision, increment, label }:
   const container = useRef<HTMLDivElement>(null);
   const chart = useRef<IChartApi | null>(null);
   const series = useRef<ISeriesApi<"Candlestick"> | null>(null);
-  const markerLayer = useRef<ISeriesMarkersPluginApi<UTCTimestamp> | null>(null);
+  const markerLayer = useRef<ISeriesMarkersPluginApi<Time> | null>(null);
   const fitted = useRef(false);
 
   useEffect(() => {

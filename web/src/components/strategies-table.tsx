@@ -4,7 +4,7 @@ import type { Position, Strategy } from "../api/types";
 import { direction, formatFraction, formatPnl, formatPrice, formatQuantity } from "../format";
 import { emptyList, QueryView } from "./query-view";
 
-/** Each strategy: running or halted, its positions, PnL and parameters. */
+/** Each strategy: running or halted, its PnL, positions and parameters; on a phone the first columns are what fits. */
 export function StrategiesTable() {
   const strategies = useQuery(strategiesQuery());
   return (
@@ -18,9 +18,9 @@ export function StrategiesTable() {
                 <tr>
                   <th scope="col">Strategy</th>
                   <th scope="col">Status</th>
-                  <th scope="col">Positions</th>
                   <th scope="col">Realized</th>
                   <th scope="col">Unrealized</th>
+                  <th scope="col">Positions</th>
                   <th scope="col">Drawdown</th>
                   <th scope="col">Parameters</th>
                 </tr>
@@ -51,11 +51,11 @@ function StrategyRow({ strategy }: { strategy: Strategy }) {
       <td>
         <span className={`badge badge-${strategy.status}`}>{strategy.status}</span>
       </td>
+      <td className={direction(portfolio.realizedPnl)}>{formatPnl(portfolio.realizedPnl)}</td>
+      <td className={direction(portfolio.unrealizedPnl)}>{formatPnl(portfolio.unrealizedPnl)}</td>
       <td>
         <Positions positions={strategy.positions} />
       </td>
-      <td className={direction(portfolio.realizedPnl)}>{formatPnl(portfolio.realizedPnl)}</td>
-      <td className={direction(portfolio.unrealizedPnl)}>{formatPnl(portfolio.unrealizedPnl)}</td>
       <td title={`max ${formatFraction(portfolio.maxDrawdown)}`}>{formatFraction(portfolio.drawdown)}</td>
       <td className="params">
         {Object.entries(strategy.params)
