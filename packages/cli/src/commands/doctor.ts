@@ -51,7 +51,8 @@ doctor kafka         the Kafka cluster, as the topic registry and the workers ne
   --brokers LIST     default $KAFKA_BROKERS, else $MSK_CLUSTER_ARN's, else ${DEFAULT_BROKERS}
                      ($KAFKA_AUTH and its settings apply, as for the workers)
   --topic-prefix P   default $KAFKA_TOPIC_PREFIX
-  --group ID         consumer group to check (repeatable; default ${DEFAULT_GROUPS.join(", ")})
+  --group ID         consumer group to check (repeatable; default ${DEFAULT_GROUPS.join(", ")}, the
+                     strategy worker's; the local gateway's risk consumer is tickflow-gateway-alerts)
   --lag-warn ${k.lag.warn}  --lag-crit ${k.lag.crit}   records a group is behind on a topic (at or above)
   --dlq-warn ${k.dlq.warn}      --dlq-crit ${k.dlq.crit}      offsets retained in the DLQ topic (at or above)
   CRIT  no broker answers; a registry topic missing, with a partition without leader, or
