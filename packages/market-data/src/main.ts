@@ -24,6 +24,7 @@ try {
     logger.info({ signal }, "draining");
     await service.stop();
     await bus.close();
+    await metrics.flush(); // EMF: the last values before the task goes
     process.exit(0);
   };
   process.once("SIGTERM", () => void shutdown("SIGTERM"));

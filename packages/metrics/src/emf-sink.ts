@@ -13,46 +13,58 @@ const UNITS: Record<MetricUnit, Unit> = {
   boolean: Unit.Count,
 };
 
-/** Label sets that make a CloudWatch dimension set; one EMF document per set per flush. */
+/** One EMF document per dimension set per flush. */
 interface Bucket {
   dimensions: Record<string, string>;
   values: { name: MetricName; value: number }[];
 }
 
 /**
- * Metrics as CloudWatch Embedded Metric Format: buffered, written by `flush()` (at the end of a
- * Lambda invocation, or every few seconds on Fargate where the awslogs driver ships stdout).
- * Labels become dimensions; counters send their increments, gauges their latest value.
+ * Metrics as CloudWatch Embedded Metric Format, written by `flush()`: at the end of a Lambda
+ * invocation, and every `flushIntervalMs` in a long-running task (Fargate's awslogs driver ships
+ * stdout). Labels become dimensions. Counters and histograms send what was recorded since the
+ * last flush; gauges send their latest value at every flush, so a steady gauge (tickflow_up = 1)
+ * keeps reporting instead of going missing, which alarms read as a breach.
  */
 export class EmfMetrics implements Metrics {
-  private readonly buckets = new Map<string, Bucket>();
+  private readonly recorded = new Map<string, Bucket>();
+  private readonly gauges = new Map<string, { dimensions: Record<string, string>; name: MetricName; value: number }>();
   private readonly collectors: (() => void | Promise<void>)[] = [];
 
   constructor(
     private readonly namespace: string,
     private readonly service: string,
-    private readonly makeLogger: () => MetricsLogger = createMetricsLogger,
-  ) {}
+    options: { flushIntervalMs?: number; makeLogger?: () => MetricsLogger } = {},
+  ) {
+    this.makeLogger = options.makeLogger ?? createMetricsLogger;
+    if (options.flushIntervalMs) setInterval(() => void this.flush(), options.flushIntervalMs).unref();
+  }
 
-  private add(name: MetricName, labels: Record<string, string>, value: number, replace: boolean): void {
-    const dimensions = { service: this.service, ...labels };
-    const key = JSON.stringify([name, dimensions]);
-    let bucket = this.buckets.get(key);
-    if (!bucket) this.buckets.set(key, (bucket = { dimensions, values: [] }));
-    if (replace) bucket.values = [{ name, value }];
-    else bucket.values.push({ name, value });
+  private readonly makeLogger: () => MetricsLogger;
+
+  private dimensions(labels: Record<string, string>): Record<string, string> {
+    return { service: this.service, ...labels };
+  }
+
+  private record(name: MetricName, labels: Record<string, string>, value: number): void {
+    const dimensions = this.dimensions(labels);
+    const key = JSON.stringify(dimensions);
+    let bucket = this.recorded.get(key);
+    if (!bucket) this.recorded.set(key, (bucket = { dimensions, values: [] }));
+    bucket.values.push({ name, value });
   }
 
   inc(name: MetricName, labels: Record<string, string>, value = 1): void {
-    this.add(name, labels, value, false);
-  }
-
-  set(name: MetricName, labels: Record<string, string>, value: number): void {
-    this.add(name, labels, value, true);
+    this.record(name, labels, value);
   }
 
   observe(name: MetricName, labels: Record<string, string>, value: number): void {
-    this.add(name, labels, value, false);
+    this.record(name, labels, value);
+  }
+
+  set(name: MetricName, labels: Record<string, string>, value: number): void {
+    const dimensions = this.dimensions(labels);
+    this.gauges.set(JSON.stringify([name, dimensions]), { dimensions, name, value });
   }
 
   onCollect(collect: () => void | Promise<void>): void {
@@ -65,9 +77,15 @@ export class EmfMetrics implements Metrics {
 
   async flush(): Promise<void> {
     await Promise.all(this.collectors.map((c) => c()));
-    const buckets = [...this.buckets.values()];
-    this.buckets.clear();
-    for (const bucket of buckets) {
+    const buckets = new Map(this.recorded);
+    this.recorded.clear();
+    for (const gauge of this.gauges.values()) {
+      const key = JSON.stringify(gauge.dimensions);
+      let bucket = buckets.get(key);
+      if (!bucket) buckets.set(key, (bucket = { dimensions: gauge.dimensions, values: [] }));
+      bucket.values.push({ name: gauge.name, value: gauge.value });
+    }
+    for (const bucket of buckets.values()) {
       const logger = this.makeLogger();
       logger.setNamespace(this.namespace);
       logger.setDimensions(bucket.dimensions);

@@ -54,7 +54,26 @@ describe("EMF sink", () => {
     });
     expect(docs.find((d) => "tickflow_http_request_duration_seconds" in d)._aws.CloudWatchMetrics[0].Metrics[0]).toMatchObject({ Unit: "Seconds" });
     expect(docs.find((d) => "tickflow_up" in d)).toMatchObject({ tickflow_up: 1, service: "gateway" });
+  });
+
+  it("sends counters once and gauges at every flush, so a steady gauge never goes missing", async () => {
+    const lines: string[] = [];
+    vi.spyOn(console, "log").mockImplementation((line: string) => void lines.push(line));
+    vi.spyOn(process.stdout, "write").mockImplementation((chunk: string | Uint8Array) => {
+      lines.push(String(chunk));
+      return true;
+    });
+    const metrics = new EmfMetrics("Tickflow", "strategy");
+    metrics.inc("tickflow_fills_total", { strategy: "sma", symbol: "AAPL", side: "buy" });
+    metrics.set("tickflow_up", {}, 1);
     await metrics.flush();
+    lines.length = 0;
+    await metrics.flush();
+    vi.restoreAllMocks();
+    const docs = lines.flatMap((l) => l.split("\n")).filter((l) => l.trim().startsWith("{")).map((l) => JSON.parse(l));
+    expect(docs).toHaveLength(1);
+    expect(docs[0]).toMatchObject({ tickflow_up: 1, service: "strategy" });
+    expect(docs[0]).not.toHaveProperty("tickflow_fills_total");
   });
 });
 
