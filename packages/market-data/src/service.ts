@@ -61,9 +61,15 @@ export async function startMarketData(deps: MarketDataDeps): Promise<MarketDataS
   for (const last of lastBySymbol.values()) feed.resume(last);
   if (lastBySymbol.size > 0) logger.info({ resumed: Object.fromEntries([...lastBySymbol].map(([s, t]) => [s, t.seq])) }, "resuming after the last ticks on Kafka");
 
-  metrics.set("tickflow_up", {}, 1);
+  // publishing within the last 5 s (or done, or not started yet) is healthy; a stalled broker is not
+  const health = () => {
+    const age = lastPublishAt === 0 ? null : now() - lastPublishAt;
+    const ok = exhausted || (age !== null && age < 5_000) || (published === 0 && running);
+    return { ok, service: SERVICE, bus: bus.description, ticksPublished: published, lastPublishAgeMs: age, feed: exhausted ? "exhausted" : "running" };
+  };
   metrics.onCollect(() => {
     const t = now();
+    metrics.set("tickflow_up", {}, health().ok ? 1 : 0);
     for (const [symbol, at] of lastPublished) metrics.set("tickflow_last_tick_age_seconds", { symbol }, (t - at) / 1_000);
   });
 
@@ -122,11 +128,7 @@ export async function startMarketData(deps: MarketDataDeps): Promise<MarketDataS
     host: config.MD_HTTP_HOST,
     metrics,
     onError: (error, request) => logger.error({ err: error, path: request.path }, "request failed"),
-    health: async () => {
-      const age = lastPublishAt === 0 ? null : now() - lastPublishAt;
-      const ok = exhausted || (age !== null && age < 5_000) || (published === 0 && running);
-      return { ok, service: SERVICE, bus: bus.description, ticksPublished: published, lastPublishAgeMs: age, feed: exhausted ? "exhausted" : "running" };
-    },
+    health: async () => health(),
     routes: [
       { method: "GET", path: "/instruments", handle: () => ({ status: 200, body: universe.instruments }) },
       { method: "GET", path: "/quotes", handle: () => ({ status: 200, body: book.views() }) },

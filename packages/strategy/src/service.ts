@@ -140,9 +140,13 @@ export async function startStrategy(deps: StrategyDeps): Promise<StrategyService
     failed = error;
   });
 
-  metrics.set("tickflow_up", {}, 1);
+  const health = () => {
+    const age = lastCommitAt === 0 ? null : now() - lastCommitAt;
+    return { ok: failed === null, service: SERVICE, bus: bus.description, group: config.groupId, lastCommitAgeMs: age, ticks: engine.stats.ticks, ...(failed ? { error: String(failed) } : {}) };
+  };
   metrics.onCollect(() => {
     const t = now();
+    metrics.set("tickflow_up", {}, health().ok ? 1 : 0);
     for (const [symbol, at] of lastTickAt) metrics.set("tickflow_last_tick_age_seconds", { symbol }, (t - at) / 1_000);
     for (const s of engine.strategies()) {
       const p = engine.portfolio(s.id);
@@ -191,10 +195,7 @@ export async function startStrategy(deps: StrategyDeps): Promise<StrategyService
     host: config.httpHost,
     metrics,
     onError: (error, request) => logger.error({ err: error, path: request.path }, "request failed"),
-    health: async () => {
-      const age = lastCommitAt === 0 ? null : now() - lastCommitAt;
-      return { ok: failed === null, service: SERVICE, bus: bus.description, group: config.groupId, lastCommitAgeMs: age, ticks: engine.stats.ticks, ...(failed ? { error: String(failed) } : {}) };
-    },
+    health: async () => health(),
     routes: [
       { method: "GET", path: "/strategies", handle: () => ({ status: 200, body: engine.strategies().map((s) => ({ ...s, portfolio: summary(s.id), positions: engine.portfolio(s.id).positions })) }) },
       {
