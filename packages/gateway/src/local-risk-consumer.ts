@@ -2,6 +2,7 @@ import { decodeEvent, toDlq, type Bus, type BusRecord, type Publisher, type Subs
 import type { Metrics } from "@tickflow/metrics";
 import type { Logger } from "pino";
 import { alertFromHalt, type AlertStore } from "./alerts";
+import { GatewayError } from "./errors";
 import { lambdaContext, mskEvent } from "./local-events";
 import type { RiskConsumerHandler } from "./risk-consumer";
 
@@ -63,6 +64,8 @@ export async function startLocalRiskConsumer(options: LocalRiskConsumerOptions):
       if (failed.length === 0) return;
       const from = failed.reduce((a, b) => (b < a ? b : a));
       const rest = pending.filter((r) => BigInt(r.offset) >= from);
+      // AWS fails the whole batch on an identifier it did not send; here it is a bug: crash-only
+      if (!pending.some((r) => BigInt(r.offset) === from)) throw new GatewayError(`the risk/alerts handler reported offset ${from}, which was not in the batch`);
       if (attempt < maxAttempts) {
         attempt += 1;
         await new Promise((resolve) => setTimeout(resolve, retryDelayMs * attempt));
@@ -75,6 +78,8 @@ export async function startLocalRiskConsumer(options: LocalRiskConsumerOptions):
     }
   };
 
+  // A new group starts at the oldest retained record (an event source mapping's TRIM_HORIZON):
+  // halts from before the gateway first ran are alerted too. Afterwards it resumes where it committed.
   const subscription = await bus.subscribe({ groupId, topics: RISK_CONSUMER_TOPICS, fromBeginning: true, onBatch });
 
   // Priming reads, never sends: every halt on the topic was alerted when it was consumed.

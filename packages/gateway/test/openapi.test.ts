@@ -1,4 +1,4 @@
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import Ajv2020 from "ajv/dist/2020";
 import addFormats from "ajv-formats";
@@ -58,6 +58,14 @@ describe("the route table", () => {
     const mod = (await import(file)) as Record<string, unknown>;
 
     expect(typeof mod[exportName]).toBe("function");
+  });
+
+  it("keeps the schemas importable by the web app: only zod and @tickflow/core, at @tickflow/gateway/schemas", async () => {
+    const source = readFileSync(resolve(root, "packages/gateway/src/schemas.ts"), "utf8");
+    const imports = [...source.matchAll(/^(?:import|export)\s[^;]*?\sfrom\s+"([^"]+)"/gms)].map((m) => m[1]);
+
+    expect(new Set(imports)).toEqual(new Set(["@tickflow/core", "zod"]));
+    expect((await import("@tickflow/gateway/schemas")).CONTRACTS).toBe(CONTRACTS);
   });
 
   it("has exactly one contract per route handler", () => {
