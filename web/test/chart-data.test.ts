@@ -7,11 +7,11 @@ const seconds = (ms: number) => ms / 1_000;
 
 describe("chartMarkers", () => {
   it("puts each signal and fill on the start of the bar whose [start, end) holds it, in time order", () => {
-    const markers = chartMarkers(bars("AAPL", "1s", 6, 190), signals, orders, 2);
+    const markers = chartMarkers(bars("AAPL", "1s", 6, 190), signals, orders);
 
     expect(markers.map((m) => [m.time, m.text])).toEqual([
       [seconds(T0 + 1_000), "long"],
-      [seconds(T0 + 1_000), "B 190.07"],
+      [seconds(T0 + 1_000), "B"],
       [seconds(T0 + 4_000), "short"],
     ]);
   });

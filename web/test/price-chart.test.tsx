@@ -63,7 +63,7 @@ describe("the price chart", () => {
     await waitFor(() => expect(candles().markers).toHaveLength(3));
     expect(candles().markers).toEqual([
       expect.objectContaining({ time: (T0 + 1_000) / 1_000, shape: "arrowUp", text: "long" }),
-      expect.objectContaining({ time: (T0 + 1_000) / 1_000, shape: "square", position: "atPriceMiddle", price: 190.07, text: "B 190.07" }),
+      expect.objectContaining({ time: (T0 + 1_000) / 1_000, shape: "square", position: "atPriceMiddle", price: 190.07, text: "B" }),
       expect.objectContaining({ time: (T0 + 4_000) / 1_000, shape: "arrowDown", text: "short" }),
     ]);
   });

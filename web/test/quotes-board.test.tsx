@@ -2,7 +2,7 @@ import { cleanup, screen, waitFor, within } from "@testing-library/react";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { QuotesBoard } from "../src/components/quotes-board";
 import { instruments, quote, quotes, upstreamTimeout } from "./fixtures";
-import { renderWithClient, stubApi, stubPendingApi } from "./support";
+import { renderWithClient, stubApi, stubPendingApi, type Answer } from "./support";
 
 afterEach(() => {
   cleanup();
@@ -69,6 +69,22 @@ describe("QuotesBoard", () => {
 
     expect((await screen.findByRole("alert")).textContent).toBe("Cannot load quotes: market-data did not answer within 1000 ms");
     expect(screen.queryByRole("table")).toBeNull();
+  });
+
+  it("keeps the last board on screen, marked stale, when a later poll fails", async () => {
+    // Prepare
+    let answer: Answer = { body: quotes };
+    stubApi({ "/api/quotes": () => answer, "/api/instruments": { body: instruments } });
+    renderWithClient(<QuotesBoard selected="AAPL" onSelect={() => {}} />);
+    await screen.findByRole("button", { name: "AAPL" });
+
+    // Act: the market-data worker stops answering
+    answer = { status: 503, body: upstreamTimeout };
+
+    // Assess
+    const stale = await screen.findByRole("alert", {}, { timeout: 2_500 });
+    expect(stale.textContent).toBe("Showing the last quotes received: market-data did not answer within 1000 ms");
+    expect(within(rowOf("AAPL")).getByText("190.12")).toBeTruthy();
   });
 
   it("says why the board is empty before the first quote", async () => {

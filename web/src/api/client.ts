@@ -1,7 +1,7 @@
 import type { Problem } from "./types";
 
 /** Where the API lives: this page's own origin unless the build injects another. */
-export const API_URL: string = import.meta.env.VITE_API_URL ?? "";
+export const API_URL: string = (import.meta.env.VITE_API_URL ?? "").replace(/\/+$/, "");
 
 /** A failed API call, carrying the problem+json the gateway answered (or one made up for it). */
 export class ApiError extends Error {

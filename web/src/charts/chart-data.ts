@@ -1,6 +1,5 @@
 import type { CandlestickData, LineData, SeriesMarker, UTCTimestamp } from "lightweight-charts";
 import type { Bar, OrderEvent, Portfolio, Signal } from "../api/types";
-import { formatPrice } from "../format";
 import { chartTime, DOWN, NEUTRAL, UP } from "./create-chart";
 
 /** API answers turned into lightweight-charts data: candles, markers and the equity curve. */
@@ -14,7 +13,7 @@ export function candles(bars: readonly Bar[]): CandlestickData<UTCTimestamp>[] {
  * bar's time, so each event goes to the bar whose [start, end) holds its tsEvent; an event in the
  * bar still open (not yet on the chart), or outside the bars shown, waits or is left out.
  */
-export function chartMarkers(bars: readonly Bar[], signals: readonly Signal[], orders: readonly OrderEvent[], precision?: number): SeriesMarker<UTCTimestamp>[] {
+export function chartMarkers(bars: readonly Bar[], signals: readonly Signal[], orders: readonly OrderEvent[]): SeriesMarker<UTCTimestamp>[] {
   const markers: SeriesMarker<UTCTimestamp>[] = [];
   for (const signal of signals) {
     const bar = barAt(bars, signal.tsEvent);
@@ -44,7 +43,8 @@ export function chartMarkers(bars: readonly Bar[], signals: readonly Signal[], o
       shape: "square",
       size: 0.6,
       color: buy ? UP : DOWN,
-      text: `${buy ? "B" : "S"} ${formatPrice(fill.price, precision)}`,
+      // the square sits at the fill price; a letter is all the crowded chart has room for
+      text: buy ? "B" : "S",
     });
   }
   // the library expects markers in time order

@@ -27,6 +27,7 @@ export function PriceChartPanel({ symbol }: PriceChartPanelProps) {
         <LastQuote symbol={symbol} precision={instrument?.pricePrecision} />
         <IntervalSwitch value={interval} onChange={setBarInterval} />
       </header>
+      {/* a new chart per symbol and interval: it fits its first bars, then keeps the user's zoom */}
       <QueryView query={bars} what="bars" empty={emptyList(`No ${interval} bars for ${symbol} yet: the first closes ${interval} after its first quote.`)}>
         {(data) => <MarkedChart key={`${symbol}:${interval}`} symbol={symbol} interval={interval} bars={data} precision={instrument?.pricePrecision} increment={instrument?.priceIncrement} />}
       </QueryView>
@@ -49,7 +50,7 @@ interface MarkedChartProps {
 function MarkedChart({ symbol, interval, bars, precision, increment }: MarkedChartProps) {
   const signals = useQuery(signalsQuery(symbol)).data;
   const orders = useQuery(ordersQuery(symbol)).data;
-  const markers = useMemo(() => chartMarkers(bars, signals ?? [], orders ?? [], precision), [bars, signals, orders, precision]);
+  const markers = useMemo(() => chartMarkers(bars, signals ?? [], orders ?? []), [bars, signals, orders]);
   return <CandlestickChart bars={bars} markers={markers} precision={precision} increment={increment} label={`${symbol} ${interval} candlestick chart, ${bars.length} bars, ${markers.length} markers`} />;
 }
 

@@ -28,14 +28,15 @@ export function QueryView<T>({ query, what, empty, children }: QueryViewProps<T>
       </p>
     );
   }
-  if (query.isError && query.data === undefined) {
+  const { data } = query;
+  // not pending and no data: the first fetch failed (TanStack never stores undefined as data)
+  if (data === undefined) {
     return (
       <p className="state state-error" role="alert">
-        Cannot load {what}: {query.error.message}
+        Cannot load {what}: {query.error?.message}
       </p>
     );
   }
-  const data = query.data as T;
   return (
     <>
       {query.isError && (
