@@ -44,6 +44,8 @@ export async function startLocalRiskConsumer(options: LocalRiskConsumerOptions):
   const { bus, handler, metrics, logger, groupId } = options;
   const maxAttempts = options.maxAttempts ?? 3;
   const retryDelayMs = options.retryDelayMs ?? 250;
+  // the gateway may start before the workers: the topics are created by whoever comes first
+  await bus.ensureTopics();
   const source = { clusterArn: "arn:aws:kafka:local:000000000000:cluster/tickflow-local/local", bootstrapServers: bus.description };
   const publisher: Publisher = await bus.publisher();
 

@@ -2,7 +2,7 @@ import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { decodeEvent, KafkaBus, TOPIC_IDS } from "@tickflow/bus";
+import { decodeEvent, KafkaBus, TOPIC_IDS, TOPICS } from "@tickflow/bus";
 import { PrometheusMetrics } from "@tickflow/metrics";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
@@ -99,6 +99,21 @@ describe("the local gateway in front of real workers on Kafka", () => {
     expect(await sample(metrics, "tickflow_risk_events_total", { type: "order.filled" })).toBe(fills);
     expect(await sample(metrics, "tickflow_risk_events_total", { type: "order.submitted" })).toBe(orders.filter((e) => e.type === "order.submitted").length);
     expect(await sample(metrics, "tickflow_risk_events_total", { type: "undecodable" })).toBeUndefined();
+  });
+});
+
+describe("the local gateway on a fresh namespace", () => {
+  it("starts before any worker has created the topics, creating them itself", async () => {
+    const fresh = harness.uniquePrefix("gateway-first");
+    const own = new KafkaBus({ clientId: "gateway-first", brokers: brokers.split(",") }, fresh);
+    try {
+      const first = await startLocalGateway({ config: gatewayConfig({ GATEWAY_PORT: "0", ALERTS_GROUP_ID: `${fresh}alerts`, LOG_LEVEL: "error" }), bus: own, metrics: new PrometheusMetrics({ service: "gateway" }), logger: pino({ level: "error" }) });
+      await first.stop();
+
+      for (const topic of RISK_CONSUMER_TOPICS) expect((await own.offsets(topic)).length).toBe(TOPICS[topic].partitions);
+    } finally {
+      await own.close();
+    }
   });
 });
 
