@@ -1,10 +1,10 @@
 import type { Problem } from "./types";
 
 /** Where the API lives: this page's own origin unless the build injects another. */
-export const API_URL: string = (import.meta.env.VITE_API_URL ?? "").replace(/\/+$/, "");
+const API_URL: string = (import.meta.env.VITE_API_URL ?? "").replace(/\/+$/, "");
 
 /** A failed API call, carrying the problem+json the gateway answered (or one made up for it). */
-export class ApiError extends Error {
+class ApiError extends Error {
   override readonly name = "ApiError";
   readonly status: number;
   readonly code: string;

@@ -3,22 +3,22 @@ import { getJson } from "./client";
 import type { Alert, Bar, BarInterval, Health, Instrument, OrderEvent, Portfolio, Quote, Signal, Strategy } from "./types";
 
 /**
- * One queryOptions factory per API resource: hooks, tests and prefetching all take keys from
+ * One queryOptions factory per API resource: components, selects and prefetching take keys from
  * here, and keys are hierarchical (`['bars', symbol, interval]` sits under `['bars']`), so a
  * resource can be refetched or invalidated at any level.
  */
 
 /** Live data is polled about once a second: the simulator publishes 20 quotes/s per symbol. */
-export const LIVE_MS = 1_000;
+const LIVE_MS = 1_000;
 /** Health changes rarely; a slower poll is enough to notice a service going down. */
-export const HEALTH_MS = 5_000;
+const HEALTH_MS = 5_000;
 
 /** Bars per chart: 5 minutes of 1s bars, 5 hours of 1m bars. */
-export const BAR_LIMIT = 300;
+const BAR_LIMIT = 300;
 /** Feed entries across all symbols. */
-export const FEED_LIMIT = 30;
+const FEED_LIMIT = 30;
 /** Signals and orders of one symbol, enough to mark the bars on the chart. */
-export const MARKER_LIMIT = 200;
+const MARKER_LIMIT = 200;
 
 export const instrumentsQuery = () =>
   queryOptions({

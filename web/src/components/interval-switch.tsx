@@ -1,7 +1,7 @@
 import type { BarInterval } from "../api/types";
 
 /** The bar intervals the API serves, shortest first. */
-export const INTERVALS = ["1s", "1m", "5m"] as const satisfies readonly BarInterval[];
+const INTERVALS = ["1s", "1m", "5m"] as const satisfies readonly BarInterval[];
 
 interface IntervalSwitchProps {
   value: BarInterval;
