@@ -35,16 +35,15 @@ export class ApiProblem extends GatewayError {
 
 /**
  * The problem for any error a handler raised. Upstream failures become 503 when the worker is
- * down or slow (retrying later can help) and 502 when it answered something unusable; an
- * upstream 404 is passed on as the client's 404. Anything else is a bug: 500, logged by the caller.
+ * down or slow (retrying later can help) and 502 when it answered something unusable; a worker's
+ * unknown-symbol or unknown-strategy 404 is passed on. Anything else is a bug: 500, logged by the caller.
  */
 export function toProblem(error: unknown): ApiProblem {
   if (error instanceof ApiProblem) return error;
   if (error instanceof UpstreamRejection) {
-    if (error.status === 404) {
-      const code = error.code === "unknown-symbol" || error.code === "unknown-strategy" ? error.code : "not-found";
-      return new ApiProblem(404, code, error.detail, {}, { cause: error });
-    }
+    // the worker does not know the symbol or strategy: the client's 404. Any other refusal (a
+    // missing route, a parameter it rejects) means gateway and worker disagree: the gateway's fault.
+    if (error.status === 404 && (error.code === "unknown-symbol" || error.code === "unknown-strategy")) return new ApiProblem(404, error.code, error.detail, {}, { cause: error });
     return new ApiProblem(502, "upstream-rejected", `${error.upstream} refused the gateway's request (${error.status} ${error.code})`, { upstream: error.upstream }, { cause: error });
   }
   if (error instanceof UpstreamError) {

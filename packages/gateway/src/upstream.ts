@@ -73,7 +73,8 @@ export class Upstream {
     } catch (error) {
       if (deadline.aborted || signal?.aborted) return this.fail("timeout", `${this.name} did not answer within ${this.timeoutMs} ms`, undefined, error);
       const code = (error as { cause?: { code?: string } }).cause?.code;
-      return this.fail("unreachable", `${this.name} is unreachable at ${this.baseUrl}${code ? ` (${code})` : ""}`, undefined, error);
+      // the worker's address stays out of the message: it reaches public problem details
+      return this.fail("unreachable", `${this.name} is unreachable${code ? ` (${code})` : ""}`, undefined, error);
     }
   }
 

@@ -72,6 +72,17 @@ describe("a failing market-data worker", () => {
   });
 });
 
+describe("a worker that does not have the route the gateway calls", () => {
+  it("is answered with 502 upstream-rejected, not passed on as the client's 404", async () => {
+    const deps = testDeps({ STRATEGY_URL: await faulty("no-route") });
+
+    const response = parse<Problem>(await ENDPOINTS.alerts.create(deps)(httpEvent("alerts"), context()));
+
+    expect(response.status).toBe(502);
+    expect(response.body).toMatchObject({ code: "upstream-rejected", upstream: "strategy" });
+  });
+});
+
 describe("health with a dependency down", () => {
   it("answers 503 listing each dependency, the healthy one up and the others down with the reason", async () => {
     const deps = testDeps({ MARKET_DATA_URL: workers.marketDataUrl, STRATEGY_URL: await faulty("hang"), UPSTREAM_TIMEOUT_MS: String(TIMEOUT_MS) });

@@ -128,7 +128,7 @@ export async function startInProcessWorkers(options: { ticks?: number; maxDrawdo
 }
 
 /** A server that fails the way a broken worker does, for the gateway's failure paths. */
-export async function startFaultyServer(behaviour: "hang" | "error-500" | "not-json" | "wrong-shape" | "unhealthy"): Promise<{ url: string; close(): Promise<void> }> {
+export async function startFaultyServer(behaviour: "hang" | "error-500" | "not-json" | "wrong-shape" | "unhealthy" | "no-route"): Promise<{ url: string; close(): Promise<void> }> {
   const server: Server = createServer((req, res) => {
     switch (behaviour) {
       case "hang":
@@ -142,6 +142,9 @@ export async function startFaultyServer(behaviour: "hang" | "error-500" | "not-j
       case "wrong-shape":
         res.writeHead(200, { "content-type": "application/json" });
         return void res.end(JSON.stringify([{ symbol: "AAPL", bid: "cheap" }]));
+      case "no-route":
+        res.writeHead(404, { "content-type": "application/problem+json" });
+        return void res.end(JSON.stringify({ type: "about:blank", title: "Not found", status: 404, code: "route-not-found", detail: `GET ${req.url}` }));
       case "unhealthy":
         res.writeHead(req.url === "/health" ? 503 : 200, { "content-type": "application/json" });
         return void res.end(JSON.stringify({ ok: false }));
