@@ -1,7 +1,7 @@
 import { KafkaContainer, type StartedKafkaContainer } from "@testcontainers/kafka";
 import { getContainerRuntimeClient } from "testcontainers";
 import type { TestProject } from "vitest/node";
-import { startKafka, stopKafka, type KafkaLauncherOptions } from "../../../local/kafka/launcher";
+import { kafkaStatus, resetKafkaData, startKafka, stopKafka, type KafkaLauncherOptions } from "../../../local/kafka/launcher";
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -42,6 +42,8 @@ export default async function setup(project: TestProject) {
     project.provide("kafkaSource", `testcontainers ${KAFKA_IMAGE}`);
     return async () => void (await container.stop());
   }
+  // A broker the suite starts begins empty, so no earlier run's records show up in this one.
+  if (!(await kafkaStatus(TEST_BROKER)).answering) await resetKafkaData(TEST_BROKER);
   const started = await startKafka(TEST_BROKER);
   project.provide("kafkaBrokers", started.brokers);
   project.provide("kafkaSource", started.started ? "local launcher (started)" : "local launcher (already running)");
