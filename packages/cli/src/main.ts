@@ -4,6 +4,7 @@ import { backtest } from "./commands/backtest";
 import { bench } from "./commands/bench";
 import { doctor } from "./commands/doctor";
 import { kafka } from "./commands/kafka";
+import { up } from "./commands/up";
 import { UsageError } from "./errors";
 
 const HELP = `Usage: tickflow <command> [options]
@@ -13,12 +14,13 @@ Commands:
   bench       measure the backtest path against the simulator alone
   doctor      check this machine, Prometheus or Kafka (vm|prometheus|kafka)
   kafka       start, stop or check a local Apache Kafka broker (no Docker)
+  up          run the whole platform on this machine (npm start)
 
 Run "tickflow <command> --help" for a command's options.
 `;
 
 type Command = (argv: string[]) => number | Promise<number>;
-const COMMANDS: Record<string, Command> = { backtest, bench, doctor, kafka };
+const COMMANDS: Record<string, Command> = { backtest, bench, doctor, kafka, up };
 
 async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;

@@ -1,0 +1,221 @@
+import { execFile } from "node:child_process";
+import { existsSync, readdirSync, statSync } from "node:fs";
+import { mkdir } from "node:fs/promises";
+import { createServer } from "node:net";
+import { join, resolve } from "node:path";
+import { parseArgs, promisify } from "node:util";
+import { MemoryBus } from "@tickflow/bus";
+import { createMetrics } from "@tickflow/metrics";
+import { pino } from "pino";
+import { cacheHome, KafkaToolsMissingError, startKafka, stopKafka } from "../../../../local/kafka/launcher";
+import { UsageError } from "../errors";
+import { startStaticServer } from "../up/static-server";
+import { formatLine, Supervised, type ProcessSpec } from "../up/supervisor";
+
+export const UP_HELP = `Usage: tickflow up [--bus auto|kafka|memory] [--no-web] [--no-prometheus]
+
+Runs the whole platform on this machine and stops everything it started on Ctrl-C:
+  broker       KAFKA_BROKERS if set; else the local Apache Kafka launcher (Java 17+, Maven once);
+               else, when Java or Maven is missing, the in-memory bus (everything in one process)
+  market-data  http://127.0.0.1:7001   simulated quotes -> md.quotes.v1
+  strategy     http://127.0.0.1:7002   quotes -> bars, signals, orders, fills, positions
+  gateway      http://127.0.0.1:8000   the public API under /api
+  web          http://127.0.0.1:8080   the dashboard (built with Vite when its sources changed)
+  prometheus   http://127.0.0.1:9091   when the prometheus binary is on PATH
+
+Options:
+  --bus <mode>       auto (default), kafka (fail without a broker) or memory
+  --no-web           do not build or serve the dashboard
+  --no-prometheus    do not run Prometheus
+  -h, --help         show this help
+
+Workers run as separate processes on Kafka and are restarted if they crash, as an orchestrator
+would; on the in-memory bus they share this process. Worker settings come from the environment
+(see the README): MD_*, ST_*, KAFKA_*, LOG_LEVEL.
+`;
+
+const ROOT = resolve(import.meta.dirname, "../../../..");
+const PORTS = { marketData: 7001, strategy: 7002, gateway: 8000, web: 8080, prometheus: 9091 } as const;
+const HOST = "127.0.0.1";
+
+async function portFree(port: number): Promise<boolean> {
+  const server = createServer();
+  return new Promise((resolve) => {
+    server.once("error", () => resolve(false));
+    server.listen(port, HOST, () => server.close(() => resolve(true)));
+  });
+}
+
+function onPath(binary: string): string | null {
+  for (const dir of (process.env.PATH ?? "").split(":")) if (dir && existsSync(join(dir, binary))) return join(dir, binary);
+  return null;
+}
+
+function newestMtime(dir: string): number {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    if (entry.name === "node_modules" || entry.name === "dist") continue;
+    const path = join(dir, entry.name);
+    newest = Math.max(newest, entry.isDirectory() ? newestMtime(path) : statSync(path).mtimeMs);
+  }
+  return newest;
+}
+
+/** Builds the dashboard when web/dist is missing or older than its sources. */
+async function buildWeb(print: (line: string) => void): Promise<string> {
+  const web = join(ROOT, "web");
+  const dist = join(web, "dist");
+  const index = join(dist, "index.html");
+  if (!existsSync(index) || statSync(index).mtimeMs < newestMtime(web)) {
+    print("web        | building the dashboard with Vite");
+    await promisify(execFile)("npm", ["run", "build", "-w", "@tickflow/web"], { cwd: ROOT, maxBuffer: 32 << 20 });
+  }
+  return dist;
+}
+
+function waitForSignal(): Promise<string> {
+  return new Promise((resolve) => {
+    process.once("SIGINT", () => resolve("SIGINT"));
+    process.once("SIGTERM", () => resolve("SIGTERM"));
+  });
+}
+
+/** Runs `tickflow up`; returns the exit code once stopped. */
+export async function up(argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    strict: true,
+    options: {
+      bus: { type: "string", default: "auto" },
+      "no-web": { type: "boolean", default: false },
+      "no-prometheus": { type: "boolean", default: false },
+      help: { type: "boolean", short: "h", default: false },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(UP_HELP);
+    return 0;
+  }
+  if (!["auto", "kafka", "memory"].includes(values.bus)) throw new UsageError(`--bus must be auto, kafka or memory, got "${values.bus}"`);
+  const print = (line: string) => process.stdout.write(`${line}\n`);
+  const prometheus = values["no-prometheus"] ? null : onPath("prometheus");
+
+  const wanted: [string, number][] = [
+    ["market-data", PORTS.marketData],
+    ["strategy", PORTS.strategy],
+    ["gateway", PORTS.gateway],
+    ...(values["no-web"] ? [] : ([["web", PORTS.web]] as [string, number][])),
+    ...(prometheus ? ([["prometheus", PORTS.prometheus]] as [string, number][]) : []),
+  ];
+  const busy = [];
+  for (const [name, port] of wanted) if (!(await portFree(port))) busy.push(`${name} ${port}`);
+  if (busy.length > 0) throw new UsageError(`ports already in use: ${busy.join(", ")}; is the platform already running? Stop it, or free the ports.`);
+
+  // The broker: KAFKA_BROKERS, else the local launcher, else (no Java/Maven) the in-memory bus.
+  let brokers: string | null = null;
+  let startedKafka = false;
+  let brokerNote: string;
+  if (values.bus !== "memory" && process.env.KAFKA_BROKERS) {
+    brokers = process.env.KAFKA_BROKERS;
+    brokerNote = `${brokers} (KAFKA_BROKERS)`;
+  } else if (values.bus !== "memory") {
+    try {
+      const started = await startKafka();
+      brokers = started.brokers;
+      startedKafka = started.started;
+      brokerNote = `${brokers} (local Apache Kafka${started.started ? "" : ", already running"})`;
+    } catch (error) {
+      if (!(error instanceof KafkaToolsMissingError) || values.bus === "kafka") throw error;
+      brokerNote = "in-memory bus (nothing is persisted)";
+      print(`\nNOTICE: ${error.message}\nNOTICE: running on the in-memory bus instead: everything in this process, nothing persisted.\n`);
+    }
+  } else brokerNote = "in-memory bus (nothing is persisted)";
+
+  const stops: (() => Promise<void>)[] = [];
+  const stopAll = async () => {
+    for (const stop of stops.reverse()) await stop().catch((error: unknown) => print(`stop failed: ${String(error)}`));
+    if (startedKafka) await stopKafka();
+  };
+  try {
+    if (brokers) {
+      const node = (name: string, script: string, env: Record<string, string>, port: number): ProcessSpec => ({
+        name,
+        command: process.execPath,
+        args: ["--import", "tsx", script],
+        cwd: ROOT,
+        env: { KAFKA_BROKERS: brokers!, ...env },
+        readyUrl: `http://${HOST}:${port}/health`,
+      });
+      for (const spec of [
+        node("market-data", "packages/market-data/src/main.ts", { MD_HTTP_PORT: String(PORTS.marketData) }, PORTS.marketData),
+        node("strategy", "packages/strategy/src/main.ts", { ST_HTTP_PORT: String(PORTS.strategy) }, PORTS.strategy),
+        node("gateway", "packages/gateway/src/main.ts", { GATEWAY_PORT: String(PORTS.gateway) }, PORTS.gateway),
+      ]) {
+        const service = new Supervised(spec, print);
+        stops.push(() => service.stop());
+        await service.start();
+      }
+    } else {
+      // One process: the bus lives in memory, so every service must share it.
+      const [{ startMarketData, marketDataConfig }, { startStrategy, strategyWorkerConfig }, { startLocalGateway, gatewayConfig }] = await Promise.all([
+        import("@tickflow/market-data"),
+        import("@tickflow/strategy"),
+        import("@tickflow/gateway"),
+      ]);
+      const bus = new MemoryBus();
+      // the same readable lines as the separate processes' output
+      const logger = (service: string) => pino({ level: process.env.LOG_LEVEL ?? "info", base: { service } }, { write: (line: string) => print(formatLine(service, line.trim())) });
+      const md = await startMarketData({ config: marketDataConfig({ ...process.env, MD_HTTP_PORT: String(PORTS.marketData) }), bus, metrics: createMetrics({}, "market-data"), logger: logger("market-data") });
+      stops.push(() => md.stop());
+      const st = await startStrategy({ config: strategyWorkerConfig({ ...process.env, ST_HTTP_PORT: String(PORTS.strategy) }), bus, metrics: createMetrics({}, "strategy"), logger: logger("strategy") });
+      stops.push(() => st.stop());
+      const gw = await startLocalGateway({ config: gatewayConfig({ ...process.env, GATEWAY_PORT: String(PORTS.gateway) }), bus, metrics: createMetrics({}, "gateway"), logger: logger("gateway") });
+      stops.push(() => gw.stop());
+    }
+    if (!values["no-web"]) {
+      const web = await startStaticServer({ root: await buildWeb(print), port: PORTS.web, host: HOST, apiOrigin: `http://${HOST}:${PORTS.gateway}` });
+      stops.push(() => web.close());
+    }
+    if (prometheus) {
+      const data = join(cacheHome(), "prometheus");
+      await mkdir(data, { recursive: true });
+      const service = new Supervised(
+        {
+          name: "prometheus",
+          command: prometheus,
+          args: [`--config.file=${join(ROOT, "monitoring/prometheus/prometheus.local.yml")}`, `--web.listen-address=${HOST}:${PORTS.prometheus}`, `--storage.tsdb.path=${data}`, "--log.level=warn"],
+          cwd: ROOT,
+          readyUrl: `http://${HOST}:${PORTS.prometheus}/-/ready`,
+        },
+        print,
+      );
+      stops.push(() => service.stop());
+      await service.start();
+    }
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+
+  print(
+    [
+      "",
+      "Tickflow is running:",
+      `  broker       ${brokerNote}`,
+      `  market-data  http://${HOST}:${PORTS.marketData}/quotes`,
+      `  strategy     http://${HOST}:${PORTS.strategy}/strategies`,
+      `  gateway      http://${HOST}:${PORTS.gateway}/api/health   (OpenAPI: /api/openapi.json)`,
+      values["no-web"] ? "" : `  dashboard    http://${HOST}:${PORTS.web}/`,
+      prometheus ? `  prometheus   http://${HOST}:${PORTS.prometheus}/` : `  prometheus   not running (install it: apt-get install prometheus)`,
+      "Press Ctrl-C to stop everything.",
+      "",
+    ]
+      .filter(Boolean)
+      .join("\n"),
+  );
+  const signal = await waitForSignal();
+  print(`\n${signal}: stopping`);
+  await stopAll();
+  print("stopped");
+  return 0;
+}

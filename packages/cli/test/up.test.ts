@@ -1,0 +1,69 @@
+import { spawn } from "node:child_process";
+import { createServer } from "node:net";
+import { join, resolve } from "node:path";
+import { describe, expect, it } from "vitest";
+import { formatLine } from "../src/up/supervisor";
+
+const root = resolve(import.meta.dirname, "../../..");
+const PORTS = [7001, 7002, 8000, 8080];
+
+async function free(port: number): Promise<boolean> {
+  const server = createServer();
+  return new Promise((done) => {
+    server.once("error", () => done(false));
+    server.listen(port, "127.0.0.1", () => server.close(() => done(true)));
+  });
+}
+
+describe("tickflow up", () => {
+  it("runs the platform on the in-memory bus, prints the URLs, and Ctrl-C stops everything it started", async () => {
+    for (const port of PORTS) expect(await free(port), `port ${port} must be free for this test`).toBe(true);
+    const child = spawn(process.execPath, [join(root, "packages/cli/bin/tickflow.js"), "up", "--bus", "memory", "--no-prometheus"], { cwd: root, env: { ...process.env, LOG_LEVEL: "warn" } });
+    let output = "";
+    child.stdout.on("data", (d: Buffer) => (output += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (output += d.toString()));
+    const exited = new Promise<number | null>((done) => child.once("exit", (code) => done(code)));
+    const deadline = Date.now() + 120_000;
+    while (!output.includes("Press Ctrl-C")) {
+      if (Date.now() > deadline || child.exitCode !== null) throw new Error(`tickflow up did not start:\n${output}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(output).toMatch(/broker {7}in-memory bus/);
+    for (const url of ["http://127.0.0.1:7001/quotes", "http://127.0.0.1:7002/strategies", "http://127.0.0.1:8000/api/health", "http://127.0.0.1:8080/"]) expect(output).toContain(url.replace(/\/$/, ""));
+    const health = await fetch("http://127.0.0.1:8000/api/health");
+    expect(health.status).toBe(200);
+    const viaWeb = await fetch("http://127.0.0.1:8080/api/quotes");
+    expect(viaWeb.status).toBe(200);
+    expect(((await viaWeb.json()) as unknown[]).length).toBeGreaterThan(0);
+    expect(await (await fetch("http://127.0.0.1:8080/")).text()).toMatch(/<div id="root">/);
+
+    child.kill("SIGINT");
+    expect(await exited).toBe(0);
+    expect(output).toMatch(/SIGINT: stopping[\s\S]*stopped/);
+    for (const port of PORTS) expect(await free(port), `port ${port} is still bound`).toBe(true);
+  }, 180_000);
+
+  it("refuses to start when a port it needs is taken, naming it", async () => {
+    const blocker = createServer();
+    await new Promise<void>((r) => blocker.listen(7002, "127.0.0.1", r));
+    try {
+      const child = spawn(process.execPath, [join(root, "packages/cli/bin/tickflow.js"), "up", "--bus", "memory", "--no-web", "--no-prometheus"], { cwd: root });
+      let stderr = "";
+      child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+      const code = await new Promise<number | null>((done) => child.once("exit", (c) => done(c)));
+      expect(code).toBe(2);
+      expect(stderr).toMatch(/ports already in use: strategy 7002/);
+    } finally {
+      await new Promise<void>((r) => blocker.close(() => r()));
+    }
+  });
+});
+
+describe("child output", () => {
+  it("turns pino JSON into a readable line and passes other text through", () => {
+    expect(formatLine("strategy", '{"level":40,"time":1,"pid":2,"hostname":"h","service":"strategy","msg":"lagging","group":"g","lag":{"0":5}}')).toBe(
+      'strategy   | warn  lagging  group=g lag={"0":5}',
+    );
+    expect(formatLine("prometheus", "level=warn msg=x")).toBe("prometheus | level=warn msg=x");
+  });
+});
