@@ -61,12 +61,29 @@ function toRecord(topic: TopicId, partition: number, m: KafkaMessage): BusRecord
   return { topic, partition, offset: m.offset, key: m.key ? m.key.toString() : null, value: m.value, headers: headersOf(m.headers), timestamp: Number(m.timestamp) };
 }
 
+/**
+ * Conditions kafkajs logs as errors although it retries them and they pass on their own: the
+ * previous transaction's markers still being written, coordinators loading or moving after a
+ * (re)start, leadership changing. Logged at debug, so an error in the log means something.
+ */
+const ROUTINE_RETRIES = [
+  "another concurrent operation on the same transaction",
+  "coordinator is loading",
+  "group coordinator is not available",
+  "not the correct coordinator",
+  "no leader for this topic-partition",
+  "not the leader for that topic-partition",
+  "leadership election",
+];
+
 function kafkajsLogger(logger: BusLogger) {
   return () =>
     ({ level, log }: LogEntry) => {
       const { message, ...rest } = log;
       const entry = { ...rest, component: "kafkajs" };
-      if (level === logLevel.ERROR) logger.error(entry, message);
+      const text = `${message} ${String((rest as { error?: unknown }).error ?? "")}`;
+      if (level <= logLevel.WARN && ROUTINE_RETRIES.some((r) => text.includes(r))) logger.debug(entry, message);
+      else if (level === logLevel.ERROR) logger.error(entry, message);
       else if (level === logLevel.WARN) logger.warn(entry, message);
       else if (level === logLevel.INFO) logger.info(entry, message);
       else logger.debug(entry, message);
@@ -137,6 +154,20 @@ export class KafkaBus implements Bus {
         })),
       });
       this.logger.info({ topics: missing.map((id) => this.topicName(id)) }, "created topics");
+      // Leaders exist when createTopics returns, but the metadata that offset requests consult
+      // can trail by a moment (NOT_LEADER_FOR_PARTITION): wait until every new topic answers.
+      const deadline = Date.now() + 30_000;
+      for (const id of missing) {
+        for (;;) {
+          try {
+            await admin.fetchTopicOffsets(this.topicName(id));
+            break;
+          } catch (error) {
+            if (Date.now() > deadline) throw error;
+            await new Promise((resolve) => setTimeout(resolve, 100));
+          }
+        }
+      }
     }
     // a topic created elsewhere with fewer partitions would break key spreading: grow it
     const present = TOPIC_IDS.filter((id) => existing.has(this.topicName(id)));

@@ -20,7 +20,11 @@ try {
   const metrics = createMetrics(process.env, SERVICE);
   const replayLines = config.MD_REPLAY_FILE ? readFileSync(config.MD_REPLAY_FILE, "utf8").split("\n") : undefined;
   const service = await startMarketData({ config, bus, metrics, logger, ...(replayLines ? { replayLines } : {}) });
+  let stopping = false;
   const shutdown = async (signal: string) => {
+    // SIGINT and SIGTERM can both arrive (Ctrl-C reaches the group, the runner sends SIGTERM)
+    if (stopping) return;
+    stopping = true;
     logger.info({ signal }, "draining");
     await service.stop();
     await bus.close();

@@ -19,7 +19,11 @@ try {
   const bus = await createBus(process.env, SERVICE, logger);
   const metrics = createMetrics(process.env, SERVICE);
   const service = await startStrategy({ config, bus, metrics, logger });
+  let stopping = false;
   const shutdown = async (signal: string) => {
+    // SIGINT and SIGTERM can both arrive (Ctrl-C reaches the group, the runner sends SIGTERM)
+    if (stopping) return;
+    stopping = true;
     logger.info({ signal }, "draining");
     await service.stop();
     await bus.close();
