@@ -66,7 +66,7 @@ export class RiskHistoryAlertSource implements AlertSource {
 
   async recent(limit: number, signal?: AbortSignal): Promise<Alert[]> {
     // resets are interleaved with halts: ask for all the worker keeps, then keep the halts
-    const events = await this.strategy.getList("/risk", RiskEventsSchema, { query: { limit: 1_000 }, ...(signal ? { signal } : {}) });
+    const events = await this.strategy.getJson("/risk", RiskEventsSchema, { query: { limit: 1_000 }, ...(signal ? { signal } : {}) });
     return events
       .flatMap((e) => (e.type === "risk.halted" ? [alertFromHalt(e.data)] : []))
       .sort(newestFirst)

@@ -47,9 +47,6 @@ export interface ProbeResult {
  * drifting worker becomes a typed error here instead of a hang or a malformed response.
  */
 export class Upstream {
-  /** The worker's largest accepted `limit`, learnt from its first refusal (see getList). */
-  private limitCap: number | null = null;
-
   constructor(
     readonly name: UpstreamName,
     readonly baseUrl: string,
@@ -99,24 +96,6 @@ export class Upstream {
       return this.fail("invalid-response", `${this.name} answered ${path} with data the API does not document: ${first ? `${first.path.join(".") || "(root)"}: ${first.message}` : "invalid"}`, status);
     }
     return parsed.data;
-  }
-
-  /**
-   * GETs a list endpoint that takes `limit`. The strategy worker refuses a limit above what it
-   * keeps (its ST_HISTORY) instead of clamping it; the gateway's documented maximum may be larger,
-   * so the first refusal teaches this client the worker's maximum and the request is repeated
-   * with it. Asking for more than a worker keeps yields what it keeps either way.
-   */
-  async getList<S extends z.ZodType>(path: string, schema: S, options: { query: Query & { limit: number }; signal?: AbortSignal }): Promise<z.output<S>> {
-    const limit = this.limitCap === null ? options.query.limit : Math.min(options.query.limit, this.limitCap);
-    try {
-      return await this.getJson(path, schema, { ...options, query: { ...options.query, limit } });
-    } catch (error) {
-      const max = error instanceof UpstreamRejection && error.status === 400 && error.code === "invalid-limit" ? /from 1 to (\d+)/.exec(error.detail)?.[1] : undefined;
-      if (max === undefined || Number(max) >= limit) throw error;
-      this.limitCap = Number(max);
-      return this.getJson(path, schema, { ...options, query: { ...options.query, limit: this.limitCap } });
-    }
   }
 
   /** GETs a health endpoint: any HTTP status is an answer (503 means unhealthy); only silence is an error. */

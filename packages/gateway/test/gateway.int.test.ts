@@ -13,17 +13,16 @@ import { RISK_CONSUMER_TOPICS } from "../src/local-risk-consumer";
 import type { Alert, Health } from "../src/schemas";
 import { Upstream } from "../src/upstream";
 import { sample } from "./support/events";
-import { HALTING_DRAWDOWN, loadHarness, marketDataEnv, strategyEnv, type Harness, type HarnessWorker } from "./support/workers";
+import { HALTING_DRAWDOWN, marketDataEnv, strategyEnv, uniquePrefix, until, Worker } from "./support/workers";
 
 /** The schemathesis release these tests are written against (its CLI flags changed between majors). */
 const SCHEMATHESIS_PIP = "pip install schemathesis==4.32.5";
 const brokers = inject("kafkaBrokers");
 const TICKS = 6_000;
 
-let harness: Harness;
 let prefix: string;
-let marketData: HarnessWorker;
-let strategy: HarnessWorker;
+let marketData: Worker;
+let strategy: Worker;
 let bus: KafkaBus;
 let gateway: LocalGateway;
 const metrics = new PrometheusMetrics({ service: "gateway" });
@@ -31,17 +30,16 @@ const metrics = new PrometheusMetrics({ service: "gateway" });
 const getJson = async <T = unknown>(url: string): Promise<T> => (await fetch(url)).json() as Promise<T>;
 
 beforeAll(async () => {
-  harness = await loadHarness();
-  prefix = harness.uniquePrefix("gateway");
+  prefix = uniquePrefix("gateway");
   const kafka = { KAFKA_BROKERS: brokers, KAFKA_TOPIC_PREFIX: prefix };
   bus = new KafkaBus({ clientId: "gateway-int", brokers: brokers.split(",") }, prefix);
   // A worker that lists offsets of topics created a moment ago can get NOT_LEADER_FOR_PARTITION
   // and exit (crash-only; an orchestrator would restart it). Create them first and wait for leaders.
   await bus.ensureTopics();
-  await harness.until(() => Promise.all(TOPIC_IDS.map((t) => bus.offsets(t))), 30_000, "leaders for the new topics");
-  strategy = await harness.Worker.start("strategy", { ...kafka, KAFKA_SESSION_TIMEOUT_MS: "6000", ...strategyEnv(HALTING_DRAWDOWN) });
-  marketData = await harness.Worker.start("market-data", { ...kafka, ...marketDataEnv(TICKS) });
-  await harness.until(
+  await until(() => Promise.all(TOPIC_IDS.map((t) => bus.offsets(t))), 30_000, "leaders for the new topics");
+  strategy = await Worker.start("strategy", { ...kafka, KAFKA_SESSION_TIMEOUT_MS: "6000", ...strategyEnv(HALTING_DRAWDOWN) });
+  marketData = await Worker.start("market-data", { ...kafka, ...marketDataEnv(TICKS) });
+  await until(
     async () => {
       const { ticks } = await strategy.health<{ ticks: number }>();
       if (ticks !== TICKS) throw new Error(`processed ${ticks} of ${TICKS}`);
@@ -83,7 +81,7 @@ describe("the local gateway in front of real workers on Kafka", () => {
     expect(fills).toBeGreaterThan(0);
 
     // the consumer has caught up when its committed offsets reach the end of both topics
-    await harness.until(
+    await until(
       async () => {
         for (const topic of RISK_CONSUMER_TOPICS) {
           const [ends, committed] = await Promise.all([bus.offsets(topic), bus.groupOffsets(`${prefix}alerts`, topic)]);
@@ -104,7 +102,7 @@ describe("the local gateway in front of real workers on Kafka", () => {
 
 describe("the local gateway on a fresh namespace", () => {
   it("starts before any worker has created the topics, creating them itself", async () => {
-    const fresh = harness.uniquePrefix("gateway-first");
+    const fresh = uniquePrefix("gateway-first");
     const own = new KafkaBus({ clientId: "gateway-first", brokers: brokers.split(",") }, fresh);
     try {
       const first = await startLocalGateway({ config: gatewayConfig({ GATEWAY_PORT: "0", ALERTS_GROUP_ID: `${fresh}alerts`, LOG_LEVEL: "error" }), bus: own, metrics: new PrometheusMetrics({ service: "gateway" }), logger: pino({ level: "error" }) });

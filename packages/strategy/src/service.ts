@@ -29,12 +29,13 @@ interface ProcessorState {
 
 const LAG_INTERVAL_MS = 5_000;
 
+/** `limit` as asked, capped at what the worker keeps (asking for more yields everything kept). */
 function limitOf(query: URLSearchParams, fallback: number, max: number): number {
   const raw = query.get("limit");
-  if (raw === null) return fallback;
+  if (raw === null) return Math.min(fallback, max);
   const n = Number(raw);
-  if (!Number.isInteger(n) || n < 1 || n > max) throw new HttpProblem(400, "invalid-limit", `limit must be an integer from 1 to ${max}`);
-  return n;
+  if (!Number.isInteger(n) || n < 1) throw new HttpProblem(400, "invalid-limit", "limit must be a positive integer");
+  return Math.min(n, max);
 }
 
 /**

@@ -3,7 +3,7 @@ import { BarsSchema } from "../schemas";
 
 /** GET /api/bars/{symbol}?interval=&limit=: closed bars, oldest first. */
 export const bars = defineEndpoint("bars", ({ path, query, deps, signal }) =>
-  deps.strategy.getList(`/bars/${encodeURIComponent(path.symbol)}`, BarsSchema, { query: { interval: query.interval, limit: query.limit }, signal }),
+  deps.strategy.getJson(`/bars/${encodeURIComponent(path.symbol)}`, BarsSchema, { query: { interval: query.interval, limit: query.limit }, signal }),
 );
 
 export const handler = bars.lambda();

@@ -3,7 +3,7 @@ import { SignalsSchema } from "../schemas";
 
 /** GET /api/signals?symbol=&strategy=&limit=: recent signals, newest first. */
 export const signals = defineEndpoint("signals", ({ query, deps, signal }) =>
-  deps.strategy.getList("/signals", SignalsSchema, { query: { symbol: query.symbol, strategy: query.strategy, limit: query.limit }, signal }),
+  deps.strategy.getJson("/signals", SignalsSchema, { query: { symbol: query.symbol, strategy: query.strategy, limit: query.limit }, signal }),
 );
 
 export const handler = signals.lambda();

@@ -1,57 +1,11 @@
 import { createServer, type Server } from "node:http";
-import { MemoryBus, type Bus } from "@tickflow/bus";
+import { MemoryBus } from "@tickflow/bus";
+import { marketDataConfig, startMarketData } from "@tickflow/market-data";
 import { PrometheusMetrics } from "@tickflow/metrics";
+import { startStrategy, strategyWorkerConfig } from "@tickflow/strategy";
 import { pino, type Logger } from "pino";
 
-/*
- * The gateway's tests run the real workers. .dependency-cruiser.cjs's "workers-independent"
- * rule also covers test files, so a static import of @tickflow/market-data or
- * @tickflow/strategy (or of the strategy package's test harness) fails `npm run boundaries`
- * although the rule exists for production code. Until the rule exempts test/, the specifiers
- * are computed so the cruiser does not follow them; the shapes used are declared below.
- */
-const MARKET_DATA_PACKAGE = ["@tickflow", "market-data"].join("/");
-const STRATEGY_PACKAGE = ["@tickflow", "strategy"].join("/");
-const STRATEGY_HARNESS = ["..", "..", "..", "strategy", "test", "harness.ts"].join("/");
-
-interface RunningWorker {
-  port: number;
-  done: Promise<void>;
-  stop(): Promise<void>;
-}
-
-interface WorkerDeps {
-  config: unknown;
-  bus: Bus;
-  metrics: PrometheusMetrics;
-  logger: Logger;
-}
-
-interface MarketDataModule {
-  marketDataConfig(env: Record<string, string>): unknown;
-  startMarketData(deps: WorkerDeps): Promise<RunningWorker>;
-}
-
-interface StrategyModule {
-  strategyWorkerConfig(env: Record<string, string>): unknown;
-  startStrategy(deps: WorkerDeps): Promise<RunningWorker>;
-}
-
-/** The strategy package's child-process worker (packages/strategy/test/harness.ts). */
-export interface HarnessWorker {
-  readonly url: string;
-  readonly output: string[];
-  health<T = Record<string, unknown>>(): Promise<T>;
-  stop(): Promise<number | null>;
-}
-
-export interface Harness {
-  Worker: { start(name: "market-data" | "strategy", env: Record<string, string>): Promise<HarnessWorker> };
-  until<T>(check: () => Promise<T>, timeoutMs: number, what: string): Promise<T>;
-  uniquePrefix(name: string): string;
-}
-
-export const loadHarness = () => import(STRATEGY_HARNESS) as Promise<Harness>;
+export { Worker, until, uniquePrefix } from "../../../strategy/test/harness";
 
 export const SYMBOLS = ["AAPL", "BTC-USD", "EUR-USD"];
 export const START = Date.UTC(2026, 2, 2, 14, 30);
@@ -99,16 +53,14 @@ export async function startInProcessWorkers(options: { ticks?: number; maxDrawdo
   const ticks = options.ticks ?? 6_000;
   const bus = new MemoryBus();
   const logger: Logger = pino({ level: "silent" });
-  const md = (await import(MARKET_DATA_PACKAGE)) as MarketDataModule;
-  const st = (await import(STRATEGY_PACKAGE)) as StrategyModule;
-  const strategy = await st.startStrategy({
-    config: st.strategyWorkerConfig({ ST_HTTP_PORT: "0", ...strategyEnv(options.maxDrawdown ?? "0.5") }),
+  const strategy = await startStrategy({
+    config: strategyWorkerConfig({ ST_HTTP_PORT: "0", ...strategyEnv(options.maxDrawdown ?? "0.5") }),
     bus,
     metrics: new PrometheusMetrics({ service: "strategy" }),
     logger,
   });
-  const marketData = await md.startMarketData({
-    config: md.marketDataConfig({ MD_HTTP_PORT: "0", ...marketDataEnv(ticks) }),
+  const marketData = await startMarketData({
+    config: marketDataConfig({ MD_HTTP_PORT: "0", ...marketDataEnv(ticks) }),
     bus,
     metrics: new PrometheusMetrics({ service: "market-data" }),
     logger,
