@@ -23,7 +23,7 @@ export default defineConfig({
         },
       },
       // promtool and a real Prometheus (Debian's package): tests fail, never skip, without them
-      { test: { name: "monitoring", include: ["monitoring/**/*.test.ts"], testTimeout: 60_000 } },
+      { test: { name: "monitoring", include: ["monitoring/**/*.test.ts"], exclude: ["**/*.int.test.ts"], testTimeout: 60_000 } },
       {
         test: {
           name: "stacks",
@@ -46,7 +46,7 @@ export default defineConfig({
       {
         test: {
           name: "integration",
-          include: ["packages/*/test/**/*.int.test.ts", "web/test/**/*.int.test.ts"],
+          include: ["packages/*/test/**/*.int.test.ts", "web/test/**/*.int.test.ts", "monitoring/test/**/*.int.test.ts"],
           globalSetup: ["packages/bus/test/broker-setup.ts"],
           // one broker, one suite at a time: fault tests restart workers and brokers
           fileParallelism: false,
