@@ -2,12 +2,14 @@ import { parseArgs } from "node:util";
 import { startKafka, stopKafka } from "../../../../local/kafka/launcher";
 import { benchClients, type ClientFigures } from "../bench/clients";
 import { benchCore, type CoreFigures } from "../bench/core";
+import { benchGateway, type GatewayFigures } from "../bench/gateway";
+import { benchWebBundle, type BundleFigures } from "../bench/web";
 import { pipelineLatency, pipelineThroughput, tickRecordBytes, type PipelineLatency, type PipelineThroughput } from "../bench/pipeline";
 import { producerPerformance, type ProducerPerformanceFigures } from "../bench/producer-performance";
 import { UsageError } from "../errors";
 import { formatNumber, table } from "../format";
 
-const SUITES = ["core", "pipeline", "clients"] as const;
+const SUITES = ["core", "pipeline", "clients", "gateway", "web"] as const;
 type Suite = (typeof SUITES)[number];
 
 export const BENCH_HELP = `Usage: tickflow bench [--only ${SUITES.join(",")}] [--quick] [--json]
@@ -19,6 +21,9 @@ Measures on this machine, each figure beside a baseline measured in the same run
             Kafka's own ProducerPerformance (same record size and count, same broker), and
             tick-to-fill latency p50/p99 at 1,000 and 5,000 ticks/s
   clients   kafkajs against @platformatic/kafka: produce and consume records/s on the same broker
+  gateway   GET /api/quotes through the gateway under wrk (requests/s, p99) against a bare Node
+            http server returning the same JSON
+  web       the dashboard's production bundle, gzipped
 
 The pipeline and clients suites need a broker: KAFKA_BROKERS, else a local one the bench starts
 (and stops) on port 19792. --quick shortens every run (for smoke tests; figures get noisier).
@@ -30,6 +35,8 @@ interface Report {
   core?: CoreFigures;
   pipeline?: { recordBytes: number; throughput: PipelineThroughput; producerPerformance: ProducerPerformanceFigures; ratio: number; latency: PipelineLatency[] };
   clients?: { recordBytes: number; records: number; figures: ClientFigures[] };
+  gateway?: GatewayFigures;
+  web?: BundleFigures;
 }
 
 export async function bench(argv: string[]): Promise<number> {
@@ -84,6 +91,15 @@ export async function bench(argv: string[]): Promise<number> {
     } finally {
       if (started) await stopKafka(BENCH_BROKER);
     }
+  }
+
+  if (only.includes("gateway")) {
+    log("gateway under wrk");
+    report.gateway = await benchGateway(32, quick ? 3 : 10);
+  }
+  if (only.includes("web")) {
+    log("web bundle");
+    report.web = await benchWebBundle();
   }
 
   process.stdout.write(values.json ? `${JSON.stringify(report, null, 2)}\n` : render(report));
@@ -146,6 +162,22 @@ function render(report: Report): string {
       ),
       "",
     );
+  }
+  if (report.gateway) {
+    const g = report.gateway;
+    out.push(
+      `Gateway (wrk, ${g.connections} connections, ${g.seconds} s each)`,
+      table(
+        ["server", "requests/s", "p99 ms"],
+        [g.bare, g.gateway].map((f) => [f.name, Math.round(f.requestsPerSecond), f.p99Ms]),
+      ),
+      `ratio gateway / bare: ${g.ratio.toFixed(3)}`,
+      "",
+    );
+  }
+  if (report.web) {
+    const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} kB`;
+    out.push(`Web bundle (gzip): JS ${kb(report.web.jsGzipBytes)}, CSS ${kb(report.web.cssGzipBytes)}, total ${kb(report.web.totalGzipBytes)}`, "");
   }
   return `${out.join("\n")}`;
 }
