@@ -9,7 +9,6 @@ import { parse } from "yaml";
 
 const ROOT = path.resolve(import.meta.dirname, "../../..");
 const COMPOSE_FILE = path.join(ROOT, "docker-compose.local.yml");
-const DESIGN = path.resolve(ROOT, "../shared/DESIGN.md");
 
 interface ComposeService {
   image?: string;
@@ -41,16 +40,6 @@ const PORTS: Record<string, number> = {
   prometheus: 9091,
   grafana: 3000,
   "kafka-ui": 8081,
-};
-const DESIGN_NAMES: Record<string, string> = {
-  "market-data worker": "market-data",
-  "strategy worker": "strategy",
-  "gateway (local adapter)": "gateway",
-  web: "web",
-  Kafka: "kafka",
-  Prometheus: "prometheus",
-  Grafana: "grafana",
-  "Kafka UI (Compose only)": "kafka-ui",
 };
 
 const hostPort = (mapping: string) => Number(mapping.split(":").at(-2));
@@ -121,13 +110,6 @@ describe("docker-compose.local.yml", () => {
       expect({ name, published: mappings.map(hostPort) }).toEqual({ name, published: [port] });
     }
     expect(Object.keys(compose.services).sort()).toEqual(Object.keys(PORTS).sort());
-  });
-
-  it.runIf(existsSync(DESIGN))("agrees with DESIGN.md's table of services and ports", () => {
-    const design = readFileSync(DESIGN, "utf8");
-    const table = design.slice(design.indexOf("## Services and ports"));
-    const rows = [...table.matchAll(/^\| ([^|]+?) \| (\d+) \|/gm)].map((m) => [DESIGN_NAMES[m[1]!] ?? m[1]!, Number(m[2])] as const);
-    expect(Object.fromEntries(rows)).toEqual(PORTS);
   });
 
   it("has a build context and Dockerfile for every built service", () => {
