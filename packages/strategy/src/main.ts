@@ -1,39 +1,21 @@
 import { createBus } from "@tickflow/bus";
-import { ConfigError } from "@tickflow/core";
-import { createMetrics } from "@tickflow/metrics";
-import { pino } from "pino";
+import { createMetrics, runServiceMain } from "@tickflow/metrics";
 import { strategyWorkerConfig } from "./config";
 import { SERVICE, startStrategy } from "./service";
 
-const logger = pino({ level: process.env.LOG_LEVEL ?? "info", base: { service: SERVICE } });
-
-// Crash-only: anything unexpected ends the process non-zero; on restart the committed engine
-// snapshot and offsets put it back exactly where the last transaction left it.
-process.on("unhandledRejection", (error) => {
-  logger.fatal({ err: error }, "unhandled rejection");
-  process.exit(1);
-});
-
-try {
+// On restart the committed engine snapshot and offsets put the worker back exactly where its
+// last transaction left it.
+await runServiceMain(SERVICE, async (logger) => {
   const config = strategyWorkerConfig(process.env);
   const bus = await createBus(process.env, SERVICE, logger);
   const metrics = createMetrics(process.env, SERVICE);
   const service = await startStrategy({ config, bus, metrics, logger });
-  let stopping = false;
-  const shutdown = async (signal: string) => {
-    // SIGINT and SIGTERM can both arrive (Ctrl-C reaches the group, the runner sends SIGTERM)
-    if (stopping) return;
-    stopping = true;
-    logger.info({ signal }, "draining");
-    await service.stop();
-    await bus.close();
-    await metrics.flush(); // EMF: the last values before the task goes
-    process.exit(0);
+  return {
+    done: service.done,
+    stop: async () => {
+      await service.stop();
+      await bus.close();
+      await metrics.flush(); // EMF: the last values before the task goes
+    },
   };
-  process.once("SIGTERM", () => void shutdown("SIGTERM"));
-  process.once("SIGINT", () => void shutdown("SIGINT"));
-  await service.done;
-} catch (error) {
-  logger.fatal({ err: error }, error instanceof ConfigError ? `bad configuration: ${(error as Error).message}` : "strategy worker failed");
-  process.exit(error instanceof ConfigError ? 2 : 1);
-}
+});
