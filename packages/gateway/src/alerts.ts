@@ -25,7 +25,7 @@ export function alertFromHalt(halt: RiskHalted): Alert {
 /** Where /api/alerts reads from: the consumer's memory locally, the strategy worker's risk history on AWS. */
 export interface AlertSource {
   /** Newest first, at most `limit`. */
-  recent(limit: number, signal?: AbortSignal): Promise<Alert[]>;
+  recent(limit: number): Promise<Alert[]>;
 }
 
 const newestFirst = (a: Alert, b: Alert) => b.tsEvent - a.tsEvent || (a.id < b.id ? 1 : -1);
@@ -64,9 +64,9 @@ const RiskEventsSchema = z.array(
 export class RiskHistoryAlertSource implements AlertSource {
   constructor(private readonly strategy: Upstream) {}
 
-  async recent(limit: number, signal?: AbortSignal): Promise<Alert[]> {
+  async recent(limit: number): Promise<Alert[]> {
     // resets are interleaved with halts: ask for all the worker keeps, then keep the halts
-    const events = await this.strategy.getJson("/risk", RiskEventsSchema, { query: { limit: 1_000 }, ...(signal ? { signal } : {}) });
+    const events = await this.strategy.getJson("/risk", RiskEventsSchema, { query: { limit: 1_000 } });
     return events
       .flatMap((e) => (e.type === "risk.halted" ? [alertFromHalt(e.data)] : []))
       .sort(newestFirst)

@@ -12,13 +12,12 @@ type ContractOf<N extends HandlerName> = (typeof CONTRACTS)[N];
 type Parsed<C, K extends "path" | "query"> = C extends { [P in K]: infer S extends z.ZodType } ? z.output<S> : Record<string, never>;
 export type ResponseOf<N extends HandlerName> = z.output<ContractOf<N>["response"]>;
 
-/** What an endpoint gets: its parsed parameters, the dependencies and middy's abort signal. */
+/** What an endpoint gets: its parsed parameters and the dependencies. */
 export interface EndpointInput<N extends HandlerName> {
   path: Parsed<ContractOf<N>, "path">;
   query: Parsed<ContractOf<N>, "query">;
   deps: GatewayDeps;
   /** Aborted when the Lambda is about to time out; passed to upstream calls. */
-  signal: AbortSignal;
 }
 
 export type HttpHandler = MiddyfiedHandler<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>;
@@ -78,9 +77,9 @@ export function defineEndpoint<N extends HandlerName>(
       .use(httpMetrics(deps.metrics, route))
       .use(httpCors({ origins: deps.config.CORS_ORIGINS, methods: "GET" }))
       .use(problemResponses(deps.logger))
-      .handler(async (event, _context, { signal }) => {
+      .handler(async (event) => {
         const { path, query } = parseInput(contract, event);
-        const body = await handle({ path, query, deps, signal } as EndpointInput<N>);
+        const body = await handle({ path, query, deps } as EndpointInput<N>);
         return json(options.status?.(body) ?? 200, body);
       });
   return {

@@ -41,6 +41,17 @@ describe("a failing market-data worker", () => {
     expect(await sample(deps.metrics, "tickflow_upstream_errors_total", { upstream: "market-data", kind: "timeout" })).toBe(1);
   });
 
+  it("that stalls in the middle of its answer is a timeout too: the deadline covers the whole exchange", async () => {
+    const deps = testDeps({ MARKET_DATA_URL: await faulty("stall-mid-body"), UPSTREAM_TIMEOUT_MS: String(TIMEOUT_MS) });
+    const started = Date.now();
+
+    const response = parse<Problem>(await ENDPOINTS.quotes.create(deps)(httpEvent("quotes"), context()));
+
+    expect(Date.now() - started).toBeLessThan(TIMEOUT_MS + 1_000);
+    expect(response.status).toBe(503);
+    expect(response.body).toMatchObject({ code: "upstream-timeout", upstream: "market-data" });
+  });
+
   it("that refuses connections is answered with 503 upstream-unavailable", async () => {
     const deps = testDeps({ MARKET_DATA_URL: await refusedUrl() });
 

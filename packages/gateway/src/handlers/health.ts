@@ -2,10 +2,10 @@ import { defineEndpoint } from "../endpoint";
 import type { DependencyHealth } from "../schemas";
 import { UpstreamError, type Upstream } from "../upstream";
 
-async function check(upstream: Upstream, signal: AbortSignal): Promise<DependencyHealth> {
+async function check(upstream: Upstream): Promise<DependencyHealth> {
   const started = performance.now();
   try {
-    const { status, latencyMs } = await upstream.probe("/health", signal);
+    const { status, latencyMs } = await upstream.probe("/health");
     if (status === 200) return { name: upstream.name, status: "up", latencyMs };
     return { name: upstream.name, status: "down", latencyMs, detail: `${upstream.name} reports itself unhealthy (HTTP ${status} from /health)` };
   } catch (error) {
@@ -17,8 +17,8 @@ async function check(upstream: Upstream, signal: AbortSignal): Promise<Dependenc
 /** GET /api/health: each worker's own health check, concurrently; 503 (same body) unless all are up. */
 export const health = defineEndpoint(
   "health",
-  async ({ deps, signal }) => {
-    const dependencies = await Promise.all([check(deps.marketData, signal), check(deps.strategy, signal)]);
+  async ({ deps }) => {
+    const dependencies = await Promise.all([check(deps.marketData), check(deps.strategy)]);
     return { status: dependencies.every((d) => d.status === "up") ? "up" : "down", dependencies };
   },
   { status: (body) => (body.status === "up" ? 200 : 503) },

@@ -2,6 +2,6 @@ import { defineEndpoint } from "../endpoint";
 import { QuotesSchema } from "../schemas";
 
 /** GET /api/quotes: the quotes board. */
-export const quotes = defineEndpoint("quotes", ({ deps, signal }) => deps.marketData.getJson("/quotes", QuotesSchema, { signal }));
+export const quotes = defineEndpoint("quotes", ({ deps }) => deps.marketData.getJson("/quotes", QuotesSchema));
 
 export const handler = quotes.lambda();

@@ -2,6 +2,6 @@ import { defineEndpoint } from "../endpoint";
 import { StrategiesSchema } from "../schemas";
 
 /** GET /api/strategies: every running strategy with its account and positions. */
-export const strategies = defineEndpoint("strategies", ({ deps, signal }) => deps.strategy.getJson("/strategies", StrategiesSchema, { signal }));
+export const strategies = defineEndpoint("strategies", ({ deps }) => deps.strategy.getJson("/strategies", StrategiesSchema));
 
 export const handler = strategies.lambda();

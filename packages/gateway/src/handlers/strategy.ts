@@ -2,8 +2,8 @@ import { defineEndpoint } from "../endpoint";
 import { StrategyDetailSchema } from "../schemas";
 
 /** GET /api/strategies/{id}: one strategy with its equity curve; the worker's 404 names an unknown id. */
-export const strategy = defineEndpoint("strategy", ({ path, deps, signal }) =>
-  deps.strategy.getJson(`/strategies/${encodeURIComponent(path.id)}`, StrategyDetailSchema, { signal }),
+export const strategy = defineEndpoint("strategy", ({ path, deps }) =>
+  deps.strategy.getJson(`/strategies/${encodeURIComponent(path.id)}`, StrategyDetailSchema),
 );
 
 export const handler = strategy.lambda();

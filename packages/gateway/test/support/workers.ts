@@ -80,11 +80,14 @@ export async function startInProcessWorkers(options: { ticks?: number; maxDrawdo
 }
 
 /** A server that fails the way a broken worker does, for the gateway's failure paths. */
-export async function startFaultyServer(behaviour: "hang" | "error-500" | "not-json" | "wrong-shape" | "unhealthy" | "no-route"): Promise<{ url: string; close(): Promise<void> }> {
+export async function startFaultyServer(behaviour: "hang" | "stall-mid-body" | "error-500" | "not-json" | "wrong-shape" | "unhealthy" | "no-route"): Promise<{ url: string; close(): Promise<void> }> {
   const server: Server = createServer((req, res) => {
     switch (behaviour) {
       case "hang":
         return; // accepts the connection, never answers
+      case "stall-mid-body":
+        res.writeHead(200, { "content-type": "application/json" });
+        return void res.write('[{"symbol":'); // starts the answer, never finishes it
       case "error-500":
         res.writeHead(500, { "content-type": "application/problem+json" });
         return void res.end(JSON.stringify({ status: 500, code: "internal-error" }));
