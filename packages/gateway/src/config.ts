@@ -37,6 +37,12 @@ const EnvSchema = z.object({
     .string()
     .regex(/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}(\.fifo)?$/, "must be an SNS topic ARN (arn:aws:sns:<region>:<account>:<name>)")
     .optional(),
+  /**
+   * Whether the MSK event source mapping honours partial batch responses (ReportBatchItemFailures,
+   * provisioned pollers only). When it does not, a failed record must fail the invocation, or Lambda
+   * would count the batch as done and drop it.
+   */
+  KAFKA_REPORT_BATCH_ITEM_FAILURES: z.enum(["true", "false"], { error: "must be true or false" }).default("false").transform((v) => v === "true"),
   /** Consumer group of the local risk/alerts consumer (on AWS the MSK event source mapping owns its group). */
   ALERTS_GROUP_ID: z.string().regex(/^[A-Za-z0-9._-]+$/, "may hold only letters, digits, '.', '_' and '-'").default("tickflow-gateway-alerts"),
   LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info"),

@@ -132,7 +132,8 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
     consumer = await startLocalRiskConsumer({
       bus,
       groupId: config.ALERTS_GROUP_ID,
-      handler: createRiskConsumer({ metrics, logger, channels }),
+      // the local consumer reads batchItemFailures: it retries and dead-letters single records
+      handler: createRiskConsumer({ metrics, logger, channels, partialBatchResponses: true }),
       store,
       metrics,
       logger,

@@ -65,6 +65,11 @@ export interface RiskConsumerDeps {
   logger: Logger;
   /** Where alerts go, in order: a retried record re-sends only to channels that did not take it. */
   channels: AlertChannel[];
+  /**
+   * The caller reads `batchItemFailures` (a mapping with ReportBatchItemFailures, or the local
+   * consumer). Otherwise a failure throws, so the whole batch is retried rather than dropped.
+   */
+  partialBatchResponses: boolean;
 }
 
 export type RiskConsumerHandler = MiddyfiedHandler<MSKEvent, KafkaBatchResponse>;
@@ -117,6 +122,9 @@ export function createRiskConsumer(deps: RiskConsumerDeps): RiskConsumerHandler 
           }
         }
       }
+      if (batchItemFailures.length > 0 && !deps.partialBatchResponses) {
+        throw new GatewayError(`${batchItemFailures.length} partition(s) failed and this event source does not read partial batch responses: retrying the whole batch`);
+      }
       return { batchItemFailures };
     });
 }
@@ -129,7 +137,7 @@ export const handler = (event: MSKEvent, context: Context): Promise<KafkaBatchRe
     const { config, metrics, logger } = runtimeFromEnv();
     const channels: AlertChannel[] = config.ALERTS_TOPIC_ARN ? [snsChannel(config.ALERTS_TOPIC_ARN)] : [];
     if (channels.length === 0) logger.warn("ALERTS_TOPIC_ARN is not set: risk.halted events are counted and logged, but no alert is sent");
-    lambdaHandler = createRiskConsumer({ metrics, logger, channels });
+    lambdaHandler = createRiskConsumer({ metrics, logger, channels, partialBatchResponses: config.KAFKA_REPORT_BATCH_ITEM_FAILURES });
   }
   return lambdaHandler(event, context);
 };

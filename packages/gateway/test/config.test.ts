@@ -11,6 +11,7 @@ describe("gatewayConfig", () => {
       CORS_ORIGINS: ["http://localhost:8080", "http://127.0.0.1:8080"],
       GATEWAY_PORT: 8000,
       GATEWAY_HOST: "127.0.0.1",
+      KAFKA_REPORT_BATCH_ITEM_FAILURES: false,
       ALERTS_GROUP_ID: "tickflow-gateway-alerts",
       LOG_LEVEL: "info",
     });

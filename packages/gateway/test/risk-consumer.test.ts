@@ -17,9 +17,9 @@ const logger = pino({ level: "silent" });
 beforeEach(() => sns.reset());
 afterEach(() => vi.unstubAllEnvs());
 
-function consumer<M extends Metrics = PrometheusMetrics>(metrics: M = new PrometheusMetrics({ service: "gateway" }) as Metrics as M, topic = TOPIC) {
+function consumer<M extends Metrics = PrometheusMetrics>(metrics: M = new PrometheusMetrics({ service: "gateway" }) as Metrics as M, topic = TOPIC, partialBatchResponses = true) {
   const store = new AlertStore();
-  return { store, metrics, handler: createRiskConsumer({ metrics, logger, channels: [new StoreChannel(store), snsChannel(topic)] }) };
+  return { store, metrics, handler: createRiskConsumer({ metrics, logger, channels: [new StoreChannel(store), snsChannel(topic)], partialBatchResponses }) };
 }
 
 /** The fixture with only some of its topic-partitions, as a redelivery would carry them. */
@@ -28,6 +28,15 @@ function only(event: MSKEvent, ...partitions: string[]): MSKEvent {
 }
 
 describe("the risk/alerts consumer", () => {
+  it("fails the invocation on a bad record when the event source does not read partial batch responses, so nothing is dropped", async () => {
+    sns.on(PublishCommand).resolves({ MessageId: "6f0c2d9e-0000-4000-8000-000000000002" });
+    const { handler } = consumer(undefined, TOPIC, false);
+
+    await expect(handler(mskFixture(), context())).rejects.toThrow(/1 partition\(s\) failed and this event source does not read partial batch responses/);
+    // a batch without failures still succeeds normally
+    expect(await handler(only(mskFixture(), "strategy.risk.v1-0"), context())).toEqual({ batchItemFailures: [] });
+  });
+
   it("alerts once for the halt, counts the events, and reports the bad record so its partition is redelivered from it", async () => {
     sns.on(PublishCommand).resolves({ MessageId: "6f0c2d9e-0000-4000-8000-000000000001" });
     const { store, metrics, handler } = consumer();
@@ -127,6 +136,7 @@ describe("the risk/alerts consumer", () => {
     vi.stubEnv("ALERTS_TOPIC_ARN", TOPIC);
     vi.stubEnv("AWS_LAMBDA_FUNCTION_NAME", "tickflow-risk-consumer");
     vi.stubEnv("LOG_LEVEL", "silent");
+    vi.stubEnv("KAFKA_REPORT_BATCH_ITEM_FAILURES", "true"); // as the Api stack sets it for provisioned pollers
     const emf = captureEmf();
     try {
       const { handler } = await import("../src/risk-consumer");
