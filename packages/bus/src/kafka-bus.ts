@@ -13,6 +13,7 @@ import kafkajs, {
   type KafkaMessage,
   type LogEntry,
   type Producer,
+  type Transaction,
 } from "kafkajs";
 import { kafkajsConfig, type KafkaSettings } from "./config";
 import type { Bus, BusLogger, ClusterDescription, Processor, ProcessorOptions, Publisher, SubscribeOptions, Subscription } from "./port";
@@ -261,6 +262,14 @@ export class KafkaBus implements Bus {
     return subscription;
   }
 
+  /**
+   * One transaction spans the partition batches kafkajs hands over back to back: each batch's
+   * outputs are sent into the open transaction as it is processed, and a commit (the state
+   * snapshot, every touched partition's next offset pointing at it, then EndTxn) is scheduled
+   * right after, so the batches of one fetch commit together. Per-transaction round trips, not
+   * processing, bound this loop: one transaction per fetch instead of one per partition batch
+   * raises throughput and cuts the wait of the last partition's ticks.
+   */
   async runProcessor<S>(options: ProcessorOptions<S>): Promise<Processor> {
     const input = this.topicName(options.input);
     const producer: Producer = this.kafka.producer({
@@ -277,48 +286,89 @@ export class KafkaBus implements Bus {
     this.open.add(producer);
     options.restore(await this.committedState<S>(options.groupId, input, options.stateKey));
 
+    const stateTopic = this.topicName("state");
+    let pending: { tx: Transaction; offsets: Map<number, string>; records: BusRecord[]; outputs: OutgoingRecord[] } | null = null;
+    let commitScheduled = false;
+    let failure: unknown = null;
+    // eachBatch and the deferred commit take turns: a commit never interleaves with a batch
+    let turn: Promise<void> = Promise.resolve();
+    const exclusive = (work: () => Promise<void>): Promise<void> => {
+      const run = turn.then(work);
+      turn = run.catch(() => {});
+      return run;
+    };
+    let fail!: (error: unknown) => void;
+    const failed = new Promise<never>((_, reject) => (fail = reject));
+    failed.catch(() => {});
+
+    const commit = async (): Promise<void> => {
+      commitScheduled = false;
+      const open = pending;
+      if (!open) return;
+      pending = null;
+      try {
+        const [written] = await open.tx.send({
+          topic: stateTopic,
+          acks: -1,
+          compression: CompressionTypes.GZIP,
+          messages: [{ key: options.stateKey, value: JSON.stringify(options.snapshot()) }],
+        });
+        const metadata = JSON.stringify({ statePartition: written!.partition, stateOffset: written!.baseOffset! } satisfies StatePointer);
+        await open.tx.sendOffsets({
+          consumerGroupId: options.groupId,
+          topics: [{ topic: input, partitions: [...open.offsets].map(([partition, offset]) => ({ partition, offset, metadata }) as { partition: number; offset: string }) }],
+        });
+        await open.tx.commit();
+      } catch (error) {
+        // an aborted transaction leaves nothing visible; the process restarts from the last commit
+        await open.tx.abort().catch(() => {});
+        throw error;
+      }
+      options.onCommitted?.({ records: open.records, outputs: open.outputs });
+    };
+    const crash = (error: unknown) => {
+      failure ??= error;
+      fail(error);
+    };
+
     const consumer = this.consumer(options.groupId);
     await consumer.connect();
     await consumer.subscribe({ topics: [input], fromBeginning: true });
+    consumer.on(consumer.events.REBALANCING, () => {
+      // processed but uncommitted input could now belong to another member: start over from the last commit
+      if (pending) crash(new KafkaBusError(`consumer group ${options.groupId} rebalanced with a transaction open; restart to resume from the last commit`));
+    });
     const subscription = this.supervise(consumer, async () => {
+      if (failure === null) await exclusive(commit); // drain: what was processed commits before leaving
       this.open.delete(producer);
       await producer.disconnect();
     });
-    const stateTopic = this.topicName("state");
     await consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
-      eachBatch: async ({ batch, isRunning, isStale, resolveOffset, heartbeat }) => {
-        if (!isRunning() || isStale() || batch.messages.length === 0) return;
-        const records = batch.messages.map((m) => toRecord(options.input, batch.partition, m));
-        const { outputs, state } = options.process(records);
-        const next = (BigInt(batch.lastOffset()) + 1n).toString();
-        const tx = await producer.transaction();
-        try {
-          if (outputs.length > 0) await tx.sendBatch({ acks: -1, topicMessages: this.topicMessages(outputs) });
-          const [written] = await tx.send({
-            topic: stateTopic,
-            acks: -1,
-            compression: CompressionTypes.GZIP,
-            messages: [{ key: options.stateKey, value: JSON.stringify(state) }],
-          });
-          const pointer: StatePointer = { statePartition: written!.partition, stateOffset: written!.baseOffset! };
-          await tx.sendOffsets({
-            consumerGroupId: options.groupId,
-            topics: [{ topic: input, partitions: [{ partition: batch.partition, offset: next, metadata: JSON.stringify(pointer) } as { partition: number; offset: string }] }],
-          });
-          await tx.commit();
-        } catch (error) {
-          // an aborted transaction leaves nothing visible; the process restarts from the last commit
-          await tx.abort().catch(() => {});
+      eachBatch: ({ batch, isRunning, isStale, resolveOffset, heartbeat }) =>
+        exclusive(async () => {
+          if (failure !== null || !isRunning() || isStale() || batch.messages.length === 0) return;
+          const records = batch.messages.map((m) => toRecord(options.input, batch.partition, m));
+          const { outputs } = options.process(records);
+          pending ??= { tx: await producer.transaction(), offsets: new Map(), records: [], outputs: [] };
+          if (outputs.length > 0) await pending.tx.sendBatch({ acks: -1, topicMessages: this.topicMessages(outputs) });
+          pending.offsets.set(batch.partition, (BigInt(batch.lastOffset()) + 1n).toString());
+          pending.records.push(...records);
+          pending.outputs.push(...outputs);
+          resolveOffset(batch.lastOffset());
+          await heartbeat();
+          if (!commitScheduled) {
+            commitScheduled = true;
+            // after the batches kafkajs already holds: they queue for their turn before this runs
+            setImmediate(() => void exclusive(commit).catch(crash));
+          }
+        }).catch((error: unknown) => {
+          crash(error);
           throw error;
-        }
-        resolveOffset(batch.lastOffset());
-        await heartbeat();
-        options.onCommitted?.({ records, outputs });
-      },
+        }),
     });
-    return subscription;
+    return { stop: subscription.stop, done: Promise.race([subscription.done, failed]) };
   }
 
   /** The snapshot the group's committed offsets point to, or null when it never committed. */

@@ -141,9 +141,9 @@ export class MemoryBus implements Bus {
 
     return this.consume(options.groupId, [options.input], true, async (records, _commit) => {
       if (this.epochs.get(options.transactionalId) !== epoch) throw new FencedError(`processor ${options.transactionalId} was fenced by a newer instance`);
-      const { outputs, state } = options.process(records);
+      const { outputs } = options.process(records);
       // one synchronous step: outputs, the snapshot and the offset become visible together
-      const [written] = this.append([...outputs, { topic: "state", key: options.stateKey, value: Buffer.from(JSON.stringify(state)) }]).slice(-1);
+      const [written] = this.append([...outputs, { topic: "state", key: options.stateKey, value: Buffer.from(JSON.stringify(options.snapshot())) }]).slice(-1);
       const last = records[records.length - 1]!;
       group.set(`${options.input}:${last.partition}`, {
         offset: Number(last.offset) + 1,

@@ -31,9 +31,11 @@ export interface ProcessorOptions<S> {
   stateKey: string;
   /** Gets the state committed with the current offsets (null on first start), before any record. */
   restore(state: S | null): void;
-  /** Turns a batch of input records into output records and the state after them. */
-  process(records: BusRecord[]): { outputs: OutgoingRecord[]; state: S };
-  /** After the batch's transaction committed: outputs are now visible to read_committed consumers. */
+  /** Turns a batch of input records into output records (updating the processor's state). */
+  process(records: BusRecord[]): { outputs: OutgoingRecord[] };
+  /** The state as of the last processed record: committed with the outputs and the offsets. */
+  snapshot(): S;
+  /** After a transaction committed: these outputs are now visible to read_committed consumers. */
   onCommitted?(batch: { records: BusRecord[]; outputs: OutgoingRecord[] }): void;
 }
 

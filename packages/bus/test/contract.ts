@@ -104,8 +104,9 @@ export function busContract(name: string, makeBus: (prefix: string) => Promise<B
               state.seen.push(id);
               outputs.push({ topic: "signals", key: r.key, value: Buffer.from(id) });
             }
-            return { outputs, state };
+            return { outputs };
           },
+          snapshot: () => state,
         });
       };
       const sends = (from: number, to: number) =>
@@ -157,8 +158,9 @@ export function busContract(name: string, makeBus: (prefix: string) => Promise<B
               outputs.push(toDlq(r, bus.topicName("quotes"), error.reason, error.message));
             }
           }
-          return { outputs, state: { good } };
+          return { outputs };
         },
+        snapshot: () => ({ good }),
       });
       open.push(processor);
       const dlq = await eventually(async () => {

@@ -52,7 +52,8 @@ export async function startStrategy(deps: StrategyDeps): Promise<StrategyService
   const resets: string[] = [];
   const lastTickAt = new Map<string, number>();
   const lastDropped = { duplicateTicks: 0, missingTicks: 0 };
-  let batchEvents: EngineEvent[] = [];
+  /** Events processed but not yet committed: the read views and metrics take them after the commit. */
+  let uncommitted: EngineEvent[] = [];
   let lastCommitAt = 0;
   let failed: unknown = null;
 
@@ -126,15 +127,16 @@ export async function startStrategy(deps: StrategyDeps): Promise<StrategyService
         metrics.inc("tickflow_ticks_processed_total", { symbol: tick.data.symbol });
       }
       for (const event of events) outputs.push({ ...routeEvent(event), value: encodeEvent(event, SERVICE) });
-      batchEvents = events;
-      return { outputs, state: { engine: engine.snapshot() } };
+      uncommitted.push(...events);
+      return { outputs };
     },
+    snapshot: () => ({ engine: engine.snapshot() }),
     onCommitted: () => {
       lastCommitAt = now();
       metrics.inc("tickflow_transactions_total", { processor: config.groupId });
-      for (const e of batchEvents) model.apply(e);
-      recordMetrics(batchEvents);
-      batchEvents = [];
+      for (const e of uncommitted) model.apply(e);
+      recordMetrics(uncommitted);
+      uncommitted = [];
     },
   });
   processor.done.catch((error: unknown) => {
