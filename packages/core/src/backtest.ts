@@ -2,10 +2,8 @@ import { INTERVAL_MS } from "./bar";
 import { TradingEngine, type EngineConfigInput } from "./engine";
 import type { EngineEvent } from "./events";
 import type { Universe } from "./instrument";
-import { MarketSimulator, type SimulatorConfig } from "./simulator";
+import { MarketSimulator, MS_PER_YEAR, type SimulatorConfig } from "./simulator";
 import type { QuoteTick } from "./tick";
-
-const MS_PER_YEAR = 365.25 * 24 * 3600 * 1000;
 
 export interface BacktestInput {
   engine: EngineConfigInput;

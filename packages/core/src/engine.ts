@@ -3,7 +3,7 @@ import { BarAggregator, BarIntervalSchema, type Bar, type BarInterval, type Open
 import { ConfigError, TickflowError } from "./errors";
 import type { EngineEvent, OrderSide, RejectReason } from "./events";
 import { fromPriceUnits, fromSizeUnits, toPriceUnits, type Instrument, type Universe } from "./instrument";
-import { feeMicros, floorDiv, fromMicros, notionalMicros, toMicros, type Micros } from "./money";
+import { feeMicros, floorDiv, fromMicros, midValueMicros, notionalMicros, toMicros, type Micros } from "./money";
 import {
   accountTotals,
   applyFill,
@@ -109,7 +109,23 @@ export interface EngineSnapshot {
   version: 1;
   stats: EngineStats;
   symbols: Record<string, { lastSeq: number; bidUnits: number; askUnits: number; pending: PendingOrder[]; bars: Record<string, { current: OpenBar | null; lateTicks: number }> }>;
-  strategies: Record<string, { state: unknown; account: AccountState; orderSeq: Record<string, number>; signalSeq: Record<string, number>; riskSeq: number; equityCurve: EquityPoint[] }>;
+  strategies: Record<
+    string,
+    {
+      /** kind, parameters and symbols the state was built with: state from another configuration is not reused. */
+      fingerprint: string;
+      state: unknown;
+      account: AccountState;
+      orderSeq: Record<string, number>;
+      signalSeq: Record<string, number>;
+      riskSeq: number;
+      equityCurve: EquityPoint[];
+    }
+  >;
+}
+
+function fingerprint(rt: StrategyRuntime): string {
+  return JSON.stringify([rt.kind, rt.params, rt.symbols]);
 }
 
 /**
@@ -268,6 +284,7 @@ export class TradingEngine {
     const strategies: EngineSnapshot["strategies"] = {};
     for (const [id, rt] of this.runtimes) {
       strategies[id] = {
+        fingerprint: fingerprint(rt),
         state: structuredClone(rt.strategy.state),
         account: structuredClone(rt.account),
         orderSeq: { ...rt.orderSeq },
@@ -279,25 +296,19 @@ export class TradingEngine {
     return { version: 1, stats: { ...this.stats }, symbols, strategies };
   }
 
-  /** Puts the engine in the state a snapshot recorded (same config assumed; checked by id). */
-  restore(snapshot: EngineSnapshot): void {
+  /**
+   * Puts the engine in the state a snapshot recorded. A strategy whose kind, parameters or
+   * symbols changed since (or that no longer runs) is not restored: it starts fresh, and its
+   * orders still in flight are dropped. Returns the ids of the strategies that started fresh.
+   */
+  restore(snapshot: EngineSnapshot): string[] {
     if (snapshot.version !== 1) throw new TickflowError(`unsupported engine snapshot version ${String(snapshot.version)}`);
     Object.assign(this.stats, snapshot.stats);
-    for (const [symbol, saved] of Object.entries(snapshot.symbols)) {
-      const sym = this.symbols.get(symbol);
-      if (!sym) continue;
-      sym.lastSeq = saved.lastSeq;
-      sym.bidUnits = saved.bidUnits;
-      sym.askUnits = saved.askUnits;
-      sym.pending = saved.pending.map((p) => ({ ...p }));
-      for (const entry of sym.aggregators) {
-        const bars = saved.bars[entry.aggregator.interval];
-        if (bars) entry.aggregator.restore(bars);
-      }
-    }
+    const restored = new Set<string>();
     for (const [id, saved] of Object.entries(snapshot.strategies)) {
       const rt = this.runtimes.get(id);
-      if (!rt) continue;
+      if (!rt || saved.fingerprint !== fingerprint(rt)) continue;
+      restored.add(id);
       rt.strategy.state = structuredClone(saved.state);
       rt.account = structuredClone(saved.account);
       rt.orderSeq = { ...saved.orderSeq };
@@ -305,6 +316,19 @@ export class TradingEngine {
       rt.riskSeq = saved.riskSeq;
       rt.equityCurve = saved.equityCurve.map((p) => [p[0], p[1]]);
     }
+    for (const [symbol, saved] of Object.entries(snapshot.symbols)) {
+      const sym = this.symbols.get(symbol);
+      if (!sym) continue;
+      sym.lastSeq = saved.lastSeq;
+      sym.bidUnits = saved.bidUnits;
+      sym.askUnits = saved.askUnits;
+      sym.pending = saved.pending.filter((p) => restored.has(p.strategyId)).map((p) => ({ ...p }));
+      for (const entry of sym.aggregators) {
+        const bars = saved.bars[entry.aggregator.interval];
+        if (bars) entry.aggregator.restore(bars);
+      }
+    }
+    return [...this.runtimes.keys()].filter((id) => !restored.has(id));
   }
 
   /** The running strategy instances with their parameters and status. */
@@ -435,8 +459,13 @@ export class TradingEngine {
     if (after > this.maxPosition) {
       return { reason: "max-position", detail: `position notional ${fromMicros(after)} would exceed ${fromMicros(this.maxPosition)}` };
     }
+    // other symbols count with their orders still in flight, valued at their last mid
     let others = 0;
-    for (const [symbol, p] of Object.entries(runtime.account.positions)) if (symbol !== instrument.symbol) others += Math.abs(p.mark);
+    for (const symbol of runtime.symbols) {
+      if (symbol === instrument.symbol) continue;
+      const other = this.symbols.get(symbol)!;
+      others += Math.abs(midValueMicros(other.bidUnits + other.askUnits, this.exposure(runtime, other), other.instrument));
+    }
     if (others + after > this.maxGross) {
       return { reason: "max-gross-notional", detail: `gross notional ${fromMicros(others + after)} would exceed ${fromMicros(this.maxGross)}` };
     }
@@ -459,23 +488,25 @@ export class TradingEngine {
     sym.pending.push({ orderId, strategyId: runtime.id, symbol, qty, wait: this.config.execution.latencyTicks, signalId });
   }
 
-  /** Market orders fill at the touch of this quote: buys at the ask, sells at the bid. */
+  /**
+   * Market orders fill at the touch of this quote: buys at the ask, sells at the bid. Each order
+   * leaves the pending list just before it is booked, so a halt triggered by a fill flattens the
+   * position together with every order still in flight; orders queued during this quote (the
+   * flatten) fill against the next one.
+   */
   private fillPending(sym: SymbolRuntime, tick: QuoteTick): void {
-    const orders = sym.pending;
-    const remaining: PendingOrder[] = [];
-    // a fill can halt the strategy, which queues flattening orders: those go after the waiting ones
-    sym.pending = [];
-    for (const order of orders) {
+    const { instrument } = sym;
+    const mid2 = sym.bidUnits + sym.askUnits;
+    for (const order of sym.pending.slice()) {
       if (order.wait > 0) {
         order.wait -= 1;
-        remaining.push(order);
         continue;
       }
+      sym.pending.splice(sym.pending.indexOf(order), 1);
       const runtime = this.runtimes.get(order.strategyId)!;
-      const { instrument } = sym;
       const priceUnits = order.qty > 0 ? sym.askUnits : sym.bidUnits;
       const fee = feeMicros(notionalMicros(priceUnits, Math.abs(order.qty), instrument), this.config.execution.feeBps);
-      const { realized, position } = applyFill(runtime.account, instrument, order.qty, priceUnits, fee);
+      const { realized, position } = applyFill(runtime.account, instrument, order.qty, priceUnits, fee, mid2);
       const side: OrderSide = order.qty > 0 ? "buy" : "sell";
       const quantity = fromSizeUnits(Math.abs(order.qty), instrument);
       const price = fromPriceUnits(priceUnits, instrument);
@@ -506,7 +537,6 @@ export class TradingEngine {
       runtime.strategy.onFill({ symbol: instrument.symbol, side, quantity, price, tsEvent: tick.tsEvent }, runtime.ctx);
       this.checkDrawdown(runtime);
     }
-    sym.pending = remaining.concat(sym.pending);
   }
 
   /** A drawdown at or beyond the limit halts the strategy and flattens every position it holds. */

@@ -57,7 +57,8 @@ export function drawdown(account: AccountState): number {
 }
 
 /**
- * Books a fill. Reducing a position releases a pro-rata share of its cost basis (rounded
+ * Books a fill, then marks the position at the current mid (given as twice its price units, like
+ * markPosition). Reducing a position releases a pro-rata share of its cost basis (rounded
  * half-even to a micro; the remainder stays in the basis, so money is conserved exactly) and
  * realizes the difference; a fill larger than the position closes it and opens the other way.
  */
@@ -67,6 +68,7 @@ export function applyFill(
   signedQty: number,
   priceUnits: number,
   fee: Micros,
+  mid2Units: number,
 ): FillResult {
   const position = positionOf(account, instrument.symbol);
   const side = Math.sign(signedQty);
@@ -93,7 +95,7 @@ export function applyFill(
     position.basis += side * notionalMicros(priceUnits, opening, instrument);
   }
   if (position.qty === 0) position.basis = 0;
-  markPosition(account, position, instrument, position.mid2Units === 0 ? priceUnits * 2 : position.mid2Units);
+  markPosition(account, position, instrument, mid2Units);
   updatePeak(account);
   return { realized, position };
 }

@@ -4,7 +4,8 @@ import { Prng, type PrngState } from "./prng";
 import type { QuoteTick } from "./tick";
 import { ConfigError } from "./errors";
 
-const MS_PER_YEAR = 365.25 * 24 * 3600 * 1000;
+/** Milliseconds in a year of 365.25 days: the unit of annualised drift and volatility. */
+export const MS_PER_YEAR = 365.25 * 24 * 3600 * 1000;
 
 export const JumpSettingsSchema = z.object({
   /** Expected jumps per year (Poisson). */
@@ -96,13 +97,17 @@ export class MarketSimulator {
     return this.paths.map(({ symbol, seq, logPrice, lastTs, prng }) => ({ symbol, seq, logPrice, lastTs, prng: prng.snapshot() }));
   }
 
-  /** Continues a symbol from saved state, so seq and price carry on without a gap. */
+  /**
+   * Continues a symbol from saved state, so seq and price carry on without a gap; the simulated
+   * clock moves up to the symbol's last tick, so `next()` never goes back in time.
+   */
   resume(state: SymbolPathState): void {
     const path = this.path(state.symbol);
     path.seq = state.seq;
     path.logPrice = state.logPrice;
     path.lastTs = state.lastTs;
     path.prng = Prng.restore(state.prng);
+    this.clock = Math.max(this.clock, state.lastTs);
   }
 
   private path(symbol: string): SymbolPath {

@@ -25,3 +25,25 @@ export type QuoteTick = z.infer<typeof QuoteTickSchema>;
 export function midPrice(tick: Pick<QuoteTick, "bid" | "ask">, priceScale: number): number {
   return (Math.round(tick.bid * priceScale) + Math.round(tick.ask * priceScale)) / (2 * priceScale);
 }
+
+/**
+ * Largest price the engine accepts, in price units (1e11 is a billion dollars a share on a cent
+ * grid): marks and notionals of bounded positions then stay exact integers.
+ */
+export const MAX_PRICE_UNITS = 1e11;
+
+/**
+ * Why a schema-valid quote cannot be traded on, or null: prices off the instrument's grid or
+ * beyond what exact money arithmetic can mark. Such a quote belongs in the DLQ, not the engine.
+ */
+export function quoteProblem(tick: QuoteTick, instrument: { symbol: string; priceScale: number; priceIncrementUnits: number; priceIncrement: number }): string | null {
+  for (const [field, price] of [["bid", tick.bid], ["ask", tick.ask]] as const) {
+    const units = price * instrument.priceScale;
+    const rounded = Math.round(units);
+    if (rounded > MAX_PRICE_UNITS) return `${field} ${price} is beyond the largest price the engine marks exactly`;
+    if (Math.abs(units - rounded) > 1e-6 || rounded % instrument.priceIncrementUnits !== 0) {
+      return `${field} ${price} is not on ${instrument.symbol}'s ${instrument.priceIncrement} price grid`;
+    }
+  }
+  return null;
+}

@@ -69,7 +69,8 @@ describe("trading engine: paper execution", () => {
     expect(submitted!.data).toMatchObject({ orderId: "s1:AAPL:1", side: "buy", quantity: 9, type: "market", signalId: "s1:AAPL:signal:1" });
     // 9 x 101.02 = 909.18; 10 bp fee = 0.90918
     expect(filled!.data).toMatchObject({ orderId: "s1:AAPL:1", side: "buy", quantity: 9, price: 101.02, fee: 0.90918, realizedPnl: 0, quoteSeq: 3, tsEvent: 3_000 });
-    expect(position!.data).toMatchObject({ strategyId: "s1", symbol: "AAPL", quantity: 9, averagePrice: 101.02, costBasis: 909.18, markPrice: 101.02, unrealizedPnl: 0 });
+    // marked at the filling quote's mid (101.01), not the price paid
+    expect(position!.data).toMatchObject({ strategyId: "s1", symbol: "AAPL", quantity: 9, averagePrice: 101.02, costBasis: 909.18, markPrice: 101.01, unrealizedPnl: -0.09 });
     expect(engine.portfolio("s1")).toMatchObject({ cash: 100_000 - 909.18 - 0.90918, fees: 0.90918 });
   });
 
@@ -120,7 +121,7 @@ describe("trading engine: risk", () => {
   it("rejects the order that would take gross notional over the limit but allows reducing it", () => {
     const engine = engineWith({
       symbols: ["AAPL", "MSFT"],
-      script: { "AAPL:1": "long", "MSFT:1": "long", "AAPL:2": "flat" },
+      script: { "AAPL:1": "long", "MSFT:1": "long", "AAPL:3": "flat" },
       risk: { maxGrossNotional: 1_500 },
     });
     const ticks = [...secondly([[100, 100.02], [100, 100.02], [100, 100.02], [100, 100.02], [100, 100.02]], "AAPL"), ...secondly([[400, 400.04], [400, 400.04]], "MSFT", 2_500)].sort((a, b) => a.tsEvent - b.tsEvent);
@@ -133,6 +134,39 @@ describe("trading engine: risk", () => {
       ["order.filled", "AAPL"],
     ]);
     expect(events.find((e) => e.type === "order.rejected")!.data).toMatchObject({ reason: "max-gross-notional" });
+  });
+
+  it("counts orders still in flight on other symbols against the gross limit", () => {
+    // the AAPL buy waits two quotes, so it is still in flight when MSFT signals
+    const engine = engineWith({ symbols: ["AAPL", "MSFT"], script: { "AAPL:1": "long", "MSFT:1": "long" }, risk: { maxGrossNotional: 1_500 }, execution: { latencyTicks: 2 } });
+    const ticks = [...secondly([[100, 100.02], [100, 100.02], [100, 100.02]], "AAPL"), ...secondly([[400, 400.04], [400, 400.04]], "MSFT", 2_500)].sort((a, b) => a.tsEvent - b.tsEvent);
+    const events = run(engine, ticks);
+    expect(events.filter((e) => e.type === "order.filled")).toEqual([]);
+    expect(events.find((e) => e.type === "order.rejected")?.data).toMatchObject({ symbol: "MSFT", reason: "max-gross-notional" });
+  });
+
+  it("flattens every order still in flight when a fill triggers the halt", () => {
+    // Two buys in flight (latency 1): the first fill drops equity past the limit; the halt's flatten
+    // must cover the second buy too, so the strategy ends flat.
+    const engine = new TradingEngine(
+      {
+        strategies: [{ id: "s1", kind: "scripted", symbols: ["AAPL"], params: { script: { "AAPL:1": "long", "AAPL:2": "short" }, tradeNotional: 50_000 } }],
+        risk: { maxDrawdownPct: 0.01, maxPositionNotional: 1_000_000, maxGrossNotional: 1_000_000 },
+        execution: { feeBps: 0, latencyTicks: 1 },
+      },
+      universe,
+      registry,
+    );
+    const events = run(engine, [
+      quote("AAPL", 1, 1_000, 100, 100),
+      quote("AAPL", 2, 2_000, 100, 100), // bar 1: long 500, in flight
+      quote("AAPL", 3, 3_000, 100, 100), // bar 2: short (-1,000 more), in flight; the buy waits one quote
+      quote("AAPL", 4, 3_500, 90, 120), // the buy fills at 120 and is marked at 105: -7,500, a 7.5% drawdown: halt
+      quote("AAPL", 5, 3_600, 100, 100), // the short fills; the flatten covers the position and that short
+      quote("AAPL", 6, 3_700, 100, 100), // the flatten fills
+    ]);
+    expect(events.filter((e) => e.type === "risk.halted")).toHaveLength(1);
+    expect(engine.portfolio("s1").positions[0]!.quantity).toBe(0);
   });
 
   it("halts on a drawdown breach, flattens, rejects new orders until reset, then trades again", () => {
@@ -204,6 +238,29 @@ describe("trading engine: state", () => {
       expect([...before, ...after]).toEqual(straight);
       for (const id of ["sma", "mr", "bo"]) expect(second.portfolio(id)).toEqual(reference.portfolio(id));
     }
+  });
+
+  it("restores only strategies whose configuration is unchanged, dropping the others' orders in flight", () => {
+    // stop where mean-reversion has an order in flight: restoring it into an engine without mr must drop it
+    const before = new TradingEngine(config, universe);
+    let cut = 0;
+    const hasMrInFlight = () => Object.values(before.snapshot().symbols).some((s) => s.pending.some((p) => p.strategyId === "mr"));
+    while (cut < 1_000 || !hasMrInFlight()) run(before, [ticks[cut++]!]);
+    const snapshot = JSON.parse(JSON.stringify(before.snapshot())) as ReturnType<TradingEngine["snapshot"]>;
+    const changed: EngineConfigInput = {
+      ...config,
+      strategies: [
+        { id: "sma", kind: "sma-crossover", symbols: ["AAPL", "BTC-USD"], params: { fast: 4, slow: 8 } }, // parameters changed
+        { id: "bo", kind: "breakout", symbols: ["AAPL", "EUR-USD"], params: { window: 10, exitWindow: 4 } }, // unchanged
+        { id: "new", kind: "mean-reversion", symbols: ["AAPL"], params: {} }, // mr removed, a new one added
+      ],
+    };
+    const after = new TradingEngine(changed, universe);
+    expect(after.restore(snapshot).sort()).toEqual(["new", "sma"]);
+    expect(after.portfolio("bo")).toEqual(before.portfolio("bo"));
+    expect(after.portfolio("sma")).toMatchObject({ equity: 100_000, closingFills: 0 });
+    // no order of a strategy that is gone or restarted survives: the next quotes run cleanly
+    expect(() => run(after, ticks.slice(cut))).not.toThrow();
   });
 
   it("emits bar.closed for every symbol and configured interval, with deterministic ids", () => {

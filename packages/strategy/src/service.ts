@@ -1,5 +1,5 @@
-import { decodeEvent, DecodeError, encodeEvent, routeEvent, toDlq, type Bus, type OutgoingRecord, type Processor } from "@tickflow/bus";
-import { BarIntervalSchema, DEFAULT_UNIVERSE, TradingEngine, Universe, type EngineEvent, type EngineSnapshot } from "@tickflow/core";
+import { decodeEvent, DecodeError, encodeEvent, routeEvent, toDlq, type Bus, type BusRecord, type OutgoingRecord, type Processor } from "@tickflow/bus";
+import { BarIntervalSchema, DEFAULT_UNIVERSE, quoteProblem, TradingEngine, Universe, type EngineEvent, type EngineSnapshot } from "@tickflow/core";
 import { HttpProblem, startServiceHttp, type HttpRequest, type Metrics } from "@tickflow/metrics";
 import type { Logger } from "pino";
 import type { StrategyWorkerConfig } from "./config";
@@ -100,8 +100,9 @@ export async function startStrategy(deps: StrategyDeps): Promise<StrategyService
     stateKey: config.groupId,
     restore: (state) => {
       if (state) {
-        engine.restore(state.engine);
+        const fresh = engine.restore(state.engine);
         logger.info({ ticks: state.engine.stats.ticks }, "restored engine state committed with the current offsets");
+        if (fresh.length > 0) logger.warn({ strategies: fresh }, "these strategies' configuration changed (or they are new): they start with a fresh account");
       } else logger.info("no committed state: starting fresh");
       Object.assign(lastDropped, engine.stats);
     },
@@ -110,18 +111,28 @@ export async function startStrategy(deps: StrategyDeps): Promise<StrategyService
       const events: EngineEvent[] = [];
       const stamp = records[0] ? now() : 0;
       for (const id of resets.splice(0)) events.push(...engine.resetRisk(id, stamp));
+      // a record that cannot be traded on goes to the DLQ, is counted, and the loop goes on
+      const deadLetter = (record: BusRecord, reason: string, message: string) => {
+        const topic = bus.topicName("quotes");
+        outputs.push(toDlq(record, topic, reason, message));
+        metrics.inc("tickflow_dlq_messages_total", { topic, reason });
+        logger.warn({ partition: record.partition, offset: record.offset, reason, error: message }, "sent a record to the DLQ");
+      };
       for (const record of records) {
         let tick;
         try {
           tick = decodeEvent(record.value, ["quote.tick"]);
         } catch (error) {
           if (!(error instanceof DecodeError)) throw error;
-          outputs.push(toDlq(record, bus.topicName("quotes"), error.reason, error.message));
-          metrics.inc("tickflow_dlq_messages_total", { topic: bus.topicName("quotes"), reason: error.reason });
-          logger.warn({ partition: record.partition, offset: record.offset, reason: error.reason, error: error.message }, "sent a record to the DLQ");
+          deadLetter(record, error.reason, error.message);
           continue;
         }
         if (tick.type !== "quote.tick") continue;
+        const problem = universe.has(tick.data.symbol) ? quoteProblem(tick.data, universe.get(tick.data.symbol)) : null;
+        if (problem) {
+          deadLetter(record, "out-of-range", problem);
+          continue;
+        }
         events.push(...engine.onQuote(tick.data));
         lastTickAt.set(tick.data.symbol, stamp);
         metrics.inc("tickflow_ticks_processed_total", { symbol: tick.data.symbol });

@@ -141,3 +141,21 @@ describe("configuration", () => {
     expect(() => strategyWorkerConfig({ ST_MAX_DRAWDOWN: "2" })).toThrow(/ST_MAX_DRAWDOWN/);
   });
 });
+
+describe("quotes the engine cannot trade on", () => {
+  it("dead-letters a price off the instrument's grid or too large to mark exactly, and keeps going", async () => {
+    const bus = new MemoryBus();
+    const { base } = await start(bus);
+    const [first] = ticks(1);
+    const bad = [
+      { ...first!, bid: 190.005, ask: 190.02 }, // off AAPL's cent grid
+      { ...first!, bid: 1e13, ask: 1e13 + 1 }, // schema-valid, beyond exact marking
+    ];
+    await publish(bus, [...bad, ...ticks(4)]);
+    await until(async () => (await health(base)).ticks === 4, "the good ticks processed");
+    const dlq = await bus.readTail("dlq", 10);
+    expect(dlq.map((r) => r.headers["x-error-reason"])).toEqual(["out-of-range", "out-of-range"]);
+    expect(dlq[0]!.headers["x-error"]).toMatch(/bid 190.005 is not on AAPL's 0.01 price grid/);
+    expect(dlq[1]!.headers["x-error"]).toMatch(/beyond the largest price/);
+  });
+});
