@@ -1,4 +1,4 @@
-import { Agent as HttpAgent, request as httpRequest } from "node:http";
+import { Agent as HttpAgent, request as httpRequest, type ClientRequest } from "node:http";
 import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
 import type { Metrics } from "@tickflow/metrics";
 import { z } from "zod";
@@ -7,12 +7,23 @@ import { GatewayError } from "./errors";
 export type UpstreamName = "market-data" | "strategy";
 
 /**
+ * How long a kept-alive connection to a worker may sit idle before the gateway closes it: well
+ * below the workers' own keep-alive (65 s, after which they close idle sockets), so the gateway
+ * is normally the side that closes and never writes a request into a socket the worker has
+ * just closed.
+ */
+const IDLE_SOCKET_TIMEOUT_MS = 30_000;
+
+/**
  * Keep-alive connections to the workers, shared by every call. node:http costs a fraction of
  * fetch (undici) per request on Node 20: under load (npm run bench) the gateway served about
- * 2,000 requests/s through fetch.
+ * 2,000 requests/s through fetch. `timeout` closes a socket that sits idle in the pool.
  */
-const HTTP_AGENT = new HttpAgent({ keepAlive: true, maxSockets: 64 });
-const HTTPS_AGENT = new HttpsAgent({ keepAlive: true, maxSockets: 64 });
+const HTTP_AGENT = new HttpAgent({ keepAlive: true, maxSockets: 64, timeout: IDLE_SOCKET_TIMEOUT_MS });
+const HTTPS_AGENT = new HttpsAgent({ keepAlive: true, maxSockets: 64, timeout: IDLE_SOCKET_TIMEOUT_MS });
+
+/** What a kept-alive socket the worker closed while it sat idle fails with when it is written to. */
+const STALE_SOCKET_CODES = new Set(["ECONNRESET", "EPIPE"]);
 
 /** How a call to a worker failed; also the `kind` label of tickflow_upstream_errors_total. */
 export type UpstreamFailure = "timeout" | "unreachable" | "server-error" | "invalid-response";
@@ -73,13 +84,21 @@ export class Upstream {
    * The deadline is the one timeout: middy's abort signal is shared by every invocation in a
    * process (cheap in Lambda, one request at a time), so in the local adapter one request's
    * timeout would cut all the others' calls.
+   *
+   * A kept-alive socket can be dead when it is taken from the pool: the idle timeout above runs
+   * on timers, and a Lambda container thawed after a quiet minute (frozen, so no timer ran) sends
+   * its first request on a socket the worker closed meanwhile. That fails with ECONNRESET or
+   * EPIPE before any answer; the worker never saw the request, and a GET is idempotent anyway,
+   * so it is sent once more on a new connection, within the same deadline.
    */
   private exchange(path: string, query: Query): Promise<{ status: number; text: string }> {
     const url = new URL(`${this.baseUrl}${path}`);
     for (const [key, value] of Object.entries(query)) if (value !== undefined) url.searchParams.set(key, String(value));
+    const secure = url.protocol === "https:";
     return new Promise((resolve, reject) => {
       let timedOut = false;
       let settled = false;
+      let current: ClientRequest | undefined;
       // a failure can surface on the request or, once the answer has begun, on the response
       const failed = (error: NodeJS.ErrnoException) => {
         clearTimeout(deadline);
@@ -93,24 +112,36 @@ export class Upstream {
           reject(failure);
         }
       };
-      const request = (url.protocol === "https:" ? httpsRequest : httpRequest)(url, { headers: { accept: "application/json" }, agent: url.protocol === "https:" ? HTTPS_AGENT : HTTP_AGENT }, (response) => {
-        const chunks: Buffer[] = [];
-        response.on("data", (chunk: Buffer) => chunks.push(chunk));
-        response.on("error", failed);
-        response.on("end", () => {
-          clearTimeout(deadline);
-          if (settled) return;
-          settled = true;
-          resolve({ status: response.statusCode ?? 0, text: Buffer.concat(chunks).toString("utf8") });
+      /** `fresh`: a connection of its own (`agent: false`), never one from the pool. */
+      const send = (fresh: boolean) => {
+        let answered = false;
+        const agent = fresh ? false : secure ? HTTPS_AGENT : HTTP_AGENT;
+        const request = (secure ? httpsRequest : httpRequest)(url, { headers: { accept: "application/json" }, agent }, (response) => {
+          answered = true;
+          const chunks: Buffer[] = [];
+          response.on("data", (chunk: Buffer) => chunks.push(chunk));
+          response.on("error", failed);
+          response.on("end", () => {
+            clearTimeout(deadline);
+            if (settled) return;
+            settled = true;
+            resolve({ status: response.statusCode ?? 0, text: Buffer.concat(chunks).toString("utf8") });
+          });
         });
-      });
+        current = request;
+        request.on("error", (error: NodeJS.ErrnoException) => {
+          const stale = !fresh && !answered && !timedOut && !settled && request.reusedSocket && STALE_SOCKET_CODES.has(error.code ?? "");
+          if (stale) send(true);
+          else failed(error);
+        });
+        request.end();
+      };
       // the deadline covers the whole exchange, connect to last byte: a worker that stalls mid-body is slow too
       const deadline = setTimeout(() => {
         timedOut = true;
-        request.destroy(Object.assign(new Error("upstream deadline"), { code: "ETIMEDOUT" }));
+        current?.destroy(Object.assign(new Error("upstream deadline"), { code: "ETIMEDOUT" }));
       }, this.timeoutMs);
-      request.on("error", failed);
-      request.end();
+      send(false);
     });
   }
 
