@@ -10,6 +10,13 @@ const baseUrl = (fallback: string) =>
 
 const ORIGIN = /^https?:\/\/[^/\s]+$/;
 
+/**
+ * UPSTREAM_TIMEOUT_MS when unset (the Api stack sets this value too): a worker answers its read
+ * API in milliseconds, and the budget stays well inside API Gateway's 30 s and the route
+ * Lambdas' timeout.
+ */
+export const DEFAULT_UPSTREAM_TIMEOUT_MS = 2_000;
+
 const EnvSchema = z.object({
   /** The market-data worker's read API (instruments, quotes). */
   MARKET_DATA_URL: baseUrl("http://127.0.0.1:7001"),
@@ -21,7 +28,7 @@ const EnvSchema = z.object({
     .int("must be a whole number of milliseconds")
     .min(50, "must be at least 50 ms")
     .max(25_000, "must be at most 25000 ms: API Gateway gives an HTTP API integration 30 s")
-    .default(2_000),
+    .default(DEFAULT_UPSTREAM_TIMEOUT_MS),
   /** Browser origins allowed to call the API (the dashboard), comma-separated. */
   CORS_ORIGINS: z
     .string()

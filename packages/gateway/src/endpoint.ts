@@ -59,10 +59,36 @@ function json(statusCode: number, body: unknown): APIGatewayProxyStructuredResul
 }
 
 /**
+ * The middleware every HTTP handler shares around `handle` — problem+json errors, CORS for the
+ * dashboard's origins, request metrics by route pattern and status, and a metrics flush at the
+ * end of the invocation — as the middy-wrapped payload-2.0 handler.
+ */
+export function httpHandler(
+  deps: GatewayDeps,
+  route: string | ((event: APIGatewayProxyEventV2) => string),
+  handle: (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>,
+): HttpHandler {
+  return middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>()
+    .use(flushMetrics(deps.metrics, deps.logger))
+    .use(httpMetrics(deps.metrics, route))
+    .use(httpCors({ origins: deps.config.CORS_ORIGINS, methods: "GET" }))
+    .use(problemResponses(deps.logger))
+    .handler(handle);
+}
+
+/** A Lambda entry for a handler factory: dependencies from the environment, built on the first invocation. */
+export function lambdaEntry(create: (deps: GatewayDeps) => HttpHandler): (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyStructuredResultV2> {
+  let handler: HttpHandler | undefined;
+  return (event, context) => {
+    handler ??= create(gatewayDepsFromEnv());
+    return handler(event, context);
+  };
+}
+
+/**
  * Defines one route's handler: input parsing from the route's contract, the implementation, and
- * the middleware every route shares — problem+json errors, CORS for the dashboard's origins,
- * request metrics by route pattern and status, and a metrics flush at the end of the invocation.
- * `status` picks the HTTP status of a successful body (200 unless given).
+ * the middleware every route shares (httpHandler). `status` picks the HTTP status of a
+ * successful body (200 unless given).
  */
 export function defineEndpoint<N extends HandlerName>(
   name: N,
@@ -72,25 +98,10 @@ export function defineEndpoint<N extends HandlerName>(
   const contract: Contract = CONTRACTS[name];
   const route = ROUTES.find((r) => r.handler === name)!.path;
   const create = (deps: GatewayDeps): HttpHandler =>
-    middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>()
-      .use(flushMetrics(deps.metrics, deps.logger))
-      .use(httpMetrics(deps.metrics, route))
-      .use(httpCors({ origins: deps.config.CORS_ORIGINS, methods: "GET" }))
-      .use(problemResponses(deps.logger))
-      .handler(async (event) => {
-        const { path, query } = parseInput(contract, event);
-        const body = await handle({ path, query, deps } as EndpointInput<N>);
-        return json(options.status?.(body) ?? 200, body);
-      });
-  return {
-    name,
-    create,
-    lambda: () => {
-      let handler: HttpHandler | undefined;
-      return (event, context) => {
-        handler ??= create(gatewayDepsFromEnv());
-        return handler(event, context);
-      };
-    },
-  };
+    httpHandler(deps, route, async (event) => {
+      const { path, query } = parseInput(contract, event);
+      const body = await handle({ path, query, deps } as EndpointInput<N>);
+      return json(options.status?.(body) ?? 200, body);
+    });
+  return { name, create, lambda: () => lambdaEntry(create) };
 }

@@ -1,5 +1,5 @@
-export { ROUTES, handlerPath, RISK_CONSUMER_HANDLER, type Route, type HandlerName } from "./routes";
-export { gatewayConfig, type GatewayConfig } from "./config";
+export { ROUTES, handlerPath, RISK_CONSUMER_HANDLER, DEFAULT_ROUTE_KEY, DEFAULT_ROUTE_HANDLER, CORS_PREFLIGHT, type Route, type HandlerName } from "./routes";
+export { gatewayConfig, DEFAULT_UPSTREAM_TIMEOUT_MS, type GatewayConfig } from "./config";
 export { startLocalGateway, type LocalGateway, type LocalGatewayOptions } from "./local-adapter";
 export { openApiDocument, API_VERSION } from "./openapi";
 export { RISK_CONSUMER_TOPICS } from "./local-risk-consumer";

@@ -7,11 +7,12 @@ import { AlertStore, snsChannel, StoreChannel, type AlertChannel } from "./alert
 import type { GatewayConfig } from "./config";
 import type { HttpHandler } from "./endpoint";
 import { ENDPOINTS } from "./endpoints";
+import { createNotFound } from "./handlers/not-found";
 import { httpApiEvent, lambdaContext } from "./local-events";
 import { startLocalRiskConsumer, type LocalRiskConsumer } from "./local-risk-consumer";
 import { ApiProblem, problemResponse } from "./problem";
 import { createRiskConsumer } from "./risk-consumer";
-import { ROUTES, type Route } from "./routes";
+import { CORS_PREFLIGHT, DEFAULT_ROUTE_KEY, routesForPath, type HandlerName } from "./routes";
 import { createGatewayDeps } from "./runtime";
 
 export interface LocalGatewayOptions {
@@ -36,28 +37,6 @@ export interface LocalGateway {
 /** API Gateway's limit for an HTTP API integration: the deadline each local invocation gets. */
 const INTEGRATION_TIMEOUT_MS = 30_000;
 
-interface CompiledRoute {
-  route: Route;
-  pattern: RegExp;
-  names: string[];
-  handler: HttpHandler;
-}
-
-/** `/api/quotes/{symbol}` -> ^/api/quotes/([^/]+)$, matched against the raw (still encoded) path. */
-function compile(route: Route, handler: HttpHandler): CompiledRoute {
-  const names: string[] = [];
-  const source = route.path
-    .split(/(\{[A-Za-z]+\})/)
-    .map((part) => {
-      const param = /^\{([A-Za-z]+)\}$/.exec(part);
-      if (!param) return part.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-      names.push(param[1]!);
-      return "([^/]+)";
-    })
-    .join("");
-  return { route, pattern: new RegExp(`^${source}$`), names, handler };
-}
-
 function send(res: ServerResponse, result: APIGatewayProxyStructuredResultV2): void {
   const headers = Object.fromEntries(Object.entries(result.headers ?? {}).map(([name, value]) => [name, String(value)]));
   res.writeHead(result.statusCode ?? 200, headers);
@@ -67,7 +46,9 @@ function send(res: ServerResponse, result: APIGatewayProxyStructuredResultV2): v
 /**
  * The gateway on this machine: a Node HTTP server that turns each request into the payload-2.0
  * event API Gateway would send and invokes the same middy handler a Lambda runs (one code path
- * locally and on AWS), plus /metrics for Prometheus and the risk/alerts consumer fed from Kafka.
+ * locally and on AWS): a route's handler, or the `$default` route's for a request no route takes.
+ * It answers CORS preflights as API Gateway does, and serves /metrics for Prometheus; beside it
+ * runs the risk/alerts consumer fed from Kafka.
  * Alerts go to memory (served at /api/alerts) and to SNS when ALERTS_TOPIC_ARN is set.
  */
 export async function startLocalGateway(options: LocalGatewayOptions): Promise<LocalGateway> {
@@ -75,20 +56,46 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
   const store = new AlertStore();
   const channels: AlertChannel[] = [new StoreChannel(store), ...(config.ALERTS_TOPIC_ARN ? [snsChannel(config.ALERTS_TOPIC_ARN)] : [])];
   const deps = createGatewayDeps({ config, metrics, logger, alerts: store });
-  const routes = ROUTES.map((route) => compile(route, ENDPOINTS[route.handler].create(deps)));
+  const handlers = Object.fromEntries(Object.values(ENDPOINTS).map((endpoint) => [endpoint.name, endpoint.create(deps)])) as Record<HandlerName, HttpHandler>;
+  // API Gateway's `$default` route: the same handler answers what no route takes, here and on AWS
+  const notFound = createNotFound(deps);
 
-  // what API Gateway answers itself on AWS (no route, wrong method); counted like any request
-  const answer = (req: IncomingMessage, res: ServerResponse, route: string, problem: ApiProblem, headers: Record<string, string> = {}) => {
-    const response = problemResponse(problem, req.url?.split("?")[0]);
-    send(res, { ...response, headers: { ...response.headers, ...headers } });
+  // what the adapter answers itself: requests that never reach a handler on AWS either; counted like any request
+  const answer = (req: IncomingMessage, res: ServerResponse, route: string, problem: ApiProblem, instance?: string) => {
+    send(res, problemResponse(problem, instance));
     metrics.inc("tickflow_http_requests_total", { route, method: req.method ?? "GET", status: String(problem.status) });
   };
 
+  /**
+   * A CORS preflight, which API Gateway answers itself from the Api stack's CORS configuration:
+   * 204, with the allow-* headers when the origin is one of CORS_ORIGINS (without them the
+   * browser refuses the request, as it should).
+   */
+  const preflight = (req: IncomingMessage, res: ServerResponse, route: string) => {
+    const origin = req.headers.origin!;
+    const allowed = config.CORS_ORIGINS.includes("*") || config.CORS_ORIGINS.includes(origin);
+    const headers: Record<string, string> = { vary: "origin" };
+    if (allowed) {
+      headers["access-control-allow-origin"] = config.CORS_ORIGINS.includes("*") ? "*" : origin;
+      headers["access-control-allow-methods"] = CORS_PREFLIGHT.allowMethods.join(",");
+      headers["access-control-allow-headers"] = CORS_PREFLIGHT.allowHeaders.join(",");
+      headers["access-control-max-age"] = String(CORS_PREFLIGHT.maxAgeSeconds);
+    }
+    send(res, { statusCode: 204, headers });
+    metrics.inc("tickflow_http_requests_total", { route, method: "OPTIONS", status: "204" });
+  };
+
   const serve = async (req: IncomingMessage, res: ServerResponse) => {
-    const url = new URL(req.url ?? "/", "http://localhost");
+    let url: URL;
+    try {
+      url = new URL(req.url ?? "/", "http://localhost");
+    } catch {
+      // an absolute-form target with a host URL cannot parse (GET http://[bad/api/quotes): bad input, never a 500
+      return answer(req, res, "unmatched", new ApiProblem(400, "invalid-request", "the request target is not a valid URL"));
+    }
     const method = req.method ?? "GET";
     if (url.pathname === "/metrics") {
-      if (method !== "GET") return answer(req, res, "/metrics", new ApiProblem(405, "method-not-allowed", `${method} is not allowed on /metrics`), { allow: "GET" });
+      if (method !== "GET") return answer(req, res, "/metrics", new ApiProblem(405, "method-not-allowed", `${method} is not allowed on /metrics`, {}, { headers: { allow: "GET" } }), url.pathname);
       const started = process.hrtime.bigint();
       const { contentType, body } = await metrics.exposition();
       send(res, { statusCode: 200, headers: { "content-type": contentType, "cache-control": "no-store" }, body });
@@ -96,14 +103,17 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
       metrics.observe("tickflow_http_request_duration_seconds", { route: "/metrics", method }, Number(process.hrtime.bigint() - started) / 1e9);
       return;
     }
-    const candidates = routes.filter((r) => r.pattern.test(url.pathname));
-    if (candidates.length === 0) return answer(req, res, "unmatched", new ApiProblem(404, "route-not-found", `no route for ${method} ${url.pathname}`));
+    const candidates = routesForPath(url.pathname);
+    if (method === "OPTIONS" && candidates.length > 0 && req.headers.origin && req.headers["access-control-request-method"]) return preflight(req, res, candidates[0]!.route.path);
     const match = candidates.find((r) => r.route.method === method);
-    if (!match) return answer(req, res, candidates[0]!.route.path, new ApiProblem(405, "method-not-allowed", `${method} is not allowed on ${url.pathname}`), { allow: "GET" });
+    if (!match) {
+      send(res, await notFound(httpApiEvent(req, url, DEFAULT_ROUTE_KEY, {}), lambdaContext("tickflow-gateway-not-found", INTEGRATION_TIMEOUT_MS)));
+      return;
+    }
     const values = match.pattern.exec(url.pathname)!.slice(1);
     const pathParameters = Object.fromEntries(match.names.map((name, i) => [name, values[i]!]));
     const event = httpApiEvent(req, url, match.route, pathParameters);
-    send(res, await match.handler(event, lambdaContext(`tickflow-gateway-${match.route.handler}`, INTEGRATION_TIMEOUT_MS)));
+    send(res, await handlers[match.route.handler](event, lambdaContext(`tickflow-gateway-${match.route.handler}`, INTEGRATION_TIMEOUT_MS)));
   };
 
   const server = createServer((req, res) => {
@@ -142,9 +152,18 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
     await closeServer();
     throw error;
   }
-  // crash-only, but reported once: an unobserved rejection must not take down a caller that only awaits stop()
-  consumer.done.catch((error: unknown) => logger.fatal({ err: error }, "the risk/alerts consumer stopped"));
-  metrics.set("tickflow_up", {}, 1);
+  // tickflow_up is the gateway's own health, read at scrape time: 1 while the risk/alerts consumer
+  // runs, 0 once it has stopped or failed (the HTTP side is up whenever there is a scrape to answer)
+  let consuming = true;
+  consumer.done.then(
+    () => (consuming = false),
+    // crash-only, but reported once: an unobserved rejection must not take down a caller that only awaits stop()
+    (error: unknown) => {
+      consuming = false;
+      logger.fatal({ err: error }, "the risk/alerts consumer stopped");
+    },
+  );
+  metrics.onCollect(() => metrics.set("tickflow_up", {}, consuming ? 1 : 0));
 
   const url = `http://${config.GATEWAY_HOST.includes(":") ? `[${config.GATEWAY_HOST}]` : config.GATEWAY_HOST}:${port}`;
   logger.info({ url, bus: bus.description, alertChannels: channels.map((c) => c.name), group: config.ALERTS_GROUP_ID }, "gateway started");
@@ -153,6 +172,7 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
     url,
     done: consumer.done,
     stop: async () => {
+      consuming = false;
       await closeServer();
       await consumer.stop();
       logger.info("gateway stopped");

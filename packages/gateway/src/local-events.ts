@@ -3,7 +3,7 @@ import type { IncomingMessage } from "node:http";
 import type { BusRecord } from "@tickflow/bus";
 import type { APIGatewayProxyEventV2, Context, MSKEvent } from "aws-lambda";
 import { GatewayError } from "./errors";
-import type { Route } from "./routes";
+import type { DEFAULT_ROUTE_KEY, Route } from "./routes";
 
 /**
  * Builders of what AWS hands a Lambda, from what this process has locally: a Node HTTP request
@@ -29,11 +29,11 @@ function decode(text: string): string {
 }
 
 /**
- * The payload-2.0 event API Gateway sends for this request on this route: header names lower
- * case, repeated headers and query parameters joined with commas, cookies in `cookies`, and
- * queryStringParameters / pathParameters left out when there are none.
+ * The payload-2.0 event API Gateway sends for this request on this route (or on `$default`):
+ * header names lower case, repeated headers and query parameters joined with commas, cookies in
+ * `cookies`, and queryStringParameters / pathParameters left out when there are none.
  */
-export function httpApiEvent(req: IncomingMessage, url: URL, route: Route, pathParameters: Record<string, string>): APIGatewayProxyEventV2 {
+export function httpApiEvent(req: IncomingMessage, url: URL, route: Route | typeof DEFAULT_ROUTE_KEY, pathParameters: Record<string, string>): APIGatewayProxyEventV2 {
   const headers: Record<string, string> = {};
   for (let i = 0; i < req.rawHeaders.length; i += 2) {
     const name = req.rawHeaders[i]!.toLowerCase();
@@ -45,7 +45,7 @@ export function httpApiEvent(req: IncomingMessage, url: URL, route: Route, pathP
   for (const [key, value] of url.searchParams) query[key] = key in query ? `${query[key]},${value}` : value;
   const cookies = req.headers.cookie?.split(/;\s*/).filter(Boolean);
   const now = new Date();
-  const routeKey = `${route.method} ${route.path}`;
+  const routeKey = typeof route === "string" ? route : `${route.method} ${route.path}`;
   const host = headers.host ?? "localhost";
   const rawPath = decode(url.pathname);
   return {

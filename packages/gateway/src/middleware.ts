@@ -27,11 +27,11 @@ export function problemResponses(logger: Logger): HttpMiddleware {
 
 /**
  * Counts and times each request under its route pattern (never the raw path, which would
- * explode label cardinality) and final status. The start time is per invocation, keyed by the
+ * explode label cardinality; `route` may pick it from the event) and final status. The start time is per invocation, keyed by the
  * request so concurrent invocations (the local adapter) do not share it, and it is removed in
  * both `after` and `onError` so each request is recorded exactly once.
  */
-export function httpMetrics(metrics: Metrics, route: string): HttpMiddleware {
+export function httpMetrics(metrics: Metrics, route: string | ((event: APIGatewayProxyEventV2) => string)): HttpMiddleware {
   const started = new Map<HttpRequest, bigint>();
   const record = async (request: HttpRequest) => {
     const t0 = started.get(request);
@@ -39,8 +39,9 @@ export function httpMetrics(metrics: Metrics, route: string): HttpMiddleware {
     started.delete(request);
     const method = request.event.requestContext?.http?.method ?? "GET";
     const status = String(request.response?.statusCode ?? 500);
-    metrics.inc("tickflow_http_requests_total", { route, method, status });
-    metrics.observe("tickflow_http_request_duration_seconds", { route, method }, Number(process.hrtime.bigint() - t0) / 1e9);
+    const label = typeof route === "string" ? route : route(request.event);
+    metrics.inc("tickflow_http_requests_total", { route: label, method, status });
+    metrics.observe("tickflow_http_request_duration_seconds", { route: label, method }, Number(process.hrtime.bigint() - t0) / 1e9);
   };
   return {
     before: async (request: HttpRequest) => {

@@ -22,14 +22,18 @@ export interface ProblemExtras {
  * (RFC 9457) with a stable `code` clients can switch on.
  */
 export class ApiProblem extends GatewayError {
+  /** Response headers the status calls for (Allow beside a 405). */
+  readonly headers: Record<string, string>;
+
   constructor(
     readonly status: number,
     readonly code: string,
     readonly detail: string,
     readonly extras: ProblemExtras = {},
-    options?: { cause?: unknown },
+    options: { cause?: unknown; headers?: Record<string, string> } = {},
   ) {
-    super(detail, options);
+    super(detail, { cause: options.cause });
+    this.headers = options.headers ?? {};
   }
 }
 
@@ -77,7 +81,7 @@ export function problemResponse(problem: ApiProblem, instance: string | undefine
     ...(instance ? { instance } : {}),
     ...problem.extras,
   };
-  const headers: Record<string, string> = { "content-type": "application/problem+json", "cache-control": "no-store" };
+  const headers: Record<string, string> = { ...problem.headers, "content-type": "application/problem+json", "cache-control": "no-store" };
   // an upstream outage is usually a restart: tell clients when a retry is worth it
   if (problem.status === 503) headers["retry-after"] = "1";
   return { statusCode: problem.status, headers, body: JSON.stringify(body) };

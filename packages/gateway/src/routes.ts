@@ -1,6 +1,8 @@
 /**
  * The public API's routes (DESIGN.md, Public API): one Lambda handler module per route. The SST
- * Api stack and the local adapter both read this table, so they cannot disagree.
+ * Api stack, the local adapter and the OpenAPI document all read this table, so they cannot
+ * disagree. The `$default` route (below) is not in it: it is no public route, only the answer
+ * to requests that match none.
  */
 export const ROUTES = [
   { method: "GET", path: "/api/health", handler: "health" },
@@ -28,3 +30,49 @@ export function handlerPath(name: HandlerName): string {
 
 /** The risk/alerts consumer: triggered by an MSK event source on strategy.risk.v1 and strategy.orders.v1. */
 export const RISK_CONSUMER_HANDLER = "packages/gateway/src/risk-consumer.handler";
+
+/** API Gateway's catch-all route key: requests no route of ROUTES matches (path or method). */
+export const DEFAULT_ROUTE_KEY = "$default";
+
+/** The `$default` route's handler: 404 route-not-found (405 for a known path), problem+json with CORS. */
+export const DEFAULT_ROUTE_HANDLER = "packages/gateway/src/handlers/not-found.handler";
+
+/**
+ * What the HTTP API answers a CORS preflight with (stacks/api.ts configures API Gateway with it,
+ * and the local adapter answers preflights the same way); the allowed origins are CORS_ORIGINS.
+ */
+export const CORS_PREFLIGHT = {
+  allowMethods: ["GET", "OPTIONS"],
+  allowHeaders: ["accept", "content-type"],
+  maxAgeSeconds: 86_400,
+} as const;
+
+export interface CompiledRoute {
+  route: Route;
+  /** Matched against the raw (still encoded) path. */
+  pattern: RegExp;
+  /** The path parameters' names, in the order of the pattern's groups. */
+  names: string[];
+}
+
+/** `/api/quotes/{symbol}` -> ^/api/quotes/([^/]+)$ */
+function compile(route: Route): CompiledRoute {
+  const names: string[] = [];
+  const source = route.path
+    .split(/(\{[A-Za-z]+\})/)
+    .map((part) => {
+      const param = /^\{([A-Za-z]+)\}$/.exec(part);
+      if (!param) return part.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+      names.push(param[1]!);
+      return "([^/]+)";
+    })
+    .join("");
+  return { route, pattern: new RegExp(`^${source}$`), names };
+}
+
+const COMPILED = ROUTES.map(compile);
+
+/** The routes whose path matches a raw (still encoded) request path, whatever their method. */
+export function routesForPath(path: string): CompiledRoute[] {
+  return COMPILED.filter((r) => r.pattern.test(path));
+}

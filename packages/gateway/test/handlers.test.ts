@@ -4,7 +4,8 @@ import type { HttpHandler } from "../src/endpoint";
 import { ENDPOINTS } from "../src/endpoints";
 import { ROUTES, type HandlerName } from "../src/routes";
 import type { Alert, Health, Problem } from "../src/schemas";
-import { context, httpEvent, httpFixture, parse, sample, testDeps, type TestDeps } from "./support/events";
+import { createNotFound } from "../src/handlers/not-found";
+import { context, defaultRouteEvent, httpEvent, httpFixture, parse, sample, testDeps, type TestDeps } from "./support/events";
 import { HALTING_DRAWDOWN, startInProcessWorkers, type InProcessWorkers } from "./support/workers";
 
 let workers: InProcessWorkers;
@@ -218,6 +219,47 @@ describe("CORS", () => {
 
     expect(response.status).toBe(200);
     expect(response.headers["access-control-allow-origin"]).toBeUndefined();
+  });
+});
+
+describe("the $default route (requests no route takes)", () => {
+  it("answers an unknown path with 404 route-not-found problem+json, readable by the dashboard's origin", async () => {
+    const notFound = createNotFound(deps);
+    const before = (await sample(deps.metrics, "tickflow_http_requests_total", { route: "unmatched", status: "404" })) ?? 0;
+
+    const response = parse<Problem>(await notFound(defaultRouteEvent("GET", "/api/nothing-here", { origin: "http://localhost:8080" }), context()));
+
+    expect(response.status).toBe(404);
+    expect(response.headers["content-type"]).toBe("application/problem+json");
+    expect(response.headers["access-control-allow-origin"]).toBe("http://localhost:8080");
+    expect(response.body).toEqual({ type: "about:blank", title: "Not Found", status: 404, code: "route-not-found", detail: "no route for GET /api/nothing-here", instance: "/api/nothing-here" });
+    expect(await sample(deps.metrics, "tickflow_http_requests_total", { route: "unmatched", method: "GET", status: "404" })).toBe(before + 1);
+  });
+
+  it("answers another method on a route's path with 405 method-not-allowed and Allow, counted under the route", async () => {
+    const response = parse<Problem>(await createNotFound(deps)(defaultRouteEvent("DELETE", "/api/strategies/sma"), context()));
+
+    expect(response.status).toBe(405);
+    expect(response.headers.allow).toBe("GET");
+    expect(response.body.code).toBe("method-not-allowed");
+    expect(response.body.detail).toBe("DELETE is not allowed on /api/strategies/sma");
+    expect(await sample(deps.metrics, "tickflow_http_requests_total", { route: "/api/strategies/{id}", method: "DELETE", status: "405" })).toBe(1);
+  });
+
+  it("is the Lambda entry DEFAULT_ROUTE_HANDLER names, configured from the environment", async () => {
+    vi.resetModules();
+    vi.stubEnv("CORS_ORIGINS", "https://app.example.com");
+    try {
+      const { handler } = await import("../src/handlers/not-found");
+
+      const response = parse<Problem>(await handler(defaultRouteEvent("GET", "/", { origin: "https://app.example.com" }), context()));
+
+      expect(response.status).toBe(404);
+      expect(response.body.code).toBe("route-not-found");
+      expect(response.headers["access-control-allow-origin"]).toBe("https://app.example.com");
+    } finally {
+      vi.unstubAllEnvs();
+    }
   });
 });
 

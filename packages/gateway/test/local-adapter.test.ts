@@ -1,5 +1,6 @@
 import { createServer, request } from "node:http";
-import { DLQ_HEADERS, encodeEvent, type BusRecord } from "@tickflow/bus";
+import { connect } from "node:net";
+import { DLQ_HEADERS, encodeEvent, MemoryBus, type Bus, type BusRecord } from "@tickflow/bus";
 import { PrometheusMetrics } from "@tickflow/metrics";
 import type { APIGatewayProxyEventV2 } from "aws-lambda";
 import { pino } from "pino";
@@ -8,7 +9,7 @@ import { RiskHistoryAlertSource } from "../src/alerts";
 import { gatewayConfig } from "../src/config";
 import { startLocalGateway, type LocalGateway } from "../src/local-adapter";
 import { httpApiEvent, mskEvent } from "../src/local-events";
-import { ROUTES } from "../src/routes";
+import { CORS_PREFLIGHT, ROUTES } from "../src/routes";
 import type { Alert, Problem } from "../src/schemas";
 import { Upstream } from "../src/upstream";
 import { httpFixture, mskFixture, sample } from "./support/events";
@@ -73,6 +74,57 @@ describe("the local adapter over HTTP", () => {
     expect(((await post.json()) as Problem).code).toBe("method-not-allowed");
   });
 
+  it("answers an unknown path through the $default route's handler: 404 problem+json a dashboard can read", async () => {
+    const response = await fetch(`${gateway.url}/api/nothing-here`, { headers: { origin: "http://127.0.0.1:8080" } });
+
+    expect(response.status).toBe(404);
+    expect(response.headers.get("access-control-allow-origin")).toBe("http://127.0.0.1:8080");
+    expect(await response.json()).toMatchObject({ code: "route-not-found", detail: "no route for GET /api/nothing-here", instance: "/api/nothing-here" });
+  });
+
+  it("answers a request target that is no valid URL with 400 invalid-request, never a 500", async () => {
+    // fetch and node:http cannot send this: an absolute-form target whose host does not parse
+    const raw = await new Promise<string>((resolve, reject) => {
+      const socket = connect(gateway.port, "127.0.0.1", () => socket.end("GET http://[bad/api/quotes HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"));
+      let text = "";
+      socket.on("data", (chunk: Buffer) => (text += chunk.toString("utf8")));
+      socket.on("end", () => resolve(text));
+      socket.on("error", reject);
+    });
+    const [head] = raw.split("\r\n\r\n") as [string];
+    // the one JSON document in the (possibly chunked) body
+    const body = /\{.*\}/s.exec(raw.slice(head.length))?.[0] ?? "";
+
+    expect(head).toMatch(/^HTTP\/1\.1 400 /);
+    expect(head.toLowerCase()).toContain("content-type: application/problem+json");
+    expect(JSON.parse(body)).toMatchObject({ status: 400, code: "invalid-request" });
+    expect(await sample(metrics, "tickflow_http_requests_total", { route: "unmatched", status: "500" })).toBeUndefined();
+  });
+
+  it("answers a CORS preflight from the dashboard as API Gateway does: 204 with the Api stack's allow-* headers", async () => {
+    const preflight = (path: string, origin: string) =>
+      fetch(`${gateway.url}${path}`, { method: "OPTIONS", headers: { origin, "access-control-request-method": "GET", "access-control-request-headers": "accept" } });
+
+    const allowed = await preflight("/api/quotes/AAPL", "http://localhost:8080");
+    const foreign = await preflight("/api/quotes", "https://evil.example");
+
+    expect(allowed.status).toBe(204);
+    expect(allowed.headers.get("access-control-allow-origin")).toBe("http://localhost:8080");
+    expect(allowed.headers.get("access-control-allow-methods")).toBe(CORS_PREFLIGHT.allowMethods.join(","));
+    expect(allowed.headers.get("access-control-allow-headers")).toBe(CORS_PREFLIGHT.allowHeaders.join(","));
+    expect(allowed.headers.get("access-control-max-age")).toBe("86400");
+    // the browser refuses the request: no allow-origin for an origin outside CORS_ORIGINS
+    expect(foreign.status).toBe(204);
+    expect(foreign.headers.get("access-control-allow-origin")).toBeNull();
+  });
+
+  it("answers an OPTIONS that is no preflight like any other method the route does not take", async () => {
+    const response = await fetch(`${gateway.url}/api/quotes`, { method: "OPTIONS" });
+
+    expect(response.status).toBe(405);
+    expect(response.headers.get("allow")).toBe("GET");
+  });
+
   it("serves Prometheus metrics with requests counted by route pattern", async () => {
     await fetch(`${gateway.url}/api/strategies/sma`);
 
@@ -83,6 +135,43 @@ describe("the local adapter over HTTP", () => {
     expect(text).toMatch(/tickflow_http_requests_total\{route="\/api\/strategies\/\{id\}",method="GET",status="200",service="gateway"\} \d+/);
     expect(text).toMatch(/tickflow_http_requests_total\{route="unmatched",method="GET",status="404",service="gateway"\} \d+/);
     expect(text).toContain("tickflow_up{service=\"gateway\"} 1");
+  });
+});
+
+describe("tickflow_up", () => {
+  it("is 1 while the risk/alerts consumer runs and 0 once it has failed, read at scrape time", async () => {
+    // Prepare: a bus whose consumer subscription fails when the test says so
+    const memory = new MemoryBus();
+    let fail!: (error: Error) => void;
+    const failure = new Promise<never>((_, reject) => (fail = reject));
+    const bus: Bus = new Proxy(memory, {
+      get(target, property) {
+        if (property === "subscribe") {
+          return async (...args: Parameters<Bus["subscribe"]>) => {
+            const subscription = await target.subscribe(...args);
+            return { stop: () => subscription.stop(), done: Promise.race([subscription.done, failure]) };
+          };
+        }
+        const value: unknown = Reflect.get(target, property, target);
+        return typeof value === "function" ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+      },
+    });
+    const own = new PrometheusMetrics({ service: "gateway" });
+    const local = await startLocalGateway({ config: gatewayConfig({ GATEWAY_PORT: "0", LOG_LEVEL: "silent" }), bus, metrics: own, logger: pino({ level: "silent" }) });
+    const up = async () => (await (await fetch(`${local.url}/metrics`)).text()).match(/^tickflow_up\{service="gateway"\} (\d+)$/m)?.[1];
+    try {
+      expect(await up()).toBe("1");
+
+      // Act
+      fail(new Error("the broker went away for good"));
+      await local.done.catch(() => {});
+
+      // Assess
+      expect(await up()).toBe("0");
+    } finally {
+      await local.stop();
+      await memory.close();
+    }
   });
 });
 

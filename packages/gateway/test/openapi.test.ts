@@ -5,7 +5,7 @@ import addFormats from "ajv-formats";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ENDPOINTS } from "../src/endpoints";
 import { openApiDocument } from "../src/openapi";
-import { handlerPath, RISK_CONSUMER_HANDLER, ROUTES, type HandlerName } from "../src/routes";
+import { DEFAULT_ROUTE_HANDLER, DEFAULT_ROUTE_KEY, handlerPath, RISK_CONSUMER_HANDLER, ROUTES, type HandlerName } from "../src/routes";
 import { CONTRACTS } from "../src/schemas";
 import { context, fixture, httpEvent, parse, testDeps } from "./support/events";
 import { HALTING_DRAWDOWN, startInProcessWorkers, type InProcessWorkers } from "./support/workers";
@@ -60,6 +60,15 @@ describe("the route table", () => {
     expect(typeof mod[exportName]).toBe("function");
   });
 
+  it("has the $default route's module where DEFAULT_ROUTE_HANDLER points, and keeps $default out of the public routes", async () => {
+    const { file, exportName } = moduleOf(DEFAULT_ROUTE_HANDLER);
+    const mod = (await import(file)) as Record<string, unknown>;
+
+    expect(typeof mod[exportName]).toBe("function");
+    expect(ROUTES.map((r) => `${r.method} ${r.path}`)).not.toContain(DEFAULT_ROUTE_KEY);
+    expect(JSON.stringify(doc)).not.toContain(DEFAULT_ROUTE_KEY);
+  });
+
   it("keeps the schemas importable by the web app: only zod and @tickflow/core, at @tickflow/gateway/schemas", async () => {
     const source = readFileSync(resolve(root, "packages/gateway/src/schemas.ts"), "utf8");
     const imports = [...source.matchAll(/^(?:import|export)\s[^;]*?\sfrom\s+"([^"]+)"/gms)].map((m) => m[1]);
@@ -110,6 +119,7 @@ describe("the OpenAPI document", () => {
     expect(Object.keys(doc.paths["/api/health"]!.get!.responses as Json).sort()).toEqual(["200", "503"]);
     expect(Object.keys(doc.paths["/api/quotes"]!.get!.responses as Json).sort()).toEqual(["200", "502", "503"]);
   });
+
 });
 
 describe("the documented schemas against real answers", () => {

@@ -5,7 +5,7 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context
 import { pino } from "pino";
 import { gatewayConfig } from "../../src/config";
 import { lambdaContext } from "../../src/local-events";
-import { ROUTES, type HandlerName } from "../../src/routes";
+import { DEFAULT_ROUTE_KEY, ROUTES, type HandlerName } from "../../src/routes";
 import { createGatewayDeps, type GatewayDeps } from "../../src/runtime";
 
 const fixtures = resolve(import.meta.dirname, "../fixtures");
@@ -41,6 +41,20 @@ export function httpEvent(handler: HandlerName, params: { path?: Record<string, 
     ...(Object.keys(query).length > 0 ? { queryStringParameters: query } : {}),
     ...(params.path ? { pathParameters: params.path } : {}),
     requestContext: { ...event.requestContext, routeKey, http: { ...event.requestContext.http, path: rawPath } },
+  };
+}
+
+/** The recorded event as API Gateway sends it to the `$default` route: a request no route matches. */
+export function defaultRouteEvent(method: string, rawPath: string, params: { origin?: string } = {}): APIGatewayProxyEventV2 {
+  const event = httpFixture("http-api-quotes.json");
+  const { queryStringParameters: _q, pathParameters: _p, ...rest } = event;
+  return {
+    ...rest,
+    routeKey: DEFAULT_ROUTE_KEY,
+    rawPath,
+    rawQueryString: "",
+    headers: { ...event.headers, ...(params.origin !== undefined ? { origin: params.origin } : {}) },
+    requestContext: { ...event.requestContext, routeKey: DEFAULT_ROUTE_KEY, http: { ...event.requestContext.http, method, path: rawPath } },
   };
 }
 

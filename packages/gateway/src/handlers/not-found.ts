@@ -1,0 +1,33 @@
+import type { APIGatewayProxyEventV2 } from "aws-lambda";
+import { httpHandler, lambdaEntry, type HttpHandler } from "../endpoint";
+import { ApiProblem } from "../problem";
+import { routesForPath } from "../routes";
+import type { GatewayDeps } from "../runtime";
+
+/** The metrics route label of requests no route takes: never the raw path (label cardinality). */
+const UNMATCHED = "unmatched";
+
+/** The routes of the request's path (whatever their method); none for an unknown path. */
+const candidates = (event: APIGatewayProxyEventV2) => routesForPath(event.rawPath);
+
+/**
+ * The `$default` route (DEFAULT_ROUTE_HANDLER): every request that matches no route of ROUTES.
+ * A path no route has is 404 route-not-found; a known path with another method is 405
+ * method-not-allowed with Allow. Problem+json with CORS like every route, so a browser can read
+ * it. On AWS the HTTP API invokes it; locally the adapter does, for the same requests.
+ */
+export function createNotFound(deps: GatewayDeps): HttpHandler {
+  return httpHandler(
+    deps,
+    (event) => candidates(event)[0]?.route.path ?? UNMATCHED,
+    async (event) => {
+      const method = event.requestContext.http.method;
+      const path = event.rawPath;
+      const allowed = [...new Set(candidates(event).map((r) => r.route.method))];
+      if (allowed.length > 0) throw new ApiProblem(405, "method-not-allowed", `${method} is not allowed on ${path}`, {}, { headers: { allow: allowed.join(", ") } });
+      throw new ApiProblem(404, "route-not-found", `no route for ${method} ${path}`);
+    },
+  );
+}
+
+export const handler = lambdaEntry(createNotFound);
