@@ -48,8 +48,15 @@ const PROBLEM_RESPONSES: Record<S.ProblemStatus, { name: string; description: st
   400: { name: "BadRequest", description: "A query parameter is invalid; `parameter` names it (code invalid-parameter)" },
   404: { name: "NotFound", description: "The symbol or strategy does not exist (code unknown-symbol or unknown-strategy)" },
   502: { name: "BadGateway", description: "A worker answered with an error or with data the API does not document (code upstream-error, upstream-invalid-response or upstream-rejected)" },
-  503: { name: "ServiceUnavailable", description: "A worker is unreachable or did not answer in time (code upstream-unavailable or upstream-timeout); retry after Retry-After seconds" },
+  503: {
+    name: "ServiceUnavailable",
+    description: "A worker is unreachable or did not answer in time (code upstream-unavailable or upstream-timeout), or the request as a whole ran out of time (code timeout); retry after Retry-After seconds",
+  },
 };
+
+const PROBLEM_CONTENT = { "application/problem+json": { schema: { $ref: "#/components/schemas/Problem" } } };
+
+const RETRY_AFTER = { "Retry-After": { description: "Seconds to wait before retrying", schema: { type: "integer", minimum: 0 } } };
 
 function parameters(where: "path" | "query", schema: z.ZodObject | undefined): JsonSchema[] {
   if (!schema) return [];
@@ -88,8 +95,15 @@ export function openApiDocument(): JsonSchema {
     const contract: S.Contract = S.CONTRACTS[route.handler];
     const content = { "application/json": { schema: refOf(contract.response) } };
     const responses: Record<string, JsonSchema> = { "200": { description: "OK", content } };
-    if (route.handler === "health") responses["503"] = { description: "At least one dependency is down (same body)", content };
     for (const status of contract.problems) responses[String(status)] = { $ref: `#/components/responses/${PROBLEM_RESPONSES[status].name}` };
+    // health's 503 is either of two documents: tell them apart by content type (or by `dependencies`)
+    if (route.handler === "health") {
+      responses["503"] = {
+        description: "At least one dependency is down (the same Health body as the 200), or the health check itself ran out of time (problem+json, code timeout, with Retry-After)",
+        content: { ...content, ...PROBLEM_CONTENT },
+        headers: RETRY_AFTER,
+      };
+    }
     paths[route.path] = {
       [route.method.toLowerCase()]: {
         operationId: route.handler,
@@ -101,16 +115,8 @@ export function openApiDocument(): JsonSchema {
     };
   }
 
-  const problem = { "application/problem+json": { schema: { $ref: "#/components/schemas/Problem" } } };
   const responses = Object.fromEntries(
-    Object.entries(PROBLEM_RESPONSES).map(([status, { name, description }]) => [
-      name,
-      {
-        description,
-        content: problem,
-        ...(status === "503" ? { headers: { "Retry-After": { description: "Seconds to wait before retrying", schema: { type: "integer", minimum: 0 } } } } : {}),
-      },
-    ]),
+    Object.entries(PROBLEM_RESPONSES).map(([status, { name, description }]) => [name, { description, content: PROBLEM_CONTENT, ...(status === "503" ? { headers: RETRY_AFTER } : {}) }]),
   );
 
   cached = {

@@ -120,6 +120,14 @@ describe("the OpenAPI document", () => {
     expect(Object.keys(doc.paths["/api/quotes"]!.get!.responses as Json).sort()).toEqual(["200", "502", "503"]);
   });
 
+  it("documents both bodies of the health route's 503: the Health document, and a problem when the check ran out of time", () => {
+    const unavailable = (doc.paths["/api/health"]!.get!.responses as Record<string, { content: Record<string, { schema: Json }> }>)["503"]!;
+
+    expect(unavailable.content).toEqual({
+      "application/json": { schema: { $ref: "#/components/schemas/Health" } },
+      "application/problem+json": { schema: { $ref: "#/components/schemas/Problem" } },
+    });
+  });
 });
 
 describe("the documented schemas against real answers", () => {
