@@ -135,6 +135,7 @@ let lambdaHandler: RiskConsumerHandler | undefined;
 export const handler = (event: MSKEvent, context: Context): Promise<KafkaBatchResponse> => {
   if (!lambdaHandler) {
     const { config, metrics, logger } = runtimeFromEnv();
+    // at-least-once: a retried batch (or a redelivered record) publishes its alerts again; no de-duplication on AWS, by decision
     const channels: AlertChannel[] = config.ALERTS_TOPIC_ARN ? [snsChannel(config.ALERTS_TOPIC_ARN)] : [];
     if (channels.length === 0) logger.warn("ALERTS_TOPIC_ARN is not set: risk.halted events are counted and logged, but no alert is sent");
     lambdaHandler = createRiskConsumer({ metrics, logger, channels, partialBatchResponses: config.KAFKA_REPORT_BATCH_ITEM_FAILURES });
