@@ -17,7 +17,6 @@ export interface EndpointInput<N extends HandlerName> {
   path: Parsed<ContractOf<N>, "path">;
   query: Parsed<ContractOf<N>, "query">;
   deps: GatewayDeps;
-  /** Aborted when the Lambda is about to time out; passed to upstream calls. */
 }
 
 export type HttpHandler = MiddyfiedHandler<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>;

@@ -59,6 +59,7 @@ export async function startLocalRiskConsumer(options: LocalRiskConsumerOptions):
   const onBatch = async (records: BusRecord[]) => {
     let pending = records;
     let attempt = 1;
+    let failing: bigint | null = null;
     while (pending.length > 0) {
       const topic = bus.topicName(pending[0]!.topic);
       const response = await handler(mskEvent(pending, topic, source), lambdaContext("tickflow-risk-consumer", FUNCTION_TIMEOUT_MS));
@@ -68,6 +69,11 @@ export async function startLocalRiskConsumer(options: LocalRiskConsumerOptions):
       const rest = pending.filter((r) => BigInt(r.offset) >= from);
       // AWS fails the whole batch on an identifier it did not send; here it is a bug: crash-only
       if (!pending.some((r) => BigInt(r.offset) === from)) throw new GatewayError(`the risk/alerts handler reported offset ${from}, which was not in the batch`);
+      // attempts count per record: a later record that fails starts again at its first
+      if (from !== failing) {
+        failing = from;
+        attempt = 1;
+      }
       if (attempt < maxAttempts) {
         attempt += 1;
         await new Promise((resolve) => setTimeout(resolve, retryDelayMs * attempt));
@@ -76,7 +82,6 @@ export async function startLocalRiskConsumer(options: LocalRiskConsumerOptions):
       }
       await deadLetter(rest[0]!, attempt);
       pending = rest.slice(1);
-      attempt = 1;
     }
   };
 

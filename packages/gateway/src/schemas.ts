@@ -317,7 +317,8 @@ export const CONTRACTS = {
     tag: "strategy",
     path: StrategyPathSchema,
     response: StrategyDetailSchema,
-    problems: [400, 404, ...UPSTREAM],
+    // a malformed id names no strategy: 404, not 400
+    problems: [404, ...UPSTREAM],
   },
   signals: { summary: "Recent signals, newest first", tag: "strategy", query: SignalsQuerySchema, response: SignalsSchema, problems: [400, ...UPSTREAM] },
   orders: { summary: "Recent order events (submitted, filled, rejected), newest first", tag: "strategy", query: OrdersQuerySchema, response: OrdersSchema, problems: [400, ...UPSTREAM] },

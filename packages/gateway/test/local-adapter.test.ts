@@ -262,23 +262,30 @@ describe("the local risk/alerts consumer", () => {
     expect(alert.message).toBe("Strategy sma halted: drawdown 1.20% reached its 1.00% limit (equity 98,800.00, peak 100,000.00)");
   });
 
-  it("dead-letters a record it keeps failing on after three attempts, then handles the rest of the partition", async () => {
+  it("dead-letters each record it keeps failing on after three attempts of its own, then handles the rest of the partition", async () => {
     const publisher = await workers.bus.publisher();
     const t = Date.UTC(2026, 2, 2, 16, 5);
     const rejected = { orderId: "zz:AAPL:o1", strategyId: "zz", symbol: "AAPL", side: "buy" as const, quantity: 1, reason: "max-position" as const, detail: "test", signalId: "zz:AAPL:s1", tsEvent: t, tsInit: t };
     const rejectedBefore = (await sample(metrics, "tickflow_risk_events_total", { type: "order.rejected" })) ?? 0;
     await publisher.publish([
       { topic: "orders", key: "zz", value: Buffer.from("{this is not an event") },
+      { topic: "orders", key: "zz", value: Buffer.from("{nor is this") },
       { topic: "orders", key: "zz", value: encodeEvent({ type: "order.rejected", id: "zz:AAPL:o1:rejected", ts: t, data: rejected }, "test") },
     ]);
     await publisher.close();
 
-    const dead = await until(async () => (await workers.bus.readTail("dlq", 10)).find((r) => r.value?.toString() === "{this is not an event"), "the dead letter", 15_000);
+    const dead = await until(async () => {
+      const records = (await workers.bus.readTail("dlq", 10)).filter((r) => r.key === "zz");
+      return records.length === 2 ? records : undefined;
+    }, "both dead letters", 20_000);
 
-    expect(dead.key).toBe("zz");
-    expect(dead.headers[DLQ_HEADERS.sourceTopic]).toBe("strategy.orders.v1");
-    expect(dead.headers[DLQ_HEADERS.reason]).toBe("consumer-failed");
-    expect(await sample(metrics, "tickflow_dlq_messages_total", { topic: "strategy.orders.v1", reason: "consumer-failed" })).toBe(1);
+    expect(dead.map((r) => r.value?.toString())).toEqual(["{this is not an event", "{nor is this"]);
+    for (const letter of dead) {
+      expect(letter.headers[DLQ_HEADERS.sourceTopic]).toBe("strategy.orders.v1");
+      expect(letter.headers[DLQ_HEADERS.reason]).toBe("consumer-failed");
+      expect(letter.headers[DLQ_HEADERS.error]).toBe("the risk/alerts consumer failed on this record 3 times");
+    }
+    expect(await sample(metrics, "tickflow_dlq_messages_total", { topic: "strategy.orders.v1", reason: "consumer-failed" })).toBe(2);
     await until(async () => ((await sample(metrics, "tickflow_risk_events_total", { type: "order.rejected" })) === rejectedBefore + 1 ? true : undefined), "the record after it");
   });
 });
