@@ -4,5 +4,5 @@ export * from "./records";
 export * from "./port";
 export * from "./config";
 export { KafkaBus, KafkaBusError, type KafkaBusTuning } from "./kafka-bus";
-export { MemoryBus, FencedError } from "./memory-bus";
+export { MemoryBus, FencedError, MEMORY_RETENTION_RECORDS } from "./memory-bus";
 export { createBus } from "./create-bus";

@@ -170,14 +170,17 @@ export class KafkaBus implements Bus {
         }
       }
     }
-    // a topic created elsewhere with fewer partitions would break key spreading: grow it
+    // Growing a keyed topic would move keys to new partitions while their backlog sits in the old
+    // ones (per-symbol order lost): a topic whose partitions differ from the registry stops the
+    // start with what to do; `tickflow doctor kafka` reports it too.
     const present = TOPIC_IDS.filter((id) => existing.has(this.topicName(id)));
     if (present.length > 0) {
       const { topics } = await admin.fetchTopicMetadata({ topics: present.map((id) => this.topicName(id)) });
-      const grow = topics.filter((t) => t.partitions.length < TOPICS[this.idOf(t.name)].partitions);
-      if (grow.length > 0) {
-        await admin.createPartitions({ topicPartitions: grow.map((t) => ({ topic: t.name, count: TOPICS[this.idOf(t.name)].partitions })) });
-        this.logger.warn({ topics: grow.map((t) => t.name) }, "grew topics to their registry partition count");
+      const wrong = topics.filter((t) => t.partitions.length !== TOPICS[this.idOf(t.name)].partitions);
+      if (wrong.length > 0) {
+        throw new KafkaBusError(
+          `topics with another partition count than the registry's: ${wrong.map((t) => `${t.name} has ${t.partitions.length}, expected ${TOPICS[this.idOf(t.name)].partitions}`).join("; ")}. Recreate them (or use another KAFKA_TOPIC_PREFIX).`,
+        );
       }
     }
   }
@@ -284,7 +287,7 @@ export class KafkaBus implements Bus {
     // transaction aborted, so the state read below is the last one that really committed.
     await producer.connect();
     this.open.add(producer);
-    options.restore(await this.committedState<S>(options.groupId, input, options.stateKey));
+    await options.restore(await this.committedState<S>(options.groupId, input, options.stateKey));
 
     const stateTopic = this.topicName("state");
     let pending: { tx: Transaction; offsets: Map<number, string>; records: BusRecord[]; outputs: OutgoingRecord[] } | null = null;
@@ -419,6 +422,8 @@ export class KafkaBus implements Bus {
     try {
       await consumer.subscribe({ topics: [name], fromBeginning: false });
       await consumer.run({
+        // a throwaway group: committing would leave its offsets on the broker for a week
+        autoCommit: false,
         eachBatch: async ({ batch }) => {
           const range = pending.get(batch.partition);
           if (!range) return;

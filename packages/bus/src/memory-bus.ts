@@ -4,6 +4,19 @@ import type { BusRecord, OutgoingRecord, PartitionOffsets } from "./records";
 import { TOPIC_IDS, TOPICS, topicName, type TopicId } from "./topics";
 
 const MAX_BATCH = 1_000;
+/**
+ * Records a partition of a deleting topic keeps: a size-bounded retention, as the broker's is
+ * time-bounded, so a long `npm start` on this bus does not grow without end.
+ */
+export const MEMORY_RETENTION_RECORDS = 20_000;
+
+/** A partition's log: offsets start at `base`, below which records have been deleted. */
+interface PartitionLog {
+  base: number;
+  records: BusRecord[];
+  /** Compacted topics: where each key's latest record is. */
+  latest: Map<string, number>;
+}
 
 /** Kafka's ProducerFencedException, in memory: a newer processor took over the transactional id. */
 export class FencedError extends TickflowError {}
@@ -29,7 +42,9 @@ function partitionFor(key: string | null, partitions: number, roundRobin: number
 export class MemoryBus implements Bus {
   readonly kind = "memory" as const;
   readonly description = "in-memory (nothing is persisted)";
-  private readonly logs = new Map<TopicId, BusRecord[][]>(TOPIC_IDS.map((id) => [id, Array.from({ length: TOPICS[id].partitions }, () => [])]));
+  private readonly logs = new Map<TopicId, PartitionLog[]>(
+    TOPIC_IDS.map((id) => [id, Array.from({ length: TOPICS[id].partitions }, () => ({ base: 0, records: [], latest: new Map() }))]),
+  );
   private readonly groups = new Map<string, Map<string, Committed>>();
   private readonly epochs = new Map<string, number>();
   private roundRobin = 0;
@@ -60,12 +75,39 @@ export class MemoryBus implements Bus {
       const partitions = this.logs.get(r.topic)!;
       const partition = partitionFor(r.key, partitions.length, this.roundRobin++);
       const log = partitions[partition]!;
-      const record: BusRecord = { topic: r.topic, partition, offset: String(log.length), key: r.key, value: r.value, headers: { ...r.headers }, timestamp: Date.now() };
-      log.push(record);
+      const offset = log.base + log.records.length;
+      const record: BusRecord = { topic: r.topic, partition, offset: String(offset), key: r.key, value: r.value, headers: { ...r.headers }, timestamp: Date.now() };
+      log.records.push(record);
+      if (TOPICS[r.topic].config["cleanup.policy"] === "compact") this.compact(log, record, offset);
+      else if (log.records.length > MEMORY_RETENTION_RECORDS) {
+        const drop = log.records.length - MEMORY_RETENTION_RECORDS;
+        log.records.splice(0, drop);
+        log.base += drop;
+      }
       return record;
     });
     if (written.length > 0) this.notify();
     return written;
+  }
+
+  /** Compaction as the broker does it, at once: a key's earlier record loses its value, and leading emptied records go. */
+  private compact(log: PartitionLog, record: BusRecord, offset: number): void {
+    if (record.key === null) return;
+    const previous = log.latest.get(record.key);
+    log.latest.set(record.key, offset);
+    if (previous === undefined) return;
+    const index = previous - log.base;
+    log.records[index] = { ...log.records[index]!, value: null };
+    let drop = 0;
+    while (drop < log.records.length && log.records[drop]!.value === null) drop += 1;
+    log.records.splice(0, drop);
+    log.base += drop;
+  }
+
+  /** The records from `offset` on (at most `limit`), starting at the oldest kept one if `offset` was deleted. */
+  private read(log: PartitionLog, offset: number, limit: number): BusRecord[] {
+    const from = Math.max(0, offset - log.base);
+    return log.records.slice(from, from + limit);
   }
 
   async publisher(): Promise<Publisher> {
@@ -87,7 +129,7 @@ export class MemoryBus implements Bus {
     for (const topic of topics) {
       this.logs.get(topic)!.forEach((log, partition) => {
         const k = `${topic}:${partition}`;
-        if (!group.has(k)) group.set(k, { offset: fromBeginning ? 0 : log.length, metadata: null });
+        if (!group.has(k)) group.set(k, { offset: fromBeginning ? log.base : log.base + log.records.length, metadata: null });
       });
     }
     const loop = async () => {
@@ -97,8 +139,7 @@ export class MemoryBus implements Bus {
           const partitions = this.logs.get(topic)!;
           for (let partition = 0; partition < partitions.length && running; partition++) {
             const k = `${topic}:${partition}`;
-            const from = group.get(k)!.offset;
-            const batch = partitions[partition]!.slice(from, from + MAX_BATCH);
+            const batch = this.read(partitions[partition]!, group.get(k)!.offset, MAX_BATCH);
             if (batch.length === 0) continue;
             delivered = true;
             await onBatch(batch, (offset) => group.set(k, { offset, metadata: group.get(k)!.metadata }));
@@ -136,8 +177,8 @@ export class MemoryBus implements Bus {
       const p = JSON.parse(c.metadata) as { statePartition: number; stateOffset: string };
       if (!pointer || Number(p.stateOffset) > pointer.offset) pointer = { partition: p.statePartition, offset: Number(p.stateOffset) };
     }
-    const snapshot = pointer ? this.logs.get("state")![pointer.partition]![pointer.offset] : undefined;
-    options.restore(snapshot?.value ? (JSON.parse(snapshot.value.toString("utf8")) as S) : null);
+    const [snapshot] = pointer ? this.read(this.logs.get("state")![pointer.partition]!, pointer.offset, 1) : [];
+    await options.restore(snapshot?.value ? (JSON.parse(snapshot.value.toString("utf8")) as S) : null);
 
     return this.consume(options.groupId, [options.input], true, async (records, _commit) => {
       if (this.epochs.get(options.transactionalId) !== epoch) throw new FencedError(`processor ${options.transactionalId} was fenced by a newer instance`);
@@ -154,11 +195,11 @@ export class MemoryBus implements Bus {
   }
 
   async readTail(topic: TopicId, perPartition: number): Promise<BusRecord[]> {
-    return this.logs.get(topic)!.flatMap((log) => log.slice(Math.max(0, log.length - perPartition)));
+    return this.logs.get(topic)!.flatMap((log) => log.records.slice(Math.max(0, log.records.length - perPartition)).filter((r) => r.value !== null));
   }
 
   async offsets(topic: TopicId): Promise<PartitionOffsets[]> {
-    return this.logs.get(topic)!.map((log, partition) => ({ partition, low: "0", high: String(log.length) }));
+    return this.logs.get(topic)!.map((log, partition) => ({ partition, low: String(log.base), high: String(log.base + log.records.length) }));
   }
 
   async groupOffsets(groupId: string, topic: TopicId): Promise<{ partition: number; offset: string }[]> {
@@ -166,7 +207,7 @@ export class MemoryBus implements Bus {
     return this.logs.get(topic)!.map((_, partition) => ({ partition, offset: String(group?.get(`${topic}:${partition}`)?.offset ?? -1) }));
   }
 
-  /** One pseudo-broker (this process) leads every partition; the registry's configs stand as given, retention unenforced. */
+  /** One pseudo-broker (this process) leads every partition; the registry's configs stand as given (retention here is by record count). */
   async describeCluster(): Promise<ClusterDescription> {
     return {
       clusterId: "in-memory",

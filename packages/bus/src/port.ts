@@ -29,8 +29,12 @@ export interface ProcessorOptions<S> {
   transactionalId: string;
   /** Key of this processor's snapshots on the state topic. */
   stateKey: string;
-  /** Gets the state committed with the current offsets (null on first start), before any record. */
-  restore(state: S | null): void;
+  /**
+   * Gets the state committed with the current offsets (null on first start), before any record.
+   * It runs after a previous instance has been fenced (its open transaction aborted), so reads
+   * of the processor's own outputs here see only what committed.
+   */
+  restore(state: S | null): void | Promise<void>;
   /** Turns a batch of input records into output records (updating the processor's state). */
   process(records: BusRecord[]): { outputs: OutgoingRecord[] };
   /** The state as of the last processed record: committed with the outputs and the offsets. */

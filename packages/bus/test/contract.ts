@@ -131,6 +131,45 @@ export function busContract(name: string, makeBus: (prefix: string) => Promise<B
       expect(new Set(outputs)).toEqual(new Set(inputs));
     }, timeoutMs * 2);
 
+    it("fences a processor when another starts with the same transactional id: no output is lost or doubled", async () => {
+      await fresh();
+      const publisher = await bus.publisher();
+      open.push({ stop: () => publisher.close() });
+      const sends = (from: number, to: number) =>
+        publisher.publish(Array.from({ length: to - from }, (_, i) => ({ topic: "quotes" as const, key: `S${(from + i) % 5}`, value: tick(`S${(from + i) % 5}`, from + i + 1) })));
+      const start = () => {
+        let state = { count: 0 };
+        return bus.runProcessor<{ count: number }>({
+          groupId: `f-${n}`,
+          input: "quotes",
+          transactionalId: `f-${n}-tx`,
+          stateKey: "fenced",
+          restore: (s) => void (state = s ?? state),
+          process: (records) => {
+            state.count += records.length;
+            return { outputs: records.map((r) => ({ topic: "signals" as const, key: r.key, value: Buffer.from(`${r.partition}@${r.offset}`) })) };
+          },
+          snapshot: () => state,
+        });
+      };
+      await sends(0, 100);
+      const first = await start();
+      const firstEnded = first.done.then(
+        () => "stopped",
+        () => "fenced",
+      );
+      await eventually(async () => expect((await bus.readTail("signals", 1_000)).length).toBeGreaterThan(0), timeoutMs);
+      const second = await start();
+      open.push(second);
+      await sends(100, 200);
+      await eventually(async () => expect((await bus.readTail("signals", 1_000)).length).toBe(200), timeoutMs);
+      const outputs = (await bus.readTail("signals", 1_000)).map((r) => r.value!.toString());
+      expect(new Set(outputs).size).toBe(200);
+      // the superseded instance cannot commit again: it ends (fenced) or is stopped here having done no harm
+      await first.stop().catch(() => {});
+      expect(["fenced", "stopped"]).toContain(await firstEnded);
+    }, timeoutMs * 2);
+
     it("routes a record that fails to decode to the DLQ with its origin in headers, and goes on", async () => {
       await fresh();
       const publisher = await bus.publisher();

@@ -43,6 +43,26 @@ describe("tickflow up", () => {
     for (const port of PORTS) expect(await free(port), `port ${port} is still bound`).toBe(true);
   }, 180_000);
 
+  it("stops what it already started when Ctrl-C comes during start-up", async () => {
+    for (const port of PORTS) expect(await free(port), `port ${port} must be free for this test`).toBe(true);
+    const child = spawn(process.execPath, [join(root, "packages/cli/bin/tickflow.js"), "up", "--bus", "memory", "--no-web", "--no-prometheus"], { cwd: root, env: { ...process.env, LOG_LEVEL: "warn" } });
+    let output = "";
+    child.stdout.on("data", (d: Buffer) => (output += d.toString()));
+    const exited = new Promise<number | null>((done) => child.once("exit", (code) => done(code)));
+    // market-data is up, the rest is still starting
+    const deadline = Date.now() + 60_000;
+    while (await free(7001)) {
+      if (Date.now() > deadline) throw new Error(`market-data did not start:\n${output}`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    child.kill("SIGINT");
+    const code = await exited;
+    // 130 when the signal landed mid start-up; 0 if start-up had just finished
+    expect([130, 0]).toContain(code);
+    expect(output).toMatch(/SIGINT: stopping/);
+    for (const port of PORTS) expect(await free(port), `port ${port} is still bound`).toBe(true);
+  }, 120_000);
+
   it("refuses to start when a port it needs is taken, naming it", async () => {
     const blocker = createServer();
     await new Promise<void>((r) => blocker.listen(7002, "127.0.0.1", r));

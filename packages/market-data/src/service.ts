@@ -1,6 +1,6 @@
 import { decodeEvent, encodeEvent, routeEvent, type Bus, type Publisher } from "@tickflow/bus";
 import { DEFAULT_UNIVERSE, midPrice, Universe, type QuoteTick } from "@tickflow/core";
-import { HttpProblem, startServiceHttp, type Metrics } from "@tickflow/metrics";
+import { HttpProblem, queryLimit, startServiceHttp, type Metrics } from "@tickflow/metrics";
 import type { Logger } from "pino";
 import type { MarketDataConfig } from "./config";
 import { ReplayFeed, SimulatedFeed, type TickFeed } from "./feed";
@@ -43,6 +43,7 @@ export async function startMarketData(deps: MarketDataDeps): Promise<MarketDataS
   let published = 0;
   let lastPublishAt = 0;
   let exhausted = false;
+  let running = true;
 
   await bus.ensureTopics();
   // Resume: continue each symbol's seq after the last tick on Kafka, never repeating one.
@@ -74,7 +75,6 @@ export async function startMarketData(deps: MarketDataDeps): Promise<MarketDataS
   });
 
   const publisher: Publisher = await bus.publisher();
-  let running = true;
   let wake: (() => void) | null = null;
   const sleep = (ms: number) =>
     new Promise<void>((resolve) => {
@@ -137,7 +137,7 @@ export async function startMarketData(deps: MarketDataDeps): Promise<MarketDataS
         path: "/quotes/:symbol",
         handle: ({ params, query }) => {
           if (!universe.has(params.symbol!)) throw new HttpProblem(404, "unknown-symbol", `unknown symbol ${params.symbol}`);
-          const limit = Math.max(1, Math.min(Number(query.get("limit") ?? 100) || 100, config.MD_HISTORY));
+          const limit = queryLimit(query, 100, config.MD_HISTORY);
           return { status: 200, body: { quote: book.view(params.symbol!), history: book.history(params.symbol!, limit) } };
         },
       },

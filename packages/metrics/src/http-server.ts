@@ -100,8 +100,14 @@ export async function startServiceHttp(options: ServiceHttpOptions): Promise<{ s
       }
       routeLabel = route.path;
       const match = route.pattern.exec(url.pathname)!;
-      route.keys.forEach((key, i) => (request.params[key] = decodeURIComponent(match[i + 1]!)));
       try {
+        route.keys.forEach((key, i) => {
+          try {
+            request.params[key] = decodeURIComponent(match[i + 1]!);
+          } catch {
+            throw new HttpProblem(400, "invalid-path", `${key} is not valid percent-encoding`);
+          }
+        });
         const response = await route.handle(request);
         send(res, response.status, response.body, response.contentType);
         finish(response.status);
@@ -129,4 +135,13 @@ export async function startServiceHttp(options: ServiceHttpOptions): Promise<{ s
         server.closeAllConnections();
       }),
   };
+}
+
+/** `limit` from a query: absent gives `fallback`; anything but a positive integer is a 400; more than `max` gets what is kept. */
+export function queryLimit(query: URLSearchParams, fallback: number, max: number): number {
+  const raw = query.get("limit");
+  if (raw === null) return Math.min(fallback, max);
+  const n = Number(raw);
+  if (raw.trim() === "" || !Number.isInteger(n) || n < 1) throw new HttpProblem(400, "invalid-limit", "limit must be a positive integer");
+  return Math.min(n, max);
 }

@@ -1,6 +1,6 @@
 import { decodeEvent, DecodeError, encodeEvent, routeEvent, toDlq, type Bus, type BusRecord, type OutgoingRecord, type Processor } from "@tickflow/bus";
 import { BarIntervalSchema, DEFAULT_UNIVERSE, quoteProblem, TradingEngine, Universe, type EngineEvent, type EngineSnapshot } from "@tickflow/core";
-import { HttpProblem, startServiceHttp, type HttpRequest, type Metrics } from "@tickflow/metrics";
+import { HttpProblem, queryLimit, startServiceHttp, type HttpRequest, type Metrics } from "@tickflow/metrics";
 import type { Logger } from "pino";
 import type { StrategyWorkerConfig } from "./config";
 import { ReadModel } from "./read-model";
@@ -29,15 +29,6 @@ interface ProcessorState {
 
 const LAG_INTERVAL_MS = 5_000;
 
-/** `limit` as asked, capped at what the worker keeps (asking for more yields everything kept). */
-function limitOf(query: URLSearchParams, fallback: number, max: number): number {
-  const raw = query.get("limit");
-  if (raw === null) return Math.min(fallback, max);
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 1) throw new HttpProblem(400, "invalid-limit", "limit must be a positive integer");
-  return Math.min(n, max);
-}
-
 /**
  * The strategy worker: consumes md.quotes.v1 and runs the trading engine, publishing bars,
  * signals, orders, fills, positions and risk events exactly once (one transaction per batch
@@ -58,17 +49,20 @@ export async function startStrategy(deps: StrategyDeps): Promise<StrategyService
   let failed: unknown = null;
 
   await bus.ensureTopics();
-  const primed: EngineEvent[] = [];
-  for (const [topic, n] of [["bars", config.history * 2], ["signals", config.history], ["orders", config.history], ["risk", config.history]] as const) {
-    for (const record of await bus.readTail(topic, n)) {
-      try {
-        primed.push(decodeEvent(record.value) as EngineEvent);
-      } catch {
-        // not ours to judge here: only the engine's own output is primed
+  /** The read views start from the latest committed outputs, read once this instance has fenced any previous one. */
+  const primeReadModel = async () => {
+    const primed: EngineEvent[] = [];
+    for (const [topic, n] of [["bars", config.history * 2], ["signals", config.history], ["orders", config.history], ["risk", config.history]] as const) {
+      for (const record of await bus.readTail(topic, n)) {
+        try {
+          primed.push(decodeEvent(record.value) as EngineEvent);
+        } catch {
+          // not ours to judge here: only the engine's own output is primed
+        }
       }
     }
-  }
-  primed.sort((a, b) => a.ts - b.ts).forEach((e) => model.apply(e));
+    primed.sort((a, b) => a.ts - b.ts).forEach((e) => model.apply(e));
+  };
 
   const recordMetrics = (events: EngineEvent[]) => {
     const t = now();
@@ -98,7 +92,8 @@ export async function startStrategy(deps: StrategyDeps): Promise<StrategyService
     input: "quotes",
     transactionalId: `${config.groupId}-engine`,
     stateKey: config.groupId,
-    restore: (state) => {
+    restore: async (state) => {
+      await primeReadModel();
       if (state) {
         const fresh = engine.restore(state.engine);
         logger.info({ ticks: state.engine.stats.ticks }, "restored engine state committed with the current offsets");
@@ -198,12 +193,10 @@ export async function startStrategy(deps: StrategyDeps): Promise<StrategyService
     if (!s) throw new HttpProblem(404, "unknown-strategy", `unknown strategy ${id}; running: ${engine.strategies().map((x) => x.id).join(", ")}`);
     return s;
   };
-  const summary = (id: string) => {
-    const { equityCurve: _curve, positions: _positions, ...rest } = engine.portfolio(id);
-    return rest;
-  };
-  const filters = (request: HttpRequest) => ({ symbol: request.query.get("symbol"), strategy: request.query.get("strategy"), limit: limitOf(request.query, 100, config.history) });
+  const filters = (request: HttpRequest) => ({ symbol: request.query.get("symbol"), strategy: request.query.get("strategy"), limit: queryLimit(request.query, 100, config.history) });
 
+  // Feeds (signals, orders, bars, risk) show committed outputs only; strategies, positions and
+  // the portfolio read the live engine, ahead of the last commit by at most the batch in flight.
   const http = await startServiceHttp({
     port: config.httpPort,
     host: config.httpHost,
@@ -211,7 +204,17 @@ export async function startStrategy(deps: StrategyDeps): Promise<StrategyService
     onError: (error, request) => logger.error({ err: error, path: request.path }, "request failed"),
     health: async () => health(),
     routes: [
-      { method: "GET", path: "/strategies", handle: () => ({ status: 200, body: engine.strategies().map((s) => ({ ...s, portfolio: summary(s.id), positions: engine.portfolio(s.id).positions })) }) },
+      {
+        method: "GET",
+        path: "/strategies",
+        handle: () => ({
+          status: 200,
+          body: engine.strategies().map((s) => {
+            const { equityCurve: _curve, positions, ...portfolio } = engine.portfolio(s.id);
+            return { ...s, portfolio, positions };
+          }),
+        }),
+      },
       {
         method: "GET",
         path: "/strategies/:id",
@@ -249,7 +252,7 @@ export async function startStrategy(deps: StrategyDeps): Promise<StrategyService
           };
         },
       },
-      { method: "GET", path: "/risk", handle: (request) => ({ status: 200, body: model.risk.newest(limitOf(request.query, 100, config.history)) }) },
+      { method: "GET", path: "/risk", handle: (request) => ({ status: 200, body: model.risk.newest(queryLimit(request.query, 100, config.history)) }) },
       {
         method: "GET",
         path: "/positions",
@@ -263,7 +266,7 @@ export async function startStrategy(deps: StrategyDeps): Promise<StrategyService
           if (!universe.has(params.symbol!)) throw new HttpProblem(404, "unknown-symbol", `unknown symbol ${params.symbol}`);
           const interval = BarIntervalSchema.safeParse(query.get("interval") ?? "1m");
           if (!interval.success) throw new HttpProblem(400, "invalid-interval", "interval must be one of 1s, 1m, 5m");
-          return { status: 200, body: model.barsFor(params.symbol!, interval.data, limitOf(query, 200, config.history)) };
+          return { status: 200, body: model.barsFor(params.symbol!, interval.data, queryLimit(query, 200, config.history)) };
         },
       },
     ],

@@ -52,7 +52,11 @@ describe("strategy worker on the in-memory bus", () => {
     const fills = orders.filter((e) => e.type === "order.filled");
     expect(fills.length).toBeGreaterThan(5);
     expect((await events(bus, "bars")).map((e) => e.type)).toContain("bar.closed");
-    expect((await events(bus, "positions")).length).toBe(fills.length);
+    // strategy.positions.v1 is compacted: the latest snapshot per strategy and symbol remains, matching the read API
+    const positions = (await events(bus, "positions")).map((e) => e.data as { strategyId: string; symbol: string; quantity: number });
+    const served = (await (await fetch(`${base}/positions`)).json()) as { strategyId: string; symbol: string; quantity: number }[];
+    expect(positions.map((p) => `${p.strategyId}:${p.symbol}`).sort()).toEqual(["sma:AAPL", "sma:BTC-USD"]);
+    for (const p of positions) expect(served.find((x) => x.symbol === p.symbol)?.quantity).toBe(p.quantity);
 
     const signals = (await (await fetch(`${base}/signals?symbol=AAPL&limit=3`)).json()) as { symbol: string; tsEvent: number }[];
     expect(signals.length).toBe(3);

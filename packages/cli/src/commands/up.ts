@@ -73,12 +73,8 @@ async function buildWeb(print: (line: string) => void): Promise<string> {
   return dist;
 }
 
-function waitForSignal(): Promise<string> {
-  return new Promise((resolve) => {
-    process.once("SIGINT", () => resolve("SIGINT"));
-    process.once("SIGTERM", () => resolve("SIGTERM"));
-  });
-}
+/** A start-up step finished after Ctrl-C: what started so far is stopped, nothing more starts. */
+class Interrupted extends Error {}
 
 /** Runs `tickflow up`; returns the exit code once stopped. */
 export async function up(argv: string[]): Promise<number> {
@@ -99,6 +95,27 @@ export async function up(argv: string[]): Promise<number> {
   if (!["auto", "kafka", "memory"].includes(values.bus)) throw new UsageError(`--bus must be auto, kafka or memory, got "${values.bus}"`);
   const print = (line: string) => process.stdout.write(`${line}\n`);
   const prometheus = values["no-prometheus"] ? null : onPath("prometheus");
+
+  // Signals are ours from the start: Ctrl-C during start-up (a Maven fetch, the broker, a build)
+  // must still stop what was started, the detached broker above all.
+  let signal: string | null = null;
+  let running = false;
+  let signalled!: (name: string) => void;
+  const signalReceived = new Promise<string>((resolve) => (signalled = resolve));
+  const onSignal = (name: NodeJS.Signals) => {
+    if (signal) return print(`${name}: already stopping`);
+    signal = name;
+    print(`\n${name}: stopping${running ? "" : " once the current start-up step ends"}`);
+    signalled(name);
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  /** Awaits a start-up step, then gives up the start if a signal came meanwhile. */
+  const step = async <T>(work: Promise<T>): Promise<T> => {
+    const result = await work;
+    if (signal) throw new Interrupted();
+    return result;
+  };
 
   const wanted: [string, number][] = [
     ["market-data", PORTS.marketData],
@@ -121,8 +138,12 @@ export async function up(argv: string[]): Promise<number> {
   } else if (values.bus !== "memory") {
     try {
       const started = await startKafka();
-      brokers = started.brokers;
       startedKafka = started.started;
+      if (signal) {
+        if (startedKafka) await stopKafka();
+        return 130;
+      }
+      brokers = started.brokers;
       brokerNote = `${brokers} (local Apache Kafka${started.started ? "" : ", already running"})`;
     } catch (error) {
       if (!(error instanceof KafkaToolsMissingError) || values.bus === "kafka") throw error;
@@ -132,6 +153,9 @@ export async function up(argv: string[]): Promise<number> {
   } else brokerNote = "in-memory bus (nothing is persisted)";
 
   const stops: (() => Promise<void>)[] = [];
+  /** Memory mode: a service that fails in this process ends the run, as a crash would end its own process. */
+  let failed!: (error: unknown) => void;
+  const failure = new Promise<unknown>((resolve) => (failed = resolve));
   const stopAll = async () => {
     for (const stop of stops.reverse()) await stop().catch((error: unknown) => print(`stop failed: ${String(error)}`));
     if (startedKafka) await stopKafka();
@@ -153,7 +177,7 @@ export async function up(argv: string[]): Promise<number> {
       ]) {
         const service = new Supervised(spec, print);
         stops.push(() => service.stop());
-        await service.start();
+        await step(service.start());
       }
     } else {
       // One process: the bus lives in memory, so every service must share it.
@@ -165,15 +189,16 @@ export async function up(argv: string[]): Promise<number> {
       const bus = new MemoryBus();
       // the same readable lines as the separate processes' output
       const logger = (service: string) => pino({ level: process.env.LOG_LEVEL ?? "info", base: { service } }, { write: (line: string) => print(formatLine(service, line.trim())) });
-      const md = await startMarketData({ config: marketDataConfig({ ...process.env, MD_HTTP_PORT: String(PORTS.marketData) }), bus, metrics: createMetrics({}, "market-data"), logger: logger("market-data") });
+      const md = await step(startMarketData({ config: marketDataConfig({ ...process.env, MD_HTTP_PORT: String(PORTS.marketData) }), bus, metrics: createMetrics({}, "market-data"), logger: logger("market-data") }));
       stops.push(() => md.stop());
-      const st = await startStrategy({ config: strategyWorkerConfig({ ...process.env, ST_HTTP_PORT: String(PORTS.strategy) }), bus, metrics: createMetrics({}, "strategy"), logger: logger("strategy") });
+      const st = await step(startStrategy({ config: strategyWorkerConfig({ ...process.env, ST_HTTP_PORT: String(PORTS.strategy) }), bus, metrics: createMetrics({}, "strategy"), logger: logger("strategy") }));
       stops.push(() => st.stop());
-      const gw = await startLocalGateway({ config: gatewayConfig({ ...process.env, GATEWAY_PORT: String(PORTS.gateway) }), bus, metrics: createMetrics({}, "gateway"), logger: logger("gateway") });
+      const gw = await step(startLocalGateway({ config: gatewayConfig({ ...process.env, GATEWAY_PORT: String(PORTS.gateway) }), bus, metrics: createMetrics({}, "gateway"), logger: logger("gateway") }));
       stops.push(() => gw.stop());
+      for (const service of [md, st, gw]) service.done.catch(failed);
     }
     if (!values["no-web"]) {
-      const web = await startStaticServer({ root: await buildWeb(print), port: PORTS.web, host: HOST, apiOrigin: `http://${HOST}:${PORTS.gateway}` });
+      const web = await step(startStaticServer({ root: await step(buildWeb(print)), port: PORTS.web, host: HOST, apiOrigin: `http://${HOST}:${PORTS.gateway}` }));
       stops.push(() => web.close());
     }
     if (prometheus) {
@@ -190,10 +215,11 @@ export async function up(argv: string[]): Promise<number> {
         print,
       );
       stops.push(() => service.stop());
-      await service.start();
+      await step(service.start());
     }
   } catch (error) {
     await stopAll();
+    if (error instanceof Interrupted) return 130;
     throw error;
   }
 
@@ -213,9 +239,10 @@ export async function up(argv: string[]): Promise<number> {
       .filter(Boolean)
       .join("\n"),
   );
-  const signal = await waitForSignal();
-  print(`\n${signal}: stopping`);
+  running = true;
+  const ended = await Promise.race([signalReceived.then(() => null), failure]);
+  if (ended !== null) print(`\na service failed: ${String(ended)}; stopping`);
   await stopAll();
   print("stopped");
-  return 0;
+  return ended === null ? 0 : 1;
 }

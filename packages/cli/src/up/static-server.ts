@@ -33,14 +33,23 @@ export async function startStaticServer(options: { root: string; port: number; h
         },
       );
       upstream.on("error", () => {
+        // once the gateway's answer has begun there is no status left to send: cut the response
+        if (res.headersSent) return void res.destroy();
         res.writeHead(503, { "content-type": "application/problem+json" });
         res.end(JSON.stringify({ type: "about:blank", title: "Gateway unavailable", status: 503, code: "gateway-unavailable", detail: `no answer from ${options.apiOrigin}` }));
       });
       req.pipe(upstream);
       return;
     }
+    let decoded: string;
+    try {
+      decoded = decodeURIComponent(url.pathname);
+    } catch {
+      res.writeHead(400, { "content-type": "text/plain; charset=utf-8" });
+      return void res.end("bad path: not valid percent-encoding");
+    }
     void (async () => {
-      const path = normalize(join(options.root, decodeURIComponent(url.pathname)));
+      const path = normalize(join(options.root, decoded));
       const inside = path === options.root || path.startsWith(options.root + sep);
       const file = inside && (await stat(path).catch(() => null))?.isFile() ? path : join(options.root, "index.html");
       const immutable = file.includes(`${sep}assets${sep}`);

@@ -38,6 +38,7 @@ export class Supervised {
   private child: ChildProcess | null = null;
   private stopping = false;
   private crashes = 0;
+  private misconfigured = false;
 
   constructor(
     readonly spec: ProcessSpec,
@@ -63,8 +64,14 @@ export class Supervised {
     child.on("exit", (code, signal) => {
       if (this.child === child) this.child = null;
       // Crash-only services exit 0 only when told to stop (Ctrl-C reaches the whole process
-      // group, so a child may hear it before this supervisor does): that is not a crash.
+      // group, so a child may hear it before this supervisor does): that is not a crash. Exit 2
+      // is bad configuration, which a restart cannot mend: it is reported, not retried.
       if (this.stopping || code === 0) return;
+      if (code === 2) {
+        this.misconfigured = true;
+        this.print(formatLine(this.spec.name, "exited 2 (bad configuration, see above); not restarting"));
+        return;
+      }
       const delay = RESTART_BACKOFF_MS[Math.min(this.crashes, RESTART_BACKOFF_MS.length - 1)]!;
       this.crashes += 1;
       this.print(formatLine(this.spec.name, `exited (code ${code}, signal ${signal}); restarting in ${delay / 1000} s`));
@@ -77,6 +84,7 @@ export class Supervised {
   private async waitReady(url: string, timeoutMs = 120_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
+      if (this.misconfigured) throw new Error(`${this.spec.name} exited with bad configuration (exit 2); its log above says which variable`);
       try {
         await fetch(url, { signal: AbortSignal.timeout(1_000) });
         return;
