@@ -1,6 +1,6 @@
 import { TOPICS, type TopicId } from "@tickflow/bus";
-import { RISK_CONSUMER_HANDLER, ROUTES, handlerPath, type HandlerName } from "@tickflow/gateway";
-import { Duration, type Stack } from "aws-cdk-lib";
+import { CORS_PREFLIGHT, DEFAULT_ROUTE_HANDLER, DEFAULT_ROUTE_KEY, DEFAULT_UPSTREAM_TIMEOUT_MS, RISK_CONSUMER_HANDLER, RISK_CONSUMER_TOPICS, ROUTES, handlerPath, type HandlerName } from "@tickflow/gateway";
+import { Aws, Duration, type Stack } from "aws-cdk-lib";
 import type * as ec2 from "aws-cdk-lib/aws-ec2";
 import * as iam from "aws-cdk-lib/aws-iam";
 import * as kms from "aws-cdk-lib/aws-kms";
@@ -15,19 +15,18 @@ import type { stageSettings } from "./settings";
 import { Streaming } from "./streaming";
 import { Workers } from "./workers";
 
-/** Topics the risk/alerts consumer is triggered by (DESIGN.md, Public API). One event-source mapping each. */
-export const RISK_CONSUMER_TOPICS = ["risk", "orders"] as const satisfies readonly TopicId[];
-/** Lambda requires a distinct consumer group per Kafka event-source mapping. */
-export const riskConsumerGroup = (topic: (typeof RISK_CONSUMER_TOPICS)[number]) => `tickflow-alerts-${topic}`;
-
-/** Upstream calls must answer well inside the API Gateway integration timeout (30 s) and the Lambda timeout. */
-const UPSTREAM_TIMEOUT_MS = 2_000;
+/**
+ * Lambda requires a distinct consumer group per Kafka event-source mapping: one mapping per topic
+ * the risk/alerts consumer reads (RISK_CONSUMER_TOPICS, from the gateway, which consumes the same
+ * topics locally).
+ */
+export const riskConsumerGroup = (topic: TopicId) => `tickflow-alerts-${topic}`;
 
 /**
- * The public API: one Lambda (nodejs22.x, in the VPC) per route of the gateway's route table,
- * behind an HTTP API with throttling and CORS for the web origin only. Beside it, the SNS alerts
- * topic and the risk/alerts consumer, fed by MSK event-source mappings on strategy.risk.v1 and
- * strategy.orders.v1, with failed batches kept in S3.
+ * The public API: one Lambda (nodejs22.x, in the VPC) per route of the gateway's route table and
+ * one for `$default`, behind an HTTP API with throttling and CORS for the web origin only. Beside
+ * it, the SNS alerts topic and the risk/alerts consumer, fed by MSK event-source mappings on
+ * strategy.risk.v1 and strategy.orders.v1, with failed batches kept in S3.
  */
 export function Api({ stack }: StackContext) {
   const { vpc, privateSubnets, securityGroups, edge, settings } = use(Network);
@@ -56,31 +55,36 @@ export function Api({ stack }: StackContext) {
 
   const routes: Record<string, ApiRouteProps<string>> = {};
   const routeLogs = new Map<string, logs.LogGroup>();
-  for (const route of ROUTES) {
-    const id = routeFunctionId(route.handler);
-    const logGroup = functionLogs(id);
-    routeLogs.set(`${route.method} ${route.path}`, logGroup);
-    routes[`${route.method} ${route.path}`] = {
+  const addRoute = (routeKey: string, name: HandlerName | "not-found", handler: string) => {
+    const logGroup = functionLogs(routeFunctionId(name));
+    routeLogs.set(routeKey, logGroup);
+    routes[routeKey] = {
       function: {
         ...inVpc(securityGroups.gateway),
-        handler: handlerPath(route.handler),
-        functionName: `${settings.prefix}-api-${route.handler}`,
+        handler,
+        functionName: `${settings.prefix}-api-${name}`,
         memorySize: "512 MB",
         timeout: "10 seconds",
         logGroup,
         environment: {
           MARKET_DATA_URL: workers.urls.marketData,
           STRATEGY_URL: workers.urls.strategy,
-          UPSTREAM_TIMEOUT_MS: String(UPSTREAM_TIMEOUT_MS),
+          // the gateway's default, written out so the deployed value is visible in the template
+          UPSTREAM_TIMEOUT_MS: String(DEFAULT_UPSTREAM_TIMEOUT_MS),
           CORS_ORIGINS: corsOrigins.join(","),
         },
       },
     };
-  }
+  };
+  for (const route of ROUTES) addRoute(`${route.method} ${route.path}`, route.handler, handlerPath(route.handler));
+  // what no route takes (another path or method) gets the gateway's 404/405 problem+json with
+  // CORS, as locally, instead of API Gateway's own {"message":"Not Found"}
+  addRoute(DEFAULT_ROUTE_KEY, "not-found", DEFAULT_ROUTE_HANDLER);
 
   const api = new SstApi(stack, "Api", {
     routes,
-    cors: { allowOrigins: corsOrigins, allowMethods: ["GET", "OPTIONS"], allowHeaders: ["accept", "content-type"], maxAge: "1 day" },
+    // API Gateway answers preflights itself; the local adapter answers them with the same settings
+    cors: { allowOrigins: corsOrigins, allowMethods: [...CORS_PREFLIGHT.allowMethods], allowHeaders: [...CORS_PREFLIGHT.allowHeaders], maxAge: `${CORS_PREFLIGHT.maxAgeSeconds} seconds` },
     accessLog: { retention: settings.logRetentionName },
     // per-stage limit across all routes; the route Lambdas share the account's concurrency
     defaults: { throttle: { rate: 100, burst: 200 } },
@@ -115,13 +119,7 @@ export function Api({ stack }: StackContext) {
     bootstrapStatement(kafka, ["kafka:DescribeClusterV2", "kafka:GetBootstrapBrokers"]),
     new iam.PolicyStatement({ sid: "KafkaEventSourceClusterConfig", actions: ["kafka-cluster:DescribeClusterDynamicConfiguration"], resources: [kafka.clusterArn] }),
     ...kafkaStatements(kafka, { read: RISK_CONSUMER_TOPICS, groups: RISK_CONSUMER_TOPICS.map(riskConsumerGroup) }),
-    // Lambda reads the cluster's VPC, subnets and security groups to place the pollers'
-    // network interfaces; EC2 Describe* actions support no resource-level scoping.
-    new iam.PolicyStatement({
-      sid: "KafkaEventSourceNetwork",
-      actions: ["ec2:DescribeVpcs", "ec2:DescribeSubnets", "ec2:DescribeSecurityGroups", "ec2:DescribeNetworkInterfaces"],
-      resources: ["*"],
-    }),
+    ...eventSourceNetworkStatements(stack, vpc.selectSubnets(privateSubnets).subnetIds, securityGroups.kafka),
   ]);
 
   const failedBatches = new s3.Bucket(stack, "FailedBatches", {
@@ -171,9 +169,37 @@ function writeLogsOnlyTo(fn: lambda.Function, logGroup: logs.ILogGroup): void {
   role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: "WriteOwnLogs", actions: ["logs:CreateLogStream", "logs:PutLogEvents"], resources: [logGroup.logGroupArn] }));
 }
 
-/** `health` -> `RouteHealth`: stable construct ids, one per route handler. */
-export function routeFunctionId(handler: HandlerName): string {
-  return `Route${handler.charAt(0).toUpperCase()}${handler.slice(1)}`;
+/**
+ * What an MSK event-source mapping needs to reach the cluster: Lambda places the pollers'
+ * network interfaces in the cluster's subnets with the cluster's security group, using the
+ * function's role (AWSLambdaMSKExecutionRole lists the actions). Granted in every mode: deployed,
+ * the function's VPC-access managed policy covers the create and delete too, but under `sst dev`
+ * the function runs outside the VPC without that policy, and the mapping would fail.
+ */
+function eventSourceNetworkStatements(stack: Stack, subnetIds: string[], clusterSecurityGroup: ec2.ISecurityGroup): iam.PolicyStatement[] {
+  const ec2Arn = (resource: string) => `arn:${Aws.PARTITION}:ec2:${stack.region}:${stack.account}:${resource}`;
+  // an interface's id exists only once it is created: its ARN can name no more than this account and region
+  const anyInterface = ec2Arn("network-interface/*");
+  return [
+    new iam.PolicyStatement({
+      sid: "KafkaEventSourceInterfacesCreate",
+      actions: ["ec2:CreateNetworkInterface"],
+      resources: [anyInterface, ...subnetIds.map((id) => ec2Arn(`subnet/${id}`)), ec2Arn(`security-group/${clusterSecurityGroup.securityGroupId}`)],
+    }),
+    new iam.PolicyStatement({ sid: "KafkaEventSourceInterfacesDelete", actions: ["ec2:DeleteNetworkInterface"], resources: [anyInterface] }),
+    // Lambda reads the cluster's VPC, subnets and security groups and the interfaces it placed;
+    // EC2's Describe* actions support no resource-level scoping, so "*" is the narrowest there is
+    new iam.PolicyStatement({
+      sid: "KafkaEventSourceNetwork",
+      actions: ["ec2:DescribeVpcs", "ec2:DescribeSubnets", "ec2:DescribeSecurityGroups", "ec2:DescribeNetworkInterfaces"],
+      resources: ["*"],
+    }),
+  ];
+}
+
+/** `health` -> `RouteHealth`, `not-found` -> `RouteNotFound`: stable construct ids, one per route handler. */
+export function routeFunctionId(handler: HandlerName | "not-found"): string {
+  return `Route${handler.replace(/(?:^|-)(\w)/g, (_, c: string) => c.toUpperCase())}`;
 }
 
 /**

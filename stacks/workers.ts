@@ -44,7 +44,9 @@ export function Workers({ stack, app }: StackContext) {
     LOG_LEVEL: "info",
     KAFKA_AUTH: "msk-iam",
     MSK_CLUSTER_ARN: kafka.clusterArn,
-    AWS_REGION: Aws.REGION,
+    // under `sst dev` SST turns each Service into a stub Lambda with this environment, and Lambda
+    // reserves AWS_REGION (synthesis fails); the stub runs nothing of ours, so it needs none of it
+    ...(settings.dev ? {} : { AWS_REGION: Aws.REGION }),
     METRICS_SINK: "emf",
     AWS_EMF_ENVIRONMENT: "Local",
   };

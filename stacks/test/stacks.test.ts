@@ -1,12 +1,12 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- CloudFormation templates are untyped JSON: the assertions below are their types */
 import { TOPICS } from "@tickflow/bus";
-import { ROUTES } from "@tickflow/gateway";
+import { DEFAULT_ROUTE_KEY, ROUTES } from "@tickflow/gateway";
 import { CATALOG, METRICS_NAMESPACE } from "@tickflow/metrics";
 import { beforeAll, describe, expect, it } from "vitest";
 import { CATALOG_ALARMS } from "../observability";
 import { KAFKA_IAM_PORT, WORKER_PORTS } from "../settings";
 import { STRATEGY_GROUP_ID, STRATEGY_TRANSACTIONAL_ID } from "../workers";
-import { resourcesOf, synthesize, type CfnResource, type CfnTemplate, type StackName, type Synthesized } from "./synth";
+import { EVENT_SOURCE_NETWORK, eventSourceNetworkGrants, resourcesOf, synthesize, type CfnResource, type CfnTemplate, type StackName, type Synthesized } from "./synth";
 
 let app: Synthesized;
 let all: [StackName, CfnTemplate][];
@@ -85,9 +85,14 @@ describe("IAM", () => {
     for (const m of managed) for (const topic of Object.values(TOPICS)) expect(m).toContain(`/${topic.name}`);
   });
 
+  it("lets the risk consumer's MSK mappings place their network interfaces in the cluster's subnets only (as under sst dev)", () => {
+    expect(eventSourceNetworkGrants(app.json.Api)).toEqual(EVENT_SOURCE_NETWORK);
+  });
+
   it("gives the application Lambdas their own log group, not AWSLambdaBasicExecutionRole", () => {
     const roles = resourcesOf(app.json.Api, "AWS::IAM::Role").filter(([id]) => id.startsWith("ApiLambda") || id.startsWith("RiskConsumer"));
-    expect(roles).toHaveLength(ROUTES.length + 1);
+    // every route, the $default route and the risk consumer
+    expect(roles).toHaveLength(ROUTES.length + 2);
     for (const [, role] of roles) expect(text(role.Properties!.ManagedPolicyArns)).not.toContain("AWSLambdaBasicExecutionRole");
   });
 });
@@ -208,10 +213,24 @@ describe("workers", () => {
 describe("API", () => {
   const functions = () => resourcesOf(app.json.Api, "AWS::Lambda::Function").filter(([id]) => id.startsWith("ApiLambda") || id.startsWith("RiskConsumer"));
 
-  it("has one Lambda per route of the gateway's route table", () => {
+  it("has one Lambda per route of the gateway's route table, and one for $default", () => {
     const routes = resourcesOf(app.json.Api, "AWS::ApiGatewayV2::Route").map(([, r]) => r.Properties!.RouteKey).sort();
-    expect(routes).toEqual(ROUTES.map((r) => `${r.method} ${r.path}`).sort());
-    expect(functions()).toHaveLength(ROUTES.length + 1);
+    expect(routes).toEqual([...ROUTES.map((r) => `${r.method} ${r.path}`), DEFAULT_ROUTE_KEY].sort());
+    expect(functions()).toHaveLength(ROUTES.length + 2);
+  });
+
+  it("sends what no route takes to the gateway's not-found Lambda, in the VPC like the route Lambdas", () => {
+    const api = app.json.Api;
+    const [, route] = resourcesOf(api, "AWS::ApiGatewayV2::Route").find(([, r]) => r.Properties!.RouteKey === DEFAULT_ROUTE_KEY)!;
+    const integrationId = (route.Properties!.Target as { "Fn::Join": [string, [string, { Ref: string }]] })["Fn::Join"][1][1].Ref;
+    const integration = api.Resources[integrationId]!.Properties as Record<string, any>;
+    const functionId = integration.IntegrationUri["Fn::GetAtt"][0] as string;
+    const fn = api.Resources[functionId]!.Properties as Record<string, any>;
+    const [, health] = functions().find(([, f]) => f.Properties!.FunctionName === "test-tickflow-api-health")!;
+
+    expect(fn.FunctionName).toBe("test-tickflow-api-not-found");
+    expect(fn.VpcConfig).toEqual((health.Properties as Record<string, any>).VpcConfig);
+    expect(text(fn.Environment)).toContain('"CORS_ORIGINS"');
   });
 
   it("runs every function on nodejs22.x inside the VPC", () => {

@@ -1,6 +1,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { Template } from "aws-cdk-lib/assertions";
+import { expect } from "vitest";
 import { App, getStack } from "sst/constructs";
 import { initProject } from "sst/project.js";
 import config from "../../sst.config";
@@ -37,9 +38,9 @@ export interface CfnTemplate {
  * (`initProject` then a deploy-mode `App`), no AWS credentials, no Docker (SST skips Service
  * image builds under NODE_ENV=test), no site build (deferred tasks are not run).
  */
-export async function synthesize(stage = "test"): Promise<Synthesized> {
+export async function synthesize(stage = "test", mode: "deploy" | "dev" = "deploy"): Promise<Synthesized> {
   await initProject({ stage });
-  const app = new App({ mode: "deploy", stage, name: "tickflow", region: "us-east-1", account: "123456789012" });
+  const app = new App({ mode, stage, name: "tickflow", region: "us-east-1", account: "123456789012" });
   config.stacks(app);
   const templates = {} as Record<StackName, Template>;
   const json = {} as Record<StackName, CfnTemplate>;
@@ -56,4 +57,46 @@ export async function synthesize(stage = "test"): Promise<Synthesized> {
 /** Resources of a type, by logical id. */
 export function resourcesOf(template: CfnTemplate, type: string): [string, CfnResource][] {
   return Object.entries(template.Resources).filter(([, r]) => r.Type === type);
+}
+
+interface PolicyStatementJson {
+  Sid?: string;
+  Action: string | string[];
+  Resource: unknown;
+}
+
+/**
+ * What the MSK event-source mappings need (AWSLambdaMSKExecutionRole's ec2 actions), as narrowly
+ * as EC2 allows: interfaces created in the cluster's two subnets with the cluster's security
+ * group; an interface's id does not exist before it is created, so its ARN ends in "*"; the
+ * Describe* actions take no resource at all.
+ */
+export const EVENT_SOURCE_NETWORK: Record<"create" | "delete" | "describe", unknown> = {
+  create: [
+    expect.stringContaining(":network-interface/*"),
+    expect.stringMatching(/:subnet\/.*privateSubnet1/),
+    expect.stringMatching(/:subnet\/.*privateSubnet2/),
+    expect.stringMatching(/:security-group\/.*KafkaSecurityGroup/),
+  ],
+  delete: [expect.stringContaining(":network-interface/*")],
+  describe: expect.arrayContaining(["ec2:DescribeVpcs", "ec2:DescribeSubnets", "ec2:DescribeSecurityGroups", "ec2:DescribeNetworkInterfaces"]),
+};
+
+/**
+ * What the risk consumer's role lets its MSK event-source mappings do in the VPC: the resources
+ * of CreateNetworkInterface and DeleteNetworkInterface (each ARN as JSON text: its ids are
+ * imports from the Network stack), and the Describe* actions it may call on "*".
+ */
+export function eventSourceNetworkGrants(api: CfnTemplate): { create: string[]; delete: string[]; describe: string[] } {
+  const statements = resourcesOf(api, "AWS::IAM::Policy")
+    .filter(([id]) => id.startsWith("RiskConsumer"))
+    .flatMap(([, p]) => (p.Properties!.PolicyDocument as { Statement: PolicyStatementJson[] }).Statement);
+  const actions = (s: PolicyStatementJson) => (Array.isArray(s.Action) ? s.Action : [s.Action]);
+  const resources = (action: string) =>
+    statements.filter((s) => actions(s).includes(action)).flatMap((s) => (Array.isArray(s.Resource) ? s.Resource : [s.Resource]).map((r) => JSON.stringify(r)));
+  return {
+    create: resources("ec2:CreateNetworkInterface"),
+    delete: resources("ec2:DeleteNetworkInterface"),
+    describe: statements.filter((s) => s.Resource === "*").flatMap(actions).filter((a) => a.startsWith("ec2:Describe")),
+  };
 }
