@@ -60,7 +60,8 @@ export const CATALOG_ALARMS: readonly CatalogAlarm[] = [
   alarm({ id: "MarketDataStale", metric: "tickflow_last_tick_age_seconds", aggregate: "MAX", where: { service: "market-data" }, description: "a symbol has had no tick for 30 s", threshold: 30, comparison: GT, evaluationPeriods: 3, missing: cw.TreatMissingData.BREACHING }),
   alarm({ id: "ConsumerLagHigh", metric: "tickflow_consumer_lag", aggregate: "MAX", where: { service: "strategy" }, description: "the strategy worker is more than 10,000 ticks behind on a partition", threshold: 10_000, comparison: GT, evaluationPeriods: 5 }),
   alarm({ id: "StrategyHalted", metric: "tickflow_strategy_halted", aggregate: "MAX", description: "a strategy was halted by its drawdown limit", threshold: 1, comparison: GTE, evaluationPeriods: 1 }),
-  alarm({ id: "DrawdownHigh", metric: "tickflow_drawdown_ratio", aggregate: "MAX", description: "a strategy is more than 10% below its equity peak", threshold: 0.1, comparison: GT, evaluationPeriods: 3 }),
+  // a warning before the halt: half the default drawdown limit (ST_MAX_DRAWDOWN 0.1), as the Prometheus rule warns
+  alarm({ id: "DrawdownHigh", metric: "tickflow_drawdown_ratio", aggregate: "MAX", description: "a strategy is more than 5% below its equity peak", threshold: 0.05, comparison: GT, evaluationPeriods: 3 }),
   alarm({ id: "DlqGrowing", metric: "tickflow_dlq_messages_total", aggregate: "SUM", description: "records are being dead-lettered to dlq.v1", threshold: 0, comparison: GT, evaluationPeriods: 1, period: Duration.minutes(5) }),
   alarm({ id: "UpstreamErrors", metric: "tickflow_upstream_errors_total", aggregate: "SUM", description: "the API is failing to reach a worker", threshold: 10, comparison: GT, evaluationPeriods: 1, period: Duration.minutes(5) }),
 ];
@@ -86,12 +87,13 @@ export const CLOUDWATCH_METRICS: readonly MetricName[] = [
 
 /**
  * A CloudWatch dashboard and alarms on the catalog's EMF metrics (namespace Tickflow), plus the
- * two API Gateway alarms the catalog cannot express (5xx rate, p99 latency). Alarms notify the
- * alerts topic, on entering ALARM and on returning to OK.
+ * AWS-side alarms the catalog cannot express: API Gateway 5xx rate and p99 latency, and the
+ * risk/alerts consumer's invocation errors. Alarms notify the alerts topic, on entering ALARM and
+ * on returning to OK.
  */
 export function Observability({ stack, app }: StackContext) {
   const settings = stageSettings(app);
-  const { api, alerts } = use(Api);
+  const { api, alerts, riskConsumer } = use(Api);
   const notify = new actions.SnsAction(alerts);
 
   const alarms = CATALOG_ALARMS.map((a) => {
@@ -129,13 +131,26 @@ export function Observability({ stack, app }: StackContext) {
     evaluationPeriods: 3,
     treatMissingData: cw.TreatMissingData.NOT_BREACHING,
   });
-  for (const a of [api5xx, apiLatency]) {
+  // A consumer invocation that fails is retried, and after the retries its batch goes to the
+  // failed-batches bucket, unseen: any error is worth a look. (Where the mappings read partial
+  // batch responses, production, a failed record is reported rather than thrown, so only
+  // invocations that fail as a whole count here.)
+  const consumerErrors = riskConsumer.metricErrors({ period: Duration.minutes(5), statistic: "Sum" }).createAlarm(stack, "RiskConsumerErrors", {
+    alarmName: `${settings.prefix}-RiskConsumerErrors`,
+    alarmDescription: "the risk/alerts consumer failed an invocation in the last 5 minutes: its batch is retried, then kept in the failed-batches bucket",
+    threshold: 0,
+    comparisonOperator: GT,
+    evaluationPeriods: 1,
+    treatMissingData: cw.TreatMissingData.NOT_BREACHING,
+  });
+  const awsAlarms = [api5xx, apiLatency, consumerErrors];
+  for (const a of awsAlarms) {
     a.addAlarmAction(notify);
     a.addOkAction(notify);
   }
 
-  dashboard(stack, settings.prefix, [...alarms, api5xx, apiLatency]);
-  return { alarms: [...alarms, api5xx, apiLatency] };
+  dashboard(stack, settings.prefix, [...alarms, ...awsAlarms]);
+  return { alarms: [...alarms, ...awsAlarms] };
 }
 
 function dashboard(stack: Stack, prefix: string, alarms: cw.IAlarm[]): cw.Dashboard {

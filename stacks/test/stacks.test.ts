@@ -1,8 +1,10 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- CloudFormation templates are untyped JSON: the assertions below are their types */
+import { readFileSync } from "node:fs";
 import { TOPICS } from "@tickflow/bus";
 import { DEFAULT_ROUTE_KEY, ROUTES } from "@tickflow/gateway";
 import { CATALOG, METRICS_NAMESPACE } from "@tickflow/metrics";
 import { beforeAll, describe, expect, it } from "vitest";
+import { parse } from "yaml";
 import { CATALOG_ALARMS } from "../observability";
 import { KAFKA_IAM_PORT, WORKER_PORTS } from "../settings";
 import { STRATEGY_GROUP_ID, STRATEGY_TRANSACTIONAL_ID } from "../workers";
@@ -275,9 +277,31 @@ describe("API", () => {
 describe("observability", () => {
   const alarms = () => resourcesOf(app.json.Observability, "AWS::CloudWatch::Alarm").map(([, a]) => a.Properties as Record<string, any>);
 
-  it("has every catalog alarm and the API alarms, each notifying the alerts topic", () => {
-    expect(alarms()).toHaveLength(CATALOG_ALARMS.length + 2);
-    for (const a of alarms()) expect(a.AlarmActions).toHaveLength(1);
+  it("has every catalog alarm, the API alarms and the risk consumer's, each notifying the alerts topic", () => {
+    expect(alarms()).toHaveLength(CATALOG_ALARMS.length + 3);
+    for (const a of alarms()) {
+      expect(a.AlarmActions).toHaveLength(1);
+      expect(text(a.AlarmActions)).toContain("Alerts");
+    }
+  });
+
+  it("alarms on any error of the risk/alerts consumer in 5 minutes (its failed batches end in S3, unseen otherwise)", () => {
+    const errors = alarms().find((a) => a.AlarmName === "test-tickflow-RiskConsumerErrors")!;
+
+    expect(errors).toMatchObject({ Namespace: "AWS/Lambda", MetricName: "Errors", Statistic: "Sum", Period: 300, Threshold: 0, ComparisonOperator: "GreaterThanThreshold", EvaluationPeriods: 1, TreatMissingData: "notBreaching" });
+    expect(text(errors.Dimensions)).toContain("RiskConsumer");
+    expect(errors.OKActions).toEqual(errors.AlarmActions);
+  });
+
+  it("warns of a drawdown before the halt, at the Prometheus rule's threshold", () => {
+    const rules = parse(readFileSync("monitoring/prometheus/rules/alerts.yml", "utf8")) as { groups: { rules: { alert?: string; expr?: string }[] }[] };
+    const rule = rules.groups.flatMap((g) => g.rules).find((r) => r.alert === "TickflowDrawdownHigh")!;
+    const prometheus = Number(/tickflow_drawdown_ratio\)\s*>\s*([\d.]+)/.exec(rule.expr!)![1]);
+    const drawdown = alarms().find((a) => a.AlarmName === "test-tickflow-DrawdownHigh")!;
+
+    expect(drawdown.Threshold).toBe(prometheus);
+    // the strategy halts at ST_MAX_DRAWDOWN (default 0.1): an alarm there would only repeat StrategyHalted
+    expect(drawdown.Threshold).toBeLessThan(0.1);
   });
 
   it("reads only metric names from the catalog in the Tickflow namespace", () => {
