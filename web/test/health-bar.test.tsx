@@ -1,7 +1,7 @@
 import { cleanup, screen, within } from "@testing-library/react";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { HealthBar } from "../src/components/health-bar";
-import { healthy, strategyDown } from "./fixtures";
+import { healthy, strategyDown, upstreamTimeout } from "./fixtures";
 import { renderWithClient, stubApi } from "./support";
 
 afterEach(() => {
@@ -30,6 +30,27 @@ describe("HealthBar", () => {
     expect(services().map((s) => s.textContent)).toEqual(["gateway up", "market-data up", "strategy down"]);
     expect(services()[2]!.className).toContain("service-down");
     expect(services()[2]!.title).toBe("strategy did not answer within 1000 ms");
+  });
+
+  it("takes a 503 problem for an error, not for a health report: the gateway down with the problem's detail, no workers", async () => {
+    // @middy/core's timeout, before the Lambda's: the check itself ran out of time
+    stubApi({ "/api/health": { status: 503, body: { ...upstreamTimeout, code: "timeout", detail: "the request ran out of time", instance: "/api/health", upstream: undefined } } });
+
+    renderWithClient(<HealthBar />);
+
+    await screen.findByText("down");
+    expect(services().map((s) => s.textContent)).toEqual(["gateway down"]);
+    expect(services()[0]!.title).toBe("the request ran out of time");
+  });
+
+  it("takes API Gateway's own 503 message for an error too", async () => {
+    stubApi({ "/api/health": { status: 503, body: { message: "Service Unavailable" } } });
+
+    renderWithClient(<HealthBar />);
+
+    await screen.findByText("down");
+    expect(services().map((s) => s.textContent)).toEqual(["gateway down"]);
+    expect(services()[0]!.title).toBe("/api/health answered HTTP 503");
   });
 
   it("shows the gateway down when it cannot be reached", async () => {

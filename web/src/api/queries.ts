@@ -79,11 +79,20 @@ export const alertsQuery = () =>
     refetchInterval: LIVE_MS,
   });
 
+/**
+ * A Health document, as the health route's 503 carries when a dependency is down. The same
+ * status can come with a problem (the check itself timed out) or, from API Gateway itself, with
+ * `{"message":"Service Unavailable"}`: those say nothing of the workers.
+ */
+function isHealth(body: unknown): body is Health {
+  return typeof body === "object" && body !== null && typeof (body as Partial<Health>).status === "string" && Array.isArray((body as Partial<Health>).dependencies);
+}
+
 export const healthQuery = () =>
   queryOptions({
     queryKey: ["health"],
-    // 503 carries the same body: it says which dependency is down
-    queryFn: ({ signal }) => getJson<Health>("/api/health", signal, [503]),
+    // a 503 with a Health body says which dependency is down; any other 503 is an error
+    queryFn: ({ signal }) => getJson<Health>("/api/health", signal, [{ status: 503, is: isHealth }]),
     refetchInterval: HEALTH_MS,
   });
 
