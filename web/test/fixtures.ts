@@ -188,7 +188,9 @@ export function dashboardRoutes(): Routes {
     "/api/bars/MSFT": barsOf("MSFT", 420),
     "/api/bars/EUR-USD": barsOf("EUR-USD", 1.085),
     "/api/signals": (url) => ({ body: signals.filter((s) => !url.searchParams.has("symbol") || s.symbol === url.searchParams.get("symbol")) }),
-    "/api/orders": (url) => ({ body: orders.filter((o) => !url.searchParams.has("symbol") || o.data.symbol === url.searchParams.get("symbol")) }),
+    "/api/orders": (url) => ({
+      body: orders.filter((o) => (!url.searchParams.has("symbol") || o.data.symbol === url.searchParams.get("symbol")) && (!url.searchParams.has("type") || o.type === `order.${url.searchParams.get("type")}`)),
+    }),
     "/api/strategies": { body: strategies },
     "/api/portfolio": { body: portfolio },
     "/api/alerts": { body: alerts },

@@ -17,7 +17,7 @@ const HEALTH_MS = 5_000;
 const BAR_LIMIT = 300;
 /** Feed entries across all symbols. */
 const FEED_LIMIT = 30;
-/** Signals and orders of one symbol, enough to mark the bars on the chart. */
+/** Signals and fills of one symbol, enough to mark the bars on the chart. */
 const MARKER_LIMIT = 200;
 
 export const instrumentsQuery = () =>
@@ -50,11 +50,22 @@ export const signalsQuery = (symbol?: string) =>
     refetchInterval: LIVE_MS,
   });
 
-/** The latest order events (submitted, filled, rejected): of every symbol, or of one symbol. */
-export const ordersQuery = (symbol?: string) =>
+/** The latest order events of every symbol (submitted, filled, rejected), for the feed. */
+export const ordersQuery = () =>
   queryOptions({
-    queryKey: symbol === undefined ? ["orders"] : ["orders", symbol],
-    queryFn: ({ signal }) => getJson<OrderEvent[]>(`/api/orders?${feedParams(symbol)}`, signal),
+    queryKey: ["orders"],
+    queryFn: ({ signal }) => getJson<OrderEvent[]>(`/api/orders?${feedParams()}`, signal),
+    refetchInterval: LIVE_MS,
+  });
+
+/**
+ * One symbol's latest fills, for the chart's markers. The API filters them (type=filled): out of
+ * all order events, submissions and rejections would crowd the older fills out of the limit.
+ */
+export const fillsQuery = (symbol: string) =>
+  queryOptions({
+    queryKey: ["orders", symbol, "filled"],
+    queryFn: ({ signal }) => getJson<OrderEvent[]>(`/api/orders?${feedParams(symbol, { type: "filled" })}`, signal),
     refetchInterval: LIVE_MS,
   });
 
@@ -96,8 +107,9 @@ export const healthQuery = () =>
     refetchInterval: HEALTH_MS,
   });
 
-function feedParams(symbol: string | undefined): string {
+function feedParams(symbol?: string, filters: Record<string, string> = {}): string {
   const params = new URLSearchParams({ limit: String(symbol === undefined ? FEED_LIMIT : MARKER_LIMIT) });
   if (symbol !== undefined) params.set("symbol", symbol);
+  for (const [name, value] of Object.entries(filters)) params.set(name, value);
   return params.toString();
 }

@@ -1,6 +1,6 @@
 import { useQuery } from "@tanstack/react-query";
 import { useMemo, useState } from "react";
-import { barsQuery, instrumentsQuery, ordersQuery, quotesQuery, signalsQuery } from "../api/queries";
+import { barsQuery, fillsQuery, instrumentsQuery, quotesQuery, signalsQuery } from "../api/queries";
 import type { Bar, BarInterval } from "../api/types";
 import { CandlestickChart } from "../charts/candlestick-chart";
 import { chartMarkers } from "../charts/chart-data";
@@ -49,8 +49,8 @@ interface MarkedChartProps {
 /** The chart with markers: a feed that fails leaves its markers out, not the candles. */
 function MarkedChart({ symbol, interval, bars, precision, increment }: MarkedChartProps) {
   const signals = useQuery(signalsQuery(symbol)).data;
-  const orders = useQuery(ordersQuery(symbol)).data;
-  const markers = useMemo(() => chartMarkers(bars, signals ?? [], orders ?? []), [bars, signals, orders]);
+  const fills = useQuery(fillsQuery(symbol)).data;
+  const markers = useMemo(() => chartMarkers(bars, signals ?? [], fills ?? []), [bars, signals, fills]);
   return <CandlestickChart bars={bars} markers={markers} precision={precision} increment={increment} label={`${symbol} ${interval} candlestick chart, ${bars.length} bars, ${markers.length} markers`} />;
 }
 
