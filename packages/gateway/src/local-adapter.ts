@@ -60,7 +60,8 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
   // API Gateway's `$default` route: the same handler answers what no route takes, here and on AWS
   const notFound = createNotFound(deps);
 
-  // what the adapter answers itself: requests that never reach a handler on AWS either; counted like any request
+  // what the adapter answers without a handler (a target that does not parse, which API Gateway
+  // refuses itself, and /metrics, which is local only); counted like any request
   const answer = (req: IncomingMessage, res: ServerResponse, route: string, problem: ApiProblem, instance?: string) => {
     send(res, problemResponse(problem, instance));
     metrics.inc("tickflow_http_requests_total", { route, method: req.method ?? "GET", status: String(problem.status) });
