@@ -1,30 +1,16 @@
-import { execFile } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
-import { promisify } from "node:util";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { BACKTEST_HELP } from "../src";
-
-const root = resolve(import.meta.dirname, "../../..");
-const bin = join(root, "packages/cli/bin/tickflow.js");
-
-async function tickflow(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, [bin, ...args], { cwd: root, maxBuffer: 64 << 20 });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+import { root, tickflow } from "./run-tickflow";
 
 describe("tickflow backtest", () => {
   const args = ["backtest", "--strategy", "sma-crossover,mean-reversion", "--symbols", "AAPL,BTC-USD", "--seed", "42", "--ticks", "20000"];
 
   it("prints the same JSON, byte for byte, for the same arguments, and nothing else on stdout", async () => {
-    const a = await tickflow(...args, "--json");
-    const b = await tickflow(...args, "--json");
+    const a = await tickflow([...args, "--json"]);
+    const b = await tickflow([...args, "--json"]);
     expect(a.code).toBe(0);
     expect(a.stdout).toBe(b.stdout);
     const report = JSON.parse(a.stdout);
@@ -34,13 +20,13 @@ describe("tickflow backtest", () => {
   });
 
   it("gives a different report for a different seed", async () => {
-    const a = await tickflow(...args, "--json");
-    const b = await tickflow(...args.map((x) => (x === "42" ? "43" : x)), "--json");
+    const a = await tickflow([...args, "--json"]);
+    const b = await tickflow([...args.map((x) => (x === "42" ? "43" : x)), "--json"]);
     expect(a.stdout).not.toBe(b.stdout);
   });
 
   it("prints a readable table per strategy and symbol", async () => {
-    const { code, stdout } = await tickflow(...args);
+    const { code, stdout } = await tickflow(args);
     expect(code).toBe(0);
     expect(stdout).toMatch(/^Backtest over 20,000 ticks/);
     expect(stdout).toMatch(/sma-crossover \(1s bars\)/);
@@ -50,7 +36,7 @@ describe("tickflow backtest", () => {
   });
 
   it("applies params and risk options", async () => {
-    const { stdout } = await tickflow("backtest", "--ticks", "20000", "--params", '{"fast":5,"slow":12}', "--max-position", "100", "--json");
+    const { stdout } = await tickflow(["backtest", "--ticks", "20000", "--params", '{"fast":5,"slow":12}', "--max-position", "100", "--json"]);
     const [s] = JSON.parse(stdout).strategies;
     expect(s.params).toMatchObject({ fast: 5, slow: 12 });
     expect(s.rejected).toBeGreaterThan(0);
@@ -62,12 +48,12 @@ describe("tickflow backtest", () => {
     try {
       const file = join(dir, "ticks.csv");
       await writeFile(file, ["symbol,tsEvent,bid,ask,bidSize,askSize", "AAPL,1000,100,100.02,10,10", "AAPL,2000,100.1,100.12,10,10"].join("\n"));
-      const { code, stdout } = await tickflow("backtest", "--replay", file, "--symbols", "AAPL", "--json");
+      const { code, stdout } = await tickflow(["backtest", "--replay", file, "--symbols", "AAPL", "--json"]);
       expect(code).toBe(0);
       expect(JSON.parse(stdout)).toMatchObject({ ticks: 2, firstTs: 1000, lastTs: 2000 });
 
       await writeFile(file, ["symbol,tsEvent,bid,ask,bidSize,askSize", "AAPL,1000,100,100.02,10,10", "AAPL,2000,oops,100.12,10,10"].join("\n"));
-      const bad = await tickflow("backtest", "--replay", file, "--symbols", "AAPL");
+      const bad = await tickflow(["backtest", "--replay", file, "--symbols", "AAPL"]);
       expect(bad.code).toBe(2);
       expect(bad.stderr).toMatch(/line 3, field "bid": "oops" is not a number/);
     } finally {
@@ -84,14 +70,14 @@ describe("tickflow backtest", () => {
     [["--replay", "/no/such/file.csv"], /no such file/],
     [["--frobnicate"], /Unknown option '--frobnicate'; run "tickflow backtest --help"/],
   ])("exits 2 with a helpful message for %j", async (extra, message) => {
-    const { code, stderr, stdout } = await tickflow("backtest", ...extra);
+    const { code, stderr, stdout } = await tickflow(["backtest", ...extra]);
     expect(code).toBe(2);
     expect(stderr).toMatch(message);
     expect(stdout).toBe("");
   });
 
   it("documents every option in --help", async () => {
-    const { code, stdout } = await tickflow("backtest", "--help");
+    const { code, stdout } = await tickflow(["backtest", "--help"]);
     expect(code).toBe(0);
     expect(stdout).toBe(BACKTEST_HELP);
     const source = await import("node:fs").then((fs) => fs.readFileSync(join(root, "packages/cli/src/commands/backtest.ts"), "utf8"));
@@ -103,8 +89,8 @@ describe("tickflow backtest", () => {
 
 describe("tickflow", () => {
   it("lists commands on --help and rejects an unknown one with exit 2", async () => {
-    expect((await tickflow("--help")).stdout).toMatch(/backtest .*\n.*bench/s);
-    const unknown = await tickflow("frob");
+    expect((await tickflow(["--help"])).stdout).toMatch(/backtest .*\n.*bench/s);
+    const unknown = await tickflow(["frob"]);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toMatch(/unknown command "frob"; commands: backtest, bench/);
   });

@@ -1,12 +1,9 @@
-import { execFile } from "node:child_process";
-import { join, resolve } from "node:path";
-import { promisify } from "node:util";
 import { encodeEvent, KafkaBus, TOPIC_IDS, TOPICS, type OutgoingRecord, type Subscription } from "@tickflow/bus";
 import { Kafka, logLevel } from "kafkajs";
 import { afterAll, describe, expect, inject, it } from "vitest";
+import { tickflow } from "./run-tickflow";
 
 const brokers = inject("kafkaBrokers");
-const root = resolve(import.meta.dirname, "../../..");
 /** Topic names and group ids unique to this run: the broker may be shared. */
 const run = `doctor-${Date.now().toString(36)}`;
 
@@ -16,15 +13,9 @@ interface Report {
 }
 
 async function doctorKafka(args: string[]): Promise<{ code: number; report: Report; stderr: string }> {
-  const argv = [join(root, "packages/cli/bin/tickflow.js"), "doctor", "kafka", "--brokers", brokers, "--json", ...args];
-  try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, argv, { cwd: root });
-    return { code: 0, report: JSON.parse(stdout) as Report, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    if (!e.stdout) throw new Error(`tickflow doctor kafka exited ${e.code} without a report: ${e.stderr}`, { cause: error });
-    return { code: e.code, report: JSON.parse(e.stdout) as Report, stderr: e.stderr };
-  }
+  const { code, stdout, stderr } = await tickflow(["doctor", "kafka", "--brokers", brokers, "--json", ...args]);
+  if (!stdout) throw new Error(`tickflow doctor kafka exited ${code} without a report: ${stderr}`);
+  return { code, report: JSON.parse(stdout) as Report, stderr };
 }
 
 const named = (report: Report, name: string) => report.checks.find((c) => c.name === name);

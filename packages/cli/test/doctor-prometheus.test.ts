@@ -1,17 +1,15 @@
-import { execFile } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
-import { promisify } from "node:util";
+import { join } from "node:path";
 import { CATALOG, PrometheusMetrics, startServiceHttp } from "@tickflow/metrics";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
 import { freePort, startPrometheus, waitForScrapes, type RunningPrometheus } from "../../../monitoring/test/prometheus-server";
 import { DEFAULT_PROMETHEUS_CONFIG } from "../src/commands/doctor";
 import { collectPrometheus, evaluatePrometheus, readScrapeConfig, type PrometheusFacts } from "../src/doctor/prometheus";
+import { root, tickflow } from "./run-tickflow";
 
-const root = resolve(import.meta.dirname, "../../..");
 const RULES = ["recording.yml", "alerts.yml"].map((f) => join(root, "monitoring/prometheus/rules", f));
 
 /** What a healthy Prometheus scraping the three services answers, to be spoiled case by case. */
@@ -96,16 +94,6 @@ describe("doctor prometheus grading", () => {
     expect(() => readScrapeConfig("global: {}\n")).toThrow("no scrape_configs with a job_name");
   });
 });
-
-async function tickflow(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, [join(root, "packages/cli/bin/tickflow.js"), ...args], { cwd: root });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
 
 describe("doctor prometheus against a real Prometheus", () => {
   let prometheus: RunningPrometheus;

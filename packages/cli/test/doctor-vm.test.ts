@@ -1,14 +1,11 @@
-import { execFile } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
-import { promisify } from "node:util";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { cacheHome } from "../../../local/kafka/launcher";
 import { checkDisk, checkLoad, checkMemory, checkSwap, existingAncestor, parseLoadavg, parseMeminfo, VM_DEFAULTS, type FsStats } from "../src/doctor/vm";
 import { exitCode, gradeAbove, gradeBelow, makeReport, renderReport } from "../src/doctor/report";
-
-const root = resolve(import.meta.dirname, "../../..");
+import { root, tickflow } from "./run-tickflow";
 
 /** /proc/meminfo as a 24 GiB machine prints it, with the fields the checks read set per case. */
 function meminfo(fields: { MemTotal: number; MemAvailable: number; SwapTotal: number; SwapFree: number }): string {
@@ -117,16 +114,6 @@ describe("doctor vm checks", () => {
     }
   });
 });
-
-async function tickflow(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, [join(root, "packages/cli/bin/tickflow.js"), ...args], { cwd: root });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
 
 describe("tickflow doctor vm", () => {
   // Thresholds no machine can reach, or that every machine reaches, make the outcome certain.

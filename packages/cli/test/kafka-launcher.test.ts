@@ -1,9 +1,7 @@
-import { execFile } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { createServer, type AddressInfo, type Server, type Socket } from "node:net";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
-import { promisify } from "node:util";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   KAFKA_VERSION,
@@ -15,19 +13,7 @@ import {
   startKafka,
   stopKafka,
 } from "../../../local/kafka/launcher";
-
-const root = resolve(import.meta.dirname, "../../..");
-const bin = join(root, "packages/cli/bin/tickflow.js");
-
-async function tickflow(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, [bin, ...args], { cwd: root, env });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+import { tickflow } from "./run-tickflow";
 
 async function listen(onConnection: Parameters<typeof createServer>[1]): Promise<{ server: Server; port: number }> {
   const server = createServer(onConnection);
