@@ -153,6 +153,13 @@ export async function up(argv: string[]): Promise<number> {
   } else brokerNote = "in-memory bus (nothing is persisted)";
 
   const stops: (() => Promise<void>)[] = [];
+  /** Awaits something that starts a service and registers its stop before the signal check, so an interrupted start still stops it. */
+  const owned = async <T>(work: Promise<T>, stopOf: (started: T) => () => Promise<void>): Promise<T> => {
+    const started = await work;
+    stops.push(stopOf(started));
+    if (signal) throw new Interrupted();
+    return started;
+  };
   /** Memory mode: a service that fails in this process ends the run, as a crash would end its own process. */
   let failed!: (error: unknown) => void;
   const failure = new Promise<unknown>((resolve) => (failed = resolve));
@@ -189,17 +196,14 @@ export async function up(argv: string[]): Promise<number> {
       const bus = new MemoryBus();
       // the same readable lines as the separate processes' output
       const logger = (service: string) => pino({ level: process.env.LOG_LEVEL ?? "info", base: { service } }, { write: (line: string) => print(formatLine(service, line.trim())) });
-      const md = await step(startMarketData({ config: marketDataConfig({ ...process.env, MD_HTTP_PORT: String(PORTS.marketData) }), bus, metrics: createMetrics({}, "market-data"), logger: logger("market-data") }));
-      stops.push(() => md.stop());
-      const st = await step(startStrategy({ config: strategyWorkerConfig({ ...process.env, ST_HTTP_PORT: String(PORTS.strategy) }), bus, metrics: createMetrics({}, "strategy"), logger: logger("strategy") }));
-      stops.push(() => st.stop());
-      const gw = await step(startLocalGateway({ config: gatewayConfig({ ...process.env, GATEWAY_PORT: String(PORTS.gateway) }), bus, metrics: createMetrics({}, "gateway"), logger: logger("gateway") }));
-      stops.push(() => gw.stop());
+      const md = await owned(startMarketData({ config: marketDataConfig({ ...process.env, MD_HTTP_PORT: String(PORTS.marketData) }), bus, metrics: createMetrics({}, "market-data"), logger: logger("market-data") }), (s) => () => s.stop());
+      const st = await owned(startStrategy({ config: strategyWorkerConfig({ ...process.env, ST_HTTP_PORT: String(PORTS.strategy) }), bus, metrics: createMetrics({}, "strategy"), logger: logger("strategy") }), (s) => () => s.stop());
+      const gw = await owned(startLocalGateway({ config: gatewayConfig({ ...process.env, GATEWAY_PORT: String(PORTS.gateway) }), bus, metrics: createMetrics({}, "gateway"), logger: logger("gateway") }), (s) => () => s.stop());
       for (const service of [md, st, gw]) service.done.catch(failed);
     }
     if (!values["no-web"]) {
-      const web = await step(startStaticServer({ root: await step(buildWeb(print)), port: PORTS.web, host: HOST, apiOrigin: `http://${HOST}:${PORTS.gateway}` }));
-      stops.push(() => web.close());
+      const root = await step(buildWeb(print));
+      await owned(startStaticServer({ root, port: PORTS.web, host: HOST, apiOrigin: `http://${HOST}:${PORTS.gateway}` }), (web) => () => web.close());
     }
     if (prometheus) {
       const data = join(cacheHome(), "prometheus");
