@@ -19,6 +19,7 @@ import { kafkajsConfig, type KafkaSettings } from "./config";
 import type { Bus, BusLogger, ClusterDescription, Processor, ProcessorOptions, Publisher, SubscribeOptions, Subscription } from "./port";
 import { silentLogger } from "./port";
 import type { BusRecord, OutgoingRecord, PartitionOffsets } from "./records";
+import { retryRetriable } from "./retry";
 import { TOPIC_IDS, TOPICS, topicName, type TopicId } from "./topics";
 
 /** Tuning shared by every consumer: short fetch waits for latency, a session short enough that a crashed member is replaced in seconds. */
@@ -374,10 +375,23 @@ export class KafkaBus implements Bus {
     return { stop: subscription.stop, done: Promise.race([subscription.done, failed]) };
   }
 
+  /**
+   * kafkajs's admin fetchOffsets asks the group coordinator once, without its retrier: on a broker
+   * that just started (or moved the group's __consumer_offsets partition) the coordinator answers
+   * NOT_COORDINATOR or COORDINATOR_LOAD_IN_PROGRESS for a moment.
+   */
+  private async fetchGroupOffsets(groupId: string, topic: string) {
+    const admin = await this.adminClient();
+    const [result] = await retryRetriable(
+      () => admin.fetchOffsets({ groupId, topics: [topic] }),
+      (error) => this.logger.warn({ groupId, err: error }, "group coordinator not ready; retrying the offset fetch"),
+    );
+    return result;
+  }
+
   /** The snapshot the group's committed offsets point to, or null when it never committed. */
   private async committedState<S>(groupId: string, input: string, stateKey: string): Promise<S | null> {
-    const admin = await this.adminClient();
-    const [committed] = await admin.fetchOffsets({ groupId, topics: [input] });
+    const committed = await this.fetchGroupOffsets(groupId, input);
     let latest: StatePointer | null = null;
     for (const p of committed?.partitions ?? []) {
       const metadata = (p as { metadata?: string | null }).metadata;
@@ -452,8 +466,7 @@ export class KafkaBus implements Bus {
   }
 
   async groupOffsets(groupId: string, topic: TopicId): Promise<{ partition: number; offset: string }[]> {
-    const admin = await this.adminClient();
-    const [result] = await admin.fetchOffsets({ groupId, topics: [this.topicName(topic)] });
+    const result = await this.fetchGroupOffsets(groupId, this.topicName(topic));
     return (result?.partitions ?? []).map((p) => ({ partition: p.partition, offset: p.offset })).sort((a, b) => a.partition - b.partition);
   }
 
