@@ -230,22 +230,23 @@ export class KafkaBus implements Bus {
   private supervise(consumer: Consumer, extra: () => Promise<void> = async () => {}): Subscription {
     let settle!: { resolve: () => void; reject: (e: unknown) => void };
     const done = new Promise<void>((resolve, reject) => (settle = { resolve, reject }));
-    let stopping = false;
+    let stopped: Promise<void> | null = null;
     consumer.on(consumer.events.CRASH, ({ payload }) => {
-      if (stopping) return;
+      if (stopped) return;
       this.logger.error({ err: payload.error, groupId: payload.groupId }, "consumer crashed");
       settle.reject(payload.error);
     });
     this.open.add(consumer);
     return {
       done,
-      stop: async () => {
-        stopping = true;
-        this.open.delete(consumer);
-        await consumer.disconnect();
-        await extra();
-        settle.resolve();
-      },
+      // once: a processor stops itself when it fails, and its owner stops it again on the way out
+      stop: () =>
+        (stopped ??= (async () => {
+          this.open.delete(consumer);
+          await consumer.disconnect();
+          await extra();
+          settle.resolve();
+        })()),
     };
   }
 
@@ -330,9 +331,14 @@ export class KafkaBus implements Bus {
       }
       options.onCommitted?.({ records: open.records, outputs: open.outputs });
     };
+    let subscription: Subscription | null = null;
     const crash = (error: unknown) => {
-      failure ??= error;
+      if (failure !== null) return;
+      failure = error;
       fail(error);
+      // Leave the group now: the partitions this member holds would otherwise sit unprocessed
+      // (a fenced member refuses every batch) until the process exits or kafkajs gives up retrying.
+      void subscription?.stop().catch(() => {});
     };
 
     const consumer = this.consumer(options.groupId);
@@ -342,7 +348,7 @@ export class KafkaBus implements Bus {
       // processed but uncommitted input could now belong to another member: start over from the last commit
       if (pending) crash(new KafkaBusError(`consumer group ${options.groupId} rebalanced with a transaction open; restart to resume from the last commit`));
     });
-    const subscription = this.supervise(consumer, async () => {
+    subscription = this.supervise(consumer, async () => {
       if (failure === null) await exclusive(commit); // drain: what was processed commits before leaving
       this.open.delete(producer);
       await producer.disconnect();
@@ -367,10 +373,7 @@ export class KafkaBus implements Bus {
             // after the batches kafkajs already holds: they queue for their turn before this runs
             setImmediate(() => void exclusive(commit).catch(crash));
           }
-        }).catch((error: unknown) => {
-          crash(error);
-          throw error;
-        }),
+        }).catch(crash),
     });
     return { stop: subscription.stop, done: Promise.race([subscription.done, failed]) };
   }
