@@ -82,10 +82,13 @@ export class Worker {
         setTimeout(() => void this.spawn(), 500);
       }
     });
-    await until(async () => {
-      if (!this.child) throw new Error(`${this.name} exited:\n${this.output.slice(-20).join("\n")}`);
-      await fetch(`${this.url}/health`);
-    }, 60_000, `${this.name} to answer on ${this.port}`);
+    // an unsupervised worker that exits while starting will not answer: fail now, with its output
+    const exitedWhileStarting = new Promise<never>((_, reject) =>
+      child.once("exit", () => reject(new Error(`${this.name} exited while starting:\n${this.output.slice(-20).join("\n")}`))),
+    );
+    exitedWhileStarting.catch(() => {});
+    const answering = until(() => fetch(`${this.url}/health`), 60_000, `${this.name} to answer on ${this.port}`);
+    await (this.supervise ? answering : Promise.race([answering, exitedWhileStarting]));
   }
 
   health<T = Record<string, unknown>>(): Promise<T> {
