@@ -180,7 +180,8 @@ describe("market-data -> Kafka -> strategy", () => {
       await new Promise((r) => setTimeout(r, 3_000));
       await startKafka(broker);
 
-      const before = (await strategy.health<{ ticks: number }>()).ticks;
+      // the worker may be between restarts right now (an orchestrator restarts a worker that gives up)
+      const before = await until(async () => (await strategy.health<{ ticks: number }>()).ticks, 60_000, "the strategy worker to answer after the restart");
       await until(async () => {
         const h = await strategy.health<{ ticks: number }>();
         if (h.ticks < before + 500) throw new Error(`${h.ticks} ticks`);
