@@ -41,19 +41,11 @@ describe("kafkaAnswers", () => {
     expect(ms).toBeLessThan(1000);
   });
 
-  it("is false for a TCP server that echoes the request back", async () => {
-    const { server, port } = await listen((socket) => socket.pipe(socket));
-    try {
-      const { value, ms } = await timed(() => kafkaAnswers("127.0.0.1", port, 5000));
-      expect(value).toBe(false);
-      expect(ms).toBeLessThan(1000);
-    } finally {
-      server.close();
-    }
-  });
-
-  it("is false for a server that answers something else and hangs up", async () => {
-    const { server, port } = await listen((socket) => socket.end("HTTP/1.1 400 Bad Request\r\n\r\n"));
+  it.each([
+    ["echoes the request back", (socket: Socket) => void socket.pipe(socket)],
+    ["answers something else and hangs up", (socket: Socket) => void socket.end("HTTP/1.1 400 Bad Request\r\n\r\n")],
+  ])("is false for a TCP server that %s", async (_, onConnection) => {
+    const { server, port } = await listen(onConnection);
     try {
       const { value, ms } = await timed(() => kafkaAnswers("127.0.0.1", port, 5000));
       expect(value).toBe(false);
