@@ -2,6 +2,7 @@ import { INTERVAL_MS } from "./bar";
 import { TradingEngine, type EngineConfigInput } from "./engine";
 import type { EngineEvent } from "./events";
 import type { Universe } from "./instrument";
+import type { QuoteRejectReason } from "./quote-guard";
 import { MarketSimulator, MS_PER_YEAR, type SimulatorConfig } from "./simulator";
 import type { QuoteTick } from "./tick";
 
@@ -60,6 +61,8 @@ export interface BacktestReport {
   lastTs: number | null;
   duplicateTicks: number;
   missingTicks: number;
+  /** Quotes the quote guard refused, by reason (live, they go to the DLQ). */
+  rejectedTicks: Partial<Record<QuoteRejectReason, number>>;
   strategies: StrategyReport[];
 }
 
@@ -76,11 +79,13 @@ export function runBacktest(input: BacktestInput): BacktestReport {
   let firstTs: number | null = null;
   let lastTs: number | null = null;
   let n = 0;
+  const rejectedTicks: BacktestReport["rejectedTicks"] = {};
   for (const tick of input.ticks) {
     if (firstTs === null) firstTs = tick.tsEvent;
     lastTs = tick.tsEvent;
-    const events = engine.onQuote(tick);
-    for (const event of events) {
+    const outcome = engine.onQuote(tick);
+    if (outcome.status === "rejected") rejectedTicks[outcome.reason] = (rejectedTicks[outcome.reason] ?? 0) + 1;
+    for (const event of outcome.status === "applied" ? outcome.events : []) {
       switch (event.type) {
         case "signal.generated":
           countsFor(event.data.strategyId).signals += 1;
@@ -143,7 +148,7 @@ export function runBacktest(input: BacktestInput): BacktestReport {
       equityCurve: p.equityCurve,
     };
   });
-  return { ticks: n, firstTs, lastTs, duplicateTicks: engine.stats.duplicateTicks, missingTicks: engine.stats.missingTicks, strategies };
+  return { ticks: n, firstTs, lastTs, duplicateTicks: engine.stats.duplicateTicks, missingTicks: engine.stats.missingTicks, rejectedTicks, strategies };
 }
 
 /** Annualised Sharpe ratio (zero risk-free rate) of an equity series sampled every periodMs. */

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { midPrice, type QuoteTick } from "./tick";
+import { midPrice, TimestampSchema, type QuoteTick } from "./tick";
 
 export const BAR_INTERVALS = ["1s", "1m", "5m"] as const;
 export const BarIntervalSchema = z.enum(BAR_INTERVALS);
@@ -11,8 +11,8 @@ export const INTERVAL_MS: Readonly<Record<BarInterval, number>> = { "1s": 1_000,
 export const BarSchema = z.object({
   symbol: z.string(),
   interval: BarIntervalSchema,
-  start: z.number().int(),
-  end: z.number().int(),
+  start: TimestampSchema,
+  end: TimestampSchema,
   open: z.number(),
   high: z.number(),
   low: z.number(),
@@ -21,9 +21,9 @@ export const BarSchema = z.object({
   volume: z.number().nonnegative(),
   tickCount: z.number().int().positive(),
   /** The bar's end boundary. */
-  tsEvent: z.number().int(),
+  tsEvent: TimestampSchema,
   /** tsInit of the tick that closed the bar. */
-  tsInit: z.number().int(),
+  tsInit: TimestampSchema,
 });
 export type Bar = z.infer<typeof BarSchema>;
 

@@ -2,7 +2,7 @@ import { z } from "zod";
 import { BarAggregator, BarIntervalSchema, type Bar, type BarInterval, type OpenBar } from "./bar";
 import { ConfigError, TickflowError } from "./errors";
 import type { EngineEvent, OrderSide, RejectReason } from "./events";
-import { fromPriceUnits, fromSizeUnits, toPriceUnits, type Instrument, type Universe } from "./instrument";
+import { fromPriceUnits, fromSizeUnits, type Instrument, type Universe } from "./instrument";
 import { feeMicros, floorDiv, fromMicros, midValueMicros, notionalMicros, toMicros, type Micros } from "./money";
 import {
   accountTotals,
@@ -16,6 +16,7 @@ import {
   type AccountState,
 } from "./portfolio";
 import { parseStrategyParams, STRATEGIES, strategyDefinition, type SignalIntent, type Strategy, type StrategyContext, type StrategyDefinition } from "./strategies";
+import { QuoteGuard, QuoteGuardConfigSchema, type GuardedSymbol, type QuoteRejection } from "./quote-guard";
 import type { QuoteTick } from "./tick";
 
 export const StrategyInstanceSchema = z.object({
@@ -45,6 +46,8 @@ export const EngineConfigSchema = z.object({
   strategies: z.array(StrategyInstanceSchema).min(1),
   execution: ExecutionSettingsSchema.prefault({}),
   risk: RiskLimitsSchema.prefault({}),
+  /** What a quote must satisfy before it touches any state (the same live and in backtests). */
+  quoteGuard: QuoteGuardConfigSchema.prefault({}),
   /** Per strategy, in account currency. */
   startingCash: z.number().positive().default(100_000),
   /** Bar intervals to emit as `bar.closed` for every symbol (live publishes all three). */
@@ -88,27 +91,38 @@ interface StrategyRuntime {
   equityCurve: EquityPoint[];
 }
 
-interface SymbolRuntime {
+interface SymbolRuntime extends GuardedSymbol {
   instrument: Instrument;
-  lastSeq: number;
-  bidUnits: number;
-  askUnits: number;
   aggregators: { aggregator: BarAggregator; publish: boolean; subscribers: StrategyRuntime[] }[];
   strategies: StrategyRuntime[];
   pending: PendingOrder[];
 }
 
 export interface EngineStats {
+  /** Quotes applied. */
   ticks: number;
   duplicateTicks: number;
   missingTicks: number;
+  /** Quotes refused by the quote guard (each is the consumer's to dead-letter). */
+  rejectedTicks: number;
 }
+
+/** What became of one quote. */
+export type QuoteOutcome =
+  | { status: "applied"; events: EngineEvent[] }
+  /** A symbol of the universe that no strategy trades and no bar is built for. */
+  | { status: "ignored" }
+  | { status: "duplicate" }
+  | ({ status: "rejected" } & QuoteRejection);
 
 /** Everything the engine holds, as JSON: restoring it continues exactly where it stopped. */
 export interface EngineSnapshot {
   version: 1;
   stats: EngineStats;
-  symbols: Record<string, { lastSeq: number; bidUnits: number; askUnits: number; pending: PendingOrder[]; bars: Record<string, { current: OpenBar | null; lateTicks: number }> }>;
+  symbols: Record<
+    string,
+    GuardedSymbol & { pending: PendingOrder[]; bars: Record<string, { current: OpenBar | null; lateTicks: number }> }
+  >;
   strategies: Record<
     string,
     {
@@ -135,7 +149,8 @@ function fingerprint(rt: StrategyRuntime): string {
  */
 export class TradingEngine {
   readonly config: EngineConfig;
-  readonly stats: EngineStats = { ticks: 0, duplicateTicks: 0, missingTicks: 0 };
+  readonly stats: EngineStats = { ticks: 0, duplicateTicks: 0, missingTicks: 0, rejectedTicks: 0 };
+  private readonly guard: QuoteGuard;
   private readonly symbols = new Map<string, SymbolRuntime>();
   private readonly runtimes = new Map<string, StrategyRuntime>();
   private readonly maxPosition: Micros;
@@ -153,11 +168,12 @@ export class TradingEngine {
     this.config = parsed.data;
     this.maxPosition = toMicros(this.config.risk.maxPositionNotional);
     this.maxGross = toMicros(this.config.risk.maxGrossNotional);
+    this.guard = new QuoteGuard(this.config.quoteGuard);
 
     const symbolRuntime = (symbol: string): SymbolRuntime => {
       let rt = this.symbols.get(symbol);
       if (!rt) {
-        rt = { instrument: universe.get(symbol), lastSeq: 0, bidUnits: 0, askUnits: 0, aggregators: [], strategies: [], pending: [] };
+        rt = { instrument: universe.get(symbol), lastSeq: 0, bidUnits: 0, askUnits: 0, bandRun: null, aggregators: [], strategies: [], pending: [] };
         this.symbols.set(symbol, rt);
       }
       return rt;
@@ -171,6 +187,7 @@ export class TradingEngine {
       return entry;
     };
 
+    for (const symbol of Object.keys(this.config.quoteGuard.symbols)) universe.get(symbol);
     for (const instance of this.config.strategies) {
       if (this.runtimes.has(instance.id)) throw new ConfigError(`strategy id "${instance.id}" is used twice`);
       const definition = strategyDefinition(instance.kind, registry);
@@ -214,22 +231,32 @@ export class TradingEngine {
     for (const runtime of this.runtimes.values()) runtime.strategy.onStart(runtime.ctx);
   }
 
-  /** Feeds one quote; returns the events it caused, in order. */
-  onQuote(tick: QuoteTick): EngineEvent[] {
-    const out: EngineEvent[] = [];
+  /**
+   * Feeds one quote: the quote guard admits it (or says why not) before it touches any state, and
+   * an applied quote returns the events it caused, in order. `now` is the consumer's clock, when
+   * it has one: a quote from further ahead than the guard's clock skew is refused.
+   */
+  onQuote(tick: QuoteTick, now?: number): QuoteOutcome {
     const sym = this.symbols.get(tick.symbol);
-    if (!sym) return out;
-    if (tick.seq <= sym.lastSeq) {
-      this.stats.duplicateTicks += 1;
-      return out;
+    if (!sym) {
+      if (this.universe.has(tick.symbol)) return { status: "ignored" };
+      this.stats.rejectedTicks += 1;
+      return { status: "rejected", reason: "unknown-symbol", detail: `unknown symbol "${tick.symbol.slice(0, 32)}"` };
     }
-    if (sym.lastSeq > 0) this.stats.missingTicks += tick.seq - sym.lastSeq - 1;
-    sym.lastSeq = tick.seq;
+    const verdict = this.guard.admit(tick, sym.instrument, sym, now);
+    if (verdict.kind === "duplicate") {
+      this.stats.duplicateTicks += 1;
+      return { status: "duplicate" };
+    }
+    if (verdict.kind === "reject") {
+      this.stats.rejectedTicks += 1;
+      return { status: "rejected", reason: verdict.reason, detail: verdict.detail };
+    }
+    this.stats.missingTicks += verdict.missing;
     this.stats.ticks += 1;
+    const out: EngineEvent[] = [];
     this.out = out;
     this.tick = tick;
-    sym.bidUnits = toPriceUnits(tick.bid, sym.instrument);
-    sym.askUnits = toPriceUnits(tick.ask, sym.instrument);
 
     if (sym.pending.length > 0) this.fillPending(sym, tick);
     const mid2 = sym.bidUnits + sym.askUnits;
@@ -246,12 +273,13 @@ export class TradingEngine {
     }
     for (const runtime of sym.strategies) runtime.strategy.onQuote(tick, runtime.ctx);
     this.tick = null;
-    return out;
+    return { status: "applied", events: out };
   }
 
-  /** Lifts a risk halt: the drawdown peak restarts from current equity. */
+  /** Lifts a risk halt: the drawdown peak restarts from current equity. A strategy that is not halted has nothing to reset. */
   resetRisk(strategyId: string, tsEvent: number, tsInit: number = tsEvent): EngineEvent[] {
     const runtime = this.runtime(strategyId);
+    if (!runtime.account.halted) return [];
     runtime.account.halted = false;
     runtime.account.peakEquity = equity(runtime.account);
     runtime.riskSeq += 1;
@@ -277,6 +305,7 @@ export class TradingEngine {
         lastSeq: sym.lastSeq,
         bidUnits: sym.bidUnits,
         askUnits: sym.askUnits,
+        bandRun: sym.bandRun && { ...sym.bandRun },
         pending: sym.pending.map((p) => ({ ...p })),
         bars: Object.fromEntries(sym.aggregators.map((a) => [a.aggregator.interval, a.aggregator.snapshot()])),
       };
@@ -322,6 +351,7 @@ export class TradingEngine {
       sym.lastSeq = saved.lastSeq;
       sym.bidUnits = saved.bidUnits;
       sym.askUnits = saved.askUnits;
+      sym.bandRun = saved.bandRun ? { ...saved.bandRun } : null;
       sym.pending = saved.pending.filter((p) => restored.has(p.strategyId)).map((p) => ({ ...p }));
       for (const entry of sym.aggregators) {
         const bars = saved.bars[entry.aggregator.interval];

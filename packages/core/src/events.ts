@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { BarSchema } from "./bar";
 import { SignalDirectionSchema } from "./strategies/strategy";
-import { QuoteTickSchema } from "./tick";
+import { QuoteTickSchema, TimestampSchema } from "./tick";
 
 /**
  * Every event the platform publishes: a type name, its schema version and its data schema,
@@ -19,8 +19,8 @@ export const SignalGeneratedSchema = z.object({
   indicators: z.record(z.string(), z.number()),
   /** Mid price when the signal fired. */
   price: z.number(),
-  tsEvent: z.number().int(),
-  tsInit: z.number().int(),
+  tsEvent: TimestampSchema,
+  tsInit: TimestampSchema,
 });
 export type SignalGenerated = z.infer<typeof SignalGeneratedSchema>;
 
@@ -33,8 +33,8 @@ export const OrderSubmittedSchema = z.object({
   type: z.literal("market"),
   /** The signal that caused the order, or "risk-flatten" for the kill switch. */
   signalId: z.string(),
-  tsEvent: z.number().int(),
-  tsInit: z.number().int(),
+  tsEvent: TimestampSchema,
+  tsInit: TimestampSchema,
 });
 export type OrderSubmitted = z.infer<typeof OrderSubmittedSchema>;
 
@@ -50,8 +50,8 @@ export const OrderFilledSchema = z.object({
   realizedPnl: z.number(),
   /** seq of the quote filled against. */
   quoteSeq: z.number().int(),
-  tsEvent: z.number().int(),
-  tsInit: z.number().int(),
+  tsEvent: TimestampSchema,
+  tsInit: TimestampSchema,
 });
 export type OrderFilled = z.infer<typeof OrderFilledSchema>;
 
@@ -67,8 +67,8 @@ export const OrderRejectedSchema = z.object({
   reason: RejectReasonSchema,
   detail: z.string(),
   signalId: z.string(),
-  tsEvent: z.number().int(),
-  tsInit: z.number().int(),
+  tsEvent: TimestampSchema,
+  tsInit: TimestampSchema,
 });
 export type OrderRejected = z.infer<typeof OrderRejectedSchema>;
 
@@ -84,8 +84,8 @@ export const PositionChangedSchema = z.object({
   unrealizedPnl: z.number(),
   fees: z.number(),
   markPrice: z.number(),
-  tsEvent: z.number().int(),
-  tsInit: z.number().int(),
+  tsEvent: TimestampSchema,
+  tsInit: TimestampSchema,
 });
 export type PositionChanged = z.infer<typeof PositionChangedSchema>;
 
@@ -96,16 +96,16 @@ export const RiskHaltedSchema = z.object({
   limit: z.number(),
   equity: z.number(),
   peakEquity: z.number(),
-  tsEvent: z.number().int(),
-  tsInit: z.number().int(),
+  tsEvent: TimestampSchema,
+  tsInit: TimestampSchema,
 });
 export type RiskHalted = z.infer<typeof RiskHaltedSchema>;
 
 export const RiskResetSchema = z.object({
   strategyId: z.string(),
   equity: z.number(),
-  tsEvent: z.number().int(),
-  tsInit: z.number().int(),
+  tsEvent: TimestampSchema,
+  tsInit: TimestampSchema,
 });
 export type RiskReset = z.infer<typeof RiskResetSchema>;
 
@@ -136,7 +136,7 @@ export const EnvelopeSchema = z.object({
   type: z.string(),
   version: z.number().int().positive(),
   id: z.string().min(1),
-  ts: z.number().int(),
+  ts: TimestampSchema,
   source: z.string().min(1),
   data: z.unknown(),
 });

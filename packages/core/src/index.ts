@@ -3,6 +3,7 @@ export * from "./instrument";
 export * from "./money";
 export * from "./prng";
 export * from "./tick";
+export * from "./quote-guard";
 export * from "./simulator";
 export * from "./replay";
 export * from "./bar";

@@ -1,19 +1,31 @@
 import { z } from "zod";
 
+/**
+ * Bounds on what a quote may carry, so every number derived from it (bar volumes, notionals,
+ * marks) stays finite and exact: a size of 1e308 passes "positive" and makes a bar's volume
+ * Infinity. Prices above MAX_PRICE (a billion) and sizes above MAX_SIZE are no market's.
+ */
+export const MAX_PRICE = 1e9;
+export const MAX_SIZE = 1e9;
+/** Event times from the epoch to the end of year 9999, in ms: what a Date can print. */
+export const MAX_TIMESTAMP_MS = 253_402_300_799_999;
+
+export const TimestampSchema = z.number().int().min(0).max(MAX_TIMESTAMP_MS);
+
 /** Best bid and offer for one symbol at one instant. Prices are decimals on the instrument's grid. */
 export const QuoteTickSchema = z
   .object({
-    symbol: z.string().min(1),
-    bid: z.number().positive(),
-    ask: z.number().positive(),
-    bidSize: z.number().positive(),
-    askSize: z.number().positive(),
+    symbol: z.string().min(1).max(32),
+    bid: z.number().positive().max(MAX_PRICE),
+    ask: z.number().positive().max(MAX_PRICE),
+    bidSize: z.number().positive().max(MAX_SIZE),
+    askSize: z.number().positive().max(MAX_SIZE),
     /** Strictly increasing per symbol with no gaps, starting at 1. */
     seq: z.number().int().positive(),
     /** When the quote happened (ms since epoch). */
-    tsEvent: z.number().int(),
+    tsEvent: TimestampSchema,
     /** When the system created this object (ms since epoch). */
-    tsInit: z.number().int(),
+    tsInit: TimestampSchema,
   })
   .refine((t) => t.ask > t.bid, { message: "ask must be above bid", path: ["ask"] });
 export type QuoteTick = z.infer<typeof QuoteTickSchema>;
@@ -31,19 +43,3 @@ export function midPrice(tick: Pick<QuoteTick, "bid" | "ask">, priceScale: numbe
  * grid): marks and notionals of bounded positions then stay exact integers.
  */
 export const MAX_PRICE_UNITS = 1e11;
-
-/**
- * Why a schema-valid quote cannot be traded on, or null: prices off the instrument's grid or
- * beyond what exact money arithmetic can mark. Such a quote belongs in the DLQ, not the engine.
- */
-export function quoteProblem(tick: QuoteTick, instrument: { symbol: string; priceScale: number; priceIncrementUnits: number; priceIncrement: number }): string | null {
-  for (const [field, price] of [["bid", tick.bid], ["ask", tick.ask]] as const) {
-    const units = price * instrument.priceScale;
-    const rounded = Math.round(units);
-    if (rounded > MAX_PRICE_UNITS) return `${field} ${price} is beyond the largest price the engine marks exactly`;
-    if (Math.abs(units - rounded) > 1e-6 || rounded % instrument.priceIncrementUnits !== 0) {
-      return `${field} ${price} is not on ${instrument.symbol}'s ${instrument.priceIncrement} price grid`;
-    }
-  }
-  return null;
-}

@@ -52,7 +52,10 @@ function secondly(prices: [number, number][], symbol = "AAPL", t0 = 1_000): Quot
 }
 
 function run(engine: TradingEngine, ticks: QuoteTick[]): EngineEvent[] {
-  return ticks.flatMap((t) => engine.onQuote(t));
+  return ticks.flatMap((t) => {
+    const outcome = engine.onQuote(t);
+    return outcome.status === "applied" ? outcome.events : [];
+  });
 }
 
 const types = (events: EngineEvent[]) => events.map((e) => e.type);
@@ -104,9 +107,9 @@ describe("trading engine: paper execution", () => {
   it("ignores a duplicated quote and counts a gap in seq", () => {
     const engine = engineWith({ script: {} });
     engine.onQuote(quote("AAPL", 1, 1_000, 100, 100.02));
-    expect(engine.onQuote(quote("AAPL", 1, 1_000, 100, 100.02))).toEqual([]);
+    expect(engine.onQuote(quote("AAPL", 1, 1_000, 100, 100.02))).toEqual({ status: "duplicate" });
     engine.onQuote(quote("AAPL", 4, 2_000, 100, 100.02));
-    expect(engine.stats).toEqual({ ticks: 2, duplicateTicks: 1, missingTicks: 2 });
+    expect(engine.stats).toEqual({ ticks: 2, duplicateTicks: 1, missingTicks: 2, rejectedTicks: 0 });
   });
 });
 
@@ -153,6 +156,8 @@ describe("trading engine: risk", () => {
         strategies: [{ id: "s1", kind: "scripted", symbols: ["AAPL"], params: { script: { "AAPL:1": "long", "AAPL:2": "short" }, tradeNotional: 50_000 } }],
         risk: { maxDrawdownPct: 0.01, maxPositionNotional: 1_000_000, maxGrossNotional: 1_000_000 },
         execution: { feeBps: 0, latencyTicks: 1 },
+        // the 90/120 quote below is a 29% spread, far beyond the guard's default
+        quoteGuard: { maxSpreadBps: 5_000 },
       },
       universe,
       registry,

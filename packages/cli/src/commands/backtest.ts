@@ -133,6 +133,8 @@ function render(report: BacktestReport): string {
   const span = report.firstTs !== null && report.lastTs !== null ? `${new Date(report.firstTs).toISOString()} .. ${new Date(report.lastTs).toISOString()}` : "no ticks";
   const out = [`Backtest over ${formatNumber(report.ticks)} ticks, ${span}`];
   if (report.duplicateTicks + report.missingTicks > 0) out.push(`  ${report.duplicateTicks} duplicate and ${report.missingTicks} missing ticks by seq`);
+  const rejected = Object.entries(report.rejectedTicks);
+  if (rejected.length > 0) out.push(`  quotes refused by the quote guard: ${rejected.map(([reason, n]) => `${n} ${reason}`).join(", ")}`);
   for (const s of report.strategies) {
     out.push(
       "",
