@@ -1,5 +1,5 @@
 import { decodeEvent, encodeEvent, routeEvent, type Bus, type Publisher } from "@tickflow/bus";
-import { DEFAULT_UNIVERSE, midPrice, Universe, type QuoteTick } from "@tickflow/core";
+import { DEFAULT_UNIVERSE, midPrice, QuoteGuard, QuoteGuardConfigSchema, Universe, type GuardedSymbol, type QuoteTick } from "@tickflow/core";
 import { HttpProblem, queryLimit, startServiceHttp, type Metrics } from "@tickflow/metrics";
 import type { Logger } from "pino";
 import type { MarketDataConfig } from "./config";
@@ -46,18 +46,28 @@ export async function startMarketData(deps: MarketDataDeps): Promise<MarketDataS
   let running = true;
 
   await bus.ensureTopics();
-  // Resume: continue each symbol's seq after the last tick on Kafka, never repeating one.
+  // Resume: continue each symbol's seq after the last tick on Kafka, never repeating one. The
+  // tail is screened as the strategy worker screens it, so a forged record (an unknown symbol, a
+  // seq jump, an absurd price) cannot move where this feed resumes; it is the strategy worker's
+  // to dead-letter, not ours.
   const lastBySymbol = new Map<string, QuoteTick>();
+  const guard = new QuoteGuard(QuoteGuardConfigSchema.parse({}));
+  const screened = new Map<string, GuardedSymbol>();
+  const resumedAt = now();
   for (const record of await bus.readTail("quotes", RESUME_TAIL)) {
+    let event;
     try {
-      const event = decodeEvent(record.value, ["quote.tick"]);
-      if (event.type !== "quote.tick") continue;
-      book.add(event.data);
-      const seen = lastBySymbol.get(event.data.symbol);
-      if (!seen || event.data.seq > seen.seq) lastBySymbol.set(event.data.symbol, event.data);
+      event = decodeEvent(record.value, ["quote.tick"]);
     } catch {
-      // a foreign record on the topic is the strategy worker's to dead-letter, not ours
+      continue;
     }
+    if (event.type !== "quote.tick" || record.key !== event.data.symbol || !universe.has(event.data.symbol)) continue;
+    const tick = event.data;
+    let state = screened.get(tick.symbol);
+    if (!state) screened.set(tick.symbol, (state = { lastSeq: 0, bidUnits: 0, askUnits: 0, bandRun: null }));
+    if (guard.admit(tick, universe.get(tick.symbol), state, resumedAt).kind !== "accept") continue;
+    book.add(tick);
+    lastBySymbol.set(tick.symbol, tick);
   }
   for (const last of lastBySymbol.values()) feed.resume(last);
   if (lastBySymbol.size > 0) logger.info({ resumed: Object.fromEntries([...lastBySymbol].map(([s, t]) => [s, t.seq])) }, "resuming after the last ticks on Kafka");

@@ -39,10 +39,10 @@ export const CATALOG = {
     unit: "seconds",
     services: ["market-data", "strategy"],
   },
-  tickflow_ticks_processed_total: { type: "counter", help: "Quote ticks the strategy engine processed", labels: ["symbol"], unit: "count", services: ["strategy"] },
+  tickflow_ticks_processed_total: { type: "counter", help: "Quote ticks the strategy engine applied, counted when their transaction commits", labels: ["symbol"], unit: "count", services: ["strategy"] },
   tickflow_ticks_dropped_total: {
     type: "counter",
-    help: "Ticks not applied: duplicate (seq already seen) or missing (gap in seq)",
+    help: "Ticks the engine did not apply, by kind: duplicate (seq already seen), missing (a gap in seq), or the quote guard's reason (the record went to the DLQ)",
     labels: ["kind"],
     unit: "count",
     services: ["strategy"],

@@ -1,4 +1,4 @@
-import { ConfigError, EngineConfigSchema, parseStrategyParams, StrategyInstanceSchema, strategyDefinition, type EngineConfigInput, type StrategyInstance } from "@tickflow/core";
+import { ConfigError, EngineConfigSchema, parseStrategyParams, QuoteGuardConfigSchema, StrategyInstanceSchema, strategyDefinition, type EngineConfigInput, type StrategyInstance } from "@tickflow/core";
 import { z } from "zod";
 
 /** Each strategy on a few symbols across asset classes: what `npm start` and the cloud run. */
@@ -31,6 +31,13 @@ const EnvSchema = z.object({
   ST_MAX_POSITION: z.coerce.number().positive().optional(),
   ST_MAX_GROSS: z.coerce.number().positive().optional(),
   ST_MAX_DRAWDOWN: z.coerce.number().gt(0).max(1).optional(),
+  /** The quote guard: band around the last accepted mid, widest spread, seq gap and clock skew (core's QuoteGuardConfigSchema has the defaults). */
+  ST_PRICE_BAND_PCT: z.coerce.number().gt(0).max(100).optional(),
+  ST_MAX_SPREAD_BPS: z.coerce.number().positive().optional(),
+  ST_MAX_SEQ_GAP: z.coerce.number().int().min(0).optional(),
+  ST_MAX_CLOCK_SKEW_MS: z.coerce.number().int().min(0).optional(),
+  /** JSON of per-symbol overrides of the price checks, e.g. {"TSLA":{"priceBandPct":0.4}}. */
+  ST_QUOTE_GUARD_SYMBOLS: json(QuoteGuardConfigSchema.shape.symbols.unwrap()).optional(),
   /** Records kept per read view (bars per symbol and interval, signals, orders). */
   ST_HISTORY: z.coerce.number().int().min(10).max(100_000).default(500),
   LOG_LEVEL: z.string().default("info"),
@@ -54,11 +61,18 @@ export function strategyWorkerConfig(env: Record<string, string | undefined>): S
     execution: { feeBps: e.ST_FEE_BPS, latencyTicks: e.ST_LATENCY_TICKS },
     risk: { maxPositionNotional: e.ST_MAX_POSITION, maxGrossNotional: e.ST_MAX_GROSS, maxDrawdownPct: e.ST_MAX_DRAWDOWN },
     startingCash: e.ST_STARTING_CASH,
+    quoteGuard: {
+      priceBandPct: e.ST_PRICE_BAND_PCT,
+      maxSpreadBps: e.ST_MAX_SPREAD_BPS,
+      maxSeqGap: e.ST_MAX_SEQ_GAP,
+      maxClockSkewMs: e.ST_MAX_CLOCK_SKEW_MS,
+      symbols: e.ST_QUOTE_GUARD_SYMBOLS,
+    },
     publishBars: ["1s", "1m", "5m"],
     equityCurveLimit: e.ST_HISTORY,
   };
   const check = EngineConfigSchema.safeParse(engine);
-  if (!check.success) throw new ConfigError(`ST_STRATEGIES and risk settings: ${z.prettifyError(check.error)}`);
+  if (!check.success) throw new ConfigError(`ST_STRATEGIES, risk and quote guard settings: ${z.prettifyError(check.error)}`);
   try {
     for (const instance of engine.strategies) parseStrategyParams(strategyDefinition(instance.kind), instance.params);
   } catch (error) {

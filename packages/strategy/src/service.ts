@@ -1,5 +1,5 @@
 import { decodeEvent, DecodeError, encodeEvent, routeEvent, toDlq, type Bus, type BusRecord, type OutgoingRecord, type Processor } from "@tickflow/bus";
-import { BarIntervalSchema, DEFAULT_UNIVERSE, quoteProblem, TradingEngine, Universe, type EngineEvent, type EngineSnapshot } from "@tickflow/core";
+import { BarIntervalSchema, DEFAULT_UNIVERSE, QuoteRejectReasonSchema, TradingEngine, Universe, type EngineEvent, type EngineSnapshot, type StrategyDefinition } from "@tickflow/core";
 import { HttpProblem, queryLimit, startServiceHttp, type HttpRequest, type Metrics } from "@tickflow/metrics";
 import type { Logger } from "pino";
 import type { StrategyWorkerConfig } from "./config";
@@ -13,6 +13,8 @@ export interface StrategyDeps {
   metrics: Metrics;
   logger: Logger;
   now?: () => number;
+  /** The strategy kinds the configuration may name (core's STRATEGIES unless given). */
+  registry?: ReadonlyMap<string, StrategyDefinition>;
 }
 
 export interface StrategyService {
@@ -29,6 +31,28 @@ interface ProcessorState {
 
 const LAG_INTERVAL_MS = 5_000;
 
+/** What the open transaction did since its start state, in order: replayed to roll back a record that threw. */
+type TxEntry = { kind: "reset"; strategyId: string; stamp: number } | { kind: "record"; record: BusRecord; stamp: number };
+
+/** What one input record led to. */
+type RecordOutcome =
+  | { kind: "applied"; symbol: string; events: EngineEvent[]; outputs: OutgoingRecord[] }
+  | { kind: "duplicate" }
+  /** A symbol of the universe this engine neither trades nor builds bars for. */
+  | { kind: "ignored" }
+  | { kind: "dead-letter"; reason: string; message: string };
+
+/** What a batch changed, shown (metrics, read views) only once its transaction commits. */
+interface Uncommitted {
+  events: EngineEvent[];
+  applied: Map<string, number>;
+  dropped: Map<string, number>;
+  deadLetters: Map<string, number>;
+}
+const QUOTE_REJECT_REASONS: ReadonlySet<string> = new Set(QuoteRejectReasonSchema.options);
+const nothingUncommitted = (): Uncommitted => ({ events: [], applied: new Map(), dropped: new Map(), deadLetters: new Map() });
+const bump = (counts: Map<string, number>, key: string) => counts.set(key, (counts.get(key) ?? 0) + 1);
+
 /**
  * The strategy worker: consumes md.quotes.v1 and runs the trading engine, publishing bars,
  * signals, orders, fills, positions and risk events exactly once (one transaction per batch
@@ -38,13 +62,17 @@ export async function startStrategy(deps: StrategyDeps): Promise<StrategyService
   const { config, bus, metrics, logger } = deps;
   const now = deps.now ?? Date.now;
   const universe = new Universe(DEFAULT_UNIVERSE);
-  const engine = new TradingEngine(config.engine, universe);
+  const engine = new TradingEngine(config.engine, universe, deps.registry);
   const model = new ReadModel(config.history);
-  const resets: string[] = [];
+  /** Strategies whose reset was asked for since the last batch: asking twice resets once. */
+  const resets = new Set<string>();
   const lastTickAt = new Map<string, number>();
-  const lastDropped = { duplicateTicks: 0, missingTicks: 0 };
-  /** Events processed but not yet committed: the read views and metrics take them after the commit. */
-  let uncommitted: EngineEvent[] = [];
+  /** Missing ticks (seq gaps) already counted in the metric. */
+  let countedMissing = 0;
+  let uncommitted = nothingUncommitted();
+  /** The engine as the open transaction began (the last commit), and what it applied since: a record that throws is rolled back with these. */
+  let txStart: EngineSnapshot | null = null;
+  let txLog: TxEntry[] = [];
   let lastCommitAt = 0;
   let failed: unknown = null;
 
@@ -87,6 +115,43 @@ export async function startStrategy(deps: StrategyDeps): Promise<StrategyService
     }
   };
 
+  const quotesTopic = bus.topicName("quotes");
+  const encoded = (event: EngineEvent): OutgoingRecord => ({ ...routeEvent(event), value: encodeEvent(event, SERVICE) });
+
+  /** One input record through the guard and the engine; throws only when processing itself fails. */
+  const apply = (record: BusRecord, stamp: number): RecordOutcome => {
+    let tick;
+    try {
+      tick = decodeEvent(record.value, ["quote.tick"]);
+    } catch (error) {
+      if (!(error instanceof DecodeError)) throw error;
+      return { kind: "dead-letter", reason: error.reason, message: error.message };
+    }
+    if (tick.type !== "quote.tick") throw new TypeError(`decodeEvent let ${tick.type} through`);
+    // partitions are keyed by symbol: a record keyed otherwise sits in another symbol's order
+    if (record.key !== tick.data.symbol) return { kind: "dead-letter", reason: "key-mismatch", message: `record key ${JSON.stringify(record.key?.slice(0, 64) ?? null)} is not the quote's symbol ${tick.data.symbol}` };
+    const outcome = engine.onQuote(tick.data, stamp);
+    switch (outcome.status) {
+      case "rejected":
+        return { kind: "dead-letter", reason: outcome.reason, message: outcome.detail };
+      case "duplicate":
+        return { kind: "duplicate" };
+      case "ignored":
+        return { kind: "ignored" };
+      case "applied":
+        return { kind: "applied", symbol: tick.data.symbol, events: outcome.events, outputs: outcome.events.map(encoded) };
+    }
+  };
+
+  /** The engine as it was before the record being processed: the transaction's start state, then everything applied since. */
+  const rollBack = () => {
+    engine.restore(txStart!);
+    for (const entry of txLog) {
+      if (entry.kind === "reset") engine.resetRisk(entry.strategyId, entry.stamp);
+      else apply(entry.record, entry.stamp);
+    }
+  };
+
   const processor: Processor = await bus.runProcessor<ProcessorState>({
     groupId: config.groupId,
     input: "quotes",
@@ -99,50 +164,74 @@ export async function startStrategy(deps: StrategyDeps): Promise<StrategyService
         logger.info({ ticks: state.engine.stats.ticks }, "restored engine state committed with the current offsets");
         if (fresh.length > 0) logger.warn({ strategies: fresh }, "these strategies' configuration changed (or they are new): they start with a fresh account");
       } else logger.info("no committed state: starting fresh");
-      Object.assign(lastDropped, engine.stats);
+      countedMissing = engine.stats.missingTicks;
+      txStart = engine.snapshot();
     },
     process: (records) => {
+      const stamp = now();
       const outputs: OutgoingRecord[] = [];
-      const events: EngineEvent[] = [];
-      const stamp = records[0] ? now() : 0;
-      for (const id of resets.splice(0)) events.push(...engine.resetRisk(id, stamp));
-      // a record that cannot be traded on goes to the DLQ, is counted, and the loop goes on
-      const deadLetter = (record: BusRecord, reason: string, message: string) => {
-        const topic = bus.topicName("quotes");
-        outputs.push(toDlq(record, topic, reason, message));
-        metrics.inc("tickflow_dlq_messages_total", { topic, reason });
-        logger.warn({ partition: record.partition, offset: record.offset, reason, error: message }, "sent a record to the DLQ");
-      };
-      for (const record of records) {
-        let tick;
-        try {
-          tick = decodeEvent(record.value, ["quote.tick"]);
-        } catch (error) {
-          if (!(error instanceof DecodeError)) throw error;
-          deadLetter(record, error.reason, error.message);
-          continue;
-        }
-        if (tick.type !== "quote.tick") continue;
-        const problem = universe.has(tick.data.symbol) ? quoteProblem(tick.data, universe.get(tick.data.symbol)) : null;
-        if (problem) {
-          deadLetter(record, "out-of-range", problem);
-          continue;
-        }
-        events.push(...engine.onQuote(tick.data));
-        lastTickAt.set(tick.data.symbol, stamp);
-        metrics.inc("tickflow_ticks_processed_total", { symbol: tick.data.symbol });
+      for (const strategyId of resets) {
+        txLog.push({ kind: "reset", strategyId, stamp });
+        const events = engine.resetRisk(strategyId, stamp);
+        outputs.push(...events.map(encoded));
+        uncommitted.events.push(...events);
       }
-      for (const event of events) outputs.push({ ...routeEvent(event), value: encodeEvent(event, SERVICE) });
-      uncommitted.push(...events);
+      resets.clear();
+      for (const record of records) {
+        let outcome: RecordOutcome;
+        try {
+          outcome = apply(record, stamp);
+          txLog.push({ kind: "record", record, stamp });
+        } catch (error) {
+          // A record whose processing throws must not crash-loop the worker: put the engine back as
+          // it was before the record (the transaction's start plus what came since) and dead-letter it.
+          rollBack();
+          logger.error({ err: error, partition: record.partition, offset: record.offset }, "processing a record threw; rolled the engine back and dead-lettered it");
+          outcome = { kind: "dead-letter", reason: "processing-failed", message: error instanceof Error ? error.message : String(error) };
+        }
+        switch (outcome.kind) {
+          case "applied":
+            outputs.push(...outcome.outputs);
+            uncommitted.events.push(...outcome.events);
+            bump(uncommitted.applied, outcome.symbol);
+            break;
+          case "duplicate":
+            bump(uncommitted.dropped, "duplicate");
+            break;
+          case "ignored":
+            break;
+          case "dead-letter":
+            outputs.push(toDlq(record, quotesTopic, outcome.reason, outcome.message));
+            bump(uncommitted.deadLetters, outcome.reason);
+            logger.warn({ partition: record.partition, offset: record.offset, reason: outcome.reason, error: outcome.message }, "sent a record to the DLQ");
+            break;
+        }
+      }
       return { outputs };
     },
-    snapshot: () => ({ engine: engine.snapshot() }),
+    // the state committed now is where the next transaction starts
+    snapshot: () => ({ engine: (txStart = engine.snapshot()) }),
     onCommitted: () => {
       lastCommitAt = now();
+      txLog = [];
+      const done = uncommitted;
+      uncommitted = nothingUncommitted();
       metrics.inc("tickflow_transactions_total", { processor: config.groupId });
-      for (const e of uncommitted) model.apply(e);
-      recordMetrics(uncommitted);
-      uncommitted = [];
+      for (const e of done.events) model.apply(e);
+      recordMetrics(done.events);
+      for (const [symbol, n] of done.applied) {
+        lastTickAt.set(symbol, lastCommitAt);
+        metrics.inc("tickflow_ticks_processed_total", { symbol }, n);
+      }
+      for (const [reason, n] of done.deadLetters) {
+        metrics.inc("tickflow_dlq_messages_total", { topic: quotesTopic, reason }, n);
+        // a quote the guard refused is a tick not applied; an undecodable record is no tick
+        if (QUOTE_REJECT_REASONS.has(reason)) done.dropped.set(reason, n);
+      }
+      const missing = engine.stats.missingTicks - countedMissing;
+      countedMissing = engine.stats.missingTicks;
+      if (missing > 0) done.dropped.set("missing", missing);
+      for (const [kind, n] of done.dropped) if (n > 0) metrics.inc("tickflow_ticks_dropped_total", { kind }, n);
     },
   });
   processor.done.catch((error: unknown) => {
@@ -167,10 +256,6 @@ export async function startStrategy(deps: StrategyDeps): Promise<StrategyService
       metrics.set("tickflow_strategy_halted", { strategy: s.id }, p.halted ? 1 : 0);
       for (const pos of p.positions) metrics.set("tickflow_position", { strategy: s.id, symbol: pos.symbol }, pos.quantity);
     }
-    const { duplicateTicks, missingTicks } = engine.stats;
-    if (duplicateTicks > lastDropped.duplicateTicks) metrics.inc("tickflow_ticks_dropped_total", { kind: "duplicate" }, duplicateTicks - lastDropped.duplicateTicks);
-    if (missingTicks > lastDropped.missingTicks) metrics.inc("tickflow_ticks_dropped_total", { kind: "missing" }, missingTicks - lastDropped.missingTicks);
-    Object.assign(lastDropped, { duplicateTicks, missingTicks });
   });
   // Lag needs two admin round trips: measured every few seconds, not on every scrape.
   const measureLag = async () => {
@@ -228,7 +313,9 @@ export async function startStrategy(deps: StrategyDeps): Promise<StrategyService
         path: "/strategies/:id/reset",
         handle: ({ params }) => {
           const s = strategyOr404(params.id!);
-          resets.push(s.id); // applied inside the next transaction, so the reset is exactly-once too
+          // nothing to reset on a running strategy: each reset is an event, and a flood of them would push real halts out of the risk view
+          if (s.status !== "halted") throw new HttpProblem(409, "not-halted", `strategy ${s.id} is ${s.status}, not halted: nothing to reset`);
+          resets.add(s.id); // applied inside the next transaction, so the reset is exactly-once too
           return { status: 202, body: { strategyId: s.id, status: "reset requested" } };
         },
       },

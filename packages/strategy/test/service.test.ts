@@ -1,6 +1,6 @@
 import { decodeEvent, encodeEvent, MemoryBus, type DecodedEvent } from "@tickflow/bus";
 import { PrometheusMetrics } from "@tickflow/metrics";
-import { MarketSimulator, Universe, type QuoteTick } from "@tickflow/core";
+import { MarketSimulator, STRATEGIES as STRATEGY_KINDS, Universe, type QuoteTick, type StrategyDefinition } from "@tickflow/core";
 import { pino } from "pino";
 import { afterEach, describe, expect, it } from "vitest";
 import { startStrategy, strategyWorkerConfig, type StrategyService } from "../src";
@@ -126,14 +126,27 @@ describe("strategy worker on the in-memory bus", () => {
     expect(await (await fetch(`${c.base}/positions`)).json()).toEqual(await (await fetch(`${a.base}/positions`)).json());
   });
 
-  it("applies a risk reset inside the next transaction", async () => {
+  it("applies a risk reset inside the next transaction, once however often it is asked for", async () => {
+    // Prepare: a drawdown limit so tight that the first losing mark halts the strategy
     const bus = new MemoryBus();
-    const { base } = await start(bus);
-    const accepted = await fetch(`${base}/strategies/sma/reset`, { method: "POST" });
-    expect(accepted.status).toBe(202);
-    await publish(bus, ticks(2));
-    await until(async () => (await events(bus, "risk")).length === 1, "risk.reset published");
-    expect((await events(bus, "risk"))[0]).toMatchObject({ type: "risk.reset", data: { strategyId: "sma", equity: 100_000 } });
+    const { base } = await start(bus, { ST_MAX_DRAWDOWN: "0.00001" });
+    const stream = ticks(2_002);
+    await publish(bus, stream.slice(0, 2_000));
+    await until(async () => (await events(bus, "risk")).some((e) => e.type === "risk.halted"), "a halt");
+    await until(async () => (await health(base)).ticks === 2_000, "2,000 ticks processed");
+    const { portfolio } = (await (await fetch(`${base}/strategies/sma`)).json()) as { portfolio: { equity: number; halted: boolean } };
+    expect(portfolio.halted).toBe(true);
+    // Act: many resets before the next batch
+    const answers = await Promise.all(Array.from({ length: 50 }, () => fetch(`${base}/strategies/sma/reset`, { method: "POST", headers: { "content-type": "application/json" }, body: "{}" })));
+    await publish(bus, stream.slice(2_000));
+    await until(async () => (await events(bus, "risk")).some((e) => e.type === "risk.reset"), "risk.reset published");
+    await until(async () => (await health(base)).ticks === 2_002, "the last ticks processed");
+    // Assess
+    expect(answers.map((a) => a.status)).toEqual(Array(50).fill(202));
+    const resets = (await events(bus, "risk")).filter((e) => e.type === "risk.reset");
+    expect(resets).toHaveLength(1);
+    expect(resets[0]).toMatchObject({ type: "risk.reset", data: { strategyId: "sma", equity: portfolio.equity } });
+    expect(((await (await fetch(`${base}/strategies/sma`)).json()) as { status: string }).status).toBe("running");
   });
 });
 
@@ -153,7 +166,8 @@ describe("quotes the engine cannot trade on", () => {
     const [first] = ticks(1);
     const bad = [
       { ...first!, bid: 190.005, ask: 190.02 }, // off AAPL's cent grid
-      { ...first!, bid: 1e13, ask: 1e13 + 1 }, // schema-valid, beyond exact marking
+      // schema-valid (at most a billion), beyond exact marking on EUR-USD's 5-decimal grid (2e11 price units)
+      { ...first!, symbol: "EUR-USD", bid: 2_000_000, ask: 2_000_000.00001 },
     ];
     await publish(bus, [...bad, ...ticks(4)]);
     await until(async () => (await health(base)).ticks === 4, "the good ticks processed");
@@ -163,3 +177,122 @@ describe("quotes the engine cannot trade on", () => {
     expect(dlq[1]!.headers["x-error"]).toMatch(/beyond the largest price/);
   });
 });
+
+describe("quotes that must not reach the engine", () => {
+  /** A quote.tick envelope as raw bytes, so values the codec would refuse to publish can be sent. */
+  const raw = (tick: Record<string, unknown>, key: string) => ({
+    topic: "quotes" as const,
+    key,
+    value: Buffer.from(JSON.stringify({ type: "quote.tick", version: 1, id: `${String(tick.symbol)}:${String(tick.seq)}`, ts: tick.tsEvent, source: "attacker", data: tick })),
+  });
+
+  it("dead-letters each before it touches state or metrics, and the portfolio is what the genuine ticks make it", async () => {
+    // Prepare: a clean run and one with hostile records woven in
+    const stream = ticks(600);
+    const clean = new MemoryBus();
+    const cleanRun = await start(clean);
+    const dirty = new MemoryBus();
+    const dirtyRun = await start(dirty);
+    const at = stream[300]!;
+    const aapl = stream.filter((t) => t.symbol === "AAPL").at(-1)!;
+    const hostile = [
+      raw({ ...at, bidSize: 1e308, askSize: 1e308 }, at.symbol), // volume would become Infinity
+      raw({ ...at, symbol: "ZZZZ" }, "ZZZZ"),
+      raw({ ...at, seq: at.seq + 1 }, at.symbol === "AAPL" ? "BTC-USD" : "AAPL"), // keyed to another symbol's partition
+      raw({ ...aapl, seq: aapl.seq + 100_000 }, "AAPL"),
+      raw({ ...aapl, seq: aapl.seq + 1, tsEvent: aapl.tsEvent + 10 * 365 * 86_400_000, tsInit: aapl.tsEvent + 10 * 365 * 86_400_000 }, "AAPL"),
+      raw({ ...aapl, seq: aapl.seq + 1, bid: Math.round(aapl.bid * 1_000) / 100, ask: Math.round(aapl.ask * 1_000) / 100 + 0.01 }, "AAPL"),
+      raw({ ...aapl, seq: aapl.seq + 1, ask: Math.round(aapl.bid * 120) / 100 }, "AAPL"),
+    ];
+    const flood = Array.from({ length: 500 }, (_, i) => raw({ ...at, symbol: `FAKE${i}` }, `FAKE${i}`));
+    // Act
+    await publish(clean, stream);
+    const publisher = await dirty.publisher();
+    await publish(dirty, stream.slice(0, 301));
+    await publisher.publish([...hostile.slice(0, 3), ...flood]);
+    await publish(dirty, stream.slice(301).filter((t) => t !== aapl));
+    await publisher.publish(hostile.slice(3));
+    await publish(dirty, [aapl]);
+    await until(async () => (await health(cleanRun.base)).ticks === 600 && (await health(dirtyRun.base)).ticks === 600, "both runs processed");
+    // Assess
+    const reasons = (await dirty.readTail("dlq", 1_000)).map((r) => r.headers["x-error-reason"]);
+    // (partitions are processed in their own order: compare as sets)
+    expect(reasons.filter((r) => r !== "unknown-symbol").sort()).toEqual(["abnormal-spread", "clock-skew", "invalid-data", "key-mismatch", "out-of-band", "seq-gap"]);
+    expect(reasons.filter((r) => r === "unknown-symbol")).toHaveLength(501);
+    // per-symbol outcomes (cross-symbol ones such as the equity curve depend on how partitions interleave)
+    expect(await (await fetch(`${dirtyRun.base}/positions`)).json()).toEqual(await (await fetch(`${cleanRun.base}/positions`)).json());
+    const ids = async (bus: MemoryBus) => (await events(bus, "orders")).map((e) => e.id).sort();
+    expect((await ids(clean)).length).toBeGreaterThan(3);
+    expect(await ids(dirty)).toEqual(await ids(clean));
+    const metrics = await (await fetch(`${dirtyRun.base}/metrics`)).text();
+    expect(metrics).not.toMatch(/FAKE|ZZZZ/);
+    expect(metrics).toMatch(/tickflow_ticks_processed_total\{symbol="AAPL"\} 300/);
+    expect(metrics).toMatch(/tickflow_dlq_messages_total\{topic="md.quotes.v1",reason="unknown-symbol"\} 501/);
+    expect(metrics).toMatch(/tickflow_ticks_dropped_total\{kind="out-of-band"\} 1/);
+    expect(metrics.length).toBeLessThan((await (await fetch(`${cleanRun.base}/metrics`)).text()).length + 2_000);
+  });
+});
+
+describe("a record whose processing throws", () => {
+  /** sma-crossover, except that it throws on a quote with a bid size of 4,242.42: a bug that one record triggers. */
+  const fragile: StrategyDefinition = {
+    ...STRATEGY_KINDS.get("sma-crossover")!,
+    kind: "fragile",
+    create(params, symbols) {
+      const inner = STRATEGY_KINDS.get("sma-crossover")!.create(params, symbols);
+      return {
+        ...inner,
+        get state() {
+          return inner.state;
+        },
+        set state(value) {
+          inner.state = value;
+        },
+        onQuote(tick, ctx) {
+          if (tick.bidSize === 4_242.42) throw new RangeError("fragile strategy: bid size 4,242.42");
+          inner.onQuote(tick, ctx);
+        },
+        onBar: (bar, ctx) => inner.onBar(bar, ctx),
+        onFill: (fill, ctx) => inner.onFill(fill, ctx),
+        onStart: (ctx) => inner.onStart(ctx),
+      };
+    },
+  };
+  const registry = new Map([...STRATEGY_KINDS, ["fragile", fragile]]);
+
+  async function startFragile(bus: MemoryBus) {
+    const config = strategyWorkerConfig({ ST_HTTP_PORT: "0", ST_STRATEGIES: STRATEGIES });
+    config.engine = { ...config.engine, strategies: [{ id: "sma", kind: "fragile", symbols: ["AAPL", "BTC-USD"], params: { fast: 2, slow: 4 } }] };
+    const service = await startStrategy({ config, bus, metrics: new PrometheusMetrics(), logger, registry });
+    running.push(service);
+    return `http://127.0.0.1:${service.port}`;
+  }
+
+  it("is dead-lettered with the error, the engine rolled back to before it, and the worker goes on", async () => {
+    // Prepare: the same ticks with and without one poisoned record in the middle of a batch
+    const stream = ticks(1_000);
+    const poisoned = { ...stream[500]!, bidSize: 4_242.42 };
+    const clean = new MemoryBus();
+    const cleanBase = await startFragile(clean);
+    const dirty = new MemoryBus();
+    const dirtyBase = await startFragile(dirty);
+    // Act
+    await publish(clean, stream);
+    await publish(dirty, [...stream.slice(0, 500), poisoned, ...stream.slice(500)]);
+    await until(async () => (await health(cleanBase)).ticks === 1_000 && (await health(dirtyBase)).ticks === 1_000, "both runs processed");
+    // Assess: the poisoned record is in the DLQ, and everything else is as if it never came
+    const dlq = await dirty.readTail("dlq", 10);
+    expect(dlq.map((r) => r.headers["x-error-reason"])).toEqual(["processing-failed"]);
+    expect(dlq[0]!.headers["x-error"]).toBe("fragile strategy: bid size 4,242.42");
+    expect(decodeEvent(dlq[0]!.value).data).toMatchObject({ bidSize: 4_242.42, seq: poisoned.seq });
+    const ids = async (bus: MemoryBus) => (await events(bus, "orders")).map((e) => e.id);
+    expect((await ids(clean)).length).toBeGreaterThan(5);
+    expect(await ids(dirty)).toEqual(await ids(clean));
+    // a half-applied poisoned quote would have left its size in a bar and made the genuine quote of its seq a duplicate
+    expect((await events(dirty, "bars")).map((e) => e.data)).toEqual((await events(clean, "bars")).map((e) => e.data));
+    expect(await (await fetch(`${dirtyBase}/metrics`)).text()).not.toMatch(/tickflow_ticks_dropped_total\{kind="duplicate"/);
+    expect(await (await fetch(`${dirtyBase}/portfolio`)).json()).toEqual(await (await fetch(`${cleanBase}/portfolio`)).json());
+    expect((await health(dirtyBase)).ok).toBe(true);
+  });
+});
+
