@@ -16,7 +16,7 @@ import kafkajs, {
   type Transaction,
 } from "kafkajs";
 import { kafkajsConfig, type KafkaSettings } from "./config";
-import type { Bus, BusLogger, ClusterDescription, Processor, ProcessorOptions, Publisher, SubscribeOptions, Subscription } from "./port";
+import type { BatchControl, Bus, BusLogger, ClusterDescription, Processor, ProcessorOptions, Publisher, SubscribeOptions, Subscription } from "./port";
 import { silentLogger } from "./port";
 import type { BusRecord, OutgoingRecord, PartitionOffsets } from "./records";
 import { retryRetriable } from "./retry";
@@ -255,13 +255,36 @@ export class KafkaBus implements Bus {
     await consumer.connect();
     await consumer.subscribe({ topics: options.topics.map((t) => this.topicName(t)), fromBeginning: options.fromBeginning ?? false });
     const subscription = this.supervise(consumer);
+    const autoResolve = options.autoResolve ?? true;
+    const budgetMs = options.batchBudgetMs ?? Math.floor(this.tuning.sessionTimeoutMs / 2);
     await consumer.run({
-      eachBatchAutoResolve: true,
+      // resolved here, never by kafkajs: a batch skipped (stopping, stale) or left early must not be committed
+      eachBatchAutoResolve: false,
       autoCommit: true,
-      eachBatch: async ({ batch, isRunning, isStale }) => {
+      // commit whatever is resolved whenever kafkajs checks: after a batch of only aborted records
+      // or transaction markers too (without a threshold kafkajs resolves those but never commits them)
+      autoCommitThreshold: 1,
+      eachBatch: async ({ batch, isRunning, isStale, resolveOffset, heartbeat, commitOffsetsIfNecessary, uncommittedOffsets }) => {
         if (!isRunning() || isStale() || batch.messages.length === 0) return;
         const id = this.idOf(batch.topic);
-        await options.onBatch(batch.messages.map((m) => toRecord(id, batch.partition, m)));
+        const records = batch.messages.map((m) => toRecord(id, batch.partition, m));
+        const first = BigInt(records[0]!.offset);
+        const last = BigInt(records[records.length - 1]!.offset);
+        const started = Date.now();
+        const control: BatchControl = {
+          heartbeat: () => heartbeat(),
+          resolveOffset: (offset) => {
+            const at = BigInt(offset);
+            if (at < first || at > last) throw new KafkaBusError(`offset ${offset} is not in this batch of ${batch.topic}[${batch.partition}] (${first} to ${last})`);
+            // kafkajs resolves the trailing transaction marker along with the batch's last record
+            resolveOffset(offset);
+          },
+          commit: async () => void (await commitOffsetsIfNecessary(uncommittedOffsets())),
+          isRunning: () => isRunning() && !isStale(),
+          timeLeftMs: () => Math.max(0, started + budgetMs - Date.now()),
+        };
+        await options.onBatch(records, control);
+        if (autoResolve) resolveOffset(records[records.length - 1]!.offset);
       },
     });
     return subscription;

@@ -1,5 +1,5 @@
 import { TickflowError } from "@tickflow/core";
-import type { Bus, ClusterDescription, Processor, ProcessorOptions, Publisher, SubscribeOptions, Subscription } from "./port";
+import type { BatchControl, Bus, ClusterDescription, Processor, ProcessorOptions, Publisher, SubscribeOptions, Subscription } from "./port";
 import type { BusRecord, OutgoingRecord, PartitionOffsets } from "./records";
 import { TOPIC_IDS, TOPICS, topicName, type TopicId } from "./topics";
 
@@ -9,6 +9,8 @@ const MAX_BATCH = 1_000;
  * time-bounded, so a long `npm start` on this bus does not grow without end.
  */
 export const MEMORY_RETENTION_RECORDS = 20_000;
+/** A subscriber's batch budget when it sets none: what the Kafka bus gives with its default session timeout. */
+export const MEMORY_BATCH_BUDGET_MS = 5_000;
 
 /** A partition's log: offsets start at `base`, below which records have been deleted. */
 interface PartitionLog {
@@ -121,7 +123,12 @@ export class MemoryBus implements Bus {
   }
 
   /** Delivers batches per partition from the group's committed offsets until stopped. */
-  private consume(groupId: string, topics: TopicId[], fromBeginning: boolean, onBatch: (records: BusRecord[], commit: (offset: number) => void) => Promise<void>): Subscription {
+  private consume(
+    groupId: string,
+    topics: TopicId[],
+    fromBeginning: boolean,
+    onBatch: (records: BusRecord[], commit: (offset: number) => void, isRunning: () => boolean) => Promise<void>,
+  ): Subscription {
     const group = this.committed(groupId);
     let running = true;
     let stopped!: () => void;
@@ -142,7 +149,11 @@ export class MemoryBus implements Bus {
             const batch = this.read(partitions[partition]!, group.get(k)!.offset, MAX_BATCH);
             if (batch.length === 0) continue;
             delivered = true;
-            await onBatch(batch, (offset) => group.set(k, { offset, metadata: group.get(k)!.metadata }));
+            await onBatch(
+              batch,
+              (offset) => group.set(k, { offset, metadata: group.get(k)!.metadata }),
+              () => running && !this.closed,
+            );
           }
         }
         if (!delivered) await Promise.race([this.changed, stopSignal]);
@@ -161,9 +172,36 @@ export class MemoryBus implements Bus {
   }
 
   async subscribe(options: SubscribeOptions): Promise<Subscription> {
-    return this.consume(options.groupId, options.topics, options.fromBeginning ?? false, async (records, commit) => {
-      await options.onBatch(records);
-      commit(Number(records[records.length - 1]!.offset) + 1);
+    const autoResolve = options.autoResolve ?? true;
+    const budgetMs = options.batchBudgetMs ?? MEMORY_BATCH_BUDGET_MS;
+    return this.consume(options.groupId, options.topics, options.fromBeginning ?? false, async (records, commit, isRunning) => {
+      const first = Number(records[0]!.offset);
+      const last = Number(records[records.length - 1]!.offset);
+      const started = Date.now();
+      // the next offset to consume, as a commit names it; null until something is resolved
+      let resolved: number | null = null;
+      const control: BatchControl = {
+        heartbeat: async () => {},
+        resolveOffset: (offset) => {
+          const at = Number(offset);
+          if (!(at >= first && at <= last)) throw new TickflowError(`offset ${offset} is not in this batch (${first} to ${last})`);
+          resolved = Math.max(resolved ?? first, at + 1);
+        },
+        commit: async () => {
+          if (resolved !== null) commit(resolved);
+        },
+        isRunning,
+        timeLeftMs: () => Math.max(0, started + budgetMs - Date.now()),
+      };
+      try {
+        await options.onBatch(records, control);
+      } catch (error) {
+        // as kafkajs does: what was resolved before the failure is committed
+        if (resolved !== null) commit(resolved);
+        throw error;
+      }
+      if (autoResolve) resolved = last + 1;
+      if (resolved !== null) commit(resolved);
     });
   }
 

@@ -7,13 +7,48 @@ export interface Publisher {
   close(): Promise<void>;
 }
 
+/**
+ * What a subscriber gets with each batch (the records of one topic partition, in offset order):
+ * kafkajs's eachBatch controls, the same on every bus. A batch that does slow work per record
+ * heartbeats between steps, resolves what it has done, commits what must never be done twice,
+ * and returns early when its time is up or it is told to stop; what it did not resolve is
+ * delivered again on the next fetch.
+ */
+export interface BatchControl {
+  /** Tells the group coordinator this member is alive; cheap, call it between slow steps. */
+  heartbeat(): Promise<void>;
+  /** The records up to and including `offset` (one of this batch's) are done. */
+  resolveOffset(offset: string): void;
+  /** Commits the resolved offsets now, instead of when the batch returns. */
+  commit(): Promise<void>;
+  /** False once the subscription is stopping or the partition may have moved to another member: return now. */
+  isRunning(): boolean;
+  /** What is left of this batch's time budget (SubscribeOptions.batchBudgetMs), in ms; at 0, return. */
+  timeLeftMs(): number;
+}
+
 export interface SubscribeOptions {
   groupId: string;
   topics: TopicId[];
   /** Where a group without committed offsets starts. */
   fromBeginning?: boolean;
-  /** Offsets are committed after this resolves; a throw stops the subscription (crash-only). */
-  onBatch(records: BusRecord[]): Promise<void>;
+  /**
+   * true (the default): a batch is done when onBatch resolves, and all of it is committed.
+   * false: only the offsets onBatch resolved are committed (when it returns, or at `commit()`);
+   * the records after them come back on the next fetch.
+   */
+  autoResolve?: boolean;
+  /**
+   * How long one batch may take before `timeLeftMs()` says 0: a batch that keeps to it never
+   * keeps the member from a rebalance for long. Default: half the group's session timeout.
+   */
+  batchBudgetMs?: number;
+  /**
+   * Resolved offsets are committed after this resolves; a throw stops the subscription
+   * (crash-only). Errors from `control.heartbeat()` and `control.commit()` (a rebalance, an
+   * eviction) must be let through: the bus rejoins the group and delivers the batch again.
+   */
+  onBatch(records: BusRecord[], control: BatchControl): Promise<void>;
 }
 
 export interface Subscription {

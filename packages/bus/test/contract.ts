@@ -80,6 +80,152 @@ export function busContract(name: string, makeBus: (prefix: string) => Promise<B
       }, timeoutMs);
     }, timeoutMs);
 
+    /** Ten records on strategy.risk.v1 (one partition), published together: offsets 0 to 9. */
+    const tenOnRisk = async () => {
+      const publisher = await bus.publisher();
+      open.push({ stop: () => publisher.close() });
+      await publisher.publish(Array.from({ length: 10 }, (_, i) => ({ topic: "risk" as const, key: "s", value: Buffer.from(String(i)) })));
+    };
+    const committedOnRisk = async (groupId: string) => (await bus.groupOffsets(groupId, "risk"))[0]?.offset;
+
+    it("commits only what a batch resolved when it returns early, and delivers the rest again", async () => {
+      await fresh();
+      await tenOnRisk();
+      const deliveries: string[][] = [];
+      const groupId = `early-${n}`;
+      const sub = await bus.subscribe({
+        groupId,
+        topics: ["risk"],
+        fromBeginning: true,
+        autoResolve: false,
+        onBatch: async (records, control) => {
+          deliveries.push(records.map((r) => r.offset));
+          // the first delivery does four records and stops; later ones do all they get
+          const upTo = deliveries.length === 1 ? records[Math.min(3, records.length - 1)]! : records[records.length - 1]!;
+          control.resolveOffset(upTo.offset);
+        },
+      });
+      open.push(sub);
+      await eventually(async () => expect(await committedOnRisk(groupId)).toBe("10"), timeoutMs);
+      const done = deliveries.flat();
+      // what the first delivery resolved never came back; what it left came back next
+      expect(deliveries[0]!.slice(0, 4)).toEqual(["0", "1", "2", "3"]);
+      expect(deliveries[1]![0]).toBe("4");
+      expect(done.filter((o) => Number(o) < 4)).toEqual(["0", "1", "2", "3"]);
+      expect([...new Set(done)].sort((a, b) => Number(a) - Number(b))).toEqual(Array.from({ length: 10 }, (_, i) => String(i)));
+    }, timeoutMs);
+
+    it("commits a resolved record at once on commit(), before the batch returns", async () => {
+      await fresh();
+      await tenOnRisk();
+      const groupId = `commit-${n}`;
+      let seenMidBatch: string | undefined;
+      const sub = await bus.subscribe({
+        groupId,
+        topics: ["risk"],
+        fromBeginning: true,
+        autoResolve: false,
+        onBatch: async (records, control) => {
+          if (seenMidBatch === undefined) {
+            control.resolveOffset(records[0]!.offset);
+            await control.commit();
+            seenMidBatch = await committedOnRisk(groupId);
+          }
+          control.resolveOffset(records[records.length - 1]!.offset);
+        },
+      });
+      open.push(sub);
+      await eventually(async () => expect(await committedOnRisk(groupId)).toBe("10"), timeoutMs);
+      expect(seenMidBatch).toBe("1");
+    }, timeoutMs);
+
+    it("refuses to resolve an offset that is not in the batch", async () => {
+      await fresh();
+      await tenOnRisk();
+      const errors: unknown[] = [];
+      const sub = await bus.subscribe({
+        groupId: `foreign-${n}`,
+        topics: ["risk"],
+        fromBeginning: true,
+        onBatch: async (records, control) => {
+          try {
+            control.resolveOffset(String(Number(records[records.length - 1]!.offset) + 1));
+          } catch (error) {
+            errors.push(error);
+          }
+        },
+      });
+      open.push(sub);
+      await eventually(() => expect(errors.length).toBeGreaterThan(0), timeoutMs);
+      expect(String(errors[0])).toMatch(/is not in this batch/);
+    }, timeoutMs);
+
+    it("gives each batch a time budget: slow work that heartbeats and stops at it is done exactly once", async () => {
+      await fresh();
+      await tenOnRisk();
+      const groupId = `budget-${n}`;
+      const handled: string[] = [];
+      const budgets: number[] = [];
+      let batches = 0;
+      const sub = await bus.subscribe({
+        groupId,
+        topics: ["risk"],
+        fromBeginning: true,
+        autoResolve: false,
+        batchBudgetMs: 250,
+        onBatch: async (records, control) => {
+          batches += 1;
+          budgets.push(control.timeLeftMs());
+          for (const record of records) {
+            if (control.timeLeftMs() === 0 || !control.isRunning()) return;
+            await new Promise((resolve) => setTimeout(resolve, 60));
+            await control.heartbeat();
+            handled.push(record.offset);
+            control.resolveOffset(record.offset);
+          }
+        },
+      });
+      open.push(sub);
+      await eventually(async () => expect(await committedOnRisk(groupId)).toBe("10"), timeoutMs);
+      expect(handled).toEqual(Array.from({ length: 10 }, (_, i) => String(i)));
+      // 600 ms of work does not fit one 250 ms budget
+      expect(batches).toBeGreaterThanOrEqual(2);
+      for (const left of budgets) {
+        expect(left).toBeGreaterThan(0);
+        expect(left).toBeLessThanOrEqual(250);
+      }
+    }, timeoutMs);
+
+    it("tells a batch in flight that the subscription is stopping; what it did not resolve is delivered to the group again", async () => {
+      await fresh();
+      await tenOnRisk();
+      const groupId = `stop-${n}`;
+      let entered!: () => void;
+      const inBatch = new Promise<void>((resolve) => (entered = resolve));
+      let sawStop = false;
+      const first = await bus.subscribe({
+        groupId,
+        topics: ["risk"],
+        fromBeginning: true,
+        autoResolve: false,
+        onBatch: async (records, control) => {
+          control.resolveOffset(records[0]!.offset);
+          entered();
+          while (control.isRunning()) await new Promise((resolve) => setTimeout(resolve, 20));
+          sawStop = true;
+        },
+      });
+      await inBatch;
+      await first.stop();
+      expect(sawStop).toBe(true);
+      expect(await committedOnRisk(groupId)).toBe("1");
+
+      const again: string[] = [];
+      const second = await bus.subscribe({ groupId, topics: ["risk"], fromBeginning: true, onBatch: async (records) => void again.push(...records.map((r) => r.offset)) });
+      open.push(second);
+      await eventually(() => expect(again).toEqual(Array.from({ length: 9 }, (_, i) => String(i + 1))), timeoutMs);
+    }, timeoutMs);
+
     it("runs a processor exactly once across restarts: outputs, state and offsets commit together", async () => {
       await fresh();
       const publisher = await bus.publisher();
