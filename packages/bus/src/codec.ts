@@ -1,7 +1,12 @@
 import { EnvelopeSchema, EVENT_SCHEMAS, TickflowError, type DomainEvent, type EventType } from "@tickflow/core";
 import { z } from "zod";
 
-export type DecodeReason = "empty" | "invalid-json" | "invalid-envelope" | "unknown-type" | "unknown-version" | "invalid-data" | "unexpected-type";
+/**
+ * Why a record is not an event, and its DLQ reason: `tombstone` a record without a value (null:
+ * a delete marker, which no topic of ours carries), `empty` a value of zero bytes, then each
+ * step of parsing and validation in turn.
+ */
+export type DecodeReason = "tombstone" | "empty" | "invalid-json" | "invalid-envelope" | "unknown-type" | "unknown-version" | "invalid-data" | "unexpected-type";
 
 /** A record that cannot be turned into an event; `reason` is the DLQ metric label. */
 export class DecodeError extends TickflowError {
@@ -28,7 +33,8 @@ export function encodeEvent(event: DomainEvent, source: string): Buffer {
  * way a record can be bad, so the caller can route it to the DLQ and count it.
  */
 export function decodeEvent(value: Buffer | null, accept?: readonly EventType[]): DecodedEvent {
-  if (value === null || value.length === 0) throw new DecodeError("empty", "record has no value");
+  if (value === null) throw new DecodeError("tombstone", "record is a tombstone (its value is null)");
+  if (value.length === 0) throw new DecodeError("empty", "record value is empty (zero bytes)");
   let json: unknown;
   try {
     json = JSON.parse(value.toString("utf8"));

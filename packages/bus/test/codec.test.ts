@@ -25,7 +25,8 @@ describe("event codec", () => {
   });
 
   it.each([
-    [null, /^empty/],
+    [null, /^tombstone: record is a tombstone/],
+    [Buffer.alloc(0), /^empty: record value is empty/],
     [Buffer.from("{oops"), /^invalid-json: not JSON/],
     [Buffer.from(JSON.stringify({ type: "quote.tick" })), /^invalid-envelope/],
     [Buffer.from(JSON.stringify({ type: "trade.print", version: 1, id: "x", ts: 1, source: "s", data: {} })), /^unknown-type: unknown event type "trade.print"/],
