@@ -1,7 +1,7 @@
 import { KafkaContainer, type StartedKafkaContainer } from "@testcontainers/kafka";
 import { getContainerRuntimeClient } from "testcontainers";
 import type { TestProject } from "vitest/node";
-import { kafkaStatus, resetKafkaData, startKafka, stopKafka, type KafkaLauncherOptions } from "../../../local/kafka/launcher";
+import { kafkaStatus, resetKafkaData, startKafka, stopKafka, type KafkaLauncherOptions } from "@tickflow/local-kafka";
 
 declare module "vitest" {
   export interface ProvidedContext {

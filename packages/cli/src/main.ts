@@ -1,5 +1,5 @@
 import { ConfigError, ReplayError } from "@tickflow/core";
-import { KafkaLauncherError } from "../../../local/kafka/launcher";
+import { KafkaLauncherError } from "@tickflow/local-kafka";
 import { backtest } from "./commands/backtest";
 import { bench } from "./commands/bench";
 import { doctor } from "./commands/doctor";

@@ -2,7 +2,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { cacheHome } from "../../../local/kafka/launcher";
+import { cacheHome } from "@tickflow/local-kafka";
 import { checkDisk, checkLoad, checkMemory, checkSwap, existingAncestor, parseLoadavg, parseMeminfo, VM_DEFAULTS, type FsStats } from "../src/doctor/vm";
 import { exitCode, gradeAbove, gradeBelow, makeReport, renderReport } from "../src/doctor/report";
 import { root, tickflow } from "./run-tickflow";

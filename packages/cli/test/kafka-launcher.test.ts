@@ -12,7 +12,7 @@ import {
   resetKafkaData,
   startKafka,
   stopKafka,
-} from "../../../local/kafka/launcher";
+} from "@tickflow/local-kafka";
 import { tickflow } from "./run-tickflow";
 
 async function listen(onConnection: Parameters<typeof createServer>[1]): Promise<{ server: Server; port: number }> {

@@ -3,17 +3,17 @@ import type { Bus } from "@tickflow/bus";
 import type { Metrics } from "@tickflow/metrics";
 import type { APIGatewayProxyStructuredResultV2 } from "aws-lambda";
 import type { Logger } from "pino";
-import { AlertStore, snsChannel, StoreChannel, type AlertChannel } from "./alerts";
+import { AlertStore, RunningStrategies, snsChannel, StoreChannel, type AlertChannel } from "./alerts";
 import type { GatewayConfig } from "./config";
 import type { HttpHandler } from "./endpoint";
 import { ENDPOINTS } from "./endpoints";
 import { createNotFound } from "./handlers/not-found";
 import { httpApiEvent, lambdaContext } from "./local-events";
-import { startLocalRiskConsumer, type LocalRiskConsumer } from "./local-risk-consumer";
+import { startLocalRiskConsumer, type LocalRiskConsumer, type LocalRiskConsumerOptions } from "./local-risk-consumer";
 import { ApiProblem, problemResponse } from "./problem";
 import { createRiskConsumer } from "./risk-consumer";
 import { CORS_PREFLIGHT, DEFAULT_ROUTE_KEY, routesForPath, type HandlerName } from "./routes";
-import { createGatewayDeps } from "./runtime";
+import { createGatewayDeps, type ConsumerHealthSource } from "./runtime";
 
 export interface LocalGatewayOptions {
   config: GatewayConfig;
@@ -22,6 +22,8 @@ export interface LocalGatewayOptions {
   /** Prometheus locally: served on /metrics. */
   metrics: Metrics;
   logger: Logger;
+  /** The risk/alerts consumer's retry, time-budget and health settings (tests shorten them). */
+  riskConsumer?: Pick<LocalRiskConsumerOptions, "maxAttempts" | "retryDelayMs" | "invocationSize" | "batchBudgetMs" | "lagIntervalMs" | "stallAfterMs">;
 }
 
 export interface LocalGateway {
@@ -55,7 +57,9 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
   const { config, bus, metrics, logger } = options;
   const store = new AlertStore();
   const channels: AlertChannel[] = [new StoreChannel(store), ...(config.ALERTS_TOPIC_ARN ? [snsChannel(config.ALERTS_TOPIC_ARN)] : [])];
-  const deps = createGatewayDeps({ config, metrics, logger, alerts: store });
+  // /api/health reports the risk/alerts consumer once it runs (it starts after the server)
+  const consumers: ConsumerHealthSource[] = [];
+  const deps = createGatewayDeps({ config, metrics, logger, alerts: store, consumers });
   const handlers = Object.fromEntries(Object.values(ENDPOINTS).map((endpoint) => [endpoint.name, endpoint.create(deps)])) as Record<HandlerName, HttpHandler>;
   // API Gateway's `$default` route: the same handler answers what no route takes, here and on AWS
   const notFound = createNotFound(deps);
@@ -140,15 +144,20 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
 
   let consumer: LocalRiskConsumer;
   try {
+    // halts of strategies the strategy worker does not run are refused, live and when priming
+    const strategies = new RunningStrategies(deps.strategy);
     consumer = await startLocalRiskConsumer({
+      ...options.riskConsumer,
       bus,
       groupId: config.ALERTS_GROUP_ID,
-      // the local consumer reads batchItemFailures: it retries and dead-letters single records
-      handler: createRiskConsumer({ metrics, logger, channels, partialBatchResponses: true }),
+      // the local consumer reads batchItemFailures and each record's failure: it retries and dead-letters single records
+      createHandler: (onRecordFailure) => createRiskConsumer({ metrics, logger, channels, strategies, partialBatchResponses: true, onRecordFailure }),
+      strategies,
       store,
       metrics,
       logger,
     });
+    consumers.push(consumer);
   } catch (error) {
     await closeServer();
     throw error;

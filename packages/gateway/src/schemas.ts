@@ -231,10 +231,23 @@ export const DependencyHealthSchema = z
     detail: z.string().optional().describe("Why the dependency is down"),
   })
   .describe("One dependency's health");
+export const ConsumerHealthSchema = z
+  .object({
+    name: z.enum(["risk-alerts"]).describe("risk-alerts: the risk/alerts consumer of strategy.risk.v1 and strategy.orders.v1"),
+    group: z.string().describe("Its Kafka consumer group"),
+    status: z.enum(["up", "down"]).describe("down when it has stopped, its offsets cannot be read, or a partition with records behind has not advanced for too long"),
+    lag: z.number().int().nonnegative().describe("Records between the group's committed offsets and the ends of its topics, as last measured"),
+    detail: z.string().optional().describe("Why it is down"),
+  })
+  .describe("A Kafka consumer the gateway runs itself, and whether it advances");
 export const HealthSchema = z
   .object({
-    status: z.enum(["up", "down"]).describe("up when every dependency is up (HTTP 200), down otherwise (HTTP 503)"),
+    status: z.enum(["up", "down"]).describe("up when every dependency and consumer is up (HTTP 200), down otherwise (HTTP 503)"),
     dependencies: z.array(DependencyHealthSchema),
+    consumers: z
+      .array(ConsumerHealthSchema)
+      .optional()
+      .describe("The consumers the gateway runs, where it runs them (the local gateway); on AWS the MSK event source's OffsetLag watches the risk/alerts consumer"),
   })
   .describe("The gateway's dependencies and their status");
 
@@ -269,6 +282,7 @@ export type OrderEvent = z.infer<typeof OrderEventSchema>;
 export type Portfolio = z.infer<typeof PortfolioSchema>;
 export type Alert = z.infer<typeof AlertSchema>;
 export type DependencyHealth = z.infer<typeof DependencyHealthSchema>;
+export type ConsumerHealth = z.infer<typeof ConsumerHealthSchema>;
 export type Health = z.infer<typeof HealthSchema>;
 export type Problem = z.infer<typeof ProblemSchema>;
 

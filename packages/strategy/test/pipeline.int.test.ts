@@ -1,7 +1,7 @@
 import { KafkaBus, DLQ_HEADERS, encodeEvent, type DecodedEvent } from "@tickflow/bus";
 import { runBacktest, simulatedTicks, TradingEngine, Universe, type EngineConfigInput, type OrderFilled, type QuoteTick } from "@tickflow/core";
 import { afterEach, describe, expect, inject, it } from "vitest";
-import { startKafka, stopKafka, resetKafkaData } from "../../../local/kafka/launcher";
+import { startKafka, stopKafka, resetKafkaData } from "@tickflow/local-kafka";
 import { getJson, readEvents, uniquePrefix, until, Worker } from "./harness";
 
 const brokers = inject("kafkaBrokers");

@@ -2,7 +2,7 @@ import { execFile } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { promisify } from "node:util";
 import { Kafka, logLevel } from "kafkajs";
-import { ensureJars } from "../../../../local/kafka/launcher";
+import { ensureJars } from "@tickflow/local-kafka";
 
 export interface ProducerPerformanceFigures {
   recordsPerSecond: number;

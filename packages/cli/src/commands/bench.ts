@@ -1,5 +1,5 @@
 import { parseArgs } from "node:util";
-import { startKafka, stopKafka } from "../../../../local/kafka/launcher";
+import { startKafka, stopKafka } from "@tickflow/local-kafka";
 import { benchClients, type ClientFigures } from "../bench/clients";
 import { benchCore, type CoreFigures } from "../bench/core";
 import { benchGateway, type GatewayFigures } from "../bench/gateway";

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { KafkaBus, kafkaSettingsFromEnv, resolveBrokers } from "@tickflow/bus";
-import { cacheHome } from "../../../../local/kafka/launcher";
+import { cacheHome } from "@tickflow/local-kafka";
 import { brokersCheck, collectKafka, DEFAULT_GROUPS, evaluateKafka, KAFKA_DEFAULTS, probeBrokers, type KafkaThresholds } from "../doctor/kafka";
 import { collectPrometheus, evaluatePrometheus, readScrapeConfig } from "../doctor/prometheus";
 import { exitCode, makeReport, renderReport, type Check, type Report, type Thresholds } from "../doctor/report";

@@ -7,7 +7,7 @@ import {
   startKafka,
   stopKafka,
   type KafkaLauncherOptions,
-} from "../../../../local/kafka/launcher";
+} from "@tickflow/local-kafka";
 import { UsageError } from "../errors";
 
 export const KAFKA_HELP = `Usage: tickflow kafka <start|stop|status|kill> [--port N] [--name X] [--json]

@@ -7,7 +7,7 @@ import { parseArgs, promisify } from "node:util";
 import { MemoryBus } from "@tickflow/bus";
 import { createMetrics } from "@tickflow/metrics";
 import { pino } from "pino";
-import { cacheHome, KafkaToolsMissingError, startKafka, stopKafka } from "../../../../local/kafka/launcher";
+import { cacheHome, KafkaToolsMissingError, startKafka, stopKafka } from "@tickflow/local-kafka";
 import { UsageError } from "../errors";
 import { startStaticServer } from "../up/static-server";
 import { formatLine, Supervised, type ProcessSpec } from "../up/supervisor";

@@ -5,7 +5,7 @@
  */
 import { connect } from "node:net";
 import { TOPICS, type Bus, type ClusterDescription, type PartitionOffsets, type TopicDescription } from "@tickflow/bus";
-import { kafkaAnswers } from "../../../../local/kafka/launcher";
+import { kafkaAnswers } from "@tickflow/local-kafka";
 import { gradeAbove, worst, type Check, type Status, type Thresholds } from "./report";
 
 export interface KafkaThresholds {

@@ -20,8 +20,8 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { promisify, stripVTControlCharacters } from "node:util";
 
-const POM = fileURLToPath(new URL("./pom.xml", import.meta.url));
-const LOG4J = fileURLToPath(new URL("./log4j.properties", import.meta.url));
+const POM = fileURLToPath(new URL("../pom.xml", import.meta.url));
+const LOG4J = fileURLToPath(new URL("../log4j.properties", import.meta.url));
 const POM_TEXT = readFileSync(POM, "utf8");
 
 /** The Apache Kafka release the launcher runs: the `kafka.version` property of pom.xml. */
@@ -285,7 +285,7 @@ export async function ensureJars(options: KafkaLauncherOptions = {}): Promise<st
 }
 
 function serverProperties(i: Instance): string {
-  return `# Written by local/kafka/launcher.ts on every start; edits here are overwritten.
+  return `# Written by @tickflow/local-kafka (local/kafka/src/index.ts) on every start; edits here are overwritten.
 # Single-node KRaft: this process is both broker and controller.
 process.roles=broker,controller
 node.id=1
