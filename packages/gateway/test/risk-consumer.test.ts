@@ -4,8 +4,10 @@ import type { MSKEvent } from "aws-lambda";
 import { mockClient } from "aws-sdk-client-mock";
 import { pino } from "pino";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { AlertStore, snsChannel, StoreChannel } from "../src/alerts";
-import { createRiskConsumer, type KafkaBatchResponse } from "../src/risk-consumer";
+import { encodeEvent } from "@tickflow/bus";
+import { AlertStore, RunningStrategies, snsChannel, StoreChannel, type StrategyDirectory } from "../src/alerts";
+import { createRiskConsumer, type KafkaBatchResponse, type RecordFailure } from "../src/risk-consumer";
+import type { Upstream } from "../src/upstream";
 import { captureEmf } from "./support/emf";
 import { context, mskFixture, sample } from "./support/events";
 
@@ -149,5 +151,156 @@ describe("the risk/alerts consumer", () => {
     } finally {
       emf.restore();
     }
+  });
+});
+
+/** A risk.halted as the strategy worker writes it. */
+const haltValue = (strategyId: string, tsEvent = 1772461867000) =>
+  encodeEvent({ type: "risk.halted", id: `${strategyId}:risk:1`, ts: tsEvent, data: { strategyId, reason: "max-drawdown", drawdown: 0.0031, limit: 0.003, equity: 99690, peakEquity: 100000, tsEvent, tsInit: tsEvent + 3 } }, "strategy");
+
+/** An MSK event of one topic partition, built by hand: `value` undefined leaves the field out (a tombstone). */
+function handBuilt(topic: string, partition: number, records: { offset: number; value?: Buffer | string }[]): MSKEvent {
+  return {
+    eventSource: "aws:kafka",
+    eventSourceArn: "arn:aws:kafka:us-east-1:123456789012:cluster/tickflow-prod/6f2a9c1e",
+    bootstrapServers: "b-1.example:9098",
+    records: {
+      [`${topic}-${partition}`]: records.map(({ offset, value }) => ({
+        topic,
+        partition,
+        offset,
+        timestamp: 1772461867004,
+        timestampType: "CREATE_TIME",
+        key: Buffer.from("k").toString("base64"),
+        ...(value === undefined ? {} : { value: typeof value === "string" ? value : value.toString("base64") }),
+        headers: [],
+      })),
+    },
+  } as MSKEvent;
+}
+
+/** The strategies the worker runs, as a lookup that can also fail (the worker unreachable). */
+function directory(ids: string[], failures = 0): StrategyDirectory & { calls: number } {
+  let failing = failures;
+  return {
+    calls: 0,
+    async has(id) {
+      this.calls += 1;
+      if (failing-- > 0) throw new Error("strategy is unreachable (ECONNREFUSED)");
+      return ids.includes(id);
+    },
+  };
+}
+
+function checked(strategies: StrategyDirectory) {
+  const store = new AlertStore();
+  const metrics = new PrometheusMetrics({ service: "gateway" });
+  const failures: RecordFailure[] = [];
+  const handler = createRiskConsumer({ metrics, logger, channels: [new StoreChannel(store), snsChannel(TOPIC)], strategies, partialBatchResponses: true, onRecordFailure: (f) => failures.push(f) });
+  return { store, metrics, failures, handler };
+}
+
+describe("the risk/alerts consumer on records it cannot take", () => {
+  it("tells onRecordFailure each reported record's decode reason and real error, without changing the response AWS reads", async () => {
+    sns.on(PublishCommand).resolves({});
+    const { handler, failures } = checked(directory(["mr"]));
+
+    const response = await handler(mskFixture(), context());
+
+    expect(response).toEqual<KafkaBatchResponse>({ batchItemFailures: [{ itemIdentifier: { partition: "strategy.orders.v1-2", offset: 33 } }] });
+    expect(failures).toEqual<RecordFailure[]>([{ partition: "strategy.orders.v1-2", topic: "strategy.orders.v1", offset: 33, reason: "invalid-json", message: expect.stringMatching(/^not JSON: /) }]);
+  });
+
+  it("refuses a halt for a strategy that does not run: reported as unknown-strategy, never alerted, counted once however often it comes back", async () => {
+    sns.on(PublishCommand).resolves({});
+    const { handler, failures, store, metrics } = checked(directory(["mr"]));
+    const forged = handBuilt("strategy.risk.v1", 0, [{ offset: 5, value: haltValue("ghost") }]);
+
+    const first = await handler(forged, context());
+    await handler(forged, context());
+
+    expect(first.batchItemFailures).toEqual([{ itemIdentifier: { partition: "strategy.risk.v1-0", offset: 5 } }]);
+    expect(failures.map((f) => [f.reason, f.message])).toEqual([
+      ["unknown-strategy", 'risk.halted for strategy "ghost", which the strategy worker does not run'],
+      ["unknown-strategy", 'risk.halted for strategy "ghost", which the strategy worker does not run'],
+    ]);
+    expect(sns.commandCalls(PublishCommand)).toHaveLength(0);
+    expect(await store.recent(10)).toEqual([]);
+    expect(await sample(metrics, "tickflow_risk_events_total", { type: "unknown-strategy" })).toBe(1);
+    expect(await sample(metrics, "tickflow_risk_events_total", { type: "risk.halted" })).toBeUndefined();
+  });
+
+  it("reports a halt whose strategy cannot be checked as a failure that may pass, and alerts it once the worker answers", async () => {
+    sns.on(PublishCommand).resolves({});
+    const { handler, failures, store } = checked(directory(["mr"], 1));
+    const halt = handBuilt("strategy.risk.v1", 0, [{ offset: 7, value: haltValue("mr") }]);
+
+    const first = await handler(halt, context());
+    const again = await handler(halt, context());
+
+    expect(first.batchItemFailures).toHaveLength(1);
+    expect(failures).toEqual([expect.objectContaining({ offset: 7, reason: null, message: "strategy is unreachable (ECONNREFUSED)" })]);
+    expect(again.batchItemFailures).toEqual([]);
+    expect((await store.recent(10)).map((a) => a.strategyId)).toEqual(["mr"]);
+  });
+
+  it("tells a tombstone (no value) from an empty value (zero bytes)", async () => {
+    const { handler, failures } = checked(directory([]));
+
+    await handler(handBuilt("strategy.orders.v1", 0, [{ offset: 1 }]), context());
+    await handler(handBuilt("strategy.orders.v1", 1, [{ offset: 2, value: "" }]), context());
+
+    expect(failures.map((f) => [f.offset, f.reason])).toEqual([
+      [1, "tombstone"],
+      [2, "empty"],
+    ]);
+  });
+
+  it("counts an undecodable record once per record, not once per attempt", async () => {
+    const { handler, metrics } = checked(directory([]));
+    const junk = handBuilt("strategy.orders.v1", 0, [{ offset: 9, value: Buffer.from("{junk") }]);
+
+    for (let attempt = 0; attempt < 4; attempt++) await handler(junk, context());
+    await handler(handBuilt("strategy.orders.v1", 0, [{ offset: 10, value: Buffer.from("{more junk") }]), context());
+
+    expect(await sample(metrics, "tickflow_risk_events_total", { type: "undecodable" })).toBe(2);
+  });
+
+  it("reports a failed SNS publish as a failure that may pass, with its error", async () => {
+    sns.on(PublishCommand).rejects(new Error("Throttling: Rate exceeded"));
+    const { handler, failures } = checked(directory(["mr"]));
+
+    await handler(handBuilt("strategy.risk.v1", 0, [{ offset: 3, value: haltValue("mr") }]), context());
+
+    expect(failures).toEqual([{ partition: "strategy.risk.v1-0", topic: "strategy.risk.v1", offset: 3, reason: null, message: "Throttling: Rate exceeded" }]);
+  });
+});
+
+describe("the running strategies", () => {
+  const upstream = (answers: (() => Promise<unknown>)[]) => {
+    const getJson = vi.fn(async () => (answers.shift() ?? (async () => []))());
+    return { getJson, strategies: (now: () => number) => new RunningStrategies({ getJson } as unknown as Upstream, { ttlMs: 5_000, refreshAfterMs: 1_000, now }) };
+  };
+
+  it("answers from a short cache, asks again for an unknown id at most once per refresh interval, and shares one call between lookups", async () => {
+    let now = 0;
+    const { getJson, strategies } = upstream([async () => [{ id: "sma" }], async () => [{ id: "sma" }, { id: "new" }]]);
+    const directory = strategies(() => now);
+
+    expect(await Promise.all([directory.has("sma"), directory.has("sma"), directory.has("ghost")])).toEqual([true, true, false]);
+    expect(getJson).toHaveBeenCalledTimes(1);
+    now = 500;
+    expect(await directory.has("new")).toBe(false); // the list is younger than the refresh interval
+    now = 1_500;
+    expect(await directory.has("new")).toBe(true); // asked again
+    expect(await directory.has("ghost")).toBe(false);
+    expect(getJson).toHaveBeenCalledTimes(2);
+    expect(getJson).toHaveBeenCalledWith("/strategies", expect.anything());
+  });
+
+  it("throws when the worker cannot be asked, so the record is retried and never taken for forged", async () => {
+    const { strategies } = upstream([async () => Promise.reject(new Error("strategy is unreachable (ECONNREFUSED)"))]);
+
+    await expect(strategies(() => 0).has("sma")).rejects.toThrow(/unreachable/);
   });
 });
