@@ -262,11 +262,12 @@ describe("the local risk/alerts consumer", () => {
     expect(alert.message).toBe("Strategy sma halted: drawdown 1.20% reached its 1.00% limit (equity 98,800.00, peak 100,000.00)");
   });
 
-  it("dead-letters each record it keeps failing on after three attempts of its own, then handles the rest of the partition", async () => {
+  it("dead-letters each record that cannot decode at once with its decode reason and error, then handles the rest of the partition", async () => {
     const publisher = await workers.bus.publisher();
     const t = Date.UTC(2026, 2, 2, 16, 5);
     const rejected = { orderId: "zz:AAPL:o1", strategyId: "zz", symbol: "AAPL", side: "buy" as const, quantity: 1, reason: "max-position" as const, detail: "test", signalId: "zz:AAPL:s1", tsEvent: t, tsInit: t };
     const rejectedBefore = (await sample(metrics, "tickflow_risk_events_total", { type: "order.rejected" })) ?? 0;
+    const undecodableBefore = (await sample(metrics, "tickflow_risk_events_total", { type: "undecodable" })) ?? 0;
     await publisher.publish([
       { topic: "orders", key: "zz", value: Buffer.from("{this is not an event") },
       { topic: "orders", key: "zz", value: Buffer.from("{nor is this") },
@@ -282,10 +283,13 @@ describe("the local risk/alerts consumer", () => {
     expect(dead.map((r) => r.value?.toString())).toEqual(["{this is not an event", "{nor is this"]);
     for (const letter of dead) {
       expect(letter.headers[DLQ_HEADERS.sourceTopic]).toBe("strategy.orders.v1");
-      expect(letter.headers[DLQ_HEADERS.reason]).toBe("consumer-failed");
-      expect(letter.headers[DLQ_HEADERS.error]).toBe("the risk/alerts consumer failed on this record 3 times");
+      expect(letter.headers[DLQ_HEADERS.reason]).toBe("invalid-json");
+      expect(letter.headers[DLQ_HEADERS.error]).toMatch(/^not JSON: /);
     }
-    expect(await sample(metrics, "tickflow_dlq_messages_total", { topic: "strategy.orders.v1", reason: "consumer-failed" })).toBe(2);
+    expect(await sample(metrics, "tickflow_dlq_messages_total", { topic: "strategy.orders.v1", reason: "invalid-json" })).toBe(2);
+    expect(await sample(metrics, "tickflow_dlq_messages_total", { topic: "strategy.orders.v1", reason: "consumer-failed" })).toBeUndefined();
     await until(async () => ((await sample(metrics, "tickflow_risk_events_total", { type: "order.rejected" })) === rejectedBefore + 1 ? true : undefined), "the record after it");
+    // counted once per record, not once per attempt
+    expect(await sample(metrics, "tickflow_risk_events_total", { type: "undecodable" })).toBe(undecodableBefore + 2);
   });
 });

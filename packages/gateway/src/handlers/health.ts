@@ -14,12 +14,18 @@ async function check(upstream: Upstream): Promise<DependencyHealth> {
   }
 }
 
-/** GET /api/health: each worker's own health check, concurrently; 503 (same body) unless all are up. */
+/**
+ * GET /api/health: each worker's own health check, concurrently, and the state of the consumers
+ * this process runs (from their last lag measurement: a health request never reads Kafka);
+ * 503 (same body) unless all are up.
+ */
 export const health = defineEndpoint(
   "health",
   async ({ deps }) => {
     const dependencies = await Promise.all([check(deps.marketData), check(deps.strategy)]);
-    return { status: dependencies.every((d) => d.status === "up") ? "up" : "down", dependencies };
+    const consumers = deps.consumers.map((c) => c.health());
+    const up = dependencies.every((d) => d.status === "up") && consumers.every((c) => c.status === "up");
+    return { status: up ? "up" : "down", dependencies, ...(consumers.length > 0 ? { consumers } : {}) };
   },
   { status: (body) => (body.status === "up" ? 200 : 503) },
 );
