@@ -10,10 +10,14 @@ import { parse } from "yaml";
 const ROOT = path.resolve(import.meta.dirname, "../../..");
 const COMPOSE_FILE = path.join(ROOT, "docker-compose.local.yml");
 
+/** A `ports` entry: the short syntax the file uses, or the long syntax `config` may print. */
+type PortEntry = string | { host_ip?: string; published?: string | number; target: number; protocol?: string; mode?: string };
+
 interface ComposeService {
   image?: string;
   build?: { context: string; dockerfile?: string; args?: Record<string, string> };
   ports?: string[];
+  network_mode?: string;
   profiles?: string[];
   healthcheck?: { test: string[] | string };
   depends_on?: Record<string, { condition: string }>;
@@ -24,6 +28,10 @@ interface ComposeService {
 }
 interface ComposeFile {
   services: Record<string, ComposeService>;
+}
+/** What `docker-compose config` prints: the same, with ports in either syntax. */
+interface ResolvedComposeFile {
+  services: Record<string, Omit<ComposeService, "ports"> & { ports?: PortEntry[] }>;
 }
 
 // merge: resolves the `<<: *anchor` keys the file uses for shared settings
@@ -45,6 +53,27 @@ const PORTS: Record<string, number> = {
 const hostPort = (mapping: string) => Number(mapping.split(":").at(-2));
 const containerPort = (mapping: string) => Number(mapping.split(":").at(-1));
 
+/**
+ * The host address a `ports` entry binds, or null when it has none (Docker then listens on every
+ * interface). Short syntax is `[ip:][published:]target[/protocol]`, an IPv6 address in brackets;
+ * Compose v1's `config` prints entries with an address that way and the rest in long syntax,
+ * the v2 plugin prints long syntax throughout.
+ */
+function hostIp(entry: PortEntry): string | null {
+  if (typeof entry !== "string") return entry.host_ip ?? null;
+  const bound = /^(\[[^\]]+\]|[^:]+):[^:]*:[^:]+$/.exec(entry);
+  return bound ? bound[1]!.replace(/^\[|\]$/g, "") : null;
+}
+
+/** Every published port that does not bind the loopback address, as `service ports-entry`. */
+function notOnLoopback(file: { services: Record<string, { ports?: PortEntry[] }> }): string[] {
+  return Object.entries(file.services).flatMap(([name, s]) =>
+    (s.ports ?? []).filter((p) => hostIp(p) !== "127.0.0.1").map((p) => `${name} ${typeof p === "string" ? p : JSON.stringify(p)}`),
+  );
+}
+
+const KAFKA_UI_PASSWORD = "${KAFKA_UI_PASSWORD:?set KAFKA_UI_PASSWORD}";
+
 describe("docker-compose.local.yml", () => {
   it("validates against the Compose specification's JSON schema", () => {
     // Prepare
@@ -60,7 +89,7 @@ describe("docker-compose.local.yml", () => {
     expect(valid).toBe(true);
   });
 
-  it("passes `docker-compose config` (Debian's v1, or the Compose v2 plugin), and refuses to start Grafana without a password", () => {
+  it("passes `docker-compose config` (Debian's v1, or the Compose v2 plugin), publishes only on 127.0.0.1, and refuses to start Grafana or Kafka UI without a password", () => {
     const found = spawnSync("docker-compose", ["version"], { encoding: "utf8" });
     if (found.error) {
       if (process.env.CI === "true") throw new Error("docker-compose is missing on CI: .ci/run must `apt-get install -y docker-compose`; the GitHub workflow links the runner's Compose v2 plugin");
@@ -69,14 +98,23 @@ describe("docker-compose.local.yml", () => {
     }
     const run = (env: Record<string, string | undefined>) =>
       spawnSync("docker-compose", ["-f", COMPOSE_FILE, "--profile", "local", "config"], { cwd: ROOT, encoding: "utf8", env: { ...process.env, ...env } });
-    const ok = run({ GRAFANA_ADMIN_PASSWORD: "a-test-password" });
+    const passwords = { GRAFANA_ADMIN_PASSWORD: "a-test-password", KAFKA_UI_PASSWORD: "another-test-password" };
+    const ok = run(passwords);
     // the resolved file on stdout is the verdict; stderr may carry warnings (versions differ in what they warn about)
     expect(ok.status, ok.stderr).toBe(0);
-    const resolved = parse(ok.stdout) as ComposeFile;
+    const resolved = parse(ok.stdout) as ResolvedComposeFile;
     expect(Object.keys(resolved.services).sort()).toEqual(services.map(([name]) => name).sort());
-    const missing = run({ GRAFANA_ADMIN_PASSWORD: undefined });
-    expect(missing.status).not.toBe(0);
-    expect(missing.stderr).toContain("set GRAFANA_ADMIN_PASSWORD");
+    // what Docker will be asked for, after merge keys, interpolation and each version's rewriting
+    expect(notOnLoopback(resolved)).toEqual([]);
+    expect(Object.values(resolved.services).flatMap((s) => s.ports ?? [])).toHaveLength(Object.keys(PORTS).length);
+    expect(resolved.services["kafka-ui"]!.environment?.SPRING_SECURITY_USER_PASSWORD).toBe(passwords.KAFKA_UI_PASSWORD);
+    for (const name of Object.keys(passwords) as (keyof typeof passwords)[]) {
+      const missing = run({ ...passwords, [name]: undefined });
+      expect(missing.status, name).not.toBe(0);
+      expect(missing.stderr).toContain(`set ${name}`);
+      const empty = run({ ...passwords, [name]: "" });
+      expect(empty.status, `${name} empty`).not.toBe(0);
+    }
   });
 
   it("puts every service in the `local` profile, with a pinned image or a build, and a healthcheck", () => {
@@ -112,6 +150,38 @@ describe("docker-compose.local.yml", () => {
       expect({ name, published: mappings.map(hostPort) }).toEqual({ name, published: [port] });
     }
     expect(Object.keys(compose.services).sort()).toEqual(Object.keys(PORTS).sort());
+  });
+
+  it("publishes every port on 127.0.0.1 only, and no service shares the host's network", () => {
+    // Kafka there has no authentication and the workers' APIs change state: another machine must not reach them
+    expect(notOnLoopback(compose)).toEqual([]);
+    expect(services.filter(([, s]) => s.network_mode !== undefined).map(([name]) => name)).toEqual([]);
+    // the address Kafka advertises to host tools is the one it is published on
+    expect(String(compose.services.kafka!.environment?.KAFKA_ADVERTISED_LISTENERS).split(",")).toContain(`HOST://127.0.0.1:${PORTS.kafka}`);
+  });
+
+  it("tells a port bound to the loopback address from one bound to every interface", () => {
+    expect(["127.0.0.1:8081:8080", "127.0.0.1:9092:9092/tcp", "[::1]:80:80", "0.0.0.0:80:80", "8081:8080", "9092", "127.0.0.1::80"].map(hostIp)).toEqual([
+      "127.0.0.1",
+      "127.0.0.1",
+      "::1",
+      "0.0.0.0",
+      null,
+      null,
+      "127.0.0.1",
+    ]);
+    expect([{ host_ip: "127.0.0.1", published: "8081", target: 8080 }, { published: 8081, target: 8080 }].map(hostIp)).toEqual(["127.0.0.1", null]);
+    expect(notOnLoopback({ services: { a: { ports: ["127.0.0.1:1:1", "2:2"] }, b: { ports: [{ published: 3, target: 3 }] } } })).toEqual(["a 2:2", 'b {"published":3,"target":3}']);
+  });
+
+  it("puts Kafka UI behind its login form, with the password from the environment", () => {
+    const environment = compose.services["kafka-ui"]!.environment ?? {};
+    expect(compose.services["kafka-ui"]!.image).toMatch(/^ghcr\.io\/kafbat\/kafka-ui:v\d+\.\d+\.\d+$/);
+    expect(environment.AUTH_TYPE).toBe("LOGIN_FORM");
+    expect(environment.SPRING_SECURITY_USER_NAME).toMatch(/^\S+$/);
+    expect(environment.SPRING_SECURITY_USER_PASSWORD).toBe(KAFKA_UI_PASSWORD);
+    // a UI that may rewrite its own configuration could switch the login off
+    expect(environment.DYNAMIC_CONFIG_ENABLED).toBe("false");
   });
 
   it("has a build context and Dockerfile for every built service", () => {
