@@ -73,6 +73,7 @@ describe("alert rules", () => {
         "TickflowServiceDown",
         "TickflowServiceUnhealthy",
         "TickflowStrategyHalted",
+        "TickflowTicksDropped",
       ].sort(),
     );
   });
