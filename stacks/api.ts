@@ -106,6 +106,9 @@ export function Api({ stack }: StackContext) {
     logGroup: riskConsumerLogs,
     environment: {
       ALERTS_TOPIC_ARN: alerts.topicArn,
+      // a risk.halted of a strategy the worker does not run is forged: dead-lettered, never alerted
+      STRATEGY_URL: workers.urls.strategy,
+      UPSTREAM_TIMEOUT_MS: String(DEFAULT_UPSTREAM_TIMEOUT_MS),
       // "false": the mappings ignore a batchItemFailures response, so a failure must be thrown
       KAFKA_REPORT_BATCH_ITEM_FAILURES: String(settings.kafkaPartialBatchResponses),
     },

@@ -58,6 +58,9 @@ export function Network({ stack, app }: StackContext) {
   gateway.addEgressRule(marketData, ec2.Port.tcp(WORKER_PORTS.marketData), "market-data read API");
   strategy.addIngressRule(gateway, ec2.Port.tcp(WORKER_PORTS.strategy), "strategy read API");
   gateway.addEgressRule(strategy, ec2.Port.tcp(WORKER_PORTS.strategy), "strategy read API");
+  // The risk consumer asks the strategy worker which strategies run: a halt of any other is forged.
+  strategy.addIngressRule(riskConsumer, ec2.Port.tcp(WORKER_PORTS.strategy), "running strategies, for the risk consumer");
+  riskConsumer.addEgressRule(strategy, ec2.Port.tcp(WORKER_PORTS.strategy), "running strategies (strategy read API)");
   // AWS APIs through the interface endpoints.
   for (const client of [marketData, strategy, kafka, riskConsumer]) {
     endpoints.addIngressRule(client, https, "AWS APIs through VPC endpoints");

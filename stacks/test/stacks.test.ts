@@ -155,6 +155,7 @@ describe("network", () => {
         `MarketData -> Endpoints:443-443`,
         `MarketData -> Kafka:${KAFKA_IAM_PORT}-${KAFKA_IAM_PORT}`,
         `RiskConsumer -> Endpoints:443-443`,
+        `RiskConsumer -> Strategy:${WORKER_PORTS.strategy}-${WORKER_PORTS.strategy}`,
         `Strategy -> Endpoints:443-443`,
         `Strategy -> Kafka:${KAFKA_IAM_PORT}-${KAFKA_IAM_PORT}`,
       ].sort(),
@@ -266,6 +267,8 @@ describe("API", () => {
     }
     const [, consumer] = functions().find(([id]) => id.startsWith("RiskConsumer"))!;
     expect(text(consumer.Properties!.Environment)).toContain('"KAFKA_REPORT_BATCH_ITEM_FAILURES":"false"');
+    // it checks each halt's strategy against the running ones (a forged halt is dead-lettered)
+    expect(text(consumer.Properties!.Environment)).toContain('"STRATEGY_URL"');
   });
 
   it("encrypts the alerts topic and lets CloudWatch publish to it", () => {
