@@ -182,6 +182,7 @@ describe("docker-compose.local.yml", () => {
     expect(environment.SPRING_SECURITY_USER_PASSWORD).toBe(KAFKA_UI_PASSWORD);
     // a UI that may rewrite its own configuration could switch the login off
     expect(environment.DYNAMIC_CONFIG_ENABLED).toBe("false");
+    expect(environment.KAFKA_CLUSTERS_0_READONLY).toBe("true");
   });
 
   it("has a build context and Dockerfile for every built service", () => {
