@@ -21,6 +21,17 @@ describe("HealthBar", () => {
     expect(services().map((s) => s.textContent)).toEqual(["gateway up", "market-data up", "strategy up"]);
   });
 
+  it("shows a consumer the gateway runs, and why it is down", async () => {
+    const stalled = "strategy.risk.v1[0] has 20 records behind and has not advanced for 61 s";
+    stubApi({ "/api/health": { status: 503, body: { ...healthy, status: "down", consumers: [{ name: "risk-alerts", group: "tickflow-alerts", status: "down", lag: 20, detail: stalled }] } } });
+
+    renderWithClient(<HealthBar />);
+
+    await screen.findByText("risk-alerts");
+    expect(services().map((s) => s.textContent)).toEqual(["gateway up", "market-data up", "strategy up", "risk-alerts down"]);
+    expect(services()[3]!.title).toBe(stalled);
+  });
+
   it("shows a service that is down, with the reason, from the health route's 503", async () => {
     stubApi({ "/api/health": { status: 503, body: strategyDown } });
 

@@ -11,7 +11,7 @@ export function HealthBar() {
       ? { name: "gateway", status: "down", detail: health.error.message }
       : { name: "gateway", status: "up" };
   // with the gateway unreachable, the last word on the workers would be stale: show none
-  const services = [gateway, ...(health.isError ? [] : (health.data?.dependencies ?? []))];
+  const services = [gateway, ...(health.isError ? [] : [...(health.data?.dependencies ?? []), ...(health.data?.consumers ?? [])])];
   return (
     <section className="health" aria-label="System health">
       <ul>
