@@ -1,4 +1,5 @@
 export * from "./errors";
+export * from "./decimal-integer";
 export * from "./instrument";
 export * from "./money";
 export * from "./prng";

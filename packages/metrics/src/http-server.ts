@@ -1,4 +1,6 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { IncomingMessage, Server, ServerResponse } from "node:http";
+import { parseDecimalInteger } from "@tickflow/core";
+import { API_SECURITY_HEADERS, createGuardedServer, listen, problemDocument, queryParameterProblem, requestTarget, sendProblem, type HttpLimits } from "./http-guard";
 import type { Metrics } from "./sink";
 
 export interface HttpRequest {
@@ -18,15 +20,21 @@ export interface HttpRoute {
   method: "GET" | "POST";
   /** Express-like pattern: `/quotes/:symbol`. */
   path: string;
+  /**
+   * The query parameters the route takes: any other is answered 400 naming it. Without the list
+   * any name is let through. Either way a parameter given twice is a 400.
+   */
+  query?: readonly string[];
   handle(request: HttpRequest): Promise<HttpResponse> | HttpResponse;
 }
 
-/** A request the route cannot serve: answered as problem+json with a stable code. */
+/** A request the route cannot serve: answered as problem+json with a stable code (and the offending parameter, when there is one). */
 export class HttpProblem extends Error {
   constructor(
     readonly status: number,
     readonly code: string,
     message: string,
+    readonly extras: { parameter?: string } = {},
   ) {
     super(message);
   }
@@ -53,8 +61,14 @@ export interface ServiceHttpOptions {
   metrics: Metrics;
   /** Answers /health: 200 when ok, 503 otherwise. */
   health(): Promise<{ ok: boolean; [key: string]: unknown }>;
+  /** A request that failed with an unexpected error (answered 500), or an error no request path handled. */
   onError?(error: unknown, request: HttpRequest): void;
+  /** Request time and size bounds (tests shorten them). */
+  limits?: Partial<HttpLimits>;
 }
+
+/** The metric label of requests no route takes: never the raw path, which would explode label cardinality. */
+const UNMATCHED = "unmatched";
 
 function send(res: ServerResponse, status: number, body: unknown, contentType = "application/json"): void {
   const text = typeof body === "string" ? body : JSON.stringify(body);
@@ -62,86 +76,104 @@ function send(res: ServerResponse, status: number, body: unknown, contentType = 
   res.end(text);
 }
 
+function problemOf(problem: HttpProblem) {
+  return problemDocument(problem.status, problem.code, problem.message, problem.extras);
+}
+
 /**
  * A worker's HTTP face: /health, /metrics and its JSON read routes, every request counted and
  * timed under its route pattern (never the raw path, which would explode label cardinality).
+ * Every answer carries API_SECURITY_HEADERS; a request that is no valid URL, that repeats a query
+ * parameter or names one its route does not take is a 400, and no request can end the process
+ * (createGuardedServer).
  */
 export async function startServiceHttp(options: ServiceHttpOptions): Promise<{ server: Server; port: number; close(): Promise<void> }> {
   const builtin: HttpRoute[] = [
-    { method: "GET", path: "/health", handle: async () => {
-      const report = await options.health();
-      return { status: report.ok ? 200 : 503, body: report };
-    } },
-    { method: "GET", path: "/metrics", handle: async () => {
-      const { contentType, body } = await options.metrics.exposition();
-      return { status: 200, body, contentType };
-    } },
+    {
+      method: "GET",
+      path: "/health",
+      query: [],
+      handle: async () => {
+        const report = await options.health();
+        return { status: report.ok ? 200 : 503, body: report };
+      },
+    },
+    {
+      method: "GET",
+      path: "/metrics",
+      query: [],
+      handle: async () => {
+        const { contentType, body } = await options.metrics.exposition();
+        return { status: 200, body, contentType };
+      },
+    },
   ];
   const routes = [...builtin, ...options.routes].map(compile);
 
-  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+  const serve = async (req: IncomingMessage, res: ServerResponse) => {
     const started = process.hrtime.bigint();
-    const url = new URL(req.url ?? "/", "http://localhost");
     const method = req.method ?? "GET";
-    let routeLabel = "unmatched";
-    const request: HttpRequest = { method, path: url.pathname, params: {}, query: url.searchParams };
+    let routeLabel = UNMATCHED;
     const finish = (status: number) => {
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       options.metrics.inc("tickflow_http_requests_total", { route: routeLabel, method, status: String(status) });
       options.metrics.observe("tickflow_http_request_duration_seconds", { route: routeLabel, method }, seconds);
     };
-    void (async () => {
-      const candidates = routes.filter((r) => r.pattern.test(url.pathname));
-      const route = candidates.find((r) => r.method === method);
-      if (!route) {
-        const status = candidates.length > 0 ? 405 : 404;
-        send(res, status, { type: "about:blank", title: status === 405 ? "Method not allowed" : "Not found", status, code: status === 405 ? "method-not-allowed" : "route-not-found", detail: `${method} ${url.pathname}` }, "application/problem+json");
-        return finish(status);
+    const refuse = (problem: HttpProblem) => {
+      sendProblem(res, problemOf(problem));
+      finish(problem.status);
+    };
+    const url = requestTarget(req.url);
+    if (!url) return refuse(new HttpProblem(400, "invalid-request", "the request target is not a valid URL"));
+    const request: HttpRequest = { method, path: url.pathname, params: {}, query: url.searchParams };
+    const candidates = routes.filter((r) => r.pattern.test(url.pathname));
+    const route = candidates.find((r) => r.method === method);
+    if (!route) {
+      if (candidates.length > 0) {
+        res.setHeader("allow", [...new Set(candidates.map((r) => r.method))].join(", "));
+        return refuse(new HttpProblem(405, "method-not-allowed", `${method} ${url.pathname}`));
       }
-      routeLabel = route.path;
+      return refuse(new HttpProblem(404, "route-not-found", `${method} ${url.pathname}`));
+    }
+    routeLabel = route.path;
+    try {
+      const refused = queryParameterProblem(url.searchParams, route.query);
+      if (refused) throw new HttpProblem(400, "invalid-parameter", refused.message, { parameter: refused.parameter });
       const match = route.pattern.exec(url.pathname)!;
-      try {
-        route.keys.forEach((key, i) => {
-          try {
-            request.params[key] = decodeURIComponent(match[i + 1]!);
-          } catch {
-            throw new HttpProblem(400, "invalid-path", `${key} is not valid percent-encoding`);
-          }
-        });
-        const response = await route.handle(request);
-        send(res, response.status, response.body, response.contentType);
-        finish(response.status);
-      } catch (error) {
-        const problem = error instanceof HttpProblem ? error : new HttpProblem(500, "internal-error", "unexpected error; see the service log");
-        if (!(error instanceof HttpProblem)) options.onError?.(error, request);
-        send(res, problem.status, { type: "about:blank", title: problem.message, status: problem.status, code: problem.code, detail: problem.message }, "application/problem+json");
-        finish(problem.status);
-      }
-    })();
-  });
-  server.keepAliveTimeout = 65_000;
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(options.port, options.host ?? "127.0.0.1", () => resolve());
-  });
-  const address = server.address();
-  const port = typeof address === "object" && address ? address.port : options.port;
-  return {
-    server,
-    port,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
+      route.keys.forEach((key, i) => {
+        try {
+          request.params[key] = decodeURIComponent(match[i + 1]!);
+        } catch {
+          throw new HttpProblem(400, "invalid-path", `${key} is not valid percent-encoding`);
+        }
+      });
+      const response = await route.handle(request);
+      send(res, response.status, response.body, response.contentType);
+      finish(response.status);
+    } catch (error) {
+      if (!(error instanceof HttpProblem)) options.onError?.(error, request);
+      refuse(error instanceof HttpProblem ? error : new HttpProblem(500, "internal-error", "unexpected error; see the service log"));
+    }
   };
+
+  const server = createGuardedServer(serve, {
+    headers: API_SECURITY_HEADERS,
+    limits: options.limits,
+    onError: (error, req) => options.onError?.(error, { method: req?.method ?? "", path: req?.url ?? "", params: {}, query: new URLSearchParams() }),
+  });
+  const { port, close } = await listen(server, options.port, options.host ?? "127.0.0.1");
+  return { server, port, close };
 }
 
-/** `limit` from a query: absent gives `fallback`; anything but a positive integer is a 400; more than `max` gets what is kept. */
+/**
+ * `limit` from a query: absent gives `fallback`; anything but a positive integer under the one
+ * rule of integer parameters (parseDecimalInteger, the gateway's too) is a 400; more than `max`
+ * gets what is kept.
+ */
 export function queryLimit(query: URLSearchParams, fallback: number, max: number): number {
   const raw = query.get("limit");
   if (raw === null) return Math.min(fallback, max);
-  const n = Number(raw);
-  if (raw.trim() === "" || !Number.isInteger(n) || n < 1) throw new HttpProblem(400, "invalid-limit", "limit must be a positive integer");
+  const n = parseDecimalInteger(raw);
+  if (n === undefined || n < 1) throw new HttpProblem(400, "invalid-limit", "limit must be a positive integer", { parameter: "limit" });
   return Math.min(n, max);
 }
