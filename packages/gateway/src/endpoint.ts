@@ -1,8 +1,9 @@
 import middy, { type MiddyfiedHandler } from "@middy/core";
 import httpCors from "@middy/http-cors";
+import { queryParameterProblem } from "@tickflow/metrics";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from "aws-lambda";
 import type { z } from "zod";
-import { flushMetrics, httpMetrics, problemResponses } from "./middleware";
+import { flushMetrics, httpMetrics, problemResponses, securityHeaders } from "./middleware";
 import { ApiProblem, type ParameterError } from "./problem";
 import { ROUTES, type HandlerName } from "./routes";
 import { gatewayDepsFromEnv, type GatewayDeps } from "./runtime";
@@ -35,7 +36,10 @@ const NOT_FOUND_CODES: Record<string, string> = { symbol: "unknown-symbol", id: 
 /**
  * Parses path and query parameters with the route's schemas. A bad query value is bad input
  * (400); a path value that fails its schema names a resource that cannot exist (404). Either way
- * the problem names the parameter.
+ * the problem names the parameter. A route that takes query parameters also refuses one it does
+ * not take and one given more than once (400 naming it), read from the raw query string: payload
+ * 2.0 joins a repeated parameter's values with commas, where "a,b" could pass for one value. A
+ * route that takes none does not read the query string.
  */
 function parseInput(contract: Contract, event: APIGatewayProxyEventV2) {
   const parse = (where: "path" | "query", schema: z.ZodObject | undefined, raw: Record<string, string | undefined> | undefined) => {
@@ -50,7 +54,12 @@ function parseInput(contract: Contract, event: APIGatewayProxyEventV2) {
     }
     throw new ApiProblem(400, "invalid-parameter", errors.map((e) => e.message).join("; "), { parameter: first.parameter, errors });
   };
-  return { path: parse("path", contract.path, event.pathParameters), query: parse("query", contract.query, event.queryStringParameters) };
+  const path = parse("path", contract.path, event.pathParameters);
+  if (contract.query) {
+    const refused = queryParameterProblem(new URLSearchParams(event.rawQueryString ?? ""), Object.keys(contract.query.shape));
+    if (refused) throw new ApiProblem(400, "invalid-parameter", refused.message, { parameter: refused.parameter, errors: [{ parameter: refused.parameter, in: "query", message: refused.message }] });
+  }
+  return { path, query: parse("query", contract.query, event.queryStringParameters) };
 }
 
 function json(statusCode: number, body: unknown): APIGatewayProxyStructuredResultV2 {
@@ -59,8 +68,8 @@ function json(statusCode: number, body: unknown): APIGatewayProxyStructuredResul
 
 /**
  * The middleware every HTTP handler shares around `handle` — problem+json errors, CORS for the
- * dashboard's origins, request metrics by route pattern and status, and a metrics flush at the
- * end of the invocation — as the middy-wrapped payload-2.0 handler.
+ * dashboard's origins, the security headers, request metrics by route pattern and status, and a
+ * metrics flush at the end of the invocation — as the middy-wrapped payload-2.0 handler.
  */
 export function httpHandler(
   deps: GatewayDeps,
@@ -70,6 +79,7 @@ export function httpHandler(
   return middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>()
     .use(flushMetrics(deps.metrics, deps.logger))
     .use(httpMetrics(deps.metrics, route))
+    .use(securityHeaders())
     .use(httpCors({ origins: deps.config.CORS_ORIGINS, methods: "GET" }))
     .use(problemResponses(deps.logger))
     .handler(handle);

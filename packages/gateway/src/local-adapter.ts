@@ -1,6 +1,6 @@
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Bus } from "@tickflow/bus";
-import type { Metrics } from "@tickflow/metrics";
+import { API_SECURITY_HEADERS, createGuardedServer, listen, requestTarget, type HttpLimits, type Metrics } from "@tickflow/metrics";
 import type { APIGatewayProxyStructuredResultV2 } from "aws-lambda";
 import type { Logger } from "pino";
 import { AlertStore, RunningStrategies, snsChannel, StoreChannel, type AlertChannel } from "./alerts";
@@ -24,6 +24,8 @@ export interface LocalGatewayOptions {
   logger: Logger;
   /** The risk/alerts consumer's retry, time-budget and health settings (tests shorten them). */
   riskConsumer?: Pick<LocalRiskConsumerOptions, "maxAttempts" | "retryDelayMs" | "invocationSize" | "batchBudgetMs" | "lagIntervalMs" | "stallAfterMs">;
+  /** Request time and size bounds of the HTTP server (tests shorten them). */
+  http?: Partial<HttpLimits>;
 }
 
 export interface LocalGateway {
@@ -91,13 +93,9 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
   };
 
   const serve = async (req: IncomingMessage, res: ServerResponse) => {
-    let url: URL;
-    try {
-      url = new URL(req.url ?? "/", "http://localhost");
-    } catch {
-      // an absolute-form target with a host URL cannot parse (GET http://[bad/api/quotes): bad input, never a 500
-      return answer(req, res, "unmatched", new ApiProblem(400, "invalid-request", "the request target is not a valid URL"));
-    }
+    const url = requestTarget(req.url);
+    // a target that does not parse (GET //[x, GET http://[bad/api/quotes): bad input, never a 500
+    if (!url) return answer(req, res, "unmatched", new ApiProblem(400, "invalid-request", "the request target is not a valid URL"));
     const method = req.method ?? "GET";
     if (url.pathname === "/metrics") {
       if (method !== "GET") return answer(req, res, "/metrics", new ApiProblem(405, "method-not-allowed", `${method} is not allowed on /metrics`, {}, { headers: { allow: "GET" } }), url.pathname);
@@ -121,26 +119,18 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
     send(res, await handlers[match.route.handler](event, lambdaContext(`tickflow-gateway-${match.route.handler}`, INTEGRATION_TIMEOUT_MS)));
   };
 
-  const server = createServer((req, res) => {
-    serve(req, res).catch((error: unknown) => {
-      // the handlers answer every error themselves: reaching this is a bug in the adapter
-      logger.error({ err: error, url: req.url }, "local adapter failed");
-      if (!res.headersSent) send(res, problemResponse(new ApiProblem(500, "internal-error", "unexpected error; see the gateway log"), req.url));
-      else res.destroy();
-    });
-  });
-  server.keepAliveTimeout = 65_000;
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(config.GATEWAY_PORT, config.GATEWAY_HOST, () => resolve());
-  });
-  const address = server.address();
-  const port = typeof address === "object" && address ? address.port : config.GATEWAY_PORT;
-  const closeServer = () =>
-    new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      server.closeAllConnections();
-    });
+  // no request can end the process: protocol errors, throws and clients that go away are answered or contained there
+  const server = createGuardedServer(
+    (req, res) =>
+      serve(req, res).catch((error: unknown) => {
+        // the handlers answer every error themselves: reaching this is a bug in the adapter
+        logger.error({ err: error, url: req.url }, "local adapter failed");
+        if (!res.headersSent) send(res, problemResponse(new ApiProblem(500, "internal-error", "unexpected error; see the gateway log"), req.url));
+        else res.destroy();
+      }),
+    { headers: API_SECURITY_HEADERS, limits: options.http, onError: (error, req) => logger.error({ err: error, url: req?.url }, "local adapter failed") },
+  );
+  const { port, close: closeServer } = await listen(server, config.GATEWAY_PORT, config.GATEWAY_HOST);
 
   let consumer: LocalRiskConsumer;
   try {

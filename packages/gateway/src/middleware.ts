@@ -1,5 +1,5 @@
 import type { MiddlewareObj, Request } from "@middy/core";
-import type { Metrics } from "@tickflow/metrics";
+import { API_SECURITY_HEADERS, type Metrics } from "@tickflow/metrics";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
 import type { Logger } from "pino";
 import { problemResponse, toProblem } from "./problem";
@@ -23,6 +23,19 @@ export function problemResponses(logger: Logger): HttpMiddleware {
       // returning nothing lets the later onError middlewares (CORS headers, metrics) see this response
     },
   };
+}
+
+/**
+ * Adds API_SECURITY_HEADERS (nosniff; a CSP under which nothing loads, runs or frames) to every
+ * answer: a route's, a problem (placed before problemResponses, so its onError runs after the
+ * problem is set) and the `$default` route's, in Lambda as in the local adapter. A header the
+ * handler set itself is kept.
+ */
+export function securityHeaders(): HttpMiddleware {
+  const apply = async (request: HttpRequest) => {
+    if (request.response) request.response.headers = { ...API_SECURITY_HEADERS, ...request.response.headers };
+  };
+  return { after: apply, onError: apply };
 }
 
 /**

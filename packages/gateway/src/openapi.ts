@@ -45,7 +45,10 @@ function embedded(schema: JsonSchema): JsonSchema {
 }
 
 const PROBLEM_RESPONSES: Record<S.ProblemStatus, { name: string; description: string }> = {
-  400: { name: "BadRequest", description: "A query parameter is invalid; `parameter` names it (code invalid-parameter)" },
+  400: {
+    name: "BadRequest",
+    description: "A query parameter is invalid, is not one of the route's, or is given more than once; `parameter` names it (code invalid-parameter)",
+  },
   404: { name: "NotFound", description: "The symbol or strategy does not exist (code unknown-symbol or unknown-strategy)" },
   502: { name: "BadGateway", description: "A worker answered with an error or with data the API does not document (code upstream-error, upstream-invalid-response or upstream-rejected)" },
   503: {
@@ -127,7 +130,9 @@ export function openApiDocument(): JsonSchema {
       description:
         "Market data and paper trading: quotes, bars, strategies, signals, orders, positions, portfolio and risk alerts. " +
         "Errors are application/problem+json with a stable `code`: 400 for bad input, 404 for an unknown symbol or strategy, " +
-        "502/503 when a worker behind the API fails or is unreachable.",
+        "502/503 when a worker behind the API fails or is unreachable. " +
+        "A route with query parameters refuses any other parameter and any parameter given twice (400); a route without them does not read the query string. " +
+        "Integer parameters are decimal digits only (no sign but minus, no exponent, no hex, no spaces).",
     },
     tags: [
       { name: "market-data", description: "From the market-data worker" },

@@ -14,6 +14,7 @@ import {
   OrderFilledSchema,
   OrderRejectedSchema,
   OrderSubmittedSchema,
+  parseDecimalInteger,
   PositionChangedSchema,
   QuoteTickSchema,
   RiskHaltedSchema,
@@ -25,12 +26,15 @@ import { z } from "zod";
 // ---------------------------------------------------------------------------------------------
 // Parameters. Query and path values arrive as strings; an empty value is a value (and invalid).
 
-/** A decimal integer in [min, max]; "1e2", "0x10" and " 5" are refused rather than coerced. */
+/**
+ * A decimal integer in [min, max]; "1e2", "0x10" and " 5" are refused rather than coerced.
+ * What spells an integer is core's parseDecimalInteger, the rule the workers' `limit` reads by too.
+ */
 function integerParam(name: string, what: string, min: number, max: number, fallback: number) {
   const message = `${name} must be an integer from ${min} to ${max}`;
   return z
     .preprocess(
-      (value) => (typeof value === "string" && /^-?\d{1,16}$/.test(value) ? Number(value) : value),
+      (value) => (typeof value === "string" ? (parseDecimalInteger(value) ?? value) : value),
       z.number({ error: message }).int(message).min(min, message).max(max, message).default(fallback),
     )
     .describe(`${what}: an integer from ${min} to ${max} (default ${fallback})`);

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ENDPOINTS } from "../src/endpoints";
 import { openApiDocument } from "../src/openapi";
 import { DEFAULT_ROUTE_HANDLER, DEFAULT_ROUTE_KEY, handlerPath, RISK_CONSUMER_HANDLER, ROUTES, type HandlerName } from "../src/routes";
-import { CONTRACTS } from "../src/schemas";
+import { CONTRACTS, type Contract } from "../src/schemas";
 import { context, fixture, httpEvent, parse, testDeps } from "./support/events";
 import { HALTING_DRAWDOWN, startInProcessWorkers, type InProcessWorkers } from "./support/workers";
 
@@ -118,6 +118,19 @@ describe("the OpenAPI document", () => {
     expect(Object.keys(doc.paths["/api/bars/{symbol}"]!.get!.responses as Json).sort()).toEqual(["200", "400", "404", "502", "503"]);
     expect(Object.keys(doc.paths["/api/health"]!.get!.responses as Json).sort()).toEqual(["200", "503"]);
     expect(Object.keys(doc.paths["/api/quotes"]!.get!.responses as Json).sort()).toEqual(["200", "502", "503"]);
+  });
+
+  it("says what the parameters' parsing enforces: unknown and repeated query parameters are 400 on a route that takes any, ignored on one that takes none", () => {
+    const info = (doc as unknown as { info: { description: string } }).info.description;
+    const badRequest = (doc as unknown as { components: { responses: Record<string, { description: string }> } }).components.responses.BadRequest!.description;
+
+    expect(badRequest).toMatch(/is not one of the route's, or is given more than once; `parameter` names it/);
+    expect(info).toContain("A route with query parameters refuses any other parameter and any parameter given twice (400); a route without them does not read the query string.");
+    // a route that takes query parameters documents its 400
+    for (const route of ROUTES) {
+      const responses = Object.keys(doc.paths[route.path]!.get!.responses as Json);
+      if ((CONTRACTS[route.handler] as Contract).query) expect(responses, route.path).toContain("400");
+    }
   });
 
   it("documents both bodies of the health route's 503: the Health document, and a problem when the check ran out of time", () => {
