@@ -1,6 +1,7 @@
 import { spawn } from "node:child_process";
 import { createServer } from "node:net";
 import { join, resolve } from "node:path";
+import { hostileRequests, pipelinedThenGarbage, rawExchange } from "@tickflow/metrics";
 import { describe, expect, it } from "vitest";
 import { formatLine } from "../src/up/supervisor";
 
@@ -42,6 +43,47 @@ describe("tickflow up", () => {
     expect(output).toMatch(/SIGINT: stopping[\s\S]*stopped/);
     for (const port of PORTS) expect(await free(port), `port ${port} is still bound`).toBe(true);
   }, 180_000);
+
+  it("survives hostile requests on every port it serves, the dashboard's included: one request cannot end the supervisor", async () => {
+    // Prepare: the in-memory bus runs every service inside the supervisor's own process
+    for (const port of PORTS) expect(await free(port), `port ${port} must be free for this test`).toBe(true);
+    const child = spawn(process.execPath, [join(root, "packages/cli/bin/tickflow.js"), "up", "--bus", "memory", "--no-prometheus"], { cwd: root, env: { ...process.env, LOG_LEVEL: "warn" } });
+    let output = "";
+    child.stdout.on("data", (d: Buffer) => (output += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (output += d.toString()));
+    const exited = new Promise<number | null>((done) => child.once("exit", (code) => done(code)));
+    try {
+      const deadline = Date.now() + 120_000;
+      while (!output.includes("Press Ctrl-C")) {
+        if (Date.now() > deadline || child.exitCode !== null) throw new Error(`tickflow up did not start:\n${output}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      const targets = [
+        { port: 8080, path: "/", health: "/" },
+        { port: 8080, path: "/api/health", health: "/" },
+        { port: 7001, path: "/health", health: "/health" },
+        { port: 7002, path: "/health", health: "/health" },
+        { port: 8000, path: "/api/health", health: "/api/health" },
+      ];
+
+      // Act and Assess: every case, then the server it hit and the supervisor are still there
+      for (const { port, path, health } of targets) {
+        const cases = [...hostileRequests(path), { name: "pipelined requests, then garbage", request: pipelinedThenGarbage(path), head: false }];
+        for (const { name, request, head } of cases) {
+          const exchange = await rawExchange(port, request, { head, timeoutMs: 1_500 });
+          for (const answer of exchange.answers) expect(answer.status, `${port} ${path}: ${name}`).toBeLessThan(500);
+          expect(child.exitCode, `tickflow up exited after ${name} on ${port}:\n${output}`).toBeNull();
+          expect((await fetch(`http://127.0.0.1:${port}${health}`)).status, `${port}${health} after ${name}`).toBe(200);
+        }
+      }
+      const garbage = await rawExchange(8080, pipelinedThenGarbage("/"));
+      expect(garbage.answers.map((a) => a.status)).toEqual([200, 200, 400]);
+    } finally {
+      child.kill("SIGINT");
+    }
+    expect(await exited, output).toBe(0);
+    for (const port of PORTS) expect(await free(port), `port ${port} is still bound`).toBe(true);
+  }, 240_000);
 
   it("stops what it already started when Ctrl-C comes during start-up", async () => {
     for (const port of PORTS) expect(await free(port), `port ${port} must be free for this test`).toBe(true);

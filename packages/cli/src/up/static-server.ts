@@ -1,7 +1,8 @@
-import { createReadStream } from "node:fs";
-import { stat } from "node:fs/promises";
-import { createServer, request as httpRequest, type Server } from "node:http";
+import { open, type FileHandle } from "node:fs/promises";
+import { request as httpRequest, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from "node:http";
 import { extname, join, normalize, sep } from "node:path";
+import { pipeline } from "node:stream";
+import { createGuardedServer, listen, problemDocument, requestTarget, sendProblem, type HttpLimits } from "@tickflow/metrics";
 
 const TYPES: Record<string, string> = {
   ".html": "text/html; charset=utf-8",
@@ -16,56 +17,156 @@ const TYPES: Record<string, string> = {
 };
 
 /**
+ * The one inline stylesheet the built dashboard adds: lightweight-charts inserts a <style> for its
+ * attribution logo. Allowed by its hash rather than with 'unsafe-inline'; a test recomputes the
+ * hash from the installed package, so an upgrade that changes the stylesheet fails there first.
+ */
+export const CHART_ATTRIBUTION_STYLE_HASH = "'sha256-3pRED1tOXas1FXFoPb9TGCjmYe9XQsmO9OV23khV2nY='";
+
+/**
+ * The headers of every answer of the dashboard's server. The CSP lets the built app (one module
+ * script, one stylesheet, fetches to its own /api) run and nothing else: no inline or foreign
+ * script, no plugin, no <base> or form target elsewhere, no framing (clickjacking).
+ */
+export const DASHBOARD_SECURITY_HEADERS: Readonly<Record<string, string>> = {
+  "x-content-type-options": "nosniff",
+  "content-security-policy": [
+    "default-src 'self'",
+    "script-src 'self'",
+    `style-src 'self' ${CHART_ATTRIBUTION_STYLE_HASH}`,
+    "object-src 'none'",
+    "base-uri 'none'",
+    "form-action 'none'",
+    "frame-ancestors 'none'",
+  ].join("; "),
+  "referrer-policy": "no-referrer",
+  // frame-ancestors' predecessor, for browsers that know only it
+  "x-frame-options": "DENY",
+};
+
+/** Headers of one connection (RFC 9110 7.6.1), never forwarded; `expect` is answered by each hop itself, `host` is the gateway's. */
+const HOP_BY_HOP = new Set(["connection", "keep-alive", "proxy-connection", "proxy-authenticate", "proxy-authorization", "te", "trailer", "transfer-encoding", "upgrade", "expect", "host"]);
+
+/** The end-to-end headers of a message: hop-by-hop ones and those its Connection header names left out. */
+function endToEnd(headers: IncomingHttpHeaders): Record<string, string | string[]> {
+  const named = new Set(
+    String(headers.connection ?? "")
+      .split(",")
+      .map((token) => token.trim().toLowerCase()),
+  );
+  const kept: Record<string, string | string[]> = {};
+  for (const [name, value] of Object.entries(headers)) if (value !== undefined && !HOP_BY_HOP.has(name) && !named.has(name)) kept[name] = value;
+  return kept;
+}
+
+export interface StaticServerOptions {
+  root: string;
+  port: number;
+  host: string;
+  apiOrigin: string;
+  /** How long the gateway may stay silent on a forwarded request before it is answered 503 (default 30 s, API Gateway's integration limit). */
+  upstreamTimeoutMs?: number;
+  limits?: Partial<HttpLimits>;
+  /** A failure no request path handled (a bug); the default writes one line to stderr. */
+  onError?(error: unknown, req?: IncomingMessage): void;
+}
+
+/**
  * Serves the built dashboard and forwards /api to the gateway, so the page calls its own origin
  * (as it does behind CloudFront on AWS) and needs no CORS locally. Unknown paths get index.html:
- * the app routes on the client.
+ * the app routes on the client. It runs inside the `tickflow up` supervisor, so no request may
+ * end its process: the server is a guarded one (see createGuardedServer), files and forwarded
+ * answers are streamed with their errors handled, and a client that goes away cancels its work.
  */
-export async function startStaticServer(options: { root: string; port: number; host: string; apiOrigin: string }): Promise<{ close(): Promise<void> }> {
+export async function startStaticServer(options: StaticServerOptions): Promise<{ port: number; close(): Promise<void> }> {
   const api = new URL(options.apiOrigin);
-  const server: Server = createServer((req, res) => {
-    const url = new URL(req.url ?? "/", "http://localhost");
-    if (url.pathname.startsWith("/api/")) {
-      const upstream = httpRequest(
-        { hostname: api.hostname, port: api.port, path: `${url.pathname}${url.search}`, method: req.method, headers: { ...req.headers, host: api.host } },
-        (answer) => {
-          res.writeHead(answer.statusCode ?? 502, answer.headers);
-          answer.pipe(res);
-        },
-      );
-      upstream.on("error", () => {
-        // once the gateway's answer has begun there is no status left to send: cut the response
-        if (res.headersSent) return void res.destroy();
-        res.writeHead(503, { "content-type": "application/problem+json" });
-        res.end(JSON.stringify({ type: "about:blank", title: "Gateway unavailable", status: 503, code: "gateway-unavailable", detail: `no answer from ${options.apiOrigin}` }));
-      });
-      req.pipe(upstream);
-      return;
+  const upstreamTimeoutMs = options.upstreamTimeoutMs ?? 30_000;
+  const report = options.onError ?? ((error: unknown, req?: IncomingMessage) => process.stderr.write(`web        | request ${req?.method ?? ""} ${req?.url ?? ""} failed: ${String(error)}\n`));
+  const problem = (res: ServerResponse, status: number, code: string, detail: string, headers: Record<string, string> = {}) =>
+    sendProblem(res, problemDocument(status, code, detail), headers);
+
+  const forward = (req: IncomingMessage, res: ServerResponse, url: URL) => {
+    const upstream = httpRequest({
+      hostname: api.hostname,
+      port: api.port,
+      path: `${url.pathname}${url.search}`,
+      method: req.method,
+      headers: { ...endToEnd(req.headers), host: api.host },
+    });
+    let answered = false;
+    upstream.on("response", (answer) => {
+      answered = true;
+      res.writeHead(answer.statusCode ?? 502, endToEnd(answer.headers));
+      // a gateway that breaks off its answer: the client's is cut as well (it cannot get a status any more)
+      pipeline(answer, res, () => {});
+    });
+    upstream.setTimeout(upstreamTimeoutMs, () => upstream.destroy(Object.assign(new Error(`no answer within ${upstreamTimeoutMs} ms`), { code: "ETIMEDOUT" })));
+    upstream.on("error", (error: NodeJS.ErrnoException) => {
+      if (answered || res.headersSent) return void res.destroy();
+      const detail = error.code === "ETIMEDOUT" ? `no answer from ${options.apiOrigin} within ${upstreamTimeoutMs} ms` : `no answer from ${options.apiOrigin}`;
+      problem(res, 503, "gateway-unavailable", detail, { "retry-after": "1" });
+    });
+    // a client that goes away cancels the forwarded request
+    res.on("close", () => {
+      if (!res.writableFinished) upstream.destroy();
+    });
+    // the gateway sees the request at once, not with the first byte of a body that may never come
+    upstream.flushHeaders();
+    pipeline(req, upstream, () => {});
+  };
+
+  /** The file a path names inside the root, or index.html; undefined when even that cannot be opened. */
+  const fileFor = async (decoded: string): Promise<{ path: string; handle: FileHandle; size: number } | undefined> => {
+    const path = normalize(join(options.root, decoded));
+    const candidates = path.startsWith(options.root + sep) ? [path, join(options.root, "index.html")] : [join(options.root, "index.html")];
+    for (const candidate of candidates) {
+      const handle = await open(candidate, "r").catch(() => undefined);
+      if (!handle) continue;
+      const stats = await handle.stat().catch(() => undefined);
+      if (stats?.isFile()) return { path: candidate, handle, size: stats.size };
+      await handle.close().catch(() => {});
     }
+    return undefined;
+  };
+
+  const serveFile = async (req: IncomingMessage, res: ServerResponse, url: URL) => {
+    if (req.method !== "GET" && req.method !== "HEAD") return problem(res, 405, "method-not-allowed", `${req.method} is not allowed on ${url.pathname}`, { allow: "GET, HEAD" });
     let decoded: string;
     try {
       decoded = decodeURIComponent(url.pathname);
     } catch {
-      res.writeHead(400, { "content-type": "text/plain; charset=utf-8" });
-      return void res.end("bad path: not valid percent-encoding");
+      return problem(res, 400, "invalid-path", "the path is not valid percent-encoding");
     }
-    void (async () => {
-      const path = normalize(join(options.root, decoded));
-      const inside = path === options.root || path.startsWith(options.root + sep);
-      const file = inside && (await stat(path).catch(() => null))?.isFile() ? path : join(options.root, "index.html");
-      const immutable = file.includes(`${sep}assets${sep}`);
-      res.writeHead(200, { "content-type": TYPES[extname(file)] ?? "application/octet-stream", "cache-control": immutable ? "public, max-age=31536000, immutable" : "no-cache" });
-      createReadStream(file).pipe(res);
-    })();
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(options.port, options.host, () => resolve());
-  });
-  return {
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
+    if (decoded.includes("\0")) return problem(res, 400, "invalid-path", "the path holds a NUL byte");
+    const file = await fileFor(decoded);
+    if (!file) return problem(res, 404, "not-found", "the dashboard is not built");
+    // the client may have gone while the file was opened
+    if (res.destroyed) return void (await file.handle.close().catch(() => {}));
+    const immutable = file.path.startsWith(join(options.root, "assets") + sep);
+    res.writeHead(200, {
+      "content-type": TYPES[extname(file.path)] ?? "application/octet-stream",
+      "content-length": String(file.size),
+      "cache-control": immutable ? "public, max-age=31536000, immutable" : "no-cache",
+    });
+    if (req.method === "HEAD") {
+      res.end();
+      return void (await file.handle.close().catch(() => {}));
+    }
+    // a read that fails half-way (or a client that leaves) cuts the response; the stream closes the file either way
+    pipeline(file.handle.createReadStream(), res, (error) => {
+      if (error && !res.destroyed) res.destroy();
+    });
   };
+
+  const server = createGuardedServer(
+    async (req, res) => {
+      const url = requestTarget(req.url);
+      if (!url) return problem(res, 400, "invalid-request", "the request target is not a valid URL");
+      if (url.pathname.startsWith("/api/")) return forward(req, res, url);
+      await serveFile(req, res, url);
+    },
+    { headers: DASHBOARD_SECURITY_HEADERS, limits: options.limits, onError: report },
+  );
+  const { port, close } = await listen(server, options.port, options.host);
+  return { port, close };
 }
