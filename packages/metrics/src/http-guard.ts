@@ -61,10 +61,14 @@ export function problemDocument(status: number, code: string, detail: string, ex
 
 /**
  * Answers with a problem+json document. Once an answer has begun there is no status left to
- * send: the response is cut instead, which the client sees as an incomplete answer.
+ * send: the response is cut instead, which the client sees as an incomplete answer. A complete
+ * answer is left alone (cutting it would cut the connection, and the answers pipelined after it).
  */
 export function sendProblem(res: ServerResponse, problem: ProblemDocument, headers: Record<string, string> = {}): void {
+  if (res.writableEnded) return;
   if (res.headersSent || res.destroyed) return void res.destroy();
+  // a length a listener set for the answer it did not send (removed only when set: Node then frames the answer itself)
+  if (res.hasHeader("content-length")) res.removeHeader("content-length");
   res.writeHead(problem.status, { ...headers, "content-type": "application/problem+json", "cache-control": "no-store" });
   res.end(JSON.stringify(problem));
 }

@@ -3,7 +3,7 @@ import { runInNewContext } from "node:vm";
 import { parseDecimalInteger } from "@tickflow/core";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { API_SECURITY_HEADERS, hostileRequests, HttpProblem, pipelinedThenGarbage, PrometheusMetrics, queryLimit, rawExchange, startServiceHttp, type HttpRoute } from "../src";
+import { API_SECURITY_HEADERS, createGuardedServer, hostileRequests, HttpProblem, listen, pipelinedThenGarbage, PrometheusMetrics, queryLimit, rawExchange, startServiceHttp, type HttpRoute } from "../src";
 
 /**
  * The workers' HTTP face (ports 7001, 7002) under hostile requests: no request may end the
@@ -157,6 +157,40 @@ describe("hostile requests", () => {
     }
     expect(errors.splice(before)).toHaveLength(3);
     await expectHealthy("routes that failed");
+  });
+});
+
+describe("the guarded server", () => {
+  it("keeps the connection, and the answers pipelined after it, of a listener that throws once its answer is complete", async () => {
+    // Prepare: a listener with a bug after it has answered, and one that throws before
+    const reported: unknown[] = [];
+    const server = createGuardedServer(
+      (req, res) => {
+        if (req.url === "/before") {
+          // a length for an answer that never comes must not frame the 500
+          res.setHeader("content-length", "999");
+          throw new Error("before answering");
+        }
+        res.end("done");
+        throw new Error("after answering");
+      },
+      { headers: API_SECURITY_HEADERS, onError: (error) => reported.push(error) },
+    );
+    const { port, close } = await listen(server, 0, "127.0.0.1");
+    try {
+      // Act
+      const exchange = await rawExchange(port, "GET /after HTTP/1.1\r\nHost: x\r\n\r\nGET /before HTTP/1.1\r\nHost: x\r\n\r\nGET /after HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+
+      // Assess
+      expect(exchange.answers.map((a) => [a.status, a.body.startsWith("{") ? "problem" : a.body])).toEqual([
+        [200, "done"],
+        [500, "problem"],
+        [200, "done"],
+      ]);
+      expect(reported.map((e) => (e as Error).message)).toEqual(["after answering", "before answering", "after answering"]);
+    } finally {
+      await close();
+    }
   });
 });
 
