@@ -140,11 +140,12 @@ export async function startMarketData(deps: MarketDataDeps): Promise<MarketDataS
     onError: (error, request) => logger.error({ err: error, path: request.path }, "request failed"),
     health: async () => health(),
     routes: [
-      { method: "GET", path: "/instruments", handle: () => ({ status: 200, body: universe.instruments }) },
-      { method: "GET", path: "/quotes", handle: () => ({ status: 200, body: book.views() }) },
+      { method: "GET", path: "/instruments", query: [], handle: () => ({ status: 200, body: universe.instruments }) },
+      { method: "GET", path: "/quotes", query: [], handle: () => ({ status: 200, body: book.views() }) },
       {
         method: "GET",
         path: "/quotes/:symbol",
+        query: ["limit"],
         handle: ({ params, query }) => {
           if (!universe.has(params.symbol!)) throw new HttpProblem(404, "unknown-symbol", `unknown symbol ${params.symbol}`);
           const limit = queryLimit(query, 100, config.MD_HISTORY);

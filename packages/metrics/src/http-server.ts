@@ -1,4 +1,4 @@
-import type { IncomingMessage, Server, ServerResponse } from "node:http";
+import type { IncomingHttpHeaders, IncomingMessage, Server, ServerResponse } from "node:http";
 import { parseDecimalInteger } from "@tickflow/core";
 import { API_SECURITY_HEADERS, createGuardedServer, listen, problemDocument, queryParameterProblem, requestTarget, sendProblem, type HttpLimits } from "./http-guard";
 import type { Metrics } from "./sink";
@@ -8,6 +8,8 @@ export interface HttpRequest {
   path: string;
   params: Record<string, string>;
   query: URLSearchParams;
+  /** Lower-case names, as Node parsed them. */
+  headers: IncomingHttpHeaders;
 }
 
 export interface HttpResponse {
@@ -125,7 +127,7 @@ export async function startServiceHttp(options: ServiceHttpOptions): Promise<{ s
     };
     const url = requestTarget(req.url);
     if (!url) return refuse(new HttpProblem(400, "invalid-request", "the request target is not a valid URL"));
-    const request: HttpRequest = { method, path: url.pathname, params: {}, query: url.searchParams };
+    const request: HttpRequest = { method, path: url.pathname, params: {}, query: url.searchParams, headers: req.headers };
     const candidates = routes.filter((r) => r.pattern.test(url.pathname));
     const route = candidates.find((r) => r.method === method);
     if (!route) {
@@ -159,7 +161,7 @@ export async function startServiceHttp(options: ServiceHttpOptions): Promise<{ s
   const server = createGuardedServer(serve, {
     headers: API_SECURITY_HEADERS,
     limits: options.limits,
-    onError: (error, req) => options.onError?.(error, { method: req?.method ?? "", path: req?.url ?? "", params: {}, query: new URLSearchParams() }),
+    onError: (error, req) => options.onError?.(error, { method: req?.method ?? "", path: req?.url ?? "", params: {}, query: new URLSearchParams(), headers: req?.headers ?? {} }),
   });
   const { port, close } = await listen(server, options.port, options.host ?? "127.0.0.1");
   return { server, port, close };

@@ -292,6 +292,7 @@ export async function startStrategy(deps: StrategyDeps): Promise<StrategyService
       {
         method: "GET",
         path: "/strategies",
+        query: [],
         handle: () => ({
           status: 200,
           body: engine.strategies().map((s) => {
@@ -303,6 +304,7 @@ export async function startStrategy(deps: StrategyDeps): Promise<StrategyService
       {
         method: "GET",
         path: "/strategies/:id",
+        query: [],
         handle: ({ params }) => {
           const s = strategyOr404(params.id!);
           return { status: 200, body: { ...s, portfolio: engine.portfolio(s.id) } };
@@ -311,7 +313,13 @@ export async function startStrategy(deps: StrategyDeps): Promise<StrategyService
       {
         method: "POST",
         path: "/strategies/:id/reset",
-        handle: ({ params }) => {
+        query: [],
+        handle: ({ params, headers }) => {
+          // An internal API with no authentication: a browser's request (it always carries an Origin,
+          // even a "simple" cross-site POST) is refused, and a JSON content type, which a page can
+          // only send after a CORS preflight this server never grants, is required.
+          if (headers.origin !== undefined) throw new HttpProblem(403, "forbidden-origin", "the strategy worker's API is internal: requests from web pages are refused");
+          if (!/^application\/json\s*(;|$)/i.test(headers["content-type"] ?? "")) throw new HttpProblem(415, "unsupported-media-type", "send Content-Type: application/json");
           const s = strategyOr404(params.id!);
           // nothing to reset on a running strategy: each reset is an event, and a flood of them would push real halts out of the risk view
           if (s.status !== "halted") throw new HttpProblem(409, "not-halted", `strategy ${s.id} is ${s.status}, not halted: nothing to reset`);
@@ -322,6 +330,7 @@ export async function startStrategy(deps: StrategyDeps): Promise<StrategyService
       {
         method: "GET",
         path: "/signals",
+        query: ["symbol", "strategy", "limit"],
         handle: (request) => {
           const f = filters(request);
           return { status: 200, body: model.signals.newest(f.limit, (s) => (!f.symbol || s.symbol === f.symbol) && (!f.strategy || s.strategyId === f.strategy)) };
@@ -330,6 +339,7 @@ export async function startStrategy(deps: StrategyDeps): Promise<StrategyService
       {
         method: "GET",
         path: "/orders",
+        query: ["symbol", "strategy", "type", "limit"],
         handle: (request) => {
           const f = filters(request);
           const type = request.query.get("type");
@@ -339,16 +349,18 @@ export async function startStrategy(deps: StrategyDeps): Promise<StrategyService
           };
         },
       },
-      { method: "GET", path: "/risk", handle: (request) => ({ status: 200, body: model.risk.newest(queryLimit(request.query, 100, config.history)) }) },
+      { method: "GET", path: "/risk", query: ["limit"], handle: (request) => ({ status: 200, body: model.risk.newest(queryLimit(request.query, 100, config.history)) }) },
       {
         method: "GET",
         path: "/positions",
+        query: [],
         handle: () => ({ status: 200, body: engine.strategies().flatMap((s) => engine.portfolio(s.id).positions.map((p) => ({ strategyId: s.id, ...p }))) }),
       },
-      { method: "GET", path: "/portfolio", handle: () => ({ status: 200, body: portfolio(engine) }) },
+      { method: "GET", path: "/portfolio", query: [], handle: () => ({ status: 200, body: portfolio(engine) }) },
       {
         method: "GET",
         path: "/bars/:symbol",
+        query: ["interval", "limit"],
         handle: ({ params, query }) => {
           if (!universe.has(params.symbol!)) throw new HttpProblem(404, "unknown-symbol", `unknown symbol ${params.symbol}`);
           const interval = BarIntervalSchema.safeParse(query.get("interval") ?? "1m");

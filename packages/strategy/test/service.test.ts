@@ -150,6 +150,31 @@ describe("strategy worker on the in-memory bus", () => {
   });
 });
 
+describe("the internal reset route", () => {
+  it("refuses a web page's request, a body that is not JSON, and a strategy with nothing to reset, changing nothing", async () => {
+    const bus = new MemoryBus();
+    const { base } = await start(bus);
+    const post = (headers: Record<string, string>, path = "/strategies/sma/reset") => fetch(`${base}${path}`, { method: "POST", headers, body: "{}" });
+    // a "simple" cross-site request a page can send without a preflight
+    const fromPage = await post({ origin: "https://evil.example", "content-type": "text/plain" });
+    const fromPageJson = await post({ origin: "https://evil.example", "content-type": "application/json" });
+    const notJson = await post({ "content-type": "application/x-www-form-urlencoded" });
+    const running = await post({ "content-type": "application/json" });
+    const unknownParameter = await post({ "content-type": "application/json" }, "/strategies/sma/reset?force=1");
+    const answers = await Promise.all([fromPage, fromPageJson, notJson, running, unknownParameter].map(async (r) => [r.status, ((await r.json()) as { code: string }).code]));
+    expect(answers).toEqual([
+      [403, "forbidden-origin"],
+      [403, "forbidden-origin"],
+      [415, "unsupported-media-type"],
+      [409, "not-halted"],
+      [400, "invalid-parameter"],
+    ]);
+    await publish(bus, ticks(4));
+    await until(async () => (await health(base)).ticks === 4, "ticks after the refused resets");
+    expect(await events(bus, "risk")).toEqual([]);
+  });
+});
+
 describe("configuration", () => {
   it("runs each strategy on a few symbols by default and names a bad variable", () => {
     expect(strategyWorkerConfig({}).engine.strategies.map((s) => s.id)).toEqual(["sma-crossover", "mean-reversion", "breakout"]);
