@@ -18,7 +18,7 @@ import kafkajs, {
 import { kafkajsConfig, type KafkaSettings } from "./config";
 import type { BatchControl, Bus, BusLogger, ClusterDescription, Processor, ProcessorOptions, Publisher, SubscribeOptions, Subscription } from "./port";
 import { silentLogger } from "./port";
-import type { BusRecord, OutgoingRecord, PartitionOffsets } from "./records";
+import { chunkBySize, type BusRecord, type OutgoingRecord, type PartitionOffsets } from "./records";
 import { retryRetriable } from "./retry";
 import { TOPIC_IDS, TOPICS, topicName, type TopicId } from "./topics";
 
@@ -49,6 +49,7 @@ interface StatePointer {
 }
 
 export class KafkaBusError extends TickflowError {}
+
 
 function headersOf(headers: IHeaders | undefined): Record<string, string> {
   const out: Record<string, string> = {};
@@ -193,7 +194,7 @@ export class KafkaBus implements Bus {
     return {
       publish: async (records) => {
         if (records.length === 0) return;
-        await producer.sendBatch({ acks: -1, topicMessages: this.topicMessages(records) });
+        for (const chunk of chunkBySize(records)) await producer.sendBatch({ acks: -1, topicMessages: this.topicMessages(chunk) });
       },
       close: async () => {
         this.open.delete(producer);
@@ -203,7 +204,7 @@ export class KafkaBus implements Bus {
   }
 
   private topicMessages(records: OutgoingRecord[]) {
-    const byTopic = new Map<string, { key: string | null; value: Buffer; headers?: Record<string, string> }[]>();
+    const byTopic = new Map<string, { key: string | null; value: Buffer | null; headers?: Record<string, string> }[]>();
     for (const r of records) {
       const name = this.topicName(r.topic);
       let list = byTopic.get(name);
@@ -385,7 +386,7 @@ export class KafkaBus implements Bus {
           const records = batch.messages.map((m) => toRecord(options.input, batch.partition, m));
           const { outputs } = options.process(records);
           pending ??= { tx: await producer.transaction(), offsets: new Map(), records: [], outputs: [] };
-          if (outputs.length > 0) await pending.tx.sendBatch({ acks: -1, topicMessages: this.topicMessages(outputs) });
+          for (const chunk of chunkBySize(outputs)) await pending.tx.sendBatch({ acks: -1, topicMessages: this.topicMessages(chunk) });
           pending.offsets.set(batch.partition, (BigInt(batch.lastOffset()) + 1n).toString());
           pending.records.push(...records);
           pending.outputs.push(...outputs);
