@@ -177,6 +177,8 @@ export async function startStrategy(deps: StrategyDeps): Promise<StrategyService
         uncommitted.events.push(...events);
       }
       resets.clear();
+      // one log line per reason and batch, not per record: a flood of bad records must not flood the log too
+      const deadLettered = new Map<string, { count: number; first: { partition: number; offset: string; error: string } }>();
       for (const record of records) {
         let outcome: RecordOutcome;
         try {
@@ -200,13 +202,17 @@ export async function startStrategy(deps: StrategyDeps): Promise<StrategyService
             break;
           case "ignored":
             break;
-          case "dead-letter":
+          case "dead-letter": {
             outputs.push(toDlq(record, quotesTopic, outcome.reason, outcome.message));
             bump(uncommitted.deadLetters, outcome.reason);
-            logger.warn({ partition: record.partition, offset: record.offset, reason: outcome.reason, error: outcome.message }, "sent a record to the DLQ");
+            const seen = deadLettered.get(outcome.reason);
+            if (seen) seen.count += 1;
+            else deadLettered.set(outcome.reason, { count: 1, first: { partition: record.partition, offset: record.offset, error: outcome.message } });
             break;
+          }
         }
       }
+      for (const [reason, { count, first }] of deadLettered) logger.warn({ reason, count, first }, count === 1 ? "sent a record to the DLQ" : `sent ${count} records to the DLQ`);
       return { outputs };
     },
     // the state committed now is where the next transaction starts
