@@ -4,6 +4,7 @@ import * as origins from "aws-cdk-lib/aws-cloudfront-origins";
 import * as ec2 from "aws-cdk-lib/aws-ec2";
 import * as logs from "aws-cdk-lib/aws-logs";
 import * as s3 from "aws-cdk-lib/aws-s3";
+import { dashboardSecurityHeaders } from "@tickflow/metrics";
 import type { StackContext } from "sst/constructs";
 import { HTTPS_PORT, KAFKA_IAM_PORT, stageSettings, WORKER_PORTS } from "./settings";
 
@@ -114,6 +115,19 @@ function webEdge(stack: StackContext["stack"], settings: ReturnType<typeof stage
   });
   // A single-page app: unknown paths are client routes, answered with index.html.
   const spaFallback = (httpStatus: number): cloudfront.ErrorResponse => ({ httpStatus, responseHttpStatus: 200, responsePagePath: "/index.html", ttl: Duration.seconds(0) });
+  // The dashboard's headers as every server of it sends them; here the API is another origin (the
+  // HTTP API's execute-api host, which the Api stack creates after this one: named by pattern).
+  const headers = dashboardSecurityHeaders([`https://*.execute-api.${stack.region}.amazonaws.com`]);
+  const responseHeadersPolicy = new cloudfront.ResponseHeadersPolicy(stack, "WebSecurityHeaders", {
+    comment: `${settings.prefix} dashboard: CSP, no framing, no sniffing, no referrer, HSTS`,
+    securityHeadersBehavior: {
+      contentSecurityPolicy: { contentSecurityPolicy: headers["content-security-policy"]!, override: true },
+      contentTypeOptions: { override: true },
+      frameOptions: { frameOption: cloudfront.HeadersFrameOption.DENY, override: true },
+      referrerPolicy: { referrerPolicy: cloudfront.HeadersReferrerPolicy.NO_REFERRER, override: true },
+      strictTransportSecurity: { accessControlMaxAge: Duration.days(365), includeSubdomains: true, override: true },
+    },
+  });
   const distribution = new cloudfront.Distribution(stack, "WebDistribution", {
     comment: `${settings.prefix} web`,
     defaultRootObject: "index.html",
@@ -122,7 +136,7 @@ function webEdge(stack: StackContext["stack"], settings: ReturnType<typeof stage
       viewerProtocolPolicy: cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
       // honours the Cache-Control the site deployer writes: html no-cache, hashed assets immutable
       cachePolicy: cloudfront.CachePolicy.CACHING_OPTIMIZED,
-      responseHeadersPolicy: cloudfront.ResponseHeadersPolicy.SECURITY_HEADERS,
+      responseHeadersPolicy,
       compress: true,
     },
     errorResponses: [spaFallback(403), spaFallback(404)],

@@ -176,6 +176,21 @@ describe("network", () => {
   });
 });
 
+describe("web edge", () => {
+  it("serves the dashboard with its CSP (the API's origin allowed for fetches), no framing, no sniffing, no referrer and HSTS", () => {
+    const [[, policy]] = resourcesOf(app.json.Network, "AWS::CloudFront::ResponseHeadersPolicy") as unknown as [[string, { Properties: Record<string, any> }]];
+    const headers = policy.Properties.ResponseHeadersPolicyConfig.SecurityHeadersConfig;
+    const csp = text(headers.ContentSecurityPolicy.ContentSecurityPolicy);
+    for (const directive of ["default-src 'self'", "script-src 'self'", "frame-ancestors 'none'", "object-src 'none'", "connect-src 'self' https://*.execute-api."]) expect(csp).toContain(directive);
+    expect(headers.FrameOptions.FrameOption).toBe("DENY");
+    expect(headers.ContentTypeOptions.Override).toBe(true);
+    expect(headers.ReferrerPolicy.ReferrerPolicy).toBe("no-referrer");
+    expect(headers.StrictTransportSecurity.AccessControlMaxAgeSec).toBe(31_536_000);
+    const [[, distribution]] = resourcesOf(app.json.Network, "AWS::CloudFront::Distribution") as unknown as [[string, { Properties: Record<string, any> }]];
+    expect(text(distribution.Properties.DistributionConfig.DefaultCacheBehavior.ResponseHeadersPolicyId)).toContain("WebSecurityHeaders");
+  });
+});
+
 describe("logs", () => {
   it("sets a retention on every log group and deploys no LogRetention custom resource", () => {
     for (const [stack, t] of all) {

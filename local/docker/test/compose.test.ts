@@ -5,6 +5,7 @@ import path from "node:path";
 import { Ajv } from "ajv";
 import addFormats from "ajv-formats";
 import { describe, expect, it } from "vitest";
+import { dashboardSecurityHeaders } from "@tickflow/metrics";
 import { parse } from "yaml";
 
 const ROOT = path.resolve(import.meta.dirname, "../../..");
@@ -277,5 +278,25 @@ describe("Dockerfiles", () => {
     } finally {
       rmSync(out, { recursive: true, force: true });
     }
+  });
+});
+
+describe("the dashboard's nginx (the web image)", () => {
+  const dir = path.join(ROOT, "local/docker/nginx");
+  const conf = readFileSync(path.join(dir, "web.conf"), "utf8");
+  const snippet = readFileSync(path.join(dir, "security-headers.conf"), "utf8");
+
+  it("sends the dashboard's security headers, with the API origin the image is built for (VITE_API_URL), as the TypeScript definition says", () => {
+    const apiUrl = String(compose.services.web!.build!.args!.VITE_API_URL);
+    const apiOrigins = [new URL(apiUrl).origin, new URL(apiUrl).origin.replace("localhost", "127.0.0.1")];
+    const sent = Object.fromEntries([...snippet.matchAll(/^add_header (\S+) "([^"]*)" always;$/gm)].map((m) => [m[1], m[2]]));
+    expect(sent).toEqual(dashboardSecurityHeaders(apiOrigins));
+  });
+
+  it("includes them in every location that adds a header of its own (nginx inherits none into such a location)", () => {
+    const locations = [...conf.matchAll(/location [^{]+\{([^}]*)\}/g)].map((m) => m[1]!);
+    expect(locations.length).toBeGreaterThan(1);
+    for (const body of locations) if (body.includes("add_header")) expect(body).toContain("include /etc/nginx/snippets/security-headers.conf;");
+    expect(readFileSync(path.join(ROOT, "web/Dockerfile"), "utf8")).toContain("COPY local/docker/nginx/security-headers.conf /etc/nginx/snippets/security-headers.conf");
   });
 });

@@ -7,7 +7,8 @@ import { join, resolve } from "node:path";
 import { hostileRequests, pipelinedThenGarbage, rawExchange } from "@tickflow/metrics";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CHART_ATTRIBUTION_STYLE_HASH, DASHBOARD_SECURITY_HEADERS, startStaticServer } from "../src/up/static-server";
+import { CHART_ATTRIBUTION_STYLE_HASH } from "@tickflow/metrics";
+import { DASHBOARD_SECURITY_HEADERS, startStaticServer } from "../src/up/static-server";
 
 /**
  * The dashboard's server (port 8080), which runs inside the `tickflow up` supervisor: whatever a

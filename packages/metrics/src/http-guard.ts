@@ -289,3 +289,36 @@ export async function listen(server: Server, port: number, host: string): Promis
       }),
   };
 }
+
+/**
+ * The one inline stylesheet the built dashboard adds: lightweight-charts inserts a <style> for its
+ * attribution logo. Allowed by its hash rather than with 'unsafe-inline'; a test recomputes the
+ * hash from the installed package, so an upgrade that changes the stylesheet fails there first.
+ */
+export const CHART_ATTRIBUTION_STYLE_HASH = "'sha256-3pRED1tOXas1FXFoPb9TGCjmYe9XQsmO9OV23khV2nY='";
+
+/**
+ * The headers of every answer that serves the dashboard, wherever it is served (the local static
+ * server, nginx in Compose, CloudFront on AWS). The CSP lets the built app (one module script,
+ * one stylesheet, fetches to its own origin and to `apiOrigins`, where the API is elsewhere) run
+ * and nothing else: no inline or foreign script, no plugin, no <base> or form target elsewhere,
+ * no framing (clickjacking).
+ */
+export function dashboardSecurityHeaders(apiOrigins: readonly string[] = []): Readonly<Record<string, string>> {
+  return {
+    "x-content-type-options": "nosniff",
+    "content-security-policy": [
+      "default-src 'self'",
+      "script-src 'self'",
+      `style-src 'self' ${CHART_ATTRIBUTION_STYLE_HASH}`,
+      ...(apiOrigins.length > 0 ? [`connect-src 'self' ${apiOrigins.join(" ")}`] : []),
+      "object-src 'none'",
+      "base-uri 'none'",
+      "form-action 'none'",
+      "frame-ancestors 'none'",
+    ].join("; "),
+    "referrer-policy": "no-referrer",
+    // frame-ancestors' predecessor, for browsers that know only it
+    "x-frame-options": "DENY",
+  };
+}

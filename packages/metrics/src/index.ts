@@ -6,6 +6,8 @@ export { createMetrics, METRICS_NAMESPACE } from "./create-metrics";
 export { startServiceHttp, HttpProblem, queryLimit, type HttpRoute, type HttpRequest, type HttpResponse, type ServiceHttpOptions } from "./http-server";
 export {
   API_SECURITY_HEADERS,
+  CHART_ATTRIBUTION_STYLE_HASH,
+  dashboardSecurityHeaders,
   createGuardedServer,
   DEFAULT_HTTP_LIMITS,
   listen,

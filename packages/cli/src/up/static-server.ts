@@ -2,7 +2,7 @@ import { open, type FileHandle } from "node:fs/promises";
 import { request as httpRequest, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from "node:http";
 import { extname, join, normalize, sep } from "node:path";
 import { pipeline } from "node:stream";
-import { createGuardedServer, listen, problemDocument, requestTarget, sendProblem, type HttpLimits } from "@tickflow/metrics";
+import { createGuardedServer, dashboardSecurityHeaders, listen, problemDocument, requestTarget, sendProblem, type HttpLimits } from "@tickflow/metrics";
 
 const TYPES: Record<string, string> = {
   ".html": "text/html; charset=utf-8",
@@ -16,33 +16,8 @@ const TYPES: Record<string, string> = {
   ".map": "application/json",
 };
 
-/**
- * The one inline stylesheet the built dashboard adds: lightweight-charts inserts a <style> for its
- * attribution logo. Allowed by its hash rather than with 'unsafe-inline'; a test recomputes the
- * hash from the installed package, so an upgrade that changes the stylesheet fails there first.
- */
-export const CHART_ATTRIBUTION_STYLE_HASH = "'sha256-3pRED1tOXas1FXFoPb9TGCjmYe9XQsmO9OV23khV2nY='";
-
-/**
- * The headers of every answer of the dashboard's server. The CSP lets the built app (one module
- * script, one stylesheet, fetches to its own /api) run and nothing else: no inline or foreign
- * script, no plugin, no <base> or form target elsewhere, no framing (clickjacking).
- */
-export const DASHBOARD_SECURITY_HEADERS: Readonly<Record<string, string>> = {
-  "x-content-type-options": "nosniff",
-  "content-security-policy": [
-    "default-src 'self'",
-    "script-src 'self'",
-    `style-src 'self' ${CHART_ATTRIBUTION_STYLE_HASH}`,
-    "object-src 'none'",
-    "base-uri 'none'",
-    "form-action 'none'",
-    "frame-ancestors 'none'",
-  ].join("; "),
-  "referrer-policy": "no-referrer",
-  // frame-ancestors' predecessor, for browsers that know only it
-  "x-frame-options": "DENY",
-};
+/** The dashboard calls its own origin here (/api is forwarded), so its CSP names no other. */
+export const DASHBOARD_SECURITY_HEADERS = dashboardSecurityHeaders();
 
 /** Headers of one connection (RFC 9110 7.6.1), never forwarded; `expect` is answered by each hop itself, `host` is the gateway's. */
 const HOP_BY_HOP = new Set(["connection", "keep-alive", "proxy-connection", "proxy-authenticate", "proxy-authorization", "te", "trailer", "transfer-encoding", "upgrade", "expect", "host"]);
