@@ -53,6 +53,18 @@ export interface GuardedSymbol {
 export type QuoteVerdict = { kind: "accept"; missing: number } | { kind: "duplicate" } | ({ kind: "reject" } & QuoteRejection);
 
 const outside = (mid2: number, reference2: number, band: number) => Math.abs(mid2 / reference2 - 1) > band;
+// module-level, not a closure or a fresh object per call: admit runs for every tick
+const ACCEPT_IN_SEQUENCE: QuoteVerdict = Object.freeze({ kind: "accept", missing: 0 });
+const reject = (reason: QuoteRejectReason, detail: string): QuoteVerdict => ({ kind: "reject", reason, detail });
+
+/** Why a price cannot be marked exactly on the instrument's grid, or null. */
+function offGrid(field: "bid" | "ask", price: number, instrument: Instrument): string | null {
+  const units = price * instrument.priceScale;
+  const rounded = Math.round(units);
+  if (rounded > MAX_PRICE_UNITS) return `${field} ${price} is beyond the largest price the engine marks exactly`;
+  if (Math.abs(units - rounded) > 1e-6 || rounded % instrument.priceIncrementUnits !== 0) return `${field} ${price} is not on ${instrument.symbol}'s ${instrument.priceIncrement} price grid`;
+  return null;
+}
 
 /**
  * The admission check for one quote against what a symbol's last accepted quote says, before the
@@ -77,16 +89,9 @@ export class QuoteGuard {
    * the out-of-band run on a band rejection). `now` is the consumer's clock, when it has one.
    */
   admit(tick: QuoteTick, instrument: Instrument, state: GuardedSymbol, now?: number): QuoteVerdict {
-    const reject = (reason: QuoteRejectReason, detail: string): QuoteVerdict => ({ kind: "reject", reason, detail });
     const { symbol } = instrument;
-    for (const [field, price] of [["bid", tick.bid], ["ask", tick.ask]] as const) {
-      const units = price * instrument.priceScale;
-      const rounded = Math.round(units);
-      if (rounded > MAX_PRICE_UNITS) return reject("out-of-range", `${field} ${price} is beyond the largest price the engine marks exactly`);
-      if (Math.abs(units - rounded) > 1e-6 || rounded % instrument.priceIncrementUnits !== 0) {
-        return reject("out-of-range", `${field} ${price} is not on ${symbol}'s ${instrument.priceIncrement} price grid`);
-      }
-    }
+    const grid = offGrid("bid", tick.bid, instrument) ?? offGrid("ask", tick.ask, instrument);
+    if (grid) return reject("out-of-range", grid);
     const bid = Math.round(tick.bid * instrument.priceScale);
     const ask = Math.round(tick.ask * instrument.priceScale);
     const mid2 = bid + ask;
@@ -113,6 +118,6 @@ export class QuoteGuard {
     state.lastSeq = tick.seq;
     state.bidUnits = bid;
     state.askUnits = ask;
-    return { kind: "accept", missing };
+    return missing === 0 ? ACCEPT_IN_SEQUENCE : { kind: "accept", missing };
   }
 }
