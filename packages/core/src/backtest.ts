@@ -1,5 +1,6 @@
 import { INTERVAL_MS } from "./bar";
-import { TradingEngine, type EngineConfigInput } from "./engine";
+import type { EngineConfigInput } from "./engine-config";
+import { TradingEngine } from "./engine";
 import type { EngineEvent } from "./events";
 import type { Universe } from "./instrument";
 import type { QuoteRejectReason } from "./quote-guard";

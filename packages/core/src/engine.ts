@@ -1,5 +1,6 @@
 import { z } from "zod";
-import { BarAggregator, BarIntervalSchema, type Bar, type BarInterval, type OpenBar } from "./bar";
+import { BarAggregator, type Bar, type BarInterval, type OpenBar } from "./bar";
+import { EngineConfigSchema, type EngineConfig, type EngineConfigInput } from "./engine-config";
 import { ConfigError, TickflowError } from "./errors";
 import type { EngineEvent, OrderSide, RejectReason } from "./events";
 import { fromPriceUnits, fromSizeUnits, type Instrument, type Universe } from "./instrument";
@@ -16,47 +17,8 @@ import {
   type AccountState,
 } from "./portfolio";
 import { parseStrategyParams, STRATEGIES, strategyDefinition, type SignalIntent, type Strategy, type StrategyContext, type StrategyDefinition } from "./strategies";
-import { QuoteGuard, QuoteGuardConfigSchema, type GuardedSymbol, type QuoteRejection } from "./quote-guard";
+import { QuoteGuard, type GuardedSymbol, type QuoteRejection } from "./quote-guard";
 import type { QuoteTick } from "./tick";
-
-export const StrategyInstanceSchema = z.object({
-  /** Unique id of this running instance; the Kafka key of its events. */
-  id: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, "ids are lower-case letters, digits and dashes"),
-  kind: z.string(),
-  symbols: z.array(z.string()).min(1),
-  params: z.record(z.string(), z.unknown()).default({}),
-});
-export type StrategyInstance = z.infer<typeof StrategyInstanceSchema>;
-
-export const ExecutionSettingsSchema = z.object({
-  feeBps: z.number().min(0).default(1),
-  /** Quotes to skip before the fill: 0 fills against the next quote of the symbol. */
-  latencyTicks: z.number().int().min(0).default(0),
-});
-
-export const RiskLimitsSchema = z.object({
-  maxPositionNotional: z.number().positive().default(50_000),
-  maxGrossNotional: z.number().positive().default(150_000),
-  /** Fraction of peak equity; reaching it halts the strategy and flattens it. */
-  maxDrawdownPct: z.number().gt(0).max(1).default(0.1),
-});
-export type RiskLimits = z.infer<typeof RiskLimitsSchema>;
-
-export const EngineConfigSchema = z.object({
-  strategies: z.array(StrategyInstanceSchema).min(1),
-  execution: ExecutionSettingsSchema.prefault({}),
-  risk: RiskLimitsSchema.prefault({}),
-  /** What a quote must satisfy before it touches any state (the same live and in backtests). */
-  quoteGuard: QuoteGuardConfigSchema.prefault({}),
-  /** Per strategy, in account currency. */
-  startingCash: z.number().positive().default(100_000),
-  /** Bar intervals to emit as `bar.closed` for every symbol (live publishes all three). */
-  publishBars: z.array(BarIntervalSchema).default([]),
-  /** Keep only the last N equity samples per strategy (live); unbounded when absent (backtest). */
-  equityCurveLimit: z.number().int().positive().optional(),
-});
-export type EngineConfig = z.infer<typeof EngineConfigSchema>;
-export type EngineConfigInput = z.input<typeof EngineConfigSchema>;
 
 /** [tsEvent, equity in micros] */
 export type EquityPoint = [number, Micros];

@@ -11,5 +11,6 @@ export * from "./bar";
 export * from "./strategies";
 export * from "./events";
 export * from "./portfolio";
+export * from "./engine-config";
 export * from "./engine";
 export * from "./backtest";
