@@ -5,23 +5,11 @@ import { ConfigError, TickflowError } from "./errors";
 import type { EngineEvent, OrderSide, RejectReason } from "./events";
 import { fromPriceUnits, fromSizeUnits, type Instrument, type Universe } from "./instrument";
 import { feeMicros, floorDiv, fromMicros, midValueMicros, notionalMicros, toMicros, type Micros } from "./money";
-import {
-  accountTotals,
-  applyFill,
-  drawdown,
-  equity,
-  markPosition,
-  newAccount,
-  positionView,
-  updatePeak,
-  type AccountState,
-} from "./portfolio";
+import { applyFill, equity, markPosition, newAccount, positionView, updatePeak, type AccountState, type EquityPoint } from "./portfolio";
+import { portfolioView, strategyView } from "./read-views";
 import { parseStrategyParams, STRATEGIES, strategyDefinition, type SignalIntent, type Strategy, type StrategyContext, type StrategyDefinition } from "./strategies";
 import { QuoteGuard, type GuardedSymbol, type QuoteRejection } from "./quote-guard";
 import type { QuoteTick } from "./tick";
-
-/** [tsEvent, equity in micros] */
-export type EquityPoint = [number, Micros];
 
 interface PendingOrder {
   orderId: string;
@@ -325,43 +313,13 @@ export class TradingEngine {
 
   /** The running strategy instances with their parameters and status. */
   strategies() {
-    return [...this.runtimes.values()].map((rt) => ({
-      id: rt.id,
-      kind: rt.kind,
-      symbols: [...rt.symbols],
-      interval: rt.strategy.interval,
-      params: rt.params,
-      status: rt.account.halted ? ("halted" as const) : ("running" as const),
-    }));
+    return [...this.runtimes.values()].map((rt) => strategyView(rt, rt.account));
   }
 
   /** One strategy's account in currency units: totals, positions, equity curve, drawdown. */
   portfolio(strategyId: string) {
     const rt = this.runtime(strategyId);
-    const totals = accountTotals(rt.account);
-    return {
-      strategyId,
-      startingCash: fromMicros(rt.account.startingCash),
-      cash: fromMicros(rt.account.cash),
-      equity: fromMicros(totals.equity),
-      realizedPnl: fromMicros(totals.realized),
-      unrealizedPnl: fromMicros(totals.unrealized),
-      fees: fromMicros(totals.fees),
-      netPnl: fromMicros(totals.equity - rt.account.startingCash),
-      grossExposure: fromMicros(totals.grossExposure),
-      drawdown: drawdown(rt.account),
-      maxDrawdown: rt.account.maxDrawdown,
-      peakEquity: fromMicros(rt.account.peakEquity),
-      halted: rt.account.halted,
-      closingFills: rt.account.closingFills,
-      winningFills: rt.account.winningFills,
-      positions: rt.symbols.map((symbol) => {
-        const p = rt.account.positions[symbol];
-        const instrument = this.universe.get(symbol);
-        return p ? positionView(p, instrument) : positionView({ qty: 0, basis: 0, realized: 0, fees: 0, mark: 0, mid2Units: 0 }, instrument);
-      }),
-      equityCurve: rt.equityCurve.map(([ts, eq]) => ({ ts, equity: fromMicros(eq) })),
-    };
+    return portfolioView(strategyId, rt.symbols, rt.account, rt.equityCurve, this.universe);
   }
 
   private runtime(strategyId: string): StrategyRuntime {

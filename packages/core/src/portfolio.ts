@@ -15,6 +15,9 @@ export interface PositionState {
   mid2Units: number;
 }
 
+/** [tsEvent, equity in micros] */
+export type EquityPoint = [number, Micros];
+
 /** One strategy's account: cash, positions and the drawdown tracker. JSON all the way down. */
 export interface AccountState {
   startingCash: Micros;
