@@ -39,6 +39,16 @@ export interface OpenBar {
   closeTs: number;
 }
 
+/** What an aggregator carries from tick to tick, as plain JSON: the bar being built and the late ticks counted. */
+export interface BarState {
+  current: OpenBar | null;
+  lateTicks: number;
+}
+
+export function newBarState(): BarState {
+  return { current: null, lateTicks: 0 };
+}
+
 /**
  * Builds epoch-aligned time bars for one symbol and interval. A bar is closed by the first tick
  * at or after its end; intervals without ticks produce no bar. A tick older than the open bar's
@@ -46,14 +56,14 @@ export interface OpenBar {
  */
 export class BarAggregator {
   private readonly lengthMs: number;
-  private current: OpenBar | null = null;
-  lateTicks = 0;
 
   constructor(
     readonly symbol: string,
     readonly interval: BarInterval,
     /** The instrument's 10^pricePrecision, so mids are exact decimals. */
     private readonly priceScale: number,
+    /** Where the aggregator keeps what it carries: the engine points it into its own state, and again after a restore. */
+    public state: BarState = newBarState(),
   ) {
     this.lengthMs = INTERVAL_MS[interval];
   }
@@ -62,18 +72,19 @@ export class BarAggregator {
   update(tick: QuoteTick): Bar | null {
     const mid = midPrice(tick, this.priceScale);
     const size = (tick.bidSize + tick.askSize) / 2;
-    const bar = this.current;
+    const state = this.state;
+    const bar = state.current;
     if (bar === null) {
-      this.current = this.open(tick.tsEvent, mid, size);
+      state.current = this.open(tick.tsEvent, mid, size);
       return null;
     }
     if (tick.tsEvent < bar.start) {
-      this.lateTicks += 1;
+      state.lateTicks += 1;
       return null;
     }
     if (tick.tsEvent >= bar.start + this.lengthMs) {
       const closed = this.close(bar, tick.tsInit);
-      this.current = this.open(tick.tsEvent, mid, size);
+      state.current = this.open(tick.tsEvent, mid, size);
       return closed;
     }
     if (mid > bar.high) bar.high = mid;
@@ -85,20 +96,6 @@ export class BarAggregator {
     bar.volume += size;
     bar.tickCount += 1;
     return null;
-  }
-
-  /** The bar being built, if any (not yet closed). */
-  get openBar(): Readonly<OpenBar> | null {
-    return this.current;
-  }
-
-  snapshot(): { current: OpenBar | null; lateTicks: number } {
-    return { current: this.current && { ...this.current }, lateTicks: this.lateTicks };
-  }
-
-  restore(state: { current: OpenBar | null; lateTicks: number }): void {
-    this.current = state.current && { ...state.current };
-    this.lateTicks = state.lateTicks;
   }
 
   private open(ts: number, mid: number, size: number): OpenBar {

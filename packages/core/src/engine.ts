@@ -1,61 +1,49 @@
 import { z } from "zod";
-import { BarAggregator, type Bar, type BarInterval, type OpenBar } from "./bar";
+import { BarAggregator, newBarState, type Bar, type BarInterval } from "./bar";
 import { EngineConfigSchema, type EngineConfig, type EngineConfigInput } from "./engine-config";
+import {
+  copyState,
+  newEngineState,
+  newStrategyState,
+  newSymbolState,
+  restoredState,
+  type EngineSnapshot,
+  type EngineState,
+  type EngineStats,
+  type StrategyState,
+  type SymbolState,
+} from "./engine-state";
 import { ConfigError, TickflowError } from "./errors";
 import type { EngineEvent, OrderSide, RejectReason } from "./events";
 import { fromPriceUnits, fromSizeUnits, type Instrument, type Universe } from "./instrument";
 import { feeMicros, floorDiv, fromMicros, midValueMicros, notionalMicros, toMicros, type Micros } from "./money";
-import { applyFill, equity, markPosition, newAccount, positionView, updatePeak, type AccountState, type EquityPoint } from "./portfolio";
+import { applyFill, equity, markPosition, newAccount, positionView, updatePeak } from "./portfolio";
 import { portfolioView, strategyView } from "./read-views";
 import { parseStrategyParams, STRATEGIES, strategyDefinition, type SignalIntent, type Strategy, type StrategyContext, type StrategyDefinition } from "./strategies";
-import { QuoteGuard, type GuardedSymbol, type QuoteRejection } from "./quote-guard";
+import { QuoteGuard, type QuoteRejection } from "./quote-guard";
 import type { QuoteTick } from "./tick";
 
-interface PendingOrder {
-  orderId: string;
-  strategyId: string;
-  symbol: string;
-  /** Signed size units: buy > 0. */
-  qty: number;
-  /** Quotes still to skip before filling. */
-  wait: number;
-  signalId: string;
-}
-
 interface StrategyRuntime {
-  id: string;
-  kind: string;
-  symbols: string[];
-  params: Record<string, unknown>;
-  strategy: Strategy;
-  ctx: StrategyContext;
-  account: AccountState;
-  tradeNotional: Micros;
-  /**
-   * Per-symbol counters behind signal and order ids: ids then depend only on each symbol's own
-   * quotes, which Kafka orders per partition, so live and backtest name orders alike.
-   */
-  orderSeq: Record<string, number>;
-  signalSeq: Record<string, number>;
-  riskSeq: number;
-  equityCurve: EquityPoint[];
+  readonly id: string;
+  readonly kind: string;
+  readonly symbols: string[];
+  readonly params: Record<string, unknown>;
+  readonly strategy: Strategy;
+  readonly ctx: StrategyContext;
+  readonly tradeNotional: Micros;
+  /** This strategy's entry of the engine state; bind() points it there again after a restore. */
+  state: StrategyState;
 }
 
-interface SymbolRuntime extends GuardedSymbol {
-  instrument: Instrument;
-  aggregators: { aggregator: BarAggregator; publish: boolean; subscribers: StrategyRuntime[] }[];
-  strategies: StrategyRuntime[];
-  pending: PendingOrder[];
+interface SymbolRuntime {
+  readonly instrument: Instrument;
+  /** This symbol's entry of the engine state; bind() points it there again after a restore. */
+  state: SymbolState;
+  readonly aggregators: { aggregator: BarAggregator; publish: boolean; subscribers: StrategyRuntime[] }[];
+  readonly strategies: StrategyRuntime[];
 }
 
-export interface EngineStats {
-  /** Quotes applied. */
-  ticks: number;
-  duplicateTicks: number;
-  missingTicks: number;
-  /** Quotes refused by the quote guard (each is the consumer's to dead-letter). */
-  rejectedTicks: number;
-}
+export type { EngineSnapshot, EngineStats } from "./engine-state";
 
 /** What became of one quote. */
 export type QuoteOutcome =
@@ -65,33 +53,6 @@ export type QuoteOutcome =
   | { status: "duplicate" }
   | ({ status: "rejected" } & QuoteRejection);
 
-/** Everything the engine holds, as JSON: restoring it continues exactly where it stopped. */
-export interface EngineSnapshot {
-  version: 1;
-  stats: EngineStats;
-  symbols: Record<
-    string,
-    GuardedSymbol & { pending: PendingOrder[]; bars: Record<string, { current: OpenBar | null; lateTicks: number }> }
-  >;
-  strategies: Record<
-    string,
-    {
-      /** kind, parameters and symbols the state was built with: state from another configuration is not reused. */
-      fingerprint: string;
-      state: unknown;
-      account: AccountState;
-      orderSeq: Record<string, number>;
-      signalSeq: Record<string, number>;
-      riskSeq: number;
-      equityCurve: EquityPoint[];
-    }
-  >;
-}
-
-function fingerprint(rt: StrategyRuntime): string {
-  return JSON.stringify([rt.kind, rt.params, rt.symbols]);
-}
-
 /**
  * The trading kernel shared by backtest and live: fed one quote at a time, it builds bars,
  * runs strategies, checks risk, fills paper orders against the next quote and books the
@@ -99,12 +60,15 @@ function fingerprint(rt: StrategyRuntime): string {
  */
 export class TradingEngine {
   readonly config: EngineConfig;
-  readonly stats: EngineStats = { ticks: 0, duplicateTicks: 0, missingTicks: 0, rejectedTicks: 0 };
   private readonly guard: QuoteGuard;
   private readonly symbols = new Map<string, SymbolRuntime>();
   private readonly runtimes = new Map<string, StrategyRuntime>();
   private readonly maxPosition: Micros;
   private readonly maxGross: Micros;
+  /** Everything that changes from quote to quote; the rest of the engine is wiring built from the configuration. */
+  private state: EngineState = newEngineState();
+  /** The state as the configuration starts it: where a strategy a snapshot cannot restore starts from. */
+  private readonly initial: EngineState;
   private out: EngineEvent[] = [];
   private tick: QuoteTick | null = null;
 
@@ -123,7 +87,7 @@ export class TradingEngine {
     const symbolRuntime = (symbol: string): SymbolRuntime => {
       let rt = this.symbols.get(symbol);
       if (!rt) {
-        rt = { instrument: universe.get(symbol), lastSeq: 0, bidUnits: 0, askUnits: 0, bandRun: null, aggregators: [], strategies: [], pending: [] };
+        rt = { instrument: universe.get(symbol), state: (this.state.symbols[symbol] = newSymbolState()), aggregators: [], strategies: [] };
         this.symbols.set(symbol, rt);
       }
       return rt;
@@ -131,7 +95,8 @@ export class TradingEngine {
     const aggregatorFor = (sym: SymbolRuntime, interval: BarInterval) => {
       let entry = sym.aggregators.find((a) => a.aggregator.interval === interval);
       if (!entry) {
-        entry = { aggregator: new BarAggregator(sym.instrument.symbol, interval, sym.instrument.priceScale), publish: false, subscribers: [] };
+        const bars = (sym.state.bars[interval] = newBarState());
+        entry = { aggregator: new BarAggregator(sym.instrument.symbol, interval, sym.instrument.priceScale, bars), publish: false, subscribers: [] };
         sym.aggregators.push(entry);
       }
       return entry;
@@ -144,26 +109,24 @@ export class TradingEngine {
       const params = parseStrategyParams(definition, instance.params);
       const symbols = [...new Set(instance.symbols)];
       symbols.forEach((s) => universe.get(s));
+      const strategy = definition.create(params, symbols);
+      const state = newStrategyState(JSON.stringify([instance.kind, params, symbols]), strategy.state, newAccount(toMicros(this.config.startingCash)));
+      this.state.strategies[instance.id] = state;
       const runtime: StrategyRuntime = {
         id: instance.id,
         kind: instance.kind,
         symbols,
         params,
-        strategy: definition.create(params, symbols),
-        ctx: undefined as unknown as StrategyContext,
-        account: newAccount(toMicros(this.config.startingCash)),
-        tradeNotional: toMicros(params.tradeNotional as number),
-        orderSeq: {},
-        signalSeq: {},
-        riskSeq: 0,
-        equityCurve: [],
-      };
-      runtime.ctx = {
-        signal: (intent) => this.onSignal(runtime, intent),
-        position: (symbol) => {
-          const p = runtime.account.positions[symbol];
-          return p ? fromSizeUnits(p.qty, universe.get(symbol)) : 0;
+        strategy,
+        ctx: {
+          signal: (intent) => this.onSignal(runtime, intent),
+          position: (symbol) => {
+            const p = runtime.state.account.positions[symbol];
+            return p ? fromSizeUnits(p.qty, universe.get(symbol)) : 0;
+          },
         },
+        tradeNotional: toMicros(params.tradeNotional as number),
+        state,
       };
       this.runtimes.set(instance.id, runtime);
       for (const symbol of symbols) {
@@ -179,6 +142,12 @@ export class TradingEngine {
       }
     }
     for (const runtime of this.runtimes.values()) runtime.strategy.onStart(runtime.ctx);
+    this.initial = this.snapshot();
+  }
+
+  /** Counts of quotes applied and not applied (part of the engine state: a restore restores them). */
+  get stats(): Readonly<EngineStats> {
+    return this.state.stats;
   }
 
   /**
@@ -188,32 +157,35 @@ export class TradingEngine {
    */
   onQuote(tick: QuoteTick, now?: number): QuoteOutcome {
     const sym = this.symbols.get(tick.symbol);
+    const stats = this.state.stats;
     if (!sym) {
       if (this.universe.has(tick.symbol)) return { status: "ignored" };
-      this.stats.rejectedTicks += 1;
+      stats.rejectedTicks += 1;
       return { status: "rejected", reason: "unknown-symbol", detail: `unknown symbol "${tick.symbol.slice(0, 32)}"` };
     }
-    const verdict = this.guard.admit(tick, sym.instrument, sym, now);
+    const symState = sym.state;
+    const verdict = this.guard.admit(tick, sym.instrument, symState, now);
     if (verdict.kind === "duplicate") {
-      this.stats.duplicateTicks += 1;
+      stats.duplicateTicks += 1;
       return { status: "duplicate" };
     }
     if (verdict.kind === "reject") {
-      this.stats.rejectedTicks += 1;
+      stats.rejectedTicks += 1;
       return { status: "rejected", reason: verdict.reason, detail: verdict.detail };
     }
-    this.stats.missingTicks += verdict.missing;
-    this.stats.ticks += 1;
+    stats.missingTicks += verdict.missing;
+    stats.ticks += 1;
     const out: EngineEvent[] = [];
     this.out = out;
     this.tick = tick;
 
-    if (sym.pending.length > 0) this.fillPending(sym, tick);
-    const mid2 = sym.bidUnits + sym.askUnits;
+    if (symState.pending.length > 0) this.fillPending(sym, tick);
+    const mid2 = symState.bidUnits + symState.askUnits;
     for (const runtime of sym.strategies) {
-      const position = runtime.account.positions[tick.symbol];
+      const account = runtime.state.account;
+      const position = account.positions[tick.symbol];
       if (position && position.qty !== 0) {
-        markPosition(runtime.account, position, sym.instrument, mid2);
+        markPosition(account, position, sym.instrument, mid2);
         this.checkDrawdown(runtime);
       }
     }
@@ -229,16 +201,17 @@ export class TradingEngine {
   /** Lifts a risk halt: the drawdown peak restarts from current equity. A strategy that is not halted has nothing to reset. */
   resetRisk(strategyId: string, tsEvent: number, tsInit: number = tsEvent): EngineEvent[] {
     const runtime = this.runtime(strategyId);
-    if (!runtime.account.halted) return [];
-    runtime.account.halted = false;
-    runtime.account.peakEquity = equity(runtime.account);
-    runtime.riskSeq += 1;
+    const { account } = runtime.state;
+    if (!account.halted) return [];
+    account.halted = false;
+    account.peakEquity = equity(account);
+    runtime.state.riskSeq += 1;
     return [
       {
         type: "risk.reset",
-        id: `${runtime.id}:risk:${runtime.riskSeq}`,
+        id: `${runtime.id}:risk:${runtime.state.riskSeq}`,
         ts: tsEvent,
-        data: { strategyId, equity: fromMicros(equity(runtime.account)), tsEvent, tsInit },
+        data: { strategyId, equity: fromMicros(equity(account)), tsEvent, tsInit },
       },
     ];
   }
@@ -248,31 +221,11 @@ export class TradingEngine {
     for (const runtime of this.runtimes.values()) this.sample(runtime, tsEvent);
   }
 
+  /** A deep copy of the engine state: JSON, and restoring it continues exactly where the engine stopped. */
   snapshot(): EngineSnapshot {
-    const symbols: EngineSnapshot["symbols"] = {};
-    for (const [symbol, sym] of this.symbols) {
-      symbols[symbol] = {
-        lastSeq: sym.lastSeq,
-        bidUnits: sym.bidUnits,
-        askUnits: sym.askUnits,
-        bandRun: sym.bandRun && { ...sym.bandRun },
-        pending: sym.pending.map((p) => ({ ...p })),
-        bars: Object.fromEntries(sym.aggregators.map((a) => [a.aggregator.interval, a.aggregator.snapshot()])),
-      };
-    }
-    const strategies: EngineSnapshot["strategies"] = {};
-    for (const [id, rt] of this.runtimes) {
-      strategies[id] = {
-        fingerprint: fingerprint(rt),
-        state: structuredClone(rt.strategy.state),
-        account: structuredClone(rt.account),
-        orderSeq: { ...rt.orderSeq },
-        signalSeq: { ...rt.signalSeq },
-        riskSeq: rt.riskSeq,
-        equityCurve: rt.equityCurve.map((p) => [p[0], p[1]]),
-      };
-    }
-    return { version: 1, stats: { ...this.stats }, symbols, strategies };
+    // a strategy may replace its state object rather than change it in place: take the one it holds now
+    for (const rt of this.runtimes.values()) rt.state.state = rt.strategy.state;
+    return copyState(this.state);
   }
 
   /**
@@ -281,45 +234,33 @@ export class TradingEngine {
    * orders still in flight are dropped. Returns the ids of the strategies that started fresh.
    */
   restore(snapshot: EngineSnapshot): string[] {
-    if (snapshot.version !== 1) throw new TickflowError(`unsupported engine snapshot version ${String(snapshot.version)}`);
-    Object.assign(this.stats, snapshot.stats);
-    const restored = new Set<string>();
-    for (const [id, saved] of Object.entries(snapshot.strategies)) {
-      const rt = this.runtimes.get(id);
-      if (!rt || saved.fingerprint !== fingerprint(rt)) continue;
-      restored.add(id);
-      rt.strategy.state = structuredClone(saved.state);
-      rt.account = structuredClone(saved.account);
-      rt.orderSeq = { ...saved.orderSeq };
-      rt.signalSeq = { ...saved.signalSeq };
-      rt.riskSeq = saved.riskSeq;
-      rt.equityCurve = saved.equityCurve.map((p) => [p[0], p[1]]);
-    }
-    for (const [symbol, saved] of Object.entries(snapshot.symbols)) {
-      const sym = this.symbols.get(symbol);
-      if (!sym) continue;
-      sym.lastSeq = saved.lastSeq;
-      sym.bidUnits = saved.bidUnits;
-      sym.askUnits = saved.askUnits;
-      sym.bandRun = saved.bandRun ? { ...saved.bandRun } : null;
-      sym.pending = saved.pending.filter((p) => restored.has(p.strategyId)).map((p) => ({ ...p }));
-      for (const entry of sym.aggregators) {
-        const bars = saved.bars[entry.aggregator.interval];
-        if (bars) entry.aggregator.restore(bars);
-      }
-    }
-    return [...this.runtimes.keys()].filter((id) => !restored.has(id));
+    const { state, restarted } = restoredState(snapshot, copyState(this.initial));
+    this.state = state;
+    this.bind();
+    return restarted;
   }
 
   /** The running strategy instances with their parameters and status. */
   strategies() {
-    return [...this.runtimes.values()].map((rt) => strategyView(rt, rt.account));
+    return [...this.runtimes.values()].map((rt) => strategyView(rt, rt.state.account));
   }
 
   /** One strategy's account in currency units: totals, positions, equity curve, drawdown. */
   portfolio(strategyId: string) {
     const rt = this.runtime(strategyId);
-    return portfolioView(strategyId, rt.symbols, rt.account, rt.equityCurve, this.universe);
+    return portfolioView(strategyId, rt.symbols, rt.state.account, rt.state.equityCurve, this.universe);
+  }
+
+  /** Points the wiring (each symbol, aggregator and strategy) at its entry of the current state. */
+  private bind(): void {
+    for (const [symbol, sym] of this.symbols) {
+      sym.state = this.state.symbols[symbol]!;
+      for (const { aggregator } of sym.aggregators) aggregator.state = sym.state.bars[aggregator.interval]!;
+    }
+    for (const rt of this.runtimes.values()) {
+      rt.state = this.state.strategies[rt.id]!;
+      rt.strategy.state = rt.state.state;
+    }
   }
 
   private runtime(strategyId: string): StrategyRuntime {
@@ -337,15 +278,15 @@ export class TradingEngine {
   }
 
   private sample(runtime: StrategyRuntime, ts: number): void {
-    const curve = runtime.equityCurve;
+    const curve = runtime.state.equityCurve;
     const last = curve[curve.length - 1];
     if (last && last[0] > ts) return;
     // other symbols' quotes at the same instant still move equity: the point keeps the latest value
     if (last && last[0] === ts) {
-      last[1] = equity(runtime.account);
+      last[1] = equity(runtime.state.account);
       return;
     }
-    curve.push([ts, equity(runtime.account)]);
+    curve.push([ts, equity(runtime.state.account)]);
     const limit = this.config.equityCurveLimit;
     if (limit !== undefined && curve.length > limit) curve.splice(0, curve.length - limit);
   }
@@ -357,8 +298,8 @@ export class TradingEngine {
     if (!sym || !runtime.symbols.includes(intent.symbol)) {
       throw new TickflowError(`strategy ${runtime.id} signalled ${intent.symbol}, which it does not trade`);
     }
-    const n = (runtime.signalSeq[intent.symbol] ?? 0) + 1;
-    runtime.signalSeq[intent.symbol] = n;
+    const n = (runtime.state.signalSeq[intent.symbol] ?? 0) + 1;
+    runtime.state.signalSeq[intent.symbol] = n;
     const signalId = `${runtime.id}:${intent.symbol}:signal:${n}`;
     const { instrument } = sym;
     this.out.push({
@@ -372,15 +313,15 @@ export class TradingEngine {
         direction: intent.direction,
         reason: intent.reason,
         indicators: intent.indicators,
-        price: fromPriceUnits((sym.bidUnits + sym.askUnits) / 2, instrument),
+        price: fromPriceUnits((sym.state.bidUnits + sym.state.askUnits) / 2, instrument),
         tsEvent: tick.tsEvent,
         tsInit: tick.tsInit,
       },
     });
     const current = this.exposure(runtime, sym);
     let target = 0;
-    if (intent.direction === "long") target = this.sizeFor(runtime, sym.askUnits, instrument);
-    else if (intent.direction === "short") target = -this.sizeFor(runtime, sym.bidUnits, instrument);
+    if (intent.direction === "long") target = this.sizeFor(runtime, sym.state.askUnits, instrument);
+    else if (intent.direction === "short") target = -this.sizeFor(runtime, sym.state.bidUnits, instrument);
     const delta = target - current;
     if (delta === 0) return;
     this.submit(runtime, sym, delta, signalId, this.riskCheck(runtime, sym, current, delta));
@@ -388,8 +329,8 @@ export class TradingEngine {
 
   /** Position plus orders still in flight, in signed size units. */
   private exposure(runtime: StrategyRuntime, sym: SymbolRuntime): number {
-    let qty = runtime.account.positions[sym.instrument.symbol]?.qty ?? 0;
-    for (const p of sym.pending) if (p.strategyId === runtime.id) qty += p.qty;
+    let qty = runtime.state.account.positions[sym.instrument.symbol]?.qty ?? 0;
+    for (const p of sym.state.pending) if (p.strategyId === runtime.id) qty += p.qty;
     return qty;
   }
 
@@ -400,9 +341,9 @@ export class TradingEngine {
   }
 
   private riskCheck(runtime: StrategyRuntime, sym: SymbolRuntime, current: number, delta: number): { reason: RejectReason; detail: string } | null {
-    if (runtime.account.halted) return { reason: "strategy-halted", detail: "halted by the drawdown limit until reset" };
+    if (runtime.state.account.halted) return { reason: "strategy-halted", detail: "halted by the drawdown limit until reset" };
     const { instrument } = sym;
-    const price = delta > 0 ? sym.askUnits : sym.bidUnits;
+    const price = delta > 0 ? sym.state.askUnits : sym.state.bidUnits;
     const before = notionalMicros(price, Math.abs(current), instrument);
     const after = notionalMicros(price, Math.abs(current + delta), instrument);
     if (after <= before) return null; // reducing exposure is always allowed
@@ -414,7 +355,7 @@ export class TradingEngine {
     for (const symbol of runtime.symbols) {
       if (symbol === instrument.symbol) continue;
       const other = this.symbols.get(symbol)!;
-      others += Math.abs(midValueMicros(other.bidUnits + other.askUnits, this.exposure(runtime, other), other.instrument));
+      others += Math.abs(midValueMicros(other.state.bidUnits + other.state.askUnits, this.exposure(runtime, other), other.instrument));
     }
     if (others + after > this.maxGross) {
       return { reason: "max-gross-notional", detail: `gross notional ${fromMicros(others + after)} would exceed ${fromMicros(this.maxGross)}` };
@@ -425,8 +366,8 @@ export class TradingEngine {
   private submit(runtime: StrategyRuntime, sym: SymbolRuntime, qty: number, signalId: string, rejection: { reason: RejectReason; detail: string } | null): void {
     const tick = this.tick!;
     const symbol = sym.instrument.symbol;
-    const n = (runtime.orderSeq[symbol] ?? 0) + 1;
-    runtime.orderSeq[symbol] = n;
+    const n = (runtime.state.orderSeq[symbol] ?? 0) + 1;
+    runtime.state.orderSeq[symbol] = n;
     const orderId = `${runtime.id}:${symbol}:${n}`;
     const side: OrderSide = qty > 0 ? "buy" : "sell";
     const base = { orderId, strategyId: runtime.id, symbol, side, quantity: fromSizeUnits(Math.abs(qty), sym.instrument), signalId };
@@ -435,7 +376,7 @@ export class TradingEngine {
       return;
     }
     this.out.push({ type: "order.submitted", id: `${orderId}:submitted`, ts: tick.tsEvent, data: { ...base, type: "market", tsEvent: tick.tsEvent, tsInit: tick.tsInit } });
-    sym.pending.push({ orderId, strategyId: runtime.id, symbol, qty, wait: this.config.execution.latencyTicks, signalId });
+    sym.state.pending.push({ orderId, strategyId: runtime.id, symbol, qty, wait: this.config.execution.latencyTicks, signalId });
   }
 
   /**
@@ -446,17 +387,17 @@ export class TradingEngine {
    */
   private fillPending(sym: SymbolRuntime, tick: QuoteTick): void {
     const { instrument } = sym;
-    const mid2 = sym.bidUnits + sym.askUnits;
-    for (const order of sym.pending.slice()) {
+    const mid2 = sym.state.bidUnits + sym.state.askUnits;
+    for (const order of sym.state.pending.slice()) {
       if (order.wait > 0) {
         order.wait -= 1;
         continue;
       }
-      sym.pending.splice(sym.pending.indexOf(order), 1);
+      sym.state.pending.splice(sym.state.pending.indexOf(order), 1);
       const runtime = this.runtimes.get(order.strategyId)!;
-      const priceUnits = order.qty > 0 ? sym.askUnits : sym.bidUnits;
+      const priceUnits = order.qty > 0 ? sym.state.askUnits : sym.state.bidUnits;
       const fee = feeMicros(notionalMicros(priceUnits, Math.abs(order.qty), instrument), this.config.execution.feeBps);
-      const { realized, position } = applyFill(runtime.account, instrument, order.qty, priceUnits, fee, mid2);
+      const { realized, position } = applyFill(runtime.state.account, instrument, order.qty, priceUnits, fee, mid2);
       const side: OrderSide = order.qty > 0 ? "buy" : "sell";
       const quantity = fromSizeUnits(Math.abs(order.qty), instrument);
       const price = fromPriceUnits(priceUnits, instrument);
@@ -491,15 +432,15 @@ export class TradingEngine {
 
   /** A drawdown at or beyond the limit halts the strategy and flattens every position it holds. */
   private checkDrawdown(runtime: StrategyRuntime): void {
-    const dd = updatePeak(runtime.account);
-    if (runtime.account.halted || dd < this.config.risk.maxDrawdownPct) return;
+    const dd = updatePeak(runtime.state.account);
+    if (runtime.state.account.halted || dd < this.config.risk.maxDrawdownPct) return;
     const tick = this.tick!;
-    const account = runtime.account;
+    const account = runtime.state.account;
     account.halted = true;
-    runtime.riskSeq += 1;
+    runtime.state.riskSeq += 1;
     this.out.push({
       type: "risk.halted",
-      id: `${runtime.id}:risk:${runtime.riskSeq}`,
+      id: `${runtime.id}:risk:${runtime.state.riskSeq}`,
       ts: tick.tsEvent,
       data: {
         strategyId: runtime.id,

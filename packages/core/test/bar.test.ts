@@ -23,7 +23,7 @@ describe("time bars", () => {
     expect(bars).toEqual([
       { symbol: "AAPL", interval: "1s", start: 10_000, end: 11_000, open: 100.01, high: 100.11, low: 99.91, close: 99.91, volume: 300, tickCount: 3, tsEvent: 11_000, tsInit: 11_000 },
     ]);
-    expect(agg.openBar).toMatchObject({ start: 11_000, open: 100.01, tickCount: 1 });
+    expect(agg.state.current).toMatchObject({ start: 11_000, open: 100.01, tickCount: 1 });
   });
 
   it.each(["1s", "1m", "5m"] as const)("aligns %s bars to the epoch", (interval) => {
@@ -68,15 +68,14 @@ describe("time bars", () => {
       [1_900, 50, 50.02], // belongs to a closed bar
       [3_000, 11, 11.02],
     ]);
-    expect(agg.lateTicks).toBe(1);
+    expect(agg.state.lateTicks).toBe(1);
     expect(bars.map((b) => b.high)).toEqual([10.01, 11.01]);
   });
 
-  it("restores an open bar from a snapshot", () => {
+  it("continues an open bar from a copy of its state", () => {
     const agg = new BarAggregator("AAPL", "1m", 100);
     feed(agg, [[60_500, 10, 10.02]]);
-    const copy = new BarAggregator("AAPL", "1m", 100);
-    copy.restore(agg.snapshot());
+    const copy = new BarAggregator("AAPL", "1m", 100, JSON.parse(JSON.stringify(agg.state)));
     expect(copy.update(quote("AAPL", 2, 120_000, 11, 11.02))).toEqual(agg.update(quote("AAPL", 2, 120_000, 11, 11.02)));
   });
 });
