@@ -14,34 +14,17 @@ import {
   type SymbolState,
 } from "./engine-state";
 import { ConfigError, TickflowError } from "./errors";
-import type { EngineEvent, OrderSide, RejectReason } from "./events";
+import type { EngineEvent } from "./events";
 import { fromPriceUnits, fromSizeUnits, type Instrument, type Universe } from "./instrument";
-import { feeMicros, floorDiv, fromMicros, midValueMicros, notionalMicros, toMicros, type Micros } from "./money";
-import { applyFill, equity, markPosition, newAccount, positionView, updatePeak } from "./portfolio";
-import { portfolioView, strategyView } from "./read-views";
-import { parseStrategyParams, STRATEGIES, strategyDefinition, type SignalIntent, type Strategy, type StrategyContext, type StrategyDefinition } from "./strategies";
+import { fromMicros, toMicros, type Micros } from "./money";
+import { fillDue, submitOrder, type FillListener } from "./paper-execution";
+import { equity, markPosition, newAccount, recordEquity, updatePeak } from "./portfolio";
 import { QuoteGuard, type QuoteRejection } from "./quote-guard";
+import { portfolioView, strategyView } from "./read-views";
+import { exposure, haltsAt, preTradeCheck, riskGate, sizeFor, type RiskGate } from "./risk-gate";
+import { parseStrategyParams, STRATEGIES, strategyDefinition, type FillNotice, type SignalIntent, type Strategy, type StrategyContext, type StrategyDefinition } from "./strategies";
 import type { QuoteTick } from "./tick";
-
-interface StrategyRuntime {
-  readonly id: string;
-  readonly kind: string;
-  readonly symbols: string[];
-  readonly params: Record<string, unknown>;
-  readonly strategy: Strategy;
-  readonly ctx: StrategyContext;
-  readonly tradeNotional: Micros;
-  /** This strategy's entry of the engine state; bind() points it there again after a restore. */
-  state: StrategyState;
-}
-
-interface SymbolRuntime {
-  readonly instrument: Instrument;
-  /** This symbol's entry of the engine state; bind() points it there again after a restore. */
-  state: SymbolState;
-  readonly aggregators: { aggregator: BarAggregator; publish: boolean; subscribers: StrategyRuntime[] }[];
-  readonly strategies: StrategyRuntime[];
-}
+import type { Turn } from "./turn";
 
 export type { EngineSnapshot, EngineStats } from "./engine-state";
 
@@ -53,24 +36,85 @@ export type QuoteOutcome =
   | { status: "duplicate" }
   | ({ status: "rejected" } & QuoteRejection);
 
+/** One symbol's wiring: what is built for it from the configuration, and its entry of the engine state. */
+interface SymbolRuntime {
+  readonly instrument: Instrument;
+  /** bind() points it at the current state's entry. */
+  state: SymbolState;
+  readonly aggregators: { readonly aggregator: BarAggregator; publish: boolean; readonly subscribers: StrategyRuntime[] }[];
+  readonly strategies: StrategyRuntime[];
+}
+
+type SignalHandler = (turn: Turn, runtime: StrategyRuntime, intent: SignalIntent) => void;
+
+/** One strategy instance's wiring: its configuration, the strategy, the context it acts through, and its entry of the engine state. */
+class StrategyRuntime {
+  readonly ctx: StrategyPort;
+  /** The symbols it trades, in the order of `symbols`. */
+  readonly traded: SymbolRuntime[] = [];
+
+  constructor(
+    readonly id: string,
+    readonly kind: string,
+    readonly symbols: readonly string[],
+    readonly params: Record<string, unknown>,
+    readonly strategy: Strategy,
+    readonly tradeNotional: Micros,
+    /** bind() points it at the current state's entry. */
+    public state: StrategyState,
+    onSignal: SignalHandler,
+    universe: Universe,
+  ) {
+    this.ctx = new StrategyPort(this, onSignal, universe);
+  }
+}
+
+/**
+ * The context a strategy acts through. A signal belongs to the quote being processed, which the
+ * strategy does not pass back, so the engine lends the port that quote's turn for each call into
+ * the strategy and takes it back after: a signal from anywhere else fails instead of landing among
+ * another quote's events.
+ */
+class StrategyPort implements StrategyContext {
+  turn: Turn | null = null;
+
+  constructor(
+    private readonly runtime: StrategyRuntime,
+    private readonly onSignal: SignalHandler,
+    private readonly universe: Universe,
+  ) {}
+
+  signal(intent: SignalIntent): void {
+    const turn = this.turn;
+    if (!turn) throw new TickflowError(`strategy ${this.runtime.id} signalled outside a quote`);
+    this.onSignal(turn, this.runtime, intent);
+  }
+
+  position(symbol: string): number {
+    const p = this.runtime.state.account.positions[symbol];
+    return p ? fromSizeUnits(p.qty, this.universe.get(symbol)) : 0;
+  }
+}
+
 /**
  * The trading kernel shared by backtest and live: fed one quote at a time, it builds bars,
  * runs strategies, checks risk, fills paper orders against the next quote and books the
  * portfolio, reporting every outcome as an event. No I/O, no clock: time is the ticks' time.
+ *
+ * It coordinates: the quote guard admits, the risk gate decides, paper execution fills, the
+ * portfolio books, the read views show. What it carries from quote to quote is one EngineState;
+ * the rest is wiring built from the configuration.
  */
 export class TradingEngine {
   readonly config: EngineConfig;
   private readonly guard: QuoteGuard;
+  private readonly gate: RiskGate;
   private readonly symbols = new Map<string, SymbolRuntime>();
   private readonly runtimes = new Map<string, StrategyRuntime>();
-  private readonly maxPosition: Micros;
-  private readonly maxGross: Micros;
-  /** Everything that changes from quote to quote; the rest of the engine is wiring built from the configuration. */
   private state: EngineState = newEngineState();
   /** The state as the configuration starts it: where a strategy a snapshot cannot restore starts from. */
   private readonly initial: EngineState;
-  private out: EngineEvent[] = [];
-  private tick: QuoteTick | null = null;
+  private readonly afterFill: FillListener;
 
   constructor(
     config: EngineConfigInput,
@@ -80,9 +124,11 @@ export class TradingEngine {
     const parsed = EngineConfigSchema.safeParse(config);
     if (!parsed.success) throw new ConfigError(`engine config: ${z.prettifyError(parsed.error)}`);
     this.config = parsed.data;
-    this.maxPosition = toMicros(this.config.risk.maxPositionNotional);
-    this.maxGross = toMicros(this.config.risk.maxGrossNotional);
+    this.gate = riskGate(this.config.risk);
     this.guard = new QuoteGuard(this.config.quoteGuard);
+    // made once here: the hot path hands these on, never a closure of its own
+    const onSignal: SignalHandler = (turn, runtime, intent) => this.onSignal(turn, runtime, intent);
+    this.afterFill = (turn, strategyId, fill) => this.onFill(turn, this.runtimes.get(strategyId)!, fill);
 
     const symbolRuntime = (symbol: string): SymbolRuntime => {
       let rt = this.symbols.get(symbol);
@@ -112,27 +158,13 @@ export class TradingEngine {
       const strategy = definition.create(params, symbols);
       const state = newStrategyState(JSON.stringify([instance.kind, params, symbols]), strategy.state, newAccount(toMicros(this.config.startingCash)));
       this.state.strategies[instance.id] = state;
-      const runtime: StrategyRuntime = {
-        id: instance.id,
-        kind: instance.kind,
-        symbols,
-        params,
-        strategy,
-        ctx: {
-          signal: (intent) => this.onSignal(runtime, intent),
-          position: (symbol) => {
-            const p = runtime.state.account.positions[symbol];
-            return p ? fromSizeUnits(p.qty, universe.get(symbol)) : 0;
-          },
-        },
-        tradeNotional: toMicros(params.tradeNotional as number),
-        state,
-      };
+      const runtime = new StrategyRuntime(instance.id, instance.kind, symbols, params, strategy, toMicros(params.tradeNotional as number), state, onSignal, universe);
       this.runtimes.set(instance.id, runtime);
       for (const symbol of symbols) {
         const sym = symbolRuntime(symbol);
         sym.strategies.push(runtime);
-        aggregatorFor(sym, runtime.strategy.interval).subscribers.push(runtime);
+        runtime.traded.push(sym);
+        aggregatorFor(sym, strategy.interval).subscribers.push(runtime);
       }
     }
     if (this.config.publishBars.length > 0) {
@@ -163,8 +195,7 @@ export class TradingEngine {
       stats.rejectedTicks += 1;
       return { status: "rejected", reason: "unknown-symbol", detail: `unknown symbol "${tick.symbol.slice(0, 32)}"` };
     }
-    const symState = sym.state;
-    const verdict = this.guard.admit(tick, sym.instrument, symState, now);
+    const verdict = this.guard.admit(tick, sym.instrument, sym.state, now);
     if (verdict.kind === "duplicate") {
       stats.duplicateTicks += 1;
       return { status: "duplicate" };
@@ -175,41 +206,47 @@ export class TradingEngine {
     }
     stats.missingTicks += verdict.missing;
     stats.ticks += 1;
-    const out: EngineEvent[] = [];
-    this.out = out;
-    this.tick = tick;
+    const turn: Turn = { tick, events: [] };
 
-    if (symState.pending.length > 0) this.fillPending(sym, tick);
-    const mid2 = symState.bidUnits + symState.askUnits;
+    if (sym.state.pending.length > 0) fillDue(turn, this.config.execution, sym, this.state.strategies, this.afterFill);
+    const mid2 = sym.state.bidUnits + sym.state.askUnits;
     for (const runtime of sym.strategies) {
       const account = runtime.state.account;
       const position = account.positions[tick.symbol];
       if (position && position.qty !== 0) {
         markPosition(account, position, sym.instrument, mid2);
-        this.checkDrawdown(runtime);
+        this.checkDrawdown(turn, runtime);
       }
     }
     for (const entry of sym.aggregators) {
       const bar = entry.aggregator.update(tick);
-      if (bar) this.onBar(entry, bar);
+      if (bar) this.onBar(turn, entry, bar);
     }
-    for (const runtime of sym.strategies) runtime.strategy.onQuote(tick, runtime.ctx);
-    this.tick = null;
-    return { status: "applied", events: out };
+    for (const runtime of sym.strategies) {
+      const ctx = runtime.ctx;
+      ctx.turn = turn;
+      try {
+        runtime.strategy.onQuote(tick, ctx);
+      } finally {
+        ctx.turn = null;
+      }
+    }
+    return { status: "applied", events: turn.events };
   }
 
   /** Lifts a risk halt: the drawdown peak restarts from current equity. A strategy that is not halted has nothing to reset. */
   resetRisk(strategyId: string, tsEvent: number, tsInit: number = tsEvent): EngineEvent[] {
     const runtime = this.runtime(strategyId);
-    const { account } = runtime.state;
+    const { state } = runtime;
+    const { account } = state;
     if (!account.halted) return [];
     account.halted = false;
     account.peakEquity = equity(account);
-    runtime.state.riskSeq += 1;
+    state.riskSeq += 1;
     return [
       {
         type: "risk.reset",
-        id: `${runtime.id}:risk:${runtime.state.riskSeq}`,
+        id: `${runtime.id}:risk:${state.riskSeq}`,
         ts: tsEvent,
         data: { strategyId, equity: fromMicros(equity(account)), tsEvent, tsInit },
       },
@@ -269,40 +306,47 @@ export class TradingEngine {
     return rt;
   }
 
-  private onBar(entry: SymbolRuntime["aggregators"][number], bar: Bar): void {
-    if (entry.publish) this.out.push({ type: "bar.closed", id: `${bar.symbol}:${bar.interval}:${bar.start}`, ts: bar.tsEvent, data: bar });
+  private onBar(turn: Turn, entry: SymbolRuntime["aggregators"][number], bar: Bar): void {
+    if (entry.publish) turn.events.push({ type: "bar.closed", id: `${bar.symbol}:${bar.interval}:${bar.start}`, ts: bar.tsEvent, data: bar });
     for (const runtime of entry.subscribers) {
       this.sample(runtime, bar.end);
-      runtime.strategy.onBar(bar, runtime.ctx);
+      const ctx = runtime.ctx;
+      ctx.turn = turn;
+      try {
+        runtime.strategy.onBar(bar, ctx);
+      } finally {
+        ctx.turn = null;
+      }
     }
+  }
+
+  private onFill(turn: Turn, runtime: StrategyRuntime, fill: FillNotice): void {
+    const ctx = runtime.ctx;
+    ctx.turn = turn;
+    try {
+      runtime.strategy.onFill(fill, ctx);
+    } finally {
+      ctx.turn = null;
+    }
+    this.checkDrawdown(turn, runtime);
   }
 
   private sample(runtime: StrategyRuntime, ts: number): void {
-    const curve = runtime.state.equityCurve;
-    const last = curve[curve.length - 1];
-    if (last && last[0] > ts) return;
-    // other symbols' quotes at the same instant still move equity: the point keeps the latest value
-    if (last && last[0] === ts) {
-      last[1] = equity(runtime.state.account);
-      return;
-    }
-    curve.push([ts, equity(runtime.state.account)]);
-    const limit = this.config.equityCurveLimit;
-    if (limit !== undefined && curve.length > limit) curve.splice(0, curve.length - limit);
+    recordEquity(runtime.state.equityCurve, runtime.state.account, ts, this.config.equityCurveLimit);
   }
 
-  private onSignal(runtime: StrategyRuntime, intent: SignalIntent): void {
-    const tick = this.tick;
-    if (!tick) throw new TickflowError(`strategy ${runtime.id} signalled outside a quote`);
-    const sym = this.symbols.get(intent.symbol);
-    if (!sym || !runtime.symbols.includes(intent.symbol)) {
-      throw new TickflowError(`strategy ${runtime.id} signalled ${intent.symbol}, which it does not trade`);
-    }
-    const n = (runtime.state.signalSeq[intent.symbol] ?? 0) + 1;
-    runtime.state.signalSeq[intent.symbol] = n;
+  /** A signal: published, then sized to the trade notional, put to the risk gate and sent (or rejected) as a market order. */
+  private onSignal(turn: Turn, runtime: StrategyRuntime, intent: SignalIntent): void {
+    const { tick } = turn;
+    const target = tradedSymbol(runtime, intent.symbol);
+    if (!target) throw new TickflowError(`strategy ${runtime.id} signalled ${intent.symbol}, which it does not trade`);
+    const { state } = runtime;
+    const n = (state.signalSeq[intent.symbol] ?? 0) + 1;
+    state.signalSeq[intent.symbol] = n;
     const signalId = `${runtime.id}:${intent.symbol}:signal:${n}`;
-    const { instrument } = sym;
-    this.out.push({
+    const { instrument } = target;
+    const quote = target.state;
+    turn.events.push({
       type: "signal.generated",
       id: signalId,
       ts: tick.tsEvent,
@@ -313,150 +357,53 @@ export class TradingEngine {
         direction: intent.direction,
         reason: intent.reason,
         indicators: intent.indicators,
-        price: fromPriceUnits((sym.state.bidUnits + sym.state.askUnits) / 2, instrument),
+        price: fromPriceUnits((quote.bidUnits + quote.askUnits) / 2, instrument),
         tsEvent: tick.tsEvent,
         tsInit: tick.tsInit,
       },
     });
-    const current = this.exposure(runtime, sym);
-    let target = 0;
-    if (intent.direction === "long") target = this.sizeFor(runtime, sym.state.askUnits, instrument);
-    else if (intent.direction === "short") target = -this.sizeFor(runtime, sym.state.bidUnits, instrument);
-    const delta = target - current;
+    const current = exposure(runtime.id, state.account, target);
+    let wanted = 0;
+    if (intent.direction === "long") wanted = sizeFor(runtime.tradeNotional, quote.askUnits, instrument);
+    else if (intent.direction === "short") wanted = -sizeFor(runtime.tradeNotional, quote.bidUnits, instrument);
+    const delta = wanted - current;
     if (delta === 0) return;
-    this.submit(runtime, sym, delta, signalId, this.riskCheck(runtime, sym, current, delta));
+    const rejection = preTradeCheck(this.gate, runtime.id, state.account, runtime.traded, target, current, delta);
+    submitOrder(turn, this.config.execution, runtime.id, state, target, delta, signalId, rejection);
   }
 
-  /** Position plus orders still in flight, in signed size units. */
-  private exposure(runtime: StrategyRuntime, sym: SymbolRuntime): number {
-    let qty = runtime.state.account.positions[sym.instrument.symbol]?.qty ?? 0;
-    for (const p of sym.state.pending) if (p.strategyId === runtime.id) qty += p.qty;
-    return qty;
-  }
-
-  /** Whole size increments worth at most tradeNotional at this price. */
-  private sizeFor(runtime: StrategyRuntime, priceUnits: number, instrument: Instrument): number {
-    const lotValue = notionalMicros(priceUnits, instrument.sizeIncrementUnits, instrument);
-    return floorDiv(runtime.tradeNotional, lotValue) * instrument.sizeIncrementUnits;
-  }
-
-  private riskCheck(runtime: StrategyRuntime, sym: SymbolRuntime, current: number, delta: number): { reason: RejectReason; detail: string } | null {
-    if (runtime.state.account.halted) return { reason: "strategy-halted", detail: "halted by the drawdown limit until reset" };
-    const { instrument } = sym;
-    const price = delta > 0 ? sym.state.askUnits : sym.state.bidUnits;
-    const before = notionalMicros(price, Math.abs(current), instrument);
-    const after = notionalMicros(price, Math.abs(current + delta), instrument);
-    if (after <= before) return null; // reducing exposure is always allowed
-    if (after > this.maxPosition) {
-      return { reason: "max-position", detail: `position notional ${fromMicros(after)} would exceed ${fromMicros(this.maxPosition)}` };
-    }
-    // other symbols count with their orders still in flight, valued at their last mid
-    let others = 0;
-    for (const symbol of runtime.symbols) {
-      if (symbol === instrument.symbol) continue;
-      const other = this.symbols.get(symbol)!;
-      others += Math.abs(midValueMicros(other.state.bidUnits + other.state.askUnits, this.exposure(runtime, other), other.instrument));
-    }
-    if (others + after > this.maxGross) {
-      return { reason: "max-gross-notional", detail: `gross notional ${fromMicros(others + after)} would exceed ${fromMicros(this.maxGross)}` };
-    }
-    return null;
-  }
-
-  private submit(runtime: StrategyRuntime, sym: SymbolRuntime, qty: number, signalId: string, rejection: { reason: RejectReason; detail: string } | null): void {
-    const tick = this.tick!;
-    const symbol = sym.instrument.symbol;
-    const n = (runtime.state.orderSeq[symbol] ?? 0) + 1;
-    runtime.state.orderSeq[symbol] = n;
-    const orderId = `${runtime.id}:${symbol}:${n}`;
-    const side: OrderSide = qty > 0 ? "buy" : "sell";
-    const base = { orderId, strategyId: runtime.id, symbol, side, quantity: fromSizeUnits(Math.abs(qty), sym.instrument), signalId };
-    if (rejection) {
-      this.out.push({ type: "order.rejected", id: `${orderId}:rejected`, ts: tick.tsEvent, data: { ...base, ...rejection, tsEvent: tick.tsEvent, tsInit: tick.tsInit } });
-      return;
-    }
-    this.out.push({ type: "order.submitted", id: `${orderId}:submitted`, ts: tick.tsEvent, data: { ...base, type: "market", tsEvent: tick.tsEvent, tsInit: tick.tsInit } });
-    sym.state.pending.push({ orderId, strategyId: runtime.id, symbol, qty, wait: this.config.execution.latencyTicks, signalId });
-  }
-
-  /**
-   * Market orders fill at the touch of this quote: buys at the ask, sells at the bid. Each order
-   * leaves the pending list just before it is booked, so a halt triggered by a fill flattens the
-   * position together with every order still in flight; orders queued during this quote (the
-   * flatten) fill against the next one.
-   */
-  private fillPending(sym: SymbolRuntime, tick: QuoteTick): void {
-    const { instrument } = sym;
-    const mid2 = sym.state.bidUnits + sym.state.askUnits;
-    for (const order of sym.state.pending.slice()) {
-      if (order.wait > 0) {
-        order.wait -= 1;
-        continue;
-      }
-      sym.state.pending.splice(sym.state.pending.indexOf(order), 1);
-      const runtime = this.runtimes.get(order.strategyId)!;
-      const priceUnits = order.qty > 0 ? sym.state.askUnits : sym.state.bidUnits;
-      const fee = feeMicros(notionalMicros(priceUnits, Math.abs(order.qty), instrument), this.config.execution.feeBps);
-      const { realized, position } = applyFill(runtime.state.account, instrument, order.qty, priceUnits, fee, mid2);
-      const side: OrderSide = order.qty > 0 ? "buy" : "sell";
-      const quantity = fromSizeUnits(Math.abs(order.qty), instrument);
-      const price = fromPriceUnits(priceUnits, instrument);
-      this.out.push({
-        type: "order.filled",
-        id: `${order.orderId}:filled`,
-        ts: tick.tsEvent,
-        data: {
-          orderId: order.orderId,
-          strategyId: runtime.id,
-          symbol: instrument.symbol,
-          side,
-          quantity,
-          price,
-          fee: fromMicros(fee),
-          realizedPnl: fromMicros(realized),
-          quoteSeq: tick.seq,
-          tsEvent: tick.tsEvent,
-          tsInit: tick.tsInit,
-        },
-      });
-      this.out.push({
-        type: "position.changed",
-        id: `${runtime.id}:${instrument.symbol}:${order.orderId}`,
-        ts: tick.tsEvent,
-        data: { strategyId: runtime.id, ...positionView(position, instrument), tsEvent: tick.tsEvent, tsInit: tick.tsInit },
-      });
-      runtime.strategy.onFill({ symbol: instrument.symbol, side, quantity, price, tsEvent: tick.tsEvent }, runtime.ctx);
-      this.checkDrawdown(runtime);
-    }
-  }
-
-  /** A drawdown at or beyond the limit halts the strategy and flattens every position it holds. */
-  private checkDrawdown(runtime: StrategyRuntime): void {
-    const dd = updatePeak(runtime.state.account);
-    if (runtime.state.account.halted || dd < this.config.risk.maxDrawdownPct) return;
-    const tick = this.tick!;
-    const account = runtime.state.account;
+  /** A drawdown at or beyond the limit halts the strategy and flattens every position it holds, orders in flight included. */
+  private checkDrawdown(turn: Turn, runtime: StrategyRuntime): void {
+    const { state } = runtime;
+    const { account } = state;
+    const dd = updatePeak(account);
+    if (!haltsAt(this.gate, account, dd)) return;
+    const { tick } = turn;
     account.halted = true;
-    runtime.state.riskSeq += 1;
-    this.out.push({
+    state.riskSeq += 1;
+    turn.events.push({
       type: "risk.halted",
-      id: `${runtime.id}:risk:${runtime.state.riskSeq}`,
+      id: `${runtime.id}:risk:${state.riskSeq}`,
       ts: tick.tsEvent,
       data: {
         strategyId: runtime.id,
         reason: "max-drawdown",
         drawdown: dd,
-        limit: this.config.risk.maxDrawdownPct,
+        limit: this.gate.maxDrawdownPct,
         equity: fromMicros(equity(account)),
         peakEquity: fromMicros(account.peakEquity),
         tsEvent: tick.tsEvent,
         tsInit: tick.tsInit,
       },
     });
-    for (const symbol of runtime.symbols) {
-      const sym = this.symbols.get(symbol)!;
-      const exposure = this.exposure(runtime, sym);
-      if (exposure !== 0) this.submit(runtime, sym, -exposure, "risk-flatten", null);
+    for (const target of runtime.traded) {
+      const held = exposure(runtime.id, account, target);
+      if (held !== 0) submitOrder(turn, this.config.execution, runtime.id, state, target, -held, "risk-flatten", null);
     }
   }
+}
+
+function tradedSymbol(runtime: StrategyRuntime, symbol: string): SymbolRuntime | undefined {
+  for (const sym of runtime.traded) if (sym.instrument.symbol === symbol) return sym;
+  return undefined;
 }

@@ -120,6 +120,22 @@ export function updatePeak(account: AccountState): number {
   return dd;
 }
 
+/**
+ * Samples the account's equity into its curve at `ts`, keeping the last `limit` points when given.
+ * Other symbols' quotes at the same instant still move equity, so a sample at the last point's
+ * time updates it; a sample from before it is dropped.
+ */
+export function recordEquity(curve: EquityPoint[], account: AccountState, ts: number, limit: number | undefined): void {
+  const last = curve[curve.length - 1];
+  if (last && last[0] > ts) return;
+  if (last && last[0] === ts) {
+    last[1] = equity(account);
+    return;
+  }
+  curve.push([ts, equity(account)]);
+  if (limit !== undefined && curve.length > limit) curve.splice(0, curve.length - limit);
+}
+
 /** Totals of an account in micros. */
 export function accountTotals(account: AccountState): { realized: Micros; unrealized: Micros; fees: Micros; equity: Micros; grossExposure: Micros } {
   let realized = 0;
