@@ -118,10 +118,6 @@ export function toPriceUnits(price: number, instrument: Instrument): number {
   return Math.round(price * instrument.priceScale);
 }
 
-export function toSizeUnits(size: number, instrument: Instrument): number {
-  return Math.round(size * instrument.sizeScale);
-}
-
 /** The nearest double to units / scale: prints as the short decimal (18723 -> 187.23). */
 export function fromPriceUnits(units: number, instrument: Instrument): number {
   return units / instrument.priceScale;

@@ -26,7 +26,6 @@ const scripted: StrategyDefinition = {
     const p = params as { interval: "1s"; script: Record<string, z.infer<typeof SignalDirectionSchema>> };
     return {
       interval: p.interval,
-      warmupBars: 0,
       state: Object.fromEntries(symbols.map((s) => [s, 0])) as Record<string, number>,
       onStart() {},
       onQuote() {},

@@ -23,7 +23,6 @@ export const breakout: StrategyDefinition<typeof BreakoutParamsSchema> = {
   create(params, symbols) {
     return perSymbolBarStrategy<SymbolState>({
       interval: params.interval,
-      warmupBars: params.window + 1,
       symbols,
       initial: () => ({ highs: { values: [], size: params.window }, lows: { values: [], size: params.window }, target: "flat" }),
       onBar(st, bar, ctx) {

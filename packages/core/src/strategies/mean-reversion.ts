@@ -23,7 +23,6 @@ export const meanReversion: StrategyDefinition<typeof MeanReversionParamsSchema>
   create(params, symbols) {
     return perSymbolBarStrategy<SymbolState>({
       interval: params.interval,
-      warmupBars: params.window,
       symbols,
       initial: () => ({ closes: { values: [], size: params.window }, target: "flat" }),
       onBar(st, bar, ctx) {

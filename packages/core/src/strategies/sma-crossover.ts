@@ -21,7 +21,6 @@ export const smaCrossover: StrategyDefinition<typeof SmaCrossoverParamsSchema> =
   create(params, symbols) {
     return perSymbolBarStrategy<SymbolState>({
       interval: params.interval,
-      warmupBars: params.slow,
       symbols,
       initial: () => ({ closes: { values: [], size: params.slow }, lastSide: 0 }),
       onBar(st, bar, ctx) {

@@ -40,13 +40,12 @@ export const BaseParamsSchema = z.object({
 });
 
 /**
- * One running strategy. Its whole mutable state lives in `state`, a plain JSON value, so the
- * engine can snapshot and restore it and a restarted worker continues exactly.
+ * One running strategy. Its whole mutable state lives in `state`, a plain JSON value: the engine
+ * keeps it in its own state, takes it for every snapshot and assigns the restored one back, so a
+ * restarted worker continues exactly.
  */
 export interface Strategy<S = unknown> {
   readonly interval: BarInterval;
-  /** Bars needed before the first signal can be emitted. */
-  readonly warmupBars: number;
   state: S;
   onStart(ctx: StrategyContext): void;
   onQuote(tick: QuoteTick, ctx: StrategyContext): void;
@@ -67,14 +66,12 @@ export interface StrategyDefinition<P extends z.ZodType = z.ZodType> {
  */
 export function perSymbolBarStrategy<S>(options: {
   interval: BarInterval;
-  warmupBars: number;
   symbols: readonly string[];
   initial: () => S;
   onBar: (state: S, bar: Bar, ctx: StrategyContext) => void;
 }): Strategy<Record<string, S>> {
   return {
     interval: options.interval,
-    warmupBars: options.warmupBars,
     state: Object.fromEntries(options.symbols.map((s) => [s, options.initial()])),
     onStart() {},
     onQuote() {},
