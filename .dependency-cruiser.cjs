@@ -1,6 +1,7 @@
 /**
- * Architecture rules between packages (DESIGN.md, Layout): core <- bus, metrics <- workers,
- * gateway, cli; packages meet only through each other's src/index.ts. The core's purity
+ * Architecture rules between packages (DESIGN.md, Layout): core <- bus, metrics <- runtime <-
+ * workers, gateway, cli; packages meet only through each other's src/index.ts; test-support is
+ * for tests only. The core's purity
  * (no I/O, clock, randomness, environment) is enforced by ESLint's corePurity block.
  */
 module.exports = {
@@ -15,10 +16,23 @@ module.exports = {
     },
     {
       name: "adapters-below-runtimes",
-      comment: "bus and metrics are adapters: they may use core, never a worker, the gateway or the CLI",
+      comment: "bus, metrics and runtime are what processes are built of: they may use core, never a worker, the gateway or the CLI",
       severity: "error",
-      from: { path: "^packages/(bus|metrics)/" },
+      from: { path: "^packages/(bus|metrics|runtime)/" },
       to: { path: "^packages/(market-data|strategy|gateway|cli)/" },
+    },
+    {
+      name: "runtime-above-adapters",
+      comment: "the runtime (process shell, config loader, HTTP face) builds on metrics; bus and metrics contribute their parts without it",
+      severity: "error",
+      from: { path: "^packages/(bus|metrics)/src" },
+      to: { path: "^packages/runtime/" },
+    },
+    {
+      name: "test-support-in-tests-only",
+      severity: "error",
+      from: { path: "^packages/[^/]+/src", pathNot: "^packages/test-support/" },
+      to: { path: "^packages/test-support/" },
     },
     {
       name: "workers-independent",

@@ -7,6 +7,7 @@ export default defineConfig({
       { test: { name: "core", include: ["packages/core/test/**/*.test.ts"] } },
       { test: { name: "cli", include: ["packages/cli/test/**/*.test.ts"], exclude: ["**/*.int.test.ts"], testTimeout: 60_000 } },
       { test: { name: "metrics", include: ["packages/metrics/test/**/*.test.ts"], env: { AWS_EMF_ENVIRONMENT: "Local" } } },
+      { test: { name: "runtime", include: ["packages/runtime/test/**/*.test.ts"], exclude: ["**/*.int.test.ts"] } },
       { test: { name: "market-data", include: ["packages/market-data/test/**/*.test.ts"], exclude: ["**/*.int.test.ts"] } },
       { test: { name: "strategy", include: ["packages/strategy/test/**/*.test.ts"], exclude: ["**/*.int.test.ts"] } },
       { test: { name: "bus", include: ["packages/bus/test/**/*.test.ts"], exclude: ["**/*.int.test.ts"] } },

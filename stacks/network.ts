@@ -4,7 +4,7 @@ import * as origins from "aws-cdk-lib/aws-cloudfront-origins";
 import * as ec2 from "aws-cdk-lib/aws-ec2";
 import * as logs from "aws-cdk-lib/aws-logs";
 import * as s3 from "aws-cdk-lib/aws-s3";
-import { dashboardSecurityHeaders } from "@tickflow/metrics";
+import { dashboardSecurityHeaders } from "@tickflow/runtime";
 import type { StackContext } from "sst/constructs";
 import { HTTPS_PORT, KAFKA_IAM_PORT, stageSettings, WORKER_PORTS } from "./settings";
 

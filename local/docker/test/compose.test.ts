@@ -5,7 +5,7 @@ import path from "node:path";
 import { Ajv } from "ajv";
 import addFormats from "ajv-formats";
 import { describe, expect, it } from "vitest";
-import { dashboardSecurityHeaders } from "@tickflow/metrics";
+import { dashboardSecurityHeaders } from "@tickflow/runtime";
 import { parse } from "yaml";
 
 const ROOT = path.resolve(import.meta.dirname, "../../..");

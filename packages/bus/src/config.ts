@@ -1,5 +1,6 @@
 import { GetBootstrapBrokersCommand, KafkaClient } from "@aws-sdk/client-kafka";
 import { ConfigError } from "@tickflow/core";
+import { z } from "zod";
 import { generateAuthToken } from "aws-msk-iam-sasl-signer-js";
 import type { KafkaConfig, SASLOptions } from "kafkajs";
 
@@ -21,41 +22,52 @@ const ARN = /^arn:aws[a-z-]*:kafka:([a-z0-9-]+):\d{12}:cluster\/[^/]+\/[^/]+$/;
 const HOST_PORT = /^[A-Za-z0-9.-]+:\d{1,5}$/;
 
 /**
- * Reads KAFKA_BROKERS or MSK_CLUSTER_ARN, KAFKA_AUTH (none | msk-iam | scram), AWS_REGION,
- * KAFKA_SCRAM_USERNAME / KAFKA_SCRAM_PASSWORD, KAFKA_CLIENT_ID and KAFKA_TOPIC_PREFIX. Anything
- * missing or malformed fails here, at start, with the variable's name.
+ * The broker variables (DESIGN.md, Events on Kafka), the bus's part of a process's
+ * configuration (read with @tickflow/runtime's readEnv): KAFKA_BROKERS or MSK_CLUSTER_ARN,
+ * KAFKA_AUTH (none | msk-iam | scram), AWS_REGION, KAFKA_SCRAM_USERNAME / KAFKA_SCRAM_PASSWORD,
+ * KAFKA_CLIENT_ID, KAFKA_TOPIC_PREFIX and KAFKA_SESSION_TIMEOUT_MS. Every rule between them
+ * fails at start naming the variable.
  */
-export function kafkaSettingsFromEnv(env: Record<string, string | undefined>, defaultClientId: string): KafkaSettings {
-  const brokersText = env.KAFKA_BROKERS?.trim() || null;
-  const clusterArn = env.MSK_CLUSTER_ARN?.trim() || null;
-  if (!brokersText && !clusterArn) {
-    throw new ConfigError("set KAFKA_BROKERS (e.g. 127.0.0.1:9092) or MSK_CLUSTER_ARN (the MSK cluster to resolve brokers from)");
-  }
-  let brokers: string[] | null = null;
-  if (brokersText) {
-    brokers = brokersText.split(",").map((b) => b.trim()).filter(Boolean);
-    const bad = brokers.filter((b) => !HOST_PORT.test(b));
-    if (brokers.length === 0 || bad.length > 0) throw new ConfigError(`KAFKA_BROKERS must be a comma-separated list of host:port, got "${brokersText}"`);
-  }
-  const arnMatch = clusterArn ? ARN.exec(clusterArn) : null;
-  if (clusterArn && !arnMatch) throw new ConfigError(`MSK_CLUSTER_ARN is not an MSK cluster ARN: "${clusterArn}"`);
+export const KafkaEnvSchema = z
+  .object({
+    KAFKA_BROKERS: z
+      .string()
+      .transform((text) => text.split(",").map((b) => b.trim()).filter(Boolean))
+      .refine((list) => list.length > 0 && list.every((b) => HOST_PORT.test(b)), { message: "must be a comma-separated list of host:port, e.g. 127.0.0.1:9092" })
+      .optional(),
+    MSK_CLUSTER_ARN: z.string().trim().regex(ARN, "is not an MSK cluster ARN (arn:aws:kafka:<region>:<account>:cluster/<name>/<id>)").optional(),
+    KAFKA_AUTH: z.enum(["none", "msk-iam", "scram"], { error: "must be none, msk-iam or scram" }).default("none"),
+    AWS_REGION: z.string().trim().optional(),
+    KAFKA_SCRAM_USERNAME: z.string().trim().optional(),
+    KAFKA_SCRAM_PASSWORD: z.string().optional(),
+    KAFKA_CLIENT_ID: z.string().trim().optional(),
+    KAFKA_TOPIC_PREFIX: z.string().trim().regex(/^[A-Za-z0-9._-]*$/, 'may hold only letters, digits, ".", "_" and "-"').default(""),
+    /** How long a crashed consumer holds its partitions before the group moves them. */
+    KAFKA_SESSION_TIMEOUT_MS: z.coerce.number().int("must be a whole number of milliseconds").min(6_000, "must be at least 6000 (the broker's minimum)").optional(),
+  })
+  .superRefine((env, ctx) => {
+    const problem = (variable: string, message: string) => ctx.addIssue({ code: "custom", path: [variable], message });
+    if (!env.KAFKA_BROKERS && !env.MSK_CLUSTER_ARN) problem("KAFKA_BROKERS", "set KAFKA_BROKERS (e.g. 127.0.0.1:9092) or MSK_CLUSTER_ARN (the MSK cluster to resolve brokers from)");
+    const region = env.AWS_REGION || (env.MSK_CLUSTER_ARN && ARN.exec(env.MSK_CLUSTER_ARN)?.[1]);
+    if ((env.KAFKA_AUTH === "msk-iam" || env.MSK_CLUSTER_ARN) && !region) problem("AWS_REGION", "is required for msk-iam auth and for resolving MSK_CLUSTER_ARN");
+    if (env.KAFKA_AUTH === "scram" && !env.KAFKA_SCRAM_USERNAME) problem("KAFKA_SCRAM_USERNAME", "is required when KAFKA_AUTH=scram");
+    if (env.KAFKA_AUTH === "scram" && !env.KAFKA_SCRAM_PASSWORD) problem("KAFKA_SCRAM_PASSWORD", "is required when KAFKA_AUTH=scram");
+  });
+export type KafkaEnv = z.output<typeof KafkaEnvSchema>;
 
-  const auth = (env.KAFKA_AUTH?.trim() || "none") as KafkaAuth;
-  if (!["none", "msk-iam", "scram"].includes(auth)) throw new ConfigError(`KAFKA_AUTH must be none, msk-iam or scram, got "${env.KAFKA_AUTH}"`);
-  const region = env.AWS_REGION?.trim() || arnMatch?.[1] || null;
-  if ((auth === "msk-iam" || clusterArn) && !region) throw new ConfigError("AWS_REGION is required for msk-iam auth and for resolving MSK_CLUSTER_ARN");
-
-  let scram: KafkaSettings["scram"] = null;
-  if (auth === "scram") {
-    const username = env.KAFKA_SCRAM_USERNAME?.trim();
-    const password = env.KAFKA_SCRAM_PASSWORD;
-    if (!username) throw new ConfigError("KAFKA_SCRAM_USERNAME is required when KAFKA_AUTH=scram");
-    if (!password) throw new ConfigError("KAFKA_SCRAM_PASSWORD is required when KAFKA_AUTH=scram");
-    scram = { username, password };
-  }
-  const topicPrefix = env.KAFKA_TOPIC_PREFIX?.trim() ?? "";
-  if (topicPrefix && !/^[A-Za-z0-9._-]+$/.test(topicPrefix)) throw new ConfigError(`KAFKA_TOPIC_PREFIX may hold only letters, digits, ".", "_" and "-", got "${topicPrefix}"`);
-  return { brokers, clusterArn, auth, region, scram, clientId: env.KAFKA_CLIENT_ID?.trim() || defaultClientId, topicPrefix };
+/** The broker settings of parsed variables; `defaultClientId` names the client when KAFKA_CLIENT_ID does not. */
+export function kafkaSettings(env: KafkaEnv, defaultClientId: string): KafkaSettings {
+  const region = env.AWS_REGION || (env.MSK_CLUSTER_ARN ? ARN.exec(env.MSK_CLUSTER_ARN)![1]! : null) || null;
+  const scram = env.KAFKA_AUTH === "scram" ? { username: env.KAFKA_SCRAM_USERNAME!, password: env.KAFKA_SCRAM_PASSWORD! } : null;
+  return {
+    brokers: env.KAFKA_BROKERS ?? null,
+    clusterArn: env.MSK_CLUSTER_ARN ?? null,
+    auth: env.KAFKA_AUTH,
+    region,
+    scram,
+    clientId: env.KAFKA_CLIENT_ID || defaultClientId,
+    topicPrefix: env.KAFKA_TOPIC_PREFIX,
+  };
 }
 
 /** The bootstrap brokers, and whether they speak TLS: KAFKA_BROKERS as given, or MSK's for the chosen auth. */

@@ -1,7 +1,11 @@
 import { GetBootstrapBrokersCommand, KafkaClient } from "@aws-sdk/client-kafka";
 import { mockClient } from "aws-sdk-client-mock";
 import { afterEach, describe, expect, it } from "vitest";
-import { kafkajsConfig, kafkaSettingsFromEnv, resolveBrokers } from "../src";
+import { readEnv } from "@tickflow/runtime";
+import { KafkaEnvSchema, kafkajsConfig, kafkaSettings, resolveBrokers } from "../src";
+
+/** The broker settings of an environment as a process reads them: its variables through readEnv, then kafkaSettings. */
+const kafkaSettingsFromEnv = (env: Record<string, string>, clientId: string) => kafkaSettings(readEnv(env, { kafka: KafkaEnvSchema }).kafka, clientId);
 
 const ARN = "arn:aws:kafka:eu-west-1:123456789012:cluster/tickflow/0b1c2d3e-aaaa-bbbb-cccc-111122223333-2";
 
@@ -20,13 +24,13 @@ describe("broker settings from the environment", () => {
 
   it.each([
     [{}, /set KAFKA_BROKERS \(e.g. 127.0.0.1:9092\) or MSK_CLUSTER_ARN/],
-    [{ KAFKA_BROKERS: "localhost" }, /KAFKA_BROKERS must be a comma-separated list of host:port/],
-    [{ MSK_CLUSTER_ARN: "arn:aws:s3:::bucket" }, /MSK_CLUSTER_ARN is not an MSK cluster ARN/],
-    [{ KAFKA_BROKERS: "a:1", KAFKA_AUTH: "kerberos" }, /KAFKA_AUTH must be none, msk-iam or scram/],
-    [{ KAFKA_BROKERS: "a:1", KAFKA_AUTH: "msk-iam" }, /AWS_REGION is required/],
-    [{ KAFKA_BROKERS: "a:1", KAFKA_AUTH: "scram" }, /KAFKA_SCRAM_USERNAME is required/],
-    [{ KAFKA_BROKERS: "a:1", KAFKA_AUTH: "scram", KAFKA_SCRAM_USERNAME: "u" }, /KAFKA_SCRAM_PASSWORD is required/],
-    [{ KAFKA_BROKERS: "a:1", KAFKA_TOPIC_PREFIX: "bad prefix" }, /KAFKA_TOPIC_PREFIX may hold only/],
+    [{ KAFKA_BROKERS: "localhost" }, /KAFKA_BROKERS: must be a comma-separated list of host:port/],
+    [{ MSK_CLUSTER_ARN: "arn:aws:s3:::bucket" }, /MSK_CLUSTER_ARN: is not an MSK cluster ARN/],
+    [{ KAFKA_BROKERS: "a:1", KAFKA_AUTH: "kerberos" }, /KAFKA_AUTH: must be none, msk-iam or scram/],
+    [{ KAFKA_BROKERS: "a:1", KAFKA_AUTH: "msk-iam" }, /AWS_REGION: is required/],
+    [{ KAFKA_BROKERS: "a:1", KAFKA_AUTH: "scram" }, /KAFKA_SCRAM_USERNAME: is required/],
+    [{ KAFKA_BROKERS: "a:1", KAFKA_AUTH: "scram", KAFKA_SCRAM_USERNAME: "u" }, /KAFKA_SCRAM_PASSWORD: is required/],
+    [{ KAFKA_BROKERS: "a:1", KAFKA_TOPIC_PREFIX: "bad prefix" }, /KAFKA_TOPIC_PREFIX: may hold only/],
   ])("fails at start naming the variable for %j", (env, message) => {
     expect(() => kafkaSettingsFromEnv(env, "svc")).toThrow(message);
   });

@@ -1,6 +1,6 @@
 import { decodeEvent, DLQ_HEADERS, KafkaBus, type OutgoingRecord, type TopicId } from "@tickflow/bus";
 import { Universe, type QuoteTick } from "@tickflow/core";
-import { hostileRequests, pipelinedThenGarbage, rawExchange } from "@tickflow/metrics";
+import { hostileRequests, pipelinedThenGarbage, rawExchange } from "@tickflow/test-support";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { pidOnPort, Platform, PLATFORM, residentBytes } from "./hostile/platform";

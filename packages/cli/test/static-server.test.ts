@@ -4,10 +4,10 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { hostileRequests, pipelinedThenGarbage, rawExchange } from "@tickflow/metrics";
+import { hostileRequests, pipelinedThenGarbage, rawExchange } from "@tickflow/test-support";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CHART_ATTRIBUTION_STYLE_HASH } from "@tickflow/metrics";
+import { CHART_ATTRIBUTION_STYLE_HASH } from "@tickflow/runtime";
 import { DASHBOARD_SECURITY_HEADERS, startStaticServer } from "../src/up/static-server";
 
 /**

@@ -1,7 +1,7 @@
 import { spawn } from "node:child_process";
 import { createServer } from "node:net";
 import { join, resolve } from "node:path";
-import { hostileRequests, pipelinedThenGarbage, rawExchange } from "@tickflow/metrics";
+import { hostileRequests, pipelinedThenGarbage, rawExchange } from "@tickflow/test-support";
 import { describe, expect, it } from "vitest";
 import { formatLine } from "../src/up/supervisor";
 

@@ -1,4 +1,4 @@
-import { ConfigError } from "@tickflow/core";
+import { readEnv, ServiceEnvSchema, type Env } from "@tickflow/runtime";
 import { z } from "zod";
 
 /** An http(s) base URL without a trailing slash, so paths can be appended as they are written. */
@@ -17,7 +17,9 @@ const ORIGIN = /^https?:\/\/[^/\s]+$/;
  */
 export const DEFAULT_UPSTREAM_TIMEOUT_MS = 2_000;
 
-const EnvSchema = z.object({
+/** The gateway's own variables (the bus and the metrics read theirs). */
+export const GatewayEnvSchema = z.object({
+  ...ServiceEnvSchema.shape,
   /** The market-data worker's read API (instruments, quotes). */
   MARKET_DATA_URL: baseUrl("http://127.0.0.1:7001"),
   /** The strategy worker's read API (strategies, bars, signals, orders, risk, positions, portfolio). */
@@ -52,21 +54,14 @@ const EnvSchema = z.object({
   KAFKA_REPORT_BATCH_ITEM_FAILURES: z.enum(["true", "false"], { error: "must be true or false" }).default("false").transform((v) => v === "true"),
   /** Consumer group of the local risk/alerts consumer (on AWS the MSK event source mapping owns its group). */
   ALERTS_GROUP_ID: z.string().regex(/^[A-Za-z0-9._-]+$/, "may hold only letters, digits, '.', '_' and '-'").default("tickflow-gateway-alerts"),
-  LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info"),
 });
 
-export type GatewayConfig = z.output<typeof EnvSchema>;
+export type GatewayConfig = z.output<typeof GatewayEnvSchema>;
 
 /**
  * Reads the gateway's configuration once, at start (or at a Lambda's cold start). A missing or
  * malformed value fails here with the variable's name, not later inside a request.
  */
-export function gatewayConfig(env: Record<string, string | undefined>): GatewayConfig {
-  // an empty variable means "not set" (compose files and SST bindings often pass "")
-  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v.trim() !== ""));
-  const parsed = EnvSchema.safeParse(present);
-  if (!parsed.success) {
-    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; "));
-  }
-  return parsed.data;
+export function gatewayConfig(env: Env): GatewayConfig {
+  return readEnv(env, { gateway: GatewayEnvSchema }).gateway;
 }

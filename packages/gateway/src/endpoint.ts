@@ -1,10 +1,10 @@
 import middy, { type MiddyfiedHandler } from "@middy/core";
 import httpCors from "@middy/http-cors";
-import { queryParameterProblem } from "@tickflow/metrics";
+import { HttpProblem, queryParameterProblem } from "@tickflow/runtime";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from "aws-lambda";
 import type { z } from "zod";
 import { flushMetrics, httpMetrics, problemResponses, securityHeaders } from "./middleware";
-import { ApiProblem, type ParameterError } from "./problem";
+import type { ParameterError } from "./problem";
 import { ROUTES, type HandlerName } from "./routes";
 import { gatewayDepsFromEnv, type GatewayDeps } from "./runtime";
 import { CONTRACTS, type Contract } from "./schemas";
@@ -50,14 +50,14 @@ function parseInput(contract: Contract, event: APIGatewayProxyEventV2) {
     const first = errors[0]!;
     if (where === "path") {
       const value = raw?.[first.parameter];
-      throw new ApiProblem(404, NOT_FOUND_CODES[first.parameter] ?? "not-found", `no ${first.parameter} "${value}": ${first.message}`, { parameter: first.parameter, errors });
+      throw new HttpProblem(404, NOT_FOUND_CODES[first.parameter] ?? "not-found", `no ${first.parameter} "${value}": ${first.message}`, { parameter: first.parameter, errors });
     }
-    throw new ApiProblem(400, "invalid-parameter", errors.map((e) => e.message).join("; "), { parameter: first.parameter, errors });
+    throw new HttpProblem(400, "invalid-parameter", errors.map((e) => e.message).join("; "), { parameter: first.parameter, errors });
   };
   const path = parse("path", contract.path, event.pathParameters);
   if (contract.query) {
     const refused = queryParameterProblem(new URLSearchParams(event.rawQueryString ?? ""), Object.keys(contract.query.shape));
-    if (refused) throw new ApiProblem(400, "invalid-parameter", refused.message, { parameter: refused.parameter, errors: [{ parameter: refused.parameter, in: "query", message: refused.message }] });
+    if (refused) throw new HttpProblem(400, "invalid-parameter", refused.message, { parameter: refused.parameter, errors: [{ parameter: refused.parameter, in: "query", message: refused.message }] });
   }
   return { path, query: parse("query", contract.query, event.queryStringParameters) };
 }

@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Bus } from "@tickflow/bus";
-import { API_SECURITY_HEADERS, createGuardedServer, listen, requestTarget, type HttpLimits, type Metrics } from "@tickflow/metrics";
+import { type Metrics } from "@tickflow/metrics";
+import { API_SECURITY_HEADERS, createGuardedServer, HttpProblem, listen, recordRequest, requestTarget, UNMATCHED_ROUTE, type HttpLimits } from "@tickflow/runtime";
 import type { APIGatewayProxyStructuredResultV2 } from "aws-lambda";
 import type { Logger } from "pino";
 import { AlertStore, RunningStrategies, snsChannel, StoreChannel, type AlertChannel } from "./alerts";
@@ -10,9 +11,9 @@ import { ENDPOINTS } from "./endpoints";
 import { createNotFound } from "./handlers/not-found";
 import { httpApiEvent, lambdaContext } from "./local-events";
 import { startLocalRiskConsumer, type LocalRiskConsumer, type LocalRiskConsumerOptions } from "./local-risk-consumer";
-import { ApiProblem, problemResponse } from "./problem";
+import { problemResponse } from "./problem";
 import { createRiskConsumer } from "./risk-consumer";
-import { CORS_PREFLIGHT, DEFAULT_ROUTE_KEY, routesForPath, type HandlerName } from "./routes";
+import { CORS_PREFLIGHT, DEFAULT_ROUTE_KEY, ROUTER, type HandlerName } from "./routes";
 import { createGatewayDeps, type ConsumerHealthSource } from "./runtime";
 
 export interface LocalGatewayOptions {
@@ -68,9 +69,9 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
 
   // what the adapter answers without a handler (a target that does not parse, which API Gateway
   // refuses itself, and /metrics, which is local only); counted like any request
-  const answer = (req: IncomingMessage, res: ServerResponse, route: string, problem: ApiProblem, instance?: string) => {
+  const answer = (req: IncomingMessage, res: ServerResponse, started: bigint, route: string, problem: HttpProblem, instance?: string) => {
     send(res, problemResponse(problem, instance));
-    metrics.inc("tickflow_http_requests_total", { route, method: req.method ?? "GET", status: String(problem.status) });
+    recordRequest(metrics, { route, method: req.method ?? "GET", status: problem.status, started });
   };
 
   /**
@@ -78,7 +79,7 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
    * 204, with the allow-* headers when the origin is one of CORS_ORIGINS (without them the
    * browser refuses the request, as it should).
    */
-  const preflight = (req: IncomingMessage, res: ServerResponse, route: string) => {
+  const preflight = (req: IncomingMessage, res: ServerResponse, started: bigint, route: string) => {
     const origin = req.headers.origin!;
     const allowed = config.CORS_ORIGINS.includes("*") || config.CORS_ORIGINS.includes(origin);
     const headers: Record<string, string> = { vary: "origin" };
@@ -89,34 +90,30 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
       headers["access-control-max-age"] = String(CORS_PREFLIGHT.maxAgeSeconds);
     }
     send(res, { statusCode: 204, headers });
-    metrics.inc("tickflow_http_requests_total", { route, method: "OPTIONS", status: "204" });
+    recordRequest(metrics, { route, method: "OPTIONS", status: 204, started });
   };
 
   const serve = async (req: IncomingMessage, res: ServerResponse) => {
+    const started = process.hrtime.bigint();
     const url = requestTarget(req.url);
     // a target that does not parse (GET //[x, GET http://[bad/api/quotes): bad input, never a 500
-    if (!url) return answer(req, res, "unmatched", new ApiProblem(400, "invalid-request", "the request target is not a valid URL"));
+    if (!url) return answer(req, res, started, UNMATCHED_ROUTE, new HttpProblem(400, "invalid-request", "the request target is not a valid URL"));
     const method = req.method ?? "GET";
     if (url.pathname === "/metrics") {
-      if (method !== "GET") return answer(req, res, "/metrics", new ApiProblem(405, "method-not-allowed", `${method} is not allowed on /metrics`, {}, { headers: { allow: "GET" } }), url.pathname);
-      const started = process.hrtime.bigint();
+      if (method !== "GET") return answer(req, res, started, "/metrics", new HttpProblem(405, "method-not-allowed", `${method} is not allowed on /metrics`, {}, { headers: { allow: "GET" } }), url.pathname);
       const { contentType, body } = await metrics.exposition();
       send(res, { statusCode: 200, headers: { "content-type": contentType, "cache-control": "no-store" }, body });
-      metrics.inc("tickflow_http_requests_total", { route: "/metrics", method, status: "200" });
-      metrics.observe("tickflow_http_request_duration_seconds", { route: "/metrics", method }, Number(process.hrtime.bigint() - started) / 1e9);
+      recordRequest(metrics, { route: "/metrics", method, status: 200, started });
       return;
     }
-    const candidates = routesForPath(url.pathname);
-    if (method === "OPTIONS" && candidates.length > 0 && req.headers.origin && req.headers["access-control-request-method"]) return preflight(req, res, candidates[0]!.route.path);
-    const match = candidates.find((r) => r.route.method === method);
-    if (!match) {
+    const resolved = ROUTER.resolve(method, url.pathname);
+    if (resolved.kind === "method-not-allowed" && method === "OPTIONS" && req.headers.origin && req.headers["access-control-request-method"]) return preflight(req, res, started, resolved.paths[0]!.path);
+    if (resolved.kind !== "found") {
       send(res, await notFound(httpApiEvent(req, url, DEFAULT_ROUTE_KEY, {}), lambdaContext("tickflow-gateway-not-found", INTEGRATION_TIMEOUT_MS)));
       return;
     }
-    const values = match.pattern.exec(url.pathname)!.slice(1);
-    const pathParameters = Object.fromEntries(match.names.map((name, i) => [name, values[i]!]));
-    const event = httpApiEvent(req, url, match.route, pathParameters);
-    send(res, await handlers[match.route.handler](event, lambdaContext(`tickflow-gateway-${match.route.handler}`, INTEGRATION_TIMEOUT_MS)));
+    const event = httpApiEvent(req, url, resolved.route, resolved.params);
+    send(res, await handlers[resolved.route.handler](event, lambdaContext(`tickflow-gateway-${resolved.route.handler}`, INTEGRATION_TIMEOUT_MS)));
   };
 
   // no request can end the process: protocol errors, throws and clients that go away are answered or contained there
@@ -125,7 +122,7 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
       serve(req, res).catch((error: unknown) => {
         // the handlers answer every error themselves: reaching this is a bug in the adapter
         logger.error({ err: error, url: req.url }, "local adapter failed");
-        if (!res.headersSent) send(res, problemResponse(new ApiProblem(500, "internal-error", "unexpected error; see the gateway log"), req.url));
+        if (!res.headersSent) send(res, problemResponse(new HttpProblem(500, "internal-error", "unexpected error; see the gateway log"), req.url));
         else res.destroy();
       }),
     { headers: API_SECURITY_HEADERS, limits: options.http, onError: (error, req) => logger.error({ err: error, url: req?.url }, "local adapter failed") },

@@ -1,5 +1,6 @@
 import type { MiddlewareObj, Request } from "@middy/core";
-import { API_SECURITY_HEADERS, type Metrics } from "@tickflow/metrics";
+import { type Metrics } from "@tickflow/metrics";
+import { API_SECURITY_HEADERS, recordRequest } from "@tickflow/runtime";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
 import type { Logger } from "pino";
 import { problemResponse, toProblem } from "./problem";
@@ -50,11 +51,8 @@ export function httpMetrics(metrics: Metrics, route: string | ((event: APIGatewa
     const t0 = started.get(request);
     if (t0 === undefined) return;
     started.delete(request);
-    const method = request.event.requestContext?.http?.method ?? "GET";
-    const status = String(request.response?.statusCode ?? 500);
     const label = typeof route === "string" ? route : route(request.event);
-    metrics.inc("tickflow_http_requests_total", { route: label, method, status });
-    metrics.observe("tickflow_http_request_duration_seconds", { route: label, method }, Number(process.hrtime.bigint() - t0) / 1e9);
+    recordRequest(metrics, { route: label, method: request.event.requestContext?.http?.method ?? "GET", status: request.response?.statusCode ?? 500, started: t0 });
   };
   return {
     before: async (request: HttpRequest) => {

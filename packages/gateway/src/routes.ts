@@ -1,3 +1,5 @@
+import { Router } from "@tickflow/runtime";
+
 /**
  * The public API's routes (DESIGN.md, Public API): one Lambda handler module per route. The SST
  * Api stack, the local adapter and the OpenAPI document all read this table, so they cannot
@@ -47,32 +49,5 @@ export const CORS_PREFLIGHT = {
   maxAgeSeconds: 86_400,
 } as const;
 
-export interface CompiledRoute {
-  route: Route;
-  /** Matched against the raw (still encoded) path. */
-  pattern: RegExp;
-  /** The path parameters' names, in the order of the pattern's groups. */
-  names: string[];
-}
-
-/** `/api/quotes/{symbol}` -> ^/api/quotes/([^/]+)$ */
-function compile(route: Route): CompiledRoute {
-  const names: string[] = [];
-  const source = route.path
-    .split(/(\{[A-Za-z]+\})/)
-    .map((part) => {
-      const param = /^\{([A-Za-z]+)\}$/.exec(part);
-      if (!param) return part.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-      names.push(param[1]!);
-      return "([^/]+)";
-    })
-    .join("");
-  return { route, pattern: new RegExp(`^${source}$`), names };
-}
-
-const COMPILED = ROUTES.map(compile);
-
-/** The routes whose path matches a raw (still encoded) request path, whatever their method. */
-export function routesForPath(path: string): CompiledRoute[] {
-  return COMPILED.filter((r) => r.pattern.test(path));
-}
+/** The route table as a router: the local adapter and the `$default` route resolve requests with it. */
+export const ROUTER = new Router(ROUTES);

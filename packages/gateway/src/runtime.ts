@@ -1,7 +1,7 @@
-import { createMetrics, type Metrics } from "@tickflow/metrics";
-import { pino, type Logger } from "pino";
+import { createMetrics, MetricsEnvSchema, type Metrics } from "@tickflow/metrics";
+import { createLogger, readEnv, type Logger } from "@tickflow/runtime";
 import { RiskHistoryAlertSource, type AlertSource } from "./alerts";
-import { gatewayConfig, type GatewayConfig } from "./config";
+import { GatewayEnvSchema, type GatewayConfig } from "./config";
 import type { ConsumerHealth } from "./schemas";
 import { Upstream } from "./upstream";
 
@@ -51,12 +51,8 @@ let lambdaGateway: GatewayDeps | undefined;
  */
 export function runtimeFromEnv(): LambdaRuntime {
   if (!lambdaRuntime) {
-    const config = gatewayConfig(process.env);
-    lambdaRuntime = {
-      config,
-      metrics: createMetrics(process.env, SERVICE),
-      logger: pino({ level: config.LOG_LEVEL, base: { service: SERVICE } }),
-    };
+    const env = readEnv(process.env, { config: GatewayEnvSchema, metrics: MetricsEnvSchema });
+    lambdaRuntime = { config: env.config, metrics: createMetrics(env.metrics, SERVICE), logger: createLogger(SERVICE, env.config.LOG_LEVEL) };
   }
   return lambdaRuntime;
 }

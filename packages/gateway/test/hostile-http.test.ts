@@ -1,6 +1,8 @@
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
-import { API_SECURITY_HEADERS, hostileRequests, pipelinedThenGarbage, PrometheusMetrics, queryLimit, rawExchange } from "@tickflow/metrics";
+import { PrometheusMetrics } from "@tickflow/metrics";
+import { API_SECURITY_HEADERS, queryLimit } from "@tickflow/runtime";
+import { hostileRequests, pipelinedThenGarbage, rawExchange } from "@tickflow/test-support";
 import fc from "fast-check";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";

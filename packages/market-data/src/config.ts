@@ -1,9 +1,12 @@
-import { ConfigError, DEFAULT_UNIVERSE } from "@tickflow/core";
+import { DEFAULT_UNIVERSE } from "@tickflow/core";
+import { readEnv, ServiceEnvSchema, type Env } from "@tickflow/runtime";
 import { z } from "zod";
 
 const symbols = DEFAULT_UNIVERSE.map((i) => i.symbol);
 
-const EnvSchema = z.object({
+/** The market-data worker's own variables (the bus and the metrics read theirs). */
+export const MarketDataEnvSchema = z.object({
+  ...ServiceEnvSchema.shape,
   MD_HTTP_PORT: z.coerce.number().int().min(0).max(65_535).default(7001),
   MD_HTTP_HOST: z.string().default("127.0.0.1"),
   MD_SYMBOLS: z
@@ -22,18 +25,13 @@ const EnvSchema = z.object({
   MD_REPLAY_FILE: z.string().optional(),
   /** Replay speed against the file's timestamps; 0 replays as fast as possible. */
   MD_REPLAY_SPEED: z.coerce.number().min(0).default(1),
-  /** Ticks per symbol kept for /quotes/:symbol. */
+  /** Ticks per symbol kept for /quotes/{symbol}. */
   MD_HISTORY: z.coerce.number().int().min(1).max(100_000).default(300),
-  LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info"),
 });
 
-export type MarketDataConfig = z.infer<typeof EnvSchema>;
+export type MarketDataConfig = z.output<typeof MarketDataEnvSchema>;
 
 /** Reads the market-data worker's configuration once, at start; a bad value names its variable. */
-export function marketDataConfig(env: Record<string, string | undefined>): MarketDataConfig {
-  const parsed = EnvSchema.safeParse(env);
-  if (!parsed.success) {
-    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; "));
-  }
-  return parsed.data;
+export function marketDataConfig(env: Env): MarketDataConfig {
+  return readEnv(env, { worker: MarketDataEnvSchema }).worker;
 }

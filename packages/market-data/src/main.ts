@@ -1,16 +1,20 @@
 import { readFileSync } from "node:fs";
-import { createBus } from "@tickflow/bus";
-import { createMetrics, runServiceMain } from "@tickflow/metrics";
-import { marketDataConfig } from "./config";
+import { createBus, KafkaEnvSchema } from "@tickflow/bus";
+import { createMetrics, MetricsEnvSchema } from "@tickflow/metrics";
+import { createLogger, readEnv, runService } from "@tickflow/runtime";
+import { MarketDataEnvSchema } from "./config";
 import { SERVICE, startMarketData } from "./service";
 
-await runServiceMain(SERVICE, async (logger) => {
-  const config = marketDataConfig(process.env);
-  const bus = await createBus(process.env, SERVICE, logger);
-  const metrics = createMetrics(process.env, SERVICE);
+await runService(SERVICE, async () => {
+  const env = readEnv(process.env, { config: MarketDataEnvSchema, kafka: KafkaEnvSchema, metrics: MetricsEnvSchema });
+  const { config } = env;
+  const logger = createLogger(SERVICE, config.LOG_LEVEL);
+  const bus = await createBus(env.kafka, SERVICE, logger);
+  const metrics = createMetrics(env.metrics, SERVICE);
   const replayLines = config.MD_REPLAY_FILE ? readFileSync(config.MD_REPLAY_FILE, "utf8").split("\n") : undefined;
   const service = await startMarketData({ config, bus, metrics, logger, ...(replayLines ? { replayLines } : {}) });
   return {
+    logger,
     done: service.done,
     stop: async () => {
       await service.stop();

@@ -1,6 +1,7 @@
 import { decodeEvent, encodeEvent, routeEvent, type Bus, type Publisher } from "@tickflow/bus";
 import { DEFAULT_UNIVERSE, midPrice, QuoteGuard, QuoteGuardConfigSchema, Universe, type GuardedSymbol, type QuoteTick } from "@tickflow/core";
-import { HttpProblem, queryLimit, startServiceHttp, type Metrics } from "@tickflow/metrics";
+import { type Metrics } from "@tickflow/metrics";
+import { HttpProblem, queryLimit, startServiceHttp } from "@tickflow/runtime";
 import type { Logger } from "pino";
 import type { MarketDataConfig } from "./config";
 import { ReplayFeed, SimulatedFeed, type TickFeed } from "./feed";
@@ -144,7 +145,7 @@ export async function startMarketData(deps: MarketDataDeps): Promise<MarketDataS
       { method: "GET", path: "/quotes", query: [], handle: () => ({ status: 200, body: book.views() }) },
       {
         method: "GET",
-        path: "/quotes/:symbol",
+        path: "/quotes/{symbol}",
         query: ["limit"],
         handle: ({ params, query }) => {
           if (!universe.has(params.symbol!)) throw new HttpProblem(404, "unknown-symbol", `unknown symbol ${params.symbol}`);

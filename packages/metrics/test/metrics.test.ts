@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { CATALOG, catalogMarkdown, createMetrics, EmfMetrics, PrometheusMetrics } from "../src";
+import { CATALOG, catalogMarkdown, createMetrics, EmfMetrics, MetricsEnvSchema, PrometheusMetrics } from "../src";
 
 describe("Prometheus sink", () => {
   it("exposes every catalog metric with its help, type and the service label", async () => {
@@ -82,7 +82,9 @@ describe("sink choice and catalog", () => {
     expect(createMetrics({ AWS_LAMBDA_FUNCTION_NAME: "f" }, "gateway")).toBeInstanceOf(EmfMetrics);
     expect(createMetrics({}, "gateway")).toBeInstanceOf(PrometheusMetrics);
     expect(createMetrics({ METRICS_SINK: "emf" }, "strategy")).toBeInstanceOf(EmfMetrics);
-    expect(() => createMetrics({ METRICS_SINK: "statsd" }, "x")).toThrow(/METRICS_SINK must be emf or prometheus/);
+    const wrong = MetricsEnvSchema.safeParse({ METRICS_SINK: "statsd" });
+    expect(wrong.success).toBe(false);
+    expect(wrong.error!.issues).toMatchObject([{ path: ["METRICS_SINK"], message: "must be emf or prometheus" }]);
   });
 
   it("names every metric with a unit-bearing, Prometheus-valid name and renders a Markdown row each", () => {
@@ -92,37 +94,5 @@ describe("sink choice and catalog", () => {
       if (spec.unit === "seconds" && spec.type !== "counter") expect(name).toMatch(/_seconds$/);
     }
     expect(catalogMarkdown().split("\n")).toHaveLength(Object.keys(CATALOG).length + 2);
-  });
-});
-
-describe("service HTTP", () => {
-  it("answers a malformed path with 400 problem+json instead of failing, and counts it under its route", async () => {
-    const { startServiceHttp } = await import("../src");
-    const metrics = new PrometheusMetrics();
-    const http = await startServiceHttp({
-      port: 0,
-      metrics,
-      health: async () => ({ ok: true }),
-      routes: [{ method: "GET", path: "/things/:id", handle: ({ params }) => ({ status: 200, body: { id: params.id } }) }],
-    });
-    try {
-      const bad = await fetch(`http://127.0.0.1:${http.port}/things/%E0`);
-      expect(bad.status).toBe(400);
-      expect(bad.headers.get("content-type")).toBe("application/problem+json");
-      expect(await bad.json()).toMatchObject({ code: "invalid-path" });
-      expect(await (await fetch(`http://127.0.0.1:${http.port}/things/a%20b`)).json()).toEqual({ id: "a b" });
-      expect((await metrics.exposition()).body).toMatch(/tickflow_http_requests_total\{route="\/things\/:id",method="GET",status="400"\} 1/);
-    } finally {
-      await http.close();
-    }
-  });
-
-  it("reads limit as a positive integer, capped at what is kept", async () => {
-    const { queryLimit } = await import("../src");
-    const q = (text: string) => new URLSearchParams(text);
-    expect(queryLimit(q(""), 100, 500)).toBe(100);
-    expect(queryLimit(q("limit=7"), 100, 500)).toBe(7);
-    expect(queryLimit(q("limit=9000"), 100, 500)).toBe(500);
-    for (const bad of ["limit=0", "limit=-3", "limit=abc", "limit=1.5", "limit="]) expect(() => queryLimit(q(bad), 100, 500)).toThrow(/limit must be a positive integer/);
   });
 });

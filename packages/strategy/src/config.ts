@@ -1,4 +1,5 @@
-import { ConfigError, EngineConfigSchema, parseStrategyParams, QuoteGuardConfigSchema, StrategyInstanceSchema, strategyDefinition, type EngineConfigInput, type StrategyInstance } from "@tickflow/core";
+import { EngineConfigSchema, parseStrategyParams, QuoteGuardConfigSchema, StrategyInstanceSchema, strategyDefinition, type EngineConfigInput, type StrategyInstance } from "@tickflow/core";
+import { jsonVariable, readEnv, ServiceEnvSchema, type Env, type ServiceEnv } from "@tickflow/runtime";
 import { z } from "zod";
 
 /** Each strategy on a few symbols across asset classes: what `npm start` and the cloud run. */
@@ -8,23 +9,14 @@ export const DEFAULT_STRATEGIES: StrategyInstance[] = [
   { id: "breakout", kind: "breakout", symbols: ["TSLA", "BTC-USD", "ETH-USD"], params: {} },
 ];
 
-const json = <T extends z.ZodType>(schema: T) =>
-  z.string().transform((text, ctx) => {
-    try {
-      return JSON.parse(text) as unknown;
-    } catch (error) {
-      ctx.addIssue({ code: "custom", message: `not JSON: ${(error as Error).message}` });
-      return z.NEVER;
-    }
-  }).pipe(schema);
-
-const EnvSchema = z.object({
+const Variables = z.object({
+  ...ServiceEnvSchema.shape,
   ST_HTTP_PORT: z.coerce.number().int().min(0).max(65_535).default(7002),
   ST_HTTP_HOST: z.string().default("127.0.0.1"),
   /** Consumer group on md.quotes.v1; also the key of the engine's snapshots. One active member per group. */
   ST_GROUP_ID: z.string().regex(/^[A-Za-z0-9._-]+$/).default("tickflow-strategy"),
   /** JSON array of {id, kind, symbols, params}; default: each strategy on three symbols. */
-  ST_STRATEGIES: json(z.array(StrategyInstanceSchema).min(1)).optional(),
+  ST_STRATEGIES: jsonVariable(z.array(StrategyInstanceSchema).min(1)).optional(),
   ST_FEE_BPS: z.coerce.number().min(0).optional(),
   ST_LATENCY_TICKS: z.coerce.number().int().min(0).optional(),
   ST_STARTING_CASH: z.coerce.number().positive().optional(),
@@ -37,13 +29,13 @@ const EnvSchema = z.object({
   ST_MAX_SEQ_GAP: z.coerce.number().int().min(0).optional(),
   ST_MAX_CLOCK_SKEW_MS: z.coerce.number().int().min(0).optional(),
   /** JSON of per-symbol overrides of the price checks, e.g. {"TSLA":{"priceBandPct":0.4}}. */
-  ST_QUOTE_GUARD_SYMBOLS: json(QuoteGuardConfigSchema.shape.symbols.unwrap()).optional(),
+  ST_QUOTE_GUARD_SYMBOLS: jsonVariable(QuoteGuardConfigSchema.shape.symbols.unwrap()).optional(),
   /** Records kept per read view (bars per symbol and interval, signals, orders). */
   ST_HISTORY: z.coerce.number().int().min(10).max(100_000).default(500),
-  LOG_LEVEL: z.string().default("info"),
 });
 
 export interface StrategyWorkerConfig {
+  logLevel: ServiceEnv["LOG_LEVEL"];
   httpPort: number;
   httpHost: string;
   groupId: string;
@@ -51,11 +43,12 @@ export interface StrategyWorkerConfig {
   history: number;
 }
 
-/** Reads the strategy worker's configuration once, at start; a bad value names its variable. */
-export function strategyWorkerConfig(env: Record<string, string | undefined>): StrategyWorkerConfig {
-  const parsed = EnvSchema.safeParse(env);
-  if (!parsed.success) throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; "));
-  const e = parsed.data;
+/**
+ * The strategy worker's own variables (the bus and the metrics read theirs), parsed into its
+ * configuration: the engine's settings are checked here too, so a bad strategy or limit fails at
+ * start naming its variable.
+ */
+export const StrategyEnvSchema = Variables.transform((e, ctx): StrategyWorkerConfig => {
   const engine: EngineConfigInput = {
     strategies: e.ST_STRATEGIES ?? DEFAULT_STRATEGIES,
     execution: { feeBps: e.ST_FEE_BPS, latencyTicks: e.ST_LATENCY_TICKS },
@@ -72,11 +65,20 @@ export function strategyWorkerConfig(env: Record<string, string | undefined>): S
     equityCurveLimit: e.ST_HISTORY,
   };
   const check = EngineConfigSchema.safeParse(engine);
-  if (!check.success) throw new ConfigError(`ST_STRATEGIES, risk and quote guard settings: ${z.prettifyError(check.error)}`);
+  if (!check.success) {
+    ctx.addIssue({ code: "custom", path: ["ST_STRATEGIES"], message: `the strategies, risk and quote guard settings: ${z.prettifyError(check.error)}` });
+    return z.NEVER;
+  }
   try {
     for (const instance of engine.strategies) parseStrategyParams(strategyDefinition(instance.kind), instance.params);
   } catch (error) {
-    throw new ConfigError(`ST_STRATEGIES: ${(error as Error).message}`);
+    ctx.addIssue({ code: "custom", path: ["ST_STRATEGIES"], message: (error as Error).message });
+    return z.NEVER;
   }
-  return { httpPort: e.ST_HTTP_PORT, httpHost: e.ST_HTTP_HOST, groupId: e.ST_GROUP_ID, engine, history: e.ST_HISTORY };
+  return { logLevel: e.LOG_LEVEL, httpPort: e.ST_HTTP_PORT, httpHost: e.ST_HTTP_HOST, groupId: e.ST_GROUP_ID, engine, history: e.ST_HISTORY };
+});
+
+/** Reads the strategy worker's configuration once, at start; a bad value names its variable. */
+export function strategyWorkerConfig(env: Env): StrategyWorkerConfig {
+  return readEnv(env, { worker: StrategyEnvSchema }).worker;
 }

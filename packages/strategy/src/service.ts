@@ -1,6 +1,7 @@
 import { decodeEvent, DecodeError, encodeEvent, routeEvent, toDlq, type Bus, type BusRecord, type OutgoingRecord, type Processor } from "@tickflow/bus";
 import { BarIntervalSchema, DEFAULT_UNIVERSE, QuoteRejectReasonSchema, TradingEngine, Universe, type EngineEvent, type EngineSnapshot, type StrategyDefinition } from "@tickflow/core";
-import { HttpProblem, queryLimit, startServiceHttp, type HttpRequest, type Metrics } from "@tickflow/metrics";
+import { type Metrics } from "@tickflow/metrics";
+import { HttpProblem, queryLimit, startServiceHttp, type HttpRequest } from "@tickflow/runtime";
 import type { Logger } from "pino";
 import type { StrategyWorkerConfig } from "./config";
 import { ReadModel } from "./read-model";
@@ -309,7 +310,7 @@ export async function startStrategy(deps: StrategyDeps): Promise<StrategyService
       },
       {
         method: "GET",
-        path: "/strategies/:id",
+        path: "/strategies/{id}",
         query: [],
         handle: ({ params }) => {
           const s = strategyOr404(params.id!);
@@ -318,7 +319,7 @@ export async function startStrategy(deps: StrategyDeps): Promise<StrategyService
       },
       {
         method: "POST",
-        path: "/strategies/:id/reset",
+        path: "/strategies/{id}/reset",
         query: [],
         handle: ({ params, headers }) => {
           // An internal API with no authentication: a browser's request (it always carries an Origin,
@@ -365,7 +366,7 @@ export async function startStrategy(deps: StrategyDeps): Promise<StrategyService
       { method: "GET", path: "/portfolio", query: [], handle: () => ({ status: 200, body: portfolio(engine) }) },
       {
         method: "GET",
-        path: "/bars/:symbol",
+        path: "/bars/{symbol}",
         query: ["interval", "limit"],
         handle: ({ params, query }) => {
           if (!universe.has(params.symbol!)) throw new HttpProblem(404, "unknown-symbol", `unknown symbol ${params.symbol}`);

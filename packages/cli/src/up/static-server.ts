@@ -2,7 +2,7 @@ import { open, type FileHandle } from "node:fs/promises";
 import { request as httpRequest, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from "node:http";
 import { extname, join, normalize, sep } from "node:path";
 import { pipeline } from "node:stream";
-import { createGuardedServer, dashboardSecurityHeaders, listen, problemDocument, requestTarget, sendProblem, type HttpLimits } from "@tickflow/metrics";
+import { createGuardedServer, dashboardSecurityHeaders, listen, problemDocument, requestTarget, sendProblem, type HttpLimits } from "@tickflow/runtime";
 
 const TYPES: Record<string, string> = {
   ".html": "text/html; charset=utf-8",

@@ -1,14 +1,11 @@
 import type { APIGatewayProxyEventV2 } from "aws-lambda";
 import { httpHandler, lambdaEntry, type HttpHandler } from "../endpoint";
-import { ApiProblem } from "../problem";
-import { routesForPath } from "../routes";
+import { ROUTER } from "../routes";
 import type { GatewayDeps } from "../runtime";
-
-/** The metrics route label of requests no route takes: never the raw path (label cardinality). */
-const UNMATCHED = "unmatched";
+import { HttpProblem, UNMATCHED_ROUTE } from "@tickflow/runtime";
 
 /** The routes of the request's path (whatever their method); none for an unknown path. */
-const candidates = (event: APIGatewayProxyEventV2) => routesForPath(event.rawPath);
+const candidates = (event: APIGatewayProxyEventV2) => ROUTER.forPath(event.rawPath);
 
 /**
  * The `$default` route (DEFAULT_ROUTE_HANDLER): every request that matches no route of ROUTES.
@@ -19,13 +16,13 @@ const candidates = (event: APIGatewayProxyEventV2) => routesForPath(event.rawPat
 export function createNotFound(deps: GatewayDeps): HttpHandler {
   return httpHandler(
     deps,
-    (event) => candidates(event)[0]?.route.path ?? UNMATCHED,
+    (event) => candidates(event)[0]?.path ?? UNMATCHED_ROUTE,
     async (event) => {
       const method = event.requestContext.http.method;
       const path = event.rawPath;
-      const allowed = [...new Set(candidates(event).map((r) => r.route.method))];
-      if (allowed.length > 0) throw new ApiProblem(405, "method-not-allowed", `${method} is not allowed on ${path}`, {}, { headers: { allow: allowed.join(", ") } });
-      throw new ApiProblem(404, "route-not-found", `no route for ${method} ${path}`);
+      const allowed = [...new Set(candidates(event).map((r) => r.method))];
+      if (allowed.length > 0) throw new HttpProblem(405, "method-not-allowed", `${method} is not allowed on ${path}`, {}, { headers: { allow: allowed.join(", ") } });
+      throw new HttpProblem(404, "route-not-found", `no route for ${method} ${path}`);
     },
   );
 }

@@ -1,5 +1,6 @@
-import { createServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { Socket } from "node:net";
+import { problemDocument, sendProblem, type ProblemDocument } from "./problem";
 
 /**
  * What every Tickflow HTTP server (the workers' faces, the gateway's local adapter, the
@@ -43,35 +44,6 @@ export const DEFAULT_HTTP_LIMITS: Readonly<HttpLimits> = {
   maxHeaderBytes: 16_384,
   drainTimeoutMs: 30_000,
 };
-
-/** An RFC 9457 problem document: the body of every error answer. */
-export interface ProblemDocument {
-  type: "about:blank";
-  title: string;
-  status: number;
-  code: string;
-  detail: string;
-  [extra: string]: unknown;
-}
-
-/** The problem document of a status, stable code and detail; `title` is the status phrase. */
-export function problemDocument(status: number, code: string, detail: string, extras: Record<string, unknown> = {}): ProblemDocument {
-  return { type: "about:blank", title: STATUS_CODES[status] ?? "Error", status, code, detail, ...extras };
-}
-
-/**
- * Answers with a problem+json document. Once an answer has begun there is no status left to
- * send: the response is cut instead, which the client sees as an incomplete answer. A complete
- * answer is left alone (cutting it would cut the connection, and the answers pipelined after it).
- */
-export function sendProblem(res: ServerResponse, problem: ProblemDocument, headers: Record<string, string> = {}): void {
-  if (res.writableEnded) return;
-  if (res.headersSent || res.destroyed) return void res.destroy();
-  // a length a listener set for the answer it did not send (removed only when set: Node then frames the answer itself)
-  if (res.hasHeader("content-length")) res.removeHeader("content-length");
-  res.writeHead(problem.status, { ...headers, "content-type": "application/problem+json", "cache-control": "no-store" });
-  res.end(JSON.stringify(problem));
-}
 
 /**
  * The request target as a URL, or undefined when it is none: Node's parser lets through targets

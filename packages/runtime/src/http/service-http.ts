@@ -1,7 +1,10 @@
 import type { IncomingHttpHeaders, IncomingMessage, Server, ServerResponse } from "node:http";
 import { parseDecimalInteger } from "@tickflow/core";
-import { API_SECURITY_HEADERS, createGuardedServer, listen, problemDocument, queryParameterProblem, requestTarget, sendProblem, type HttpLimits } from "./http-guard";
-import type { Metrics } from "./sink";
+import type { Metrics } from "@tickflow/metrics";
+import { API_SECURITY_HEADERS, createGuardedServer, listen, queryParameterProblem, requestTarget, type HttpLimits } from "./guard";
+import { HttpProblem, sendProblem } from "./problem";
+import { recordRequest, UNMATCHED_ROUTE } from "./request-metrics";
+import { Router } from "./router";
 
 export interface HttpRequest {
   method: string;
@@ -20,7 +23,7 @@ export interface HttpResponse {
 
 export interface HttpRoute {
   method: "GET" | "POST";
-  /** Express-like pattern: `/quotes/:symbol`. */
+  /** `/quotes/{symbol}`: parameters arrive percent-decoded in `params`. */
   path: string;
   /**
    * The query parameters the route takes: any other is answered 400 naming it. Without the list
@@ -28,32 +31,6 @@ export interface HttpRoute {
    */
   query?: readonly string[];
   handle(request: HttpRequest): Promise<HttpResponse> | HttpResponse;
-}
-
-/** A request the route cannot serve: answered as problem+json with a stable code (and the offending parameter, when there is one). */
-export class HttpProblem extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-    readonly extras: { parameter?: string } = {},
-  ) {
-    super(message);
-  }
-}
-
-interface CompiledRoute extends HttpRoute {
-  pattern: RegExp;
-  keys: string[];
-}
-
-function compile(route: HttpRoute): CompiledRoute {
-  const keys: string[] = [];
-  const source = route.path.replace(/:([A-Za-z]+)/g, (_, key: string) => {
-    keys.push(key);
-    return "([^/]+)";
-  });
-  return { ...route, pattern: new RegExp(`^${source}$`), keys };
 }
 
 export interface ServiceHttpOptions {
@@ -69,17 +46,10 @@ export interface ServiceHttpOptions {
   limits?: Partial<HttpLimits>;
 }
 
-/** The metric label of requests no route takes: never the raw path, which would explode label cardinality. */
-const UNMATCHED = "unmatched";
-
 function send(res: ServerResponse, status: number, body: unknown, contentType = "application/json"): void {
   const text = typeof body === "string" ? body : JSON.stringify(body);
   res.writeHead(status, { "content-type": contentType, "cache-control": "no-store" });
   res.end(text);
-}
-
-function problemOf(problem: HttpProblem) {
-  return problemDocument(problem.status, problem.code, problem.message, problem.extras);
 }
 
 /**
@@ -110,45 +80,35 @@ export async function startServiceHttp(options: ServiceHttpOptions): Promise<{ s
       },
     },
   ];
-  const routes = [...builtin, ...options.routes].map(compile);
+  const router = new Router([...builtin, ...options.routes]);
 
   const serve = async (req: IncomingMessage, res: ServerResponse) => {
     const started = process.hrtime.bigint();
     const method = req.method ?? "GET";
-    let routeLabel = UNMATCHED;
-    const finish = (status: number) => {
-      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-      options.metrics.inc("tickflow_http_requests_total", { route: routeLabel, method, status: String(status) });
-      options.metrics.observe("tickflow_http_request_duration_seconds", { route: routeLabel, method }, seconds);
-    };
+    let routeLabel = UNMATCHED_ROUTE;
+    const finish = (status: number) => recordRequest(options.metrics, { route: routeLabel, method, status, started });
     const refuse = (problem: HttpProblem) => {
-      sendProblem(res, problemOf(problem));
+      sendProblem(res, problem.document(), problem.headers);
       finish(problem.status);
     };
     const url = requestTarget(req.url);
     if (!url) return refuse(new HttpProblem(400, "invalid-request", "the request target is not a valid URL"));
     const request: HttpRequest = { method, path: url.pathname, params: {}, query: url.searchParams, headers: req.headers };
-    const candidates = routes.filter((r) => r.pattern.test(url.pathname));
-    const route = candidates.find((r) => r.method === method);
-    if (!route) {
-      if (candidates.length > 0) {
-        res.setHeader("allow", [...new Set(candidates.map((r) => r.method))].join(", "));
-        return refuse(new HttpProblem(405, "method-not-allowed", `${method} ${url.pathname}`));
-      }
-      return refuse(new HttpProblem(404, "route-not-found", `${method} ${url.pathname}`));
-    }
+    const resolved = router.resolve(method, url.pathname);
+    if (resolved.kind === "method-not-allowed") return refuse(new HttpProblem(405, "method-not-allowed", `${method} ${url.pathname}`, {}, { headers: { allow: resolved.allow.join(", ") } }));
+    if (resolved.kind === "not-found") return refuse(new HttpProblem(404, "route-not-found", `${method} ${url.pathname}`));
+    const { route } = resolved;
     routeLabel = route.path;
     try {
       const refused = queryParameterProblem(url.searchParams, route.query);
       if (refused) throw new HttpProblem(400, "invalid-parameter", refused.message, { parameter: refused.parameter });
-      const match = route.pattern.exec(url.pathname)!;
-      route.keys.forEach((key, i) => {
+      for (const [key, raw] of Object.entries(resolved.params)) {
         try {
-          request.params[key] = decodeURIComponent(match[i + 1]!);
+          request.params[key] = decodeURIComponent(raw);
         } catch {
           throw new HttpProblem(400, "invalid-path", `${key} is not valid percent-encoding`);
         }
-      });
+      }
       const response = await route.handle(request);
       send(res, response.status, response.body, response.contentType);
       finish(response.status);

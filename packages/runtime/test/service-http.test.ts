@@ -3,7 +3,9 @@ import { runInNewContext } from "node:vm";
 import { parseDecimalInteger } from "@tickflow/core";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { API_SECURITY_HEADERS, createGuardedServer, hostileRequests, HttpProblem, listen, pipelinedThenGarbage, PrometheusMetrics, queryLimit, rawExchange, startServiceHttp, type HttpRoute } from "../src";
+import { PrometheusMetrics } from "@tickflow/metrics";
+import { hostileRequests, pipelinedThenGarbage, rawExchange } from "@tickflow/test-support";
+import { API_SECURITY_HEADERS, createGuardedServer, HttpProblem, listen, queryLimit, startServiceHttp, type HttpRoute } from "../src";
 
 /**
  * The workers' HTTP face (ports 7001, 7002) under hostile requests: no request may end the
@@ -15,9 +17,9 @@ type Service = Awaited<ReturnType<typeof startServiceHttp>>;
 const errors: unknown[] = [];
 const metrics = new PrometheusMetrics({ service: "test" });
 const routes: HttpRoute[] = [
-  { method: "GET", path: "/things/:id", query: ["limit"], handle: ({ params, query }) => ({ status: 200, body: { id: params.id, limit: queryLimit(query, 10, 100) } }) },
+  { method: "GET", path: "/things/{id}", query: ["limit"], handle: ({ params, query }) => ({ status: 200, body: { id: params.id, limit: queryLimit(query, 10, 100) } }) },
   { method: "GET", path: "/open", handle: ({ query }) => ({ status: 200, body: Object.fromEntries(query) }) },
-  { method: "POST", path: "/things/:id/reset", query: [], handle: () => ({ status: 202, body: {} }) },
+  { method: "POST", path: "/things/{id}/reset", query: [], handle: () => ({ status: 202, body: {} }) },
   { method: "GET", path: "/slow", query: [], handle: async () => new Promise((r) => setTimeout(() => r({ status: 200, body: { slow: true } }), 150)) },
   { method: "GET", path: "/big", query: [], handle: () => ({ status: 200, body: "x".repeat(8 << 20), contentType: "text/plain" }) },
   {
@@ -291,4 +293,34 @@ describe("resource bounds", () => {
     expect(after).not.toMatch(/garbage|q1\d{3}/);
     expect(heapAfter - heapBefore).toBeLessThan(8 << 20);
   }, 60_000);
+});
+
+describe("service HTTP", () => {
+  it("answers a malformed path with 400 problem+json instead of failing, and counts it under its route", async () => {
+    const metrics = new PrometheusMetrics();
+    const http = await startServiceHttp({
+      port: 0,
+      metrics,
+      health: async () => ({ ok: true }),
+      routes: [{ method: "GET", path: "/things/{id}", handle: ({ params }) => ({ status: 200, body: { id: params.id } }) }],
+    });
+    try {
+      const bad = await fetch(`http://127.0.0.1:${http.port}/things/%E0`);
+      expect(bad.status).toBe(400);
+      expect(bad.headers.get("content-type")).toBe("application/problem+json");
+      expect(await bad.json()).toMatchObject({ code: "invalid-path" });
+      expect(await (await fetch(`http://127.0.0.1:${http.port}/things/a%20b`)).json()).toEqual({ id: "a b" });
+      expect((await metrics.exposition()).body).toMatch(/tickflow_http_requests_total\{route="\/things\/{id}",method="GET",status="400"\} 1/);
+    } finally {
+      await http.close();
+    }
+  });
+
+  it("reads limit as a positive integer, capped at what is kept", async () => {
+    const q = (text: string) => new URLSearchParams(text);
+    expect(queryLimit(q(""), 100, 500)).toBe(100);
+    expect(queryLimit(q("limit=7"), 100, 500)).toBe(7);
+    expect(queryLimit(q("limit=9000"), 100, 500)).toBe(500);
+    for (const bad of ["limit=0", "limit=-3", "limit=abc", "limit=1.5", "limit="]) expect(() => queryLimit(q(bad), 100, 500)).toThrow(/limit must be a positive integer/);
+  });
 });
