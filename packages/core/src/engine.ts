@@ -1,28 +1,18 @@
 import { z } from "zod";
-import { BarAggregator, newBarState, type Bar, type BarInterval } from "./bar";
+import type { Bar } from "./bar";
 import { EngineConfigSchema, type EngineConfig, type EngineConfigInput } from "./engine-config";
-import {
-  copyState,
-  newEngineState,
-  newStrategyState,
-  newSymbolState,
-  restoredState,
-  type EngineSnapshot,
-  type EngineState,
-  type EngineStats,
-  type StrategyState,
-  type SymbolState,
-} from "./engine-state";
+import { copyState, restoredState, type EngineSnapshot, type EngineState, type EngineStats } from "./engine-state";
+import { bindWiring, buildWiring, type BarFeed, type SignalHandler, type StrategyRuntime, type Wiring } from "./engine-wiring";
 import { ConfigError, TickflowError } from "./errors";
 import type { EngineEvent } from "./events";
-import { fromPriceUnits, fromSizeUnits, type Instrument, type Universe } from "./instrument";
-import { fromMicros, toMicros, type Micros } from "./money";
+import { fromPriceUnits, type Universe } from "./instrument";
+import { fromMicros } from "./money";
 import { fillDue, submitOrder, type FillListener } from "./paper-execution";
-import { equity, markPosition, newAccount, recordEquity, updatePeak } from "./portfolio";
+import { equity, markPosition, recordEquity, updatePeak } from "./portfolio";
 import { QuoteGuard, type QuoteRejection } from "./quote-guard";
 import { portfolioView, strategyView } from "./read-views";
 import { exposure, haltsAt, preTradeCheck, riskGate, sizeFor, type RiskGate } from "./risk-gate";
-import { parseStrategyParams, STRATEGIES, strategyDefinition, type FillNotice, type SignalIntent, type Strategy, type StrategyContext, type StrategyDefinition } from "./strategies";
+import { STRATEGIES, type FillNotice, type SignalIntent, type StrategyDefinition } from "./strategies";
 import type { QuoteTick } from "./tick";
 import type { Turn } from "./turn";
 
@@ -35,66 +25,6 @@ export type QuoteOutcome =
   | { status: "ignored" }
   | { status: "duplicate" }
   | ({ status: "rejected" } & QuoteRejection);
-
-/** One symbol's wiring: what is built for it from the configuration, and its entry of the engine state. */
-interface SymbolRuntime {
-  readonly instrument: Instrument;
-  /** bind() points it at the current state's entry. */
-  state: SymbolState;
-  readonly aggregators: { readonly aggregator: BarAggregator; publish: boolean; readonly subscribers: StrategyRuntime[] }[];
-  readonly strategies: StrategyRuntime[];
-}
-
-type SignalHandler = (turn: Turn, runtime: StrategyRuntime, intent: SignalIntent) => void;
-
-/** One strategy instance's wiring: its configuration, the strategy, the context it acts through, and its entry of the engine state. */
-class StrategyRuntime {
-  readonly ctx: StrategyPort;
-  /** The symbols it trades, in the order of `symbols`. */
-  readonly traded: SymbolRuntime[] = [];
-
-  constructor(
-    readonly id: string,
-    readonly kind: string,
-    readonly symbols: readonly string[],
-    readonly params: Record<string, unknown>,
-    readonly strategy: Strategy,
-    readonly tradeNotional: Micros,
-    /** bind() points it at the current state's entry. */
-    public state: StrategyState,
-    onSignal: SignalHandler,
-    universe: Universe,
-  ) {
-    this.ctx = new StrategyPort(this, onSignal, universe);
-  }
-}
-
-/**
- * The context a strategy acts through. A signal belongs to the quote being processed, which the
- * strategy does not pass back, so the engine lends the port that quote's turn for each call into
- * the strategy and takes it back after: a signal from anywhere else fails instead of landing among
- * another quote's events.
- */
-class StrategyPort implements StrategyContext {
-  turn: Turn | null = null;
-
-  constructor(
-    private readonly runtime: StrategyRuntime,
-    private readonly onSignal: SignalHandler,
-    private readonly universe: Universe,
-  ) {}
-
-  signal(intent: SignalIntent): void {
-    const turn = this.turn;
-    if (!turn) throw new TickflowError(`strategy ${this.runtime.id} signalled outside a quote`);
-    this.onSignal(turn, this.runtime, intent);
-  }
-
-  position(symbol: string): number {
-    const p = this.runtime.state.account.positions[symbol];
-    return p ? fromSizeUnits(p.qty, this.universe.get(symbol)) : 0;
-  }
-}
 
 /**
  * The trading kernel shared by backtest and live: fed one quote at a time, it builds bars,
@@ -109,9 +39,8 @@ export class TradingEngine {
   readonly config: EngineConfig;
   private readonly guard: QuoteGuard;
   private readonly gate: RiskGate;
-  private readonly symbols = new Map<string, SymbolRuntime>();
-  private readonly runtimes = new Map<string, StrategyRuntime>();
-  private state: EngineState = newEngineState();
+  private readonly wiring: Wiring;
+  private state: EngineState;
   /** The state as the configuration starts it: where a strategy a snapshot cannot restore starts from. */
   private readonly initial: EngineState;
   private readonly afterFill: FillListener;
@@ -128,52 +57,9 @@ export class TradingEngine {
     this.guard = new QuoteGuard(this.config.quoteGuard);
     // made once here: the hot path hands these on, never a closure of its own
     const onSignal: SignalHandler = (turn, runtime, intent) => this.onSignal(turn, runtime, intent);
-    this.afterFill = (turn, strategyId, fill) => this.onFill(turn, this.runtimes.get(strategyId)!, fill);
-
-    const symbolRuntime = (symbol: string): SymbolRuntime => {
-      let rt = this.symbols.get(symbol);
-      if (!rt) {
-        rt = { instrument: universe.get(symbol), state: (this.state.symbols[symbol] = newSymbolState()), aggregators: [], strategies: [] };
-        this.symbols.set(symbol, rt);
-      }
-      return rt;
-    };
-    const aggregatorFor = (sym: SymbolRuntime, interval: BarInterval) => {
-      let entry = sym.aggregators.find((a) => a.aggregator.interval === interval);
-      if (!entry) {
-        const bars = (sym.state.bars[interval] = newBarState());
-        entry = { aggregator: new BarAggregator(sym.instrument.symbol, interval, sym.instrument.priceScale, bars), publish: false, subscribers: [] };
-        sym.aggregators.push(entry);
-      }
-      return entry;
-    };
-
-    for (const symbol of Object.keys(this.config.quoteGuard.symbols)) universe.get(symbol);
-    for (const instance of this.config.strategies) {
-      if (this.runtimes.has(instance.id)) throw new ConfigError(`strategy id "${instance.id}" is used twice`);
-      const definition = strategyDefinition(instance.kind, registry);
-      const params = parseStrategyParams(definition, instance.params);
-      const symbols = [...new Set(instance.symbols)];
-      symbols.forEach((s) => universe.get(s));
-      const strategy = definition.create(params, symbols);
-      const state = newStrategyState(JSON.stringify([instance.kind, params, symbols]), strategy.state, newAccount(toMicros(this.config.startingCash)));
-      this.state.strategies[instance.id] = state;
-      const runtime = new StrategyRuntime(instance.id, instance.kind, symbols, params, strategy, toMicros(params.tradeNotional as number), state, onSignal, universe);
-      this.runtimes.set(instance.id, runtime);
-      for (const symbol of symbols) {
-        const sym = symbolRuntime(symbol);
-        sym.strategies.push(runtime);
-        runtime.traded.push(sym);
-        aggregatorFor(sym, strategy.interval).subscribers.push(runtime);
-      }
-    }
-    if (this.config.publishBars.length > 0) {
-      for (const instrument of universe.instruments) {
-        const sym = symbolRuntime(instrument.symbol);
-        for (const interval of this.config.publishBars) aggregatorFor(sym, interval).publish = true;
-      }
-    }
-    for (const runtime of this.runtimes.values()) runtime.strategy.onStart(runtime.ctx);
+    this.afterFill = (turn, strategyId, fill) => this.onFill(turn, this.wiring.runtimes.get(strategyId)!, fill);
+    ({ wiring: this.wiring, state: this.state } = buildWiring(this.config, universe, registry, onSignal));
+    for (const runtime of this.wiring.runtimes.values()) runtime.strategy.onStart(runtime.ctx);
     this.initial = this.snapshot();
   }
 
@@ -188,7 +74,7 @@ export class TradingEngine {
    * it has one: a quote from further ahead than the guard's clock skew is refused.
    */
   onQuote(tick: QuoteTick, now?: number): QuoteOutcome {
-    const sym = this.symbols.get(tick.symbol);
+    const sym = this.wiring.symbols.get(tick.symbol);
     const stats = this.state.stats;
     if (!sym) {
       if (this.universe.has(tick.symbol)) return { status: "ignored" };
@@ -255,13 +141,13 @@ export class TradingEngine {
 
   /** Samples every strategy's equity now (the backtest closes its curve with this). */
   sampleEquity(tsEvent: number): void {
-    for (const runtime of this.runtimes.values()) this.sample(runtime, tsEvent);
+    for (const runtime of this.wiring.runtimes.values()) this.sample(runtime, tsEvent);
   }
 
   /** A deep copy of the engine state: JSON, and restoring it continues exactly where the engine stopped. */
   snapshot(): EngineSnapshot {
     // a strategy may replace its state object rather than change it in place: take the one it holds now
-    for (const rt of this.runtimes.values()) rt.state.state = rt.strategy.state;
+    for (const rt of this.wiring.runtimes.values()) rt.state.state = rt.strategy.state;
     return copyState(this.state);
   }
 
@@ -273,13 +159,13 @@ export class TradingEngine {
   restore(snapshot: EngineSnapshot): string[] {
     const { state, restarted } = restoredState(snapshot, copyState(this.initial));
     this.state = state;
-    this.bind();
+    bindWiring(this.wiring, state);
     return restarted;
   }
 
   /** The running strategy instances with their parameters and status. */
   strategies() {
-    return [...this.runtimes.values()].map((rt) => strategyView(rt, rt.state.account));
+    return [...this.wiring.runtimes.values()].map((rt) => strategyView(rt, rt.state.account));
   }
 
   /** One strategy's account in currency units: totals, positions, equity curve, drawdown. */
@@ -288,25 +174,13 @@ export class TradingEngine {
     return portfolioView(strategyId, rt.symbols, rt.state.account, rt.state.equityCurve, this.universe);
   }
 
-  /** Points the wiring (each symbol, aggregator and strategy) at its entry of the current state. */
-  private bind(): void {
-    for (const [symbol, sym] of this.symbols) {
-      sym.state = this.state.symbols[symbol]!;
-      for (const { aggregator } of sym.aggregators) aggregator.state = sym.state.bars[aggregator.interval]!;
-    }
-    for (const rt of this.runtimes.values()) {
-      rt.state = this.state.strategies[rt.id]!;
-      rt.strategy.state = rt.state.state;
-    }
-  }
-
   private runtime(strategyId: string): StrategyRuntime {
-    const rt = this.runtimes.get(strategyId);
-    if (!rt) throw new ConfigError(`unknown strategy "${strategyId}"; running: ${[...this.runtimes.keys()].join(", ")}`);
+    const rt = this.wiring.runtimes.get(strategyId);
+    if (!rt) throw new ConfigError(`unknown strategy "${strategyId}"; running: ${[...this.wiring.runtimes.keys()].join(", ")}`);
     return rt;
   }
 
-  private onBar(turn: Turn, entry: SymbolRuntime["aggregators"][number], bar: Bar): void {
+  private onBar(turn: Turn, entry: BarFeed, bar: Bar): void {
     if (entry.publish) turn.events.push({ type: "bar.closed", id: `${bar.symbol}:${bar.interval}:${bar.start}`, ts: bar.tsEvent, data: bar });
     for (const runtime of entry.subscribers) {
       this.sample(runtime, bar.end);
@@ -338,7 +212,7 @@ export class TradingEngine {
   /** A signal: published, then sized to the trade notional, put to the risk gate and sent (or rejected) as a market order. */
   private onSignal(turn: Turn, runtime: StrategyRuntime, intent: SignalIntent): void {
     const { tick } = turn;
-    const target = tradedSymbol(runtime, intent.symbol);
+    const target = runtime.tradedSymbol(intent.symbol);
     if (!target) throw new TickflowError(`strategy ${runtime.id} signalled ${intent.symbol}, which it does not trade`);
     const { state } = runtime;
     const n = (state.signalSeq[intent.symbol] ?? 0) + 1;
@@ -401,9 +275,4 @@ export class TradingEngine {
       if (held !== 0) submitOrder(turn, this.config.execution, runtime.id, state, target, -held, "risk-flatten", null);
     }
   }
-}
-
-function tradedSymbol(runtime: StrategyRuntime, symbol: string): SymbolRuntime | undefined {
-  for (const sym of runtime.traded) if (sym.instrument.symbol === symbol) return sym;
-  return undefined;
 }
