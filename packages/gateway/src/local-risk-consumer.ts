@@ -1,4 +1,4 @@
-import { decodeEvent, toDlq, type BatchControl, type Bus, type BusRecord, type Publisher, type Subscription, type TopicId } from "@tickflow/bus";
+import { consumerLag, readEvents, toDlq, type BatchControl, type Bus, type BusRecord, type Publisher, type Subscription, type TopicId } from "@tickflow/bus";
 import type { RiskHalted } from "@tickflow/core";
 import type { Metrics } from "@tickflow/metrics";
 import type { Logger } from "pino";
@@ -219,15 +219,8 @@ export async function startLocalRiskConsumer(options: LocalRiskConsumerOptions):
   const primed = (async () => {
     try {
       const halts: RiskHalted[] = [];
-      for (const record of await bus.readTail("risk", PRIME_TAIL)) {
-        let event;
-        try {
-          event = decodeEvent(record.value, ["risk.halted", "risk.reset"]);
-        } catch {
-          continue; // the consumer reports (and dead-letters) bad records; priming only looks for halts
-        }
-        if (event.type === "risk.halted") halts.push(event.data);
-      }
+      // the consumer reports (and dead-letters) bad records; priming only looks for halts
+      for (const { event } of await readEvents(bus, "risk", PRIME_TAIL, ["risk.halted"])) if (event.type === "risk.halted") halts.push(event.data);
       const exists = new Map<string, boolean>();
       if (options.strategies) for (const id of new Set(halts.map((h) => h.strategyId))) exists.set(id, await known(options.strategies, id));
       for (const halt of halts) if (!options.strategies || exists.get(halt.strategyId)) options.store.add(alertFromHalt(halt));
@@ -248,13 +241,10 @@ export async function startLocalRiskConsumer(options: LocalRiskConsumerOptions):
       const behind: string[] = [];
       for (const topic of RISK_CONSUMER_TOPICS) {
         const name = bus.topicName(topic);
-        const [ends, committed] = await Promise.all([bus.offsets(topic), bus.groupOffsets(groupId, topic)]);
-        for (const end of ends) {
-          const at = committed.find((c) => c.partition === end.partition)?.offset ?? "-1";
-          const partitionLag = at === "-1" ? BigInt(end.high) - BigInt(end.low) : BigInt(end.high) - BigInt(at);
-          metrics.set("tickflow_consumer_lag", { group: groupId, topic: name, partition: String(end.partition) }, Number(partitionLag));
+        for (const { partition, committed: at, lag: partitionLag } of await consumerLag(bus, groupId, topic)) {
+          metrics.set("tickflow_consumer_lag", { group: groupId, topic: name, partition: String(partition) }, Number(partitionLag));
           total += partitionLag;
-          const key = `${name}[${end.partition}]`;
+          const key = `${name}[${partition}]`;
           const seen = progress.get(key);
           if (!seen || seen.committed !== at || partitionLag <= 0n) progress.set(key, { committed: at, since: now });
           else if (now - seen.since > stallAfterMs) {

@@ -1,4 +1,4 @@
-import { decodeEvent, encodeEvent, routeEvent, type Bus, type Publisher } from "@tickflow/bus";
+import { encodeEvent, readEvents, routeEvent, type Bus, type Publisher } from "@tickflow/bus";
 import { DEFAULT_UNIVERSE, midPrice, QuoteGuard, QuoteGuardConfigSchema, Universe, type GuardedSymbol, type QuoteTick } from "@tickflow/core";
 import { type Metrics } from "@tickflow/metrics";
 import { HttpProblem, queryLimit, startServiceHttp } from "@tickflow/runtime";
@@ -55,13 +55,7 @@ export async function startMarketData(deps: MarketDataDeps): Promise<MarketDataS
   const guard = new QuoteGuard(QuoteGuardConfigSchema.parse({}));
   const screened = new Map<string, GuardedSymbol>();
   const resumedAt = now();
-  for (const record of await bus.readTail("quotes", RESUME_TAIL)) {
-    let event;
-    try {
-      event = decodeEvent(record.value, ["quote.tick"]);
-    } catch {
-      continue;
-    }
+  for (const { record, event } of await readEvents(bus, "quotes", RESUME_TAIL, ["quote.tick"])) {
     if (event.type !== "quote.tick" || record.key !== event.data.symbol || !universe.has(event.data.symbol)) continue;
     const tick = event.data;
     let state = screened.get(tick.symbol);

@@ -1,4 +1,4 @@
-import { decodeEvent, DecodeError, encodeEvent, routeEvent, toDlq, type Bus, type BusRecord, type OutgoingRecord, type Processor } from "@tickflow/bus";
+import { consumerLag, decodeEvent, DecodeError, encodeEvent, readEvents, routeEvent, toDlq, TOPICS, type Bus, type BusRecord, type OutgoingRecord, type Processor } from "@tickflow/bus";
 import { BarIntervalSchema, DEFAULT_UNIVERSE, QuoteRejectReasonSchema, TradingEngine, Universe, type EngineEvent, type EngineSnapshot, type StrategyDefinition } from "@tickflow/core";
 import { type Metrics } from "@tickflow/metrics";
 import { HttpProblem, queryLimit, startServiceHttp, type HttpRequest } from "@tickflow/runtime";
@@ -82,13 +82,7 @@ export async function startStrategy(deps: StrategyDeps): Promise<StrategyService
   const primeReadModel = async () => {
     const primed: EngineEvent[] = [];
     for (const [topic, n] of [["bars", config.history * 2], ["signals", config.history], ["orders", config.history], ["risk", config.history]] as const) {
-      for (const record of await bus.readTail(topic, n)) {
-        try {
-          primed.push(decodeEvent(record.value) as EngineEvent);
-        } catch {
-          // not ours to judge here: only the engine's own output is primed
-        }
-      }
+      for (const { event } of await readEvents(bus, topic, n, TOPICS[topic].events)) primed.push(event as EngineEvent);
     }
     primed.sort((a, b) => a.ts - b.ts).forEach((e) => model.apply(e));
   };
@@ -267,11 +261,8 @@ export async function startStrategy(deps: StrategyDeps): Promise<StrategyService
   // Lag needs two admin round trips: measured every few seconds, not on every scrape.
   const measureLag = async () => {
     try {
-      const [ends, committed] = await Promise.all([bus.offsets("quotes"), bus.groupOffsets(config.groupId, "quotes")]);
-      for (const end of ends) {
-        const at = committed.find((c) => c.partition === end.partition)?.offset ?? "-1";
-        const lag = at === "-1" ? BigInt(end.high) - BigInt(end.low) : BigInt(end.high) - BigInt(at);
-        metrics.set("tickflow_consumer_lag", { group: config.groupId, topic: bus.topicName("quotes"), partition: String(end.partition) }, Number(lag));
+      for (const { partition, lag } of await consumerLag(bus, config.groupId, "quotes")) {
+        metrics.set("tickflow_consumer_lag", { group: config.groupId, topic: quotesTopic, partition: String(partition) }, Number(lag));
       }
     } catch (error) {
       logger.warn({ err: error }, "could not measure consumer lag");

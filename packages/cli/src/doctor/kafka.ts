@@ -4,7 +4,7 @@
  * the cluster through the bus port; evaluateKafka grades it against the topic registry.
  */
 import { connect } from "node:net";
-import { TOPICS, type Bus, type ClusterDescription, type PartitionOffsets, type TopicDescription } from "@tickflow/bus";
+import { consumerLag, TOPICS, type Bus, type ClusterDescription, type PartitionOffsets, type TopicDescription } from "@tickflow/bus";
 import { kafkaAnswers } from "@tickflow/local-kafka";
 import { gradeAbove, worst, type Check, type Status, type Thresholds } from "./report";
 
@@ -77,13 +77,6 @@ export interface KafkaFacts {
   dlq: PartitionOffsets[] | null;
 }
 
-/**
- * Lag as the strategy worker measures it for tickflow_consumer_lag: end offset minus the
- * committed one, and the whole retained log where the group committed nothing.
- */
-function lagOf(end: PartitionOffsets, committed: string): number {
-  return Number(committed === "-1" ? BigInt(end.high) - BigInt(end.low) : BigInt(end.high) - BigInt(committed));
-}
 
 /** Reads the cluster, each group's committed offsets on every registry topic, and the DLQ's offsets. */
 export async function collectKafka(bus: Bus, groupIds: string[]): Promise<KafkaFacts> {
@@ -93,16 +86,10 @@ export async function collectKafka(bus: Bus, groupIds: string[]): Promise<KafkaF
   for (const groupId of groupIds) {
     const topics: GroupLag["topics"] = [];
     for (const id of existing) {
-      const committed = await bus.groupOffsets(groupId, id);
-      if (committed.every((c) => c.offset === "-1")) continue;
-      const ends = await bus.offsets(id);
-      topics.push({
-        topic: bus.topicName(id),
-        partitions: ends.map((end) => {
-          const at = committed.find((c) => c.partition === end.partition)?.offset ?? "-1";
-          return { partition: end.partition, committed: at, low: end.low, high: end.high, lag: lagOf(end, at) };
-        }),
-      });
+      // lag as the workers measure it for tickflow_consumer_lag
+      const lags = await consumerLag(bus, groupId, id);
+      if (lags.every((l) => l.committed === "-1")) continue;
+      topics.push({ topic: bus.topicName(id), partitions: lags.map((l) => ({ ...l, lag: Number(l.lag) })) });
     }
     groups.push({ groupId, topics });
   }
