@@ -7,7 +7,7 @@ import { startServiceHttp } from "@tickflow/runtime";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { allPanels, dashboardQueries, evaluateDashboards, loadDashboards, SAMPLE_VALUES, substituteVariables, type DashboardEvaluation } from "../dashboards";
-import { freePort, startPrometheus, waitFor, waitForScrapes, type RunningPrometheus } from "./prometheus-server";
+import { freePort, startPrometheus, until, waitForScrapes, type RunningPrometheus } from "@tickflow/test-support";
 
 const PROMETHEUS_DIR = resolve(import.meta.dirname, "../prometheus");
 
@@ -128,7 +128,7 @@ describe("every dashboard query against a real Prometheus", () => {
   it("parses, runs and returns at least one series for every panel", async () => {
     let results: DashboardEvaluation[] = [];
     // recording rules lag the scrapes by an evaluation or two
-    await waitFor(
+    await until(
       "every dashboard query to return series",
       async () => {
         results = await evaluateDashboards(prometheus.url);

@@ -5,7 +5,7 @@ import { join, resolve } from "node:path";
 import { promisify } from "node:util";
 import { describe, expect, inject, it } from "vitest";
 import { evaluateDashboards, type DashboardEvaluation } from "../dashboards";
-import { requireTool } from "./prometheus-server";
+import { requireTool } from "@tickflow/test-support";
 
 const root = resolve(import.meta.dirname, "../..");
 const tickflow = join(root, "packages/cli/bin/tickflow.js");

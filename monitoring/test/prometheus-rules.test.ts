@@ -4,7 +4,7 @@ import { join, resolve } from "node:path";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { requireTool } from "./prometheus-server";
+import { requireTool } from "@tickflow/test-support";
 
 const PROMETHEUS_DIR = resolve(import.meta.dirname, "../prometheus");
 const TESTS_DIR = join(PROMETHEUS_DIR, "tests");

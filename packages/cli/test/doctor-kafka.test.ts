@@ -2,7 +2,7 @@ import { createServer, type Server } from "node:net";
 import { encodeEvent, MemoryBus, TOPIC_IDS, TOPICS, type ClusterDescription, type OutgoingRecord } from "@tickflow/bus";
 import { afterEach, describe, expect, it } from "vitest";
 import { brokersCheck, collectKafka, evaluateKafka, KAFKA_DEFAULTS, probeBrokers, type KafkaFacts } from "../src/doctor/kafka";
-import { freePort } from "../../../monitoring/test/prometheus-server";
+import { freePort } from "@tickflow/test-support";
 
 /** A one-broker cluster holding every registry topic exactly as the registry says. */
 function asRegistry(): ClusterDescription {

@@ -6,7 +6,7 @@ import { CATALOG, PrometheusMetrics } from "@tickflow/metrics";
 import { startServiceHttp } from "@tickflow/runtime";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse, stringify } from "yaml";
-import { freePort, startPrometheus, waitForScrapes, type RunningPrometheus } from "../../../monitoring/test/prometheus-server";
+import { freePort, startPrometheus, waitForScrapes, type RunningPrometheus } from "@tickflow/test-support";
 import { DEFAULT_PROMETHEUS_CONFIG } from "../src/commands/doctor";
 import { collectPrometheus, evaluatePrometheus, readScrapeConfig, type PrometheusFacts } from "../src/doctor/prometheus";
 import { root, tickflow } from "./run-tickflow";

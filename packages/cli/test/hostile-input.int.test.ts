@@ -1,6 +1,6 @@
 import { decodeEvent, DLQ_HEADERS, KafkaBus, type OutgoingRecord, type TopicId } from "@tickflow/bus";
 import { Universe, type QuoteTick } from "@tickflow/core";
-import { hostileRequests, pipelinedThenGarbage, rawExchange } from "@tickflow/test-support";
+import { hostileRequests, pipelinedThenGarbage, rawExchange, until } from "@tickflow/test-support";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { pidOnPort, Platform, PLATFORM, residentBytes } from "./hostile/platform";
@@ -29,20 +29,11 @@ const SERVERS = [
 let platform: Platform;
 let bus: KafkaBus;
 
-/** Waits for `check` to pass; a timeout says what was awaited, with the platform's last lines (a worker's log says why). */
-async function until<T>(check: () => Promise<T>, timeoutMs: number, what: string): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      return await check();
-    } catch (error) {
-      last = error;
-      await new Promise((r) => setTimeout(r, 200));
-    }
-  }
-  throw new Error(`timed out waiting for ${what}: ${String(last)}\n${platform?.output.slice(-30).join("\n") ?? ""}`);
-}
+/** until, with the platform's last lines when it times out (a worker's log says why). */
+const waitFor = <T>(what: string, check: () => Promise<T>, timeoutMs: number) =>
+  until(what, check, timeoutMs).catch((error: unknown) => {
+    throw new Error(`${(error as Error).message}\n${platform?.output.slice(-30).join("\n") ?? ""}`);
+  });
 
 const json = async <T>(url: string): Promise<T> => {
   const response = await fetch(url);
@@ -100,14 +91,10 @@ beforeAll(async () => {
     MD_MAX_TICKS: String(TICKS),
   });
   // a quiet platform: the feed is exhausted and every tick processed, so what a trader sees can only change if an attack changes it
-  await until(
-    async () => {
+  await waitFor("the strategy worker to process the feed", async () => {
       const { ticks } = await json<{ ticks: number }>(`${PLATFORM.strategy}/health`);
       if (ticks !== TICKS) throw new Error(`${ticks} of ${TICKS} ticks processed`);
-    },
-    120_000,
-    "the strategy worker to process the feed",
-  );
+    }, 120_000);
 });
 
 afterAll(async () => {
@@ -181,13 +168,13 @@ describe("hostile records on the real broker", () => {
     const positions = await json(`${PLATFORM.gateway}/api/positions`);
     // Act
     await publish(cases.map((c) => c.record));
-    await until(() => caughtUp(GROUPS.strategy, "quotes"), 60_000, "the strategy worker to consume the hostile quotes");
+    await waitFor("the strategy worker to consume the hostile quotes", () => caughtUp(GROUPS.strategy, "quotes"), 60_000);
     // Assess
-    expect(await until(async () => {
+    expect(await waitFor("the DLQ", async () => {
       const reasons = await deadLettered("quotes");
       if (reasons.length < cases.length) throw new Error(`${reasons.length} of ${cases.length} dead-lettered`);
       return reasons;
-    }, 30_000, "the DLQ")).toEqual(cases.map((c) => c.reason).sort());
+    }, 30_000)).toEqual(cases.map((c) => c.reason).sort());
     expect(await json(`${PLATFORM.gateway}/api/portfolio`)).toEqual(before);
     expect(await json(`${PLATFORM.gateway}/api/positions`)).toEqual(positions);
     expect(pidOnPort(7002), "the strategy worker was restarted").toBe(pid);
@@ -200,13 +187,13 @@ describe("hostile records on the real broker", () => {
     const pid = pidOnPort(8000);
     const alerts = await json<unknown[]>(`${PLATFORM.gateway}/api/alerts`);
     await publish(cases.map((c) => c.record));
-    await until(async () => Promise.all([caughtUp(GROUPS.alerts, "risk"), caughtUp(GROUPS.alerts, "orders")]), 60_000, "the risk/alerts consumer to consume them");
+    await waitFor("the risk/alerts consumer to consume them", async () => Promise.all([caughtUp(GROUPS.alerts, "risk"), caughtUp(GROUPS.alerts, "orders")]), 60_000);
     const reasons = async () => [...(await deadLettered("risk")), ...(await deadLettered("orders"))].sort();
-    expect(await until(async () => {
+    expect(await waitFor("the DLQ", async () => {
       const got = await reasons();
       if (got.length < cases.length) throw new Error(`${got.length} of ${cases.length} dead-lettered`);
       return got;
-    }, 30_000, "the DLQ")).toEqual(cases.map((c) => c.reason).sort());
+    }, 30_000)).toEqual(cases.map((c) => c.reason).sort());
     // once: a redelivered batch must not dead-letter a record again
     await new Promise((r) => setTimeout(r, 3_000));
     expect(await reasons()).toEqual(cases.map((c) => c.reason).sort());
@@ -223,7 +210,7 @@ describe("hostile records on the real broker", () => {
     };
     const flood = async (round: number) => {
       await publish(Array.from({ length: 100_000 }, (_, i) => fake(round * 100_000 + i)));
-      await until(() => caughtUp(GROUPS.strategy, "quotes"), 180_000, "the strategy worker to consume the flood");
+      await waitFor("the strategy worker to consume the flood", () => caughtUp(GROUPS.strategy, "quotes"), 180_000);
       return { rss: residentBytes(pid), series: seriesOf(await (await fetch(`${PLATFORM.strategy}/metrics`)).text()) };
     };
     // The first flood grows the heap to what processing such batches takes; a leak keeps growing

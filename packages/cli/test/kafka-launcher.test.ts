@@ -13,18 +13,13 @@ import {
   startKafka,
   stopKafka,
 } from "@tickflow/local-kafka";
+import { freePort } from "@tickflow/test-support";
 import { tickflow } from "./run-tickflow";
 
 async function listen(onConnection: Parameters<typeof createServer>[1]): Promise<{ server: Server; port: number }> {
   const server = createServer(onConnection);
   await new Promise<void>((done) => server.listen(0, "127.0.0.1", done));
   return { server, port: (server.address() as AddressInfo).port };
-}
-
-async function freePort(): Promise<number> {
-  const { server, port } = await listen(() => {});
-  await new Promise((done) => server.close(done));
-  return port;
 }
 
 async function timed<T>(body: () => Promise<T>): Promise<{ value: T; ms: number }> {

@@ -1,24 +1,16 @@
 import { spawn } from "node:child_process";
 import { createServer } from "node:net";
 import { join, resolve } from "node:path";
-import { hostileRequests, pipelinedThenGarbage, rawExchange } from "@tickflow/test-support";
+import { hostileRequests, pipelinedThenGarbage, portFree, rawExchange } from "@tickflow/test-support";
 import { describe, expect, it } from "vitest";
 import { formatLine } from "../src/up/supervisor";
 
 const root = resolve(import.meta.dirname, "../../..");
 const PORTS = [7001, 7002, 8000, 8080];
 
-async function free(port: number): Promise<boolean> {
-  const server = createServer();
-  return new Promise((done) => {
-    server.once("error", () => done(false));
-    server.listen(port, "127.0.0.1", () => server.close(() => done(true)));
-  });
-}
-
 describe("tickflow up", () => {
   it("runs the platform on the in-memory bus, prints the URLs, and Ctrl-C stops everything it started", async () => {
-    for (const port of PORTS) expect(await free(port), `port ${port} must be free for this test`).toBe(true);
+    for (const port of PORTS) expect(await portFree(port), `port ${port} must be free for this test`).toBe(true);
     const child = spawn(process.execPath, [join(root, "packages/cli/bin/tickflow.js"), "up", "--bus", "memory", "--no-prometheus"], { cwd: root, env: { ...process.env, LOG_LEVEL: "warn" } });
     let output = "";
     child.stdout.on("data", (d: Buffer) => (output += d.toString()));
@@ -41,12 +33,12 @@ describe("tickflow up", () => {
     child.kill("SIGINT");
     expect(await exited).toBe(0);
     expect(output).toMatch(/SIGINT: stopping[\s\S]*stopped/);
-    for (const port of PORTS) expect(await free(port), `port ${port} is still bound`).toBe(true);
+    for (const port of PORTS) expect(await portFree(port), `port ${port} is still bound`).toBe(true);
   }, 180_000);
 
   it("survives hostile requests on every port it serves, the dashboard's included: one request cannot end the supervisor", async () => {
     // Prepare: the in-memory bus runs every service inside the supervisor's own process
-    for (const port of PORTS) expect(await free(port), `port ${port} must be free for this test`).toBe(true);
+    for (const port of PORTS) expect(await portFree(port), `port ${port} must be free for this test`).toBe(true);
     const child = spawn(process.execPath, [join(root, "packages/cli/bin/tickflow.js"), "up", "--bus", "memory", "--no-prometheus"], { cwd: root, env: { ...process.env, LOG_LEVEL: "warn" } });
     let output = "";
     child.stdout.on("data", (d: Buffer) => (output += d.toString()));
@@ -82,18 +74,18 @@ describe("tickflow up", () => {
       child.kill("SIGINT");
     }
     expect(await exited, output).toBe(0);
-    for (const port of PORTS) expect(await free(port), `port ${port} is still bound`).toBe(true);
+    for (const port of PORTS) expect(await portFree(port), `port ${port} is still bound`).toBe(true);
   }, 240_000);
 
   it("stops what it already started when Ctrl-C comes during start-up", async () => {
-    for (const port of PORTS) expect(await free(port), `port ${port} must be free for this test`).toBe(true);
+    for (const port of PORTS) expect(await portFree(port), `port ${port} must be free for this test`).toBe(true);
     const child = spawn(process.execPath, [join(root, "packages/cli/bin/tickflow.js"), "up", "--bus", "memory", "--no-web", "--no-prometheus"], { cwd: root, env: { ...process.env, LOG_LEVEL: "warn" } });
     let output = "";
     child.stdout.on("data", (d: Buffer) => (output += d.toString()));
     const exited = new Promise<number | null>((done) => child.once("exit", (code) => done(code)));
     // market-data is up, the rest is still starting
     const deadline = Date.now() + 60_000;
-    while (await free(7001)) {
+    while (await portFree(7001)) {
       if (Date.now() > deadline) throw new Error(`market-data did not start:\n${output}`);
       await new Promise((r) => setTimeout(r, 20));
     }
@@ -102,7 +94,7 @@ describe("tickflow up", () => {
     // 130 when the signal landed mid start-up; 0 if start-up had just finished
     expect([130, 0]).toContain(code);
     expect(output).toMatch(/SIGINT: stopping/);
-    for (const port of PORTS) expect(await free(port), `port ${port} is still bound`).toBe(true);
+    for (const port of PORTS) expect(await portFree(port), `port ${port} is still bound`).toBe(true);
   }, 120_000);
 
   it("refuses to start when a port it needs is taken, naming it", async () => {

@@ -13,7 +13,8 @@ import { RISK_CONSUMER_TOPICS } from "../src/local-risk-consumer";
 import type { Alert, Health } from "../src/schemas";
 import { Upstream } from "../src/upstream";
 import { sample } from "./support/events";
-import { HALTING_DRAWDOWN, marketDataEnv, strategyEnv, uniquePrefix, until, Worker } from "./support/workers";
+import { uniquePrefix, until, Worker } from "@tickflow/test-support";
+import { HALTING_DRAWDOWN, marketDataEnv, strategyEnv } from "./support/workers";
 
 /** The schemathesis release these tests are written against (its CLI flags changed between majors). */
 const SCHEMATHESIS_PIP = "pip install schemathesis==4.32.5";
@@ -36,17 +37,13 @@ beforeAll(async () => {
   // A worker that lists offsets of topics created a moment ago can get NOT_LEADER_FOR_PARTITION
   // and exit (crash-only; an orchestrator would restart it). Create them first and wait for leaders.
   await bus.ensureTopics();
-  await until(() => Promise.all(TOPIC_IDS.map((t) => bus.offsets(t))), 30_000, "leaders for the new topics");
+  await until("leaders for the new topics", () => Promise.all(TOPIC_IDS.map((t) => bus.offsets(t))), 30_000);
   strategy = await Worker.start("strategy", { ...kafka, KAFKA_SESSION_TIMEOUT_MS: "6000", ...strategyEnv(HALTING_DRAWDOWN) });
   marketData = await Worker.start("market-data", { ...kafka, ...marketDataEnv(TICKS) });
-  await until(
-    async () => {
+  await until(`the strategy worker to process ${TICKS} ticks`, async () => {
       const { ticks } = await strategy.health<{ ticks: number }>();
       if (ticks !== TICKS) throw new Error(`processed ${ticks} of ${TICKS}`);
-    },
-    90_000,
-    `the strategy worker to process ${TICKS} ticks`,
-  );
+    }, 90_000);
   gateway = await startLocalGateway({
     config: gatewayConfig({ GATEWAY_PORT: "0", MARKET_DATA_URL: marketData.url, STRATEGY_URL: strategy.url, ALERTS_GROUP_ID: `${prefix}alerts`, LOG_LEVEL: "error" }),
     bus,
@@ -81,16 +78,12 @@ describe("the local gateway in front of real workers on Kafka", () => {
     expect(fills).toBeGreaterThan(0);
 
     // the consumer has caught up when its committed offsets reach the end of both topics
-    await until(
-      async () => {
+    await until("the risk/alerts consumer to commit the end of both topics", async () => {
         for (const topic of RISK_CONSUMER_TOPICS) {
           const [ends, committed] = await Promise.all([bus.offsets(topic), bus.groupOffsets(`${prefix}alerts`, topic)]);
           for (const end of ends) if (committed.find((c) => c.partition === end.partition)?.offset !== end.high) throw new Error(`${topic}/${end.partition} not committed to ${end.high}`);
         }
-      },
-      30_000,
-      "the risk/alerts consumer to commit the end of both topics",
-    );
+      }, 30_000);
 
     expect(await getJson<Alert[]>(`${gateway.url}/api/alerts?limit=500`)).toEqual(expected);
     expect(await sample(metrics, "tickflow_risk_events_total", { type: "risk.halted" })).toBe(expected.length);

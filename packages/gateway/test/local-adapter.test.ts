@@ -14,6 +14,7 @@ import type { Alert, Problem } from "../src/schemas";
 import { Upstream } from "../src/upstream";
 import { httpFixture, mskFixture, sample } from "./support/events";
 import { HALTING_DRAWDOWN, startInProcessWorkers, type InProcessWorkers } from "./support/workers";
+import { until } from "@tickflow/test-support";
 
 let workers: InProcessWorkers;
 let gateway: LocalGateway;
@@ -34,15 +35,6 @@ afterAll(async () => {
   await workers?.stop();
 });
 
-async function until<T>(check: () => Promise<T | undefined>, what: string, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 describe("the local adapter over HTTP", () => {
   it("serves every route through the route's handler", async () => {
@@ -237,10 +229,10 @@ describe("the local risk/alerts consumer", () => {
     const expected = await aws.recent(500);
     expect(expected.length).toBeGreaterThan(0);
 
-    const local = await until(async () => {
+    const local = await until("the consumer to read every halt", async () => {
       const alerts = (await (await fetch(`${gateway.url}/api/alerts?limit=500`)).json()) as Alert[];
-      return alerts.length === expected.length ? alerts : undefined;
-    }, "the consumer to read every halt");
+      return alerts.length === expected.length ? alerts : false;
+    }, 10_000);
 
     expect(local).toEqual(expected);
     expect(await sample(metrics, "tickflow_risk_events_total", { type: "risk.halted" })).toBe(expected.length);
@@ -254,10 +246,10 @@ describe("the local risk/alerts consumer", () => {
     await publisher.publish([{ topic: "risk", key: "sma", value: encodeEvent({ type: "risk.halted", id: "sma:risk:99", ts: tsEvent, data: halt }, "test") }]);
     await publisher.close();
 
-    const alert = await until(async () => {
+    const alert = await until("the new alert", async () => {
       const alerts = (await (await fetch(`${gateway.url}/api/alerts?limit=1`)).json()) as Alert[];
-      return alerts[0]?.id === `sma:${tsEvent}` ? alerts[0] : undefined;
-    }, "the new alert");
+      return alerts[0]?.id === `sma:${tsEvent}` ? alerts[0] : false;
+    }, 10_000);
 
     expect(alert.message).toBe("Strategy sma halted: drawdown 1.20% reached its 1.00% limit (equity 98,800.00, peak 100,000.00)");
   });
@@ -275,10 +267,10 @@ describe("the local risk/alerts consumer", () => {
     ]);
     await publisher.close();
 
-    const dead = await until(async () => {
+    const dead = await until("both dead letters", async () => {
       const records = (await workers.bus.readTail("dlq", 10)).filter((r) => r.key === "zz");
-      return records.length === 2 ? records : undefined;
-    }, "both dead letters", 20_000);
+      return records.length === 2 ? records : false;
+    }, 20_000);
 
     expect(dead.map((r) => r.value?.toString())).toEqual(["{this is not an event", "{nor is this"]);
     for (const letter of dead) {
@@ -288,7 +280,7 @@ describe("the local risk/alerts consumer", () => {
     }
     expect(await sample(metrics, "tickflow_dlq_messages_total", { topic: "strategy.orders.v1", reason: "invalid-json" })).toBe(2);
     expect(await sample(metrics, "tickflow_dlq_messages_total", { topic: "strategy.orders.v1", reason: "consumer-failed" })).toBeUndefined();
-    await until(async () => ((await sample(metrics, "tickflow_risk_events_total", { type: "order.rejected" })) === rejectedBefore + 1 ? true : undefined), "the record after it");
+    await until("the record after it", async () => ((await sample(metrics, "tickflow_risk_events_total", { type: "order.rejected" })) === rejectedBefore + 1), 10_000);
     // counted once per record, not once per attempt
     expect(await sample(metrics, "tickflow_risk_events_total", { type: "undecodable" })).toBe(undecodableBefore + 2);
   });

@@ -9,6 +9,7 @@ import { startLocalRiskConsumer, type LocalRiskConsumer, type LocalRiskConsumerO
 import { createRiskConsumer } from "../src/risk-consumer";
 import { HealthSchema, type Alert, type Health } from "../src/schemas";
 import { context, httpEvent, parse, sample, testDeps } from "./support/events";
+import { until } from "@tickflow/test-support";
 
 const logger = pino({ level: "silent" });
 const T = Date.UTC(2026, 2, 2, 16, 0);
@@ -89,15 +90,6 @@ function spied(memory: MemoryBus): { bus: Bus; spy: Spy } {
   return { bus, spy };
 }
 
-async function until<T>(check: () => Promise<T | undefined> | T | undefined, what: string, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 interface Running {
   memory: MemoryBus;
@@ -161,8 +153,8 @@ describe("the local risk/alerts consumer", () => {
 
     // Act
     const r = await start({ before });
-    await until(async () => ((await r.committed("risk")).join() === (await highs(r, "risk")).join() ? true : undefined), "the end of strategy.risk.v1");
-    await until(async () => ((await r.committed("orders")).join() === (await highs(r, "orders")).join() ? true : undefined), "the end of strategy.orders.v1");
+    await until("the end of strategy.risk.v1", async () => ((await r.committed("risk")).join() === (await highs(r, "risk")).join()), 10_000);
+    await until("the end of strategy.orders.v1", async () => ((await r.committed("orders")).join() === (await highs(r, "orders")).join()), 10_000);
 
     // Assess
     const dlq = await r.dlq();
@@ -184,17 +176,17 @@ describe("the local risk/alerts consumer", () => {
     r.channel.failing = true;
 
     await publish(r, [halt("sma", T), halt("mr", T + 1)]);
-    const [letter] = await until(async () => {
+    const [letter] = await until("the dead letter", async () => {
       const dlq = await r.dlq();
-      return dlq.length > 0 ? dlq : undefined;
-    }, "the dead letter");
+      return dlq.length > 0 ? dlq : false;
+    }, 10_000);
     r.channel.failing = false;
 
     expect(letter!.headers[DLQ_HEADERS.reason]).toBe("consumer-failed");
     expect(letter!.headers[DLQ_HEADERS.error]).toBe("Throttling: Rate exceeded (failed 3 times)");
     expect(letter!.headers[DLQ_HEADERS.sourceOffset]).toBe("0");
     // the record after it is handled
-    await until(() => (r.channel.sent.some((a) => a.strategyId === "mr") ? true : undefined), "the next halt's alert");
+    await until("the next halt's alert", () => (r.channel.sent.some((a) => a.strategyId === "mr")), 10_000);
     expect(r.spy.heartbeats).toBeGreaterThanOrEqual(3);
     expect(await sample(r.metrics, "tickflow_dlq_messages_total", { topic: "strategy.risk.v1", reason: "consumer-failed" })).toBe(1);
   });
@@ -204,9 +196,9 @@ describe("the local risk/alerts consumer", () => {
     r.channel.failing = true;
 
     await publish(r, [halt("sma", T)]);
-    await until(async () => ((await r.store.recent(1)).length > 0 ? true : undefined), "the memory channel to take the alert");
+    await until("the memory channel to take the alert", async () => ((await r.store.recent(1)).length > 0), 10_000);
     r.channel.failing = false;
-    await until(() => (r.channel.sent.length > 0 ? true : undefined), "the SNS channel to take it");
+    await until("the SNS channel to take it", () => (r.channel.sent.length > 0), 10_000);
 
     expect(r.channel.sent.map((a) => a.id)).toEqual([`sma:${T}`]);
     expect(await r.dlq()).toEqual([]);
@@ -217,11 +209,11 @@ describe("the local risk/alerts consumer", () => {
     const r = await start();
 
     await publish(r, [halt("ghost", T), halt("sma", T + 1)]);
-    await until(async () => ((await r.store.recent(10)).length > 0 ? true : undefined), "the real halt's alert");
-    const dlq = await until(async () => {
+    await until("the real halt's alert", async () => ((await r.store.recent(10)).length > 0), 10_000);
+    const dlq = await until("the dead letter", async () => {
       const records = await r.dlq();
-      return records.length > 0 ? records : undefined;
-    }, "the dead letter");
+      return records.length > 0 ? records : false;
+    }, 10_000);
 
     expect((await r.store.recent(10)).map((a) => a.strategyId)).toEqual(["sma"]);
     expect(r.channel.sent.map((a) => a.strategyId)).toEqual(["sma"]);
@@ -237,7 +229,7 @@ describe("the local risk/alerts consumer", () => {
     expect(await r.store.recent(10)).toEqual([]);
     r.strategies.down = false;
 
-    await until(async () => ((await r.store.recent(10)).length > 0 ? true : undefined), "the alert");
+    await until("the alert", async () => ((await r.store.recent(10)).length > 0), 10_000);
     expect(await r.dlq()).toEqual([]);
   });
 
@@ -248,10 +240,10 @@ describe("the local risk/alerts consumer", () => {
       { topic: "orders", key: "t", value: null as unknown as Buffer },
       { topic: "orders", key: "e", value: Buffer.alloc(0) },
     ]);
-    const dlq = await until(async () => {
+    const dlq = await until("both dead letters", async () => {
       const records = await r.dlq();
-      return records.length === 2 ? records : undefined;
-    }, "both dead letters");
+      return records.length === 2 ? records : false;
+    }, 10_000);
 
     expect(Object.fromEntries(dlq.map((d) => [d.key, d.headers[DLQ_HEADERS.reason]]))).toEqual({ t: "tombstone", e: "empty" });
   });
@@ -267,7 +259,7 @@ describe("the local risk/alerts consumer", () => {
     const before = r.spy.batches;
 
     await publish(r, Array.from({ length: 10 }, (_, i) => halt("sma", T + i)));
-    await until(async () => ((await r.committed("risk"))[0] === "10" ? true : undefined), "the end of strategy.risk.v1");
+    await until("the end of strategy.risk.v1", async () => ((await r.committed("risk"))[0] === "10"), 10_000);
 
     expect(r.channel.sent).toHaveLength(10);
     expect(new Set(r.channel.sent.map((a) => a.id)).size).toBe(10);
@@ -284,7 +276,7 @@ describe("the local risk/alerts consumer", () => {
     strategies.down = true;
     const metrics = new PrometheusMetrics({ service: "gateway" });
     await memory.subscribe({ groupId: "primed", topics: ["risk"], fromBeginning: true, onBatch: async () => {} }).then(async (s) => {
-      await until(async () => ((await memory.groupOffsets("primed", "risk"))[0]?.offset === "3" ? true : undefined), "the group to be at the end");
+      await until("the group to be at the end", async () => ((await memory.groupOffsets("primed", "risk"))[0]?.offset === "3"), 10_000);
       await s.stop();
     });
 
@@ -315,10 +307,10 @@ describe("the local risk/alerts consumer", () => {
 
     r.channel.failing = true;
     await publish(r, [halt("sma", T)]);
-    const stalled = await until(() => {
+    const stalled = await until("the consumer to be reported stalled", () => {
       const health = r.consumer.health();
-      return health.status === "down" ? health : undefined;
-    }, "the consumer to be reported stalled");
+      return health.status === "down" ? health : false;
+    }, 10_000);
     expect(stalled).toMatchObject({ lag: 1, detail: expect.stringMatching(/^not advancing: strategy\.risk\.v1\[0\] has not advanced from offset 0 for \d+ s with 1 records behind$/) });
 
     // through the handler: a 503 whose Health body names the consumer
@@ -330,7 +322,7 @@ describe("the local risk/alerts consumer", () => {
     expect(response.body.consumers).toEqual([stalled]);
 
     r.channel.failing = false;
-    await until(() => (r.consumer.health().status === "up" ? true : undefined), "the consumer to advance again");
+    await until("the consumer to advance again", () => (r.consumer.health().status === "up"), 10_000);
     expect(parse<Health>(await ENDPOINTS.health.create(deps)(httpEvent("health"), context())).status).toBe(200);
 
     await r.consumer.stop();

@@ -8,7 +8,8 @@ import { startLocalGateway, type LocalGateway } from "../src/local-adapter";
 import { RISK_CONSUMER_TOPICS } from "../src/local-risk-consumer";
 import type { Alert, Health } from "../src/schemas";
 import { sample } from "./support/events";
-import { strategyEnv, uniquePrefix, until, Worker } from "./support/workers";
+import { uniquePrefix, until, Worker } from "@tickflow/test-support";
+import { strategyEnv } from "./support/workers";
 
 /**
  * Issue 9, finding 6: junk on strategy.risk.v1 and strategy.orders.v1 made the risk/alerts
@@ -61,7 +62,7 @@ beforeAll(async () => {
   prefix = uniquePrefix("risk-consumer");
   bus = new KafkaBus({ clientId: "risk-consumer-int", brokers: brokers.split(",") }, prefix, undefined, { sessionTimeoutMs: SESSION_TIMEOUT_MS, heartbeatIntervalMs: 500 });
   await bus.ensureTopics();
-  await until(() => Promise.all(TOPIC_IDS.map((t) => bus.offsets(t))), 30_000, "leaders for the new topics");
+  await until("leaders for the new topics", () => Promise.all(TOPIC_IDS.map((t) => bus.offsets(t))), 30_000);
   // the real strategy worker, for its /strategies (sma, mr, bo); no quotes are published, so it emits nothing
   strategy = await Worker.start("strategy", { KAFKA_BROKERS: brokers, KAFKA_TOPIC_PREFIX: prefix, KAFKA_SESSION_TIMEOUT_MS: "6000", ...strategyEnv("0.1") });
   // market-data's health only: the records here do not involve it
@@ -106,8 +107,7 @@ afterAll(async () => {
 describe("the risk/alerts consumer on a real broker, fed junk", () => {
   it("commits to the end of both topics, dead-letters each junk record exactly once with its real error and reason, and alerts only real halts", async () => {
     // Assess: the group's committed offsets reach the end of both topics (a livelocked consumer never does)
-    await until(
-      async () => {
+    await until("the consumer group to commit the end of both topics", async () => {
         for (const topic of RISK_CONSUMER_TOPICS) {
           const [ends, committed] = await Promise.all([bus.offsets(topic), bus.groupOffsets(`${prefix}alerts`, topic)]);
           for (const end of ends) {
@@ -115,10 +115,7 @@ describe("the risk/alerts consumer on a real broker, fed junk", () => {
             if (end.high !== "0" && at !== end.high) throw new Error(`${topic}[${end.partition}] committed at ${at}, not ${end.high}`);
           }
         }
-      },
-      60_000,
-      "the consumer group to commit the end of both topics",
-    );
+      }, 60_000);
 
     const dlq = await bus.readTail("dlq", 1_000);
     const sources = dlq.map(sourceOf);
@@ -159,16 +156,12 @@ describe("the risk/alerts consumer on a real broker, fed junk", () => {
   }, 120_000);
 
   it("reports the consumer in /api/health: up, its group, no lag", async () => {
-    const health = await until(
-      async () => {
+    const health = await until("health to report the consumer caught up", async () => {
         const response = await fetch(`${gateway.url}/api/health`);
         const body = (await response.json()) as Health;
         if (response.status !== 200 || body.consumers?.[0]?.lag !== 0) throw new Error(`health ${response.status}: ${JSON.stringify(body)}`);
         return body;
-      },
-      30_000,
-      "health to report the consumer caught up",
-    );
+      }, 30_000);
 
     expect(health.status).toBe("up");
     expect(health.consumers).toEqual([{ name: "risk-alerts", group: `${prefix}alerts`, status: "up", lag: 0 }]);

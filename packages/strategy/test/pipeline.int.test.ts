@@ -2,7 +2,7 @@ import { KafkaBus, DLQ_HEADERS, encodeEvent, type DecodedEvent } from "@tickflow
 import { runBacktest, simulatedTicks, TradingEngine, Universe, type EngineConfigInput, type OrderFilled, type QuoteTick } from "@tickflow/core";
 import { afterEach, describe, expect, inject, it } from "vitest";
 import { startKafka, stopKafka, resetKafkaData } from "@tickflow/local-kafka";
-import { getJson, readEvents, uniquePrefix, until, Worker } from "./harness";
+import { topicEvents, uniquePrefix, until, Worker } from "@tickflow/test-support";
 
 const brokers = inject("kafkaBrokers");
 const universe = new Universe();
@@ -61,10 +61,10 @@ afterEach(async () => {
 });
 
 async function waitProcessed(strategy: Worker, ticks: number, timeoutMs: number) {
-  await until(async () => {
+  await until(`the strategy worker to process ${ticks} ticks`, async () => {
     const health = await strategy.health<{ ticks: number }>();
     if (health.ticks !== ticks) throw new Error(`processed ${health.ticks} of ${ticks}`);
-  }, timeoutMs, `the strategy worker to process ${ticks} ticks`);
+  }, timeoutMs);
 }
 
 describe("market-data -> Kafka -> strategy", () => {
@@ -79,15 +79,15 @@ describe("market-data -> Kafka -> strategy", () => {
     const strategy = workers[0]!;
     await waitProcessed(strategy, N, 90_000);
 
-    const quotes = (await readEvents(brokers, prefix, "quotes")).map((e) => e.data as QuoteTick);
+    const quotes = (await topicEvents(brokers, prefix, "quotes")).map((e) => e.data as QuoteTick);
     const key = (t: QuoteTick) => `${t.symbol}:${t.seq}`;
     expect(quotes.length).toBe(N);
     expect(new Map(quotes.map((t) => [key(t), t]))).toEqual(new Map(expected.stream.map((t) => [key(t), t])));
 
-    const live = fillsOf(await readEvents(brokers, prefix, "orders"));
+    const live = fillsOf(await topicEvents(brokers, prefix, "orders"));
     expect(live.length).toBe(expected.fills.length);
     expect(live).toEqual(expected.fills);
-    expect(await getJson(`${strategy.url}/positions`)).toEqual(expected.positions);
+    expect(await (await fetch(`${strategy.url}/positions`)).json()).toEqual(expected.positions);
   });
 
   it("survives kill -9 of the strategy worker several times with no lost, doubled or renamed fills", async () => {
@@ -109,13 +109,13 @@ describe("market-data -> Kafka -> strategy", () => {
     expect(processed[2]).toBeLessThan(N);
     await waitProcessed(strategy, N, 120_000);
 
-    const events = await readEvents(brokers, prefix, "orders");
+    const events = await topicEvents(brokers, prefix, "orders");
     const live = fillsOf(events);
     const ids = events.filter((e) => e.type === "order.submitted" || e.type === "order.rejected").map((e) => (e.data as { orderId: string }).orderId);
     expect(new Set(ids).size).toBe(ids.length);
     expect(live.length).toBe(expected.fills.length);
     expect(live).toEqual(expected.fills);
-    expect(await getJson(`${strategy.url}/positions`)).toEqual(expected.positions);
+    expect(await (await fetch(`${strategy.url}/positions`)).json()).toEqual(expected.positions);
   });
 
   it("sends invalid JSON, schema-invalid data and an unknown version to dlq.v1 with headers, counts them, and goes on", async () => {
@@ -136,11 +136,11 @@ describe("market-data -> Kafka -> strategy", () => {
       ]);
       await publisher.close();
       await waitProcessed(strategy, 2, 60_000);
-      const dlq = await until(async () => {
+      const dlq = await until("three DLQ records", async () => {
         const records = await bus.readTail("dlq", 10);
         if (records.length < 3) throw new Error(`${records.length} in the DLQ`);
         return records;
-      }, 30_000, "three DLQ records");
+      }, 30_000);
       expect(dlq.map((r) => r.headers[DLQ_HEADERS.reason])).toEqual(["invalid-json", "invalid-data", "unknown-version"]);
       expect(dlq.map((r) => r.headers[DLQ_HEADERS.sourceOffset])).toEqual(["1", "2", "3"]);
       for (const r of dlq) {
@@ -171,24 +171,24 @@ describe("market-data -> Kafka -> strategy", () => {
       const strategy = await Worker.start("strategy", { ...strategyEnv(prefix), ...env }, { supervise: true });
       const marketData = await Worker.start("market-data", { ...env, MD_SYMBOLS: SYMBOLS.join(","), MD_TICKS_PER_SECOND: "50" }, { supervise: true });
       workers.push(strategy, marketData);
-      await until(async () => {
+      await until("ticks to flow", async () => {
         const h = await strategy.health<{ ticks: number }>();
         if (h.ticks < 300) throw new Error(`${h.ticks} ticks`);
-      }, 30_000, "ticks to flow");
+      }, 30_000);
 
       await stopKafka(broker);
       await new Promise((r) => setTimeout(r, 3_000));
       await startKafka(broker);
 
       // the worker may be between restarts right now (an orchestrator restarts a worker that gives up)
-      const before = await until(async () => (await strategy.health<{ ticks: number }>()).ticks, 60_000, "the strategy worker to answer after the restart");
-      await until(async () => {
+      const before = await until("the strategy worker to answer after the restart", async () => (await strategy.health<{ ticks: number }>()).ticks, 60_000);
+      await until("ticks to flow again after the restart", async () => {
         const h = await strategy.health<{ ticks: number }>();
         if (h.ticks < before + 500) throw new Error(`${h.ticks} ticks`);
-      }, 90_000, "ticks to flow again after the restart");
+      }, 90_000);
       await marketData.stop();
 
-      const quotes = (await readEvents(own, prefix, "quotes")).map((e) => e.data as QuoteTick);
+      const quotes = (await topicEvents(own, prefix, "quotes")).map((e) => e.data as QuoteTick);
       for (const symbol of SYMBOLS) {
         const seqs = quotes.filter((t) => t.symbol === symbol).map((t) => t.seq).sort((a, b) => a - b);
         expect(seqs.length).toBeGreaterThan(200);

@@ -4,6 +4,7 @@ import { MarketSimulator, STRATEGIES as STRATEGY_KINDS, Universe, type QuoteTick
 import { pino } from "pino";
 import { afterEach, describe, expect, it } from "vitest";
 import { startStrategy, strategyWorkerConfig, type StrategyService } from "../src";
+import { until } from "@tickflow/test-support";
 
 const logger = pino({ level: "silent" });
 const universe = new Universe();
@@ -30,13 +31,6 @@ async function publish(bus: MemoryBus, stream: QuoteTick[]) {
   await publisher.publish(stream.map((t) => ({ topic: "quotes", key: t.symbol, value: encodeEvent({ type: "quote.tick", id: `${t.symbol}:${t.seq}`, ts: t.tsEvent, data: t }, "test") })));
 }
 
-async function until(check: () => Promise<boolean>, what: string) {
-  const deadline = Date.now() + 10_000;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out: ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 const health = async (base: string) => (await (await fetch(`${base}/health`)).json()) as { ok: boolean; ticks: number };
 const events = async (bus: MemoryBus, topic: "orders" | "bars" | "signals" | "risk" | "positions"): Promise<DecodedEvent[]> => (await bus.readTail(topic, 1_000_000)).map((r) => decodeEvent(r.value));
@@ -46,7 +40,7 @@ describe("strategy worker on the in-memory bus", () => {
     const bus = new MemoryBus();
     const { base } = await start(bus);
     await publish(bus, ticks(2_000));
-    await until(async () => (await health(base)).ticks === 2_000, "2,000 ticks processed");
+    await until("2,000 ticks processed", async () => (await health(base)).ticks === 2_000, 10_000);
 
     const orders = await events(bus, "orders");
     const fills = orders.filter((e) => e.type === "order.filled");
@@ -98,7 +92,7 @@ describe("strategy worker on the in-memory bus", () => {
     const publisher = await bus.publisher();
     await publisher.publish([{ topic: "quotes", key: "AAPL", value: Buffer.from("nope") }]);
     await publish(bus, ticks(10));
-    await until(async () => (await health(base)).ticks === 10, "10 ticks processed");
+    await until("10 ticks processed", async () => (await health(base)).ticks === 10, 10_000);
     const [dlq] = await bus.readTail("dlq", 10);
     expect(dlq!.headers).toMatchObject({ "x-error-reason": "invalid-json", "x-source-topic": "md.quotes.v1", "x-source-offset": "0" });
     expect(await (await fetch(`${base}/metrics`)).text()).toMatch(/tickflow_dlq_messages_total\{topic="md.quotes.v1",reason="invalid-json"\} 1/);
@@ -109,17 +103,17 @@ describe("strategy worker on the in-memory bus", () => {
     const straight = new MemoryBus();
     const a = await start(straight);
     await publish(straight, stream);
-    await until(async () => (await health(a.base)).ticks === 3_000, "straight run");
+    await until("straight run", async () => (await health(a.base)).ticks === 3_000, 10_000);
 
     const interrupted = new MemoryBus();
     const b = await start(interrupted);
     await publish(interrupted, stream.slice(0, 1_700));
-    await until(async () => (await health(b.base)).ticks === 1_700, "first half");
+    await until("first half", async () => (await health(b.base)).ticks === 1_700, 10_000);
     await b.service.stop();
     const c = await start(interrupted);
     expect((await health(c.base)).ticks).toBe(1_700);
     await publish(interrupted, stream.slice(1_700));
-    await until(async () => (await health(c.base)).ticks === 3_000, "second half");
+    await until("second half", async () => (await health(c.base)).ticks === 3_000, 10_000);
 
     const ids = async (bus: MemoryBus) => (await events(bus, "orders")).map((e) => e.id).sort();
     expect(await ids(interrupted)).toEqual(await ids(straight));
@@ -132,15 +126,15 @@ describe("strategy worker on the in-memory bus", () => {
     const { base } = await start(bus, { ST_MAX_DRAWDOWN: "0.00001" });
     const stream = ticks(2_002);
     await publish(bus, stream.slice(0, 2_000));
-    await until(async () => (await events(bus, "risk")).some((e) => e.type === "risk.halted"), "a halt");
-    await until(async () => (await health(base)).ticks === 2_000, "2,000 ticks processed");
+    await until("a halt", async () => (await events(bus, "risk")).some((e) => e.type === "risk.halted"), 10_000);
+    await until("2,000 ticks processed", async () => (await health(base)).ticks === 2_000, 10_000);
     const { portfolio } = (await (await fetch(`${base}/strategies/sma`)).json()) as { portfolio: { equity: number; halted: boolean } };
     expect(portfolio.halted).toBe(true);
     // Act: many resets before the next batch
     const answers = await Promise.all(Array.from({ length: 50 }, () => fetch(`${base}/strategies/sma/reset`, { method: "POST", headers: { "content-type": "application/json" }, body: "{}" })));
     await publish(bus, stream.slice(2_000));
-    await until(async () => (await events(bus, "risk")).some((e) => e.type === "risk.reset"), "risk.reset published");
-    await until(async () => (await health(base)).ticks === 2_002, "the last ticks processed");
+    await until("risk.reset published", async () => (await events(bus, "risk")).some((e) => e.type === "risk.reset"), 10_000);
+    await until("the last ticks processed", async () => (await health(base)).ticks === 2_002, 10_000);
     // Assess
     expect(answers.map((a) => a.status)).toEqual(Array(50).fill(202));
     const resets = (await events(bus, "risk")).filter((e) => e.type === "risk.reset");
@@ -170,7 +164,7 @@ describe("the internal reset route", () => {
       [400, "invalid-parameter"],
     ]);
     await publish(bus, ticks(4));
-    await until(async () => (await health(base)).ticks === 4, "ticks after the refused resets");
+    await until("ticks after the refused resets", async () => (await health(base)).ticks === 4, 10_000);
     expect(await events(bus, "risk")).toEqual([]);
   });
 });
@@ -195,7 +189,7 @@ describe("quotes the engine cannot trade on", () => {
       { ...first!, symbol: "EUR-USD", bid: 2_000_000, ask: 2_000_000.00001 },
     ];
     await publish(bus, [...bad, ...ticks(4)]);
-    await until(async () => (await health(base)).ticks === 4, "the good ticks processed");
+    await until("the good ticks processed", async () => (await health(base)).ticks === 4, 10_000);
     const dlq = await bus.readTail("dlq", 10);
     expect(dlq.map((r) => r.headers["x-error-reason"])).toEqual(["out-of-range", "out-of-range"]);
     expect(dlq[0]!.headers["x-error"]).toMatch(/bid 190.005 is not on AAPL's 0.01 price grid/);
@@ -238,7 +232,7 @@ describe("quotes that must not reach the engine", () => {
     await publish(dirty, stream.slice(301).filter((t) => t !== aapl));
     await publisher.publish(hostile.slice(3));
     await publish(dirty, [aapl]);
-    await until(async () => (await health(cleanRun.base)).ticks === 600 && (await health(dirtyRun.base)).ticks === 600, "both runs processed");
+    await until("both runs processed", async () => (await health(cleanRun.base)).ticks === 600 && (await health(dirtyRun.base)).ticks === 600, 10_000);
     // Assess
     const reasons = (await dirty.readTail("dlq", 1_000)).map((r) => r.headers["x-error-reason"]);
     // (partitions are processed in their own order: compare as sets)
@@ -304,7 +298,7 @@ describe("a record whose processing throws", () => {
     // Act
     await publish(clean, stream);
     await publish(dirty, [...stream.slice(0, 500), poisoned, ...stream.slice(500)]);
-    await until(async () => (await health(cleanBase)).ticks === 1_000 && (await health(dirtyBase)).ticks === 1_000, "both runs processed");
+    await until("both runs processed", async () => (await health(cleanBase)).ticks === 1_000 && (await health(dirtyBase)).ticks === 1_000, 10_000);
     // Assess: the poisoned record is in the DLQ, and everything else is as if it never came
     const dlq = await dirty.readTail("dlq", 10);
     expect(dlq.map((r) => r.headers["x-error-reason"])).toEqual(["processing-failed"]);

@@ -1,1 +1,6 @@
 export { hostileRequests, parseAnswers, pipelinedThenGarbage, rawExchange, type HostileRequest, type RawAnswer, type RawExchange, type RawExchangeOptions } from "./http-probe";
+export { topicEvents, uniquePrefix } from "./kafka";
+export { freePort, portFree } from "./ports";
+export { until } from "./wait";
+export { Worker } from "./worker";
+export { requireTool, startPrometheus, waitForScrapes, type RunningPrometheus } from "./prometheus";

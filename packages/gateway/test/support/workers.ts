@@ -5,7 +5,7 @@ import { PrometheusMetrics } from "@tickflow/metrics";
 import { startStrategy, strategyWorkerConfig } from "@tickflow/strategy";
 import { pino, type Logger } from "pino";
 
-export { Worker, until, uniquePrefix } from "../../../strategy/test/harness";
+import { until } from "@tickflow/test-support";
 
 export const SYMBOLS = ["AAPL", "BTC-USD", "EUR-USD"];
 export const START = Date.UTC(2026, 2, 2, 14, 30);
@@ -35,14 +35,6 @@ export interface InProcessWorkers {
   stop(): Promise<void>;
 }
 
-async function waitFor(check: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check().catch(() => false)) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 /**
  * Both workers in this process on one in-memory bus, HTTP on free ports: `ticks` seeded,
@@ -66,7 +58,7 @@ export async function startInProcessWorkers(options: { ticks?: number; maxDrawdo
     logger,
   });
   const strategyUrl = `http://127.0.0.1:${strategy.port}`;
-  await waitFor(async () => ((await (await fetch(`${strategyUrl}/health`)).json()) as { ticks: number }).ticks === ticks, 60_000, `the strategy worker to process ${ticks} ticks`);
+  await until(`the strategy worker to process ${ticks} ticks`, async () => ((await (await fetch(`${strategyUrl}/health`)).json()) as { ticks: number }).ticks === ticks, 60_000);
   return {
     bus,
     marketDataUrl: `http://127.0.0.1:${marketData.port}`,

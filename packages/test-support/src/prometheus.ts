@@ -6,9 +6,10 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { accessSync, constants, statSync } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
+import { freePort } from "./ports";
+import { until } from "./wait";
 import { stringify } from "yaml";
 
 /** The path of a Prometheus tool, or an error that says how to get it. */
@@ -29,27 +30,6 @@ export function requireTool(name: "prometheus" | "promtool"): string {
       ? `${name} is not on PATH, and CI must run these tests: the CI machine must ${install}.`
       : `${name} is not on PATH: install it with sudo ${install}, then run the tests again.`,
   );
-}
-
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
-/** Polls until `check` resolves; on timeout throws its last error, prefixed with what was awaited. */
-export async function waitFor<T>(what: string, check: () => Promise<T>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await check();
-    } catch (error) {
-      if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}: ${(error as Error).message}`, { cause: error });
-      await new Promise((resolve) => setTimeout(resolve, 250));
-    }
-  }
 }
 
 export interface RunningPrometheus {
@@ -102,7 +82,7 @@ export async function startPrometheus(config: object): Promise<RunningPrometheus
     await rm(dir, { recursive: true, force: true });
   };
   try {
-    await waitFor(`Prometheus to be ready on ${url}`, async () => {
+    await until(`Prometheus to be ready on ${url}`, async () => {
       if (exited) throw new Error(`prometheus exited:\n${log()}`);
       const response = await fetch(`${url}/-/ready`);
       if (!response.ok) throw new Error(`/-/ready answered ${response.status}`);
@@ -121,7 +101,7 @@ interface Target {
 
 /** Waits until every job has a target that was scraped (up or down, no longer unknown) at least `samples` times. */
 export async function waitForScrapes(prometheus: RunningPrometheus, jobs: string[], samples = 2, timeoutMs = 30_000): Promise<void> {
-  await waitFor(
+  await until(
     `${samples} scrapes of ${jobs.join(", ")}`,
     async () => {
       const targets = ((await (await fetch(`${prometheus.url}/api/v1/targets?state=active`)).json()) as { data: { activeTargets: Target[] } }).data.activeTargets;

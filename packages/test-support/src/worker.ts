@@ -1,37 +1,9 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { createServer } from "node:net";
 import { resolve } from "node:path";
-import { decodeEvent, KafkaBus, type DecodedEvent, type TopicId } from "@tickflow/bus";
+import { freePort } from "./ports";
+import { until } from "./wait";
 
 const root = resolve(import.meta.dirname, "../../..");
-
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  const port = (server.address() as { port: number }).port;
-  await new Promise<void>((r) => server.close(() => r()));
-  return port;
-}
-
-export async function getJson<T = unknown>(url: string): Promise<T> {
-  const response = await fetch(url);
-  if (!response.ok) throw new Error(`${url}: ${response.status} ${await response.text()}`);
-  return (await response.json()) as T;
-}
-
-export async function until<T>(check: () => Promise<T>, timeoutMs: number, what: string): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      return await check();
-    } catch (error) {
-      last = error;
-      await new Promise((r) => setTimeout(r, 200));
-    }
-  }
-  throw new Error(`timed out waiting for ${what}: ${String(last)}`);
-}
 
 /**
  * A worker as a real child process (`node --import tsx .../main.ts`), so kill -9 is real. With
@@ -87,7 +59,7 @@ export class Worker {
       child.once("exit", () => reject(new Error(`${this.name} exited while starting:\n${this.output.slice(-20).join("\n")}`))),
     );
     exitedWhileStarting.catch(() => {});
-    const answering = until(() => fetch(`${this.url}/health`), 60_000, `${this.name} to answer on ${this.port}`);
+    const answering = until(`${this.name} to answer on ${this.port}`, () => fetch(`${this.url}/health`), 60_000);
     await (this.supervise ? answering : Promise.race([answering, exitedWhileStarting]));
   }
 
@@ -115,18 +87,4 @@ export class Worker {
     clearTimeout(timer);
     return code;
   }
-}
-
-/** Every committed event on a topic, decoded (read_committed, all partitions). */
-export async function readEvents(brokers: string, prefix: string, topic: TopicId): Promise<DecodedEvent[]> {
-  const bus = new KafkaBus({ clientId: "test-reader", brokers: brokers.split(",") }, prefix);
-  try {
-    return (await bus.readTail(topic, 10_000_000)).map((r) => decodeEvent(r.value));
-  } finally {
-    await bus.close();
-  }
-}
-
-export function uniquePrefix(name: string): string {
-  return `${name}-${Date.now().toString(36)}-`;
 }
