@@ -81,30 +81,6 @@ const workspaceDeclarations = [
   ...undeclaredWorkspaces("^", [`^${WORKSPACE}/`], root, "a root-level file", ["dependencies", "devDependencies"]),
 ];
 
-/**
- * Layout debt the rules found in code that is not this file's to change: a package's tests reaching
- * into another area's test folder by a relative path. Listed edge by edge (rule, from, to), so the
- * check stays green for these and fails on any new one (`--no-ignore-known` does not apply to an
- * inline list: `SHOW_LAYOUT_DEBT=1 npm run boundaries` reports them as errors). Remove an entry when
- * its import goes through @tickflow/test-support.
- */
-const KNOWN_LAYOUT_DEBT = [
-  // a free-port helper and the Prometheus test server from monitoring's tests
-  ...["packages/cli/test/doctor-kafka.test.ts", "packages/cli/test/doctor-prometheus.test.ts"].flatMap((from) =>
-    ["tests-keep-to-their-own", "no-relative-path-out-of-workspace", "monitoring-and-compose-are-leaves"].map((name) => ({
-      name,
-      from,
-      to: "monitoring/test/prometheus-server.ts",
-    })),
-  ),
-  // the strategy worker's test harness (Worker, until, uniquePrefix) re-exported for the gateway's tests
-  ...["tests-keep-to-their-own", "no-relative-path-out-of-workspace", "no-deep-imports"].map((name) => ({
-    name,
-    from: "packages/gateway/test/support/workers.ts",
-    to: "packages/strategy/test/harness.ts",
-  })),
-];
-
 const NODE_BUILTIN = `^(node:)?${anyOf(builtinModules.map(escapeRegExp))}$`;
 const SERVER_ONLY_PACKAGES = "(^|/)node_modules/(kafkajs|@platformatic/|@aws-sdk/|aws-|@middy/|pino|prom-client|testcontainers|@testcontainers/)";
 
@@ -317,7 +293,6 @@ module.exports = {
     ...workspaceDeclarations,
   ],
   options: {
-    knownViolations: (process.env.SHOW_LAYOUT_DEBT ? [] : KNOWN_LAYOUT_DEBT).map(({ name, from, to }) => ({ type: "dependency", rule: { name, severity: "error" }, from, to })),
     doNotFollow: { path: "(^|/)node_modules/" },
     exclude: { path: ["^(\\.build|\\.sst|\\.git|test-results|coverage|cdk\\.out)/", `^${WORKSPACE}/dist/`] },
     tsPreCompilationDeps: true,
