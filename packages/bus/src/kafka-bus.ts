@@ -95,7 +95,6 @@ function kafkajsLogger(logger: BusLogger) {
 
 /** The Kafka bus: kafkajs with idempotent producers, read_committed consumers and transactions. */
 export class KafkaBus implements Bus {
-  readonly kind = "kafka" as const;
   readonly description: string;
   private readonly kafka: Kafka;
   private readonly tuning: KafkaBusTuning;

@@ -10,7 +10,7 @@ const MAX_BATCH = 1_000;
  */
 export const MEMORY_RETENTION_RECORDS = 20_000;
 /** A subscriber's batch budget when it sets none: what the Kafka bus gives with its default session timeout. */
-export const MEMORY_BATCH_BUDGET_MS = 5_000;
+const MEMORY_BATCH_BUDGET_MS = 5_000;
 
 /** A partition's log: offsets start at `base`, below which records have been deleted. */
 interface PartitionLog {
@@ -42,7 +42,6 @@ function partitionFor(key: string | null, partitions: number, roundRobin: number
  * `npm start` without Java and for fast worker tests. Nothing survives the process.
  */
 export class MemoryBus implements Bus {
-  readonly kind = "memory" as const;
   readonly description = "in-memory (nothing is persisted)";
   private readonly logs = new Map<TopicId, PartitionLog[]>(
     TOPIC_IDS.map((id) => [id, Array.from({ length: TOPICS[id].partitions }, () => ({ base: 0, records: [], latest: new Map() }))]),

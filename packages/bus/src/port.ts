@@ -100,7 +100,6 @@ export interface ClusterDescription {
 }
 
 export interface Bus {
-  readonly kind: "kafka" | "memory";
   /** Human-readable: the brokers, or "in-memory". */
   readonly description: string;
   topicName(id: TopicId): string;

@@ -6,7 +6,7 @@ import type { Metrics } from "./sink";
 export const METRICS_NAMESPACE = "Tickflow";
 
 /** How often a long-running task (Fargate) writes its EMF documents. */
-export const EMF_FLUSH_INTERVAL_MS = 10_000;
+const EMF_FLUSH_INTERVAL_MS = 10_000;
 
 /** The metrics' part of a process's configuration (read with @tickflow/runtime's readEnv). */
 export const MetricsEnvSchema = z.object({

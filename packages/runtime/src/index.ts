@@ -1,4 +1,4 @@
-export { jsonVariable, LOG_LEVELS, readEnv, ServiceEnvSchema, type Env, type ServiceEnv } from "./config";
+export { jsonVariable, readEnv, ServiceEnvSchema, type Env, type ServiceEnv } from "./config";
 export { createLogger, type Logger } from "./logger";
 export { runService, type RunningService } from "./service";
 export {
@@ -6,7 +6,6 @@ export {
   CHART_ATTRIBUTION_STYLE_HASH,
   createGuardedServer,
   dashboardSecurityHeaders,
-  DEFAULT_HTTP_LIMITS,
   listen,
   queryParameterProblem,
   requestTarget,

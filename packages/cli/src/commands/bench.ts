@@ -12,7 +12,7 @@ import { formatNumber, table } from "../format";
 const SUITES = ["core", "pipeline", "clients", "gateway", "web"] as const;
 type Suite = (typeof SUITES)[number];
 
-export const BENCH_HELP = `Usage: tickflow bench [--only ${SUITES.join(",")}] [--quick] [--json]
+const BENCH_HELP = `Usage: tickflow bench [--only ${SUITES.join(",")}] [--quick] [--json]
 
 Measures on this machine, each figure beside a baseline measured in the same run:
   core      ticks/s of the backtest path (simulator + bars + one strategy + paper broker +

@@ -12,7 +12,7 @@ import { collectVm, VM_DEFAULTS, type VmThresholds } from "../doctor/vm";
 import { UsageError } from "../errors";
 
 const ROOT = fileURLToPath(new URL("../../../../", import.meta.url));
-export const DEFAULT_PROMETHEUS_URL = "http://127.0.0.1:9091";
+const DEFAULT_PROMETHEUS_URL = "http://127.0.0.1:9091";
 export const DEFAULT_PROMETHEUS_CONFIG = join(ROOT, "monitoring/prometheus/prometheus.local.yml");
 const DEFAULT_BROKERS = "127.0.0.1:9092";
 const DEFAULT_TIMEOUT_MS = 5_000;
@@ -22,7 +22,7 @@ const KAFKA_ADMIN_TIMEOUT_MS = 90_000;
 const v = VM_DEFAULTS;
 const k = KAFKA_DEFAULTS;
 
-export const DOCTOR_HELP = `Usage: tickflow doctor <vm|prometheus|kafka> [options] [--json]
+const DOCTOR_HELP = `Usage: tickflow doctor <vm|prometheus|kafka> [options] [--json]
 
 Checks one part of a Tickflow deployment and prints one line per check, graded OK, WARN or
 CRIT. Exit status: 0 all OK, 1 a WARN, 2 a CRIT (bad usage also exits 2, with a message on

@@ -10,7 +10,7 @@ import {
 } from "@tickflow/local-kafka";
 import { UsageError } from "../errors";
 
-export const KAFKA_HELP = `Usage: tickflow kafka <start|stop|status|kill> [--port N] [--name X] [--json]
+const KAFKA_HELP = `Usage: tickflow kafka <start|stop|status|kill> [--port N] [--name X] [--json]
 
 Runs a local single-node Apache Kafka ${KAFKA_VERSION} broker (KRaft, no Docker) in the
 background. Needs Java 17+, and Maven once to fetch the jars into the cache

@@ -12,7 +12,7 @@ import { UsageError } from "../errors";
 import { startStaticServer } from "../up/static-server";
 import { formatLine, Supervised, type ProcessSpec } from "../up/supervisor";
 
-export const UP_HELP = `Usage: tickflow up [--bus auto|kafka|memory] [--no-web] [--no-prometheus]
+const UP_HELP = `Usage: tickflow up [--bus auto|kafka|memory] [--no-web] [--no-prometheus]
 
 Runs the whole platform on this machine and stops everything it started on Ctrl-C:
   broker       KAFKA_BROKERS if set; else the local Apache Kafka launcher (Java 17+, Maven once);

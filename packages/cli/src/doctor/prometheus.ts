@@ -54,7 +54,7 @@ export interface PrometheusFacts {
 }
 
 /** fetch says only "fetch failed"; the reason is in its cause (an AggregateError when a name resolves to IPv4 and IPv6). */
-export function fetchFailure(error: unknown): string {
+function fetchFailure(error: unknown): string {
   const cause = (error as { cause?: { code?: string; message?: string; errors?: { code?: string }[] } }).cause;
   const reason = cause?.code ?? cause?.errors?.find((e) => e.code)?.code ?? cause?.message;
   return reason ? `${(error as Error).message} (${reason})` : (error as Error).message;
