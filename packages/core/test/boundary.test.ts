@@ -42,7 +42,8 @@ describe("boundary check: packages/core stays pure (ESLint)", () => {
   });
 });
 
-describe("boundary check: package dependency rules (dependency-cruiser)", () => {
+// each case runs dependency-cruiser in a process of its own: seconds, more on a loaded machine
+describe("boundary check: package dependency rules (dependency-cruiser)", { timeout: 60_000 }, () => {
   async function cruise(files: Record<string, string>): Promise<{ code: number; output: string }> {
     const dir = await mkdtemp(join(tmpdir(), "depcruise-"));
     try {
