@@ -2,7 +2,7 @@ import { createBus, KafkaEnvSchema } from "@tickflow/bus";
 import { createMetrics, MetricsEnvSchema } from "@tickflow/metrics";
 import { createLogger, readEnv, runService } from "@tickflow/runtime";
 import { GatewayEnvSchema } from "./config";
-import { startLocalGateway } from "./local-adapter";
+import { startLocalGateway } from "./local/adapter";
 import { SERVICE } from "./runtime";
 
 // The local HTTP adapter on its own (Compose, or `tickflow up` on Kafka): the same handlers as Lambda.

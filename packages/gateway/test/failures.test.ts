@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { ENDPOINTS } from "../src/endpoints";
-import { lambdaContext } from "../src/local-events";
+import { ENDPOINTS } from "../src/http/endpoints";
+import { lambdaContext } from "../src/local/events";
 import type { Health, Problem } from "../src/schemas";
 import { context, httpEvent, parse, sample, testDeps } from "./support/events";
 import { refusedUrl, startFaultyServer, startInProcessWorkers, type InProcessWorkers } from "./support/workers";

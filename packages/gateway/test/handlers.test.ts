@@ -1,10 +1,10 @@
 import { InstrumentSpecSchema } from "@tickflow/core";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import type { HttpHandler } from "../src/endpoint";
-import { ENDPOINTS } from "../src/endpoints";
-import { ROUTES, type HandlerName } from "../src/routes";
+import type { HttpHandler } from "../src/http/endpoint";
+import { ENDPOINTS } from "../src/http/endpoints";
+import { ROUTES, type HandlerName } from "../src/http/routes";
 import type { Alert, Health, Problem } from "../src/schemas";
-import { createNotFound } from "../src/handlers/not-found";
+import { createNotFound } from "../src/http/handlers/not-found";
 import { context, defaultRouteEvent, httpEvent, httpFixture, parse, sample, testDeps, type TestDeps } from "./support/events";
 import { HALTING_DRAWDOWN, startInProcessWorkers, type InProcessWorkers } from "./support/workers";
 
@@ -248,7 +248,7 @@ describe("the $default route (requests no route takes)", () => {
     vi.resetModules();
     vi.stubEnv("CORS_ORIGINS", "https://app.example.com");
     try {
-      const { handler } = await import("../src/handlers/not-found");
+      const { handler } = await import("../src/http/handlers/not-found");
 
       const response = parse<Problem>(await handler(defaultRouteEvent("GET", "/", { origin: "https://app.example.com" }), context()));
 
@@ -279,7 +279,7 @@ describe("the Lambda entry of a handler module", () => {
     vi.stubEnv("MARKET_DATA_URL", workers.marketDataUrl);
     vi.stubEnv("STRATEGY_URL", workers.strategyUrl);
     try {
-      const { handler } = await import("../src/handlers/quotes");
+      const { handler } = await import("../src/http/handlers/quotes");
 
       const response = parse(await handler(httpFixture("http-api-quotes.json"), context()));
 

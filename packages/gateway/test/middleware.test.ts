@@ -2,7 +2,7 @@ import { EmfMetrics, PrometheusMetrics } from "@tickflow/metrics";
 import { pino } from "pino";
 import { afterEach, describe, expect, it } from "vitest";
 import { gatewayConfig } from "../src/config";
-import { ENDPOINTS } from "../src/endpoints";
+import { ENDPOINTS } from "../src/http/endpoints";
 import { createGatewayDeps } from "../src/runtime";
 import { captureEmf } from "./support/emf";
 import { context, httpEvent, parse, sample } from "./support/events";

@@ -6,7 +6,7 @@ import { pino } from "pino";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { encodeEvent } from "@tickflow/bus";
 import { AlertStore, RunningStrategies, snsChannel, StoreChannel, type StrategyDirectory } from "../src/alerts";
-import { createRiskConsumer, type KafkaBatchResponse, type RecordFailure } from "../src/risk-consumer";
+import { createRiskConsumer, type KafkaBatchResponse, type RecordFailure } from "../src/risk-consumer/handler";
 import type { Upstream } from "../src/upstream";
 import { captureEmf } from "./support/emf";
 import { context, mskFixture, sample } from "./support/events";
@@ -141,7 +141,7 @@ describe("the risk/alerts consumer", () => {
     vi.stubEnv("KAFKA_REPORT_BATCH_ITEM_FAILURES", "true"); // as the Api stack sets it for provisioned pollers
     const emf = captureEmf();
     try {
-      const { handler } = await import("../src/risk-consumer");
+      const { handler } = await import("../src/risk-consumer/handler");
 
       const response = await handler(mskFixture(), context());
 

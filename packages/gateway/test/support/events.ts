@@ -4,8 +4,8 @@ import { PrometheusMetrics } from "@tickflow/metrics";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context, MSKEvent } from "aws-lambda";
 import { pino } from "pino";
 import { gatewayConfig } from "../../src/config";
-import { lambdaContext } from "../../src/local-events";
-import { DEFAULT_ROUTE_KEY, ROUTES, type HandlerName } from "../../src/routes";
+import { lambdaContext } from "../../src/local/events";
+import { DEFAULT_ROUTE_KEY, ROUTES, type HandlerName } from "../../src/http/routes";
 import { createGatewayDeps, type GatewayDeps } from "../../src/runtime";
 
 const fixtures = resolve(import.meta.dirname, "../fixtures");

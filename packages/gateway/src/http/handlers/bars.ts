@@ -1,5 +1,5 @@
 import { defineEndpoint } from "../endpoint";
-import { BarsSchema } from "../schemas";
+import { BarsSchema } from "../../schemas";
 
 /** GET /api/bars/{symbol}?interval=&limit=: closed bars, oldest first. */
 export const bars = defineEndpoint("bars", ({ path, query, deps }) =>

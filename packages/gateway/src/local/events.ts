@@ -2,8 +2,8 @@ import { randomUUID } from "node:crypto";
 import type { IncomingMessage } from "node:http";
 import type { BusRecord } from "@tickflow/bus";
 import type { APIGatewayProxyEventV2, Context, MSKEvent } from "aws-lambda";
-import { GatewayError } from "./errors";
-import type { DEFAULT_ROUTE_KEY, Route } from "./routes";
+import { GatewayError } from "../errors";
+import type { DEFAULT_ROUTE_KEY, Route } from "../http/routes";
 
 /**
  * Builders of what AWS hands a Lambda, from what this process has locally: a Node HTTP request

@@ -1,6 +1,6 @@
 import { defineEndpoint } from "../endpoint";
-import type { DependencyHealth } from "../schemas";
-import { UpstreamError, type Upstream } from "../upstream";
+import type { DependencyHealth } from "../../schemas";
+import { UpstreamError, type Upstream } from "../../upstream";
 
 async function check(upstream: Upstream): Promise<DependencyHealth> {
   const started = performance.now();

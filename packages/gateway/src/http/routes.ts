@@ -27,17 +27,17 @@ export type HandlerName = Route["handler"];
 
 /** The handler's module, relative to the repository root, in the `file.export` form SST takes. */
 export function handlerPath(name: HandlerName): string {
-  return `packages/gateway/src/handlers/${name}.handler`;
+  return `packages/gateway/src/http/handlers/${name}.handler`;
 }
 
 /** The risk/alerts consumer: triggered by an MSK event source on strategy.risk.v1 and strategy.orders.v1. */
-export const RISK_CONSUMER_HANDLER = "packages/gateway/src/risk-consumer.handler";
+export const RISK_CONSUMER_HANDLER = "packages/gateway/src/risk-consumer/handler.handler";
 
 /** API Gateway's catch-all route key: requests no route of ROUTES matches (path or method). */
 export const DEFAULT_ROUTE_KEY = "$default";
 
 /** The `$default` route's handler: 404 route-not-found (405 for a known path), problem+json with CORS. */
-export const DEFAULT_ROUTE_HANDLER = "packages/gateway/src/handlers/not-found.handler";
+export const DEFAULT_ROUTE_HANDLER = "packages/gateway/src/http/handlers/not-found.handler";
 
 /**
  * What the HTTP API answers a CORS preflight with (stacks/api.ts configures API Gateway with it,

@@ -1,5 +1,5 @@
 import { defineEndpoint } from "../endpoint";
-import { QuotesSchema } from "../schemas";
+import { QuotesSchema } from "../../schemas";
 
 /** GET /api/quotes: the quotes board. */
 export const quotes = defineEndpoint("quotes", ({ deps }) => deps.marketData.getJson("/quotes", QuotesSchema));

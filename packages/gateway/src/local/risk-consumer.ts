@@ -2,12 +2,12 @@ import { consumerLag, readEvents, toDlq, type BatchControl, type Bus, type BusRe
 import type { RiskHalted } from "@tickflow/core";
 import type { Metrics } from "@tickflow/metrics";
 import type { Logger } from "pino";
-import { alertFromHalt, type AlertStore, type StrategyDirectory } from "./alerts";
-import { GatewayError } from "./errors";
-import { lambdaContext, mskEvent } from "./local-events";
-import type { RecordFailure, RiskConsumerHandler } from "./risk-consumer";
-import type { ConsumerHealthSource } from "./runtime";
-import type { ConsumerHealth } from "./schemas";
+import { alertFromHalt, type AlertStore, type StrategyDirectory } from "../alerts";
+import { GatewayError } from "../errors";
+import { lambdaContext, mskEvent } from "./events";
+import type { RecordFailure, RiskConsumerHandler } from "../risk-consumer/handler";
+import type { ConsumerHealthSource } from "../runtime";
+import type { ConsumerHealth } from "../schemas";
 
 /** The topics the risk/alerts consumer reads: the MSK event source's topics on AWS. */
 export const RISK_CONSUMER_TOPICS: TopicId[] = ["risk", "orders"];

@@ -1,5 +1,5 @@
 import { defineEndpoint } from "../endpoint";
-import { StrategiesSchema } from "../schemas";
+import { StrategiesSchema } from "../../schemas";
 
 /** GET /api/strategies: every running strategy with its account and positions. */
 export const strategies = defineEndpoint("strategies", ({ deps }) => deps.strategy.getJson("/strategies", StrategiesSchema));

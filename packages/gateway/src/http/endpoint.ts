@@ -6,8 +6,8 @@ import type { z } from "zod";
 import { flushMetrics, httpMetrics, problemResponses, securityHeaders } from "./middleware";
 import type { ParameterError } from "./problem";
 import { ROUTES, type HandlerName } from "./routes";
-import { gatewayDepsFromEnv, type GatewayDeps } from "./runtime";
-import { CONTRACTS, type Contract } from "./schemas";
+import { gatewayDepsFromEnv, type GatewayDeps } from "../runtime";
+import { CONTRACTS, type Contract } from "../schemas";
 
 type ContractOf<N extends HandlerName> = (typeof CONTRACTS)[N];
 type Parsed<C, K extends "path" | "query"> = C extends { [P in K]: infer S extends z.ZodType } ? z.output<S> : Record<string, never>;

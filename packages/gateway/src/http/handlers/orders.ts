@@ -1,5 +1,5 @@
 import { defineEndpoint } from "../endpoint";
-import { OrdersSchema } from "../schemas";
+import { OrdersSchema } from "../../schemas";
 
 /** GET /api/orders?symbol=&strategy=&type=&limit=: recent order events, newest first. */
 export const orders = defineEndpoint("orders", ({ query, deps }) =>

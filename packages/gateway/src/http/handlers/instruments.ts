@@ -1,5 +1,5 @@
 import { defineEndpoint } from "../endpoint";
-import { InstrumentsSchema } from "../schemas";
+import { InstrumentsSchema } from "../../schemas";
 
 /** GET /api/instruments: the market-data worker's universe. */
 export const instruments = defineEndpoint("instruments", ({ deps }) => deps.marketData.getJson("/instruments", InstrumentsSchema));

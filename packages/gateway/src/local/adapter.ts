@@ -4,17 +4,17 @@ import { type Metrics } from "@tickflow/metrics";
 import { API_SECURITY_HEADERS, createGuardedServer, HttpProblem, listen, recordRequest, requestTarget, UNMATCHED_ROUTE, type HttpLimits } from "@tickflow/runtime";
 import type { APIGatewayProxyStructuredResultV2 } from "aws-lambda";
 import type { Logger } from "pino";
-import { AlertStore, RunningStrategies, snsChannel, StoreChannel, type AlertChannel } from "./alerts";
-import type { GatewayConfig } from "./config";
-import type { HttpHandler } from "./endpoint";
-import { ENDPOINTS } from "./endpoints";
-import { createNotFound } from "./handlers/not-found";
-import { httpApiEvent, lambdaContext } from "./local-events";
-import { startLocalRiskConsumer, type LocalRiskConsumer, type LocalRiskConsumerOptions } from "./local-risk-consumer";
-import { problemResponse } from "./problem";
-import { createRiskConsumer } from "./risk-consumer";
-import { CORS_PREFLIGHT, DEFAULT_ROUTE_KEY, ROUTER, type HandlerName } from "./routes";
-import { createGatewayDeps, type ConsumerHealthSource } from "./runtime";
+import { AlertStore, RunningStrategies, snsChannel, StoreChannel, type AlertChannel } from "../alerts";
+import type { GatewayConfig } from "../config";
+import type { HttpHandler } from "../http/endpoint";
+import { ENDPOINTS } from "../http/endpoints";
+import { createNotFound } from "../http/handlers/not-found";
+import { httpApiEvent, lambdaContext } from "./events";
+import { startLocalRiskConsumer, type LocalRiskConsumer, type LocalRiskConsumerOptions } from "./risk-consumer";
+import { problemResponse } from "../http/problem";
+import { createRiskConsumer } from "../risk-consumer/handler";
+import { CORS_PREFLIGHT, DEFAULT_ROUTE_KEY, ROUTER, type HandlerName } from "../http/routes";
+import { createGatewayDeps, type ConsumerHealthSource } from "../runtime";
 
 export interface LocalGatewayOptions {
   config: GatewayConfig;

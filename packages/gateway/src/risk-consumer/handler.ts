@@ -5,11 +5,11 @@ import type { Metrics } from "@tickflow/metrics";
 import type { Context, MSKEvent } from "aws-lambda";
 import type { Logger } from "pino";
 import { z } from "zod";
-import { alertFromHalt, RunningStrategies, snsChannel, type AlertChannel, type StrategyDirectory } from "./alerts";
-import { GatewayError } from "./errors";
-import { flushMetrics } from "./middleware";
-import { runtimeFromEnv } from "./runtime";
-import { Upstream } from "./upstream";
+import { alertFromHalt, RunningStrategies, snsChannel, type AlertChannel, type StrategyDirectory } from "../alerts";
+import { GatewayError } from "../errors";
+import { flushMetrics } from "../http/middleware";
+import { runtimeFromEnv } from "../runtime";
+import { Upstream } from "../upstream";
 
 /** What arrives on strategy.risk.v1 and strategy.orders.v1; anything else on them is a bad record. */
 export const CONSUMED_EVENTS: readonly EventType[] = ["risk.halted", "risk.reset", "order.submitted", "order.filled", "order.rejected"];

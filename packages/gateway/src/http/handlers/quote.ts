@@ -1,5 +1,5 @@
 import { defineEndpoint } from "../endpoint";
-import { QuoteDetailSchema } from "../schemas";
+import { QuoteDetailSchema } from "../../schemas";
 
 /** GET /api/quotes/{symbol}?limit=: one symbol's latest quote and recent history. */
 export const quote = defineEndpoint("quote", ({ path, query, deps }) =>

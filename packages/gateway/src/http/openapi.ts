@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { ROUTES } from "./routes";
-import * as S from "./schemas";
+import * as S from "../schemas";
 
 /** The version of the public API contract (not of the package): bump it when a response shape changes. */
 export const API_VERSION = "1.0.0";

@@ -1,6 +1,6 @@
 import { HttpProblem } from "@tickflow/runtime";
 import type { APIGatewayProxyStructuredResultV2 } from "aws-lambda";
-import { UpstreamError, UpstreamRejection } from "./upstream";
+import { UpstreamError, UpstreamRejection } from "../upstream";
 
 export interface ParameterError {
   parameter: string;

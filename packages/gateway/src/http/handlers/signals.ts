@@ -1,5 +1,5 @@
 import { defineEndpoint } from "../endpoint";
-import { SignalsSchema } from "../schemas";
+import { SignalsSchema } from "../../schemas";
 
 /** GET /api/signals?symbol=&strategy=&limit=: recent signals, newest first. */
 export const signals = defineEndpoint("signals", ({ query, deps }) =>

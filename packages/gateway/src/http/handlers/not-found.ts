@@ -1,7 +1,7 @@
 import type { APIGatewayProxyEventV2 } from "aws-lambda";
 import { httpHandler, lambdaEntry, type HttpHandler } from "../endpoint";
 import { ROUTER } from "../routes";
-import type { GatewayDeps } from "../runtime";
+import type { GatewayDeps } from "../../runtime";
 import { HttpProblem, UNMATCHED_ROUTE } from "@tickflow/runtime";
 
 /** The routes of the request's path (whatever their method); none for an unknown path. */

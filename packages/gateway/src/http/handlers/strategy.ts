@@ -1,5 +1,5 @@
 import { defineEndpoint } from "../endpoint";
-import { StrategyDetailSchema } from "../schemas";
+import { StrategyDetailSchema } from "../../schemas";
 
 /** GET /api/strategies/{id}: one strategy with its equity curve; the worker's 404 names an unknown id. */
 export const strategy = defineEndpoint("strategy", ({ path, deps }) =>
