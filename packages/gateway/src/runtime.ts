@@ -1,41 +1,11 @@
+import type { MiddlewareObj } from "@middy/core";
 import { createMetrics, MetricsEnvSchema, type Metrics } from "@tickflow/metrics";
 import { createLogger, readEnv, type Logger } from "@tickflow/runtime";
-import { RiskHistoryAlertSource, type AlertSource } from "./alerts";
 import { GatewayEnvSchema, type GatewayConfig } from "./config";
-import type { ConsumerHealth } from "./schemas";
-import { Upstream } from "./upstream";
 
 export const SERVICE = "gateway";
 
-/** A consumer the process runs, as /api/health reports it. */
-export interface ConsumerHealthSource {
-  health(): ConsumerHealth;
-}
-
-/** What the HTTP handlers need: built once per process (local) or per Lambda container. */
-export interface GatewayDeps {
-  config: GatewayConfig;
-  metrics: Metrics;
-  logger: Logger;
-  marketData: Upstream;
-  strategy: Upstream;
-  alerts: AlertSource;
-  /** The consumers this process runs (the local gateway's risk/alerts consumer); none in a Lambda. */
-  consumers: readonly ConsumerHealthSource[];
-}
-
-/**
- * Wires the upstream clients; `alerts` defaults to the strategy worker's risk history (what a
- * Lambda can read). `consumers` may be filled after this returns (they start after the handlers).
- */
-export function createGatewayDeps(options: { config: GatewayConfig; metrics: Metrics; logger: Logger; alerts?: AlertSource; consumers?: readonly ConsumerHealthSource[] }): GatewayDeps {
-  const { config, metrics, logger } = options;
-  const marketData = new Upstream("market-data", config.MARKET_DATA_URL, config.UPSTREAM_TIMEOUT_MS, metrics);
-  const strategy = new Upstream("strategy", config.STRATEGY_URL, config.UPSTREAM_TIMEOUT_MS, metrics);
-  return { config, metrics, logger, marketData, strategy, alerts: options.alerts ?? new RiskHistoryAlertSource(strategy), consumers: options.consumers ?? [] };
-}
-
-/** The pieces every Lambda of this package shares, from its environment. */
+/** The pieces every Lambda of this package (the routes', the risk/alerts consumer's) shares, from its environment. */
 export interface LambdaRuntime {
   config: GatewayConfig;
   metrics: Metrics;
@@ -43,7 +13,6 @@ export interface LambdaRuntime {
 }
 
 let lambdaRuntime: LambdaRuntime | undefined;
-let lambdaGateway: GatewayDeps | undefined;
 
 /**
  * The Lambda container's configuration, metrics (EMF: createMetrics detects Lambda) and logger,
@@ -57,8 +26,18 @@ export function runtimeFromEnv(): LambdaRuntime {
   return lambdaRuntime;
 }
 
-/** The HTTP handlers' dependencies in a Lambda container. */
-export function gatewayDepsFromEnv(): GatewayDeps {
-  lambdaGateway ??= createGatewayDeps(runtimeFromEnv());
-  return lambdaGateway;
+/**
+ * Writes buffered metrics at the end of every invocation: CloudWatch EMF lines in Lambda (a
+ * frozen or recycled container would lose them otherwise); a no-op for Prometheus, which is
+ * scraped. A failed flush is logged and never turns an answered request into an error.
+ */
+export function flushMetrics<E, R>(metrics: Metrics, logger: Logger): MiddlewareObj<E, R> {
+  const flush = async () => {
+    try {
+      await metrics.flush();
+    } catch (error) {
+      logger.warn({ err: error }, "could not flush metrics");
+    }
+  };
+  return { after: flush, onError: flush };
 }

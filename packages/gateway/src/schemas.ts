@@ -308,7 +308,7 @@ export interface Contract {
 /** Problems of a route that reads one upstream: it can be down or slow (503) or answer nonsense (502). */
 const UPSTREAM = [502, 503] as const;
 
-/** Keyed by handler name (ROUTES in routes.ts); a test holds the two to the same set. */
+/** Keyed by handler name (ROUTES in http/routes.ts); a test holds the two to the same set. */
 export const CONTRACTS = {
   health: {
     summary: "Each dependency's status: 200 when all are up, 503 otherwise (same body)",

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { RiskHistoryAlertSource } from "../src/alerts";
 import { gatewayConfig } from "../src/config";
 import { startLocalGateway, type LocalGateway } from "../src/local/adapter";
-import { RISK_CONSUMER_TOPICS } from "../src/local/risk-consumer";
+import { RISK_CONSUMER_TOPICS } from "../src/risk-consumer/handler";
 import type { Alert, Health } from "../src/schemas";
 import { Upstream } from "../src/upstream";
 import { sample } from "./support/events";

@@ -3,10 +3,12 @@ import { DLQ_HEADERS, encodeEvent, MemoryBus, type BatchControl, type Bus, type 
 import { PrometheusMetrics } from "@tickflow/metrics";
 import { pino } from "pino";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { AlertStore, StoreChannel, type AlertChannel, type StrategyDirectory } from "../src/alerts";
+import { AlertStore } from "../src/alerts";
 import { ENDPOINTS } from "../src/http/endpoints";
 import { startLocalRiskConsumer, type LocalRiskConsumer, type LocalRiskConsumerOptions } from "../src/local/risk-consumer";
+import { StoreChannel, type AlertChannel } from "../src/risk-consumer/channels";
 import { createRiskConsumer } from "../src/risk-consumer/handler";
+import type { StrategyDirectory } from "../src/risk-consumer/strategies";
 import { HealthSchema, type Alert, type Health } from "../src/schemas";
 import { context, httpEvent, parse, sample, testDeps } from "./support/events";
 import { until } from "@tickflow/test-support";

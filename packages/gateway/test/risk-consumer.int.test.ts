@@ -5,7 +5,7 @@ import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { gatewayConfig } from "../src/config";
 import { startLocalGateway, type LocalGateway } from "../src/local/adapter";
-import { RISK_CONSUMER_TOPICS } from "../src/local/risk-consumer";
+import { RISK_CONSUMER_TOPICS } from "../src/risk-consumer/handler";
 import type { Alert, Health } from "../src/schemas";
 import { sample } from "./support/events";
 import { uniquePrefix, until, Worker } from "@tickflow/test-support";

@@ -3,11 +3,12 @@ import httpCors from "@middy/http-cors";
 import { HttpProblem, queryParameterProblem } from "@tickflow/runtime";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from "aws-lambda";
 import type { z } from "zod";
-import { flushMetrics, httpMetrics, problemResponses, securityHeaders } from "./middleware";
+import { flushMetrics } from "../runtime";
+import { CONTRACTS, type Contract } from "../schemas";
+import { gatewayDepsFromEnv, type GatewayDeps } from "./deps";
+import { httpMetrics, problemResponses, securityHeaders } from "./middleware";
 import type { ParameterError } from "./problem";
 import { ROUTES, type HandlerName } from "./routes";
-import { gatewayDepsFromEnv, type GatewayDeps } from "../runtime";
-import { CONTRACTS, type Contract } from "../schemas";
 
 type ContractOf<N extends HandlerName> = (typeof CONTRACTS)[N];
 type Parsed<C, K extends "path" | "query"> = C extends { [P in K]: infer S extends z.ZodType } ? z.output<S> : Record<string, never>;

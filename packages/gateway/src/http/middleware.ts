@@ -62,19 +62,3 @@ export function httpMetrics(metrics: Metrics, route: string | ((event: APIGatewa
     onError: record,
   };
 }
-
-/**
- * Writes buffered metrics at the end of every invocation: CloudWatch EMF lines in Lambda (a
- * frozen or recycled container would lose them otherwise); a no-op for Prometheus, which is
- * scraped. A failed flush is logged and never turns an answered request into an error.
- */
-export function flushMetrics<E, R>(metrics: Metrics, logger: Logger): MiddlewareObj<E, R> {
-  const flush = async () => {
-    try {
-      await metrics.flush();
-    } catch (error) {
-      logger.warn({ err: error }, "could not flush metrics");
-    }
-  };
-  return { after: flush, onError: flush };
-}

@@ -30,9 +30,6 @@ export function handlerPath(name: HandlerName): string {
   return `packages/gateway/src/http/handlers/${name}.handler`;
 }
 
-/** The risk/alerts consumer: triggered by an MSK event source on strategy.risk.v1 and strategy.orders.v1. */
-export const RISK_CONSUMER_HANDLER = "packages/gateway/src/risk-consumer/handler.handler";
-
 /** API Gateway's catch-all route key: requests no route of ROUTES matches (path or method). */
 export const DEFAULT_ROUTE_KEY = "$default";
 

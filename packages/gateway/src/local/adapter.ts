@@ -4,17 +4,19 @@ import { type Metrics } from "@tickflow/metrics";
 import { API_SECURITY_HEADERS, createGuardedServer, HttpProblem, listen, recordRequest, requestTarget, UNMATCHED_ROUTE, type HttpLimits } from "@tickflow/runtime";
 import type { APIGatewayProxyStructuredResultV2 } from "aws-lambda";
 import type { Logger } from "pino";
-import { AlertStore, RunningStrategies, snsChannel, StoreChannel, type AlertChannel } from "../alerts";
+import { AlertStore } from "../alerts";
 import type { GatewayConfig } from "../config";
+import { createGatewayDeps, type ConsumerHealthSource } from "../http/deps";
 import type { HttpHandler } from "../http/endpoint";
 import { ENDPOINTS } from "../http/endpoints";
 import { createNotFound } from "../http/handlers/not-found";
+import { problemResponse } from "../http/problem";
+import { CORS_PREFLIGHT, DEFAULT_ROUTE_KEY, ROUTER, type HandlerName } from "../http/routes";
+import { snsChannel, StoreChannel, type AlertChannel } from "../risk-consumer/channels";
+import { createRiskConsumer } from "../risk-consumer/handler";
+import { RunningStrategies } from "../risk-consumer/strategies";
 import { httpApiEvent, lambdaContext } from "./events";
 import { startLocalRiskConsumer, type LocalRiskConsumer, type LocalRiskConsumerOptions } from "./risk-consumer";
-import { problemResponse } from "../http/problem";
-import { createRiskConsumer } from "../risk-consumer/handler";
-import { CORS_PREFLIGHT, DEFAULT_ROUTE_KEY, ROUTER, type HandlerName } from "../http/routes";
-import { createGatewayDeps, type ConsumerHealthSource } from "../runtime";
 
 export interface LocalGatewayOptions {
   config: GatewayConfig;

@@ -1,16 +1,14 @@
-import { consumerLag, readEvents, toDlq, type BatchControl, type Bus, type BusRecord, type Publisher, type Subscription, type TopicId } from "@tickflow/bus";
+import { consumerLag, readEvents, toDlq, type BatchControl, type Bus, type BusRecord, type Publisher, type Subscription } from "@tickflow/bus";
 import type { RiskHalted } from "@tickflow/core";
 import type { Metrics } from "@tickflow/metrics";
 import type { Logger } from "pino";
-import { alertFromHalt, type AlertStore, type StrategyDirectory } from "../alerts";
+import { alertFromHalt, type AlertStore } from "../alerts";
 import { GatewayError } from "../errors";
-import { lambdaContext, mskEvent } from "./events";
-import type { RecordFailure, RiskConsumerHandler } from "../risk-consumer/handler";
-import type { ConsumerHealthSource } from "../runtime";
+import type { ConsumerHealthSource } from "../http/deps";
+import { RISK_CONSUMER_TOPICS, type RecordFailure, type RiskConsumerHandler } from "../risk-consumer/handler";
+import type { StrategyDirectory } from "../risk-consumer/strategies";
 import type { ConsumerHealth } from "../schemas";
-
-/** The topics the risk/alerts consumer reads: the MSK event source's topics on AWS. */
-export const RISK_CONSUMER_TOPICS: TopicId[] = ["risk", "orders"];
+import { lambdaContext, mskEvent } from "./events";
 
 export interface LocalRiskConsumerOptions {
   bus: Bus;

@@ -1,15 +1,22 @@
 import middy, { type MiddyfiedHandler } from "@middy/core";
-import { decodeEvent, DecodeError, type DecodeReason } from "@tickflow/bus";
+import { decodeEvent, DecodeError, type DecodeReason, type TopicId } from "@tickflow/bus";
 import type { EventType } from "@tickflow/core";
 import type { Metrics } from "@tickflow/metrics";
 import type { Context, MSKEvent } from "aws-lambda";
 import type { Logger } from "pino";
 import { z } from "zod";
-import { alertFromHalt, RunningStrategies, snsChannel, type AlertChannel, type StrategyDirectory } from "../alerts";
+import { alertFromHalt } from "../alerts";
 import { GatewayError } from "../errors";
-import { flushMetrics } from "../http/middleware";
-import { runtimeFromEnv } from "../runtime";
+import { flushMetrics, runtimeFromEnv } from "../runtime";
 import { Upstream } from "../upstream";
+import { snsChannel, type AlertChannel } from "./channels";
+import { RunningStrategies, type StrategyDirectory } from "./strategies";
+
+/** The risk/alerts consumer's Lambda (this module's `handler`), in the `file.export` form SST takes, relative to the repository root. */
+export const RISK_CONSUMER_HANDLER = "packages/gateway/src/risk-consumer/handler.handler";
+
+/** The topics the risk/alerts consumer reads: the MSK event source's topics on AWS, the local consumer's group here. */
+export const RISK_CONSUMER_TOPICS: TopicId[] = ["risk", "orders"];
 
 /** What arrives on strategy.risk.v1 and strategy.orders.v1; anything else on them is a bad record. */
 export const CONSUMED_EVENTS: readonly EventType[] = ["risk.halted", "risk.reset", "order.submitted", "order.filled", "order.rejected"];

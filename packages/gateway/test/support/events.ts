@@ -5,8 +5,8 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context
 import { pino } from "pino";
 import { gatewayConfig } from "../../src/config";
 import { lambdaContext } from "../../src/local/events";
+import { createGatewayDeps, type GatewayDeps } from "../../src/http/deps";
 import { DEFAULT_ROUTE_KEY, ROUTES, type HandlerName } from "../../src/http/routes";
-import { createGatewayDeps, type GatewayDeps } from "../../src/runtime";
 
 const fixtures = resolve(import.meta.dirname, "../fixtures");
 

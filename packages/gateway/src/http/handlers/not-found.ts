@@ -1,8 +1,8 @@
+import { HttpProblem, UNMATCHED_ROUTE } from "@tickflow/runtime";
 import type { APIGatewayProxyEventV2 } from "aws-lambda";
+import type { GatewayDeps } from "../deps";
 import { httpHandler, lambdaEntry, type HttpHandler } from "../endpoint";
 import { ROUTER } from "../routes";
-import type { GatewayDeps } from "../../runtime";
-import { HttpProblem, UNMATCHED_ROUTE } from "@tickflow/runtime";
 
 /** The routes of the request's path (whatever their method); none for an unknown path. */
 const candidates = (event: APIGatewayProxyEventV2) => ROUTER.forPath(event.rawPath);
