@@ -55,8 +55,8 @@ const declared = (manifest, ...fields) => new Set(fields.flatMap((field) => Obje
 
 /**
  * @tickflow/* imports resolve to workspace folders, outside node_modules, so dependency-cruiser's
- * npm-no-pkg check does not see them: one rule per importing workspace (and one for the root-level
- * files) lists the workspaces its manifest does not declare.
+ * npm-no-pkg check does not see them: one rule per importing workspace lists the workspaces its
+ * manifest does not declare.
  */
 function undeclaredWorkspaces(fromPath, fromPathNot, manifest, where, fields, extra = {}) {
   const names = declared(manifest, ...fields);
@@ -78,7 +78,9 @@ const workspaceDeclarations = [
     ...undeclaredWorkspaces(`^${escapeRegExp(dir)}/`, [], manifest, `${dir}/`, ["dependencies", "devDependencies"]),
     ...undeclaredWorkspaces(`^${escapeRegExp(dir)}/(src|bin)/`, [], manifest, `${dir}/src`, ["dependencies"], { dependencyTypesNot: ["type-only"] }),
   ]),
-  ...undeclaredWorkspaces("^", [`^${WORKSPACE}/`], root, "a root-level file", ["dependencies", "devDependencies"]),
+  // Root-level files (stacks, sst.config.ts, monitoring and compose tests) get every workspace through the
+  // root's `workspaces`; listing them as dependencies too would make SST's config loader mark them external
+  // and hand Node their raw .ts sources.
 ];
 
 const NODE_BUILTIN = `^(node:)?${anyOf(builtinModules.map(escapeRegExp))}$`;
