@@ -11,6 +11,7 @@ export * from "./bar";
 export * from "./strategies";
 export * from "./events";
 export * from "./portfolio";
+export * from "./views";
 export * from "./engine-config";
 export * from "./engine";
 export * from "./backtest";

@@ -1,5 +1,6 @@
 import { fromMicros, midValueMicros, mulDivRound, notionalMicros, type Micros } from "./money";
 import { fromPriceUnits, fromSizeUnits, type Instrument } from "./instrument";
+import type { PositionView } from "./views";
 
 /** One strategy's holding in one symbol. Quantities in size units, money in micros. */
 export interface PositionState {
@@ -152,7 +153,7 @@ export function accountTotals(account: AccountState): { realized: Micros; unreal
 }
 
 /** The decimal view of a position, as published in `position.changed`. */
-export function positionView(position: PositionState, instrument: Instrument) {
+export function positionView(position: PositionState, instrument: Instrument): PositionView {
   const quantity = fromSizeUnits(position.qty, instrument);
   return {
     symbol: instrument.symbol,

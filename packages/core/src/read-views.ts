@@ -2,6 +2,7 @@ import type { BarInterval } from "./bar";
 import type { Universe } from "./instrument";
 import { fromMicros } from "./money";
 import { accountTotals, drawdown, positionView, type AccountState, type EquityPoint } from "./portfolio";
+import type { StrategyInfoView, StrategyPortfolioView } from "./views";
 
 /** What a view needs of a running strategy instance besides its account. */
 export interface ViewedStrategy {
@@ -13,19 +14,19 @@ export interface ViewedStrategy {
 }
 
 /** A running strategy instance with its parameters and status. */
-export function strategyView(rt: ViewedStrategy, account: AccountState) {
+export function strategyView(rt: ViewedStrategy, account: AccountState): StrategyInfoView {
   return {
     id: rt.id,
     kind: rt.kind,
     symbols: [...rt.symbols],
     interval: rt.strategy.interval,
     params: rt.params,
-    status: account.halted ? ("halted" as const) : ("running" as const),
+    status: account.halted ? "halted" : "running",
   };
 }
 
 /** One strategy's account in currency units: totals, a position for every symbol it trades (flat ones too), equity curve, drawdown. */
-export function portfolioView(strategyId: string, symbols: readonly string[], account: AccountState, equityCurve: readonly EquityPoint[], universe: Universe) {
+export function portfolioView(strategyId: string, symbols: readonly string[], account: AccountState, equityCurve: readonly EquityPoint[], universe: Universe): StrategyPortfolioView {
   const totals = accountTotals(account);
   return {
     strategyId,

@@ -1,5 +1,4 @@
-import { RiskHaltedSchema, RiskResetSchema, type RiskHalted } from "@tickflow/core";
-import { z } from "zod";
+import { RiskEventsSchema, type RiskHalted } from "@tickflow/core";
 import type { Alert } from "./schemas";
 import type { Upstream } from "./upstream";
 
@@ -50,10 +49,6 @@ export class AlertStore implements AlertSource {
     return [...this.alerts.values()].sort(newestFirst).slice(0, limit);
   }
 }
-
-const RiskEventsSchema = z.array(
-  z.discriminatedUnion("type", [z.object({ type: z.literal("risk.halted"), data: RiskHaltedSchema }), z.object({ type: z.literal("risk.reset"), data: RiskResetSchema })]),
-);
 
 /**
  * Alerts derived from the strategy worker's risk history (GET /risk). A Lambda cannot read the

@@ -8,18 +8,31 @@
  */
 import {
   BarIntervalSchema,
-  BarSchema,
+  BarsSchema,
+  BarViewSchema,
   DEFAULT_UNIVERSE,
-  InstrumentSpecSchema,
-  OrderFilledSchema,
-  OrderRejectedSchema,
-  OrderSubmittedSchema,
+  EquityPointSchema,
+  InstrumentSchema,
+  InstrumentsSchema,
+  OrderEventSchema,
+  OrdersSchema,
   parseDecimalInteger,
-  PositionChangedSchema,
-  QuoteTickSchema,
+  PortfolioSchema,
+  PositionSchema,
+  PositionsSchema,
+  QuoteDetailSchema,
+  QuoteSchema,
+  QuotesSchema,
+  QuoteTickViewSchema,
   RiskHaltedSchema,
-  SignalGeneratedSchema,
+  SignalsSchema,
+  SignalViewSchema,
+  StrategiesSchema,
+  StrategyAccountSchema,
+  StrategyDetailSchema,
   StrategyInstanceSchema,
+  StrategyPositionSchema,
+  StrategySchema,
 } from "@tickflow/core";
 import { z } from "zod";
 
@@ -86,130 +99,36 @@ export const AlertsQuerySchema = z.object({
 });
 
 // ---------------------------------------------------------------------------------------------
-// Responses. Shapes equal the workers' read APIs where those fit; the gateway validates every
-// upstream answer against them, so a worker that drifts is caught at the boundary (502).
+// Responses. The workers' read views are core's schemas (packages/core/src/views.ts: one schema
+// per view, which the worker serving it is typed with); the gateway validates every upstream
+// answer against them, so a worker that drifts is caught at the boundary (502). What only the
+// gateway answers (alerts, health, problems, this document) is defined here.
 
-export const InstrumentSchema = z.object(InstrumentSpecSchema.shape).describe("A tradable instrument: its grid (increments, precisions), currency and simulation parameters");
-export const InstrumentsSchema = z.array(InstrumentSchema).describe("The instrument universe");
-
-export const QuoteSchema = z
-  .object({
-    symbol: z.string(),
-    bid: QuoteTickSchema.shape.bid,
-    ask: QuoteTickSchema.shape.ask,
-    mid: z.number().describe("(bid + ask) / 2 on the price grid"),
-    bidSize: QuoteTickSchema.shape.bidSize,
-    askSize: QuoteTickSchema.shape.askSize,
-    seq: QuoteTickSchema.shape.seq,
-    tsEvent: QuoteTickSchema.shape.tsEvent.describe("When the quote happened, ms since the epoch"),
-    open: z.number().describe("Mid of the first quote of the UTC day (the session open)"),
-    change: z.number().describe("mid - open"),
-    changePct: z.number().describe("Change since the open, in percent"),
-  })
-  .describe("The latest quote of one symbol, with its change since the session open");
-export const QuotesSchema = z.array(QuoteSchema).describe("The quotes board: the latest quote of every symbol that has one, in universe order");
-
-export const QuoteTick = QuoteTickSchema.describe("One best bid and offer as published on md.quotes.v1");
-export const QuoteDetailSchema = z
-  .object({
-    quote: QuoteSchema.nullable().describe("null until the symbol's first quote"),
-    history: z.array(QuoteTick).describe("Recent quotes, oldest first"),
-  })
-  .describe("One symbol's latest quote and its recent quotes");
-
-export const Bar = BarSchema.describe("A closed time bar: OHLC of the mid over [start, end), epoch-aligned");
-export const BarsSchema = z.array(Bar).describe("Closed bars, oldest first");
-
-const money = (what: string) => z.number().describe(`${what}, in the account currency`);
-
-export const PositionSchema = z
-  .object({
-    symbol: PositionChangedSchema.shape.symbol,
-    quantity: PositionChangedSchema.shape.quantity.describe("Signed: long > 0, short < 0"),
-    averagePrice: PositionChangedSchema.shape.averagePrice,
-    costBasis: money("Signed cost of the open quantity"),
-    realizedPnl: money("Realized PnL before fees"),
-    unrealizedPnl: money("Unrealized PnL, marked to mid"),
-    fees: money("Fees paid"),
-    markPrice: PositionChangedSchema.shape.markPrice.describe("Mid the position is marked at"),
-  })
-  .describe("One strategy's position in one symbol");
-export const StrategyPositionSchema = PositionSchema.extend({ strategyId: PositionChangedSchema.shape.strategyId }).describe("A position, with the strategy that holds it");
-export const PositionsSchema = z.array(StrategyPositionSchema).describe("Every strategy's position in each of its symbols");
-
-export const StrategyAccountSchema = z
-  .object({
-    strategyId: z.string(),
-    startingCash: money("Cash at start"),
-    cash: money("Cash now"),
-    equity: money("Cash plus positions marked to mid"),
-    realizedPnl: money("Realized PnL before fees"),
-    unrealizedPnl: money("Unrealized PnL"),
-    fees: money("Fees paid"),
-    netPnl: money("equity - startingCash"),
-    grossExposure: money("Sum of absolute position values"),
-    drawdown: z.number().describe("Current fall from the equity peak, as a fraction"),
-    maxDrawdown: z.number().describe("Largest fall from a peak so far, as a fraction"),
-    peakEquity: money("Highest equity so far"),
-    halted: z.boolean().describe("True while the drawdown limit halts the strategy"),
-    closingFills: z.number().int().describe("Fills that reduced a position"),
-    winningFills: z.number().int().describe("Closing fills with a positive realized PnL"),
-  })
-  .describe("One strategy's account totals");
-
-const StrategyFields = {
-  id: StrategyInstanceSchema.shape.id,
-  kind: z.string().describe("Strategy kind: sma-crossover, mean-reversion or breakout"),
-  symbols: z.array(z.string()),
-  interval: BarIntervalSchema.describe("Bar interval the strategy trades on"),
-  params: z.record(z.string(), z.unknown()).describe("The strategy's parameters after defaults"),
-  status: z.enum(["running", "halted"]),
+export {
+  InstrumentSchema,
+  InstrumentsSchema,
+  QuoteSchema,
+  QuotesSchema,
+  QuoteTickViewSchema as QuoteTick,
+  QuoteDetailSchema,
+  BarViewSchema as Bar,
+  BarsSchema,
+  PositionSchema,
+  StrategyPositionSchema,
+  PositionsSchema,
+  StrategyAccountSchema,
+  StrategySchema,
+  StrategiesSchema,
+  EquityPointSchema,
+  StrategyDetailSchema,
+  SignalViewSchema as Signal,
+  SignalsSchema,
+  OrderEventSchema,
+  OrdersSchema,
+  PortfolioSchema,
 };
 
-export const StrategySchema = z
-  .object({ ...StrategyFields, portfolio: StrategyAccountSchema, positions: z.array(PositionSchema) })
-  .describe("A running strategy with its account totals and positions");
-export const StrategiesSchema = z.array(StrategySchema).describe("Every running strategy");
-
-export const EquityPointSchema = z.object({ ts: z.number().int(), equity: money("Equity") });
-export const StrategyDetailSchema = z
-  .object({
-    ...StrategyFields,
-    portfolio: StrategyAccountSchema.extend({
-      positions: z.array(PositionSchema),
-      equityCurve: z.array(EquityPointSchema).describe("Recent equity samples, oldest first"),
-    }),
-  })
-  .describe("One strategy with its full account: positions and equity curve");
-
-export const Signal = SignalGeneratedSchema.describe("A signal a strategy generated (signal.generated)");
-export const SignalsSchema = z.array(Signal).describe("Recent signals, newest first");
-
-export const OrderEventSchema = z
-  .discriminatedUnion("type", [
-    z.object({ type: z.literal("order.submitted"), data: OrderSubmittedSchema }),
-    z.object({ type: z.literal("order.filled"), data: OrderFilledSchema }),
-    z.object({ type: z.literal("order.rejected"), data: OrderRejectedSchema }),
-  ])
-  .describe("An order event from strategy.orders.v1");
-export const OrdersSchema = z.array(OrderEventSchema).describe("Recent order events, newest first");
-
-export const PortfolioSchema = z
-  .object({
-    startingCash: money("Starting cash of all strategies"),
-    equity: money("Equity of all strategies"),
-    realizedPnl: money("Realized PnL"),
-    unrealizedPnl: money("Unrealized PnL"),
-    fees: money("Fees"),
-    netPnl: money("equity - startingCash"),
-    drawdown: z.number().describe("Current drawdown of the combined equity curve, as a fraction"),
-    maxDrawdown: z.number().describe("Largest drawdown of the combined equity curve, as a fraction"),
-    strategies: z.array(StrategyAccountSchema),
-    equityCurve: z
-      .array(z.object({ ts: z.number().int(), equity: money("Combined equity"), drawdown: z.number().describe("Drawdown at this point, as a fraction") }))
-      .describe("Combined equity over time, oldest first"),
-  })
-  .describe("All strategies together: totals, equity curve and drawdown");
+const money = (what: string) => z.number().describe(`${what}, in the account currency`);
 
 export const AlertSchema = z
   .object({

@@ -1,29 +1,14 @@
-import type { QuoteTick, Universe } from "@tickflow/core";
+import type { QuoteTick, QuoteView, Universe } from "@tickflow/core";
 import { midPrice } from "@tickflow/core";
 
 const DAY_MS = 86_400_000;
-
-export interface QuoteView {
-  symbol: string;
-  bid: number;
-  ask: number;
-  mid: number;
-  bidSize: number;
-  askSize: number;
-  seq: number;
-  tsEvent: number;
-  /** Mid of the first tick of the UTC day (the session open). */
-  open: number;
-  change: number;
-  changePct: number;
-}
 
 interface Entry {
   history: QuoteTick[];
   open: { day: number; mid: number };
 }
 
-/** The latest quotes and a bounded recent history per symbol: what the read API serves. */
+/** The latest quotes and a bounded recent history per symbol: what the read API serves (core's QuoteSchema and QuoteDetailSchema). */
 export class QuoteBook {
   private readonly entries = new Map<string, Entry>();
 

@@ -1,5 +1,5 @@
 import { encodeEvent, readEvents, routeEvent, type Bus, type Publisher } from "@tickflow/bus";
-import { DEFAULT_UNIVERSE, midPrice, QuoteGuard, QuoteGuardConfigSchema, Universe, type GuardedSymbol, type QuoteTick } from "@tickflow/core";
+import { DEFAULT_UNIVERSE, midPrice, QuoteGuard, QuoteGuardConfigSchema, Universe, type GuardedSymbol, type InstrumentView, type QuoteDetailView, type QuoteTick, type QuoteView } from "@tickflow/core";
 import { type Metrics } from "@tickflow/metrics";
 import { HttpProblem, queryLimit, startServiceHttp } from "@tickflow/runtime";
 import type { Logger } from "pino";
@@ -134,9 +134,10 @@ export async function startMarketData(deps: MarketDataDeps): Promise<MarketDataS
     metrics,
     onError: (error, request) => logger.error({ err: error, path: request.path }, "request failed"),
     health: async () => health(),
+    // each answer is typed with its read view (core's views.ts), the schema the gateway parses it with
     routes: [
-      { method: "GET", path: "/instruments", query: [], handle: () => ({ status: 200, body: universe.instruments }) },
-      { method: "GET", path: "/quotes", query: [], handle: () => ({ status: 200, body: book.views() }) },
+      { method: "GET", path: "/instruments", query: [], handle: () => ({ status: 200, body: universe.instruments satisfies readonly InstrumentView[] }) },
+      { method: "GET", path: "/quotes", query: [], handle: () => ({ status: 200, body: book.views() satisfies QuoteView[] }) },
       {
         method: "GET",
         path: "/quotes/{symbol}",
@@ -144,7 +145,7 @@ export async function startMarketData(deps: MarketDataDeps): Promise<MarketDataS
         handle: ({ params, query }) => {
           if (!universe.has(params.symbol!)) throw new HttpProblem(404, "unknown-symbol", `unknown symbol ${params.symbol}`);
           const limit = queryLimit(query, 100, config.MD_HISTORY);
-          return { status: 200, body: { quote: book.view(params.symbol!), history: book.history(params.symbol!, limit) } };
+          return { status: 200, body: { quote: book.view(params.symbol!), history: book.history(params.symbol!, limit) } satisfies QuoteDetailView };
         },
       },
     ],

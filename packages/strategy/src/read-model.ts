@@ -1,7 +1,4 @@
-import type { Bar, BarInterval, EngineEvent, OrderFilled, OrderRejected, OrderSubmitted, RiskHalted, RiskReset, SignalGenerated } from "@tickflow/core";
-
-export type OrderEvent = { type: "order.submitted"; data: OrderSubmitted } | { type: "order.filled"; data: OrderFilled } | { type: "order.rejected"; data: OrderRejected };
-export type RiskEvent = { type: "risk.halted"; data: RiskHalted } | { type: "risk.reset"; data: RiskReset };
+import type { BarInterval, BarView, EngineEvent, OrderEventView, RiskEventView, SignalView } from "@tickflow/core";
 
 /** Bounded list that keeps the newest entries. */
 class Recent<T> {
@@ -21,13 +18,14 @@ class Recent<T> {
 
 /**
  * What the read API shows of the engine's committed output: recent bars, signals, orders and
- * risk events. Fed after each transaction commits, and primed from the topics' tails at start.
+ * risk events, as their read views (core's views.ts). Fed after each transaction commits, and
+ * primed from the topics' tails at start.
  */
 export class ReadModel {
-  private readonly bars = new Map<string, Recent<Bar>>();
-  readonly signals: Recent<SignalGenerated>;
-  readonly orders: Recent<OrderEvent>;
-  readonly risk: Recent<RiskEvent>;
+  private readonly bars = new Map<string, Recent<BarView>>();
+  readonly signals: Recent<SignalView>;
+  readonly orders: Recent<OrderEventView>;
+  readonly risk: Recent<RiskEventView>;
 
   constructor(private readonly limit: number) {
     this.signals = new Recent(limit);
@@ -52,11 +50,11 @@ export class ReadModel {
       case "order.submitted":
       case "order.filled":
       case "order.rejected":
-        this.orders.push({ type: event.type, data: event.data } as OrderEvent);
+        this.orders.push({ type: event.type, data: event.data } as OrderEventView);
         break;
       case "risk.halted":
       case "risk.reset":
-        this.risk.push({ type: event.type, data: event.data } as RiskEvent);
+        this.risk.push({ type: event.type, data: event.data } as RiskEventView);
         break;
       default:
         break;
@@ -64,7 +62,7 @@ export class ReadModel {
   }
 
   /** Oldest first, at most `limit`. */
-  barsFor(symbol: string, interval: BarInterval, limit: number): Bar[] {
+  barsFor(symbol: string, interval: BarInterval, limit: number): BarView[] {
     return (this.bars.get(`${symbol}:${interval}`)?.newest(limit) ?? []).reverse();
   }
 }

@@ -1,5 +1,22 @@
 import { consumerLag, decodeEvent, DecodeError, encodeEvent, readEvents, routeEvent, toDlq, TOPICS, type Bus, type BusRecord, type OutgoingRecord, type Processor } from "@tickflow/bus";
-import { BarIntervalSchema, DEFAULT_UNIVERSE, QuoteRejectReasonSchema, TradingEngine, Universe, type EngineEvent, type EngineSnapshot, type StrategyDefinition } from "@tickflow/core";
+import {
+  BarIntervalSchema,
+  DEFAULT_UNIVERSE,
+  QuoteRejectReasonSchema,
+  TradingEngine,
+  Universe,
+  type BarView,
+  type EngineEvent,
+  type EngineSnapshot,
+  type OrderEventView,
+  type PortfolioView,
+  type RiskEventView,
+  type SignalView,
+  type StrategyDefinition,
+  type StrategyDetailView,
+  type StrategyPositionView,
+  type StrategyView,
+} from "@tickflow/core";
 import { type Metrics } from "@tickflow/metrics";
 import { HttpProblem, queryLimit, startServiceHttp, type HttpRequest } from "@tickflow/runtime";
 import type { Logger } from "pino";
@@ -280,6 +297,7 @@ export async function startStrategy(deps: StrategyDeps): Promise<StrategyService
 
   // Feeds (signals, orders, bars, risk) show committed outputs only; strategies, positions and
   // the portfolio read the live engine, ahead of the last commit by at most the batch in flight.
+  // Each answer is typed with its read view (core's views.ts), the schema the gateway parses it with.
   const http = await startServiceHttp({
     port: config.httpPort,
     host: config.httpHost,
@@ -296,7 +314,7 @@ export async function startStrategy(deps: StrategyDeps): Promise<StrategyService
           body: engine.strategies().map((s) => {
             const { equityCurve: _curve, positions, ...portfolio } = engine.portfolio(s.id);
             return { ...s, portfolio, positions };
-          }),
+          }) satisfies StrategyView[],
         }),
       },
       {
@@ -305,7 +323,7 @@ export async function startStrategy(deps: StrategyDeps): Promise<StrategyService
         query: [],
         handle: ({ params }) => {
           const s = strategyOr404(params.id!);
-          return { status: 200, body: { ...s, portfolio: engine.portfolio(s.id) } };
+          return { status: 200, body: { ...s, portfolio: engine.portfolio(s.id) } satisfies StrategyDetailView };
         },
       },
       {
@@ -331,7 +349,7 @@ export async function startStrategy(deps: StrategyDeps): Promise<StrategyService
         query: ["symbol", "strategy", "limit"],
         handle: (request) => {
           const f = filters(request);
-          return { status: 200, body: model.signals.newest(f.limit, (s) => (!f.symbol || s.symbol === f.symbol) && (!f.strategy || s.strategyId === f.strategy)) };
+          return { status: 200, body: model.signals.newest(f.limit, (s) => (!f.symbol || s.symbol === f.symbol) && (!f.strategy || s.strategyId === f.strategy)) satisfies SignalView[] };
         },
       },
       {
@@ -343,16 +361,16 @@ export async function startStrategy(deps: StrategyDeps): Promise<StrategyService
           const type = request.query.get("type");
           return {
             status: 200,
-            body: model.orders.newest(f.limit, (o) => (!f.symbol || o.data.symbol === f.symbol) && (!f.strategy || o.data.strategyId === f.strategy) && (!type || o.type === `order.${type}`)),
+            body: model.orders.newest(f.limit, (o) => (!f.symbol || o.data.symbol === f.symbol) && (!f.strategy || o.data.strategyId === f.strategy) && (!type || o.type === `order.${type}`)) satisfies OrderEventView[],
           };
         },
       },
-      { method: "GET", path: "/risk", query: ["limit"], handle: (request) => ({ status: 200, body: model.risk.newest(queryLimit(request.query, 100, config.history)) }) },
+      { method: "GET", path: "/risk", query: ["limit"], handle: (request) => ({ status: 200, body: model.risk.newest(queryLimit(request.query, 100, config.history)) satisfies RiskEventView[] }) },
       {
         method: "GET",
         path: "/positions",
         query: [],
-        handle: () => ({ status: 200, body: engine.strategies().flatMap((s) => engine.portfolio(s.id).positions.map((p) => ({ strategyId: s.id, ...p }))) }),
+        handle: () => ({ status: 200, body: engine.strategies().flatMap((s) => engine.portfolio(s.id).positions.map((p) => ({ strategyId: s.id, ...p }))) satisfies StrategyPositionView[] }),
       },
       { method: "GET", path: "/portfolio", query: [], handle: () => ({ status: 200, body: portfolio(engine) }) },
       {
@@ -363,7 +381,7 @@ export async function startStrategy(deps: StrategyDeps): Promise<StrategyService
           if (!universe.has(params.symbol!)) throw new HttpProblem(404, "unknown-symbol", `unknown symbol ${params.symbol}`);
           const interval = BarIntervalSchema.safeParse(query.get("interval") ?? "1m");
           if (!interval.success) throw new HttpProblem(400, "invalid-interval", "interval must be one of 1s, 1m, 5m");
-          return { status: 200, body: model.barsFor(params.symbol!, interval.data, queryLimit(query, 200, config.history)) };
+          return { status: 200, body: model.barsFor(params.symbol!, interval.data, queryLimit(query, 200, config.history)) satisfies BarView[] };
         },
       },
     ],
@@ -383,8 +401,8 @@ export async function startStrategy(deps: StrategyDeps): Promise<StrategyService
   };
 }
 
-/** All strategies together: totals, and an equity curve that sums each strategy's latest value. */
-export function portfolio(engine: TradingEngine) {
+/** All strategies together (core's PortfolioSchema): totals, and an equity curve that sums each strategy's latest value. */
+export function portfolio(engine: TradingEngine): PortfolioView {
   const parts = engine.strategies().map((s) => engine.portfolio(s.id));
   const sum = (f: (p: (typeof parts)[number]) => number) => Math.round(parts.reduce((a, p) => a + f(p), 0) * 1e6) / 1e6;
   const points = parts.flatMap((p, i) => p.equityCurve.map((e) => ({ i, ...e }))).sort((a, b) => a.ts - b.ts);

@@ -1,3 +1,4 @@
+import { StrategySchema } from "@tickflow/core";
 import { z } from "zod";
 import type { Upstream } from "../upstream";
 
@@ -7,7 +8,8 @@ export interface StrategyDirectory {
   has(strategyId: string): Promise<boolean>;
 }
 
-const RunningStrategiesSchema = z.array(z.object({ id: z.string() }));
+/** Only the ids of the strategy worker's strategies view: the rest of it may change without concerning this check. */
+const RunningStrategiesSchema = z.array(StrategySchema.pick({ id: true }));
 
 /**
  * The strategies the strategy worker runs (GET /strategies), cached for `ttlMs`. An id missing

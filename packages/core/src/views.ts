@@ -1,0 +1,173 @@
+/**
+ * The read views: what the workers serve over HTTP and the gateway passes on under /api, one zod
+ * schema each. The worker that serves a view types its answer with the view's type (z.input: what
+ * the schema accepts), so a worker that drifts fails to compile; the gateway parses the worker's
+ * answer with the same schema (a drift at run time is a 502) and documents it in the OpenAPI
+ * document from it (the `.describe()` texts below are that document's descriptions); the web app
+ * takes its response types from it.
+ *
+ * Why here: core is the one package all three may import. The workers and the gateway must not
+ * import each other, and the web bundle must stay free of Node, AWS and Kafka code; core is pure
+ * (zod only), and the views are built from its events and its engine's read views
+ * (read-views.ts, whose functions return these types).
+ */
+import { z } from "zod";
+import { BarIntervalSchema, BarSchema } from "./bar";
+import { StrategyInstanceSchema } from "./engine-config";
+import { OrderFilledSchema, OrderRejectedSchema, OrderSubmittedSchema, PositionChangedSchema, RiskHaltedSchema, RiskResetSchema, SignalGeneratedSchema } from "./events";
+import { InstrumentSpecSchema } from "./instrument";
+import { QuoteTickSchema } from "./tick";
+
+// ---------------------------------------------------------------------------------------------
+// The market-data worker: GET /instruments, /quotes, /quotes/{symbol}.
+
+export const InstrumentSchema = z.object(InstrumentSpecSchema.shape).describe("A tradable instrument: its grid (increments, precisions), currency and simulation parameters");
+export const InstrumentsSchema = z.array(InstrumentSchema).describe("The instrument universe");
+
+export const QuoteSchema = z
+  .object({
+    symbol: z.string(),
+    bid: QuoteTickSchema.shape.bid,
+    ask: QuoteTickSchema.shape.ask,
+    mid: z.number().describe("(bid + ask) / 2 on the price grid"),
+    bidSize: QuoteTickSchema.shape.bidSize,
+    askSize: QuoteTickSchema.shape.askSize,
+    seq: QuoteTickSchema.shape.seq,
+    tsEvent: QuoteTickSchema.shape.tsEvent.describe("When the quote happened, ms since the epoch"),
+    open: z.number().describe("Mid of the first quote of the UTC day (the session open)"),
+    change: z.number().describe("mid - open"),
+    changePct: z.number().describe("Change since the open, in percent"),
+  })
+  .describe("The latest quote of one symbol, with its change since the session open");
+export const QuotesSchema = z.array(QuoteSchema).describe("The quotes board: the latest quote of every symbol that has one, in universe order");
+
+export const QuoteTickViewSchema = QuoteTickSchema.describe("One best bid and offer as published on md.quotes.v1");
+export const QuoteDetailSchema = z
+  .object({
+    quote: QuoteSchema.nullable().describe("null until the symbol's first quote"),
+    history: z.array(QuoteTickViewSchema).describe("Recent quotes, oldest first"),
+  })
+  .describe("One symbol's latest quote and its recent quotes");
+
+// ---------------------------------------------------------------------------------------------
+// The strategy worker: GET /bars/{symbol}, /strategies, /strategies/{id}, /signals, /orders,
+// /risk, /positions, /portfolio.
+
+export const BarViewSchema = BarSchema.describe("A closed time bar: OHLC of the mid over [start, end), epoch-aligned");
+export const BarsSchema = z.array(BarViewSchema).describe("Closed bars, oldest first");
+
+const money = (what: string) => z.number().describe(`${what}, in the account currency`);
+
+export const PositionSchema = z
+  .object({
+    symbol: PositionChangedSchema.shape.symbol,
+    quantity: PositionChangedSchema.shape.quantity.describe("Signed: long > 0, short < 0"),
+    averagePrice: PositionChangedSchema.shape.averagePrice,
+    costBasis: money("Signed cost of the open quantity"),
+    realizedPnl: money("Realized PnL before fees"),
+    unrealizedPnl: money("Unrealized PnL, marked to mid"),
+    fees: money("Fees paid"),
+    markPrice: PositionChangedSchema.shape.markPrice.describe("Mid the position is marked at"),
+  })
+  .describe("One strategy's position in one symbol");
+export const StrategyPositionSchema = PositionSchema.extend({ strategyId: PositionChangedSchema.shape.strategyId }).describe("A position, with the strategy that holds it");
+export const PositionsSchema = z.array(StrategyPositionSchema).describe("Every strategy's position in each of its symbols");
+
+export const StrategyAccountSchema = z
+  .object({
+    strategyId: z.string(),
+    startingCash: money("Cash at start"),
+    cash: money("Cash now"),
+    equity: money("Cash plus positions marked to mid"),
+    realizedPnl: money("Realized PnL before fees"),
+    unrealizedPnl: money("Unrealized PnL"),
+    fees: money("Fees paid"),
+    netPnl: money("equity - startingCash"),
+    grossExposure: money("Sum of absolute position values"),
+    drawdown: z.number().describe("Current fall from the equity peak, as a fraction"),
+    maxDrawdown: z.number().describe("Largest fall from a peak so far, as a fraction"),
+    peakEquity: money("Highest equity so far"),
+    halted: z.boolean().describe("True while the drawdown limit halts the strategy"),
+    closingFills: z.number().int().describe("Fills that reduced a position"),
+    winningFills: z.number().int().describe("Closing fills with a positive realized PnL"),
+  })
+  .describe("One strategy's account totals");
+
+/** What every strategy view says of the instance itself (the engine's strategyView). */
+const StrategyInfoSchema = z.object({
+  id: StrategyInstanceSchema.shape.id,
+  kind: z.string().describe("Strategy kind: sma-crossover, mean-reversion or breakout"),
+  symbols: z.array(z.string()),
+  interval: BarIntervalSchema.describe("Bar interval the strategy trades on"),
+  params: z.record(z.string(), z.unknown()).describe("The strategy's parameters after defaults"),
+  status: z.enum(["running", "halted"]),
+});
+
+export const StrategySchema = z
+  .object({ ...StrategyInfoSchema.shape, portfolio: StrategyAccountSchema, positions: z.array(PositionSchema) })
+  .describe("A running strategy with its account totals and positions");
+export const StrategiesSchema = z.array(StrategySchema).describe("Every running strategy");
+
+export const EquityPointSchema = z.object({ ts: z.number().int(), equity: money("Equity") });
+/** One strategy's full account: the engine's portfolioView. */
+const StrategyPortfolioSchema = StrategyAccountSchema.extend({
+  positions: z.array(PositionSchema),
+  equityCurve: z.array(EquityPointSchema).describe("Recent equity samples, oldest first"),
+});
+export const StrategyDetailSchema = z
+  .object({ ...StrategyInfoSchema.shape, portfolio: StrategyPortfolioSchema })
+  .describe("One strategy with its full account: positions and equity curve");
+
+export const SignalViewSchema = SignalGeneratedSchema.describe("A signal a strategy generated (signal.generated)");
+export const SignalsSchema = z.array(SignalViewSchema).describe("Recent signals, newest first");
+
+export const OrderEventSchema = z
+  .discriminatedUnion("type", [
+    z.object({ type: z.literal("order.submitted"), data: OrderSubmittedSchema }),
+    z.object({ type: z.literal("order.filled"), data: OrderFilledSchema }),
+    z.object({ type: z.literal("order.rejected"), data: OrderRejectedSchema }),
+  ])
+  .describe("An order event from strategy.orders.v1");
+export const OrdersSchema = z.array(OrderEventSchema).describe("Recent order events, newest first");
+
+/** Not public: the gateway derives /api/alerts from it where it cannot keep alerts itself (a Lambda). */
+export const RiskEventSchema = z
+  .discriminatedUnion("type", [z.object({ type: z.literal("risk.halted"), data: RiskHaltedSchema }), z.object({ type: z.literal("risk.reset"), data: RiskResetSchema })])
+  .describe("A risk event from strategy.risk.v1");
+export const RiskEventsSchema = z.array(RiskEventSchema).describe("Recent risk events, newest first");
+
+export const PortfolioSchema = z
+  .object({
+    startingCash: money("Starting cash of all strategies"),
+    equity: money("Equity of all strategies"),
+    realizedPnl: money("Realized PnL"),
+    unrealizedPnl: money("Unrealized PnL"),
+    fees: money("Fees"),
+    netPnl: money("equity - startingCash"),
+    drawdown: z.number().describe("Current drawdown of the combined equity curve, as a fraction"),
+    maxDrawdown: z.number().describe("Largest drawdown of the combined equity curve, as a fraction"),
+    strategies: z.array(StrategyAccountSchema),
+    equityCurve: z
+      .array(z.object({ ts: z.number().int(), equity: money("Combined equity"), drawdown: z.number().describe("Drawdown at this point, as a fraction") }))
+      .describe("Combined equity over time, oldest first"),
+  })
+  .describe("All strategies together: totals, equity curve and drawdown");
+
+// ---------------------------------------------------------------------------------------------
+// What a worker must answer for the schema to accept it.
+
+export type InstrumentView = z.input<typeof InstrumentSchema>;
+export type QuoteView = z.input<typeof QuoteSchema>;
+export type QuoteDetailView = z.input<typeof QuoteDetailSchema>;
+export type BarView = z.input<typeof BarViewSchema>;
+export type PositionView = z.input<typeof PositionSchema>;
+export type StrategyPositionView = z.input<typeof StrategyPositionSchema>;
+export type StrategyAccountView = z.input<typeof StrategyAccountSchema>;
+export type StrategyInfoView = z.input<typeof StrategyInfoSchema>;
+export type StrategyView = z.input<typeof StrategySchema>;
+export type StrategyPortfolioView = z.input<typeof StrategyPortfolioSchema>;
+export type StrategyDetailView = z.input<typeof StrategyDetailSchema>;
+export type SignalView = z.input<typeof SignalViewSchema>;
+export type OrderEventView = z.input<typeof OrderEventSchema>;
+export type RiskEventView = z.input<typeof RiskEventSchema>;
+export type PortfolioView = z.input<typeof PortfolioSchema>;
