@@ -49,20 +49,12 @@ export const MskEventSchema = z.object({
 type MskRecord = z.infer<typeof MskEventSchema>["records"][string][number];
 
 /**
- * Partial batch response for Kafka event sources. Found (2026-11): AWS documents it on
- * "Configuring error handling controls for Kafka event sources" (lambda/latest/dg/
- * kafka-retry-configurations): for MSK and self-managed Kafka, in provisioned poller mode, the
- * mapping's function response type ReportBatchItemFailures lets the function name the records
- * that failed so that only those are retried. The stored copy of that page held only its opening,
- * so the body's shape is taken from AWS's own runtimes that implement it against that page
- * (aws-lambda-rust-runtime's KafkaEventResponse, Powertools for Python's KafkaItemIdentifier):
- * a record is named by a composite, `partition` = the event's "<topic>-<partition>" records key
- * and `offset` = the record's offset:
+ * Partial batch response for Kafka event sources: the records named here are retried, the rest
+ * of the batch counts as done; an empty list is full success. A record is named by its event key
+ * "<topic>-<partition>" and its offset, the form AWS's own runtimes send:
  *   { "batchItemFailures": [ { "itemIdentifier": { "partition": "strategy.risk.v1-0", "offset": 42 } } ] }
- * An empty list is full success. (@middy/event-batch-response's docs show a string
- * "<topic>-<partition>-<offset>" instead; the runtimes' object form is the one used here.)
- * Without ReportBatchItemFailures on the mapping Lambda ignores this body and only a thrown error
- * retries, so the stack that creates the mapping must set it (provisioned mode).
+ * Lambda reads this body only when the event-source mapping sets ReportBatchItemFailures
+ * (provisioned poller mode), so the Api stack sets it; without it only a thrown error retries.
  */
 export interface KafkaBatchResponse {
   batchItemFailures: { itemIdentifier: { partition: string; offset: number } }[];
