@@ -1,18 +1,9 @@
 import { afterEach, describe, expect, it } from "vitest";
+import { until } from "@tickflow/test-support";
 import { decodeEvent, DecodeError, DLQ_HEADERS, encodeEvent, toDlq, TOPIC_IDS, TOPICS, type Bus, type BusRecord, type OutgoingRecord, type Processor } from "../src";
 
-/** Polls until the check passes or the time is up (then the last failure is thrown). */
-export async function eventually<T>(check: () => Promise<T> | T, timeoutMs = 30_000, everyMs = 100): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await check();
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-      await new Promise((resolve) => setTimeout(resolve, everyMs));
-    }
-  }
-}
+/** Polls until an expectation of the contract holds (the assertion's message on timeout). */
+const eventually = <T>(check: () => Promise<T> | T, timeoutMs: number) => until("the bus contract's expectation", check, timeoutMs);
 
 const tick = (symbol: string, seq: number) =>
   encodeEvent({ type: "quote.tick", id: `${symbol}:${seq}`, ts: seq, data: { symbol, seq, bid: 100, ask: 100.01, bidSize: 1, askSize: 1, tsEvent: seq, tsInit: seq } }, "test");

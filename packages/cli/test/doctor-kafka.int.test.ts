@@ -1,6 +1,7 @@
 import { encodeEvent, KafkaBus, TOPIC_IDS, TOPICS, type OutgoingRecord, type Subscription } from "@tickflow/bus";
 import { Kafka, logLevel } from "kafkajs";
 import { afterAll, describe, expect, inject, it } from "vitest";
+import { until } from "@tickflow/test-support";
 import { tickflow } from "./run-tickflow";
 
 const brokers = inject("kafkaBrokers");
@@ -19,18 +20,6 @@ async function doctorKafka(args: string[]): Promise<{ code: number; report: Repo
 }
 
 const named = (report: Report, name: string) => report.checks.find((c) => c.name === name);
-
-async function eventually(check: () => Promise<void>, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await check();
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-      await new Promise((r) => setTimeout(r, 200));
-    }
-  }
-}
 
 const tick = (symbol: string, seq: number): OutgoingRecord => ({
   topic: "quotes",
@@ -55,10 +44,10 @@ describe("tickflow doctor kafka on a real broker", () => {
     await publisher.close();
     const subscription = await bus.subscribe({ groupId: group, topics: ["quotes"], fromBeginning: true, onBatch: async () => {} });
     open.push(subscription);
-    await eventually(async () => {
+    await until("the group to commit every partition's end", async () => {
       const [ends, committed] = await Promise.all([bus.offsets("quotes"), bus.groupOffsets(group, "quotes")]);
       for (const end of ends.filter((e) => e.high !== "0")) expect(committed.find((c) => c.partition === end.partition)?.offset).toBe(end.high);
-    });
+    }, 60_000);
     await subscription.stop();
 
     const { code, report, stderr } = await doctorKafka(["--topic-prefix", prefix, "--group", group]);
