@@ -60,7 +60,9 @@ const declared = (manifest, ...fields) => new Set(fields.flatMap((field) => Obje
  */
 function undeclaredWorkspaces(fromPath, fromPathNot, manifest, where, fields, extra = {}) {
   const names = declared(manifest, ...fields);
-  const missing = workspaces.filter(({ dir, manifest: other }) => !names.has(other.name) && !fromPath.startsWith(`^${escapeRegExp(dir)}/`));
+  const missing = workspaces.filter(
+    ({ dir, manifest: other }) => !names.has(other.name) && !fromPath.startsWith(`^${escapeRegExp(dir)}/`),
+  );
   if (missing.length === 0) return [];
   return [
     {
@@ -76,7 +78,9 @@ function undeclaredWorkspaces(fromPath, fromPathNot, manifest, where, fields, ex
 const workspaceDeclarations = [
   ...workspaces.flatMap(({ dir, manifest }) => [
     ...undeclaredWorkspaces(`^${escapeRegExp(dir)}/`, [], manifest, `${dir}/`, ["dependencies", "devDependencies"]),
-    ...undeclaredWorkspaces(`^${escapeRegExp(dir)}/(src|bin)/`, [], manifest, `${dir}/src`, ["dependencies"], { dependencyTypesNot: ["type-only"] }),
+    ...undeclaredWorkspaces(`^${escapeRegExp(dir)}/(src|bin)/`, [], manifest, `${dir}/src`, ["dependencies"], {
+      dependencyTypesNot: ["type-only"],
+    }),
   ]),
   // Root-level files (stacks, sst.config.ts, monitoring and compose tests) get every workspace through the
   // root's `workspaces`; listing them as dependencies too would make SST's config loader mark them external
@@ -84,7 +88,8 @@ const workspaceDeclarations = [
 ];
 
 const NODE_BUILTIN = `^(node:)?${anyOf(builtinModules.map(escapeRegExp))}$`;
-const SERVER_ONLY_PACKAGES = "(^|/)node_modules/(kafkajs|@platformatic/|@aws-sdk/|aws-|@middy/|pino|prom-client|testcontainers|@testcontainers/)";
+const SERVER_ONLY_PACKAGES =
+  "(^|/)node_modules/(kafkajs|@platformatic/|@aws-sdk/|aws-|@middy/|pino|prom-client|testcontainers|@testcontainers/)";
 
 module.exports = {
   forbidden: [
@@ -107,21 +112,24 @@ module.exports = {
     },
     {
       name: "adapters-below-runtimes",
-      comment: "bus, metrics and runtime are what processes are built of: they may use core, never a worker, the gateway or the CLI",
+      comment:
+        "bus, metrics and runtime are what processes are built of: they may use core, never a worker, the gateway or the CLI",
       severity: "error",
       from: { path: "^packages/(bus|metrics|runtime)/" },
       to: { path: "^packages/(market-data|strategy|projector|gateway|cli)/" },
     },
     {
       name: "runtime-above-adapters",
-      comment: "the runtime (process shell, config loader, HTTP face) builds on metrics; bus and metrics contribute their parts without it",
+      comment:
+        "the runtime (process shell, config loader, HTTP face) builds on metrics; bus and metrics contribute their parts without it",
       severity: "error",
       from: { path: "^packages/(bus|metrics)/src" },
       to: { path: "^packages/runtime/" },
     },
     {
       name: "workers-independent",
-      comment: "workers and the gateway talk over Kafka and HTTP, not through each other's code (tests may run the real neighbours)",
+      comment:
+        "workers and the gateway talk over Kafka and HTTP, not through each other's code (tests may run the real neighbours)",
       severity: "error",
       from: { path: "^packages/(market-data|strategy|projector|gateway)/", pathNot: "^packages/[^/]+/test/" },
       to: { path: "^packages/(market-data|strategy|projector|gateway|cli)/", pathNot: "^packages/$1/" },
@@ -135,7 +143,8 @@ module.exports = {
     },
     {
       name: "local-kafka-for-the-cli-and-tests",
-      comment: "the no-Docker Kafka launcher is started by the tickflow command and by tests; workers and the gateway take brokers from the environment",
+      comment:
+        "the no-Docker Kafka launcher is started by the tickflow command and by tests; workers and the gateway take brokers from the environment",
       severity: "error",
       from: { path: PRODUCTION, pathNot: ["^packages/cli/", ...PRODUCTION_NOT] },
       to: { path: "^local/kafka/" },
@@ -144,21 +153,24 @@ module.exports = {
     // -- workspaces are used by name, through their public entries ---------------------------------
     {
       name: "no-deep-imports",
-      comment: "a workspace is used only through what its package.json exports (src/index.ts; @tickflow/gateway/schemas)",
+      comment:
+        "a workspace is used only through what its package.json exports (src/index.ts; @tickflow/gateway/schemas)",
       severity: "error",
       from: { path: `^${WORKSPACE}/` },
       to: { path: `^${WORKSPACE}/`, pathNot: ["^$1/", ...PUBLIC_ENTRIES] },
     },
     {
       name: "no-deep-imports",
-      comment: "root-level files (stacks, monitoring, local/docker) use a workspace only through what its package.json exports",
+      comment:
+        "root-level files (stacks, monitoring, local/docker) use a workspace only through what its package.json exports",
       severity: "error",
       from: { pathNot: `^${WORKSPACE}/` },
       to: { path: `^${WORKSPACE}/`, pathNot: PUBLIC_ENTRIES },
     },
     {
       name: "no-relative-path-out-of-workspace",
-      comment: "a workspace reaches another workspace by its package name, never by ../ (nor into local/, monitoring/ or stacks/)",
+      comment:
+        "a workspace reaches another workspace by its package name, never by ../ (nor into local/, monitoring/ or stacks/)",
       severity: "error",
       from: { path: `^${WORKSPACE}/` },
       to: { dependencyTypes: ["local"], dependencyTypesNot: ["aliased"], pathNot: "^$1/" },
@@ -181,12 +193,18 @@ module.exports = {
     },
     {
       name: "stacks-use-public-entries",
-      comment: "the stacks take gateway routes and handler paths, the metrics catalog, the bus topic registry and runtime's dashboard headers from those packages' entries",
+      comment:
+        "the stacks take gateway routes and handler paths, the metrics catalog, the bus topic registry and runtime's dashboard headers from those packages' entries",
       severity: "error",
       from: { path: ["^stacks/", "^sst\\.config\\.ts$"] },
       to: {
         path: `^${WORKSPACE}/`,
-        pathNot: ["^packages/bus/src/index\\.ts$", "^packages/gateway/src/index\\.ts$", "^packages/metrics/src/index\\.ts$", "^packages/runtime/src/index\\.ts$"],
+        pathNot: [
+          "^packages/bus/src/index\\.ts$",
+          "^packages/gateway/src/index\\.ts$",
+          "^packages/metrics/src/index\\.ts$",
+          "^packages/runtime/src/index\\.ts$",
+        ],
       },
     },
     {
@@ -207,12 +225,18 @@ module.exports = {
     // -- the browser bundle ------------------------------------------------------------------------
     {
       name: "web-imports-core-and-schemas-only",
-      comment: "the dashboard may use @tickflow/core and the zod-only @tickflow/gateway/schemas (today: the schemas, type-only in src/, in the contract test), nothing else of ours; its tests also @tickflow/test-support",
+      comment:
+        "the dashboard may use @tickflow/core and the zod-only @tickflow/gateway/schemas (today: the schemas, type-only in src/, in the contract test), nothing else of ours; its tests also @tickflow/test-support",
       severity: "error",
       from: { path: "^web/" },
       to: {
         path: `^${WORKSPACE}/`,
-        pathNot: ["^web/", "^packages/core/src/index\\.ts$", "^packages/gateway/src/schemas\\.ts$", "^packages/test-support/src/index\\.ts$"],
+        pathNot: [
+          "^web/",
+          "^packages/core/src/index\\.ts$",
+          "^packages/gateway/src/schemas\\.ts$",
+          "^packages/test-support/src/index\\.ts$",
+        ],
       },
     },
     {
@@ -224,7 +248,8 @@ module.exports = {
     },
     {
       name: "web-src-browser-packages",
-      comment: "web/src imports React, TanStack Query, lightweight-charts, and types from zod and vite; add a browser package here on purpose",
+      comment:
+        "web/src imports React, TanStack Query, lightweight-charts, and types from zod and vite; add a browser package here on purpose",
       severity: "error",
       from: { path: "^web/src/" },
       to: {
@@ -241,10 +266,19 @@ module.exports = {
     },
     {
       name: "web-bundle-browser-safe",
-      comment: "nothing Node, AWS or Kafka may reach the browser bundle (what web/src/main.tsx, vite's entry, reaches), directly or through another module",
+      comment:
+        "nothing Node, AWS or Kafka may reach the browser bundle (what web/src/main.tsx, vite's entry, reaches), directly or through another module",
       severity: "error",
       from: { path: "^web/src/main\\.tsx$" },
-      to: { reachable: true, path: [NODE_BUILTIN, SERVER_ONLY_PACKAGES, "^local/", "^packages/(bus|metrics|runtime|market-data|strategy|projector|cli|test-support)/"] },
+      to: {
+        reachable: true,
+        path: [
+          NODE_BUILTIN,
+          SERVER_ONLY_PACKAGES,
+          "^local/",
+          "^packages/(bus|metrics|runtime|market-data|strategy|projector|cli|test-support)/",
+        ],
+      },
     },
 
     // -- tests -------------------------------------------------------------------------------------
@@ -264,7 +298,8 @@ module.exports = {
     },
     {
       name: "tests-keep-to-their-own",
-      comment: "a test imports its own area's tests, its package's src and other packages' public entries; what suites share goes into @tickflow/test-support",
+      comment:
+        "a test imports its own area's tests, its package's src and other packages' public entries; what suites share goes into @tickflow/test-support",
       severity: "error",
       from: { path: `^${AREA}/` },
       to: { path: `^${AREA}/test/`, pathNot: "^$1/test/" },
@@ -273,14 +308,16 @@ module.exports = {
     // -- every import declared in the nearest package.json -----------------------------------------
     {
       name: "npm-dependency-declared",
-      comment: "the package is installed (hoisted by the workspaces) but the nearest package.json does not declare it: add it with the version package-lock.json has",
+      comment:
+        "the package is installed (hoisted by the workspaces) but the nearest package.json does not declare it: add it with the version package-lock.json has",
       severity: "error",
       from: { pathNot: "(^|/)node_modules/" },
       to: { dependencyTypes: ["npm-no-pkg", "npm-unknown"] },
     },
     {
       name: "production-code-uses-dependencies",
-      comment: "src/ and bin/ run in production images and Lambdas: what they import at run time belongs in dependencies, not devDependencies",
+      comment:
+        "src/ and bin/ run in production images and Lambdas: what they import at run time belongs in dependencies, not devDependencies",
       severity: "error",
       from: { path: `^${WORKSPACE}/(src|bin)/` },
       to: { dependencyTypes: ["npm-dev"], dependencyTypesNot: ["type-only", "triple-slash-type-reference"] },

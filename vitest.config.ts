@@ -5,10 +5,29 @@ export default defineConfig({
   test: {
     projects: [
       { test: { name: "core", include: ["packages/core/test/**/*.test.ts"] } },
-      { test: { name: "cli", include: ["packages/cli/test/**/*.test.ts"], exclude: ["**/*.int.test.ts"], testTimeout: 60_000 } },
-      { test: { name: "metrics", include: ["packages/metrics/test/**/*.test.ts"], env: { AWS_EMF_ENVIRONMENT: "Local" } } },
+      {
+        test: {
+          name: "cli",
+          include: ["packages/cli/test/**/*.test.ts"],
+          exclude: ["**/*.int.test.ts"],
+          testTimeout: 60_000,
+        },
+      },
+      {
+        test: {
+          name: "metrics",
+          include: ["packages/metrics/test/**/*.test.ts"],
+          env: { AWS_EMF_ENVIRONMENT: "Local" },
+        },
+      },
       { test: { name: "runtime", include: ["packages/runtime/test/**/*.test.ts"], exclude: ["**/*.int.test.ts"] } },
-      { test: { name: "market-data", include: ["packages/market-data/test/**/*.test.ts"], exclude: ["**/*.int.test.ts"] } },
+      {
+        test: {
+          name: "market-data",
+          include: ["packages/market-data/test/**/*.test.ts"],
+          exclude: ["**/*.int.test.ts"],
+        },
+      },
       { test: { name: "strategy", include: ["packages/strategy/test/**/*.test.ts"], exclude: ["**/*.int.test.ts"] } },
       { test: { name: "bus", include: ["packages/bus/test/**/*.test.ts"], exclude: ["**/*.int.test.ts"] } },
       {
@@ -24,7 +43,14 @@ export default defineConfig({
         },
       },
       // promtool and a real Prometheus (Debian's package): tests fail, never skip, without them
-      { test: { name: "monitoring", include: ["monitoring/**/*.test.ts"], exclude: ["**/*.int.test.ts"], testTimeout: 60_000 } },
+      {
+        test: {
+          name: "monitoring",
+          include: ["monitoring/**/*.test.ts"],
+          exclude: ["**/*.int.test.ts"],
+          testTimeout: 60_000,
+        },
+      },
       {
         test: {
           name: "stacks",
@@ -47,7 +73,11 @@ export default defineConfig({
       {
         test: {
           name: "integration",
-          include: ["packages/*/test/**/*.int.test.ts", "web/test/**/*.int.test.ts", "monitoring/test/**/*.int.test.ts"],
+          include: [
+            "packages/*/test/**/*.int.test.ts",
+            "web/test/**/*.int.test.ts",
+            "monitoring/test/**/*.int.test.ts",
+          ],
           globalSetup: ["packages/bus/test/broker-setup.ts"],
           // one broker, one suite at a time: fault tests restart workers and brokers
           fileParallelism: false,

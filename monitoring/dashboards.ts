@@ -112,7 +112,10 @@ export function substituteVariables(text: string, values: Readonly<Record<string
 }
 
 /** Every panel query of every dashboard, variables substituted (defaults: SAMPLE_VALUES). */
-export function dashboardQueries(values: Readonly<Record<string, string>> = SAMPLE_VALUES, dir = DASHBOARDS_DIR): DashboardQuery[] {
+export function dashboardQueries(
+  values: Readonly<Record<string, string>> = SAMPLE_VALUES,
+  dir = DASHBOARDS_DIR,
+): DashboardQuery[] {
   const queries: DashboardQuery[] = [];
   for (const { file, dashboard } of loadDashboards(dir)) {
     for (const panel of allPanels(dashboard)) {
@@ -126,7 +129,9 @@ export function dashboardQueries(values: Readonly<Record<string, string>> = SAMP
             expr: substituteVariables(target.expr!, values),
           });
         } catch (error) {
-          throw new Error(`${file}, panel "${panel.title}" target ${target.refId}: ${(error as Error).message}`, { cause: error });
+          throw new Error(`${file}, panel "${panel.title}" target ${target.refId}: ${(error as Error).message}`, {
+            cause: error,
+          });
         }
       }
     }
@@ -141,7 +146,11 @@ interface PrometheusQueryResponse {
   error?: string;
 }
 
-async function instantQuery(prometheusUrl: string, expr: string, timeoutMs: number): Promise<{ ok: boolean; series: number; error: string | null }> {
+async function instantQuery(
+  prometheusUrl: string,
+  expr: string,
+  timeoutMs: number,
+): Promise<{ ok: boolean; series: number; error: string | null }> {
   let response: Response;
   try {
     // POST: long queries stay out of URLs and access logs, as Grafana's httpMethod: POST does
@@ -154,18 +163,35 @@ async function instantQuery(prometheusUrl: string, expr: string, timeoutMs: numb
     // fetch says only "fetch failed": the reason is in its cause (an AggregateError for a name with IPv4 and IPv6 addresses)
     const cause = (error as { cause?: { code?: string; message?: string; errors?: { code?: string }[] } }).cause;
     const reason = cause?.code ?? cause?.errors?.find((e) => e.code)?.code ?? cause?.message;
-    return { ok: false, series: 0, error: `could not ask ${prometheusUrl}: ${(error as Error).message}${reason ? ` (${reason})` : ""}` };
+    return {
+      ok: false,
+      series: 0,
+      error: `could not ask ${prometheusUrl}: ${(error as Error).message}${reason ? ` (${reason})` : ""}`,
+    };
   }
   const text = await response.text();
   let body: PrometheusQueryResponse;
   try {
     body = JSON.parse(text) as PrometheusQueryResponse;
   } catch {
-    return { ok: false, series: 0, error: `HTTP ${response.status} from ${prometheusUrl}, not Prometheus JSON: ${text.slice(0, 200)}` };
+    return {
+      ok: false,
+      series: 0,
+      error: `HTTP ${response.status} from ${prometheusUrl}, not Prometheus JSON: ${text.slice(0, 200)}`,
+    };
   }
-  if (body.status !== "success" || !body.data) return { ok: false, series: 0, error: `${body.errorType ?? `HTTP ${response.status}`}: ${body.error ?? text.slice(0, 200)}` };
+  if (body.status !== "success" || !body.data)
+    return {
+      ok: false,
+      series: 0,
+      error: `${body.errorType ?? `HTTP ${response.status}`}: ${body.error ?? text.slice(0, 200)}`,
+    };
   const { resultType, result } = body.data;
-  return { ok: true, series: resultType === "vector" || resultType === "matrix" ? (result as unknown[]).length : 1, error: null };
+  return {
+    ok: true,
+    series: resultType === "vector" || resultType === "matrix" ? (result as unknown[]).length : 1,
+    error: null,
+  };
 }
 
 /**

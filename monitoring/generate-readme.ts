@@ -29,7 +29,10 @@ export function alertsMarkdown(alertsYaml: string): string {
     .map((r) => {
       const expr = r.expr.trim().replace(/\s+/g, " ").replace(/\( /g, "(").replace(/ \)/g, ")");
       // {{ $labels.job }} reads as {job} in prose
-      const description = r.annotations.description.trim().replace(/\s+/g, " ").replace(/\{\{\s*\$labels\.(\w+)\s*\}\}/g, "{$1}");
+      const description = r.annotations.description
+        .trim()
+        .replace(/\s+/g, " ")
+        .replace(/\{\{\s*\$labels\.(\w+)\s*\}\}/g, "{$1}");
       return `- **${r.alert}** (${r.labels.severity}, after ${r.for}): \`${expr}\`\n  ${description}`;
     })
     .join("\n");

@@ -1,5 +1,15 @@
 import { TOPICS, type TopicId } from "@tickflow/bus";
-import { CORS_PREFLIGHT, DEFAULT_ROUTE_HANDLER, DEFAULT_ROUTE_KEY, DEFAULT_UPSTREAM_TIMEOUT_MS, RISK_CONSUMER_HANDLER, RISK_CONSUMER_TOPICS, ROUTES, handlerPath, type HandlerName } from "@tickflow/gateway";
+import {
+  CORS_PREFLIGHT,
+  DEFAULT_ROUTE_HANDLER,
+  DEFAULT_ROUTE_KEY,
+  DEFAULT_UPSTREAM_TIMEOUT_MS,
+  RISK_CONSUMER_HANDLER,
+  RISK_CONSUMER_TOPICS,
+  ROUTES,
+  handlerPath,
+  type HandlerName,
+} from "@tickflow/gateway";
 import { Aws, Duration, type Stack } from "aws-cdk-lib";
 import type * as ec2 from "aws-cdk-lib/aws-ec2";
 import * as iam from "aws-cdk-lib/aws-iam";
@@ -8,7 +18,14 @@ import * as lambda from "aws-cdk-lib/aws-lambda";
 import * as logs from "aws-cdk-lib/aws-logs";
 import * as s3 from "aws-cdk-lib/aws-s3";
 import * as sns from "aws-cdk-lib/aws-sns";
-import { Api as SstApi, Function, use, type ApiRouteProps, type FunctionProps, type StackContext } from "sst/constructs";
+import {
+  Api as SstApi,
+  Function,
+  use,
+  type ApiRouteProps,
+  type FunctionProps,
+  type StackContext,
+} from "sst/constructs";
 import { bootstrapStatement, kafkaStatements } from "./kafka-iam";
 import { Network } from "./network";
 import type { stageSettings } from "./settings";
@@ -51,7 +68,9 @@ export function Api({ stack }: StackContext) {
   // Deployed, every function runs in the private subnets. Under `sst dev` the code runs on the
   // developer's machine and the deployed stub must reach AWS IoT, which the isolated VPC cannot.
   const inVpc = (securityGroup: ec2.ISecurityGroup): FunctionProps =>
-    settings.dev ? common : { ...common, vpc, vpcSubnets: privateSubnets, allowPublicSubnet: false, securityGroups: [securityGroup] };
+    settings.dev
+      ? common
+      : { ...common, vpc, vpcSubnets: privateSubnets, allowPublicSubnet: false, securityGroups: [securityGroup] };
 
   const routes: Record<string, ApiRouteProps<string>> = {};
   const routeLogs = new Map<string, logs.LogGroup>();
@@ -84,7 +103,12 @@ export function Api({ stack }: StackContext) {
   const api = new SstApi(stack, "Api", {
     routes,
     // API Gateway answers preflights itself; the local adapter answers them with the same settings
-    cors: { allowOrigins: corsOrigins, allowMethods: [...CORS_PREFLIGHT.allowMethods], allowHeaders: [...CORS_PREFLIGHT.allowHeaders], maxAge: `${CORS_PREFLIGHT.maxAgeSeconds} seconds` },
+    cors: {
+      allowOrigins: corsOrigins,
+      allowMethods: [...CORS_PREFLIGHT.allowMethods],
+      allowHeaders: [...CORS_PREFLIGHT.allowHeaders],
+      maxAge: `${CORS_PREFLIGHT.maxAgeSeconds} seconds`,
+    },
     accessLog: { retention: settings.logRetentionName },
     // per-stage limit across all routes; the route Lambdas share the account's concurrency
     defaults: { throttle: { rate: 100, burst: 200 } },
@@ -120,7 +144,11 @@ export function Api({ stack }: StackContext) {
   // own groups, and describe the cluster to find its brokers and its network.
   riskConsumer.attachPermissions([
     bootstrapStatement(kafka, ["kafka:DescribeClusterV2", "kafka:GetBootstrapBrokers"]),
-    new iam.PolicyStatement({ sid: "KafkaEventSourceClusterConfig", actions: ["kafka-cluster:DescribeClusterDynamicConfiguration"], resources: [kafka.clusterArn] }),
+    new iam.PolicyStatement({
+      sid: "KafkaEventSourceClusterConfig",
+      actions: ["kafka-cluster:DescribeClusterDynamicConfiguration"],
+      resources: [kafka.clusterArn],
+    }),
     ...kafkaStatements(kafka, { read: RISK_CONSUMER_TOPICS, groups: RISK_CONSUMER_TOPICS.map(riskConsumerGroup) }),
     ...eventSourceNetworkStatements(stack, vpc.selectSubnets(privateSubnets).subnetIds, securityGroups.kafka),
   ]);
@@ -150,7 +178,9 @@ export function Api({ stack }: StackContext) {
       supportS3OnFailureDestination: true,
       // production: dedicated pollers, so the consumer can name the failed records and only
       // those are retried; elsewhere on-demand pollers, where a thrown error retries the batch
-      ...(settings.kafkaPartialBatchResponses ? { reportBatchItemFailures: true, provisionedPollerConfig: { minimumPollers: 1, maximumPollers: 2 } } : {}),
+      ...(settings.kafkaPartialBatchResponses
+        ? { reportBatchItemFailures: true, provisionedPollerConfig: { minimumPollers: 1, maximumPollers: 2 } }
+        : {}),
     });
   }
 
@@ -167,9 +197,17 @@ export function Api({ stack }: StackContext) {
 function writeLogsOnlyTo(fn: lambda.Function, logGroup: logs.ILogGroup): void {
   const role = fn.role as iam.Role;
   const cfnRole = role.node.defaultChild as iam.CfnRole;
-  const vpcAccess = iam.ManagedPolicy.fromAwsManagedPolicyName("service-role/AWSLambdaVPCAccessExecutionRole").managedPolicyArn;
+  const vpcAccess = iam.ManagedPolicy.fromAwsManagedPolicyName(
+    "service-role/AWSLambdaVPCAccessExecutionRole",
+  ).managedPolicyArn;
   cfnRole.addPropertyOverride("ManagedPolicyArns", fn.isBoundToVpc ? [vpcAccess] : []);
-  role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: "WriteOwnLogs", actions: ["logs:CreateLogStream", "logs:PutLogEvents"], resources: [logGroup.logGroupArn] }));
+  role.addToPrincipalPolicy(
+    new iam.PolicyStatement({
+      sid: "WriteOwnLogs",
+      actions: ["logs:CreateLogStream", "logs:PutLogEvents"],
+      resources: [logGroup.logGroupArn],
+    }),
+  );
 }
 
 /**
@@ -179,7 +217,11 @@ function writeLogsOnlyTo(fn: lambda.Function, logGroup: logs.ILogGroup): void {
  * the function's VPC-access managed policy covers the create and delete too, but under `sst dev`
  * the function runs outside the VPC without that policy, and the mapping would fail.
  */
-function eventSourceNetworkStatements(stack: Stack, subnetIds: string[], clusterSecurityGroup: ec2.ISecurityGroup): iam.PolicyStatement[] {
+function eventSourceNetworkStatements(
+  stack: Stack,
+  subnetIds: string[],
+  clusterSecurityGroup: ec2.ISecurityGroup,
+): iam.PolicyStatement[] {
   const ec2Arn = (resource: string) => `arn:${Aws.PARTITION}:ec2:${stack.region}:${stack.account}:${resource}`;
   // an interface's id exists only once it is created: its ARN can name no more than this account and region
   const anyInterface = ec2Arn("network-interface/*");
@@ -187,14 +229,27 @@ function eventSourceNetworkStatements(stack: Stack, subnetIds: string[], cluster
     new iam.PolicyStatement({
       sid: "KafkaEventSourceInterfacesCreate",
       actions: ["ec2:CreateNetworkInterface"],
-      resources: [anyInterface, ...subnetIds.map((id) => ec2Arn(`subnet/${id}`)), ec2Arn(`security-group/${clusterSecurityGroup.securityGroupId}`)],
+      resources: [
+        anyInterface,
+        ...subnetIds.map((id) => ec2Arn(`subnet/${id}`)),
+        ec2Arn(`security-group/${clusterSecurityGroup.securityGroupId}`),
+      ],
     }),
-    new iam.PolicyStatement({ sid: "KafkaEventSourceInterfacesDelete", actions: ["ec2:DeleteNetworkInterface"], resources: [anyInterface] }),
+    new iam.PolicyStatement({
+      sid: "KafkaEventSourceInterfacesDelete",
+      actions: ["ec2:DeleteNetworkInterface"],
+      resources: [anyInterface],
+    }),
     // Lambda reads the cluster's VPC, subnets and security groups and the interfaces it placed;
     // EC2's Describe* actions support no resource-level scoping, so "*" is the narrowest there is
     new iam.PolicyStatement({
       sid: "KafkaEventSourceNetwork",
-      actions: ["ec2:DescribeVpcs", "ec2:DescribeSubnets", "ec2:DescribeSecurityGroups", "ec2:DescribeNetworkInterfaces"],
+      actions: [
+        "ec2:DescribeVpcs",
+        "ec2:DescribeSubnets",
+        "ec2:DescribeSecurityGroups",
+        "ec2:DescribeNetworkInterfaces",
+      ],
       resources: ["*"],
     }),
   ];
@@ -225,7 +280,11 @@ function alertsTopic(stack: Stack, settings: ReturnType<typeof stageSettings>): 
       conditions: { StringEquals: { "aws:SourceAccount": stack.account } },
     }),
   );
-  const topic = new sns.Topic(stack, "Alerts", { topicName: `${settings.prefix}-alerts`, masterKey: key, enforceSSL: true });
+  const topic = new sns.Topic(stack, "Alerts", {
+    topicName: `${settings.prefix}-alerts`,
+    masterKey: key,
+    enforceSSL: true,
+  });
   topic.addToResourcePolicy(
     new iam.PolicyStatement({
       sid: "CloudWatchAlarmsPublish",
@@ -247,8 +306,20 @@ class S3FailedBatchDestination implements lambda.IEventSourceDlq {
   constructor(private readonly bucket: s3.IBucket) {}
 
   bind(_target: lambda.IEventSourceMapping, targetHandler: lambda.IFunction): lambda.DlqDestinationConfig {
-    targetHandler.addToRolePolicy(new iam.PolicyStatement({ sid: "FailedBatchesList", actions: ["s3:ListBucket"], resources: [this.bucket.bucketArn] }));
-    targetHandler.addToRolePolicy(new iam.PolicyStatement({ sid: "FailedBatchesWrite", actions: ["s3:PutObject"], resources: [this.bucket.arnForObjects("*")] }));
+    targetHandler.addToRolePolicy(
+      new iam.PolicyStatement({
+        sid: "FailedBatchesList",
+        actions: ["s3:ListBucket"],
+        resources: [this.bucket.bucketArn],
+      }),
+    );
+    targetHandler.addToRolePolicy(
+      new iam.PolicyStatement({
+        sid: "FailedBatchesWrite",
+        actions: ["s3:PutObject"],
+        resources: [this.bucket.arnForObjects("*")],
+      }),
+    );
     return { destination: this.bucket.bucketArn };
   }
 }

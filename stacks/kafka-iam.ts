@@ -16,7 +16,8 @@ export function kafkaArn(cluster: KafkaClusterRef, type: KafkaResource, name: st
   return `arn:${Aws.PARTITION}:kafka:${Aws.REGION}:${Aws.ACCOUNT_ID}:${type}/${cluster.clusterName}/${cluster.clusterUuid}/${name}`;
 }
 
-const topicArns = (cluster: KafkaClusterRef, ids: readonly TopicId[]) => ids.map((id) => kafkaArn(cluster, "topic", TOPICS[id].name));
+const topicArns = (cluster: KafkaClusterRef, ids: readonly TopicId[]) =>
+  ids.map((id) => kafkaArn(cluster, "topic", TOPICS[id].name));
 
 /** Every topic of the registry: both workers create missing topics at start (`ensureTopics`). */
 export const ALL_TOPICS = Object.keys(TOPICS) as TopicId[];
@@ -52,7 +53,11 @@ export function kafkaStatements(cluster: KafkaClusterRef, access: KafkaAccess): 
   const add = (sid: string, actions: string[], resources: string[]) => {
     if (resources.length > 0) statements.push(new iam.PolicyStatement({ sid, actions, resources }));
   };
-  add("KafkaConnect", ["kafka-cluster:Connect", ...(access.idempotentProducer ? ["kafka-cluster:WriteDataIdempotently"] : [])], [cluster.clusterArn]);
+  add(
+    "KafkaConnect",
+    ["kafka-cluster:Connect", ...(access.idempotentProducer ? ["kafka-cluster:WriteDataIdempotently"] : [])],
+    [cluster.clusterArn],
+  );
   const manage = access.manageTopics ?? [];
   const read = access.read ?? [];
   const write = access.write ?? [];
@@ -61,7 +66,11 @@ export function kafkaStatements(cluster: KafkaClusterRef, access: KafkaAccess): 
   add("KafkaManageTopics", ["kafka-cluster:CreateTopic", "kafka-cluster:AlterTopic"], topicArns(cluster, manage));
   add("KafkaReadTopics", ["kafka-cluster:ReadData"], topicArns(cluster, read));
   add("KafkaWriteTopics", ["kafka-cluster:WriteData"], topicArns(cluster, write));
-  add("KafkaGroups", ["kafka-cluster:DescribeGroup", "kafka-cluster:AlterGroup"], (access.groups ?? []).map((g) => kafkaArn(cluster, "group", g)));
+  add(
+    "KafkaGroups",
+    ["kafka-cluster:DescribeGroup", "kafka-cluster:AlterGroup"],
+    (access.groups ?? []).map((g) => kafkaArn(cluster, "group", g)),
+  );
   add(
     "KafkaTransactions",
     ["kafka-cluster:DescribeTransactionalId", "kafka-cluster:AlterTransactionalId"],
@@ -71,6 +80,9 @@ export function kafkaStatements(cluster: KafkaClusterRef, access: KafkaAccess): 
 }
 
 /** Control-plane reads a client needs to turn MSK_CLUSTER_ARN into bootstrap brokers. */
-export function bootstrapStatement(cluster: KafkaClusterRef, actions: string[] = ["kafka:GetBootstrapBrokers"]): iam.PolicyStatement {
+export function bootstrapStatement(
+  cluster: KafkaClusterRef,
+  actions: string[] = ["kafka:GetBootstrapBrokers"],
+): iam.PolicyStatement {
   return new iam.PolicyStatement({ sid: "KafkaBootstrap", actions, resources: [cluster.clusterArn] });
 }

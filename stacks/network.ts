@@ -31,10 +31,17 @@ export function Network({ stack, app }: StackContext) {
   const privateSubnets: ec2.SubnetSelection = { subnetType: ec2.SubnetType.PRIVATE_ISOLATED };
 
   // Rejected flows only: the record that matters in an isolated VPC, at a fraction of ALL's volume.
-  const flowLogGroup = new logs.LogGroup(stack, "FlowLogs", { retention: settings.logRetention, removalPolicy: settings.removalPolicy });
-  vpc.addFlowLog("RejectedFlows", { destination: ec2.FlowLogDestination.toCloudWatchLogs(flowLogGroup), trafficType: ec2.FlowLogTrafficType.REJECT });
+  const flowLogGroup = new logs.LogGroup(stack, "FlowLogs", {
+    retention: settings.logRetention,
+    removalPolicy: settings.removalPolicy,
+  });
+  vpc.addFlowLog("RejectedFlows", {
+    destination: ec2.FlowLogDestination.toCloudWatchLogs(flowLogGroup),
+    trafficType: ec2.FlowLogTrafficType.REJECT,
+  });
 
-  const sg = (id: string, description: string) => new ec2.SecurityGroup(stack, id, { vpc, description, allowAllOutbound: false });
+  const sg = (id: string, description: string) =>
+    new ec2.SecurityGroup(stack, id, { vpc, description, allowAllOutbound: false });
   const securityGroups = {
     /** MSK brokers, and the ENIs of the Lambda MSK event-source pollers (Lambda attaches the cluster's groups). */
     kafka: sg("KafkaSecurityGroup", "MSK brokers and the Lambda MSK event-source pollers"),
@@ -60,7 +67,11 @@ export function Network({ stack, app }: StackContext) {
   strategy.addIngressRule(gateway, ec2.Port.tcp(WORKER_PORTS.strategy), "strategy read API");
   gateway.addEgressRule(strategy, ec2.Port.tcp(WORKER_PORTS.strategy), "strategy read API");
   // The risk consumer asks the strategy worker which strategies run: a halt of any other is forged.
-  strategy.addIngressRule(riskConsumer, ec2.Port.tcp(WORKER_PORTS.strategy), "running strategies, for the risk consumer");
+  strategy.addIngressRule(
+    riskConsumer,
+    ec2.Port.tcp(WORKER_PORTS.strategy),
+    "running strategies, for the risk consumer",
+  );
   riskConsumer.addEgressRule(strategy, ec2.Port.tcp(WORKER_PORTS.strategy), "running strategies (strategy read API)");
   // AWS APIs through the interface endpoints.
   for (const client of [marketData, strategy, kafka, riskConsumer]) {
@@ -74,7 +85,11 @@ export function Network({ stack, app }: StackContext) {
   // these groups may open 443 to any address. The subnets have no route to the internet, so the
   // only places 443 reaches are the endpoints and the S3 gateway.
   for (const client of [marketData, strategy, kafka]) {
-    client.addEgressRule(ec2.Peer.anyIpv4(), https, "VPC endpoints and the S3 gateway endpoint (no internet route exists)");
+    client.addEgressRule(
+      ec2.Peer.anyIpv4(),
+      https,
+      "VPC endpoints and the S3 gateway endpoint (no internet route exists)",
+    );
   }
 
   vpc.addGatewayEndpoint("S3", { service: ec2.GatewayVpcEndpointAwsService.S3, subnets: [privateSubnets] });
@@ -93,7 +108,13 @@ export function Network({ stack, app }: StackContext) {
     Sts: ec2.InterfaceVpcEndpointAwsService.STS,
   };
   for (const [id, service] of Object.entries(interfaceEndpoints)) {
-    vpc.addInterfaceEndpoint(id, { service, subnets: privateSubnets, securityGroups: [endpoints], open: false, privateDnsEnabled: true });
+    vpc.addInterfaceEndpoint(id, {
+      service,
+      subnets: privateSubnets,
+      securityGroups: [endpoints],
+      open: false,
+      privateDnsEnabled: true,
+    });
   }
 
   const edge = settings.dev ? undefined : webEdge(stack, settings);
@@ -114,7 +135,12 @@ function webEdge(stack: StackContext["stack"], settings: ReturnType<typeof stage
     autoDeleteObjects: !settings.production,
   });
   // A single-page app: unknown paths are client routes, answered with index.html.
-  const spaFallback = (httpStatus: number): cloudfront.ErrorResponse => ({ httpStatus, responseHttpStatus: 200, responsePagePath: "/index.html", ttl: Duration.seconds(0) });
+  const spaFallback = (httpStatus: number): cloudfront.ErrorResponse => ({
+    httpStatus,
+    responseHttpStatus: 200,
+    responsePagePath: "/index.html",
+    ttl: Duration.seconds(0),
+  });
   // The dashboard's headers as every server of it sends them; here the API is another origin (the
   // HTTP API's execute-api host, which the Api stack creates after this one: named by pattern).
   const headers = dashboardSecurityHeaders([`https://*.execute-api.${stack.region}.amazonaws.com`]);

@@ -41,7 +41,10 @@ export function Streaming({ stack }: StackContext) {
     enableKeyRotation: true,
     removalPolicy: settings.removalPolicy,
   });
-  const brokerLogs = new logs.LogGroup(stack, "BrokerLogs", { retention: settings.logRetention, removalPolicy: settings.removalPolicy });
+  const brokerLogs = new logs.LogGroup(stack, "BrokerLogs", {
+    retention: settings.logRetention,
+    removalPolicy: settings.removalPolicy,
+  });
   const configuration = new msk.CfnConfiguration(stack, "KafkaConfiguration", {
     name: `${settings.prefix}-kafka`,
     description: "Tickflow broker defaults: no auto-created topics, replicated transaction state",

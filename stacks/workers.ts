@@ -81,7 +81,12 @@ export function Workers({ stack, app }: StackContext) {
     port: WORKER_PORTS.strategy,
     cpu: "0.5 vCPU",
     memory: "1 GB",
-    environment: { ...common, ST_HTTP_HOST: "0.0.0.0", ST_HTTP_PORT: String(WORKER_PORTS.strategy), ST_GROUP_ID: STRATEGY_GROUP_ID },
+    environment: {
+      ...common,
+      ST_HTTP_HOST: "0.0.0.0",
+      ST_HTTP_PORT: String(WORKER_PORTS.strategy),
+      ST_GROUP_ID: STRATEGY_GROUP_ID,
+    },
     securityGroup: securityGroups.strategy,
     context: { vpc, privateSubnets, cluster, namespace, settings },
   });
@@ -103,7 +108,10 @@ export function Workers({ stack, app }: StackContext) {
 
   // `sst dev` runs the Lambdas on the developer's machine, next to `npm start`'s workers.
   const urls = settings.dev
-    ? { marketData: `http://127.0.0.1:${WORKER_PORTS.marketData}`, strategy: `http://127.0.0.1:${WORKER_PORTS.strategy}` }
+    ? {
+        marketData: `http://127.0.0.1:${WORKER_PORTS.marketData}`,
+        strategy: `http://127.0.0.1:${WORKER_PORTS.strategy}`,
+      }
     : {
         marketData: `http://${DISCOVERY_NAMES.marketData}.${namespace.namespaceName}:${WORKER_PORTS.marketData}`,
         strategy: `http://${DISCOVERY_NAMES.strategy}.${namespace.namespaceName}:${WORKER_PORTS.strategy}`,
@@ -150,7 +158,13 @@ function worker(stack: Stack, props: WorkerProps): Service {
     logRetention: settings.logRetentionName,
     // one task, never two: a second market-data would fork the tick sequence and a second
     // strategy would fence the first's transactional id; no autoscaling policies
-    scaling: { minContainers: 1, maxContainers: 1, cpuUtilization: false, memoryUtilization: false, requestsPerContainer: false },
+    scaling: {
+      minContainers: 1,
+      maxContainers: 1,
+      cpuUtilization: false,
+      memoryUtilization: false,
+      requestsPerContainer: false,
+    },
     cdk: {
       vpc,
       cluster,
@@ -203,7 +217,12 @@ function dropUnusedLogRetention(stack: Stack): void {
     service.node.tryRemoveChild("LogRetention");
     service.node.tryRemoveChild("LogGroup");
   }
-  const stillUsed = stack.node.findAll().some((c) => c.node.id === "LogRetention" || (c as { cfnResourceType?: string }).cfnResourceType === "Custom::LogRetention");
+  const stillUsed = stack.node
+    .findAll()
+    .some(
+      (c) =>
+        c.node.id === "LogRetention" || (c as { cfnResourceType?: string }).cfnResourceType === "Custom::LogRetention",
+    );
   if (stillUsed) return;
   for (const child of stack.node.children) {
     if (child.node.id.startsWith("LogRetention")) stack.node.tryRemoveChild(child.node.id);

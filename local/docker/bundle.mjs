@@ -19,6 +19,8 @@ await build({
   sourcemap: true,
   legalComments: "none",
   // CommonJS dependencies call require() for Node built-ins; ESM output has no require of its own
-  banner: { js: "import { createRequire as __tickflowCreateRequire } from 'node:module'; const require = __tickflowCreateRequire(import.meta.url);" },
+  banner: {
+    js: "import { createRequire as __tickflowCreateRequire } from 'node:module'; const require = __tickflowCreateRequire(import.meta.url);",
+  },
   logLevel: "warning",
 });

@@ -21,7 +21,16 @@ const FAST_STRATEGIES = [
 
 /** Requests that exercise the API's success, 4xx and CORS paths, so the HTTP panels have series. */
 async function apiTraffic(): Promise<void> {
-  for (const path of ["/api/quotes", "/api/bars/AAPL?interval=1s", "/api/strategies", "/api/portfolio", "/api/signals?limit=5", "/api/orders?limit=5", "/api/bars/NOPE", "/api/signals?limit=0"]) {
+  for (const path of [
+    "/api/quotes",
+    "/api/bars/AAPL?interval=1s",
+    "/api/strategies",
+    "/api/portfolio",
+    "/api/signals?limit=5",
+    "/api/orders?limit=5",
+    "/api/bars/NOPE",
+    "/api/signals?limit=0",
+  ]) {
     await fetch(`http://127.0.0.1:8000${path}`).then((r) => r.arrayBuffer());
   }
 }
@@ -33,7 +42,13 @@ describe("the running platform under Prometheus", () => {
     const child = spawn(process.execPath, [tickflow, "up", "--no-web"], {
       cwd: root,
       // a fresh cache folder gives Prometheus an empty TSDB: only this run's samples count
-      env: { ...process.env, KAFKA_BROKERS: inject("kafkaBrokers"), TICKFLOW_CACHE_DIR: cache, LOG_LEVEL: "warn", ST_STRATEGIES: JSON.stringify(FAST_STRATEGIES) },
+      env: {
+        ...process.env,
+        KAFKA_BROKERS: inject("kafkaBrokers"),
+        TICKFLOW_CACHE_DIR: cache,
+        LOG_LEVEL: "warn",
+        ST_STRATEGIES: JSON.stringify(FAST_STRATEGIES),
+      },
     });
     let output = "";
     child.stdout.on("data", (d: Buffer) => (output += d.toString()));
@@ -57,14 +72,21 @@ describe("the running platform under Prometheus", () => {
         if (results.every((r) => r.ok && r.series > 0) || Date.now() > deadline) break;
         await new Promise((r) => setTimeout(r, 5_000));
       }
-      const failing = results.filter((r) => !r.ok || r.series === 0).map((r) => `${r.dashboard} / ${r.panel}: ${r.error ?? "no series"} (${r.expr})`);
+      const failing = results
+        .filter((r) => !r.ok || r.series === 0)
+        .map((r) => `${r.dashboard} / ${r.panel}: ${r.error ?? "no series"} (${r.expr})`);
       expect(failing).toEqual([]);
       expect(results.length).toBeGreaterThan(30);
 
-      const doctor = await promisify(execFile)(process.execPath, [tickflow, "doctor", "prometheus", "--url", PROMETHEUS, "--json"], { cwd: root }).catch(
-        (error: { code: number; stdout: string }) => ({ stdout: error.stdout, code: error.code }),
-      );
-      const report = JSON.parse(doctor.stdout) as { status: string; checks: { name: string; status: string; detail?: string }[] };
+      const doctor = await promisify(execFile)(
+        process.execPath,
+        [tickflow, "doctor", "prometheus", "--url", PROMETHEUS, "--json"],
+        { cwd: root },
+      ).catch((error: { code: number; stdout: string }) => ({ stdout: error.stdout, code: error.code }));
+      const report = JSON.parse(doctor.stdout) as {
+        status: string;
+        checks: { name: string; status: string; detail?: string }[];
+      };
       expect(report.checks.filter((c) => c.status === "CRIT")).toEqual([]);
     } finally {
       child.kill("SIGINT");

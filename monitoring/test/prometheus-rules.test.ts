@@ -33,18 +33,24 @@ interface RuleTestFile {
   tests: { name: string; alert_rule_test?: { alertname: string; exp_alerts: unknown[] }[] }[];
 }
 
-const alertRules = (parse(readFileSync(join(PROMETHEUS_DIR, "rules/alerts.yml"), "utf8")) as { groups: { rules: AlertRule[] }[] }).groups.flatMap((g) => g.rules);
+const alertRules = (
+  parse(readFileSync(join(PROMETHEUS_DIR, "rules/alerts.yml"), "utf8")) as { groups: { rules: AlertRule[] }[] }
+).groups.flatMap((g) => g.rules);
 const ruleTests = readdirSync(TESTS_DIR)
   .filter((f) => f.endsWith(".test.yml"))
   .flatMap((f) => (parse(readFileSync(join(TESTS_DIR, f), "utf8")) as RuleTestFile).tests);
 
 describe("promtool", () => {
   it("accepts the local runner's config and the rule files it loads", async () => {
-    expect(await promtool("check", "config", "prometheus.local.yml")).toMatch(/SUCCESS: prometheus\.local\.yml is valid/);
+    expect(await promtool("check", "config", "prometheus.local.yml")).toMatch(
+      /SUCCESS: prometheus\.local\.yml is valid/,
+    );
   });
 
   it("accepts the Compose config and the rule files it loads", async () => {
-    expect(await promtool("check", "config", "prometheus.compose.yml")).toMatch(/SUCCESS: prometheus\.compose\.yml is valid/);
+    expect(await promtool("check", "config", "prometheus.compose.yml")).toMatch(
+      /SUCCESS: prometheus\.compose\.yml is valid/,
+    );
   });
 
   it("accepts the recording and alerting rules", async () => {
@@ -53,7 +59,9 @@ describe("promtool", () => {
   });
 
   it("passes the rule unit tests", async () => {
-    const files = readdirSync(TESTS_DIR).filter((f) => f.endsWith(".test.yml")).map((f) => `tests/${f}`);
+    const files = readdirSync(TESTS_DIR)
+      .filter((f) => f.endsWith(".test.yml"))
+      .map((f) => `tests/${f}`);
     expect(files.length).toBeGreaterThan(0);
     const output = await promtool("test", "rules", ...files);
     expect(output.match(/SUCCESS/g)).toHaveLength(files.length);
@@ -95,15 +103,25 @@ describe("alert rules", () => {
     expect(cases.map((c) => c.alertname).filter((name) => !known.has(name))).toEqual([]);
     for (const { alert } of alertRules) {
       const mine = cases.filter((c) => c.alertname === alert);
-      expect(mine.some((c) => c.exp_alerts.length > 0), `${alert} is never shown firing`).toBe(true);
-      expect(mine.some((c) => c.exp_alerts.length === 0), `${alert} is never shown not firing`).toBe(true);
+      expect(
+        mine.some((c) => c.exp_alerts.length > 0),
+        `${alert} is never shown firing`,
+      ).toBe(true);
+      expect(
+        mine.some((c) => c.exp_alerts.length === 0),
+        `${alert} is never shown not firing`,
+      ).toBe(true);
     }
   });
 });
 
 describe("scrape configs", () => {
   const jobs = (file: string) =>
-    (parse(readFileSync(join(PROMETHEUS_DIR, file), "utf8")) as { scrape_configs: { job_name: string; static_configs: { targets: string[] }[] }[] }).scrape_configs.map((c) => ({
+    (
+      parse(readFileSync(join(PROMETHEUS_DIR, file), "utf8")) as {
+        scrape_configs: { job_name: string; static_configs: { targets: string[] }[] }[];
+      }
+    ).scrape_configs.map((c) => ({
       job: c.job_name,
       targets: c.static_configs.flatMap((s) => s.targets),
     }));

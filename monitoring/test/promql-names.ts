@@ -7,7 +7,22 @@
  */
 import { CATALOG, type MetricSpec } from "@tickflow/metrics";
 
-const KEYWORDS = new Set(["and", "or", "unless", "bool", "by", "without", "on", "ignoring", "group_left", "group_right", "offset", "atan2", "inf", "nan"]);
+const KEYWORDS = new Set([
+  "and",
+  "or",
+  "unless",
+  "bool",
+  "by",
+  "without",
+  "on",
+  "ignoring",
+  "group_left",
+  "group_right",
+  "offset",
+  "atan2",
+  "inf",
+  "nan",
+]);
 
 export function metricNames(expr: string): string[] {
   const stripped = expr
@@ -20,7 +35,9 @@ export function metricNames(expr: string): string[] {
     .replace(/@\s*(?:start\(\)|end\(\)|[\d.]+)/g, " ");
   const names = new Set<string>();
   // numbers first, so the "e3" of 1e3 or the "m" of 5m is never read as a name
-  for (const m of stripped.matchAll(/(0x[0-9a-f]+|\d+(?:\.\d*)?(?:e[+-]?\d+)?[smhdwy]*)|([A-Za-z_:][\w:]*)(\s*\()?/gi)) {
+  for (const m of stripped.matchAll(
+    /(0x[0-9a-f]+|\d+(?:\.\d*)?(?:e[+-]?\d+)?[smhdwy]*)|([A-Za-z_:][\w:]*)(\s*\()?/gi,
+  )) {
     if (m[1] !== undefined || m[3] !== undefined) continue;
     if (!KEYWORDS.has(m[2]!.toLowerCase())) names.add(m[2]!);
   }

@@ -5,7 +5,9 @@ import { alertsMarkdown, README_FILE, REGENERATE_COMMAND, renderReadme } from ".
 describe("monitoring/README.md", () => {
   it("holds the current metrics table and alert list", () => {
     const current = readFileSync(README_FILE, "utf8");
-    expect(current, `monitoring/README.md is stale; regenerate it with: ${REGENERATE_COMMAND}`).toBe(renderReadme(current));
+    expect(current, `monitoring/README.md is stale; regenerate it with: ${REGENERATE_COMMAND}`).toBe(
+      renderReadme(current),
+    );
   });
 
   it("fails, naming the markers, when a generated block's markers are gone", () => {
@@ -25,6 +27,8 @@ describe("monitoring/README.md", () => {
         labels: { severity: warning }
         annotations: { summary: s, description: "Restart {{ $labels.job }}\\n  now." }
 `;
-    expect(alertsMarkdown(yaml)).toBe("- **Example** (warning, after 2m): `sum by (x) (tickflow_up) == 0`\n  Restart {job} now.");
+    expect(alertsMarkdown(yaml)).toBe(
+      "- **Example** (warning, after 2m): `sum by (x) (tickflow_up) == 0`\n  Restart {job} now.",
+    );
   });
 });

@@ -9,7 +9,8 @@ beforeAll(async () => {
 });
 
 describe("the dev stage (sst dev)", () => {
-  const consumer = () => resourcesOf(app.json.Api, "AWS::Lambda::Function").find(([id]) => id.startsWith("RiskConsumer"))!;
+  const consumer = () =>
+    resourcesOf(app.json.Api, "AWS::Lambda::Function").find(([id]) => id.startsWith("RiskConsumer"))!;
 
   it("runs the risk consumer outside the VPC, without the VPC-access managed policy", () => {
     const [, fn] = consumer();

@@ -10,7 +10,10 @@ beforeAll(async () => {
 describe("the production stage", () => {
   it("runs m7g.large brokers with room to grow", () => {
     const [, cluster] = resourcesOf(app.json.Streaming, "AWS::MSK::Cluster")[0]!;
-    const nodes = cluster.Properties!.BrokerNodeGroupInfo as { InstanceType: string; StorageInfo: { EBSStorageInfo: { VolumeSize: number } } };
+    const nodes = cluster.Properties!.BrokerNodeGroupInfo as {
+      InstanceType: string;
+      StorageInfo: { EBSStorageInfo: { VolumeSize: number } };
+    };
     expect(nodes.InstanceType).toBe("kafka.m7g.large");
     expect(nodes.StorageInfo.EBSStorageInfo.VolumeSize).toBe(100);
   });
@@ -29,13 +32,17 @@ describe("the production stage", () => {
   });
 
   it("lets the risk consumer report failed records individually, and tells it so", () => {
-    const mappings = resourcesOf(app.json.Api, "AWS::Lambda::EventSourceMapping").map(([, m]) => m.Properties as Record<string, unknown>);
+    const mappings = resourcesOf(app.json.Api, "AWS::Lambda::EventSourceMapping").map(
+      ([, m]) => m.Properties as Record<string, unknown>,
+    );
     expect(mappings).toHaveLength(2);
     for (const m of mappings) {
       expect(m.FunctionResponseTypes).toEqual(["ReportBatchItemFailures"]);
       expect(m.ProvisionedPollerConfig).toEqual({ MinimumPollers: 1, MaximumPollers: 2 });
     }
-    const [, consumer] = resourcesOf(app.json.Api, "AWS::Lambda::Function").find(([id]) => id.startsWith("RiskConsumer"))!;
+    const [, consumer] = resourcesOf(app.json.Api, "AWS::Lambda::Function").find(([id]) =>
+      id.startsWith("RiskConsumer"),
+    )!;
     expect(JSON.stringify(consumer.Properties!.Environment)).toContain('"KAFKA_REPORT_BATCH_ITEM_FAILURES":"true"');
   });
 

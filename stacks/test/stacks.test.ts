@@ -8,7 +8,16 @@ import { parse } from "yaml";
 import { CATALOG_ALARMS } from "../observability";
 import { KAFKA_IAM_PORT, WORKER_PORTS } from "../settings";
 import { STRATEGY_GROUP_ID, STRATEGY_TRANSACTIONAL_ID } from "../workers";
-import { EVENT_SOURCE_NETWORK, eventSourceNetworkGrants, resourcesOf, synthesize, type CfnResource, type CfnTemplate, type StackName, type Synthesized } from "./synth";
+import {
+  EVENT_SOURCE_NETWORK,
+  eventSourceNetworkGrants,
+  resourcesOf,
+  synthesize,
+  type CfnResource,
+  type CfnTemplate,
+  type StackName,
+  type Synthesized,
+} from "./synth";
 
 let app: Synthesized;
 let all: [StackName, CfnTemplate][];
@@ -34,7 +43,9 @@ function identityStatements(): { stack: StackName; id: string; statement: Statem
     for (const [id, r] of Object.entries(t.Resources)) {
       const docs: { Statement: Statement[] }[] = [];
       if (r.Type === "AWS::IAM::Policy") docs.push(r.Properties!.PolicyDocument as { Statement: Statement[] });
-      if (r.Type === "AWS::IAM::Role") for (const p of list(r.Properties!.Policies as { PolicyDocument: { Statement: Statement[] } }[])) docs.push(p.PolicyDocument);
+      if (r.Type === "AWS::IAM::Role")
+        for (const p of list(r.Properties!.Policies as { PolicyDocument: { Statement: Statement[] } }[]))
+          docs.push(p.PolicyDocument);
       for (const d of docs) for (const statement of d.Statement) out.push({ stack, id, statement });
     }
   }
@@ -42,12 +53,20 @@ function identityStatements(): { stack: StackName; id: string; statement: Statem
 }
 
 /** Actions AWS does not let a policy scope to a resource: "*" is the narrowest scope that exists. */
-const UNSCOPABLE = new Set(["ec2:DescribeVpcs", "ec2:DescribeSubnets", "ec2:DescribeSecurityGroups", "ec2:DescribeNetworkInterfaces", "ecr:GetAuthorizationToken"]);
+const UNSCOPABLE = new Set([
+  "ec2:DescribeVpcs",
+  "ec2:DescribeSubnets",
+  "ec2:DescribeSecurityGroups",
+  "ec2:DescribeNetworkInterfaces",
+  "ecr:GetAuthorizationToken",
+]);
 
 describe("IAM", () => {
   it("grants no wildcard action anywhere", () => {
     // Prepare / Act
-    const wild = identityStatements().filter(({ statement }) => list(statement.Action).some((a) => a === "*" || a.endsWith(":*")));
+    const wild = identityStatements().filter(({ statement }) =>
+      list(statement.Action).some((a) => a === "*" || a.endsWith(":*")),
+    );
     // Assess
     expect(wild).toEqual([]);
   });
@@ -59,7 +78,9 @@ describe("IAM", () => {
   });
 
   it("scopes every kafka-cluster action to this cluster's ARNs, wildcards only for the bus's random read groups", () => {
-    const kafka = identityStatements().filter(({ statement }) => list(statement.Action).some((a) => a.startsWith("kafka-cluster:")));
+    const kafka = identityStatements().filter(({ statement }) =>
+      list(statement.Action).some((a) => a.startsWith("kafka-cluster:")),
+    );
     expect(kafka.length).toBeGreaterThan(0);
     for (const { statement } of kafka) {
       for (const resource of list(statement.Resource)) {
@@ -73,13 +94,15 @@ describe("IAM", () => {
 
   it("gives each worker exactly the topics, groups and transactional ids it uses", () => {
     const workers = identityStatements().filter(({ stack }) => stack === "Workers");
-    const bySid = (needle: string) => workers.filter(({ statement }) => statement.Sid === needle).map(({ statement }) => text(statement.Resource));
+    const bySid = (needle: string) =>
+      workers.filter(({ statement }) => statement.Sid === needle).map(({ statement }) => text(statement.Resource));
     const writes = bySid("KafkaWriteTopics");
     expect(writes).toHaveLength(2);
     const [marketData, strategy] = [...writes].sort((a, b) => a.length - b.length);
     expect(marketData).toContain(`/${TOPICS.quotes.name}`);
     expect(marketData).not.toContain(TOPICS.orders.name);
-    for (const t of ["bars", "signals", "orders", "positions", "risk", "dlq", "state"] as const) expect(strategy).toContain(`/${TOPICS[t].name}`);
+    for (const t of ["bars", "signals", "orders", "positions", "risk", "dlq", "state"] as const)
+      expect(strategy).toContain(`/${TOPICS[t].name}`);
     expect(strategy).not.toContain(`/${TOPICS.quotes.name}"`);
     expect(bySid("KafkaTransactions").join()).toContain(`/${STRATEGY_TRANSACTIONAL_ID}`);
     expect(bySid("KafkaGroups").join()).toContain(`/${STRATEGY_GROUP_ID}`);
@@ -92,10 +115,13 @@ describe("IAM", () => {
   });
 
   it("gives the application Lambdas their own log group, not AWSLambdaBasicExecutionRole", () => {
-    const roles = resourcesOf(app.json.Api, "AWS::IAM::Role").filter(([id]) => id.startsWith("ApiLambda") || id.startsWith("RiskConsumer"));
+    const roles = resourcesOf(app.json.Api, "AWS::IAM::Role").filter(
+      ([id]) => id.startsWith("ApiLambda") || id.startsWith("RiskConsumer"),
+    );
     // every route, the $default route and the risk consumer
     expect(roles).toHaveLength(ROUTES.length + 2);
-    for (const [, role] of roles) expect(text(role.Properties!.ManagedPolicyArns)).not.toContain("AWSLambdaBasicExecutionRole");
+    for (const [, role] of roles)
+      expect(text(role.Properties!.ManagedPolicyArns)).not.toContain("AWSLambdaBasicExecutionRole");
   });
 });
 
@@ -109,7 +135,10 @@ describe("MSK", () => {
   it("is not public and accepts only IAM over TLS", () => {
     const c = cluster();
     expect(c.BrokerNodeGroupInfo.ConnectivityInfo.PublicAccess.Type).toBe("DISABLED");
-    expect(c.ClientAuthentication).toEqual({ Sasl: { Iam: { Enabled: true }, Scram: { Enabled: false } }, Unauthenticated: { Enabled: false } });
+    expect(c.ClientAuthentication).toEqual({
+      Sasl: { Iam: { Enabled: true }, Scram: { Enabled: false } },
+      Unauthenticated: { Enabled: false },
+    });
     expect(c.EncryptionInfo.EncryptionInTransit).toEqual({ ClientBroker: "TLS", InCluster: true });
     expect(c.EncryptionInfo.EncryptionAtRest.DataVolumeKMSKeyId).toBeDefined();
   });
@@ -130,8 +159,11 @@ describe("network", () => {
   });
 
   it("has the endpoints the workloads call", () => {
-    const services = resourcesOf(app.json.Network, "AWS::EC2::VPCEndpoint").map(([, e]) => text(e.Properties!.ServiceName));
-    for (const s of ["s3", "ecr.api", "ecr.dkr", "logs", "kafka", "sns", "lambda", "sts"]) expect(services.some((n) => n.includes(`.${s}"`) || n.endsWith(`.${s}"]]}`))).toBe(true);
+    const services = resourcesOf(app.json.Network, "AWS::EC2::VPCEndpoint").map(([, e]) =>
+      text(e.Properties!.ServiceName),
+    );
+    for (const s of ["s3", "ecr.api", "ecr.dkr", "logs", "kafka", "sns", "lambda", "sts"])
+      expect(services.some((n) => n.includes(`.${s}"`) || n.endsWith(`.${s}"]]}`))).toBe(true);
   });
 
   it("opens only the needed ports between the needed groups", () => {
@@ -143,9 +175,13 @@ describe("network", () => {
     };
     // no inline ingress and no ingress from an address range
     for (const g of Object.values(groups)) expect(g.Properties!.SecurityGroupIngress).toBeUndefined();
-    const ingress = resourcesOf(net, "AWS::EC2::SecurityGroupIngress").map(([, r]) => r.Properties as Record<string, unknown>);
+    const ingress = resourcesOf(net, "AWS::EC2::SecurityGroupIngress").map(
+      ([, r]) => r.Properties as Record<string, unknown>,
+    );
     expect(ingress.filter((r) => r.CidrIp !== undefined || r.CidrIpv6 !== undefined)).toEqual([]);
-    const rules = ingress.map((r) => `${name(r.SourceSecurityGroupId)} -> ${name(r.GroupId)}:${r.FromPort}-${r.ToPort}`).sort();
+    const rules = ingress
+      .map((r) => `${name(r.SourceSecurityGroupId)} -> ${name(r.GroupId)}:${r.FromPort}-${r.ToPort}`)
+      .sort();
     expect(rules).toEqual(
       [
         `Gateway -> MarketData:${WORKER_PORTS.marketData}-${WORKER_PORTS.marketData}`,
@@ -162,14 +198,24 @@ describe("network", () => {
     );
     // egress to anywhere only on 443 (the subnets have no internet route), never all ports
     const egress: Record<string, unknown>[] = [
-      ...Object.entries(groups).flatMap(([id, g]) => list(g.Properties!.SecurityGroupEgress as Record<string, unknown>[]).map((e) => ({ ...e, GroupId: { "Fn::GetAtt": [id, "GroupId"] } }))),
+      ...Object.entries(groups).flatMap(([id, g]) =>
+        list(g.Properties!.SecurityGroupEgress as Record<string, unknown>[]).map((e) => ({
+          ...e,
+          GroupId: { "Fn::GetAtt": [id, "GroupId"] },
+        })),
+      ),
       ...resourcesOf(net, "AWS::EC2::SecurityGroupEgress").map(([, r]) => r.Properties as Record<string, unknown>),
     ];
     for (const e of egress) {
       // CDK's deny-all placeholder for a group that sends nothing: icmp to 255.255.255.255/32
       if (e.IpProtocol === "icmp") expect(e.CidrIp).toBe("255.255.255.255/32");
       else expect(e.IpProtocol).toBe("tcp");
-      if (e.CidrIp === "0.0.0.0/0") expect([e.FromPort, e.ToPort, name(e.GroupId)]).toEqual([443, 443, expect.stringMatching(/^(Kafka|MarketData|Strategy)$/)]);
+      if (e.CidrIp === "0.0.0.0/0")
+        expect([e.FromPort, e.ToPort, name(e.GroupId)]).toEqual([
+          443,
+          443,
+          expect.stringMatching(/^(Kafka|MarketData|Strategy)$/),
+        ]);
     }
     // the blocking placeholder CDK adds to groups that may send nothing is the only other CIDR
     expect(egress.filter((e) => e.CidrIp && e.CidrIp !== "0.0.0.0/0" && e.CidrIp !== "255.255.255.255/32")).toEqual([]);
@@ -178,23 +224,37 @@ describe("network", () => {
 
 describe("web edge", () => {
   it("serves the dashboard with its CSP (the API's origin allowed for fetches), no framing, no sniffing, no referrer and HSTS", () => {
-    const [[, policy]] = resourcesOf(app.json.Network, "AWS::CloudFront::ResponseHeadersPolicy") as unknown as [[string, { Properties: Record<string, any> }]];
+    const [[, policy]] = resourcesOf(app.json.Network, "AWS::CloudFront::ResponseHeadersPolicy") as unknown as [
+      [string, { Properties: Record<string, any> }],
+    ];
     const headers = policy.Properties.ResponseHeadersPolicyConfig.SecurityHeadersConfig;
     const csp = text(headers.ContentSecurityPolicy.ContentSecurityPolicy);
-    for (const directive of ["default-src 'self'", "script-src 'self'", "frame-ancestors 'none'", "object-src 'none'", "connect-src 'self' https://*.execute-api."]) expect(csp).toContain(directive);
+    for (const directive of [
+      "default-src 'self'",
+      "script-src 'self'",
+      "frame-ancestors 'none'",
+      "object-src 'none'",
+      "connect-src 'self' https://*.execute-api.",
+    ])
+      expect(csp).toContain(directive);
     expect(headers.FrameOptions.FrameOption).toBe("DENY");
     expect(headers.ContentTypeOptions.Override).toBe(true);
     expect(headers.ReferrerPolicy.ReferrerPolicy).toBe("no-referrer");
     expect(headers.StrictTransportSecurity.AccessControlMaxAgeSec).toBe(31_536_000);
-    const [[, distribution]] = resourcesOf(app.json.Network, "AWS::CloudFront::Distribution") as unknown as [[string, { Properties: Record<string, any> }]];
-    expect(text(distribution.Properties.DistributionConfig.DefaultCacheBehavior.ResponseHeadersPolicyId)).toContain("WebSecurityHeaders");
+    const [[, distribution]] = resourcesOf(app.json.Network, "AWS::CloudFront::Distribution") as unknown as [
+      [string, { Properties: Record<string, any> }],
+    ];
+    expect(text(distribution.Properties.DistributionConfig.DefaultCacheBehavior.ResponseHeadersPolicyId)).toContain(
+      "WebSecurityHeaders",
+    );
   });
 });
 
 describe("logs", () => {
   it("sets a retention on every log group and deploys no LogRetention custom resource", () => {
     for (const [stack, t] of all) {
-      for (const [id, g] of resourcesOf(t, "AWS::Logs::LogGroup")) expect({ stack, id, days: g.Properties!.RetentionInDays }).toEqual({ stack, id, days: expect.any(Number) });
+      for (const [id, g] of resourcesOf(t, "AWS::Logs::LogGroup"))
+        expect({ stack, id, days: g.Properties!.RetentionInDays }).toEqual({ stack, id, days: expect.any(Number) });
       expect(resourcesOf(t, "Custom::LogRetention")).toEqual([]);
     }
   });
@@ -204,7 +264,9 @@ describe("logs", () => {
     expect(tasks).toHaveLength(2);
     for (const [, task] of tasks) {
       const [container] = task.Properties!.ContainerDefinitions as Record<string, any>[];
-      const env = Object.fromEntries((container!.Environment as { Name: string; Value: unknown }[]).map((e) => [e.Name, e.Value]));
+      const env = Object.fromEntries(
+        (container!.Environment as { Name: string; Value: unknown }[]).map((e) => [e.Name, e.Value]),
+      );
       expect(env).toMatchObject({ AWS_EMF_ENVIRONMENT: "Local", METRICS_SINK: "emf", KAFKA_AUTH: "msk-iam" });
       expect(container!.LogConfiguration.LogDriver).toBe("awslogs");
       expect(container!.ReadonlyRootFilesystem).toBe(true);
@@ -223,24 +285,35 @@ describe("workers", () => {
       expect(p.ServiceRegistries).toHaveLength(1);
       expect(p.DeploymentConfiguration).toMatchObject({ MaximumPercent: 100, MinimumHealthyPercent: 0 });
     }
-    const names = resourcesOf(app.json.Workers, "AWS::ServiceDiscovery::Service").map(([, s]) => s.Properties!.Name).sort();
+    const names = resourcesOf(app.json.Workers, "AWS::ServiceDiscovery::Service")
+      .map(([, s]) => s.Properties!.Name)
+      .sort();
     expect(names).toEqual(["market-data", "strategy"]);
   });
 });
 
 describe("API", () => {
-  const functions = () => resourcesOf(app.json.Api, "AWS::Lambda::Function").filter(([id]) => id.startsWith("ApiLambda") || id.startsWith("RiskConsumer"));
+  const functions = () =>
+    resourcesOf(app.json.Api, "AWS::Lambda::Function").filter(
+      ([id]) => id.startsWith("ApiLambda") || id.startsWith("RiskConsumer"),
+    );
 
   it("has one Lambda per route of the gateway's route table, and one for $default", () => {
-    const routes = resourcesOf(app.json.Api, "AWS::ApiGatewayV2::Route").map(([, r]) => r.Properties!.RouteKey).sort();
+    const routes = resourcesOf(app.json.Api, "AWS::ApiGatewayV2::Route")
+      .map(([, r]) => r.Properties!.RouteKey)
+      .sort();
     expect(routes).toEqual([...ROUTES.map((r) => `${r.method} ${r.path}`), DEFAULT_ROUTE_KEY].sort());
     expect(functions()).toHaveLength(ROUTES.length + 2);
   });
 
   it("sends what no route takes to the gateway's not-found Lambda, in the VPC like the route Lambdas", () => {
     const api = app.json.Api;
-    const [, route] = resourcesOf(api, "AWS::ApiGatewayV2::Route").find(([, r]) => r.Properties!.RouteKey === DEFAULT_ROUTE_KEY)!;
-    const integrationId = (route.Properties!.Target as { "Fn::Join": [string, [string, { Ref: string }]] })["Fn::Join"][1][1].Ref;
+    const [, route] = resourcesOf(api, "AWS::ApiGatewayV2::Route").find(
+      ([, r]) => r.Properties!.RouteKey === DEFAULT_ROUTE_KEY,
+    )!;
+    const integrationId = (route.Properties!.Target as { "Fn::Join": [string, [string, { Ref: string }]] })[
+      "Fn::Join"
+    ][1][1].Ref;
     const integration = api.Resources[integrationId]!.Properties as Record<string, any>;
     const functionId = integration.IntegrationUri["Fn::GetAtt"][0] as string;
     const fn = api.Resources[functionId]!.Properties as Record<string, any>;
@@ -266,12 +339,17 @@ describe("API", () => {
     expect(text(cors.AllowOrigins)).not.toContain('"*"');
     expect(text(cors.AllowOrigins)).toContain("WebDistribution");
     const [, stage] = resourcesOf(app.json.Api, "AWS::ApiGatewayV2::Stage")[0]!;
-    expect(stage.Properties!.DefaultRouteSettings).toMatchObject({ ThrottlingBurstLimit: expect.any(Number), ThrottlingRateLimit: expect.any(Number) });
+    expect(stage.Properties!.DefaultRouteSettings).toMatchObject({
+      ThrottlingBurstLimit: expect.any(Number),
+      ThrottlingRateLimit: expect.any(Number),
+    });
     expect(stage.Properties!.AccessLogSettings).toBeDefined();
   });
 
   it("feeds the risk consumer from strategy.risk.v1 and strategy.orders.v1, failed batches to S3", () => {
-    const mappings = resourcesOf(app.json.Api, "AWS::Lambda::EventSourceMapping").map(([, m]) => m.Properties as Record<string, any>);
+    const mappings = resourcesOf(app.json.Api, "AWS::Lambda::EventSourceMapping").map(
+      ([, m]) => m.Properties as Record<string, any>,
+    );
     expect(mappings.map((m) => m.Topics).sort()).toEqual([[TOPICS.orders.name], [TOPICS.risk.name]]);
     for (const m of mappings) {
       expect(text(m.EventSourceArn)).toContain("Kafka");
@@ -293,7 +371,8 @@ describe("API", () => {
 });
 
 describe("observability", () => {
-  const alarms = () => resourcesOf(app.json.Observability, "AWS::CloudWatch::Alarm").map(([, a]) => a.Properties as Record<string, any>);
+  const alarms = () =>
+    resourcesOf(app.json.Observability, "AWS::CloudWatch::Alarm").map(([, a]) => a.Properties as Record<string, any>);
 
   it("has every catalog alarm, the API alarms and the risk consumer's, each notifying the alerts topic", () => {
     expect(alarms()).toHaveLength(CATALOG_ALARMS.length + 3);
@@ -306,13 +385,24 @@ describe("observability", () => {
   it("alarms on any error of the risk/alerts consumer in 5 minutes (its failed batches end in S3, unseen otherwise)", () => {
     const errors = alarms().find((a) => a.AlarmName === "test-tickflow-RiskConsumerErrors")!;
 
-    expect(errors).toMatchObject({ Namespace: "AWS/Lambda", MetricName: "Errors", Statistic: "Sum", Period: 300, Threshold: 0, ComparisonOperator: "GreaterThanThreshold", EvaluationPeriods: 1, TreatMissingData: "notBreaching" });
+    expect(errors).toMatchObject({
+      Namespace: "AWS/Lambda",
+      MetricName: "Errors",
+      Statistic: "Sum",
+      Period: 300,
+      Threshold: 0,
+      ComparisonOperator: "GreaterThanThreshold",
+      EvaluationPeriods: 1,
+      TreatMissingData: "notBreaching",
+    });
     expect(text(errors.Dimensions)).toContain("RiskConsumer");
     expect(errors.OKActions).toEqual(errors.AlarmActions);
   });
 
   it("warns of a drawdown before the halt, at the Prometheus rule's threshold", () => {
-    const rules = parse(readFileSync("monitoring/prometheus/rules/alerts.yml", "utf8")) as { groups: { rules: { alert?: string; expr?: string }[] }[] };
+    const rules = parse(readFileSync("monitoring/prometheus/rules/alerts.yml", "utf8")) as {
+      groups: { rules: { alert?: string; expr?: string }[] }[];
+    };
     const rule = rules.groups.flatMap((g) => g.rules).find((r) => r.alert === "TickflowDrawdownHigh")!;
     const prometheus = Number(/tickflow_drawdown_ratio\)\s*>\s*([\d.]+)/.exec(rule.expr!)![1]);
     const drawdown = alarms().find((a) => a.AlarmName === "test-tickflow-DrawdownHigh")!;
@@ -346,7 +436,10 @@ describe("templates", () => {
     expect(readdirSync(TEMPLATE_DIR).filter((f) => f.startsWith("test-tickflow-"))).toHaveLength(6);
   });
 
-  it.each(["Network", "Streaming", "Workers", "Api", "Web", "Observability"] as const)("%s synthesizes resources", (name) => {
-    expect(Object.values(app.json[name].Resources as Record<string, CfnResource>).length).toBeGreaterThan(0);
-  });
+  it.each(["Network", "Streaming", "Workers", "Api", "Web", "Observability"] as const)(
+    "%s synthesizes resources",
+    (name) => {
+      expect(Object.values(app.json[name].Resources as Record<string, CfnResource>).length).toBeGreaterThan(0);
+    },
+  );
 });

@@ -79,7 +79,12 @@ export const EVENT_SOURCE_NETWORK: Record<"create" | "delete" | "describe", unkn
     expect.stringMatching(/:security-group\/.*KafkaSecurityGroup/),
   ],
   delete: [expect.stringContaining(":network-interface/*")],
-  describe: expect.arrayContaining(["ec2:DescribeVpcs", "ec2:DescribeSubnets", "ec2:DescribeSecurityGroups", "ec2:DescribeNetworkInterfaces"]),
+  describe: expect.arrayContaining([
+    "ec2:DescribeVpcs",
+    "ec2:DescribeSubnets",
+    "ec2:DescribeSecurityGroups",
+    "ec2:DescribeNetworkInterfaces",
+  ]),
 };
 
 /**
@@ -93,10 +98,15 @@ export function eventSourceNetworkGrants(api: CfnTemplate): { create: string[]; 
     .flatMap(([, p]) => (p.Properties!.PolicyDocument as { Statement: PolicyStatementJson[] }).Statement);
   const actions = (s: PolicyStatementJson) => (Array.isArray(s.Action) ? s.Action : [s.Action]);
   const resources = (action: string) =>
-    statements.filter((s) => actions(s).includes(action)).flatMap((s) => (Array.isArray(s.Resource) ? s.Resource : [s.Resource]).map((r) => JSON.stringify(r)));
+    statements
+      .filter((s) => actions(s).includes(action))
+      .flatMap((s) => (Array.isArray(s.Resource) ? s.Resource : [s.Resource]).map((r) => JSON.stringify(r)));
   return {
     create: resources("ec2:CreateNetworkInterface"),
     delete: resources("ec2:DeleteNetworkInterface"),
-    describe: statements.filter((s) => s.Resource === "*").flatMap(actions).filter((a) => a.startsWith("ec2:Describe")),
+    describe: statements
+      .filter((s) => s.Resource === "*")
+      .flatMap(actions)
+      .filter((a) => a.startsWith("ec2:Describe")),
   };
 }

@@ -10,7 +10,11 @@ function decimals(min: number, max: number, signed = false): Intl.NumberFormat {
   const key = `${min}:${max}:${signed}`;
   let format = decimalFormats.get(key);
   if (!format) {
-    format = new Intl.NumberFormat(LOCALE, { minimumFractionDigits: min, maximumFractionDigits: max, signDisplay: signed ? "exceptZero" : "auto" });
+    format = new Intl.NumberFormat(LOCALE, {
+      minimumFractionDigits: min,
+      maximumFractionDigits: max,
+      signDisplay: signed ? "exceptZero" : "auto",
+    });
     decimalFormats.set(key, format);
   }
   return format;
@@ -26,14 +30,22 @@ export function formatMid(value: number, precision?: number, signed = false): st
   return (precision === undefined ? decimals(2, 6, signed) : decimals(precision, precision + 1, signed)).format(value);
 }
 
-const percent = new Intl.NumberFormat(LOCALE, { minimumFractionDigits: 2, maximumFractionDigits: 2, signDisplay: "exceptZero" });
+const percent = new Intl.NumberFormat(LOCALE, {
+  minimumFractionDigits: 2,
+  maximumFractionDigits: 2,
+  signDisplay: "exceptZero",
+});
 
 /** A percentage already in percent units (the API's changePct): "+0.42%". */
 export function formatPercent(value: number): string {
   return `${percent.format(value)}%`;
 }
 
-const fraction = new Intl.NumberFormat(LOCALE, { style: "percent", minimumFractionDigits: 2, maximumFractionDigits: 2 });
+const fraction = new Intl.NumberFormat(LOCALE, {
+  style: "percent",
+  minimumFractionDigits: 2,
+  maximumFractionDigits: 2,
+});
 
 /** A fraction as a percentage (drawdowns): 0.0123 -> "1.23%". */
 export function formatFraction(value: number): string {
@@ -58,7 +70,12 @@ export function formatQuantity(value: number, signed = false): string {
   return decimals(0, 6, signed).format(value);
 }
 
-const clock = new Intl.DateTimeFormat("en-GB", { hour: "2-digit", minute: "2-digit", second: "2-digit", hour12: false });
+const clock = new Intl.DateTimeFormat("en-GB", {
+  hour: "2-digit",
+  minute: "2-digit",
+  second: "2-digit",
+  hour12: false,
+});
 
 /** Local wall-clock time of an epoch-ms timestamp: "14:03:27". */
 export function formatTime(ms: number): string {

@@ -1,6 +1,29 @@
-import { AlertsSchema, BarsSchema, HealthSchema, InstrumentsSchema, OrdersSchema, PortfolioSchema, ProblemSchema, QuotesSchema, SignalsSchema, StrategiesSchema } from "@tickflow/gateway/schemas";
+import {
+  AlertsSchema,
+  BarsSchema,
+  HealthSchema,
+  InstrumentsSchema,
+  OrdersSchema,
+  PortfolioSchema,
+  ProblemSchema,
+  QuotesSchema,
+  SignalsSchema,
+  StrategiesSchema,
+} from "@tickflow/gateway/schemas";
 import { describe, expect, it } from "vitest";
-import { alerts, bars, healthy, instruments, orders, portfolio, quotes, signals, strategies, strategyDown, upstreamTimeout } from "./fixtures";
+import {
+  alerts,
+  bars,
+  healthy,
+  instruments,
+  orders,
+  portfolio,
+  quotes,
+  signals,
+  strategies,
+  strategyDown,
+  upstreamTimeout,
+} from "./fixtures";
 
 /** The component tests' fixtures are only worth as much as their likeness to the API's answers. */
 describe("the fixtures", () => {

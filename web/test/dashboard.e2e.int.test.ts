@@ -17,7 +17,16 @@ const DASHBOARD = "http://127.0.0.1:8080/";
 const PORTS = { "market-data": 7001, strategy: 7002, gateway: 8000, web: 8080 } as const;
 const CHROMIUM = "/usr/bin/chromium";
 // Without the networking flags Chromium calls Google's services, which a closed network refuses, many times a start.
-const CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"];
+const CHROMIUM_ARGS = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+  "--no-first-run",
+  "--disable-quic",
+];
 /** The runner builds the dashboard when its sources changed, then starts three services one after another. */
 const START_TIMEOUT_MS = 240_000;
 const STOP_TIMEOUT_MS = 60_000;
@@ -25,8 +34,13 @@ const STOP_TIMEOUT_MS = 60_000;
 /** A missing browser fails the suite (CI must not pass without it) and says how to get one. */
 function requireChromium(): void {
   if (existsSync(CHROMIUM)) return;
-  const install = "install Debian's Chromium: `apt-get install -y chromium` (as root); never `npx playwright install`, which downloads a browser this network refuses";
-  throw new Error(process.env.CI === "true" ? `CI: ${CHROMIUM} is missing; the CI machine must ${install}` : `${CHROMIUM} is missing: ${install}`);
+  const install =
+    "install Debian's Chromium: `apt-get install -y chromium` (as root); never `npx playwright install`, which downloads a browser this network refuses";
+  throw new Error(
+    process.env.CI === "true"
+      ? `CI: ${CHROMIUM} is missing; the CI machine must ${install}`
+      : `${CHROMIUM} is missing: ${install}`,
+  );
 }
 
 interface Runner {
@@ -48,11 +62,14 @@ async function startRunner(brokers: string): Promise<Runner> {
   let output = "";
   child.stdout!.on("data", (chunk: Buffer) => (output += chunk.toString()));
   child.stderr!.on("data", (chunk: Buffer) => (output += chunk.toString()));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((done) => child.once("exit", (code, signal) => done({ code, signal })));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((done) =>
+    child.once("exit", (code, signal) => done({ code, signal })),
+  );
   const runner: Runner = { child, output: () => output, exited };
   const deadline = Date.now() + START_TIMEOUT_MS;
   while (!output.includes("Tickflow is running:")) {
-    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`tickflow up exited (${child.exitCode ?? child.signalCode}) before it was ready:\n${output}`);
+    if (child.exitCode !== null || child.signalCode !== null)
+      throw new Error(`tickflow up exited (${child.exitCode ?? child.signalCode}) before it was ready:\n${output}`);
     if (Date.now() > deadline) {
       await killGroup(runner);
       throw new Error(`tickflow up was not ready within ${START_TIMEOUT_MS / 1_000} s:\n${output}`);
@@ -76,7 +93,8 @@ function sleep(ms: number): Promise<void> {
 function watchConsole(page: Page): string[] {
   const problems: string[] = [];
   page.on("console", (message) => {
-    if (message.type() === "error" || message.type() === "warning") problems.push(`console.${message.type()}: ${message.text()}`);
+    if (message.type() === "error" || message.type() === "warning")
+      problems.push(`console.${message.type()}: ${message.text()}`);
   });
   page.on("pageerror", (error) => problems.push(`uncaught: ${error.message}`));
   return problems;
@@ -98,7 +116,8 @@ function readChart(page: Page): Promise<{ candlePixels: number; fingerprint: str
     const context = copy.getContext("2d", { willReadFrequently: true })!;
     context.drawImage(pane, 0, 0);
     const { data } = context.getImageData(0, 0, copy.width, copy.height);
-    const near = (i: number, r: number, g: number, b: number) => Math.abs(data[i]! - r) + Math.abs(data[i + 1]! - g) + Math.abs(data[i + 2]! - b) < 30;
+    const near = (i: number, r: number, g: number, b: number) =>
+      Math.abs(data[i]! - r) + Math.abs(data[i + 1]! - g) + Math.abs(data[i + 2]! - b) < 30;
     let candlePixels = 0;
     let hash = 0;
     for (let i = 0; i < data.length; i += 4) {
@@ -145,7 +164,9 @@ describe("the dashboard, end to end", () => {
     expect(await board.innerText()).not.toBe(before);
 
     // Assess: every service reports up
-    await expect.poll(() => page.getByRole("region", { name: "System health" }).innerText(), { timeout: 15_000 }).toMatch(/gateway\s+up[\s\S]*market-data\s+up[\s\S]*strategy\s+up/);
+    await expect
+      .poll(() => page.getByRole("region", { name: "System health" }).innerText(), { timeout: 15_000 })
+      .toMatch(/gateway\s+up[\s\S]*market-data\s+up[\s\S]*strategy\s+up/);
 
     // Assess: the first symbol's 1s candles are drawn
     await page.getByRole("heading", { name: "AAPL · 1s" }).waitFor();
@@ -175,30 +196,45 @@ describe("the dashboard, end to end", () => {
   });
 
   it("fits a phone screen: no horizontal scroll at 390 px", async () => {
-    const page = await browser!.newPage({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 });
+    const page = await browser!.newPage({
+      viewport: { width: 390, height: 844 },
+      isMobile: true,
+      hasTouch: true,
+      deviceScaleFactor: 2,
+    });
     const consoleProblems = watchConsole(page);
 
     await page.goto(DASHBOARD);
     await page.getByTestId("price-chart").waitFor({ timeout: 30_000 });
     await page.getByRole("region", { name: "Portfolio" }).waitFor();
 
-    const widths = await page.evaluate(() => ({ page: document.documentElement.scrollWidth, viewport: window.innerWidth }));
+    const widths = await page.evaluate(() => ({
+      page: document.documentElement.scrollWidth,
+      viewport: window.innerWidth,
+    }));
     expect(widths.page).toBeLessThanOrEqual(widths.viewport);
     await page.screenshot({ path: join(RESULTS, "dashboard-phone.png"), fullPage: true });
     await page.close();
     expect(consoleProblems).toEqual([]);
   });
 
-  it("stops everything on SIGINT and leaves no port bound", async () => {
-    // Act
-    runner!.child.kill("SIGINT");
-    const exit = await Promise.race([runner!.exited, sleep(STOP_TIMEOUT_MS).then(() => null)]);
+  it(
+    "stops everything on SIGINT and leaves no port bound",
+    async () => {
+      // Act
+      runner!.child.kill("SIGINT");
+      const exit = await Promise.race([runner!.exited, sleep(STOP_TIMEOUT_MS).then(() => null)]);
 
-    // Assess
-    expect(exit, `tickflow up did not exit within ${STOP_TIMEOUT_MS / 1_000} s of SIGINT:\n${runner!.output()}`).toEqual({ code: 0, signal: null });
-    expect(runner!.output()).toContain("stopped");
-    const bound = [];
-    for (const [name, port] of Object.entries(PORTS)) if (!(await portFree(port))) bound.push(`${name} ${port}`);
-    expect(bound).toEqual([]);
-  }, STOP_TIMEOUT_MS + 10_000);
+      // Assess
+      expect(
+        exit,
+        `tickflow up did not exit within ${STOP_TIMEOUT_MS / 1_000} s of SIGINT:\n${runner!.output()}`,
+      ).toEqual({ code: 0, signal: null });
+      expect(runner!.output()).toContain("stopped");
+      const bound = [];
+      for (const [name, port] of Object.entries(PORTS)) if (!(await portFree(port))) bound.push(`${name} ${port}`);
+      expect(bound).toEqual([]);
+    },
+    STOP_TIMEOUT_MS + 10_000,
+  );
 });

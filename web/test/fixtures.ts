@@ -2,26 +2,90 @@
  * API answers as the gateway sends them, typed by the contract's own types; contract.test.ts
  * parses each with the gateway's zod schemas, so a fixture cannot drift from the API.
  */
-import type { Alert, Bar, BarInterval, Health, Instrument, OrderEvent, Portfolio, Problem, Quote, Signal, Strategy } from "../src/api/types";
+import type {
+  Alert,
+  Bar,
+  BarInterval,
+  Health,
+  Instrument,
+  OrderEvent,
+  Portfolio,
+  Problem,
+  Quote,
+  Signal,
+  Strategy,
+} from "../src/api/types";
 import type { Routes } from "./support";
 
 /** 2025-11-26 14:30:00 UTC: every timestamp below counts from here. */
 export const T0 = 1_764_167_400_000;
 
 export const instruments: Instrument[] = [
-  { symbol: "AAPL", assetClass: "equity", currency: "USD", pricePrecision: 2, priceIncrement: 0.01, sizePrecision: 0, sizeIncrement: 1, startPrice: 190, drift: 0.08, volatility: 0.25, spreadBps: 1 },
-  { symbol: "MSFT", assetClass: "equity", currency: "USD", pricePrecision: 2, priceIncrement: 0.01, sizePrecision: 0, sizeIncrement: 1, startPrice: 420, drift: 0.07, volatility: 0.22, spreadBps: 1 },
-  { symbol: "EUR-USD", assetClass: "fx", currency: "USD", pricePrecision: 5, priceIncrement: 0.00001, sizePrecision: 0, sizeIncrement: 1000, startPrice: 1.085, drift: 0, volatility: 0.07, spreadBps: 0.5 },
+  {
+    symbol: "AAPL",
+    assetClass: "equity",
+    currency: "USD",
+    pricePrecision: 2,
+    priceIncrement: 0.01,
+    sizePrecision: 0,
+    sizeIncrement: 1,
+    startPrice: 190,
+    drift: 0.08,
+    volatility: 0.25,
+    spreadBps: 1,
+  },
+  {
+    symbol: "MSFT",
+    assetClass: "equity",
+    currency: "USD",
+    pricePrecision: 2,
+    priceIncrement: 0.01,
+    sizePrecision: 0,
+    sizeIncrement: 1,
+    startPrice: 420,
+    drift: 0.07,
+    volatility: 0.22,
+    spreadBps: 1,
+  },
+  {
+    symbol: "EUR-USD",
+    assetClass: "fx",
+    currency: "USD",
+    pricePrecision: 5,
+    priceIncrement: 0.00001,
+    sizePrecision: 0,
+    sizeIncrement: 1000,
+    startPrice: 1.085,
+    drift: 0,
+    volatility: 0.07,
+    spreadBps: 0.5,
+  },
 ];
 
 export function quote(symbol: string, bid: number, ask: number, open: number, seq: number): Quote {
   const scale = symbol === "EUR-USD" ? 1e5 : 100;
   const mid = (Math.round(bid * scale) + Math.round(ask * scale)) / (2 * scale);
   const change = Math.round((mid - open) * scale * 10) / (scale * 10);
-  return { symbol, bid, ask, mid, bidSize: 300, askSize: 200, seq, tsEvent: T0 + seq * 50, open, change, changePct: Math.round(((mid - open) / open) * 1e6) / 1e4 };
+  return {
+    symbol,
+    bid,
+    ask,
+    mid,
+    bidSize: 300,
+    askSize: 200,
+    seq,
+    tsEvent: T0 + seq * 50,
+    open,
+    change,
+    changePct: Math.round(((mid - open) / open) * 1e6) / 1e4,
+  };
 }
 
-export const quotes: Quote[] = [quote("AAPL", 190.12, 190.14, 189.5, 1_201), quote("MSFT", 419.8, 419.84, 421, 1_188), quote("EUR-USD", 1.08512, 1.08517, 1.085, 1_176)];
+export const quotes: Quote[] = [
+  quote("AAPL", 190.12, 190.14, 189.5, 1_201),
+  quote("MSFT", 419.8, 419.84, 421, 1_188),
+  quote("EUR-USD", 1.08512, 1.08517, 1.085, 1_176),
+];
 
 /** Closed 1s bars, oldest first, like the strategy worker's read model. */
 export function bars(symbol: string, interval: BarInterval, count: number, firstClose: number): Bar[] {
@@ -30,7 +94,20 @@ export function bars(symbol: string, interval: BarInterval, count: number, first
     const start = T0 + i * length;
     const open = firstClose + i * 0.05;
     const close = open + (i % 2 === 0 ? 0.04 : -0.03);
-    return { symbol, interval, start, end: start + length, open, high: Math.max(open, close) + 0.02, low: Math.min(open, close) - 0.02, close, volume: 4_800, tickCount: 20, tsEvent: start + length, tsInit: start + length + 3 };
+    return {
+      symbol,
+      interval,
+      start,
+      end: start + length,
+      open,
+      high: Math.max(open, close) + 0.02,
+      low: Math.min(open, close) - 0.02,
+      close,
+      volume: 4_800,
+      tickCount: 20,
+      tsEvent: start + length,
+      tsInit: start + length + 3,
+    };
   });
 }
 
@@ -62,19 +139,58 @@ export const signals: Signal[] = [
 export const orders: OrderEvent[] = [
   {
     type: "order.rejected",
-    data: { orderId: "sma-crossover:4", strategyId: "sma-crossover", symbol: "MSFT", side: "buy", quantity: 23, reason: "max-position", detail: "position would exceed 25000", signalId: "sma-crossover:MSFT:1", tsEvent: T0 + 4_500, tsInit: T0 + 4_501 },
+    data: {
+      orderId: "sma-crossover:4",
+      strategyId: "sma-crossover",
+      symbol: "MSFT",
+      side: "buy",
+      quantity: 23,
+      reason: "max-position",
+      detail: "position would exceed 25000",
+      signalId: "sma-crossover:MSFT:1",
+      tsEvent: T0 + 4_500,
+      tsInit: T0 + 4_501,
+    },
   },
   {
     type: "order.filled",
-    data: { orderId: "sma-crossover:3", strategyId: "sma-crossover", symbol: "AAPL", side: "buy", quantity: 52, price: 190.07, fee: 0.99, realizedPnl: 0, quoteSeq: 1_031, tsEvent: T0 + 1_060, tsInit: T0 + 1_061 },
+    data: {
+      orderId: "sma-crossover:3",
+      strategyId: "sma-crossover",
+      symbol: "AAPL",
+      side: "buy",
+      quantity: 52,
+      price: 190.07,
+      fee: 0.99,
+      realizedPnl: 0,
+      quoteSeq: 1_031,
+      tsEvent: T0 + 1_060,
+      tsInit: T0 + 1_061,
+    },
   },
   {
     type: "order.submitted",
-    data: { orderId: "sma-crossover:3", strategyId: "sma-crossover", symbol: "AAPL", side: "buy", quantity: 52, type: "market", signalId: "sma-crossover:AAPL:2", tsEvent: T0 + 1_010, tsInit: T0 + 1_012 },
+    data: {
+      orderId: "sma-crossover:3",
+      strategyId: "sma-crossover",
+      symbol: "AAPL",
+      side: "buy",
+      quantity: 52,
+      type: "market",
+      signalId: "sma-crossover:AAPL:2",
+      tsEvent: T0 + 1_010,
+      tsInit: T0 + 1_012,
+    },
   },
 ];
 
-const account = (strategyId: string, realizedPnl: number, unrealizedPnl: number, drawdown: number, halted: boolean) => ({
+const account = (
+  strategyId: string,
+  realizedPnl: number,
+  unrealizedPnl: number,
+  drawdown: number,
+  halted: boolean,
+) => ({
   strategyId,
   startingCash: 100_000,
   cash: 100_000 + realizedPnl - 12.5,
@@ -102,8 +218,26 @@ export const strategies: Strategy[] = [
     status: "running",
     portfolio: account("sma-crossover", 84.2, -3.12, 0.0004, false),
     positions: [
-      { symbol: "AAPL", quantity: 52, averagePrice: 190.07, costBasis: 9_883.64, realizedPnl: 84.2, unrealizedPnl: -3.12, fees: 12.5, markPrice: 190.01 },
-      { symbol: "EUR-USD", quantity: 0, averagePrice: 0, costBasis: 0, realizedPnl: 0, unrealizedPnl: 0, fees: 0, markPrice: 1.08514 },
+      {
+        symbol: "AAPL",
+        quantity: 52,
+        averagePrice: 190.07,
+        costBasis: 9_883.64,
+        realizedPnl: 84.2,
+        unrealizedPnl: -3.12,
+        fees: 12.5,
+        markPrice: 190.01,
+      },
+      {
+        symbol: "EUR-USD",
+        quantity: 0,
+        averagePrice: 0,
+        costBasis: 0,
+        realizedPnl: 0,
+        unrealizedPnl: 0,
+        fees: 0,
+        markPrice: 1.08514,
+      },
     ],
   },
   {
@@ -114,7 +248,18 @@ export const strategies: Strategy[] = [
     params: { interval: "1s", tradeNotional: 10_000, allowShort: true, window: 30, entryZ: 2, exitZ: 0.5 },
     status: "halted",
     portfolio: account("mean-reversion", -5_210.4, 0, 0.0521, true),
-    positions: [{ symbol: "MSFT", quantity: 0, averagePrice: 0, costBasis: 0, realizedPnl: -5_210.4, unrealizedPnl: 0, fees: 12.5, markPrice: 419.82 }],
+    positions: [
+      {
+        symbol: "MSFT",
+        quantity: 0,
+        averagePrice: 0,
+        costBasis: 0,
+        realizedPnl: -5_210.4,
+        unrealizedPnl: 0,
+        fees: 12.5,
+        markPrice: 419.82,
+      },
+    ],
   },
 ];
 
@@ -179,7 +324,9 @@ export const upstreamTimeout: Problem = {
 
 /** Every route of the dashboard answering the fixtures above; bars follow the requested interval. */
 export function dashboardRoutes(): Routes {
-  const barsOf = (symbol: string, close: number) => (url: URL) => ({ body: bars(symbol, (url.searchParams.get("interval") ?? "1m") as BarInterval, 6, close) });
+  const barsOf = (symbol: string, close: number) => (url: URL) => ({
+    body: bars(symbol, (url.searchParams.get("interval") ?? "1m") as BarInterval, 6, close),
+  });
   return {
     "/api/health": { body: healthy },
     "/api/instruments": { body: instruments },
@@ -187,9 +334,15 @@ export function dashboardRoutes(): Routes {
     "/api/bars/AAPL": barsOf("AAPL", 190),
     "/api/bars/MSFT": barsOf("MSFT", 420),
     "/api/bars/EUR-USD": barsOf("EUR-USD", 1.085),
-    "/api/signals": (url) => ({ body: signals.filter((s) => !url.searchParams.has("symbol") || s.symbol === url.searchParams.get("symbol")) }),
+    "/api/signals": (url) => ({
+      body: signals.filter((s) => !url.searchParams.has("symbol") || s.symbol === url.searchParams.get("symbol")),
+    }),
     "/api/orders": (url) => ({
-      body: orders.filter((o) => (!url.searchParams.has("symbol") || o.data.symbol === url.searchParams.get("symbol")) && (!url.searchParams.has("type") || o.type === `order.${url.searchParams.get("type")}`)),
+      body: orders.filter(
+        (o) =>
+          (!url.searchParams.has("symbol") || o.data.symbol === url.searchParams.get("symbol")) &&
+          (!url.searchParams.has("type") || o.type === `order.${url.searchParams.get("type")}`),
+      ),
     }),
     "/api/strategies": { body: strategies },
     "/api/portfolio": { body: portfolio },

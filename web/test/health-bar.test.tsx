@@ -23,12 +23,26 @@ describe("HealthBar", () => {
 
   it("shows a consumer the gateway runs, and why it is down", async () => {
     const stalled = "strategy.risk.v1[0] has 20 records behind and has not advanced for 61 s";
-    stubApi({ "/api/health": { status: 503, body: { ...healthy, status: "down", consumers: [{ name: "risk-alerts", group: "tickflow-alerts", status: "down", lag: 20, detail: stalled }] } } });
+    stubApi({
+      "/api/health": {
+        status: 503,
+        body: {
+          ...healthy,
+          status: "down",
+          consumers: [{ name: "risk-alerts", group: "tickflow-alerts", status: "down", lag: 20, detail: stalled }],
+        },
+      },
+    });
 
     renderWithClient(<HealthBar />);
 
     await screen.findByText("risk-alerts");
-    expect(services().map((s) => s.textContent)).toEqual(["gateway up", "market-data up", "strategy up", "risk-alerts down"]);
+    expect(services().map((s) => s.textContent)).toEqual([
+      "gateway up",
+      "market-data up",
+      "strategy up",
+      "risk-alerts down",
+    ]);
     expect(services()[3]!.title).toBe(stalled);
   });
 
@@ -45,7 +59,18 @@ describe("HealthBar", () => {
 
   it("takes a 503 problem for an error, not for a health report: the gateway down with the problem's detail, no workers", async () => {
     // @middy/core's timeout, before the Lambda's: the check itself ran out of time
-    stubApi({ "/api/health": { status: 503, body: { ...upstreamTimeout, code: "timeout", detail: "the request ran out of time", instance: "/api/health", upstream: undefined } } });
+    stubApi({
+      "/api/health": {
+        status: 503,
+        body: {
+          ...upstreamTimeout,
+          code: "timeout",
+          detail: "the request ran out of time",
+          instance: "/api/health",
+          upstream: undefined,
+        },
+      },
+    });
 
     renderWithClient(<HealthBar />);
 
@@ -65,7 +90,10 @@ describe("HealthBar", () => {
   });
 
   it("shows the gateway down when it cannot be reached", async () => {
-    vi.stubGlobal("fetch", vi.fn(() => Promise.reject(new TypeError("Failed to fetch"))));
+    vi.stubGlobal(
+      "fetch",
+      vi.fn(() => Promise.reject(new TypeError("Failed to fetch"))),
+    );
 
     renderWithClient(<HealthBar />);
 

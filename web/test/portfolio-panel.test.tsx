@@ -5,7 +5,9 @@ import { charts, liveSeries } from "./chart-mock";
 import { portfolio, T0 } from "./fixtures";
 import { renderWithClient, stubApi } from "./support";
 
-vi.mock("lightweight-charts", async (importOriginal) => (await import("./chart-mock")).withFakeCharts(await importOriginal()));
+vi.mock("lightweight-charts", async (importOriginal) =>
+  (await import("./chart-mock")).withFakeCharts(await importOriginal()),
+);
 
 afterEach(() => {
   cleanup();

@@ -8,7 +8,9 @@ import type { OrderEvent } from "../src/api/types";
 import { dashboardRoutes, orders, T0 } from "./fixtures";
 import { renderWithClient, stubApi } from "./support";
 
-vi.mock("lightweight-charts", async (importOriginal) => (await import("./chart-mock")).withFakeCharts(await importOriginal()));
+vi.mock("lightweight-charts", async (importOriginal) =>
+  (await import("./chart-mock")).withFakeCharts(await importOriginal()),
+);
 
 afterEach(() => {
   cleanup();
@@ -52,7 +54,9 @@ describe("the price chart", () => {
     expect(screen.getByRole("button", { name: "5m" }).getAttribute("aria-pressed")).toBe("true");
     expect(screen.getByRole("button", { name: "1s" }).getAttribute("aria-pressed")).toBe("false");
     await waitFor(() => expect(client.getQueryData(["bars", "AAPL", "5m"])).toHaveLength(6));
-    expect(calls.filter((u) => u.pathname === "/api/bars/AAPL").map((u) => u.search)).toContain("?interval=5m&limit=300");
+    expect(calls.filter((u) => u.pathname === "/api/bars/AAPL").map((u) => u.search)).toContain(
+      "?interval=5m&limit=300",
+    );
     await waitFor(() => expect(candles().data[1]).toMatchObject({ time: (T0 + 300_000) / 1_000 }));
   });
 
@@ -64,7 +68,13 @@ describe("the price chart", () => {
     await waitFor(() => expect(candles().markers).toHaveLength(3));
     expect(candles().markers).toEqual([
       expect.objectContaining({ time: (T0 + 1_000) / 1_000, shape: "arrowUp", text: "long" }),
-      expect.objectContaining({ time: (T0 + 1_000) / 1_000, shape: "square", position: "atPriceMiddle", price: 190.07, text: "B" }),
+      expect.objectContaining({
+        time: (T0 + 1_000) / 1_000,
+        shape: "square",
+        position: "atPriceMiddle",
+        price: 190.07,
+        text: "B",
+      }),
       expect.objectContaining({ time: (T0 + 4_000) / 1_000, shape: "arrowDown", text: "short" }),
     ]);
   });
@@ -72,18 +82,30 @@ describe("the price chart", () => {
   it("asks the API for the symbol's fills only, under ['orders', symbol, 'filled'], so a busy order feed cannot crowd older fills out", async () => {
     // Prepare: 200 newer submissions would fill the limit of an unfiltered request
     const fill = orders.find((o) => o.type === "order.filled" && o.data.symbol === "AAPL")!;
-    const submitted = orders.find((o) => o.type === "order.submitted")! as Extract<OrderEvent, { type: "order.submitted" }>;
-    const newer: OrderEvent[] = Array.from({ length: 200 }, (_, i) => ({ ...submitted, data: { ...submitted.data, orderId: `sma-crossover:${100 + i}`, tsEvent: T0 + 5_000 + i } }));
-    const { calls } = stubApi({ ...dashboardRoutes(), "/api/orders": (url) => ({ body: url.searchParams.get("type") === "filled" ? [fill] : newer }) });
+    const submitted = orders.find((o) => o.type === "order.submitted")! as Extract<
+      OrderEvent,
+      { type: "order.submitted" }
+    >;
+    const newer: OrderEvent[] = Array.from({ length: 200 }, (_, i) => ({
+      ...submitted,
+      data: { ...submitted.data, orderId: `sma-crossover:${100 + i}`, tsEvent: T0 + 5_000 + i },
+    }));
+    const { calls } = stubApi({
+      ...dashboardRoutes(),
+      "/api/orders": (url) => ({ body: url.searchParams.get("type") === "filled" ? [fill] : newer }),
+    });
 
     // Act
     const { client } = renderWithClient(<PriceChartPanel symbol="AAPL" />);
 
     // Assess
-    await waitFor(() => expect(candles().markers).toContainEqual(expect.objectContaining({ id: fill.data.orderId, text: "B" })));
+    await waitFor(() =>
+      expect(candles().markers).toContainEqual(expect.objectContaining({ id: fill.data.orderId, text: "B" })),
+    );
     const requests = calls.filter((u) => u.pathname === "/api/orders");
     expect(requests.length).toBeGreaterThan(0);
-    for (const u of requests) expect(Object.fromEntries(u.searchParams)).toEqual({ symbol: "AAPL", type: "filled", limit: "200" });
+    for (const u of requests)
+      expect(Object.fromEntries(u.searchParams)).toEqual({ symbol: "AAPL", type: "filled", limit: "200" });
     expect(client.getQueryData(["orders", "AAPL", "filled"])).toEqual([fill]);
   });
 

@@ -22,7 +22,10 @@ describe("QuotesBoard", () => {
     // Assess
     await screen.findByRole("button", { name: "AAPL" });
     await waitFor(() => expect(within(rowOf("EUR-USD")).getByText("1.08512")).toBeTruthy());
-    const cells = (symbol: string) => within(rowOf(symbol)).getAllByRole("cell").map((c) => c.textContent);
+    const cells = (symbol: string) =>
+      within(rowOf(symbol))
+        .getAllByRole("cell")
+        .map((c) => c.textContent);
     expect(cells("AAPL")).toEqual(["190.12", "190.14", "190.13", "+0.63", "▲+0.33%"]);
     expect(cells("MSFT")).toEqual(["419.80", "419.84", "419.82", "-1.18", "▼-0.28%"]);
     expect(cells("EUR-USD")).toEqual(["1.08512", "1.08517", "1.085145", "+0.000145", "▲+0.01%"]);
@@ -67,7 +70,9 @@ describe("QuotesBoard", () => {
 
     renderWithClient(<QuotesBoard selected={undefined} onSelect={() => {}} />);
 
-    expect((await screen.findByRole("alert")).textContent).toBe("Cannot load quotes: market-data did not answer within 1000 ms");
+    expect((await screen.findByRole("alert")).textContent).toBe(
+      "Cannot load quotes: market-data did not answer within 1000 ms",
+    );
     expect(screen.queryByRole("table")).toBeNull();
   });
 

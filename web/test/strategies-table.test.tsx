@@ -41,10 +41,22 @@ describe("StrategiesTable", () => {
   });
 
   it("shows the problem's detail when the strategy worker is down", async () => {
-    stubApi({ "/api/strategies": { status: 503, body: { ...upstreamTimeout, code: "upstream-unavailable", detail: "strategy is unreachable: connect ECONNREFUSED 127.0.0.1:7002", upstream: "strategy" } } });
+    stubApi({
+      "/api/strategies": {
+        status: 503,
+        body: {
+          ...upstreamTimeout,
+          code: "upstream-unavailable",
+          detail: "strategy is unreachable: connect ECONNREFUSED 127.0.0.1:7002",
+          upstream: "strategy",
+        },
+      },
+    });
 
     renderWithClient(<StrategiesTable />);
 
-    expect((await screen.findByRole("alert")).textContent).toBe("Cannot load strategies: strategy is unreachable: connect ECONNREFUSED 127.0.0.1:7002");
+    expect((await screen.findByRole("alert")).textContent).toBe(
+      "Cannot load strategies: strategy is unreachable: connect ECONNREFUSED 127.0.0.1:7002",
+    );
   });
 });

@@ -24,10 +24,25 @@ export function stubApi(routes: Routes): { calls: URL[] } {
       const url = new URL(input, "http://dashboard.test");
       calls.push(url);
       const route = routes[url.pathname];
-      const answer = typeof route === "function" ? route(url) : (route ?? { status: 404, body: { type: "about:blank", title: "Not Found", status: 404, code: "not-found", detail: `no route ${url.pathname}` } });
+      const answer =
+        typeof route === "function"
+          ? route(url)
+          : (route ?? {
+              status: 404,
+              body: {
+                type: "about:blank",
+                title: "Not Found",
+                status: 404,
+                code: "not-found",
+                detail: `no route ${url.pathname}`,
+              },
+            });
       const status = answer.status ?? 200;
       const problem = typeof answer.body === "object" && answer.body !== null && "code" in answer.body;
-      return new Response(JSON.stringify(answer.body), { status, headers: { "content-type": problem ? "application/problem+json" : "application/json" } });
+      return new Response(JSON.stringify(answer.body), {
+        status,
+        headers: { "content-type": problem ? "application/problem+json" : "application/json" },
+      });
     }),
   );
   return { calls };

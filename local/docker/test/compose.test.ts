@@ -12,7 +12,8 @@ const ROOT = path.resolve(import.meta.dirname, "../../..");
 const COMPOSE_FILE = path.join(ROOT, "docker-compose.local.yml");
 
 /** A `ports` entry: the short syntax the file uses, or the long syntax `config` may print. */
-type PortEntry = string | { host_ip?: string; published?: string | number; target: number; protocol?: string; mode?: string };
+type PortEntry =
+  string | { host_ip?: string; published?: string | number; target: number; protocol?: string; mode?: string };
 
 interface ComposeService {
   image?: string;
@@ -69,7 +70,9 @@ function hostIp(entry: PortEntry): string | null {
 /** Every published port that does not bind the loopback address, as `service ports-entry`. */
 function notOnLoopback(file: { services: Record<string, { ports?: PortEntry[] }> }): string[] {
   return Object.entries(file.services).flatMap(([name, s]) =>
-    (s.ports ?? []).filter((p) => hostIp(p) !== "127.0.0.1").map((p) => `${name} ${typeof p === "string" ? p : JSON.stringify(p)}`),
+    (s.ports ?? [])
+      .filter((p) => hostIp(p) !== "127.0.0.1")
+      .map((p) => `${name} ${typeof p === "string" ? p : JSON.stringify(p)}`),
   );
 }
 
@@ -79,7 +82,9 @@ describe("docker-compose.local.yml", () => {
   it("validates against the Compose specification's JSON schema", () => {
     // Prepare
     // `$schema` names draft-07 by an https URL Ajv does not alias; Ajv's default dialect is draft-07
-    const { $schema: _dialect, ...schema } = JSON.parse(readFileSync(path.join(ROOT, "local/docker/compose-spec.json"), "utf8")) as Record<string, unknown>;
+    const { $schema: _dialect, ...schema } = JSON.parse(
+      readFileSync(path.join(ROOT, "local/docker/compose-spec.json"), "utf8"),
+    ) as Record<string, unknown>;
     const ajv = new Ajv({ allErrors: true, strict: false });
     addFormats.default(ajv);
     // Act
@@ -93,12 +98,21 @@ describe("docker-compose.local.yml", () => {
   it("passes `docker-compose config` (Debian's v1, or the Compose v2 plugin), publishes only on 127.0.0.1, and refuses to start Grafana or Kafka UI without a password", () => {
     const found = spawnSync("docker-compose", ["version"], { encoding: "utf8" });
     if (found.error) {
-      if (process.env.CI === "true") throw new Error("docker-compose is missing on CI: .ci/run must `apt-get install -y docker-compose`; the GitHub workflow links the runner's Compose v2 plugin");
-      console.warn("docker-compose not installed: `apt-get install docker-compose` (Debian) to run this check; the schema check above still ran");
+      if (process.env.CI === "true")
+        throw new Error(
+          "docker-compose is missing on CI: .ci/run must `apt-get install -y docker-compose`; the GitHub workflow links the runner's Compose v2 plugin",
+        );
+      console.warn(
+        "docker-compose not installed: `apt-get install docker-compose` (Debian) to run this check; the schema check above still ran",
+      );
       return;
     }
     const run = (env: Record<string, string | undefined>) =>
-      spawnSync("docker-compose", ["-f", COMPOSE_FILE, "--profile", "local", "config"], { cwd: ROOT, encoding: "utf8", env: { ...process.env, ...env } });
+      spawnSync("docker-compose", ["-f", COMPOSE_FILE, "--profile", "local", "config"], {
+        cwd: ROOT,
+        encoding: "utf8",
+        env: { ...process.env, ...env },
+      });
     const passwords = { GRAFANA_ADMIN_PASSWORD: "a-test-password", KAFKA_UI_PASSWORD: "another-test-password" };
     const ok = run(passwords);
     // the resolved file on stdout is the verdict; stderr may carry warnings (versions differ in what they warn about)
@@ -158,21 +172,34 @@ describe("docker-compose.local.yml", () => {
     expect(notOnLoopback(compose)).toEqual([]);
     expect(services.filter(([, s]) => s.network_mode !== undefined).map(([name]) => name)).toEqual([]);
     // the address Kafka advertises to host tools is the one it is published on
-    expect(String(compose.services.kafka!.environment?.KAFKA_ADVERTISED_LISTENERS).split(",")).toContain(`HOST://127.0.0.1:${PORTS.kafka}`);
+    expect(String(compose.services.kafka!.environment?.KAFKA_ADVERTISED_LISTENERS).split(",")).toContain(
+      `HOST://127.0.0.1:${PORTS.kafka}`,
+    );
   });
 
   it("tells a port bound to the loopback address from one bound to every interface", () => {
-    expect(["127.0.0.1:8081:8080", "127.0.0.1:9092:9092/tcp", "[::1]:80:80", "0.0.0.0:80:80", "8081:8080", "9092", "127.0.0.1::80"].map(hostIp)).toEqual([
-      "127.0.0.1",
-      "127.0.0.1",
-      "::1",
-      "0.0.0.0",
-      null,
-      null,
-      "127.0.0.1",
-    ]);
-    expect([{ host_ip: "127.0.0.1", published: "8081", target: 8080 }, { published: 8081, target: 8080 }].map(hostIp)).toEqual(["127.0.0.1", null]);
-    expect(notOnLoopback({ services: { a: { ports: ["127.0.0.1:1:1", "2:2"] }, b: { ports: [{ published: 3, target: 3 }] } } })).toEqual(["a 2:2", 'b {"published":3,"target":3}']);
+    expect(
+      [
+        "127.0.0.1:8081:8080",
+        "127.0.0.1:9092:9092/tcp",
+        "[::1]:80:80",
+        "0.0.0.0:80:80",
+        "8081:8080",
+        "9092",
+        "127.0.0.1::80",
+      ].map(hostIp),
+    ).toEqual(["127.0.0.1", "127.0.0.1", "::1", "0.0.0.0", null, null, "127.0.0.1"]);
+    expect(
+      [
+        { host_ip: "127.0.0.1", published: "8081", target: 8080 },
+        { published: 8081, target: 8080 },
+      ].map(hostIp),
+    ).toEqual(["127.0.0.1", null]);
+    expect(
+      notOnLoopback({
+        services: { a: { ports: ["127.0.0.1:1:1", "2:2"] }, b: { ports: [{ published: 3, target: 3 }] } },
+      }),
+    ).toEqual(["a 2:2", 'b {"published":3,"target":3}']);
   });
 
   it("puts Kafka UI behind its login form, with the password from the environment", () => {
@@ -192,7 +219,12 @@ describe("docker-compose.local.yml", () => {
       expect(existsSync(context), `${name} context`).toBe(true);
       expect(existsSync(path.join(context, s.build!.dockerfile ?? "Dockerfile")), `${name} Dockerfile`).toBe(true);
     }
-    expect(services.filter(([, s]) => s.build).map(([n]) => n).sort()).toEqual(["gateway", "market-data", "strategy", "web"]);
+    expect(
+      services
+        .filter(([, s]) => s.build)
+        .map(([n]) => n)
+        .sort(),
+    ).toEqual(["gateway", "market-data", "strategy", "web"]);
   });
 
   it("gives Prometheus the Compose config, whose targets are Compose services on their ports", () => {
@@ -205,8 +237,11 @@ describe("docker-compose.local.yml", () => {
     const hostConfig = path.resolve(ROOT, hostDir, configPath.slice(containerDir.length + 1));
     expect(path.basename(hostConfig)).toBe("prometheus.compose.yml");
     expect(prometheus.command).toContain(`--web.listen-address=:${PORTS.prometheus}`);
-    if (!existsSync(hostConfig)) throw new Error(`${path.relative(ROOT, hostConfig)} is missing (monitoring/prometheus is written alongside)`);
-    const config = parse(readFileSync(hostConfig, "utf8")) as { scrape_configs: { job_name: string; static_configs: { targets: string[] }[] }[] };
+    if (!existsSync(hostConfig))
+      throw new Error(`${path.relative(ROOT, hostConfig)} is missing (monitoring/prometheus is written alongside)`);
+    const config = parse(readFileSync(hostConfig, "utf8")) as {
+      scrape_configs: { job_name: string; static_configs: { targets: string[] }[] }[];
+    };
     const targets = config.scrape_configs.flatMap((job) => job.static_configs.flatMap((s) => s.targets));
     expect(targets.sort()).toEqual(["gateway:8000", "market-data:7001", "strategy:7002"]);
     for (const target of targets) {
@@ -219,16 +254,22 @@ describe("docker-compose.local.yml", () => {
 
   it("provisions Grafana from monitoring/grafana with the admin password from the environment", () => {
     const grafana = compose.services.grafana!;
-    expect(grafana.environment?.GF_SECURITY_ADMIN_PASSWORD).toBe("${GRAFANA_ADMIN_PASSWORD:?set GRAFANA_ADMIN_PASSWORD}");
+    expect(grafana.environment?.GF_SECURITY_ADMIN_PASSWORD).toBe(
+      "${GRAFANA_ADMIN_PASSWORD:?set GRAFANA_ADMIN_PASSWORD}",
+    );
     expect(grafana.environment?.TICKFLOW_PROMETHEUS_URL).toBe(`http://prometheus:${PORTS.prometheus}`);
-    const mounts = Object.fromEntries(grafana.volumes!.filter((v) => v.startsWith("./")).map((v) => v.split(":").slice(0, 2) as [string, string]));
+    const mounts = Object.fromEntries(
+      grafana.volumes!.filter((v) => v.startsWith("./")).map((v) => v.split(":").slice(0, 2) as [string, string]),
+    );
     expect(mounts["./monitoring/grafana/provisioning"]).toBe("/etc/grafana/provisioning");
     expect(mounts["./monitoring/grafana/dashboards"]).toBe(grafana.environment?.TICKFLOW_DASHBOARDS_DIR);
   });
 });
 
 describe("Dockerfiles", () => {
-  const dockerfiles = services.filter(([, s]) => s.build).map(([name, s]) => [name, path.resolve(ROOT, s.build!.context, s.build!.dockerfile ?? "Dockerfile")] as const);
+  const dockerfiles = services
+    .filter(([, s]) => s.build)
+    .map(([name, s]) => [name, path.resolve(ROOT, s.build!.context, s.build!.dockerfile ?? "Dockerfile")] as const);
 
   /** FROM lines with ARG defaults substituted. */
   function stages(file: string): { image: string; lines: string[] }[] {
@@ -237,7 +278,11 @@ describe("Dockerfiles", () => {
     const out: { image: string; lines: string[] }[] = [];
     for (const line of text.split("\n")) {
       const from = /^FROM\s+(\S+)/.exec(line);
-      if (from) out.push({ image: from[1]!.replace(/\$\{(\w+)\}/g, (_, name: string) => args[name] ?? `\${${name}}`), lines: [] });
+      if (from)
+        out.push({
+          image: from[1]!.replace(/\$\{(\w+)\}/g, (_, name: string) => args[name] ?? `\${${name}}`),
+          lines: [],
+        });
       else out.at(-1)?.lines.push(line);
     }
     return out;
@@ -269,9 +314,22 @@ describe("Dockerfiles", () => {
     // Prepare: what the image's build stage does
     const out = mkdtempSync(path.join(tmpdir(), "tickflow-bundle-"));
     try {
-      execFileSync(process.execPath, [path.join(ROOT, "local/docker/bundle.mjs"), path.join(ROOT, "packages/market-data/src/main.ts"), path.join(out, "main.mjs")], { cwd: ROOT });
+      execFileSync(
+        process.execPath,
+        [
+          path.join(ROOT, "local/docker/bundle.mjs"),
+          path.join(ROOT, "packages/market-data/src/main.ts"),
+          path.join(out, "main.mjs"),
+        ],
+        { cwd: ROOT },
+      );
       // Act: start it from an empty folder with no broker configured
-      const run = spawnSync(process.execPath, [path.join(out, "main.mjs")], { cwd: out, encoding: "utf8", env: { PATH: process.env.PATH ?? "" }, timeout: 30_000 });
+      const run = spawnSync(process.execPath, [path.join(out, "main.mjs")], {
+        cwd: out,
+        encoding: "utf8",
+        env: { PATH: process.env.PATH ?? "" },
+        timeout: 30_000,
+      });
       // Assess: it loaded every dependency and failed on configuration, as main.ts does (exit 2)
       expect(run.status).toBe(2);
       expect(run.stdout).toContain("KAFKA_BROKERS");
@@ -289,14 +347,19 @@ describe("the dashboard's nginx (the web image)", () => {
   it("sends the dashboard's security headers, with the API origin the image is built for (VITE_API_URL), as the TypeScript definition says", () => {
     const apiUrl = String(compose.services.web!.build!.args!.VITE_API_URL);
     const apiOrigins = [new URL(apiUrl).origin, new URL(apiUrl).origin.replace("localhost", "127.0.0.1")];
-    const sent = Object.fromEntries([...snippet.matchAll(/^add_header (\S+) "([^"]*)" always;$/gm)].map((m) => [m[1], m[2]]));
+    const sent = Object.fromEntries(
+      [...snippet.matchAll(/^add_header (\S+) "([^"]*)" always;$/gm)].map((m) => [m[1], m[2]]),
+    );
     expect(sent).toEqual(dashboardSecurityHeaders(apiOrigins));
   });
 
   it("includes them in every location that adds a header of its own (nginx inherits none into such a location)", () => {
     const locations = [...conf.matchAll(/location [^{]+\{([^}]*)\}/g)].map((m) => m[1]!);
     expect(locations.length).toBeGreaterThan(1);
-    for (const body of locations) if (body.includes("add_header")) expect(body).toContain("include /etc/nginx/snippets/security-headers.conf;");
-    expect(readFileSync(path.join(ROOT, "web/Dockerfile"), "utf8")).toContain("COPY local/docker/nginx/security-headers.conf /etc/nginx/snippets/security-headers.conf");
+    for (const body of locations)
+      if (body.includes("add_header")) expect(body).toContain("include /etc/nginx/snippets/security-headers.conf;");
+    expect(readFileSync(path.join(ROOT, "web/Dockerfile"), "utf8")).toContain(
+      "COPY local/docker/nginx/security-headers.conf /etc/nginx/snippets/security-headers.conf",
+    );
   });
 });

@@ -37,7 +37,14 @@ const START_TIMEOUT_MS = 60_000;
 /** Controlled shutdown moves leadership and flushes logs; on one node it usually takes 1-10 s. */
 const STOP_GRACE_MS = 30_000;
 /** Kafka's start script gives 1 GB; that covers development traffic and the benchmarks. */
-const JVM_OPTIONS = ["-Xms256m", "-Xmx1g", "-XX:+UseG1GC", "-XX:MaxGCPauseMillis=20", "-XX:+ExitOnOutOfMemoryError", "-Djava.awt.headless=true"];
+const JVM_OPTIONS = [
+  "-Xms256m",
+  "-Xmx1g",
+  "-XX:+UseG1GC",
+  "-XX:MaxGCPauseMillis=20",
+  "-XX:+ExitOnOutOfMemoryError",
+  "-Djava.awt.headless=true",
+];
 /** Written into the jar folder last; holds the pom's hash, so an edited pom fetches again. */
 const JARS_COMPLETE = ".complete";
 const INSTALL_HINT =
@@ -117,13 +124,19 @@ function instance(options: KafkaLauncherOptions): Instance {
   const port = options.port ?? 9092;
   const controllerPort = options.controllerPort ?? port + 1;
   const name = options.name ?? "default";
-  for (const [label, p] of [["port", port], ["controller port", controllerPort]] as const) {
-    if (!Number.isInteger(p) || p < 1 || p > 65535) throw new KafkaOptionsError(`Kafka ${label} ${p} is not a TCP port (1-65535)`);
+  for (const [label, p] of [
+    ["port", port],
+    ["controller port", controllerPort],
+  ] as const) {
+    if (!Number.isInteger(p) || p < 1 || p > 65535)
+      throw new KafkaOptionsError(`Kafka ${label} ${p} is not a TCP port (1-65535)`);
   }
   if (port === controllerPort) throw new KafkaOptionsError(`Kafka port and controller port must differ (both ${port})`);
   // The name becomes a folder beside the jar folders (lib-<version>), which resetKafkaData deletes.
   if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(name) || name.startsWith("lib-")) {
-    throw new KafkaOptionsError(`Kafka instance name "${name}" is not valid: use letters, digits, ".", "_" and "-", not starting with "lib-"`);
+    throw new KafkaOptionsError(
+      `Kafka instance name "${name}" is not valid: use letters, digits, ".", "_" and "-", not starting with "lib-"`,
+    );
   }
   const home = options.home ?? cacheHome(env);
   const dataDir = join(home, "kafka", name);
@@ -210,7 +223,12 @@ function findExecutable(command: string, env: NodeJS.ProcessEnv): string | null 
 const execFileAsync = promisify(execFile);
 
 /** Runs a command to completion; on failure the error carries its output for the message. */
-async function run(file: string, args: string[], env: NodeJS.ProcessEnv, timeout: number): Promise<{ stdout: string; stderr: string }> {
+async function run(
+  file: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  timeout: number,
+): Promise<{ stdout: string; stderr: string }> {
   return execFileAsync(file, args, { env, timeout, maxBuffer: 16 << 20 });
 }
 
@@ -224,13 +242,19 @@ function outputOf(error: unknown): string {
 async function findJava(env: NodeJS.ProcessEnv): Promise<string> {
   const fromHome = env.JAVA_HOME ? findExecutable("java", { PATH: join(env.JAVA_HOME, "bin") }) : null;
   const java = fromHome ?? findExecutable("java", env);
-  if (!java) throw new KafkaToolsMissingError(`The local Kafka broker needs Java 17 or newer, and there is no "java" on PATH. ${INSTALL_HINT}`);
+  if (!java)
+    throw new KafkaToolsMissingError(
+      `The local Kafka broker needs Java 17 or newer, and there is no "java" on PATH. ${INSTALL_HINT}`,
+    );
   const { stderr } = await run(java, ["-version"], env, 30_000);
   // "17.0.15", "21", or "1.8.0_402" for Java 8 and older.
   // An unrecognised format is let through: the broker itself then has the last word.
   const match = /version "(\d+)(?:\.(\d+))?/.exec(stderr);
   const major = match ? Number(match[1] === "1" ? match[2] : match[1]) : Number.NaN;
-  if (major < 17) throw new KafkaToolsMissingError(`The local Kafka broker needs Java 17 or newer; ${java} is Java ${major}. ${INSTALL_HINT}`);
+  if (major < 17)
+    throw new KafkaToolsMissingError(
+      `The local Kafka broker needs Java 17 or newer; ${java} is Java ${major}. ${INSTALL_HINT}`,
+    );
   return java;
 }
 
@@ -240,7 +264,8 @@ async function removeAbandonedStaging(libDir: string): Promise<void> {
   const entries = await readdir(dirname(libDir)).catch(() => []);
   for (const entry of entries.filter((e) => e.startsWith(prefix))) {
     const pid = Number(entry.slice(prefix.length));
-    if (pid === process.pid || commandLine(pid) === null) await rm(join(dirname(libDir), entry), { recursive: true, force: true });
+    if (pid === process.pid || commandLine(pid) === null)
+      await rm(join(dirname(libDir), entry), { recursive: true, force: true });
   }
 }
 
@@ -257,13 +282,21 @@ export async function ensureJars(options: KafkaLauncherOptions = {}): Promise<st
   if (current === stamp) return libDir;
 
   const mvn = findExecutable("mvn", env);
-  if (!mvn) throw new KafkaToolsMissingError(`Maven ("mvn") is needed once, to fetch the Apache Kafka ${KAFKA_VERSION} jars, and it is not on PATH. ${INSTALL_HINT}`);
+  if (!mvn)
+    throw new KafkaToolsMissingError(
+      `Maven ("mvn") is needed once, to fetch the Apache Kafka ${KAFKA_VERSION} jars, and it is not on PATH. ${INSTALL_HINT}`,
+    );
   const staging = `${libDir}.partial-${process.pid}`;
   await removeAbandonedStaging(libDir);
   progress(`fetching Apache Kafka ${KAFKA_VERSION} jars with Maven into ${libDir} (once)`);
   const began = Date.now();
   try {
-    await run(mvn, ["-B", "-q", "-f", POM, "dependency:copy-dependencies", "-DincludeScope=runtime", `-DoutputDirectory=${staging}`], env, 15 * 60_000);
+    await run(
+      mvn,
+      ["-B", "-q", "-f", POM, "dependency:copy-dependencies", "-DincludeScope=runtime", `-DoutputDirectory=${staging}`],
+      env,
+      15 * 60_000,
+    );
   } catch (error) {
     await rm(staging, { recursive: true, force: true });
     throw new KafkaLauncherError(
@@ -325,14 +358,29 @@ log.segment.bytes=268435456
 }
 
 function jvmArgs(i: Instance, libDir: string): string[] {
-  return [`-Dlog4j.configuration=${pathToFileURL(LOG4J).href}`, `-Dkafka.logs.dir=${i.dataDir}`, "-cp", join(libDir, "*")];
+  return [
+    `-Dlog4j.configuration=${pathToFileURL(LOG4J).href}`,
+    `-Dkafka.logs.dir=${i.dataDir}`,
+    "-cp",
+    join(libDir, "*"),
+  ];
 }
 
 async function formatStorage(java: string, i: Instance, libDir: string): Promise<void> {
   if (existsSync(join(i.logDirs, "meta.properties"))) return;
   try {
-    const { stdout } = await run(java, [...jvmArgs(i, libDir), "kafka.tools.StorageTool", "random-uuid"], i.env, 60_000);
-    await run(java, [...jvmArgs(i, libDir), "kafka.tools.StorageTool", "format", "-t", stdout.trim(), "-c", i.propertiesFile], i.env, 60_000);
+    const { stdout } = await run(
+      java,
+      [...jvmArgs(i, libDir), "kafka.tools.StorageTool", "random-uuid"],
+      i.env,
+      60_000,
+    );
+    await run(
+      java,
+      [...jvmArgs(i, libDir), "kafka.tools.StorageTool", "format", "-t", stdout.trim(), "-c", i.propertiesFile],
+      i.env,
+      60_000,
+    );
   } catch (error) {
     throw new KafkaLauncherError(`Could not format the Kafka storage in ${i.logDirs}:\n${outputOf(error)}`);
   }
@@ -397,7 +445,8 @@ async function terminate(pid: number, i: Instance): Promise<void> {
   if (await exited(pid, i, STOP_GRACE_MS)) return;
   progress(`broker (pid ${pid}) did not shut down within ${STOP_GRACE_MS / 1000} s; killing it`);
   signal(pid, "SIGKILL");
-  if (!(await exited(pid, i, 10_000))) throw new KafkaLauncherError(`Kafka broker (pid ${pid}) is still alive after SIGKILL`);
+  if (!(await exited(pid, i, 10_000)))
+    throw new KafkaLauncherError(`Kafka broker (pid ${pid}) is still alive after SIGKILL`);
 }
 
 async function logTail(i: Instance): Promise<string> {
@@ -420,7 +469,9 @@ async function waitUntilAnswering(i: Instance, pid: number): Promise<void> {
     if (Date.now() > deadline) {
       await terminate(pid, i);
       await rm(i.pidFile, { force: true });
-      throw new KafkaLauncherError(`The Kafka broker (pid ${pid}) did not answer on ${i.brokers} within ${START_TIMEOUT_MS / 1000} s and was stopped.\n${await logTail(i)}`);
+      throw new KafkaLauncherError(
+        `The Kafka broker (pid ${pid}) did not answer on ${i.brokers} within ${START_TIMEOUT_MS / 1000} s and was stopped.\n${await logTail(i)}`,
+      );
     }
     await sleep(250);
   }
@@ -442,7 +493,9 @@ export async function startKafka(options: KafkaLauncherOptions = {}): Promise<Ka
   }
   for (const port of [i.port, i.controllerPort]) {
     if (await portTaken(port)) {
-      throw new KafkaLauncherError(`${HOST}:${port} is taken by a process that does not answer as a Kafka broker; stop it or choose another port.`);
+      throw new KafkaLauncherError(
+        `${HOST}:${port} is taken by a process that does not answer as a Kafka broker; stop it or choose another port.`,
+      );
     }
   }
 
@@ -490,7 +543,8 @@ export async function killKafka(options: KafkaLauncherOptions = {}): Promise<boo
   const pid = await brokerPid(i);
   if (pid !== null) {
     signal(pid, "SIGKILL");
-    if (!(await exited(pid, i, 10_000))) throw new KafkaLauncherError(`Kafka broker (pid ${pid}) is still alive after SIGKILL`);
+    if (!(await exited(pid, i, 10_000)))
+      throw new KafkaLauncherError(`Kafka broker (pid ${pid}) is still alive after SIGKILL`);
   }
   await rm(i.pidFile, { force: true });
   return pid !== null;
@@ -499,7 +553,15 @@ export async function killKafka(options: KafkaLauncherOptions = {}): Promise<boo
 export async function kafkaStatus(options: KafkaLauncherOptions = {}): Promise<KafkaStatus> {
   const i = instance(options);
   const [pid, answering] = await Promise.all([brokerPid(i), kafkaAnswers(HOST, i.port)]);
-  return { running: pid !== null, answering, pid, brokers: i.brokers, dataDir: i.dataDir, logFile: i.logFile, version: KAFKA_VERSION };
+  return {
+    running: pid !== null,
+    answering,
+    pid,
+    brokers: i.brokers,
+    dataDir: i.dataDir,
+    logFile: i.logFile,
+    version: KAFKA_VERSION,
+  };
 }
 
 /** Stops this instance's broker and deletes its data, so the next start begins with an empty cluster. */

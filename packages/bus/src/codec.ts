@@ -6,7 +6,15 @@ import { z } from "zod";
  * a delete marker, which no topic of ours carries), `empty` a value of zero bytes, then each
  * step of parsing and validation in turn.
  */
-export type DecodeReason = "tombstone" | "empty" | "invalid-json" | "invalid-envelope" | "unknown-type" | "unknown-version" | "invalid-data" | "unexpected-type";
+export type DecodeReason =
+  | "tombstone"
+  | "empty"
+  | "invalid-json"
+  | "invalid-envelope"
+  | "unknown-type"
+  | "unknown-version"
+  | "invalid-data"
+  | "unexpected-type";
 
 /** A record that cannot be turned into an event; `reason` is the DLQ metric label. */
 export class DecodeError extends TickflowError {
@@ -24,8 +32,11 @@ export type DecodedEvent = DomainEvent & { version: number; source: string };
 export function encodeEvent(event: DomainEvent, source: string): Buffer {
   const spec = EVENT_SCHEMAS[event.type];
   const parsed = spec.data.safeParse(event.data);
-  if (!parsed.success) throw new TickflowError(`refusing to publish invalid ${event.type} ${event.id}: ${z.prettifyError(parsed.error)}`);
-  return Buffer.from(JSON.stringify({ type: event.type, version: spec.version, id: event.id, ts: event.ts, source, data: parsed.data }));
+  if (!parsed.success)
+    throw new TickflowError(`refusing to publish invalid ${event.type} ${event.id}: ${z.prettifyError(parsed.error)}`);
+  return Buffer.from(
+    JSON.stringify({ type: event.type, version: spec.version, id: event.id, ts: event.ts, source, data: parsed.data }),
+  );
 }
 
 /**
@@ -46,8 +57,10 @@ export function decodeEvent(value: Buffer | null, accept?: readonly EventType[])
   const { type, version } = envelope.data;
   if (!(type in EVENT_SCHEMAS)) throw new DecodeError("unknown-type", `unknown event type "${type}"`);
   const spec = EVENT_SCHEMAS[type as EventType];
-  if (version !== spec.version) throw new DecodeError("unknown-version", `${type} version ${version} is not supported (expected ${spec.version})`);
-  if (accept && !accept.includes(type as EventType)) throw new DecodeError("unexpected-type", `${type} is not expected here (expected ${accept.join(", ")})`);
+  if (version !== spec.version)
+    throw new DecodeError("unknown-version", `${type} version ${version} is not supported (expected ${spec.version})`);
+  if (accept && !accept.includes(type as EventType))
+    throw new DecodeError("unexpected-type", `${type} is not expected here (expected ${accept.join(", ")})`);
   const data = spec.data.safeParse(envelope.data.data);
   if (!data.success) throw new DecodeError("invalid-data", `invalid ${type} data: ${z.prettifyError(data.error)}`);
   return { ...envelope.data, type, data: data.data } as DecodedEvent;

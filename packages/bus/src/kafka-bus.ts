@@ -16,7 +16,17 @@ import kafkajs, {
   type Transaction,
 } from "kafkajs";
 import { kafkajsConfig, type KafkaSettings } from "./config";
-import type { BatchControl, Bus, BusLogger, ClusterDescription, Processor, ProcessorOptions, Publisher, SubscribeOptions, Subscription } from "./port";
+import type {
+  BatchControl,
+  Bus,
+  BusLogger,
+  ClusterDescription,
+  Processor,
+  ProcessorOptions,
+  Publisher,
+  SubscribeOptions,
+  Subscription,
+} from "./port";
 import { silentLogger } from "./port";
 import { chunkBySize, type BusRecord, type OutgoingRecord, type PartitionOffsets } from "./records";
 import { retryRetriable } from "./retry";
@@ -30,7 +40,12 @@ export interface KafkaBusTuning {
   transactionTimeoutMs: number;
 }
 
-const DEFAULT_TUNING: KafkaBusTuning = { sessionTimeoutMs: 10_000, heartbeatIntervalMs: 1_000, maxWaitTimeMs: 100, transactionTimeoutMs: 30_000 };
+const DEFAULT_TUNING: KafkaBusTuning = {
+  sessionTimeoutMs: 10_000,
+  heartbeatIntervalMs: 1_000,
+  maxWaitTimeMs: 100,
+  transactionTimeoutMs: 30_000,
+};
 
 /**
  * Idempotent producers retry without limit (kafkajs warns that a limit may break exactly-once):
@@ -50,7 +65,6 @@ interface StatePointer {
 
 export class KafkaBusError extends TickflowError {}
 
-
 function headersOf(headers: IHeaders | undefined): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(headers ?? {})) {
@@ -61,7 +75,15 @@ function headersOf(headers: IHeaders | undefined): Record<string, string> {
 }
 
 function toRecord(topic: TopicId, partition: number, m: KafkaMessage): BusRecord {
-  return { topic, partition, offset: m.offset, key: m.key ? m.key.toString() : null, value: m.value, headers: headersOf(m.headers), timestamp: Number(m.timestamp) };
+  return {
+    topic,
+    partition,
+    offset: m.offset,
+    key: m.key ? m.key.toString() : null,
+    value: m.value,
+    headers: headersOf(m.headers),
+    timestamp: Number(m.timestamp),
+  };
 }
 
 /**
@@ -119,7 +141,11 @@ export class KafkaBus implements Bus {
   }
 
   /** Builds a bus from environment-derived settings (resolving MSK brokers when needed). */
-  static async create(settings: KafkaSettings, logger?: BusLogger, tuning?: Partial<KafkaBusTuning>): Promise<KafkaBus> {
+  static async create(
+    settings: KafkaSettings,
+    logger?: BusLogger,
+    tuning?: Partial<KafkaBusTuning>,
+  ): Promise<KafkaBus> {
     return new KafkaBus(await kafkajsConfig(settings), settings.topicPrefix, logger, tuning);
   }
 
@@ -187,13 +213,19 @@ export class KafkaBus implements Bus {
   }
 
   async publisher(): Promise<Publisher> {
-    const producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1, retry: IDEMPOTENT_RETRY, createPartitioner: Partitioners.DefaultPartitioner });
+    const producer = this.kafka.producer({
+      idempotent: true,
+      maxInFlightRequests: 1,
+      retry: IDEMPOTENT_RETRY,
+      createPartitioner: Partitioners.DefaultPartitioner,
+    });
     await producer.connect();
     this.open.add(producer);
     return {
       publish: async (records) => {
         if (records.length === 0) return;
-        for (const chunk of chunkBySize(records)) await producer.sendBatch({ acks: -1, topicMessages: this.topicMessages(chunk) });
+        for (const chunk of chunkBySize(records))
+          await producer.sendBatch({ acks: -1, topicMessages: this.topicMessages(chunk) });
       },
       close: async () => {
         this.open.delete(producer);
@@ -253,7 +285,10 @@ export class KafkaBus implements Bus {
   async subscribe(options: SubscribeOptions): Promise<Subscription> {
     const consumer = this.consumer(options.groupId);
     await consumer.connect();
-    await consumer.subscribe({ topics: options.topics.map((t) => this.topicName(t)), fromBeginning: options.fromBeginning ?? false });
+    await consumer.subscribe({
+      topics: options.topics.map((t) => this.topicName(t)),
+      fromBeginning: options.fromBeginning ?? false,
+    });
     const subscription = this.supervise(consumer);
     const autoResolve = options.autoResolve ?? true;
     const budgetMs = options.batchBudgetMs ?? Math.floor(this.tuning.sessionTimeoutMs / 2);
@@ -264,7 +299,15 @@ export class KafkaBus implements Bus {
       // commit whatever is resolved whenever kafkajs checks: after a batch of only aborted records
       // or transaction markers too (without a threshold kafkajs resolves those but never commits them)
       autoCommitThreshold: 1,
-      eachBatch: async ({ batch, isRunning, isStale, resolveOffset, heartbeat, commitOffsetsIfNecessary, uncommittedOffsets }) => {
+      eachBatch: async ({
+        batch,
+        isRunning,
+        isStale,
+        resolveOffset,
+        heartbeat,
+        commitOffsetsIfNecessary,
+        uncommittedOffsets,
+      }) => {
         if (!isRunning() || isStale() || batch.messages.length === 0) return;
         const id = this.idOf(batch.topic);
         const records = batch.messages.map((m) => toRecord(id, batch.partition, m));
@@ -275,7 +318,10 @@ export class KafkaBus implements Bus {
           heartbeat: () => heartbeat(),
           resolveOffset: (offset) => {
             const at = BigInt(offset);
-            if (at < first || at > last) throw new KafkaBusError(`offset ${offset} is not in this batch of ${batch.topic}[${batch.partition}] (${first} to ${last})`);
+            if (at < first || at > last)
+              throw new KafkaBusError(
+                `offset ${offset} is not in this batch of ${batch.topic}[${batch.partition}] (${first} to ${last})`,
+              );
             // kafkajs resolves the trailing transaction marker along with the batch's last record
             resolveOffset(offset);
           },
@@ -315,7 +361,12 @@ export class KafkaBus implements Bus {
     await options.restore(await this.committedState<S>(options.groupId, input, options.stateKey));
 
     const stateTopic = this.topicName("state");
-    let pending: { tx: Transaction; offsets: Map<number, string>; records: BusRecord[]; outputs: OutgoingRecord[] } | null = null;
+    let pending: {
+      tx: Transaction;
+      offsets: Map<number, string>;
+      records: BusRecord[];
+      outputs: OutgoingRecord[];
+    } | null = null;
     let commitScheduled = false;
     let failure: unknown = null;
     // eachBatch and the deferred commit take turns: a commit never interleaves with a batch
@@ -341,10 +392,20 @@ export class KafkaBus implements Bus {
           compression: CompressionTypes.GZIP,
           messages: [{ key: options.stateKey, value: JSON.stringify(options.snapshot()) }],
         });
-        const metadata = JSON.stringify({ statePartition: written!.partition, stateOffset: written!.baseOffset! } satisfies StatePointer);
+        const metadata = JSON.stringify({
+          statePartition: written!.partition,
+          stateOffset: written!.baseOffset!,
+        } satisfies StatePointer);
         await open.tx.sendOffsets({
           consumerGroupId: options.groupId,
-          topics: [{ topic: input, partitions: [...open.offsets].map(([partition, offset]) => ({ partition, offset, metadata }) as { partition: number; offset: string }) }],
+          topics: [
+            {
+              topic: input,
+              partitions: [...open.offsets].map(
+                ([partition, offset]) => ({ partition, offset, metadata }) as { partition: number; offset: string },
+              ),
+            },
+          ],
         });
         await open.tx.commit();
       } catch (error) {
@@ -369,7 +430,12 @@ export class KafkaBus implements Bus {
     await consumer.subscribe({ topics: [input], fromBeginning: true });
     consumer.on(consumer.events.REBALANCING, () => {
       // processed but uncommitted input could now belong to another member: start over from the last commit
-      if (pending) crash(new KafkaBusError(`consumer group ${options.groupId} rebalanced with a transaction open; restart to resume from the last commit`));
+      if (pending)
+        crash(
+          new KafkaBusError(
+            `consumer group ${options.groupId} rebalanced with a transaction open; restart to resume from the last commit`,
+          ),
+        );
     });
     subscription = this.supervise(consumer, async () => {
       if (failure === null) await exclusive(commit); // drain: what was processed commits before leaving
@@ -385,7 +451,8 @@ export class KafkaBus implements Bus {
           const records = batch.messages.map((m) => toRecord(options.input, batch.partition, m));
           const { outputs } = options.process(records);
           pending ??= { tx: await producer.transaction(), offsets: new Map(), records: [], outputs: [] };
-          for (const chunk of chunkBySize(outputs)) await pending.tx.sendBatch({ acks: -1, topicMessages: this.topicMessages(chunk) });
+          for (const chunk of chunkBySize(outputs))
+            await pending.tx.sendBatch({ acks: -1, topicMessages: this.topicMessages(chunk) });
           pending.offsets.set(batch.partition, (BigInt(batch.lastOffset()) + 1n).toString());
           pending.records.push(...records);
           pending.outputs.push(...outputs);
@@ -426,16 +493,27 @@ export class KafkaBus implements Bus {
       if (!latest || BigInt(pointer.stateOffset) > BigInt(latest.stateOffset)) latest = pointer;
     }
     if (!latest) return null;
-    const [record] = await this.readRange("state", [{ partition: latest.statePartition, from: BigInt(latest.stateOffset), to: BigInt(latest.stateOffset) + 1n }], 30_000);
+    const [record] = await this.readRange(
+      "state",
+      [{ partition: latest.statePartition, from: BigInt(latest.stateOffset), to: BigInt(latest.stateOffset) + 1n }],
+      30_000,
+    );
     if (!record || record.offset !== latest.stateOffset || record.key !== stateKey || !record.value) {
-      throw new KafkaBusError(`state snapshot at ${this.topicName("state")}[${latest.statePartition}]@${latest.stateOffset} for ${stateKey} is missing`);
+      throw new KafkaBusError(
+        `state snapshot at ${this.topicName("state")}[${latest.statePartition}]@${latest.stateOffset} for ${stateKey} is missing`,
+      );
     }
     return JSON.parse(record.value.toString("utf8")) as S;
   }
 
   async readTail(topic: TopicId, perPartition: number): Promise<BusRecord[]> {
     const ranges = (await this.offsets(topic))
-      .map((o) => ({ partition: o.partition, from: BigInt(o.high) - BigInt(perPartition), to: BigInt(o.high), low: BigInt(o.low) }))
+      .map((o) => ({
+        partition: o.partition,
+        from: BigInt(o.high) - BigInt(perPartition),
+        to: BigInt(o.high),
+        low: BigInt(o.low),
+      }))
       .map((r) => ({ partition: r.partition, from: r.from < r.low ? r.low : r.from, to: r.to }))
       .filter((r) => r.to > r.from);
     return this.readRange(topic, ranges, 15_000);
@@ -447,7 +525,11 @@ export class KafkaBus implements Bus {
    * delivered; kafkajs still reports the batch's last offset (markers included) in its
    * END_BATCH_PROCESS event, which is how a partition is known to be read to `to`.
    */
-  private async readRange(topic: TopicId, ranges: { partition: number; from: bigint; to: bigint }[], timeoutMs: number): Promise<BusRecord[]> {
+  private async readRange(
+    topic: TopicId,
+    ranges: { partition: number; from: bigint; to: bigint }[],
+    timeoutMs: number,
+  ): Promise<BusRecord[]> {
     if (ranges.length === 0) return [];
     const name = this.topicName(topic);
     const consumer = this.consumer(`tickflow-read-${randomUUID()}`);
@@ -456,7 +538,13 @@ export class KafkaBus implements Bus {
     consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => {
       const range = pending.get(payload.partition);
       // a batch fetched before the seek took effect starts past the range: it proves nothing
-      if (range && payload.firstOffset !== null && BigInt(payload.firstOffset) < range.to && BigInt(payload.lastOffset) >= range.to - 1n) pending.delete(payload.partition);
+      if (
+        range &&
+        payload.firstOffset !== null &&
+        BigInt(payload.firstOffset) < range.to &&
+        BigInt(payload.lastOffset) >= range.to - 1n
+      )
+        pending.delete(payload.partition);
     });
     await consumer.connect();
     try {
@@ -476,7 +564,8 @@ export class KafkaBus implements Bus {
       for (const r of ranges) consumer.seek({ topic: name, partition: r.partition, offset: r.from.toString() });
       const deadline = Date.now() + timeoutMs;
       while (pending.size > 0) {
-        if (Date.now() > deadline) throw new KafkaBusError(`reading ${name} timed out with partitions ${[...pending.keys()].join(", ")} unread`);
+        if (Date.now() > deadline)
+          throw new KafkaBusError(`reading ${name} timed out with partitions ${[...pending.keys()].join(", ")} unread`);
         await new Promise((resolve) => setTimeout(resolve, 20));
       }
     } finally {
@@ -488,12 +577,16 @@ export class KafkaBus implements Bus {
   async offsets(topic: TopicId): Promise<PartitionOffsets[]> {
     const admin = await this.adminClient();
     const offsets = await admin.fetchTopicOffsets(this.topicName(topic));
-    return offsets.map((o) => ({ partition: o.partition, low: o.low, high: o.high })).sort((a, b) => a.partition - b.partition);
+    return offsets
+      .map((o) => ({ partition: o.partition, low: o.low, high: o.high }))
+      .sort((a, b) => a.partition - b.partition);
   }
 
   async groupOffsets(groupId: string, topic: TopicId): Promise<{ partition: number; offset: string }[]> {
     const result = await this.fetchGroupOffsets(groupId, this.topicName(topic));
-    return (result?.partitions ?? []).map((p) => ({ partition: p.partition, offset: p.offset })).sort((a, b) => a.partition - b.partition);
+    return (result?.partitions ?? [])
+      .map((p) => ({ partition: p.partition, offset: p.offset }))
+      .sort((a, b) => a.partition - b.partition);
   }
 
   async describeCluster(): Promise<ClusterDescription> {
@@ -501,14 +594,21 @@ export class KafkaBus implements Bus {
     const { clusterId, controller, brokers } = await admin.describeCluster();
     const existing = new Set(await admin.listTopics());
     const present = TOPIC_IDS.filter((id) => existing.has(this.topicName(id)));
-    const metadata = present.length > 0 ? (await admin.fetchTopicMetadata({ topics: present.map((id) => this.topicName(id)) })).topics : [];
+    const metadata =
+      present.length > 0
+        ? (await admin.fetchTopicMetadata({ topics: present.map((id) => this.topicName(id)) })).topics
+        : [];
     const configs =
       present.length > 0
         ? (
             await admin.describeConfigs({
               includeSynonyms: false,
               // from the default export: Node's ESM loader does not see this enum among kafkajs's (CommonJS) named exports
-              resources: present.map((id) => ({ type: kafkajs.ConfigResourceTypes.TOPIC, name: this.topicName(id), configNames: Object.keys(TOPICS[id].config) })),
+              resources: present.map((id) => ({
+                type: kafkajs.ConfigResourceTypes.TOPIC,
+                name: this.topicName(id),
+                configNames: Object.keys(TOPICS[id].config),
+              })),
             })
           ).resources
         : [];
@@ -524,7 +624,9 @@ export class KafkaBus implements Bus {
           id,
           name,
           exists: existing.has(name),
-          partitions: partitions.map((p) => ({ partition: p.partitionId, leader: p.leader, replicas: [...p.replicas], isr: [...p.isr] })).sort((a, b) => a.partition - b.partition),
+          partitions: partitions
+            .map((p) => ({ partition: p.partitionId, leader: p.leader, replicas: [...p.replicas], isr: [...p.isr] }))
+            .sort((a, b) => a.partition - b.partition),
           config: Object.fromEntries(entries.map((e) => [e.configName, e.configValue])),
         };
       }),

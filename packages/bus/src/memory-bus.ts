@@ -1,5 +1,14 @@
 import { TickflowError } from "@tickflow/core";
-import type { BatchControl, Bus, ClusterDescription, Processor, ProcessorOptions, Publisher, SubscribeOptions, Subscription } from "./port";
+import type {
+  BatchControl,
+  Bus,
+  ClusterDescription,
+  Processor,
+  ProcessorOptions,
+  Publisher,
+  SubscribeOptions,
+  Subscription,
+} from "./port";
 import type { BusRecord, OutgoingRecord, PartitionOffsets } from "./records";
 import { TOPIC_IDS, TOPICS, topicName, type TopicId } from "./topics";
 
@@ -44,7 +53,10 @@ function partitionFor(key: string | null, partitions: number, roundRobin: number
 export class MemoryBus implements Bus {
   readonly description = "in-memory (nothing is persisted)";
   private readonly logs = new Map<TopicId, PartitionLog[]>(
-    TOPIC_IDS.map((id) => [id, Array.from({ length: TOPICS[id].partitions }, () => ({ base: 0, records: [], latest: new Map() }))]),
+    TOPIC_IDS.map((id) => [
+      id,
+      Array.from({ length: TOPICS[id].partitions }, () => ({ base: 0, records: [], latest: new Map() })),
+    ]),
   );
   private readonly groups = new Map<string, Map<string, Committed>>();
   private readonly epochs = new Map<string, number>();
@@ -77,7 +89,15 @@ export class MemoryBus implements Bus {
       const partition = partitionFor(r.key, partitions.length, this.roundRobin++);
       const log = partitions[partition]!;
       const offset = log.base + log.records.length;
-      const record: BusRecord = { topic: r.topic, partition, offset: String(offset), key: r.key, value: r.value, headers: { ...r.headers }, timestamp: Date.now() };
+      const record: BusRecord = {
+        topic: r.topic,
+        partition,
+        offset: String(offset),
+        key: r.key,
+        value: r.value,
+        headers: { ...r.headers },
+        timestamp: Date.now(),
+      };
       log.records.push(record);
       if (TOPICS[r.topic].config["cleanup.policy"] === "compact") this.compact(log, record, offset);
       else if (log.records.length > MEMORY_RETENTION_RECORDS) {
@@ -135,7 +155,8 @@ export class MemoryBus implements Bus {
     for (const topic of topics) {
       this.logs.get(topic)!.forEach((log, partition) => {
         const k = `${topic}:${partition}`;
-        if (!group.has(k)) group.set(k, { offset: fromBeginning ? log.base : log.base + log.records.length, metadata: null });
+        if (!group.has(k))
+          group.set(k, { offset: fromBeginning ? log.base : log.base + log.records.length, metadata: null });
       });
     }
     const loop = async () => {
@@ -173,35 +194,41 @@ export class MemoryBus implements Bus {
   async subscribe(options: SubscribeOptions): Promise<Subscription> {
     const autoResolve = options.autoResolve ?? true;
     const budgetMs = options.batchBudgetMs ?? MEMORY_BATCH_BUDGET_MS;
-    return this.consume(options.groupId, options.topics, options.fromBeginning ?? false, async (records, commit, isRunning) => {
-      const first = Number(records[0]!.offset);
-      const last = Number(records[records.length - 1]!.offset);
-      const started = Date.now();
-      // the next offset to consume, as a commit names it; null until something is resolved
-      let resolved: number | null = null;
-      const control: BatchControl = {
-        heartbeat: async () => {},
-        resolveOffset: (offset) => {
-          const at = Number(offset);
-          if (!(at >= first && at <= last)) throw new TickflowError(`offset ${offset} is not in this batch (${first} to ${last})`);
-          resolved = Math.max(resolved ?? first, at + 1);
-        },
-        commit: async () => {
+    return this.consume(
+      options.groupId,
+      options.topics,
+      options.fromBeginning ?? false,
+      async (records, commit, isRunning) => {
+        const first = Number(records[0]!.offset);
+        const last = Number(records[records.length - 1]!.offset);
+        const started = Date.now();
+        // the next offset to consume, as a commit names it; null until something is resolved
+        let resolved: number | null = null;
+        const control: BatchControl = {
+          heartbeat: async () => {},
+          resolveOffset: (offset) => {
+            const at = Number(offset);
+            if (!(at >= first && at <= last))
+              throw new TickflowError(`offset ${offset} is not in this batch (${first} to ${last})`);
+            resolved = Math.max(resolved ?? first, at + 1);
+          },
+          commit: async () => {
+            if (resolved !== null) commit(resolved);
+          },
+          isRunning,
+          timeLeftMs: () => Math.max(0, started + budgetMs - Date.now()),
+        };
+        try {
+          await options.onBatch(records, control);
+        } catch (error) {
+          // as kafkajs does: what was resolved before the failure is committed
           if (resolved !== null) commit(resolved);
-        },
-        isRunning,
-        timeLeftMs: () => Math.max(0, started + budgetMs - Date.now()),
-      };
-      try {
-        await options.onBatch(records, control);
-      } catch (error) {
-        // as kafkajs does: what was resolved before the failure is committed
+          throw error;
+        }
+        if (autoResolve) resolved = last + 1;
         if (resolved !== null) commit(resolved);
-        throw error;
-      }
-      if (autoResolve) resolved = last + 1;
-      if (resolved !== null) commit(resolved);
-    });
+      },
+    );
   }
 
   async runProcessor<S>(options: ProcessorOptions<S>): Promise<Processor> {
@@ -212,16 +239,21 @@ export class MemoryBus implements Bus {
     for (const [k, c] of group) {
       if (!k.startsWith(`${options.input}:`) || !c.metadata) continue;
       const p = JSON.parse(c.metadata) as { statePartition: number; stateOffset: string };
-      if (!pointer || Number(p.stateOffset) > pointer.offset) pointer = { partition: p.statePartition, offset: Number(p.stateOffset) };
+      if (!pointer || Number(p.stateOffset) > pointer.offset)
+        pointer = { partition: p.statePartition, offset: Number(p.stateOffset) };
     }
     const [snapshot] = pointer ? this.read(this.logs.get("state")![pointer.partition]!, pointer.offset, 1) : [];
     await options.restore(snapshot?.value ? (JSON.parse(snapshot.value.toString("utf8")) as S) : null);
 
     return this.consume(options.groupId, [options.input], true, async (records, _commit) => {
-      if (this.epochs.get(options.transactionalId) !== epoch) throw new FencedError(`processor ${options.transactionalId} was fenced by a newer instance`);
+      if (this.epochs.get(options.transactionalId) !== epoch)
+        throw new FencedError(`processor ${options.transactionalId} was fenced by a newer instance`);
       const { outputs } = options.process(records);
       // one synchronous step: outputs, the snapshot and the offset become visible together
-      const [written] = this.append([...outputs, { topic: "state", key: options.stateKey, value: Buffer.from(JSON.stringify(options.snapshot())) }]).slice(-1);
+      const [written] = this.append([
+        ...outputs,
+        { topic: "state", key: options.stateKey, value: Buffer.from(JSON.stringify(options.snapshot())) },
+      ]).slice(-1);
       const last = records[records.length - 1]!;
       group.set(`${options.input}:${last.partition}`, {
         offset: Number(last.offset) + 1,
@@ -232,16 +264,24 @@ export class MemoryBus implements Bus {
   }
 
   async readTail(topic: TopicId, perPartition: number): Promise<BusRecord[]> {
-    return this.logs.get(topic)!.flatMap((log) => log.records.slice(Math.max(0, log.records.length - perPartition)).filter((r) => r.value !== null));
+    return this.logs
+      .get(topic)!
+      .flatMap((log) =>
+        log.records.slice(Math.max(0, log.records.length - perPartition)).filter((r) => r.value !== null),
+      );
   }
 
   async offsets(topic: TopicId): Promise<PartitionOffsets[]> {
-    return this.logs.get(topic)!.map((log, partition) => ({ partition, low: String(log.base), high: String(log.base + log.records.length) }));
+    return this.logs
+      .get(topic)!
+      .map((log, partition) => ({ partition, low: String(log.base), high: String(log.base + log.records.length) }));
   }
 
   async groupOffsets(groupId: string, topic: TopicId): Promise<{ partition: number; offset: string }[]> {
     const group = this.groups.get(groupId);
-    return this.logs.get(topic)!.map((_, partition) => ({ partition, offset: String(group?.get(`${topic}:${partition}`)?.offset ?? -1) }));
+    return this.logs
+      .get(topic)!
+      .map((_, partition) => ({ partition, offset: String(group?.get(`${topic}:${partition}`)?.offset ?? -1) }));
   }
 
   /** One pseudo-broker (this process) leads every partition; the registry's configs stand as given (retention here is by record count). */

@@ -21,7 +21,13 @@ export async function consumerLag(bus: Bus, groupId: string, topic: TopicId): Pr
   const [ends, committed] = await Promise.all([bus.offsets(topic), bus.groupOffsets(groupId, topic)]);
   return ends.map((end) => {
     const at = committed.find((c) => c.partition === end.partition)?.offset ?? "-1";
-    return { partition: end.partition, committed: at, low: end.low, high: end.high, lag: at === "-1" ? BigInt(end.high) - BigInt(end.low) : BigInt(end.high) - BigInt(at) };
+    return {
+      partition: end.partition,
+      committed: at,
+      low: end.low,
+      high: end.high,
+      lag: at === "-1" ? BigInt(end.high) - BigInt(end.low) : BigInt(end.high) - BigInt(at),
+    };
   });
 }
 
@@ -30,7 +36,12 @@ export async function consumerLag(bus: Bus, groupId: string, topic: TopicId): Pr
  * per partition, with the record each came from. A record that does not decode as one of `accept`
  * is skipped: it is its consumer's to dead-letter, not a reader's to judge.
  */
-export async function readEvents(bus: Bus, topic: TopicId, perPartition: number, accept: readonly EventType[]): Promise<{ record: BusRecord; event: DecodedEvent }[]> {
+export async function readEvents(
+  bus: Bus,
+  topic: TopicId,
+  perPartition: number,
+  accept: readonly EventType[],
+): Promise<{ record: BusRecord; event: DecodedEvent }[]> {
   const out: { record: BusRecord; event: DecodedEvent }[] = [];
   for (const record of await bus.readTail(topic, perPartition)) {
     try {

@@ -54,14 +54,18 @@ export function toDlq(record: BusRecord, sourceTopicName: string, reason: string
   const value = record.value ?? Buffer.alloc(0);
   const cut = value.length > DLQ_MAX_VALUE_BYTES || (record.key?.length ?? 0) > DLQ_MAX_KEY_CHARS;
   // the original's own headers come along, but only as many as cannot push the record past the limit
-  const inherited = Object.entries(record.headers).filter(([k, v]) => k.length + v.length <= 1_024).slice(0, 32);
+  const inherited = Object.entries(record.headers)
+    .filter(([k, v]) => k.length + v.length <= 1_024)
+    .slice(0, 32);
   return {
     topic: "dlq",
     key: record.key === null ? null : record.key.slice(0, DLQ_MAX_KEY_CHARS),
     value: value.subarray(0, DLQ_MAX_VALUE_BYTES),
     headers: {
       ...Object.fromEntries(inherited),
-      ...(cut ? { [DLQ_HEADERS.originalSize]: `value ${value.length} bytes, key ${record.key?.length ?? 0} characters` } : {}),
+      ...(cut
+        ? { [DLQ_HEADERS.originalSize]: `value ${value.length} bytes, key ${record.key?.length ?? 0} characters` }
+        : {}),
       [DLQ_HEADERS.error]: message.slice(0, 1_000),
       [DLQ_HEADERS.reason]: reason,
       [DLQ_HEADERS.sourceTopic]: sourceTopicName,

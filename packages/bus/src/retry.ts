@@ -20,7 +20,11 @@ const DEFAULT_POLICY: RetryPolicy = {
  * COORDINATOR_LOAD_IN_PROGRESS, ...) with doubling backoff. A non-retriable error, or a retriable
  * one whose next attempt would fall past the deadline, is thrown as it came.
  */
-export async function retryRetriable<T>(call: () => Promise<T>, onRetry: (error: unknown) => void, policy: Partial<RetryPolicy> = {}): Promise<T> {
+export async function retryRetriable<T>(
+  call: () => Promise<T>,
+  onRetry: (error: unknown) => void,
+  policy: Partial<RetryPolicy> = {},
+): Promise<T> {
   const { timeoutMs, initialDelayMs, maxDelayMs, sleep, now } = { ...DEFAULT_POLICY, ...policy };
   const deadline = now() + timeoutMs;
   for (let delayMs = initialDelayMs; ; delayMs = Math.min(delayMs * 2, maxDelayMs)) {

@@ -20,9 +20,27 @@ export interface TopicSpec {
  * transaction as the offsets it corresponds to.
  */
 export const TOPICS = {
-  quotes: { name: "md.quotes.v1", partitions: 6, key: "symbol", events: ["quote.tick"], config: { "cleanup.policy": "delete", "retention.ms": String(DAY) } },
-  bars: { name: "md.bars.v1", partitions: 6, key: "symbol:interval", events: ["bar.closed"], config: { "cleanup.policy": "delete", "retention.ms": String(7 * DAY) } },
-  signals: { name: "strategy.signals.v1", partitions: 3, key: "strategy id", events: ["signal.generated"], config: { "cleanup.policy": "delete", "retention.ms": String(7 * DAY) } },
+  quotes: {
+    name: "md.quotes.v1",
+    partitions: 6,
+    key: "symbol",
+    events: ["quote.tick"],
+    config: { "cleanup.policy": "delete", "retention.ms": String(DAY) },
+  },
+  bars: {
+    name: "md.bars.v1",
+    partitions: 6,
+    key: "symbol:interval",
+    events: ["bar.closed"],
+    config: { "cleanup.policy": "delete", "retention.ms": String(7 * DAY) },
+  },
+  signals: {
+    name: "strategy.signals.v1",
+    partitions: 3,
+    key: "strategy id",
+    events: ["signal.generated"],
+    config: { "cleanup.policy": "delete", "retention.ms": String(7 * DAY) },
+  },
   orders: {
     name: "strategy.orders.v1",
     partitions: 3,
@@ -38,14 +56,31 @@ export const TOPICS = {
     // compacted: the latest snapshot per strategy and symbol is kept forever
     config: { "cleanup.policy": "compact", "min.cleanable.dirty.ratio": "0.1", "segment.ms": String(HOUR) },
   },
-  risk: { name: "strategy.risk.v1", partitions: 1, key: "strategy id", events: ["risk.halted", "risk.reset"], config: { "cleanup.policy": "delete", "retention.ms": String(30 * DAY) } },
-  dlq: { name: "dlq.v1", partitions: 1, key: "original key", events: [], config: { "cleanup.policy": "delete", "retention.ms": String(7 * DAY) } },
+  risk: {
+    name: "strategy.risk.v1",
+    partitions: 1,
+    key: "strategy id",
+    events: ["risk.halted", "risk.reset"],
+    config: { "cleanup.policy": "delete", "retention.ms": String(30 * DAY) },
+  },
+  dlq: {
+    name: "dlq.v1",
+    partitions: 1,
+    key: "original key",
+    events: [],
+    config: { "cleanup.policy": "delete", "retention.ms": String(7 * DAY) },
+  },
   state: {
     name: "strategy.state.v1",
     partitions: 1,
     key: "processor state key",
     events: [],
-    config: { "cleanup.policy": "compact", "min.cleanable.dirty.ratio": "0.1", "segment.ms": String(HOUR), "max.message.bytes": String(8 * 1024 * 1024) },
+    config: {
+      "cleanup.policy": "compact",
+      "min.cleanable.dirty.ratio": "0.1",
+      "segment.ms": String(HOUR),
+      "max.message.bytes": String(8 * 1024 * 1024),
+    },
   },
 } as const satisfies Record<string, TopicSpec>;
 

@@ -27,14 +27,32 @@ describe("retryRetriable", () => {
     expect(result).toBe("offsets");
     expect(calls).toBe(6);
     expect(time.sleeps).toEqual([100, 200, 400, 500, 500]);
-    expect(seen.map((e) => (e as Error).message)).toEqual(["not coordinator 1", "not coordinator 2", "not coordinator 3", "not coordinator 4", "not coordinator 5"]);
+    expect(seen.map((e) => (e as Error).message)).toEqual([
+      "not coordinator 1",
+      "not coordinator 2",
+      "not coordinator 3",
+      "not coordinator 4",
+      "not coordinator 5",
+    ]);
   });
 
   it("throws a non-retriable error at once, without sleeping", async () => {
     const time = fakeTime();
     const fatal = Object.assign(new Error("group authorization failed"), { retriable: false });
-    await expect(retryRetriable(() => Promise.reject(fatal), () => {}, time.policy)).rejects.toBe(fatal);
-    await expect(retryRetriable(() => Promise.reject(new Error("plain")), () => {}, time.policy)).rejects.toThrow("plain");
+    await expect(
+      retryRetriable(
+        () => Promise.reject(fatal),
+        () => {},
+        time.policy,
+      ),
+    ).rejects.toBe(fatal);
+    await expect(
+      retryRetriable(
+        () => Promise.reject(new Error("plain")),
+        () => {},
+        time.policy,
+      ),
+    ).rejects.toThrow("plain");
     expect(time.sleeps).toEqual([]);
   });
 

@@ -20,7 +20,8 @@ describe("topic registry", () => {
     expect(TOPICS.positions.config["cleanup.policy"]).toBe("compact");
     expect(TOPICS.state.config["cleanup.policy"]).toBe("compact");
     expect(TOPICS.quotes.config["retention.ms"]).toBe(String(24 * 3600 * 1000));
-    for (const id of ["quotes", "bars", "signals", "orders", "risk", "dlq"] as TopicId[]) expect(TOPICS[id].config["cleanup.policy"]).toBe("delete");
+    for (const id of ["quotes", "bars", "signals", "orders", "risk", "dlq"] as TopicId[])
+      expect(TOPICS[id].config["cleanup.policy"]).toBe("delete");
   });
 
   it("prefixes names for isolated test runs", () => {
@@ -30,30 +31,118 @@ describe("topic registry", () => {
 
   it("routes each event type to its topic with the key DESIGN.md gives", () => {
     const base = { tsEvent: 1, tsInit: 1 };
-    expect(routeEvent({ type: "quote.tick", id: "q", ts: 1, data: { symbol: "AAPL", bid: 1, ask: 2, bidSize: 1, askSize: 1, seq: 1, ...base } })).toEqual({ topic: "quotes", key: "AAPL" });
     expect(
-      routeEvent({ type: "bar.closed", id: "b", ts: 1, data: { symbol: "AAPL", interval: "1m", start: 0, end: 1, open: 1, high: 1, low: 1, close: 1, volume: 1, tickCount: 1, ...base } }),
+      routeEvent({
+        type: "quote.tick",
+        id: "q",
+        ts: 1,
+        data: { symbol: "AAPL", bid: 1, ask: 2, bidSize: 1, askSize: 1, seq: 1, ...base },
+      }),
+    ).toEqual({ topic: "quotes", key: "AAPL" });
+    expect(
+      routeEvent({
+        type: "bar.closed",
+        id: "b",
+        ts: 1,
+        data: {
+          symbol: "AAPL",
+          interval: "1m",
+          start: 0,
+          end: 1,
+          open: 1,
+          high: 1,
+          low: 1,
+          close: 1,
+          volume: 1,
+          tickCount: 1,
+          ...base,
+        },
+      }),
     ).toEqual({ topic: "bars", key: "AAPL:1m" });
-    expect(routeEvent({ type: "signal.generated", id: "s", ts: 1, data: { signalId: "s", strategyId: "sma", symbol: "AAPL", direction: "long", reason: "", indicators: {}, price: 1, ...base } })).toEqual({
+    expect(
+      routeEvent({
+        type: "signal.generated",
+        id: "s",
+        ts: 1,
+        data: {
+          signalId: "s",
+          strategyId: "sma",
+          symbol: "AAPL",
+          direction: "long",
+          reason: "",
+          indicators: {},
+          price: 1,
+          ...base,
+        },
+      }),
+    ).toEqual({
       topic: "signals",
       key: "sma",
     });
-    const order = { orderId: "o", strategyId: "sma", symbol: "AAPL", side: "buy" as const, quantity: 1, signalId: "s", ...base };
-    expect(routeEvent({ type: "order.submitted", id: "o", ts: 1, data: { ...order, type: "market" } })).toEqual({ topic: "orders", key: "sma" });
-    expect(routeEvent({ type: "order.filled", id: "o", ts: 1, data: { ...order, price: 1, fee: 0, realizedPnl: 0, quoteSeq: 1 } })).toEqual({ topic: "orders", key: "sma" });
-    expect(routeEvent({ type: "order.rejected", id: "o", ts: 1, data: { ...order, reason: "max-position", detail: "" } })).toEqual({ topic: "orders", key: "sma" });
+    const order = {
+      orderId: "o",
+      strategyId: "sma",
+      symbol: "AAPL",
+      side: "buy" as const,
+      quantity: 1,
+      signalId: "s",
+      ...base,
+    };
+    expect(routeEvent({ type: "order.submitted", id: "o", ts: 1, data: { ...order, type: "market" } })).toEqual({
+      topic: "orders",
+      key: "sma",
+    });
+    expect(
+      routeEvent({
+        type: "order.filled",
+        id: "o",
+        ts: 1,
+        data: { ...order, price: 1, fee: 0, realizedPnl: 0, quoteSeq: 1 },
+      }),
+    ).toEqual({ topic: "orders", key: "sma" });
+    expect(
+      routeEvent({ type: "order.rejected", id: "o", ts: 1, data: { ...order, reason: "max-position", detail: "" } }),
+    ).toEqual({ topic: "orders", key: "sma" });
     expect(
       routeEvent({
         type: "position.changed",
         id: "p",
         ts: 1,
-        data: { strategyId: "sma", symbol: "AAPL", quantity: 1, averagePrice: 1, costBasis: 1, realizedPnl: 0, unrealizedPnl: 0, fees: 0, markPrice: 1, ...base },
+        data: {
+          strategyId: "sma",
+          symbol: "AAPL",
+          quantity: 1,
+          averagePrice: 1,
+          costBasis: 1,
+          realizedPnl: 0,
+          unrealizedPnl: 0,
+          fees: 0,
+          markPrice: 1,
+          ...base,
+        },
       }),
     ).toEqual({ topic: "positions", key: "sma:AAPL" });
-    expect(routeEvent({ type: "risk.halted", id: "r", ts: 1, data: { strategyId: "sma", reason: "max-drawdown", drawdown: 0.2, limit: 0.1, equity: 1, peakEquity: 2, ...base } })).toEqual({
+    expect(
+      routeEvent({
+        type: "risk.halted",
+        id: "r",
+        ts: 1,
+        data: {
+          strategyId: "sma",
+          reason: "max-drawdown",
+          drawdown: 0.2,
+          limit: 0.1,
+          equity: 1,
+          peakEquity: 2,
+          ...base,
+        },
+      }),
+    ).toEqual({
       topic: "risk",
       key: "sma",
     });
-    expect(routeEvent({ type: "risk.reset", id: "r", ts: 1, data: { strategyId: "sma", equity: 1, ...base } })).toEqual({ topic: "risk", key: "sma" });
+    expect(routeEvent({ type: "risk.reset", id: "r", ts: 1, data: { strategyId: "sma", equity: 1, ...base } })).toEqual(
+      { topic: "risk", key: "sma" },
+    );
   });
 });

@@ -2,9 +2,19 @@
 export function table(headers: string[], rows: (string | number)[][]): string {
   const cells = [headers, ...rows.map((r) => r.map((c) => (typeof c === "number" ? formatNumber(c) : c)))];
   const widths = headers.map((_, i) => Math.max(...cells.map((r) => String(r[i] ?? "").length)));
-  const numeric = headers.map((_, i) => rows.every((r) => typeof r[i] === "number" || /^-?[\d,.]+%?$/.test(String(r[i]))));
-  const line = (r: string[]) => r.map((c, i) => (numeric[i] ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join("  ").trimEnd();
-  return [line(cells[0]!), widths.map((w) => "-".repeat(w)).join("  "), ...cells.slice(1).map((r) => line(r as string[]))].join("\n");
+  const numeric = headers.map((_, i) =>
+    rows.every((r) => typeof r[i] === "number" || /^-?[\d,.]+%?$/.test(String(r[i]))),
+  );
+  const line = (r: string[]) =>
+    r
+      .map((c, i) => (numeric[i] ? c.padStart(widths[i]!) : c.padEnd(widths[i]!)))
+      .join("  ")
+      .trimEnd();
+  return [
+    line(cells[0]!),
+    widths.map((w) => "-".repeat(w)).join("  "),
+    ...cells.slice(1).map((r) => line(r as string[])),
+  ].join("\n");
 }
 
 export function formatNumber(x: number): string {

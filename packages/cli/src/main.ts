@@ -37,8 +37,14 @@ try {
   process.exitCode = await main(process.argv.slice(2));
 } catch (error) {
   // Bad usage, configuration or input: say what is wrong and what is valid, exit 2.
-  const usage = error instanceof UsageError || error instanceof ConfigError || error instanceof ReplayError || (error as { code?: string }).code?.startsWith("ERR_PARSE_ARGS");
-  const hint = (error as { code?: string }).code?.startsWith("ERR_PARSE_ARGS") ? `; run "tickflow ${process.argv[2]} --help"` : "";
+  const usage =
+    error instanceof UsageError ||
+    error instanceof ConfigError ||
+    error instanceof ReplayError ||
+    (error as { code?: string }).code?.startsWith("ERR_PARSE_ARGS");
+  const hint = (error as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")
+    ? `; run "tickflow ${process.argv[2]} --help"`
+    : "";
   process.stderr.write(`tickflow: ${(error as Error).message}${hint}\n`);
   process.exitCode = usage ? 2 : 1;
   // The local broker could not start or stop: the message says why and what to do; a stack adds nothing.

@@ -6,7 +6,17 @@ import { BACKTEST_HELP } from "../src";
 import { root, tickflow } from "./run-tickflow";
 
 describe("tickflow backtest", () => {
-  const args = ["backtest", "--strategy", "sma-crossover,mean-reversion", "--symbols", "AAPL,BTC-USD", "--seed", "42", "--ticks", "20000"];
+  const args = [
+    "backtest",
+    "--strategy",
+    "sma-crossover,mean-reversion",
+    "--symbols",
+    "AAPL,BTC-USD",
+    "--seed",
+    "42",
+    "--ticks",
+    "20000",
+  ];
 
   it("prints the same JSON, byte for byte, for the same arguments, and nothing else on stdout", async () => {
     const a = await tickflow([...args, "--json"]);
@@ -36,7 +46,16 @@ describe("tickflow backtest", () => {
   });
 
   it("applies params and risk options", async () => {
-    const { stdout } = await tickflow(["backtest", "--ticks", "20000", "--params", '{"fast":5,"slow":12}', "--max-position", "100", "--json"]);
+    const { stdout } = await tickflow([
+      "backtest",
+      "--ticks",
+      "20000",
+      "--params",
+      '{"fast":5,"slow":12}',
+      "--max-position",
+      "100",
+      "--json",
+    ]);
     const [s] = JSON.parse(stdout).strategies;
     expect(s.params).toMatchObject({ fast: 5, slow: 12 });
     expect(s.rejected).toBeGreaterThan(0);
@@ -47,12 +66,22 @@ describe("tickflow backtest", () => {
     const dir = await mkdtemp(join(tmpdir(), "replay-"));
     try {
       const file = join(dir, "ticks.csv");
-      await writeFile(file, ["symbol,tsEvent,bid,ask,bidSize,askSize", "AAPL,1000,100,100.02,10,10", "AAPL,2000,100.1,100.12,10,10"].join("\n"));
+      await writeFile(
+        file,
+        ["symbol,tsEvent,bid,ask,bidSize,askSize", "AAPL,1000,100,100.02,10,10", "AAPL,2000,100.1,100.12,10,10"].join(
+          "\n",
+        ),
+      );
       const { code, stdout } = await tickflow(["backtest", "--replay", file, "--symbols", "AAPL", "--json"]);
       expect(code).toBe(0);
       expect(JSON.parse(stdout)).toMatchObject({ ticks: 2, firstTs: 1000, lastTs: 2000 });
 
-      await writeFile(file, ["symbol,tsEvent,bid,ask,bidSize,askSize", "AAPL,1000,100,100.02,10,10", "AAPL,2000,oops,100.12,10,10"].join("\n"));
+      await writeFile(
+        file,
+        ["symbol,tsEvent,bid,ask,bidSize,askSize", "AAPL,1000,100,100.02,10,10", "AAPL,2000,oops,100.12,10,10"].join(
+          "\n",
+        ),
+      );
       const bad = await tickflow(["backtest", "--replay", file, "--symbols", "AAPL"]);
       expect(bad.code).toBe(2);
       expect(bad.stderr).toMatch(/line 3, field "bid": "oops" is not a number/);
@@ -62,9 +91,18 @@ describe("tickflow backtest", () => {
   });
 
   it.each([
-    [["--strategy", "momentum"], /unknown strategy "momentum"; valid strategies: sma-crossover, mean-reversion, breakout/],
-    [["--symbols", "AAPL,NOPE"], /unknown symbol "NOPE"; valid symbols: AAPL, MSFT, TSLA, BTC-USD, ETH-USD, EUR-USD, GBP-USD/],
-    [["--params", '{"fast":50,"slow":10}'], /bad params for sma-crossover: fast: fast must be shorter than slow; accepted params: interval, tradeNotional, allowShort, fast, slow/],
+    [
+      ["--strategy", "momentum"],
+      /unknown strategy "momentum"; valid strategies: sma-crossover, mean-reversion, breakout/,
+    ],
+    [
+      ["--symbols", "AAPL,NOPE"],
+      /unknown symbol "NOPE"; valid symbols: AAPL, MSFT, TSLA, BTC-USD, ETH-USD, EUR-USD, GBP-USD/,
+    ],
+    [
+      ["--params", '{"fast":50,"slow":10}'],
+      /bad params for sma-crossover: fast: fast must be shorter than slow; accepted params: interval, tradeNotional, allowShort, fast, slow/,
+    ],
     [["--params", "{fast:"], /--params is not valid JSON/],
     [["--ticks", "0"], /--ticks: "0" is not valid/],
     [["--replay", "/no/such/file.csv"], /no such file/],
@@ -80,7 +118,9 @@ describe("tickflow backtest", () => {
     const { code, stdout } = await tickflow(["backtest", "--help"]);
     expect(code).toBe(0);
     expect(stdout).toBe(BACKTEST_HELP);
-    const source = await import("node:fs").then((fs) => fs.readFileSync(join(root, "packages/cli/src/commands/backtest.ts"), "utf8"));
+    const source = await import("node:fs").then((fs) =>
+      fs.readFileSync(join(root, "packages/cli/src/commands/backtest.ts"), "utf8"),
+    );
     const declared = [...source.matchAll(/^ {6}"?([a-z-]+)"?: \{ type: "(?:string|boolean)"/gm)].map((m) => m[1]);
     expect(declared.length).toBeGreaterThan(10);
     for (const option of declared) expect(stdout).toContain(`--${option}`);

@@ -24,7 +24,15 @@ const named = (report: Report, name: string) => report.checks.find((c) => c.name
 const tick = (symbol: string, seq: number): OutgoingRecord => ({
   topic: "quotes",
   key: symbol,
-  value: encodeEvent({ type: "quote.tick", id: `${symbol}:${seq}`, ts: seq, data: { symbol, seq, bid: 100, ask: 100.01, bidSize: 1, askSize: 1, tsEvent: seq, tsInit: seq } }, "test"),
+  value: encodeEvent(
+    {
+      type: "quote.tick",
+      id: `${symbol}:${seq}`,
+      ts: seq,
+      data: { symbol, seq, bid: 100, ask: 100.01, bidSize: 1, askSize: 1, tsEvent: seq, tsInit: seq },
+    },
+    "test",
+  ),
 });
 
 describe("tickflow doctor kafka on a real broker", () => {
@@ -42,20 +50,41 @@ describe("tickflow doctor kafka on a real broker", () => {
     const publisher = await bus.publisher();
     await publisher.publish([1, 2, 3, 4].flatMap((seq) => [tick("AAPL", seq), tick("BTC-USD", seq)]));
     await publisher.close();
-    const subscription = await bus.subscribe({ groupId: group, topics: ["quotes"], fromBeginning: true, onBatch: async () => {} });
+    const subscription = await bus.subscribe({
+      groupId: group,
+      topics: ["quotes"],
+      fromBeginning: true,
+      onBatch: async () => {},
+    });
     open.push(subscription);
-    await until("the group to commit every partition's end", async () => {
-      const [ends, committed] = await Promise.all([bus.offsets("quotes"), bus.groupOffsets(group, "quotes")]);
-      for (const end of ends.filter((e) => e.high !== "0")) expect(committed.find((c) => c.partition === end.partition)?.offset).toBe(end.high);
-    }, 60_000);
+    await until(
+      "the group to commit every partition's end",
+      async () => {
+        const [ends, committed] = await Promise.all([bus.offsets("quotes"), bus.groupOffsets(group, "quotes")]);
+        for (const end of ends.filter((e) => e.high !== "0"))
+          expect(committed.find((c) => c.partition === end.partition)?.offset).toBe(end.high);
+      },
+      60_000,
+    );
     await subscription.stop();
 
     const { code, report, stderr } = await doctorKafka(["--topic-prefix", prefix, "--group", group]);
-    expect(report.checks.filter((c) => c.status !== "OK"), stderr).toEqual([]);
+    expect(
+      report.checks.filter((c) => c.status !== "OK"),
+      stderr,
+    ).toEqual([]);
     expect(code).toBe(0);
-    expect(report.checks.map((c) => c.name)).toEqual(["brokers", "cluster", ...TOPIC_IDS.map((id) => `topic ${prefix}${TOPICS[id].name}`), `group ${group}`, `dlq ${prefix}dlq.v1`]);
+    expect(report.checks.map((c) => c.name)).toEqual([
+      "brokers",
+      "cluster",
+      ...TOPIC_IDS.map((id) => `topic ${prefix}${TOPICS[id].name}`),
+      `group ${group}`,
+      `dlq ${prefix}dlq.v1`,
+    ]);
     // the configs were read back from the broker, not assumed
-    expect(named(report, `topic ${prefix}strategy.state.v1`)!.summary).toBe("1 partitions, 1 replica each, in sync; config as in the registry");
+    expect(named(report, `topic ${prefix}strategy.state.v1`)!.summary).toBe(
+      "1 partitions, 1 replica each, in sync; config as in the registry",
+    );
     expect(named(report, `group ${group}`)!.summary).toBe(`${prefix}md.quotes.v1 lag 0`);
   });
 
@@ -67,24 +96,59 @@ describe("tickflow doctor kafka on a real broker", () => {
 
     const warn = await doctorKafka(["--topic-prefix", prefix, "--group", group, "--lag-warn", "5", "--lag-crit", "50"]);
     expect(warn.code).toBe(1);
-    expect(named(warn.report, `group ${group}`)).toMatchObject({ status: "WARN", summary: expect.stringMatching(new RegExp(`^${prefix}md\\.quotes\\.v1 lag 5 \\(p\\d 5\\)`)) });
-    expect(named(warn.report, `dlq ${prefix}dlq.v1`)).toMatchObject({ status: "WARN", summary: expect.stringMatching(/^1 offsets retained/) });
+    expect(named(warn.report, `group ${group}`)).toMatchObject({
+      status: "WARN",
+      summary: expect.stringMatching(new RegExp(`^${prefix}md\\.quotes\\.v1 lag 5 \\(p\\d 5\\)`)),
+    });
+    expect(named(warn.report, `dlq ${prefix}dlq.v1`)).toMatchObject({
+      status: "WARN",
+      summary: expect.stringMatching(/^1 offsets retained/),
+    });
 
-    const crit = await doctorKafka(["--topic-prefix", prefix, "--group", group, "--lag-warn", "2", "--lag-crit", "5", "--dlq-crit", "1"]);
+    const crit = await doctorKafka([
+      "--topic-prefix",
+      prefix,
+      "--group",
+      group,
+      "--lag-warn",
+      "2",
+      "--lag-crit",
+      "5",
+      "--dlq-crit",
+      "1",
+    ]);
     expect(crit.code).toBe(2);
-    expect([named(crit.report, `group ${group}`)!.status, named(crit.report, `dlq ${prefix}dlq.v1`)!.status]).toEqual(["CRIT", "CRIT"]);
+    expect([named(crit.report, `group ${group}`)!.status, named(crit.report, `dlq ${prefix}dlq.v1`)!.status]).toEqual([
+      "CRIT",
+      "CRIT",
+    ]);
   });
 
   it("is CRIT for missing topics and a compacted topic set to delete, WARN for a drifted retention, and names a group that never ran", async () => {
     const other = `${run}-drift-`;
-    const admin = new Kafka({ clientId: "doctor-test-admin", brokers: brokers.split(","), logLevel: logLevel.NOTHING }).admin();
+    const admin = new Kafka({
+      clientId: "doctor-test-admin",
+      brokers: brokers.split(","),
+      logLevel: logLevel.NOTHING,
+    }).admin();
     await admin.connect();
     try {
       await admin.createTopics({
         waitForLeaders: true,
         topics: [
-          { topic: `${other}md.quotes.v1`, numPartitions: 6, configEntries: [{ name: "cleanup.policy", value: "delete" }, { name: "retention.ms", value: "3600000" }] },
-          { topic: `${other}strategy.state.v1`, numPartitions: 1, configEntries: [{ name: "cleanup.policy", value: "delete" }] },
+          {
+            topic: `${other}md.quotes.v1`,
+            numPartitions: 6,
+            configEntries: [
+              { name: "cleanup.policy", value: "delete" },
+              { name: "retention.ms", value: "3600000" },
+            ],
+          },
+          {
+            topic: `${other}strategy.state.v1`,
+            numPartitions: 1,
+            configEntries: [{ name: "cleanup.policy", value: "delete" }],
+          },
         ],
       });
     } finally {
@@ -93,10 +157,22 @@ describe("tickflow doctor kafka on a real broker", () => {
 
     const { code, report } = await doctorKafka(["--topic-prefix", other, "--group", `${run}-never`]);
     expect(code).toBe(2);
-    expect(named(report, `topic ${other}md.quotes.v1`)).toMatchObject({ status: "WARN", summary: "retention.ms=3600000, the registry says 86400000" });
-    expect(named(report, `topic ${other}strategy.state.v1`)).toMatchObject({ status: "CRIT", summary: expect.stringContaining("cleanup.policy=delete, the registry says compact") });
-    expect(named(report, `topic ${other}md.bars.v1`)).toMatchObject({ status: "CRIT", summary: expect.stringContaining("missing") });
-    expect(named(report, `group ${run}-never`)).toMatchObject({ status: "WARN", summary: expect.stringContaining("has committed no offsets") });
+    expect(named(report, `topic ${other}md.quotes.v1`)).toMatchObject({
+      status: "WARN",
+      summary: "retention.ms=3600000, the registry says 86400000",
+    });
+    expect(named(report, `topic ${other}strategy.state.v1`)).toMatchObject({
+      status: "CRIT",
+      summary: expect.stringContaining("cleanup.policy=delete, the registry says compact"),
+    });
+    expect(named(report, `topic ${other}md.bars.v1`)).toMatchObject({
+      status: "CRIT",
+      summary: expect.stringContaining("missing"),
+    });
+    expect(named(report, `group ${run}-never`)).toMatchObject({
+      status: "WARN",
+      summary: expect.stringContaining("has committed no offsets"),
+    });
     // without its topic there is no DLQ to measure; the missing topic already says so
     expect(named(report, `dlq ${other}dlq.v1`)).toBeUndefined();
   });

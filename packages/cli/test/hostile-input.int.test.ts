@@ -54,7 +54,8 @@ async function caughtUp(groupId: string, topic: TopicId) {
   const [ends, committed] = await Promise.all([bus.offsets(topic), bus.groupOffsets(groupId, topic)]);
   for (const end of ends) {
     const at = committed.find((c) => c.partition === end.partition)?.offset ?? "-1";
-    if (end.high !== end.low && BigInt(at) < BigInt(end.high)) throw new Error(`${topic}[${end.partition}] committed ${at} of ${end.high}`);
+    if (end.high !== end.low && BigInt(at) < BigInt(end.high))
+      throw new Error(`${topic}[${end.partition}] committed ${at} of ${end.high}`);
   }
 }
 
@@ -68,7 +69,13 @@ async function deadLettered(topic: TopicId): Promise<string[]> {
 }
 
 /** The catalog's series an exposition holds (name and labels), without their values: what a label leak would grow (Node's own, such as GC kinds, come and go). */
-const seriesOf = (exposition: string) => new Set(exposition.split("\n").filter((l) => l.startsWith("tickflow_")).map((l) => l.slice(0, l.lastIndexOf(" "))));
+const seriesOf = (exposition: string) =>
+  new Set(
+    exposition
+      .split("\n")
+      .filter((l) => l.startsWith("tickflow_"))
+      .map((l) => l.slice(0, l.lastIndexOf(" "))),
+  );
 
 async function publish(records: OutgoingRecord[]) {
   const publisher = await bus.publisher();
@@ -91,10 +98,14 @@ beforeAll(async () => {
     MD_MAX_TICKS: String(TICKS),
   });
   // a quiet platform: the feed is exhausted and every tick processed, so what a trader sees can only change if an attack changes it
-  await waitFor("the strategy worker to process the feed", async () => {
+  await waitFor(
+    "the strategy worker to process the feed",
+    async () => {
       const { ticks } = await json<{ ticks: number }>(`${PLATFORM.strategy}/health`);
       if (ticks !== TICKS) throw new Error(`${ticks} of ${TICKS} ticks processed`);
-    }, 120_000);
+    },
+    120_000,
+  );
 });
 
 afterAll(async () => {
@@ -109,7 +120,10 @@ describe("every HTTP server Tickflow runs, under hostile requests", () => {
         // an incomplete request (HTTP/0.9, a short body) may wait for the rest until the server's header or request timeout
         const { answers } = await rawExchange(server.port, request, { head, timeoutMs: 1_500 });
         const codes = answers.map((a) => a.status);
-        expect(codes.every((c) => c < 500), `${server.name}: ${name} -> ${codes.join(", ")}`).toBe(true);
+        expect(
+          codes.every((c) => c < 500),
+          `${server.name}: ${name} -> ${codes.join(", ")}`,
+        ).toBe(true);
         await expectServing(server, name);
       }
     });
@@ -136,13 +150,24 @@ describe("every HTTP server Tickflow runs, under hostile requests", () => {
 
   it("leaves /metrics and memory flat under 4,000 distinct paths and query strings per server", async () => {
     const ports = [7001, 7002, 8000, 8080];
-    const metricsOf = async () => Promise.all([`${PLATFORM.marketData}/metrics`, `${PLATFORM.strategy}/metrics`, `${PLATFORM.gateway}/metrics`].map(async (u) => seriesOf(await (await fetch(u)).text())));
+    const metricsOf = async () =>
+      Promise.all(
+        [`${PLATFORM.marketData}/metrics`, `${PLATFORM.strategy}/metrics`, `${PLATFORM.gateway}/metrics`].map(
+          async (u) => seriesOf(await (await fetch(u)).text()),
+        ),
+      );
     const rssOf = () => ports.map((p) => residentBytes(pidOnPort(p)));
     // one round first, so every route and status label that can exist exists
     const round = async (n: number) => {
       for (const server of SERVERS) {
         for (let i = 0; i < n; i += 50) {
-          await Promise.all(Array.from({ length: 50 }, (_, j) => fetch(`${server.url}/x${i + j}/${Math.random().toString(36)}?q${i + j}=${j}&limit=${i}`).then((r) => r.arrayBuffer())));
+          await Promise.all(
+            Array.from({ length: 50 }, (_, j) =>
+              fetch(`${server.url}/x${i + j}/${Math.random().toString(36)}?q${i + j}=${j}&limit=${i}`).then((r) =>
+                r.arrayBuffer(),
+              ),
+            ),
+          );
         }
       }
     };
@@ -152,8 +177,15 @@ describe("every HTTP server Tickflow runs, under hostile requests", () => {
     await round(4_000);
     const [metricsAfter, rssAfter] = [await metricsOf(), rssOf()];
     // the series are exact (every route and status label already exists); memory only roughly (RSS moves by tens of MB with the heap)
-    metricsAfter.forEach((series, i) => expect([...series].filter((s) => !metricsBefore[i]!.has(s)), `new series on ${ports[i]}`).toEqual([]));
-    rssAfter.forEach((rss, i) => expect(rss - rssBefore[i]!, `memory of the process on ${ports[i]}`).toBeLessThan(80 << 20));
+    metricsAfter.forEach((series, i) =>
+      expect(
+        [...series].filter((s) => !metricsBefore[i]!.has(s)),
+        `new series on ${ports[i]}`,
+      ).toEqual([]),
+    );
+    rssAfter.forEach((rss, i) =>
+      expect(rss - rssBefore[i]!, `memory of the process on ${ports[i]}`).toBeLessThan(80 << 20),
+    );
   }, 300_000);
 });
 
@@ -161,20 +193,33 @@ describe("hostile records on the real broker", () => {
   it("md.quotes.v1: each is dead-lettered with its reason, the engine advances past them, and the portfolio does not change", async () => {
     // Prepare
     const ticks = (await bus.readTail("quotes", 10_000)).map((r) => decodeEvent(r.value).data as QuoteTick);
-    const last = ticks.filter((t) => t.symbol === "TSLA").sort((a, b) => a.seq - b.seq).at(-1)!;
+    const last = ticks
+      .filter((t) => t.symbol === "TSLA")
+      .sort((a, b) => a.seq - b.seq)
+      .at(-1)!;
     const cases = hostileQuotes(last, universe.get("TSLA").priceScale);
     const pid = pidOnPort(7002);
     const before = await json(`${PLATFORM.gateway}/api/portfolio`);
     const positions = await json(`${PLATFORM.gateway}/api/positions`);
     // Act
     await publish(cases.map((c) => c.record));
-    await waitFor("the strategy worker to consume the hostile quotes", () => caughtUp(GROUPS.strategy, "quotes"), 60_000);
+    await waitFor(
+      "the strategy worker to consume the hostile quotes",
+      () => caughtUp(GROUPS.strategy, "quotes"),
+      60_000,
+    );
     // Assess
-    expect(await waitFor("the DLQ", async () => {
-      const reasons = await deadLettered("quotes");
-      if (reasons.length < cases.length) throw new Error(`${reasons.length} of ${cases.length} dead-lettered`);
-      return reasons;
-    }, 30_000)).toEqual(cases.map((c) => c.reason).sort());
+    expect(
+      await waitFor(
+        "the DLQ",
+        async () => {
+          const reasons = await deadLettered("quotes");
+          if (reasons.length < cases.length) throw new Error(`${reasons.length} of ${cases.length} dead-lettered`);
+          return reasons;
+        },
+        30_000,
+      ),
+    ).toEqual(cases.map((c) => c.reason).sort());
     expect(await json(`${PLATFORM.gateway}/api/portfolio`)).toEqual(before);
     expect(await json(`${PLATFORM.gateway}/api/positions`)).toEqual(positions);
     expect(pidOnPort(7002), "the strategy worker was restarted").toBe(pid);
@@ -187,13 +232,23 @@ describe("hostile records on the real broker", () => {
     const pid = pidOnPort(8000);
     const alerts = await json<unknown[]>(`${PLATFORM.gateway}/api/alerts`);
     await publish(cases.map((c) => c.record));
-    await waitFor("the risk/alerts consumer to consume them", async () => Promise.all([caughtUp(GROUPS.alerts, "risk"), caughtUp(GROUPS.alerts, "orders")]), 60_000);
+    await waitFor(
+      "the risk/alerts consumer to consume them",
+      async () => Promise.all([caughtUp(GROUPS.alerts, "risk"), caughtUp(GROUPS.alerts, "orders")]),
+      60_000,
+    );
     const reasons = async () => [...(await deadLettered("risk")), ...(await deadLettered("orders"))].sort();
-    expect(await waitFor("the DLQ", async () => {
-      const got = await reasons();
-      if (got.length < cases.length) throw new Error(`${got.length} of ${cases.length} dead-lettered`);
-      return got;
-    }, 30_000)).toEqual(cases.map((c) => c.reason).sort());
+    expect(
+      await waitFor(
+        "the DLQ",
+        async () => {
+          const got = await reasons();
+          if (got.length < cases.length) throw new Error(`${got.length} of ${cases.length} dead-lettered`);
+          return got;
+        },
+        30_000,
+      ),
+    ).toEqual(cases.map((c) => c.reason).sort());
     // once: a redelivered batch must not dead-letter a record again
     await new Promise((r) => setTimeout(r, 3_000));
     expect(await reasons()).toEqual(cases.map((c) => c.reason).sort());
@@ -206,7 +261,13 @@ describe("hostile records on the real broker", () => {
     const pid = pidOnPort(7002);
     const fake = (i: number): OutgoingRecord => {
       const data = { symbol: `FAKE${i}`, bid: 100, ask: 100.01, bidSize: 1, askSize: 1, seq: 1, tsEvent: 1, tsInit: 1 };
-      return { topic: "quotes", key: data.symbol, value: Buffer.from(JSON.stringify({ type: "quote.tick", version: 1, id: `fake-${i}`, ts: 1, source: "attacker", data })) };
+      return {
+        topic: "quotes",
+        key: data.symbol,
+        value: Buffer.from(
+          JSON.stringify({ type: "quote.tick", version: 1, id: `fake-${i}`, ts: 1, source: "attacker", data }),
+        ),
+      };
     };
     const flood = async (round: number) => {
       await publish(Array.from({ length: 100_000 }, (_, i) => fake(round * 100_000 + i)));

@@ -82,12 +82,17 @@ describe("missing prerequisites", () => {
   it("says what to install when there is no java", async () => {
     const start = startKafka({ port: await freePort(), name: "no-java", home, env: { PATH: emptyPath } });
     await expect(start).rejects.toBeInstanceOf(KafkaLauncherError);
-    await expect(start).rejects.toThrow(/needs Java 17 or newer.*apt-get install openjdk-17-jre-headless maven.*KAFKA_BROKERS/s);
+    await expect(start).rejects.toThrow(
+      /needs Java 17 or newer.*apt-get install openjdk-17-jre-headless maven.*KAFKA_BROKERS/s,
+    );
   });
 
   it("tickflow kafka start exits 1 with that message and no stack trace", async () => {
     const port = String(await freePort());
-    const { code, stdout, stderr } = await tickflow(["kafka", "start", "--port", port, "--name", "no-java"], { PATH: emptyPath, TICKFLOW_CACHE_DIR: home });
+    const { code, stdout, stderr } = await tickflow(["kafka", "start", "--port", port, "--name", "no-java"], {
+      PATH: emptyPath,
+      TICKFLOW_CACHE_DIR: home,
+    });
     expect(code).toBe(1);
     expect(stdout).toBe("");
     expect(stderr).toMatch(/^tickflow: The local Kafka broker needs Java 17 or newer.*openjdk-17-jre-headless maven/);
@@ -97,7 +102,13 @@ describe("missing prerequisites", () => {
 
 describe("tickflow kafka usage", () => {
   it("exits 2 on a bad subcommand, port or name", async () => {
-    for (const args of [["kafka"], ["kafka", "launch"], ["kafka", "status", "--port", "x"], ["kafka", "status", "--port", "70000"], ["kafka", "status", "--name", "../x"]]) {
+    for (const args of [
+      ["kafka"],
+      ["kafka", "launch"],
+      ["kafka", "status", "--port", "x"],
+      ["kafka", "status", "--port", "70000"],
+      ["kafka", "status", "--name", "../x"],
+    ]) {
       const { code, stderr } = await tickflow(args);
       expect(code, args.join(" ")).toBe(2);
       expect(stderr).toMatch(/^tickflow: /);

@@ -17,7 +17,8 @@ import { DASHBOARD_SECURITY_HEADERS, startStaticServer } from "../src/up/static-
  */
 
 const root = resolve(import.meta.dirname, "../../..");
-const INDEX = '<!doctype html><html><head><script type="module" src="/assets/app.js"></script></head><body><div id="root"></div></body></html>';
+const INDEX =
+  '<!doctype html><html><head><script type="module" src="/assets/app.js"></script></head><body><div id="root"></div></body></html>';
 const BIG = 8 << 20;
 
 let dist: string;
@@ -36,15 +37,29 @@ function standInGateway(req: IncomingMessage, res: ServerResponse) {
   res.on("close", () => (entry.aborted = !res.writableFinished));
   req.resume();
   const path = (req.url ?? "").split("?")[0];
-  if (path === "/api/slow") return void setTimeout(() => res.writeHead(200, { "content-type": "application/json" }).end('{"slow":true}'), 150);
+  if (path === "/api/slow")
+    return void setTimeout(() => res.writeHead(200, { "content-type": "application/json" }).end('{"slow":true}'), 150);
   if (path === "/api/broken") {
     res.writeHead(200, { "content-type": "application/json", "content-length": "1000" });
     res.write('{"partial":');
     return void setTimeout(() => res.socket?.destroy(), 20);
   }
   if (path === "/api/hang") return;
-  res.writeHead(200, { "content-type": "application/json", "content-security-policy": "default-src 'none'; frame-ancestors 'none'", connection: "keep-alive", "x-hop": "dropped" });
-  res.end(JSON.stringify({ status: "up", method: req.method, url: req.url, host: req.headers.host, hop: req.headers["x-hop"] ?? null }));
+  res.writeHead(200, {
+    "content-type": "application/json",
+    "content-security-policy": "default-src 'none'; frame-ancestors 'none'",
+    connection: "keep-alive",
+    "x-hop": "dropped",
+  });
+  res.end(
+    JSON.stringify({
+      status: "up",
+      method: req.method,
+      url: req.url,
+      host: req.headers.host,
+      hop: req.headers["x-hop"] ?? null,
+    }),
+  );
 }
 
 const openFds = () => readdirSync("/proc/self/fd").length;
@@ -102,7 +117,8 @@ describe("hostile requests", () => {
         const exchange = await rawExchange(web.port, request, { head, timeoutMs: 3_000 });
 
         expect(exchange.closed || exchange.answers.length > 0, `${name}: neither an answer nor a close`).toBe(true);
-        for (const answer of exchange.answers) expect(answer.status, `${name}: ${answer.body.slice(0, 200)}`).toBeLessThan(500);
+        for (const answer of exchange.answers)
+          expect(answer.status, `${name}: ${answer.body.slice(0, 200)}`).toBeLessThan(500);
         await expectServing(name);
       }
       expect(errors).toEqual([]);
@@ -112,11 +128,39 @@ describe("hostile requests", () => {
   it("answers any request target (property) below 500 or with the parser's 400, and stays up", async () => {
     const target = fc.oneof(
       fc.string({ unit: "binary", maxLength: 60 }),
-      fc.string({ unit: fc.constantFrom("/", "/api/", "/assets/", "app.js", "index.html", "%", "%2F", "%2e%2e", "%00", "%ZZ", "?", "#", "..", "\\", "\0", "\r", "\n", " ", "é", "💥"), maxLength: 30 }),
+      fc.string({
+        unit: fc.constantFrom(
+          "/",
+          "/api/",
+          "/assets/",
+          "app.js",
+          "index.html",
+          "%",
+          "%2F",
+          "%2e%2e",
+          "%00",
+          "%ZZ",
+          "?",
+          "#",
+          "..",
+          "\\",
+          "\0",
+          "\r",
+          "\n",
+          " ",
+          "é",
+          "💥",
+        ),
+        maxLength: 30,
+      }),
     );
     await fc.assert(
       fc.asyncProperty(target, async (t) => {
-        const exchange = await rawExchange(web.port, Buffer.from(`GET ${t} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n`, "utf8"), { timeoutMs: 3_000 });
+        const exchange = await rawExchange(
+          web.port,
+          Buffer.from(`GET ${t} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n`, "utf8"),
+          { timeoutMs: 3_000 },
+        );
         return (exchange.closed || exchange.answers.length > 0) && exchange.answers.every((a) => a.status < 500);
       }),
       { numRuns: 200 },
@@ -124,12 +168,15 @@ describe("hostile requests", () => {
     await expectServing("random request targets");
   }, 120_000);
 
-  it.each(["/", "/api/slow"])("answers pipelined requests for %s before a garbage one, in order, then the garbage with 400", async (path) => {
-    const exchange = await rawExchange(web.port, pipelinedThenGarbage(path));
+  it.each(["/", "/api/slow"])(
+    "answers pipelined requests for %s before a garbage one, in order, then the garbage with 400",
+    async (path) => {
+      const exchange = await rawExchange(web.port, pipelinedThenGarbage(path));
 
-    expect(exchange.answers.map((a) => a.status)).toEqual([200, 200, 400]);
-    expect(JSON.parse(exchange.answers[2]!.body)).toMatchObject({ code: "invalid-request" });
-  });
+      expect(exchange.answers.map((a) => a.status)).toEqual([200, 200, 400]);
+      expect(JSON.parse(exchange.answers[2]!.body)).toMatchObject({ code: "invalid-request" });
+    },
+  );
 
   it("cuts a client that sends its headers too slowly with 408, while answering others", async () => {
     const slow = rawExchange(web.port, "GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n", { timeoutMs: 5_000 });
@@ -144,10 +191,16 @@ describe("files", () => {
     const asset = await fetch(url("/assets/app.js"));
     const route = await fetch(url("/strategies/sma"));
     const outside = await fetch(url("/%2e%2e/%2e%2e/etc/passwd"));
-    const head = (await rawExchange(web.port, "HEAD / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", { head: true })).answers[0]!;
+    const head = (
+      await rawExchange(web.port, "HEAD / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", { head: true })
+    ).answers[0]!;
     const post = await fetch(url("/"), { method: "POST", body: "x" });
 
-    expect([asset.status, asset.headers.get("content-type"), asset.headers.get("cache-control")]).toEqual([200, "text/javascript; charset=utf-8", "public, max-age=31536000, immutable"]);
+    expect([asset.status, asset.headers.get("content-type"), asset.headers.get("cache-control")]).toEqual([
+      200,
+      "text/javascript; charset=utf-8",
+      "public, max-age=31536000, immutable",
+    ]);
     expect(await route.text()).toBe(INDEX);
     expect(await outside.text()).toBe(INDEX);
     expect([head.status, head.headers["content-length"], head.body]).toEqual([200, String(INDEX.length), ""]);
@@ -155,7 +208,10 @@ describe("files", () => {
   });
 
   it("cuts the answer when a file read fails half-way, and goes on (the read stream's error had no listener)", async () => {
-    const exchange = await rawExchange(web.port, "GET /assets/unreadable.js HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    const exchange = await rawExchange(
+      web.port,
+      "GET /assets/unreadable.js HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+    );
 
     expect(exchange.closed).toBe(true);
     expect(exchange.answers.every((a) => a.status < 500)).toBe(true);
@@ -166,7 +222,9 @@ describe("files", () => {
     // Prepare: one round first, so lazily opened descriptors exist
     const leave = () =>
       new Promise<void>((done) => {
-        const socket = connect(web.port, "127.0.0.1", () => socket.write("GET /assets/big.js HTTP/1.1\r\nHost: x\r\n\r\n"));
+        const socket = connect(web.port, "127.0.0.1", () =>
+          socket.write("GET /assets/big.js HTTP/1.1\r\nHost: x\r\n\r\n"),
+        );
         socket.once("data", () => socket.destroy());
         socket.on("close", () => done());
         socket.on("error", () => {});
@@ -189,11 +247,20 @@ describe("files", () => {
 describe("/api, forwarded to the gateway", () => {
   it("forwards method, path and query with the gateway as Host and no hop-by-hop header, and passes its answer on", async () => {
     // fetch refuses to send a Connection header
-    const exchange = await rawExchange(web.port, "GET /api/health?x=1 HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: x-hop, close\r\nX-Hop: secret\r\nKeep-Alive: timeout=1\r\n\r\n");
+    const exchange = await rawExchange(
+      web.port,
+      "GET /api/health?x=1 HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: x-hop, close\r\nX-Hop: secret\r\nKeep-Alive: timeout=1\r\n\r\n",
+    );
     const [answer] = exchange.answers;
 
     expect(answer!.status).toBe(200);
-    expect(JSON.parse(answer!.body)).toEqual({ status: "up", method: "GET", url: "/api/health?x=1", host: `127.0.0.1:${gatewayPort}`, hop: null });
+    expect(JSON.parse(answer!.body)).toEqual({
+      status: "up",
+      method: "GET",
+      url: "/api/health?x=1",
+      host: `127.0.0.1:${gatewayPort}`,
+      hop: null,
+    });
     // the gateway's own CSP wins over the dashboard's on its answers; its Connection header was its own
     expect(answer!.headers["content-security-policy"]).toBe("default-src 'none'; frame-ancestors 'none'");
     expect(answer!.headers["x-content-type-options"]).toBe("nosniff");
@@ -202,10 +269,20 @@ describe("/api, forwarded to the gateway", () => {
   });
 
   it("answers 503 gateway-unavailable when the gateway is down or silent, and cuts an answer it breaks off", async () => {
-    const down = await startStaticServer({ root: dist, port: 0, host: "127.0.0.1", apiOrigin: "http://127.0.0.1:1", onError: (e) => errors.push(e) });
+    const down = await startStaticServer({
+      root: dist,
+      port: 0,
+      host: "127.0.0.1",
+      apiOrigin: "http://127.0.0.1:1",
+      onError: (e) => errors.push(e),
+    });
     try {
       const refused = await fetch(`http://127.0.0.1:${down.port}/api/health`);
-      expect([refused.status, refused.headers.get("content-type"), refused.headers.get("retry-after")]).toEqual([503, "application/problem+json", "1"]);
+      expect([refused.status, refused.headers.get("content-type"), refused.headers.get("retry-after")]).toEqual([
+        503,
+        "application/problem+json",
+        "1",
+      ]);
       expect(await refused.json()).toMatchObject({ code: "gateway-unavailable" });
     } finally {
       await down.close();
@@ -232,7 +309,9 @@ describe("security headers", () => {
     const parserLevel = (await rawExchange(web.port, "BREW / HTTP/1.1\r\n\r\n")).answers[0]!;
 
     expect(answers.map((a) => a.status)).toEqual([200, 200, 200, 400]);
-    for (const answer of answers) for (const [name, value] of Object.entries(DASHBOARD_SECURITY_HEADERS)) expect(answer.headers.get(name), `${answer.url} ${name}`).toBe(value);
+    for (const answer of answers)
+      for (const [name, value] of Object.entries(DASHBOARD_SECURITY_HEADERS))
+        expect(answer.headers.get(name), `${answer.url} ${name}`).toBe(value);
     expect(parserLevel.status).toBe(400);
     expect(parserLevel.headers).toMatchObject(DASHBOARD_SECURITY_HEADERS);
     const csp = DASHBOARD_SECURITY_HEADERS["content-security-policy"]!;
@@ -243,10 +322,15 @@ describe("security headers", () => {
 
   it("allow the one inline stylesheet the built app adds (lightweight-charts' attribution logo) by its hash", () => {
     // the stylesheet as the installed lightweight-charts sets it (a <style>'s innerText)
-    const source = readFileSync(join(root, "node_modules/lightweight-charts/dist/lightweight-charts.production.mjs"), "utf8");
+    const source = readFileSync(
+      join(root, "node_modules/lightweight-charts/dist/lightweight-charts.production.mjs"),
+      "utf8",
+    );
     const styles = [...source.matchAll(/[`"'](a#tv-attr-logo\{[^`"']*)[`"']/g)].map((m) => m[1]!);
 
     expect(styles).toHaveLength(1);
-    expect(CHART_ATTRIBUTION_STYLE_HASH).toBe(`'sha256-${createHash("sha256").update(styles[0]!, "utf8").digest("base64")}'`);
+    expect(CHART_ATTRIBUTION_STYLE_HASH).toBe(
+      `'sha256-${createHash("sha256").update(styles[0]!, "utf8").digest("base64")}'`,
+    );
   });
 });

@@ -11,7 +11,11 @@ const PORTS = [7001, 7002, 8000, 8080];
 describe("tickflow up", () => {
   it("runs the platform on the in-memory bus, prints the URLs, and Ctrl-C stops everything it started", async () => {
     for (const port of PORTS) expect(await portFree(port), `port ${port} must be free for this test`).toBe(true);
-    const child = spawn(process.execPath, [join(root, "packages/cli/bin/tickflow.js"), "up", "--bus", "memory", "--no-prometheus"], { cwd: root, env: { ...process.env, LOG_LEVEL: "warn" } });
+    const child = spawn(
+      process.execPath,
+      [join(root, "packages/cli/bin/tickflow.js"), "up", "--bus", "memory", "--no-prometheus"],
+      { cwd: root, env: { ...process.env, LOG_LEVEL: "warn" } },
+    );
     let output = "";
     child.stdout.on("data", (d: Buffer) => (output += d.toString()));
     child.stderr.on("data", (d: Buffer) => (output += d.toString()));
@@ -22,7 +26,13 @@ describe("tickflow up", () => {
       await new Promise((r) => setTimeout(r, 100));
     }
     expect(output).toMatch(/broker {7}in-memory bus/);
-    for (const url of ["http://127.0.0.1:7001/quotes", "http://127.0.0.1:7002/strategies", "http://127.0.0.1:8000/api/health", "http://127.0.0.1:8080/"]) expect(output).toContain(url.replace(/\/$/, ""));
+    for (const url of [
+      "http://127.0.0.1:7001/quotes",
+      "http://127.0.0.1:7002/strategies",
+      "http://127.0.0.1:8000/api/health",
+      "http://127.0.0.1:8080/",
+    ])
+      expect(output).toContain(url.replace(/\/$/, ""));
     const health = await fetch("http://127.0.0.1:8000/api/health");
     expect(health.status).toBe(200);
     const viaWeb = await fetch("http://127.0.0.1:8080/api/quotes");
@@ -39,7 +49,11 @@ describe("tickflow up", () => {
   it("survives hostile requests on every port it serves, the dashboard's included: one request cannot end the supervisor", async () => {
     // Prepare: the in-memory bus runs every service inside the supervisor's own process
     for (const port of PORTS) expect(await portFree(port), `port ${port} must be free for this test`).toBe(true);
-    const child = spawn(process.execPath, [join(root, "packages/cli/bin/tickflow.js"), "up", "--bus", "memory", "--no-prometheus"], { cwd: root, env: { ...process.env, LOG_LEVEL: "warn" } });
+    const child = spawn(
+      process.execPath,
+      [join(root, "packages/cli/bin/tickflow.js"), "up", "--bus", "memory", "--no-prometheus"],
+      { cwd: root, env: { ...process.env, LOG_LEVEL: "warn" } },
+    );
     let output = "";
     child.stdout.on("data", (d: Buffer) => (output += d.toString()));
     child.stderr.on("data", (d: Buffer) => (output += d.toString()));
@@ -60,7 +74,10 @@ describe("tickflow up", () => {
 
       // Act and Assess: every case, then the server it hit and the supervisor are still there
       for (const { port, path, health } of targets) {
-        const cases = [...hostileRequests(path), { name: "pipelined requests, then garbage", request: pipelinedThenGarbage(path), head: false }];
+        const cases = [
+          ...hostileRequests(path),
+          { name: "pipelined requests, then garbage", request: pipelinedThenGarbage(path), head: false },
+        ];
         for (const { name, request, head } of cases) {
           const exchange = await rawExchange(port, request, { head, timeoutMs: 1_500 });
           for (const answer of exchange.answers) expect(answer.status, `${port} ${path}: ${name}`).toBeLessThan(500);
@@ -79,7 +96,11 @@ describe("tickflow up", () => {
 
   it("stops what it already started when Ctrl-C comes during start-up", async () => {
     for (const port of PORTS) expect(await portFree(port), `port ${port} must be free for this test`).toBe(true);
-    const child = spawn(process.execPath, [join(root, "packages/cli/bin/tickflow.js"), "up", "--bus", "memory", "--no-web", "--no-prometheus"], { cwd: root, env: { ...process.env, LOG_LEVEL: "warn" } });
+    const child = spawn(
+      process.execPath,
+      [join(root, "packages/cli/bin/tickflow.js"), "up", "--bus", "memory", "--no-web", "--no-prometheus"],
+      { cwd: root, env: { ...process.env, LOG_LEVEL: "warn" } },
+    );
     let output = "";
     child.stdout.on("data", (d: Buffer) => (output += d.toString()));
     const exited = new Promise<number | null>((done) => child.once("exit", (code) => done(code)));
@@ -101,7 +122,11 @@ describe("tickflow up", () => {
     const blocker = createServer();
     await new Promise<void>((r) => blocker.listen(7002, "127.0.0.1", r));
     try {
-      const child = spawn(process.execPath, [join(root, "packages/cli/bin/tickflow.js"), "up", "--bus", "memory", "--no-web", "--no-prometheus"], { cwd: root });
+      const child = spawn(
+        process.execPath,
+        [join(root, "packages/cli/bin/tickflow.js"), "up", "--bus", "memory", "--no-web", "--no-prometheus"],
+        { cwd: root },
+      );
       let stderr = "";
       child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
       const code = await new Promise<number | null>((done) => child.once("exit", (c) => done(c)));
@@ -115,9 +140,12 @@ describe("tickflow up", () => {
 
 describe("child output", () => {
   it("turns pino JSON into a readable line and passes other text through", () => {
-    expect(formatLine("strategy", '{"level":40,"time":1,"pid":2,"hostname":"h","service":"strategy","msg":"lagging","group":"g","lag":{"0":5}}')).toBe(
-      'strategy   | warn  lagging  group=g lag={"0":5}',
-    );
+    expect(
+      formatLine(
+        "strategy",
+        '{"level":40,"time":1,"pid":2,"hostname":"h","service":"strategy","msg":"lagging","group":"g","lag":{"0":5}}',
+      ),
+    ).toBe('strategy   | warn  lagging  group=g lag={"0":5}');
     expect(formatLine("prometheus", "level=warn msg=x")).toBe("prometheus | level=warn msg=x");
   });
 });

@@ -142,14 +142,25 @@ export function runBacktest(input: BacktestInput): BacktestReport {
       fills: symbols.reduce((sum, x) => sum + x.fills, 0),
       closingTrades: p.closingFills,
       winRate: p.closingFills === 0 ? 0 : p.winningFills / p.closingFills,
-      sharpe: sharpeRatio(p.equityCurve.map((e) => e.equity), INTERVAL_MS[s.interval]),
+      sharpe: sharpeRatio(
+        p.equityCurve.map((e) => e.equity),
+        INTERVAL_MS[s.interval],
+      ),
       maxDrawdown: p.maxDrawdown,
       halted: p.halted,
       symbols,
       equityCurve: p.equityCurve,
     };
   });
-  return { ticks: n, firstTs, lastTs, duplicateTicks: engine.stats.duplicateTicks, missingTicks: engine.stats.missingTicks, rejectedTicks, strategies };
+  return {
+    ticks: n,
+    firstTs,
+    lastTs,
+    duplicateTicks: engine.stats.duplicateTicks,
+    missingTicks: engine.stats.missingTicks,
+    rejectedTicks,
+    strategies,
+  };
 }
 
 /** Annualised Sharpe ratio (zero risk-free rate) of an equity series sampled every periodMs. */

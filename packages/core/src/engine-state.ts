@@ -65,7 +65,12 @@ export interface EngineState {
 export type EngineSnapshot = EngineState;
 
 export function newEngineState(): EngineState {
-  return { version: 1, stats: { ticks: 0, duplicateTicks: 0, missingTicks: 0, rejectedTicks: 0 }, symbols: {}, strategies: {} };
+  return {
+    version: 1,
+    stats: { ticks: 0, duplicateTicks: 0, missingTicks: 0, rejectedTicks: 0 },
+    symbols: {},
+    strategies: {},
+  };
 }
 
 export function newSymbolState(): SymbolState {
@@ -88,7 +93,8 @@ export function copyState(state: EngineState): EngineState {
  * what the configuration no longer has is dropped. Everything else comes from the snapshot whole.
  */
 export function restoredState(snapshot: EngineState, fresh: EngineState): { state: EngineState; restarted: string[] } {
-  if (snapshot.version !== 1) throw new TickflowError(`unsupported engine snapshot version ${String(snapshot.version)}`);
+  if (snapshot.version !== 1)
+    throw new TickflowError(`unsupported engine snapshot version ${String(snapshot.version)}`);
   const saved = copyState(snapshot);
   const restarted: string[] = [];
   const strategies: EngineState["strategies"] = {};
@@ -109,7 +115,8 @@ export function restoredState(snapshot: EngineState, fresh: EngineState): { stat
       continue;
     }
     const bars: SymbolState["bars"] = {};
-    for (const [interval, bar] of Object.entries(entry.bars)) bars[interval] = Object.hasOwn(old.bars, interval) ? old.bars[interval]! : bar;
+    for (const [interval, bar] of Object.entries(entry.bars))
+      bars[interval] = Object.hasOwn(old.bars, interval) ? old.bars[interval]! : bar;
     symbols[symbol] = { ...old, pending: old.pending.filter((p) => carriesOn(p.strategyId)), bars };
   }
   return { state: { ...saved, symbols, strategies }, restarted };

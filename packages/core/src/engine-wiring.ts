@@ -1,11 +1,25 @@
 import { BarAggregator, newBarState, type BarInterval } from "./bar";
 import type { EngineConfig } from "./engine-config";
-import { newEngineState, newStrategyState, newSymbolState, type EngineState, type StrategyState, type SymbolState } from "./engine-state";
+import {
+  newEngineState,
+  newStrategyState,
+  newSymbolState,
+  type EngineState,
+  type StrategyState,
+  type SymbolState,
+} from "./engine-state";
 import { ConfigError, TickflowError } from "./errors";
 import { fromSizeUnits, type Instrument, type Universe } from "./instrument";
 import { toMicros, type Micros } from "./money";
 import { newAccount } from "./portfolio";
-import { parseStrategyParams, strategyDefinition, type SignalIntent, type Strategy, type StrategyContext, type StrategyDefinition } from "./strategies";
+import {
+  parseStrategyParams,
+  strategyDefinition,
+  type SignalIntent,
+  type Strategy,
+  type StrategyContext,
+  type StrategyDefinition,
+} from "./strategies";
 import type { Turn } from "./turn";
 
 /*
@@ -110,7 +124,12 @@ export function buildWiring(
   const symbolRuntime = (symbol: string): SymbolRuntime => {
     let rt = symbols.get(symbol);
     if (!rt) {
-      rt = { instrument: universe.get(symbol), state: (state.symbols[symbol] = newSymbolState()), aggregators: [], strategies: [] };
+      rt = {
+        instrument: universe.get(symbol),
+        state: (state.symbols[symbol] = newSymbolState()),
+        aggregators: [],
+        strategies: [],
+      };
       symbols.set(symbol, rt);
     }
     return rt;
@@ -119,7 +138,11 @@ export function buildWiring(
     let feed = sym.aggregators.find((a) => a.aggregator.interval === interval);
     if (!feed) {
       const bars = (sym.state.bars[interval] = newBarState());
-      feed = { aggregator: new BarAggregator(sym.instrument.symbol, interval, sym.instrument.priceScale, bars), publish: false, subscribers: [] };
+      feed = {
+        aggregator: new BarAggregator(sym.instrument.symbol, interval, sym.instrument.priceScale, bars),
+        publish: false,
+        subscribers: [],
+      };
       sym.aggregators.push(feed);
     }
     return feed;
@@ -133,9 +156,23 @@ export function buildWiring(
     const traded = [...new Set(instance.symbols)];
     traded.forEach((s) => universe.get(s));
     const strategy = definition.create(params, traded);
-    const entry = newStrategyState(JSON.stringify([instance.kind, params, traded]), strategy.state, newAccount(toMicros(config.startingCash)));
+    const entry = newStrategyState(
+      JSON.stringify([instance.kind, params, traded]),
+      strategy.state,
+      newAccount(toMicros(config.startingCash)),
+    );
     state.strategies[instance.id] = entry;
-    const runtime = new StrategyRuntime(instance.id, instance.kind, traded, params, strategy, toMicros(params.tradeNotional as number), entry, onSignal, universe);
+    const runtime = new StrategyRuntime(
+      instance.id,
+      instance.kind,
+      traded,
+      params,
+      strategy,
+      toMicros(params.tradeNotional as number),
+      entry,
+      onSignal,
+      universe,
+    );
     runtimes.set(instance.id, runtime);
     for (const symbol of traded) {
       const sym = symbolRuntime(symbol);

@@ -2,7 +2,14 @@ import { z } from "zod";
 import type { Bar } from "./bar";
 import { EngineConfigSchema, type EngineConfig, type EngineConfigInput } from "./engine-config";
 import { copyState, restoredState, type EngineSnapshot, type EngineState, type EngineStats } from "./engine-state";
-import { bindWiring, buildWiring, type BarFeed, type SignalHandler, type StrategyRuntime, type Wiring } from "./engine-wiring";
+import {
+  bindWiring,
+  buildWiring,
+  type BarFeed,
+  type SignalHandler,
+  type StrategyRuntime,
+  type Wiring,
+} from "./engine-wiring";
 import { ConfigError, TickflowError } from "./errors";
 import type { EngineEvent } from "./events";
 import { fromPriceUnits, type Universe } from "./instrument";
@@ -176,12 +183,21 @@ export class TradingEngine {
 
   private runtime(strategyId: string): StrategyRuntime {
     const rt = this.wiring.runtimes.get(strategyId);
-    if (!rt) throw new ConfigError(`unknown strategy "${strategyId}"; running: ${[...this.wiring.runtimes.keys()].join(", ")}`);
+    if (!rt)
+      throw new ConfigError(
+        `unknown strategy "${strategyId}"; running: ${[...this.wiring.runtimes.keys()].join(", ")}`,
+      );
     return rt;
   }
 
   private onBar(turn: Turn, entry: BarFeed, bar: Bar): void {
-    if (entry.publish) turn.events.push({ type: "bar.closed", id: `${bar.symbol}:${bar.interval}:${bar.start}`, ts: bar.tsEvent, data: bar });
+    if (entry.publish)
+      turn.events.push({
+        type: "bar.closed",
+        id: `${bar.symbol}:${bar.interval}:${bar.start}`,
+        ts: bar.tsEvent,
+        data: bar,
+      });
     for (const runtime of entry.subscribers) {
       this.sample(runtime, bar.end);
       const ctx = runtime.ctx;

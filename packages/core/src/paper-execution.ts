@@ -32,10 +32,20 @@ export function submitOrder(
   const side: OrderSide = qty > 0 ? "buy" : "sell";
   const base = { orderId, strategyId, symbol, side, quantity: fromSizeUnits(Math.abs(qty), instrument), signalId };
   if (rejection) {
-    events.push({ type: "order.rejected", id: `${orderId}:rejected`, ts: tick.tsEvent, data: { ...base, ...rejection, tsEvent: tick.tsEvent, tsInit: tick.tsInit } });
+    events.push({
+      type: "order.rejected",
+      id: `${orderId}:rejected`,
+      ts: tick.tsEvent,
+      data: { ...base, ...rejection, tsEvent: tick.tsEvent, tsInit: tick.tsInit },
+    });
     return;
   }
-  events.push({ type: "order.submitted", id: `${orderId}:submitted`, ts: tick.tsEvent, data: { ...base, type: "market", tsEvent: tick.tsEvent, tsInit: tick.tsInit } });
+  events.push({
+    type: "order.submitted",
+    id: `${orderId}:submitted`,
+    ts: tick.tsEvent,
+    data: { ...base, type: "market", tsEvent: tick.tsEvent, tsInit: tick.tsInit },
+  });
   target.state.pending.push({ orderId, strategyId, symbol, qty, wait: settings.latencyTicks, signalId });
 }
 
@@ -49,7 +59,13 @@ export type FillListener = (turn: Turn, strategyId: string, fill: FillNotice) =>
  * together with every order still in flight; orders queued meanwhile (the flatten) fill against
  * the next quote.
  */
-export function fillDue(turn: Turn, settings: ExecutionSettings, target: TradedSymbol, strategies: Record<string, StrategyState>, filled: FillListener): void {
+export function fillDue(
+  turn: Turn,
+  settings: ExecutionSettings,
+  target: TradedSymbol,
+  strategies: Record<string, StrategyState>,
+  filled: FillListener,
+): void {
   const { tick, events } = turn;
   const { instrument, state } = target;
   const mid2 = state.bidUnits + state.askUnits;
@@ -62,7 +78,14 @@ export function fillDue(turn: Turn, settings: ExecutionSettings, target: TradedS
     const { strategyId } = order;
     const priceUnits = order.qty > 0 ? state.askUnits : state.bidUnits;
     const fee = feeMicros(notionalMicros(priceUnits, Math.abs(order.qty), instrument), settings.feeBps);
-    const { realized, position } = applyFill(strategies[strategyId]!.account, instrument, order.qty, priceUnits, fee, mid2);
+    const { realized, position } = applyFill(
+      strategies[strategyId]!.account,
+      instrument,
+      order.qty,
+      priceUnits,
+      fee,
+      mid2,
+    );
     const side: OrderSide = order.qty > 0 ? "buy" : "sell";
     const quantity = fromSizeUnits(Math.abs(order.qty), instrument);
     const price = fromPriceUnits(priceUnits, instrument);

@@ -40,7 +40,17 @@ export interface FillResult {
 }
 
 export function newAccount(startingCash: Micros): AccountState {
-  return { startingCash, cash: startingCash, positions: {}, markSum: 0, peakEquity: startingCash, maxDrawdown: 0, halted: false, closingFills: 0, winningFills: 0 };
+  return {
+    startingCash,
+    cash: startingCash,
+    positions: {},
+    markSum: 0,
+    peakEquity: startingCash,
+    maxDrawdown: 0,
+    halted: false,
+    closingFills: 0,
+    winningFills: 0,
+  };
 }
 
 export function positionOf(account: AccountState, symbol: string): PositionState {
@@ -105,7 +115,12 @@ export function applyFill(
 }
 
 /** Re-values a position at a mid given as twice its price units; keeps markSum in step. */
-export function markPosition(account: AccountState, position: PositionState, instrument: Instrument, mid2Units: number): void {
+export function markPosition(
+  account: AccountState,
+  position: PositionState,
+  instrument: Instrument,
+  mid2Units: number,
+): void {
   position.mid2Units = mid2Units;
   const mark = position.qty === 0 ? 0 : midValueMicros(mid2Units, position.qty, instrument);
   account.markSum += mark - position.mark;
@@ -138,7 +153,13 @@ export function recordEquity(curve: EquityPoint[], account: AccountState, ts: nu
 }
 
 /** Totals of an account in micros. */
-export function accountTotals(account: AccountState): { realized: Micros; unrealized: Micros; fees: Micros; equity: Micros; grossExposure: Micros } {
+export function accountTotals(account: AccountState): {
+  realized: Micros;
+  unrealized: Micros;
+  fees: Micros;
+  equity: Micros;
+  grossExposure: Micros;
+} {
   let realized = 0;
   let unrealized = 0;
   let fees = 0;
@@ -158,7 +179,8 @@ export function positionView(position: PositionState, instrument: Instrument): P
   return {
     symbol: instrument.symbol,
     quantity,
-    averagePrice: position.qty === 0 ? 0 : roundTo(fromMicros(position.basis) / quantity, instrument.pricePrecision + 4),
+    averagePrice:
+      position.qty === 0 ? 0 : roundTo(fromMicros(position.basis) / quantity, instrument.pricePrecision + 4),
     costBasis: fromMicros(position.basis),
     realizedPnl: fromMicros(position.realized),
     unrealizedPnl: fromMicros(position.mark - position.basis),

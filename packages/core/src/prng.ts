@@ -80,7 +80,10 @@ export class Prng {
 
   /** The whole state, to resume the exact same sequence later. */
   snapshot(): { words: PrngState; spareNormal: number | null } {
-    return { words: [this.a, this.b, this.c, this.d], spareNormal: Number.isNaN(this.spareNormal) ? null : this.spareNormal };
+    return {
+      words: [this.a, this.b, this.c, this.d],
+      spareNormal: Number.isNaN(this.spareNormal) ? null : this.spareNormal,
+    };
   }
 
   static restore(state: { words: PrngState; spareNormal: number | null }): Prng {

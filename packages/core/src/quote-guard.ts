@@ -7,7 +7,15 @@ import { MAX_PRICE_UNITS, type QuoteTick } from "./tick";
  * and dashboards name them. `key-mismatch` is found by the consumer (a Kafka key is no domain
  * notion); every other reason is the engine's verdict.
  */
-export const QuoteRejectReasonSchema = z.enum(["unknown-symbol", "key-mismatch", "out-of-range", "abnormal-spread", "clock-skew", "seq-gap", "out-of-band"]);
+export const QuoteRejectReasonSchema = z.enum([
+  "unknown-symbol",
+  "key-mismatch",
+  "out-of-range",
+  "abnormal-spread",
+  "clock-skew",
+  "seq-gap",
+  "out-of-band",
+]);
 export type QuoteRejectReason = z.infer<typeof QuoteRejectReasonSchema>;
 
 export interface QuoteRejection {
@@ -50,7 +58,8 @@ export interface GuardedSymbol {
   bandRun: { count: number; mid2Units: number } | null;
 }
 
-export type QuoteVerdict = { kind: "accept"; missing: number } | { kind: "duplicate" } | ({ kind: "reject" } & QuoteRejection);
+export type QuoteVerdict =
+  { kind: "accept"; missing: number } | { kind: "duplicate" } | ({ kind: "reject" } & QuoteRejection);
 
 const outside = (mid2: number, reference2: number, band: number) => Math.abs(mid2 / reference2 - 1) > band;
 // module-level, not a closure or a fresh object per call: admit runs for every tick
@@ -62,7 +71,8 @@ function offGrid(field: "bid" | "ask", price: number, instrument: Instrument): s
   const units = price * instrument.priceScale;
   const rounded = Math.round(units);
   if (rounded > MAX_PRICE_UNITS) return `${field} ${price} is beyond the largest price the engine marks exactly`;
-  if (Math.abs(units - rounded) > 1e-6 || rounded % instrument.priceIncrementUnits !== 0) return `${field} ${price} is not on ${instrument.symbol}'s ${instrument.priceIncrement} price grid`;
+  if (Math.abs(units - rounded) > 1e-6 || rounded % instrument.priceIncrementUnits !== 0)
+    return `${field} ${price} is not on ${instrument.symbol}'s ${instrument.priceIncrement} price grid`;
   return null;
 }
 
@@ -97,13 +107,29 @@ export class QuoteGuard {
     const mid2 = bid + ask;
     const checks = this.priceChecks(symbol);
     const spreadBps = ((ask - bid) * 2 * 10_000) / mid2;
-    if (spreadBps > checks.maxSpreadBps) return reject("abnormal-spread", `spread ${spreadBps.toFixed(1)} bp of the mid exceeds ${symbol}'s ${checks.maxSpreadBps} bp`);
+    if (spreadBps > checks.maxSpreadBps)
+      return reject(
+        "abnormal-spread",
+        `spread ${spreadBps.toFixed(1)} bp of the mid exceeds ${symbol}'s ${checks.maxSpreadBps} bp`,
+      );
     const skew = this.config.maxClockSkewMs;
-    if (tick.tsEvent > tick.tsInit + skew) return reject("clock-skew", `tsEvent ${tick.tsEvent} is ${tick.tsEvent - tick.tsInit} ms after its tsInit (at most ${skew})`);
-    if (now !== undefined && tick.tsEvent > now + skew) return reject("clock-skew", `tsEvent ${tick.tsEvent} is ${tick.tsEvent - now} ms ahead of this consumer's clock (at most ${skew})`);
+    if (tick.tsEvent > tick.tsInit + skew)
+      return reject(
+        "clock-skew",
+        `tsEvent ${tick.tsEvent} is ${tick.tsEvent - tick.tsInit} ms after its tsInit (at most ${skew})`,
+      );
+    if (now !== undefined && tick.tsEvent > now + skew)
+      return reject(
+        "clock-skew",
+        `tsEvent ${tick.tsEvent} is ${tick.tsEvent - now} ms ahead of this consumer's clock (at most ${skew})`,
+      );
     if (tick.seq <= state.lastSeq) return { kind: "duplicate" };
     const missing = state.lastSeq === 0 ? 0 : tick.seq - state.lastSeq - 1;
-    if (missing > this.config.maxSeqGap) return reject("seq-gap", `seq ${tick.seq} skips ${missing} after ${state.lastSeq} (at most ${this.config.maxSeqGap})`);
+    if (missing > this.config.maxSeqGap)
+      return reject(
+        "seq-gap",
+        `seq ${tick.seq} skips ${missing} after ${state.lastSeq} (at most ${this.config.maxSeqGap})`,
+      );
     const lastMid2 = state.bidUnits + state.askUnits;
     if (lastMid2 > 0 && outside(mid2, lastMid2, checks.priceBandPct)) {
       const run = state.bandRun;
@@ -111,7 +137,10 @@ export class QuoteGuard {
       if (count < checks.reanchorAfter) {
         state.bandRun = { count, mid2Units: mid2 };
         const move = ((mid2 / lastMid2 - 1) * 100).toFixed(1);
-        return reject("out-of-band", `mid ${mid2 / 2 / instrument.priceScale} is ${move}% from the last accepted ${lastMid2 / 2 / instrument.priceScale} (band ${checks.priceBandPct * 100}%)`);
+        return reject(
+          "out-of-band",
+          `mid ${mid2 / 2 / instrument.priceScale} is ${move}% from the last accepted ${lastMid2 / 2 / instrument.priceScale} (band ${checks.priceBandPct * 100}%)`,
+        );
       }
     }
     state.bandRun = null;

@@ -26,7 +26,13 @@ export function strategyView(rt: ViewedStrategy, account: AccountState): Strateg
 }
 
 /** One strategy's account in currency units: totals, a position for every symbol it trades (flat ones too), equity curve, drawdown. */
-export function portfolioView(strategyId: string, symbols: readonly string[], account: AccountState, equityCurve: readonly EquityPoint[], universe: Universe): StrategyPortfolioView {
+export function portfolioView(
+  strategyId: string,
+  symbols: readonly string[],
+  account: AccountState,
+  equityCurve: readonly EquityPoint[],
+  universe: Universe,
+): StrategyPortfolioView {
   const totals = accountTotals(account);
   return {
     strategyId,

@@ -30,20 +30,33 @@ export function* parseReplayCsv(lines: Iterable<string>, universe: Universe): Ge
     if (cells.length !== REPLAY_COLUMNS.length) {
       throw new ReplayError(lineNo, "row", `expected ${REPLAY_COLUMNS.length} fields, got ${cells.length}`);
     }
-    const [symbol, tsText, bidText, askText, bidSizeText, askSizeText] = cells as [string, string, string, string, string, string];
+    const [symbol, tsText, bidText, askText, bidSizeText, askSizeText] = cells as [
+      string,
+      string,
+      string,
+      string,
+      string,
+      string,
+    ];
     if (!universe.has(symbol)) {
-      throw new ReplayError(lineNo, "symbol", `unknown symbol "${symbol}"; valid symbols: ${universe.symbols.join(", ")}`);
+      throw new ReplayError(
+        lineNo,
+        "symbol",
+        `unknown symbol "${symbol}"; valid symbols: ${universe.symbols.join(", ")}`,
+      );
     }
     const instrument = universe.get(symbol);
     const tsEvent = parseNumber(tsText, lineNo, "tsEvent");
-    if (!Number.isInteger(tsEvent)) throw new ReplayError(lineNo, "tsEvent", `"${tsText}" is not an integer of ms since epoch`);
+    if (!Number.isInteger(tsEvent))
+      throw new ReplayError(lineNo, "tsEvent", `"${tsText}" is not an integer of ms since epoch`);
     const previousTs = lastTs.get(symbol);
     if (previousTs !== undefined && tsEvent < previousTs) {
       throw new ReplayError(lineNo, "tsEvent", `${tsEvent} is before the previous ${symbol} tick at ${previousTs}`);
     }
     const bid = snap(parsePositive(bidText, lineNo, "bid"), instrument);
     const ask = snap(parsePositive(askText, lineNo, "ask"), instrument);
-    if (bid <= 0) throw new ReplayError(lineNo, "bid", `${bidText} is below one price increment (${instrument.priceIncrement})`);
+    if (bid <= 0)
+      throw new ReplayError(lineNo, "bid", `${bidText} is below one price increment (${instrument.priceIncrement})`);
     if (ask <= bid) throw new ReplayError(lineNo, "ask", `ask ${ask} must be above bid ${bid}`);
     const bidSize = parsePositive(bidSizeText, lineNo, "bidSize");
     const askSize = parsePositive(askSizeText, lineNo, "askSize");
@@ -52,7 +65,8 @@ export function* parseReplayCsv(lines: Iterable<string>, universe: Universe): Ge
     lastTs.set(symbol, tsEvent);
     yield { symbol, bid, ask, bidSize, askSize, seq, tsEvent, tsInit: tsEvent };
   }
-  if (header) throw new ReplayError(Math.max(lineNo, 1), "header", `empty file; expected "${REPLAY_COLUMNS.join(",")}"`);
+  if (header)
+    throw new ReplayError(Math.max(lineNo, 1), "header", `empty file; expected "${REPLAY_COLUMNS.join(",")}"`);
 }
 
 function parseNumber(text: string, line: number, field: string): number {

@@ -18,7 +18,11 @@ export interface RiskGate {
 }
 
 export function riskGate(limits: RiskLimits): RiskGate {
-  return { maxPosition: toMicros(limits.maxPositionNotional), maxGross: toMicros(limits.maxGrossNotional), maxDrawdownPct: limits.maxDrawdownPct };
+  return {
+    maxPosition: toMicros(limits.maxPositionNotional),
+    maxGross: toMicros(limits.maxGrossNotional),
+    maxDrawdownPct: limits.maxDrawdownPct,
+  };
 }
 
 /** A symbol a strategy trades, as the checks see it: the instrument and the engine's state of it (last accepted quote, orders in flight). */
@@ -66,15 +70,27 @@ export function preTradeCheck(
   const after = notionalMicros(price, Math.abs(current + delta), instrument);
   if (after <= before) return null; // reducing exposure is always allowed
   if (after > gate.maxPosition) {
-    return { reason: "max-position", detail: `position notional ${fromMicros(after)} would exceed ${fromMicros(gate.maxPosition)}` };
+    return {
+      reason: "max-position",
+      detail: `position notional ${fromMicros(after)} would exceed ${fromMicros(gate.maxPosition)}`,
+    };
   }
   let others = 0;
   for (const other of traded) {
     if (other.instrument.symbol === instrument.symbol) continue;
-    others += Math.abs(midValueMicros(other.state.bidUnits + other.state.askUnits, exposure(strategyId, account, other), other.instrument));
+    others += Math.abs(
+      midValueMicros(
+        other.state.bidUnits + other.state.askUnits,
+        exposure(strategyId, account, other),
+        other.instrument,
+      ),
+    );
   }
   if (others + after > gate.maxGross) {
-    return { reason: "max-gross-notional", detail: `gross notional ${fromMicros(others + after)} would exceed ${fromMicros(gate.maxGross)}` };
+    return {
+      reason: "max-gross-notional",
+      detail: `gross notional ${fromMicros(others + after)} would exceed ${fromMicros(gate.maxGross)}`,
+    };
   }
   return null;
 }

@@ -94,7 +94,13 @@ export class MarketSimulator {
 
   /** Per-symbol state, to persist and `resume` later. */
   snapshot(): SymbolPathState[] {
-    return this.paths.map(({ symbol, seq, logPrice, lastTs, prng }) => ({ symbol, seq, logPrice, lastTs, prng: prng.snapshot() }));
+    return this.paths.map(({ symbol, seq, logPrice, lastTs, prng }) => ({
+      symbol,
+      seq,
+      logPrice,
+      lastTs,
+      prng: prng.snapshot(),
+    }));
   }
 
   /**
@@ -120,7 +126,8 @@ export class MarketSimulator {
     const { instrument, prng } = path;
     const dtYears = Math.max(0, tsEvent - path.lastTs) / MS_PER_YEAR;
     const sigma = instrument.volatility;
-    path.logPrice += (instrument.drift - 0.5 * sigma * sigma) * dtYears + sigma * Math.sqrt(dtYears) * prng.nextNormal();
+    path.logPrice +=
+      (instrument.drift - 0.5 * sigma * sigma) * dtYears + sigma * Math.sqrt(dtYears) * prng.nextNormal();
     if (this.jumps && this.jumps.intensityPerYear > 0 && prng.nextFloat() < this.jumps.intensityPerYear * dtYears) {
       path.logPrice += this.jumps.meanLog + this.jumps.stdLog * prng.nextNormal();
     }

@@ -14,14 +14,24 @@
 import { z } from "zod";
 import { BarIntervalSchema, BarSchema } from "./bar";
 import { StrategyInstanceSchema } from "./engine-config";
-import { OrderFilledSchema, OrderRejectedSchema, OrderSubmittedSchema, PositionChangedSchema, RiskHaltedSchema, RiskResetSchema, SignalGeneratedSchema } from "./events";
+import {
+  OrderFilledSchema,
+  OrderRejectedSchema,
+  OrderSubmittedSchema,
+  PositionChangedSchema,
+  RiskHaltedSchema,
+  RiskResetSchema,
+  SignalGeneratedSchema,
+} from "./events";
 import { InstrumentSpecSchema } from "./instrument";
 import { QuoteTickSchema } from "./tick";
 
 // ---------------------------------------------------------------------------------------------
 // The market-data worker: GET /instruments, /quotes, /quotes/{symbol}.
 
-export const InstrumentSchema = z.object(InstrumentSpecSchema.shape).describe("A tradable instrument: its grid (increments, precisions), currency and simulation parameters");
+export const InstrumentSchema = z
+  .object(InstrumentSpecSchema.shape)
+  .describe("A tradable instrument: its grid (increments, precisions), currency and simulation parameters");
 export const InstrumentsSchema = z.array(InstrumentSchema).describe("The instrument universe");
 
 export const QuoteSchema = z
@@ -39,7 +49,9 @@ export const QuoteSchema = z
     changePct: z.number().describe("Change since the open, in percent"),
   })
   .describe("The latest quote of one symbol, with its change since the session open");
-export const QuotesSchema = z.array(QuoteSchema).describe("The quotes board: the latest quote of every symbol that has one, in universe order");
+export const QuotesSchema = z
+  .array(QuoteSchema)
+  .describe("The quotes board: the latest quote of every symbol that has one, in universe order");
 
 export const QuoteTickViewSchema = QuoteTickSchema.describe("One best bid and offer as published on md.quotes.v1");
 export const QuoteDetailSchema = z
@@ -70,8 +82,12 @@ export const PositionSchema = z
     markPrice: PositionChangedSchema.shape.markPrice.describe("Mid the position is marked at"),
   })
   .describe("One strategy's position in one symbol");
-export const StrategyPositionSchema = PositionSchema.extend({ strategyId: PositionChangedSchema.shape.strategyId }).describe("A position, with the strategy that holds it");
-export const PositionsSchema = z.array(StrategyPositionSchema).describe("Every strategy's position in each of its symbols");
+export const StrategyPositionSchema = PositionSchema.extend({
+  strategyId: PositionChangedSchema.shape.strategyId,
+}).describe("A position, with the strategy that holds it");
+export const PositionsSchema = z
+  .array(StrategyPositionSchema)
+  .describe("Every strategy's position in each of its symbols");
 
 export const StrategyAccountSchema = z
   .object({
@@ -132,7 +148,10 @@ export const OrdersSchema = z.array(OrderEventSchema).describe("Recent order eve
 
 /** Not public: the gateway derives /api/alerts from it where it cannot keep alerts itself (a Lambda). */
 export const RiskEventSchema = z
-  .discriminatedUnion("type", [z.object({ type: z.literal("risk.halted"), data: RiskHaltedSchema }), z.object({ type: z.literal("risk.reset"), data: RiskResetSchema })])
+  .discriminatedUnion("type", [
+    z.object({ type: z.literal("risk.halted"), data: RiskHaltedSchema }),
+    z.object({ type: z.literal("risk.reset"), data: RiskResetSchema }),
+  ])
   .describe("A risk event from strategy.risk.v1");
 export const RiskEventsSchema = z.array(RiskEventSchema).describe("Recent risk events, newest first");
 
@@ -148,7 +167,13 @@ export const PortfolioSchema = z
     maxDrawdown: z.number().describe("Largest drawdown of the combined equity curve, as a fraction"),
     strategies: z.array(StrategyAccountSchema),
     equityCurve: z
-      .array(z.object({ ts: z.number().int(), equity: money("Combined equity"), drawdown: z.number().describe("Drawdown at this point, as a fraction") }))
+      .array(
+        z.object({
+          ts: z.number().int(),
+          equity: money("Combined equity"),
+          drawdown: z.number().describe("Drawdown at this point, as a fraction"),
+        }),
+      )
       .describe("Combined equity over time, oldest first"),
   })
   .describe("All strategies together: totals, equity curve and drawdown");

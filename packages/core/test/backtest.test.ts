@@ -1,8 +1,19 @@
 import { describe, expect, it } from "vitest";
-import { DEFAULT_START_TIME, parseReplayCsv, runBacktest, sharpeRatio, simulatedTicks, Universe, type EngineConfigInput, type EngineEvent } from "../src";
+import {
+  DEFAULT_START_TIME,
+  parseReplayCsv,
+  runBacktest,
+  sharpeRatio,
+  simulatedTicks,
+  Universe,
+  type EngineConfigInput,
+  type EngineEvent,
+} from "../src";
 
 const universe = new Universe();
-const engine: EngineConfigInput = { strategies: [{ id: "sma-crossover", kind: "sma-crossover", symbols: ["AAPL", "BTC-USD"] }] };
+const engine: EngineConfigInput = {
+  strategies: [{ id: "sma-crossover", kind: "sma-crossover", symbols: ["AAPL", "BTC-USD"] }],
+};
 const instruments = universe.select(["AAPL", "BTC-USD"]);
 
 describe("backtest", () => {
@@ -19,7 +30,10 @@ describe("backtest", () => {
     const [s] = report.strategies;
     expect(s!.fills).toBeGreaterThan(10);
     expect(s!.finalEquity).toBeCloseTo(s!.startingCash + s!.realizedPnl + s!.unrealizedPnl - s!.fees, 6);
-    expect(s!.netPnl).toBeCloseTo(s!.symbols.reduce((sum, x) => sum + x.netPnl, 0), 6);
+    expect(s!.netPnl).toBeCloseTo(
+      s!.symbols.reduce((sum, x) => sum + x.netPnl, 0),
+      6,
+    );
     expect(s!.fills).toBe(s!.orders);
     expect(s!.winRate).toBeGreaterThanOrEqual(0);
     expect(s!.winRate).toBeLessThanOrEqual(1);
@@ -30,10 +44,18 @@ describe("backtest", () => {
 
   it("replays a CSV of the simulated ticks to the same fills and report", () => {
     const ticks = [...simulatedTicks({ instruments, seed: 5 }, 30_000)];
-    const csv = ["symbol,tsEvent,bid,ask,bidSize,askSize", ...ticks.map((t) => [t.symbol, t.tsEvent, t.bid, t.ask, t.bidSize, t.askSize].join(","))];
+    const csv = [
+      "symbol,tsEvent,bid,ask,bidSize,askSize",
+      ...ticks.map((t) => [t.symbol, t.tsEvent, t.bid, t.ask, t.bidSize, t.askSize].join(",")),
+    ];
     const fills = (source: Iterable<(typeof ticks)[number]>) => {
       const seen: EngineEvent[] = [];
-      const report = runBacktest({ engine, universe, ticks: source, onEvent: (e) => e.type === "order.filled" && seen.push(e) });
+      const report = runBacktest({
+        engine,
+        universe,
+        ticks: source,
+        onEvent: (e) => e.type === "order.filled" && seen.push(e),
+      });
       return { report, seen };
     };
     const simulated = fills(ticks);
@@ -44,7 +66,13 @@ describe("backtest", () => {
 
   it("reports progress while it runs", () => {
     const seen: number[] = [];
-    runBacktest({ engine, universe, ticks: simulatedTicks({ instruments, seed: 2 }, 2_500), onProgress: (n) => seen.push(n), progressEvery: 1_000 });
+    runBacktest({
+      engine,
+      universe,
+      ticks: simulatedTicks({ instruments, seed: 2 }, 2_500),
+      onProgress: (n) => seen.push(n),
+      progressEvery: 1_000,
+    });
     expect(seen).toEqual([1_000, 2_000]);
   });
 });

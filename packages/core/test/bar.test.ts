@@ -21,7 +21,20 @@ describe("time bars", () => {
       [11_000, 100, 100.02], // exactly on the boundary: closes the bar and opens the next
     ]);
     expect(bars).toEqual([
-      { symbol: "AAPL", interval: "1s", start: 10_000, end: 11_000, open: 100.01, high: 100.11, low: 99.91, close: 99.91, volume: 300, tickCount: 3, tsEvent: 11_000, tsInit: 11_000 },
+      {
+        symbol: "AAPL",
+        interval: "1s",
+        start: 10_000,
+        end: 11_000,
+        open: 100.01,
+        high: 100.11,
+        low: 99.91,
+        close: 99.91,
+        volume: 300,
+        tickCount: 3,
+        tsEvent: 11_000,
+        tsInit: 11_000,
+      },
     ]);
     expect(agg.state.current).toMatchObject({ start: 11_000, open: 100.01, tickCount: 1 });
   });

@@ -34,7 +34,11 @@ describe("boundary check: packages/core stays pure (ESLint)", () => {
   });
 
   it("accepts pure code: zod, Math functions and fixed dates", async () => {
-    expect(await violations('import { z } from "zod";\nexport const s = z.number();\nexport const t = Date.UTC(2026, 0, 1) + Math.floor(Math.sqrt(2));')).toEqual([]);
+    expect(
+      await violations(
+        'import { z } from "zod";\nexport const s = z.number();\nexport const t = Date.UTC(2026, 0, 1) + Math.floor(Math.sqrt(2));',
+      ),
+    ).toEqual([]);
   });
 
   it("does not apply the core's rules to adapters", async () => {
@@ -47,14 +51,21 @@ describe("boundary check: package dependency rules (dependency-cruiser)", { time
   async function cruise(files: Record<string, string>): Promise<{ code: number; output: string }> {
     const dir = await mkdtemp(join(tmpdir(), "depcruise-"));
     try {
-      await writeFile(join(dir, "tsconfig.json"), JSON.stringify({ compilerOptions: { module: "ESNext", moduleResolution: "Bundler" } }));
+      await writeFile(
+        join(dir, "tsconfig.json"),
+        JSON.stringify({ compilerOptions: { module: "ESNext", moduleResolution: "Bundler" } }),
+      );
       for (const [path, text] of Object.entries(files)) {
         await mkdir(join(dir, path, ".."), { recursive: true });
         await writeFile(join(dir, path), text);
       }
       const bin = join(root, "node_modules/.bin/depcruise");
       try {
-        const { stdout } = await promisify(execFile)(bin, ["packages", "--config", join(root, ".dependency-cruiser.cjs")], { cwd: dir });
+        const { stdout } = await promisify(execFile)(
+          bin,
+          ["packages", "--config", join(root, ".dependency-cruiser.cjs")],
+          { cwd: dir },
+        );
         return { code: 0, output: stdout };
       } catch (error) {
         const e = error as { code: number; stdout: string };
@@ -85,7 +96,11 @@ describe("boundary check: package dependency rules (dependency-cruiser)", { time
   });
 
   it("passes the repository itself", async () => {
-    const { stdout } = await promisify(execFile)(join(root, "node_modules/.bin/depcruise"), ["packages", "--config", ".dependency-cruiser.cjs"], { cwd: root });
+    const { stdout } = await promisify(execFile)(
+      join(root, "node_modules/.bin/depcruise"),
+      ["packages", "--config", ".dependency-cruiser.cjs"],
+      { cwd: root },
+    );
     expect(stdout).toMatch(/no dependency violations found/);
   });
 });

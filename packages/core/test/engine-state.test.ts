@@ -35,15 +35,27 @@ describe("engine state: the version-1 snapshots committed Kafka state holds", ()
   const config: EngineConfigInput = {
     strategies: [
       { id: "sma", kind: "sma-crossover", symbols: ["AAPL", "BTC-USD"], params: { fast: 2, slow: 4 } },
-      { id: "mr", kind: "mean-reversion", symbols: ["BTC-USD", "EUR-USD"], params: { window: 5, entryZ: 1.2, exitZ: 0.2 } },
+      {
+        id: "mr",
+        kind: "mean-reversion",
+        symbols: ["BTC-USD", "EUR-USD"],
+        params: { window: 5, entryZ: 1.2, exitZ: 0.2 },
+      },
     ],
     execution: { latencyTicks: 2 },
     publishBars: ["1s"],
     equityCurveLimit: 12,
   };
-  const sim = new MarketSimulator({ instruments: universe.select(["AAPL", "BTC-USD", "EUR-USD"]), seed: 7, tickIntervalMs: 250 });
+  const sim = new MarketSimulator({
+    instruments: universe.select(["AAPL", "BTC-USD", "EUR-USD"]),
+    seed: 7,
+    tickIntervalMs: 250,
+  });
   const ticks = Array.from({ length: 400 }, () => sim.next());
-  const fixture = JSON.parse(readFileSync(new URL("./fixtures/engine-snapshot-v1.json", import.meta.url), "utf8")) as { cut: number; snapshot: EngineSnapshot };
+  const fixture = JSON.parse(readFileSync(new URL("./fixtures/engine-snapshot-v1.json", import.meta.url), "utf8")) as {
+    cut: number;
+    snapshot: EngineSnapshot;
+  };
 
   it("continues from a version-1 snapshot exactly as an uninterrupted run does", () => {
     // Prepare: the fixture holds orders in flight, open positions and a trimmed equity curve
@@ -70,14 +82,33 @@ describe("engine state: the version-1 snapshots committed Kafka state holds", ()
 describe("engine state: one object, copied by snapshot and replaced by restore", () => {
   const config: EngineConfigInput = {
     strategies: [
-      { id: "sma", kind: "sma-crossover", symbols: ["AAPL", "BTC-USD"], params: { fast: 2, slow: 4, tradeNotional: 40_000 } },
-      { id: "mr", kind: "mean-reversion", symbols: ["BTC-USD", "EUR-USD"], params: { window: 5, entryZ: 1.2, exitZ: 0.2, tradeNotional: 40_000 } },
-      { id: "bo", kind: "breakout", symbols: ["AAPL", "EUR-USD"], params: { window: 4, exitWindow: 2, tradeNotional: 40_000 } },
+      {
+        id: "sma",
+        kind: "sma-crossover",
+        symbols: ["AAPL", "BTC-USD"],
+        params: { fast: 2, slow: 4, tradeNotional: 40_000 },
+      },
+      {
+        id: "mr",
+        kind: "mean-reversion",
+        symbols: ["BTC-USD", "EUR-USD"],
+        params: { window: 5, entryZ: 1.2, exitZ: 0.2, tradeNotional: 40_000 },
+      },
+      {
+        id: "bo",
+        kind: "breakout",
+        symbols: ["AAPL", "EUR-USD"],
+        params: { window: 4, exitWindow: 2, tradeNotional: 40_000 },
+      },
     ],
     execution: { latencyTicks: 1 },
     publishBars: ["1s"],
   };
-  const sim = new MarketSimulator({ instruments: universe.select(["AAPL", "BTC-USD", "EUR-USD"]), seed: 3, tickIntervalMs: 250 });
+  const sim = new MarketSimulator({
+    instruments: universe.select(["AAPL", "BTC-USD", "EUR-USD"]),
+    seed: 3,
+    tickIntervalMs: 250,
+  });
   const ticks = Array.from({ length: 1_200 }, () => sim.next());
 
   it("restores a snapshot taken through JSON into a fresh engine equal to the state, field for field", () => {
@@ -126,7 +157,10 @@ describe("engine state: one object, copied by snapshot and replaced by restore",
 
   it("starts a strategy the snapshot cannot restore from the configuration's initial state, even in an engine that has run", () => {
     // Prepare: a snapshot without "bo", taken by an engine that ran only sma and mr
-    const without = new TradingEngine({ ...config, strategies: config.strategies.filter((s) => s.id !== "bo") }, universe);
+    const without = new TradingEngine(
+      { ...config, strategies: config.strategies.filter((s) => s.id !== "bo") },
+      universe,
+    );
     run(without, ticks.slice(0, 600));
     const snapshot = without.snapshot();
     const busy = new TradingEngine(config, universe);
@@ -139,7 +173,9 @@ describe("engine state: one object, copied by snapshot and replaced by restore",
     expect(restarted).toEqual(["bo"]);
     expect(busy.snapshot().strategies.bo).toStrictEqual(fresh.snapshot().strategies.bo);
     expect(busy.portfolio("sma")).toEqual(without.portfolio("sma"));
-    expect(Object.values(busy.snapshot().symbols).flatMap((s) => s.pending.filter((p) => p.strategyId === "bo"))).toEqual([]);
+    expect(
+      Object.values(busy.snapshot().symbols).flatMap((s) => s.pending.filter((p) => p.strategyId === "bo")),
+    ).toEqual([]);
   });
 
   it("refuses a snapshot of another version, naming it", () => {
@@ -151,7 +187,19 @@ describe("engine state: one object, copied by snapshot and replaced by restore",
   it("gives the same events stopped, snapshotted through JSON and restored at a random point of a random stream as uninterrupted", () => {
     const symbols = ["AAPL", "BTC-USD", "EUR-USD"];
     /** What a stream may do to a simulated tick: pass, repeat, vanish (a seq gap), arrive late for its bar, spike within the band, or leap beyond it. */
-    const mutation = fc.constantFrom("pass", "pass", "pass", "pass", "pass", "pass", "duplicate", "drop", "late", "spike", "leap");
+    const mutation = fc.constantFrom(
+      "pass",
+      "pass",
+      "pass",
+      "pass",
+      "pass",
+      "pass",
+      "duplicate",
+      "drop",
+      "late",
+      "spike",
+      "leap",
+    );
     const scenario = fc.record({
       seed: fc.integer({ min: 1, max: 1_000_000 }),
       mutations: fc.array(mutation, { minLength: 100, maxLength: 1_200, size: "max" }),
@@ -169,7 +217,12 @@ describe("engine state: one object, copied by snapshot and replaced by restore",
     let inFlight = 0;
     fc.assert(
       fc.property(scenario, (s) => {
-        const engineConfig: EngineConfigInput = { ...config, execution: { latencyTicks: s.latencyTicks }, risk: { maxDrawdownPct: s.maxDrawdownPct }, equityCurveLimit: s.equityCurveLimit };
+        const engineConfig: EngineConfigInput = {
+          ...config,
+          execution: { latencyTicks: s.latencyTicks },
+          risk: { maxDrawdownPct: s.maxDrawdownPct },
+          equityCurveLimit: s.equityCurveLimit,
+        };
         const stream = streamOf(s.seed, s.mutations, symbols);
         const sentOrders: number[] = [];
         const feed = (engine: TradingEngine, from: number, to: number): EngineEvent[] => {
@@ -180,13 +233,17 @@ describe("engine state: one object, copied by snapshot and replaced by restore",
               events.push(...outcome.events);
               if (outcome.events.some((e) => e.type === "order.submitted")) sentOrders.push(i + 1);
             }
-            if ((i + 1) % s.resetEvery === 0) for (const { id } of engine.strategies()) events.push(...engine.resetRisk(id, stream[i]!.tsEvent));
+            if ((i + 1) % s.resetEvery === 0)
+              for (const { id } of engine.strategies()) events.push(...engine.resetRisk(id, stream[i]!.tsEvent));
           }
           return events;
         };
         const straight = new TradingEngine(engineConfig, universe);
         const expected = feed(straight, 0, stream.length);
-        const cut = s.cutAfterOrder && sentOrders.length > 0 ? sentOrders[Math.floor(s.cut * sentOrders.length)]! : Math.floor(s.cut * stream.length);
+        const cut =
+          s.cutAfterOrder && sentOrders.length > 0
+            ? sentOrders[Math.floor(s.cut * sentOrders.length)]!
+            : Math.floor(s.cut * stream.length);
         const first = new TradingEngine(engineConfig, universe);
         const before = feed(first, 0, cut);
         const snapshot = first.snapshot();
@@ -245,7 +302,8 @@ describe("engine: no per-call state outside the call", () => {
         state: null,
         onStart(ctx) {
           kept = ctx;
-          if ((params as { signalOnStart: boolean }).signalOnStart) ctx.signal({ symbol: "AAPL", direction: "long", reason: "on start", indicators: {} });
+          if ((params as { signalOnStart: boolean }).signalOnStart)
+            ctx.signal({ symbol: "AAPL", direction: "long", reason: "on start", indicators: {} });
         },
         onQuote() {},
         onBar(bar, ctx) {
@@ -256,16 +314,24 @@ describe("engine: no per-call state outside the call", () => {
     },
   };
   const registry = new Map([...STRATEGIES, ["keeper", keeper]]);
-  const engineWith = (params: Record<string, unknown> = {}) => new TradingEngine({ strategies: [{ id: "k", kind: "keeper", symbols: ["AAPL"], params }] }, universe, registry);
+  const engineWith = (params: Record<string, unknown> = {}) =>
+    new TradingEngine({ strategies: [{ id: "k", kind: "keeper", symbols: ["AAPL"], params }] }, universe, registry);
 
   it("refuses a signal from outside any call into the strategy, after quotes as before them", () => {
     const engine = engineWith();
     engine.onQuote(quote("AAPL", 1, 1_000, 100, 100.02));
     // a bar closes: the signal inside the call goes through
     const outcome = engine.onQuote(quote("AAPL", 2, 2_000, 100, 100.02));
-    expect(outcome.status === "applied" && outcome.events.map((e) => e.type)).toEqual(["signal.generated", "order.submitted"]);
-    expect(() => kept!.signal({ symbol: "AAPL", direction: "flat", reason: "late", indicators: {} })).toThrow(TickflowError);
-    expect(() => kept!.signal({ symbol: "AAPL", direction: "flat", reason: "late", indicators: {} })).toThrow(/signalled outside a quote/);
+    expect(outcome.status === "applied" && outcome.events.map((e) => e.type)).toEqual([
+      "signal.generated",
+      "order.submitted",
+    ]);
+    expect(() => kept!.signal({ symbol: "AAPL", direction: "flat", reason: "late", indicators: {} })).toThrow(
+      TickflowError,
+    );
+    expect(() => kept!.signal({ symbol: "AAPL", direction: "flat", reason: "late", indicators: {} })).toThrow(
+      /signalled outside a quote/,
+    );
   });
 
   it("refuses a signal from onStart", () => {

@@ -42,7 +42,11 @@ const registry = new Map([...STRATEGIES, ["scripted", scripted]]);
 
 function engineWith(config: Partial<EngineConfigInput> & { script: Record<string, string>; symbols?: string[] }) {
   const { script, symbols = ["AAPL"], ...rest } = config;
-  return new TradingEngine({ strategies: [{ id: "s1", kind: "scripted", symbols, params: { script, tradeNotional: 1_000 } }], ...rest }, universe, registry);
+  return new TradingEngine(
+    { strategies: [{ id: "s1", kind: "scripted", symbols, params: { script, tradeNotional: 1_000 } }], ...rest },
+    universe,
+    registry,
+  );
 }
 
 /** One quote per second for AAPL: each closes the previous 1s bar. */
@@ -62,30 +66,81 @@ const types = (events: EngineEvent[]) => events.map((e) => e.type);
 describe("trading engine: paper execution", () => {
   it("fills a market buy against the next quote's ask with the fee, sized to the trade notional", () => {
     const engine = engineWith({ script: { "AAPL:1": "long" }, execution: { feeBps: 10 } });
-    const events = run(engine, secondly([[100, 100.02], [100.5, 100.52], [101, 101.02]]));
+    const events = run(
+      engine,
+      secondly([
+        [100, 100.02],
+        [100.5, 100.52],
+        [101, 101.02],
+      ]),
+    );
     // tick 2 closes bar 1 -> signal -> order; tick 3 fills at its ask
     expect(types(events)).toEqual(["signal.generated", "order.submitted", "order.filled", "position.changed"]);
     const [signal, submitted, filled, position] = events;
-    expect(signal!.data).toMatchObject({ strategyId: "s1", symbol: "AAPL", direction: "long", price: 100.51, tsEvent: 2_000 });
+    expect(signal!.data).toMatchObject({
+      strategyId: "s1",
+      symbol: "AAPL",
+      direction: "long",
+      price: 100.51,
+      tsEvent: 2_000,
+    });
     // 1,000 / 100.52 -> 9 shares
-    expect(submitted!.data).toMatchObject({ orderId: "s1:AAPL:1", side: "buy", quantity: 9, type: "market", signalId: "s1:AAPL:signal:1" });
+    expect(submitted!.data).toMatchObject({
+      orderId: "s1:AAPL:1",
+      side: "buy",
+      quantity: 9,
+      type: "market",
+      signalId: "s1:AAPL:signal:1",
+    });
     // 9 x 101.02 = 909.18; 10 bp fee = 0.90918
-    expect(filled!.data).toMatchObject({ orderId: "s1:AAPL:1", side: "buy", quantity: 9, price: 101.02, fee: 0.90918, realizedPnl: 0, quoteSeq: 3, tsEvent: 3_000 });
+    expect(filled!.data).toMatchObject({
+      orderId: "s1:AAPL:1",
+      side: "buy",
+      quantity: 9,
+      price: 101.02,
+      fee: 0.90918,
+      realizedPnl: 0,
+      quoteSeq: 3,
+      tsEvent: 3_000,
+    });
     // marked at the filling quote's mid (101.01), not the price paid
-    expect(position!.data).toMatchObject({ strategyId: "s1", symbol: "AAPL", quantity: 9, averagePrice: 101.02, costBasis: 909.18, markPrice: 101.01, unrealizedPnl: -0.09 });
+    expect(position!.data).toMatchObject({
+      strategyId: "s1",
+      symbol: "AAPL",
+      quantity: 9,
+      averagePrice: 101.02,
+      costBasis: 909.18,
+      markPrice: 101.01,
+      unrealizedPnl: -0.09,
+    });
     expect(engine.portfolio("s1")).toMatchObject({ cash: 100_000 - 909.18 - 0.90918, fees: 0.90918 });
   });
 
   it("waits the configured latency in quotes before filling", () => {
     const engine = engineWith({ script: { "AAPL:1": "long" }, execution: { latencyTicks: 2 } });
-    const ticks = secondly([[100, 100.02], [100, 100.02], [101, 101.02], [102, 102.02], [103, 103.02]]);
+    const ticks = secondly([
+      [100, 100.02],
+      [100, 100.02],
+      [101, 101.02],
+      [102, 102.02],
+      [103, 103.02],
+    ]);
     const filled = run(engine, ticks).find((e) => e.type === "order.filled");
     expect(filled?.data).toMatchObject({ price: 103.02, quoteSeq: 5 });
   });
 
   it("flips from long to short in one order and sells at the bid", () => {
     const engine = engineWith({ script: { "AAPL:1": "long", "AAPL:3": "short" }, execution: { feeBps: 0 } });
-    const events = run(engine, secondly([[100, 100.02], [100, 100.02], [100, 100.02], [99, 99.02], [98, 98.02]]));
+    const events = run(
+      engine,
+      secondly([
+        [100, 100.02],
+        [100, 100.02],
+        [100, 100.02],
+        [99, 99.02],
+        [98, 98.02],
+      ]),
+    );
     const fills = events.filter((e) => e.type === "order.filled").map((e) => e.data);
     // long 9 @ 100.02; then target -10 (1,000 / 99 at the bid) -> sell 19 @ 98
     expect(fills).toMatchObject([
@@ -97,7 +152,15 @@ describe("trading engine: paper execution", () => {
 
   it("marks open positions to the mid of every quote", () => {
     const engine = engineWith({ script: { "AAPL:1": "long" }, execution: { feeBps: 0 } });
-    run(engine, secondly([[100, 100.02], [100, 100.02], [100, 100.02], [110, 110.01]]));
+    run(
+      engine,
+      secondly([
+        [100, 100.02],
+        [100, 100.02],
+        [100, 100.02],
+        [110, 110.01],
+      ]),
+    );
     // 9 bought @ 100.02, marked at 110.005
     expect(engine.portfolio("s1")).toMatchObject({ unrealizedPnl: 9 * (110.005 - 100.02) });
     expect(engine.portfolio("s1").positions[0]!.markPrice).toBe(110.005);
@@ -115,7 +178,14 @@ describe("trading engine: paper execution", () => {
 describe("trading engine: risk", () => {
   it("rejects an order that would exceed the position limit, with the reason", () => {
     const engine = engineWith({ script: { "AAPL:1": "long" }, risk: { maxPositionNotional: 500 } });
-    const events = run(engine, secondly([[100, 100.02], [100, 100.02], [100, 100.02]]));
+    const events = run(
+      engine,
+      secondly([
+        [100, 100.02],
+        [100, 100.02],
+        [100, 100.02],
+      ]),
+    );
     expect(types(events)).toEqual(["signal.generated", "order.rejected"]);
     expect(events[1]!.data).toMatchObject({ orderId: "s1:AAPL:1", reason: "max-position", quantity: 9 });
   });
@@ -126,9 +196,30 @@ describe("trading engine: risk", () => {
       script: { "AAPL:1": "long", "MSFT:1": "long", "AAPL:3": "flat" },
       risk: { maxGrossNotional: 1_500 },
     });
-    const ticks = [...secondly([[100, 100.02], [100, 100.02], [100, 100.02], [100, 100.02], [100, 100.02]], "AAPL"), ...secondly([[400, 400.04], [400, 400.04]], "MSFT", 2_500)].sort((a, b) => a.tsEvent - b.tsEvent);
+    const ticks = [
+      ...secondly(
+        [
+          [100, 100.02],
+          [100, 100.02],
+          [100, 100.02],
+          [100, 100.02],
+          [100, 100.02],
+        ],
+        "AAPL",
+      ),
+      ...secondly(
+        [
+          [400, 400.04],
+          [400, 400.04],
+        ],
+        "MSFT",
+        2_500,
+      ),
+    ].sort((a, b) => a.tsEvent - b.tsEvent);
     const events = run(engine, ticks);
-    const outcome = events.filter((e) => e.type === "order.rejected" || e.type === "order.filled").map((e) => [e.type, e.data.symbol]);
+    const outcome = events
+      .filter((e) => e.type === "order.rejected" || e.type === "order.filled")
+      .map((e) => [e.type, e.data.symbol]);
     // AAPL fills (~900); MSFT for 800 would make 1,700 > 1,500: rejected; AAPL flat reduces: filled
     expect(outcome).toEqual([
       ["order.filled", "AAPL"],
@@ -140,11 +231,36 @@ describe("trading engine: risk", () => {
 
   it("counts orders still in flight on other symbols against the gross limit", () => {
     // the AAPL buy waits two quotes, so it is still in flight when MSFT signals
-    const engine = engineWith({ symbols: ["AAPL", "MSFT"], script: { "AAPL:1": "long", "MSFT:1": "long" }, risk: { maxGrossNotional: 1_500 }, execution: { latencyTicks: 2 } });
-    const ticks = [...secondly([[100, 100.02], [100, 100.02], [100, 100.02]], "AAPL"), ...secondly([[400, 400.04], [400, 400.04]], "MSFT", 2_500)].sort((a, b) => a.tsEvent - b.tsEvent);
+    const engine = engineWith({
+      symbols: ["AAPL", "MSFT"],
+      script: { "AAPL:1": "long", "MSFT:1": "long" },
+      risk: { maxGrossNotional: 1_500 },
+      execution: { latencyTicks: 2 },
+    });
+    const ticks = [
+      ...secondly(
+        [
+          [100, 100.02],
+          [100, 100.02],
+          [100, 100.02],
+        ],
+        "AAPL",
+      ),
+      ...secondly(
+        [
+          [400, 400.04],
+          [400, 400.04],
+        ],
+        "MSFT",
+        2_500,
+      ),
+    ].sort((a, b) => a.tsEvent - b.tsEvent);
     const events = run(engine, ticks);
     expect(events.filter((e) => e.type === "order.filled")).toEqual([]);
-    expect(events.find((e) => e.type === "order.rejected")?.data).toMatchObject({ symbol: "MSFT", reason: "max-gross-notional" });
+    expect(events.find((e) => e.type === "order.rejected")?.data).toMatchObject({
+      symbol: "MSFT",
+      reason: "max-gross-notional",
+    });
   });
 
   it("flattens every order still in flight when a fill triggers the halt", () => {
@@ -152,7 +268,14 @@ describe("trading engine: risk", () => {
     // must cover the second buy too, so the strategy ends flat.
     const engine = new TradingEngine(
       {
-        strategies: [{ id: "s1", kind: "scripted", symbols: ["AAPL"], params: { script: { "AAPL:1": "long", "AAPL:2": "short" }, tradeNotional: 50_000 } }],
+        strategies: [
+          {
+            id: "s1",
+            kind: "scripted",
+            symbols: ["AAPL"],
+            params: { script: { "AAPL:1": "long", "AAPL:2": "short" }, tradeNotional: 50_000 },
+          },
+        ],
         risk: { maxDrawdownPct: 0.01, maxPositionNotional: 1_000_000, maxGrossNotional: 1_000_000 },
         execution: { feeBps: 0, latencyTicks: 1 },
         // the 90/120 quote below is a 29% spread, far beyond the guard's default
@@ -175,7 +298,19 @@ describe("trading engine: risk", () => {
 
   it("halts on a drawdown breach, flattens, rejects new orders until reset, then trades again", () => {
     const engine = new TradingEngine(
-      { strategies: [{ id: "s1", kind: "scripted", symbols: ["AAPL"], params: { script: { "AAPL:1": "long", "AAPL:5": "long", "AAPL:7": "long" }, tradeNotional: 50_000 } }], startingCash: 100_000, risk: { maxDrawdownPct: 0.05 }, execution: { feeBps: 0 } },
+      {
+        strategies: [
+          {
+            id: "s1",
+            kind: "scripted",
+            symbols: ["AAPL"],
+            params: { script: { "AAPL:1": "long", "AAPL:5": "long", "AAPL:7": "long" }, tradeNotional: 50_000 },
+          },
+        ],
+        startingCash: 100_000,
+        risk: { maxDrawdownPct: 0.05 },
+        execution: { feeBps: 0 },
+      },
       universe,
       registry,
     );
@@ -201,7 +336,13 @@ describe("trading engine: risk", () => {
       "signal.generated",
       "order.rejected",
     ]);
-    expect(events[4]!.data).toMatchObject({ strategyId: "s1", reason: "max-drawdown", limit: 0.05, equity: 94_500, peakEquity: 100_000 });
+    expect(events[4]!.data).toMatchObject({
+      strategyId: "s1",
+      reason: "max-drawdown",
+      limit: 0.05,
+      equity: 94_500,
+      peakEquity: 100_000,
+    });
     expect(events[4]!.data).toHaveProperty("drawdown", 0.055);
     expect(events[5]!.data).toMatchObject({ side: "sell", quantity: 500, signalId: "risk-flatten" });
     expect(events[6]!.data).toMatchObject({ price: 89, realizedPnl: -5_500 });
@@ -226,7 +367,11 @@ describe("trading engine: state", () => {
     execution: { latencyTicks: 1 },
     publishBars: ["1s", "1m"],
   };
-  const sim = new MarketSimulator({ instruments: universe.select(["AAPL", "BTC-USD", "EUR-USD"]), seed: 11, tickIntervalMs: 250 });
+  const sim = new MarketSimulator({
+    instruments: universe.select(["AAPL", "BTC-USD", "EUR-USD"]),
+    seed: 11,
+    tickIntervalMs: 250,
+  });
   const ticks = Array.from({ length: 6_000 }, () => sim.next());
 
   it("produces the same events when stopped at any point, snapshotted through JSON, and restored", () => {
@@ -248,7 +393,8 @@ describe("trading engine: state", () => {
     // stop where mean-reversion has an order in flight: restoring it into an engine without mr must drop it
     const before = new TradingEngine(config, universe);
     let cut = 0;
-    const hasMrInFlight = () => Object.values(before.snapshot().symbols).some((s) => s.pending.some((p) => p.strategyId === "mr"));
+    const hasMrInFlight = () =>
+      Object.values(before.snapshot().symbols).some((s) => s.pending.some((p) => p.strategyId === "mr"));
     while (cut < 1_000 || !hasMrInFlight()) run(before, [ticks[cut++]!]);
     const snapshot = JSON.parse(JSON.stringify(before.snapshot())) as ReturnType<TradingEngine["snapshot"]>;
     const changed: EngineConfigInput = {
@@ -276,8 +422,23 @@ describe("trading engine: state", () => {
 
   it("rejects an invalid configuration with a message naming the problem", () => {
     expect(() => new TradingEngine({ strategies: [] }, universe)).toThrow(/strategies/);
-    expect(() => new TradingEngine({ strategies: [{ id: "x", kind: "nope", symbols: ["AAPL"] }] }, universe)).toThrow(/unknown strategy "nope"/);
-    expect(() => new TradingEngine({ strategies: [{ id: "x", kind: "breakout", symbols: ["ZZZ"] }] }, universe)).toThrow(/unknown symbol "ZZZ"/);
-    expect(() => new TradingEngine({ strategies: [{ id: "x", kind: "breakout", symbols: ["AAPL"] }, { id: "x", kind: "breakout", symbols: ["AAPL"] }] }, universe)).toThrow(/used twice/);
+    expect(() => new TradingEngine({ strategies: [{ id: "x", kind: "nope", symbols: ["AAPL"] }] }, universe)).toThrow(
+      /unknown strategy "nope"/,
+    );
+    expect(
+      () => new TradingEngine({ strategies: [{ id: "x", kind: "breakout", symbols: ["ZZZ"] }] }, universe),
+    ).toThrow(/unknown symbol "ZZZ"/);
+    expect(
+      () =>
+        new TradingEngine(
+          {
+            strategies: [
+              { id: "x", kind: "breakout", symbols: ["AAPL"] },
+              { id: "x", kind: "breakout", symbols: ["AAPL"] },
+            ],
+          },
+          universe,
+        ),
+    ).toThrow(/used twice/);
   });
 });

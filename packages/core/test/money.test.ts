@@ -1,5 +1,17 @@
 import { describe, expect, it } from "vitest";
-import { DEFAULT_UNIVERSE, defineInstrument, divRoundHalfEven, feeMicros, floorDiv, fromMicros, midValueMicros, mulDivRound, notionalMicros, toMicros, Universe } from "../src";
+import {
+  DEFAULT_UNIVERSE,
+  defineInstrument,
+  divRoundHalfEven,
+  feeMicros,
+  floorDiv,
+  fromMicros,
+  midValueMicros,
+  mulDivRound,
+  notionalMicros,
+  toMicros,
+  Universe,
+} from "../src";
 
 const universe = new Universe(DEFAULT_UNIVERSE);
 
@@ -69,7 +81,9 @@ describe("instruments", () => {
 
   it("rejects increments off the precision grid and precisions too fine for exact money", () => {
     const base = DEFAULT_UNIVERSE[0]!;
-    expect(() => defineInstrument({ ...base, priceIncrement: 0.005 })).toThrow(/priceIncrement 0.005 is not a multiple of 1\/100/);
+    expect(() => defineInstrument({ ...base, priceIncrement: 0.005 })).toThrow(
+      /priceIncrement 0.005 is not a multiple of 1\/100/,
+    );
     expect(() => defineInstrument({ ...base, pricePrecision: 4, sizePrecision: 4 })).toThrow(/at most 6/);
   });
 

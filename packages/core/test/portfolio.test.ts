@@ -1,5 +1,18 @@
 import { describe, expect, it } from "vitest";
-import { accountTotals, applyFill, equity, feeMicros, fromMicros, markPosition, newAccount, notionalMicros, positionView, toMicros, Universe, updatePeak } from "../src";
+import {
+  accountTotals,
+  applyFill,
+  equity,
+  feeMicros,
+  fromMicros,
+  markPosition,
+  newAccount,
+  notionalMicros,
+  positionView,
+  toMicros,
+  Universe,
+  updatePeak,
+} from "../src";
 
 const universe = new Universe();
 const aapl = universe.get("AAPL");
@@ -15,7 +28,12 @@ function fill(account: ReturnType<typeof newAccount>, qty: number, price: number
 }
 
 function mark(account: ReturnType<typeof newAccount>, bid: number, ask: number, instrument = aapl) {
-  markPosition(account, account.positions[instrument.symbol]!, instrument, Math.round(bid * instrument.priceScale) + Math.round(ask * instrument.priceScale));
+  markPosition(
+    account,
+    account.positions[instrument.symbol]!,
+    instrument,
+    Math.round(bid * instrument.priceScale) + Math.round(ask * instrument.priceScale),
+  );
   updatePeak(account);
 }
 
@@ -26,7 +44,12 @@ describe("portfolio accounting (hand-computed)", () => {
     // buy 10 @ 100.00: notional 1,000.00, fee 1 bp = 0.10
     expect(fill(account, 10, 100)).toBe(0);
     expect(fromMicros(account.cash)).toBe(98_999.9);
-    expect(positionView(account.positions.AAPL!, aapl)).toMatchObject({ quantity: 10, averagePrice: 100, costBasis: 1_000, fees: 0.1 });
+    expect(positionView(account.positions.AAPL!, aapl)).toMatchObject({
+      quantity: 10,
+      averagePrice: 100,
+      costBasis: 1_000,
+      fees: 0.1,
+    });
 
     // mark at mid 101.01: value 1,010.10, unrealized 10.10
     mark(account, 101, 101.02);
@@ -35,12 +58,22 @@ describe("portfolio accounting (hand-computed)", () => {
 
     // sell 4 @ 102.00: releases 4/10 of the 1,000 basis (400), proceeds 408 -> realized +8; fee 0.0408
     expect(fill(account, -4, 102)).toBe(8);
-    expect(positionView(account.positions.AAPL!, aapl)).toMatchObject({ quantity: 6, averagePrice: 100, costBasis: 600, realizedPnl: 8 });
+    expect(positionView(account.positions.AAPL!, aapl)).toMatchObject({
+      quantity: 6,
+      averagePrice: 100,
+      costBasis: 600,
+      realizedPnl: 8,
+    });
     expect(fromMicros(account.cash)).toBe(99_407.8592);
 
     // sell 10 @ 99.00: closes 6 (basis 600, proceeds 594 -> realized -6), opens 4 short at 99 (basis -396); fee 0.099
     expect(fill(account, -10, 99)).toBe(-6);
-    expect(positionView(account.positions.AAPL!, aapl)).toMatchObject({ quantity: -4, averagePrice: 99, costBasis: -396, realizedPnl: 2 });
+    expect(positionView(account.positions.AAPL!, aapl)).toMatchObject({
+      quantity: -4,
+      averagePrice: 99,
+      costBasis: -396,
+      realizedPnl: 2,
+    });
     expect(fromMicros(account.cash)).toBe(100_397.7602);
 
     // mark the short at mid 98.00: value -392, unrealized +4

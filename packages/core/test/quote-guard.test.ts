@@ -1,12 +1,27 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { EVENT_SCHEMAS, MAX_SIZE, QuoteTickSchema, TradingEngine, Universe, type EngineConfigInput, type QuoteOutcome, type QuoteTick } from "../src";
+import {
+  EVENT_SCHEMAS,
+  MAX_SIZE,
+  QuoteTickSchema,
+  TradingEngine,
+  Universe,
+  type EngineConfigInput,
+  type QuoteOutcome,
+  type QuoteTick,
+} from "../src";
 import { quote } from "./helpers";
 
 const universe = new Universe();
 
 function engineOn(symbols: string[], extra: Partial<EngineConfigInput> = {}) {
-  return new TradingEngine({ strategies: [{ id: "sma", kind: "sma-crossover", symbols, params: { fast: 2, slow: 3, interval: "1s" } }], ...extra }, universe);
+  return new TradingEngine(
+    {
+      strategies: [{ id: "sma", kind: "sma-crossover", symbols, params: { fast: 2, slow: 3, interval: "1s" } }],
+      ...extra,
+    },
+    universe,
+  );
 }
 
 const statusOf = (o: QuoteOutcome) => (o.status === "rejected" ? `rejected:${o.reason}` : o.status);
@@ -34,11 +49,24 @@ describe("quote guard: what a quote must be before it touches the engine", () =>
   it("never flattens a halted strategy at a quote that failed the checks", () => {
     // Prepare: long 500 shares of AAPL at 100 with a 5% drawdown limit
     const engine = new TradingEngine(
-      { strategies: [{ id: "s", kind: "sma-crossover", symbols: ["AAPL"], params: { fast: 2, slow: 3, interval: "1s", tradeNotional: 50_000 } }], risk: { maxDrawdownPct: 0.05 }, execution: { feeBps: 0 } },
+      {
+        strategies: [
+          {
+            id: "s",
+            kind: "sma-crossover",
+            symbols: ["AAPL"],
+            params: { fast: 2, slow: 3, interval: "1s", tradeNotional: 50_000 },
+          },
+        ],
+        risk: { maxDrawdownPct: 0.05 },
+        execution: { feeBps: 0 },
+      },
       universe,
     );
     // falling, then crossing up: long at the 6th quote, filled at the 7th
-    const ticks = [100, 99, 98, 97, 100, 103, 104, 104].map((p, i) => quote("AAPL", i + 1, (i + 1) * 1_000, p, p + 0.02));
+    const ticks = [100, 99, 98, 97, 100, 103, 104, 104].map((p, i) =>
+      quote("AAPL", i + 1, (i + 1) * 1_000, p, p + 0.02),
+    );
     for (const t of ticks) engine.onQuote(t);
     const held = engine.portfolio("s").positions[0]!.quantity;
     expect(held).toBeGreaterThan(0);
@@ -75,7 +103,9 @@ describe("quote guard: what a quote must be before it touches the engine", () =>
   });
 
   it("takes the price checks per symbol from its overrides", () => {
-    const engine = engineOn(["AAPL", "MSFT"], { quoteGuard: { priceBandPct: 0.1, symbols: { MSFT: { priceBandPct: 0.5 } } } });
+    const engine = engineOn(["AAPL", "MSFT"], {
+      quoteGuard: { priceBandPct: 0.1, symbols: { MSFT: { priceBandPct: 0.5 } } },
+    });
     engine.onQuote(quote("AAPL", 1, 1_000, 100, 100.02));
     engine.onQuote(quote("MSFT", 1, 1_000, 100, 100.02));
     expect(statusOf(engine.onQuote(quote("AAPL", 2, 2_000, 120, 120.02)))).toBe("rejected:out-of-band");
@@ -116,7 +146,10 @@ describe("quote guard: what a quote must be before it touches the engine", () =>
 
   it("refuses a symbol outside the universe and ignores one no strategy trades", () => {
     const engine = engineOn(["AAPL"]);
-    expect(engine.onQuote(quote("ZZZZ", 1, 1_000, 100, 100.02))).toMatchObject({ status: "rejected", reason: "unknown-symbol" });
+    expect(engine.onQuote(quote("ZZZZ", 1, 1_000, 100, 100.02))).toMatchObject({
+      status: "rejected",
+      reason: "unknown-symbol",
+    });
     expect(engine.onQuote(quote("MSFT", 1, 1_000, 100, 100.02))).toEqual({ status: "ignored" });
     expect(engine.snapshot().symbols).not.toHaveProperty("ZZZZ");
   });
@@ -125,7 +158,9 @@ describe("quote guard: what a quote must be before it touches the engine", () =>
     const engine = engineOn(["AAPL", "EUR-USD"]);
     expect(statusOf(engine.onQuote(quote("AAPL", 1, 1_000, 100.001, 100.02)))).toBe("rejected:out-of-range");
     // 1e9 on EUR-USD's 5-decimal grid is 1e14 price units, beyond 1e11
-    expect(statusOf(engine.onQuote(quote("EUR-USD", 1, 1_000, 999_999_999, 1_000_000_000)))).toBe("rejected:out-of-range");
+    expect(statusOf(engine.onQuote(quote("EUR-USD", 1, 1_000, 999_999_999, 1_000_000_000)))).toBe(
+      "rejected:out-of-range",
+    );
   });
 
   it("keeps an out-of-band run through snapshot and restore", () => {
@@ -143,7 +178,14 @@ describe("quote schema bounds: every number derived from a quote stays finite", 
   it("refuses sizes, prices and times that would overflow what the engine derives from them", () => {
     const base = quote("AAPL", 1, 1_000, 100, 100.02);
     expect(QuoteTickSchema.safeParse(base).success).toBe(true);
-    for (const bad of [{ bidSize: 1e308 }, { askSize: MAX_SIZE * 2 }, { bid: 1e300, ask: 2e300 }, { tsEvent: 1e17 }, { tsInit: -1 }, { symbol: "X".repeat(100) }]) {
+    for (const bad of [
+      { bidSize: 1e308 },
+      { askSize: MAX_SIZE * 2 },
+      { bid: 1e300, ask: 2e300 },
+      { tsEvent: 1e17 },
+      { tsInit: -1 },
+      { symbol: "X".repeat(100) },
+    ]) {
       expect(QuoteTickSchema.safeParse({ ...base, ...bad }).success, JSON.stringify(bad)).toBe(false);
     }
   });
@@ -166,7 +208,10 @@ describe("quote schema bounds: every number derived from a quote stays finite", 
     const tick = fc.record({
       symbol: fc.constantFrom(...symbols, "NOPE"),
       startUnits: fc.oneof(fc.integer({ min: 100, max: 10_000_000 }), fc.integer({ min: 1, max: 1e11 })),
-      move: fc.oneof(fc.double({ min: -0.05, max: 0.05, noNaN: true }), fc.double({ min: -0.99, max: 20, noNaN: true })),
+      move: fc.oneof(
+        fc.double({ min: -0.05, max: 0.05, noNaN: true }),
+        fc.double({ min: -0.99, max: 20, noNaN: true }),
+      ),
       spread: fc.oneof(fc.double({ min: 0, max: 0.005, noNaN: true }), fc.double({ min: 0, max: 2, noNaN: true })),
       size: fc.double({ min: 1e-9, max: MAX_SIZE, noNaN: true }),
       seqStep: fc.oneof(fc.constant(1), fc.integer({ min: -3, max: 2_000 })),
@@ -185,19 +230,33 @@ describe("quote schema bounds: every number derived from a quote stays finite", 
           price[r.symbol] = Math.max(1, Math.round((price[r.symbol] ?? r.startUnits) * (1 + r.move)));
           ts = Math.max(0, ts + r.dt);
           const bidUnits = price[r.symbol]!;
-          const t: QuoteTick = { symbol: r.symbol, bid: bidUnits / scale, ask: (bidUnits + Math.max(1, Math.round(bidUnits * r.spread))) / scale, bidSize: r.size, askSize: r.size, seq: seq[r.symbol]!, tsEvent: ts, tsInit: ts };
+          const t: QuoteTick = {
+            symbol: r.symbol,
+            bid: bidUnits / scale,
+            ask: (bidUnits + Math.max(1, Math.round(bidUnits * r.spread))) / scale,
+            bidSize: r.size,
+            askSize: r.size,
+            seq: seq[r.symbol]!,
+            tsEvent: ts,
+            tsInit: ts,
+          };
           if (!QuoteTickSchema.safeParse(t).success) continue;
           const outcome = e.onQuote(t);
           if (outcome.status !== "applied") continue;
           for (const event of outcome.events) {
             emitted.add(event.type);
-            expect(EVENT_SCHEMAS[event.type].data.safeParse(event.data).success, `${event.type} ${JSON.stringify(event.data)}`).toBe(true);
+            expect(
+              EVENT_SCHEMAS[event.type].data.safeParse(event.data).success,
+              `${event.type} ${JSON.stringify(event.data)}`,
+            ).toBe(true);
           }
         }
       }),
       { numRuns: 200 },
     );
     // the generator reaches the engine's outputs, not only its guard
-    expect([...emitted].sort()).toEqual(expect.arrayContaining(["bar.closed", "order.filled", "order.submitted", "position.changed", "signal.generated"]));
+    expect([...emitted].sort()).toEqual(
+      expect.arrayContaining(["bar.closed", "order.filled", "order.submitted", "position.changed", "signal.generated"]),
+    );
   });
 });

@@ -20,7 +20,15 @@ function errorOf(text: string): ReplayError {
 
 describe("CSV replay", () => {
   it("reads rows into ticks with seq per symbol in file order", () => {
-    const ticks = parse([header, "AAPL,1000,190.01,190.03,100,200", "BTC-USD,1000,65000,65001.5,0.5,1", "AAPL,1050,190.02,190.04,100,100", ""].join("\n"));
+    const ticks = parse(
+      [
+        header,
+        "AAPL,1000,190.01,190.03,100,200",
+        "BTC-USD,1000,65000,65001.5,0.5,1",
+        "AAPL,1050,190.02,190.04,100,100",
+        "",
+      ].join("\n"),
+    );
     expect(ticks).toEqual([
       { symbol: "AAPL", tsEvent: 1000, tsInit: 1000, bid: 190.01, ask: 190.03, bidSize: 100, askSize: 200, seq: 1 },
       { symbol: "BTC-USD", tsEvent: 1000, tsInit: 1000, bid: 65000, ask: 65001.5, bidSize: 0.5, askSize: 1, seq: 1 },
@@ -54,7 +62,11 @@ describe("CSV replay", () => {
   it("yields the rows before a bad one and nothing after it", () => {
     const seen: number[] = [];
     expect(() => {
-      for (const tick of parseReplayCsv([header, "AAPL,1,190,190.1,5,5", "AAPL,2,bad,190.1,5,5", "AAPL,3,190,190.1,5,5"], universe)) seen.push(tick.tsEvent);
+      for (const tick of parseReplayCsv(
+        [header, "AAPL,1,190,190.1,5,5", "AAPL,2,bad,190.1,5,5", "AAPL,3,190,190.1,5,5"],
+        universe,
+      ))
+        seen.push(tick.tsEvent);
     }).toThrow(/line 3, field "bid"/);
     expect(seen).toEqual([1]);
   });

@@ -1,5 +1,13 @@
 import { describe, expect, it } from "vitest";
-import { defineInstrument, MarketSimulator, Prng, QuoteTickSchema, toPriceUnits, Universe, type QuoteTick } from "../src";
+import {
+  defineInstrument,
+  MarketSimulator,
+  Prng,
+  QuoteTickSchema,
+  toPriceUnits,
+  Universe,
+  type QuoteTick,
+} from "../src";
 
 const universe = new Universe();
 
@@ -21,7 +29,9 @@ describe("seeded PRNG", () => {
     const prng = new Prng("snap");
     prng.nextNormal(); // leaves a spare normal behind
     const copy = Prng.restore(prng.snapshot());
-    expect(Array.from({ length: 4 }, () => copy.nextNormal())).toEqual(Array.from({ length: 4 }, () => prng.nextNormal()));
+    expect(Array.from({ length: 4 }, () => copy.nextNormal())).toEqual(
+      Array.from({ length: 4 }, () => prng.nextNormal()),
+    );
   });
 
   it("draws standard normals with mean 0 and variance 1", () => {
@@ -54,7 +64,9 @@ describe("market simulator", () => {
 
   it("gives a symbol the same path whatever other symbols run beside it", () => {
     const alone = take(new MarketSimulator({ instruments: universe.select(["AAPL"]), seed: 1 }), 100);
-    const mixed = take(new MarketSimulator({ instruments: universe.select(["BTC-USD", "AAPL"]), seed: 1 }), 200).filter((t) => t.symbol === "AAPL");
+    const mixed = take(new MarketSimulator({ instruments: universe.select(["BTC-USD", "AAPL"]), seed: 1 }), 200).filter(
+      (t) => t.symbol === "AAPL",
+    );
     expect(mixed).toEqual(alone);
   });
 
@@ -97,7 +109,16 @@ describe("market simulator", () => {
   it("matches the configured drift and volatility of log returns over 100,000 steps", () => {
     // A fine price grid and hourly steps keep rounding to the increment negligible against the
     // diffusion, so the tick mids show the GBM itself.
-    const spec = { ...universe.get("AAPL"), symbol: "TEST", pricePrecision: 6, priceIncrement: 0.000001, spreadBps: 0, startPrice: 100, drift: 0.08, volatility: 0.3 };
+    const spec = {
+      ...universe.get("AAPL"),
+      symbol: "TEST",
+      pricePrecision: 6,
+      priceIncrement: 0.000001,
+      spreadBps: 0,
+      startPrice: 100,
+      drift: 0.08,
+      volatility: 0.3,
+    };
     const instrument = defineInstrument(spec);
     const stepMs = 3_600_000;
     const sim = new MarketSimulator({ instruments: [instrument], seed: "stats", tickIntervalMs: stepMs });
@@ -130,7 +151,12 @@ describe("market simulator", () => {
   it("adds jumps when configured: fatter tails than pure diffusion", () => {
     const stepMs = 60_000;
     const run = (jumps?: { intensityPerYear: number; meanLog: number; stdLog: number }) => {
-      const sim = new MarketSimulator({ instruments: universe.select(["BTC-USD"]), seed: "jumps", tickIntervalMs: stepMs, ...(jumps ? { jumps } : {}) });
+      const sim = new MarketSimulator({
+        instruments: universe.select(["BTC-USD"]),
+        seed: "jumps",
+        tickIntervalMs: stepMs,
+        ...(jumps ? { jumps } : {}),
+      });
       let big = 0;
       let prev = Math.log(65_000);
       for (let i = 0; i < 50_000; i++) {

@@ -1,8 +1,32 @@
 import { describe, expect, it } from "vitest";
-import { breakout, meanReversion, parseStrategyParams, smaCrossover, STRATEGIES, strategyDefinition, type Bar, type SignalIntent, type StrategyContext, type StrategyDefinition } from "../src";
+import {
+  breakout,
+  meanReversion,
+  parseStrategyParams,
+  smaCrossover,
+  STRATEGIES,
+  strategyDefinition,
+  type Bar,
+  type SignalIntent,
+  type StrategyContext,
+  type StrategyDefinition,
+} from "../src";
 
 function bar(close: number, i: number, high = close, low = close): Bar {
-  return { symbol: "AAPL", interval: "1s", start: i * 1000, end: (i + 1) * 1000, open: close, high, low, close, volume: 1, tickCount: 1, tsEvent: (i + 1) * 1000, tsInit: (i + 1) * 1000 };
+  return {
+    symbol: "AAPL",
+    interval: "1s",
+    start: i * 1000,
+    end: (i + 1) * 1000,
+    open: close,
+    high,
+    low,
+    close,
+    volume: 1,
+    tickCount: 1,
+    tsEvent: (i + 1) * 1000,
+    tsInit: (i + 1) * 1000,
+  };
 }
 
 /** Runs a strategy over closes (or [high, low, close] bars); returns the signals with the bar index. */
@@ -22,13 +46,25 @@ function run(definition: StrategyDefinition, params: unknown, bars: (number | [n
 describe("strategy registry", () => {
   it("holds the three strategies by id and lists them when one is unknown", () => {
     expect([...STRATEGIES.keys()]).toEqual(["sma-crossover", "mean-reversion", "breakout"]);
-    expect(() => strategyDefinition("momentum")).toThrow(/unknown strategy "momentum"; valid strategies: sma-crossover, mean-reversion, breakout/);
+    expect(() => strategyDefinition("momentum")).toThrow(
+      /unknown strategy "momentum"; valid strategies: sma-crossover, mean-reversion, breakout/,
+    );
   });
 
   it("applies defaults and rejects bad parameters naming the field and the accepted ones", () => {
-    expect(parseStrategyParams(smaCrossover, { fast: 5 })).toEqual({ interval: "1s", tradeNotional: 10_000, allowShort: true, fast: 5, slow: 30 });
-    expect(() => parseStrategyParams(smaCrossover, { fast: 50, slow: 10 })).toThrow(/fast: fast must be shorter than slow/);
-    expect(() => parseStrategyParams(smaCrossover, { interval: "2m" })).toThrow(/interval: .*accepted params: interval, tradeNotional, allowShort, fast, slow/);
+    expect(parseStrategyParams(smaCrossover, { fast: 5 })).toEqual({
+      interval: "1s",
+      tradeNotional: 10_000,
+      allowShort: true,
+      fast: 5,
+      slow: 30,
+    });
+    expect(() => parseStrategyParams(smaCrossover, { fast: 50, slow: 10 })).toThrow(
+      /fast: fast must be shorter than slow/,
+    );
+    expect(() => parseStrategyParams(smaCrossover, { interval: "2m" })).toThrow(
+      /interval: .*accepted params: interval, tradeNotional, allowShort, fast, slow/,
+    );
     expect(() => parseStrategyParams(meanReversion, { entryZ: 1, exitZ: 2 })).toThrow(/exitZ must be below entryZ/);
   });
 });
@@ -53,7 +89,14 @@ describe("sma-crossover", () => {
 describe("mean-reversion", () => {
   it("fades a move beyond the band and exits near the mean", () => {
     const closes = [100, 100.1, 99.9, 100, 100.1, 99.9, 100, 100.1, 99.9, 100];
-    const { signals } = run(meanReversion, { window: 10, entryZ: 2, exitZ: 0.5 }, [...closes, 101.5, 100.9, 100.2, 98.5, 100.5]);
+    const { signals } = run(meanReversion, { window: 10, entryZ: 2, exitZ: 0.5 }, [
+      ...closes,
+      101.5,
+      100.9,
+      100.2,
+      98.5,
+      100.5,
+    ]);
     expect(signals.map((s) => [s.at, s.direction])).toEqual([
       [10, "short"], // 101.5 is far above the band
       [12, "flat"], // 100.9 still beyond 0.5 sigma holds; 100.2 is back within

@@ -67,4 +67,3 @@ export class RiskHistoryAlertSource implements AlertSource {
       .slice(0, limit);
   }
 }
-

@@ -35,25 +35,40 @@ export const GatewayEnvSchema = z.object({
   CORS_ORIGINS: z
     .string()
     .default("http://localhost:8080,http://127.0.0.1:8080")
-    .transform((s) => s.split(",").map((o) => o.trim()).filter(Boolean))
+    .transform((s) =>
+      s
+        .split(",")
+        .map((o) => o.trim())
+        .filter(Boolean),
+    )
     .refine((origins) => origins.length > 0 && origins.every((o) => o === "*" || ORIGIN.test(o)), {
-      message: "must be a comma-separated list of origins such as https://app.example.com (scheme and host, no path), or *",
+      message:
+        "must be a comma-separated list of origins such as https://app.example.com (scheme and host, no path), or *",
     }),
   GATEWAY_PORT: z.coerce.number({ error: "must be a port number" }).int().min(0).max(65_535).default(8000),
   GATEWAY_HOST: z.string().min(1).default("127.0.0.1"),
   /** SNS topic that receives an alert for every risk.halted; without it alerts stay in the gateway (locally) or go nowhere (AWS). */
   ALERTS_TOPIC_ARN: z
     .string()
-    .regex(/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}(\.fifo)?$/, "must be an SNS topic ARN (arn:aws:sns:<region>:<account>:<name>)")
+    .regex(
+      /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}(\.fifo)?$/,
+      "must be an SNS topic ARN (arn:aws:sns:<region>:<account>:<name>)",
+    )
     .optional(),
   /**
    * Whether the MSK event source mapping honours partial batch responses (ReportBatchItemFailures,
    * provisioned pollers only). When it does not, a failed record must fail the invocation, or Lambda
    * would count the batch as done and drop it.
    */
-  KAFKA_REPORT_BATCH_ITEM_FAILURES: z.enum(["true", "false"], { error: "must be true or false" }).default("false").transform((v) => v === "true"),
+  KAFKA_REPORT_BATCH_ITEM_FAILURES: z
+    .enum(["true", "false"], { error: "must be true or false" })
+    .default("false")
+    .transform((v) => v === "true"),
   /** Consumer group of the local risk/alerts consumer (on AWS the MSK event source mapping owns its group). */
-  ALERTS_GROUP_ID: z.string().regex(/^[A-Za-z0-9._-]+$/, "may hold only letters, digits, '.', '_' and '-'").default("tickflow-gateway-alerts"),
+  ALERTS_GROUP_ID: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]+$/, "may hold only letters, digits, '.', '_' and '-'")
+    .default("tickflow-gateway-alerts"),
 });
 
 export type GatewayConfig = z.output<typeof GatewayEnvSchema>;

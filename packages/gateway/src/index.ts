@@ -1,6 +1,19 @@
-export { ROUTES, handlerPath, DEFAULT_ROUTE_KEY, DEFAULT_ROUTE_HANDLER, CORS_PREFLIGHT, type Route, type HandlerName } from "./http/routes";
+export {
+  ROUTES,
+  handlerPath,
+  DEFAULT_ROUTE_KEY,
+  DEFAULT_ROUTE_HANDLER,
+  CORS_PREFLIGHT,
+  type Route,
+  type HandlerName,
+} from "./http/routes";
 export { gatewayConfig, DEFAULT_UPSTREAM_TIMEOUT_MS, type GatewayConfig } from "./config";
 export { startLocalGateway, type LocalGateway, type LocalGatewayOptions } from "./local/adapter";
 export { openApiDocument, API_VERSION } from "./http/openapi";
-export { RISK_CONSUMER_HANDLER, RISK_CONSUMER_TOPICS, CONSUMED_EVENTS, type KafkaBatchResponse } from "./risk-consumer/handler";
+export {
+  RISK_CONSUMER_HANDLER,
+  RISK_CONSUMER_TOPICS,
+  CONSUMED_EVENTS,
+  type KafkaBatchResponse,
+} from "./risk-consumer/handler";
 export { SERVICE } from "./runtime";

@@ -21,7 +21,11 @@ let lambdaRuntime: LambdaRuntime | undefined;
 export function runtimeFromEnv(): LambdaRuntime {
   if (!lambdaRuntime) {
     const env = readEnv(process.env, { config: GatewayEnvSchema, metrics: MetricsEnvSchema });
-    lambdaRuntime = { config: env.config, metrics: createMetrics(env.metrics, SERVICE), logger: createLogger(SERVICE, env.config.LOG_LEVEL) };
+    lambdaRuntime = {
+      config: env.config,
+      metrics: createMetrics(env.metrics, SERVICE),
+      logger: createLogger(SERVICE, env.config.LOG_LEVEL),
+    };
   }
   return lambdaRuntime;
 }

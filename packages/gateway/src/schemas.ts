@@ -56,10 +56,14 @@ function integerParam(name: string, what: string, min: number, max: number, fall
 const SYMBOLS = DEFAULT_UNIVERSE.map((i) => i.symbol) as [string, ...string[]];
 
 /** A symbol of the instrument universe (the market-data worker may publish a subset of it). */
-export const SymbolSchema = z.enum(SYMBOLS, { error: `symbol must be one of ${SYMBOLS.join(", ")}` }).describe("An instrument of the universe, e.g. AAPL or BTC-USD");
+export const SymbolSchema = z
+  .enum(SYMBOLS, { error: `symbol must be one of ${SYMBOLS.join(", ")}` })
+  .describe("An instrument of the universe, e.g. AAPL or BTC-USD");
 
 /** The format of a strategy instance id: the rule the strategy worker's configuration applies, plus a length cap. */
-export const StrategyIdSchema = StrategyInstanceSchema.shape.id.max(64, "strategy ids are at most 64 characters").describe("A strategy instance id, e.g. sma-crossover");
+export const StrategyIdSchema = StrategyInstanceSchema.shape.id
+  .max(64, "strategy ids are at most 64 characters")
+  .describe("A strategy instance id, e.g. sma-crossover");
 
 export const BAR_INTERVALS = BarIntervalSchema.options;
 
@@ -156,21 +160,35 @@ export const DependencyHealthSchema = z
   .describe("One dependency's health");
 export const ConsumerHealthSchema = z
   .object({
-    name: z.enum(["risk-alerts"]).describe("risk-alerts: the risk/alerts consumer of strategy.risk.v1 and strategy.orders.v1"),
+    name: z
+      .enum(["risk-alerts"])
+      .describe("risk-alerts: the risk/alerts consumer of strategy.risk.v1 and strategy.orders.v1"),
     group: z.string().describe("Its Kafka consumer group"),
-    status: z.enum(["up", "down"]).describe("down when it has stopped, its offsets cannot be read, or a partition with records behind has not advanced for too long"),
-    lag: z.number().int().nonnegative().describe("Records between the group's committed offsets and the ends of its topics, as last measured"),
+    status: z
+      .enum(["up", "down"])
+      .describe(
+        "down when it has stopped, its offsets cannot be read, or a partition with records behind has not advanced for too long",
+      ),
+    lag: z
+      .number()
+      .int()
+      .nonnegative()
+      .describe("Records between the group's committed offsets and the ends of its topics, as last measured"),
     detail: z.string().optional().describe("Why it is down"),
   })
   .describe("A Kafka consumer the gateway runs itself, and whether it advances");
 export const HealthSchema = z
   .object({
-    status: z.enum(["up", "down"]).describe("up when every dependency and consumer is up (HTTP 200), down otherwise (HTTP 503)"),
+    status: z
+      .enum(["up", "down"])
+      .describe("up when every dependency and consumer is up (HTTP 200), down otherwise (HTTP 503)"),
     dependencies: z.array(DependencyHealthSchema),
     consumers: z
       .array(ConsumerHealthSchema)
       .optional()
-      .describe("The consumers the gateway runs, where it runs them (the local gateway); on AWS the MSK event source's OffsetLag watches the risk/alerts consumer"),
+      .describe(
+        "The consumers the gateway runs, where it runs them (the local gateway); on AWS the MSK event source's OffsetLag watches the risk/alerts consumer",
+      ),
   })
   .describe("The gateway's dependencies and their status");
 
@@ -181,7 +199,9 @@ export const ProblemSchema = z
     type: z.string().describe("about:blank: the status and `code` say what happened"),
     title: z.string().describe("The HTTP status phrase"),
     status: z.number().int(),
-    code: z.string().describe("Stable, machine-readable: invalid-parameter, unknown-symbol, unknown-strategy, upstream-timeout, ..."),
+    code: z
+      .string()
+      .describe("Stable, machine-readable: invalid-parameter, unknown-symbol, unknown-strategy, upstream-timeout, ..."),
     detail: z.string().describe("What went wrong, for a human"),
     instance: z.string().optional().describe("The request path"),
     parameter: z.string().optional().describe("The offending parameter, for invalid-parameter"),
@@ -237,8 +257,18 @@ export const CONTRACTS = {
     // timeout, before the Lambda's) answers 503 problem+json: a 503 is a Health body only if it parses as one
     problems: [503],
   },
-  instruments: { summary: "The instrument universe", tag: "market-data", response: InstrumentsSchema, problems: UPSTREAM },
-  quotes: { summary: "The quotes board: latest quote of every symbol", tag: "market-data", response: QuotesSchema, problems: UPSTREAM },
+  instruments: {
+    summary: "The instrument universe",
+    tag: "market-data",
+    response: InstrumentsSchema,
+    problems: UPSTREAM,
+  },
+  quotes: {
+    summary: "The quotes board: latest quote of every symbol",
+    tag: "market-data",
+    response: QuotesSchema,
+    problems: UPSTREAM,
+  },
   quote: {
     summary: "One symbol's latest quote and recent quotes",
     tag: "market-data",
@@ -247,8 +277,20 @@ export const CONTRACTS = {
     response: QuoteDetailSchema,
     problems: [400, 404, ...UPSTREAM],
   },
-  bars: { summary: "Closed bars of one symbol", tag: "strategy", path: SymbolPathSchema, query: BarsQuerySchema, response: BarsSchema, problems: [400, 404, ...UPSTREAM] },
-  strategies: { summary: "Every running strategy with its status, account and positions", tag: "strategy", response: StrategiesSchema, problems: UPSTREAM },
+  bars: {
+    summary: "Closed bars of one symbol",
+    tag: "strategy",
+    path: SymbolPathSchema,
+    query: BarsQuerySchema,
+    response: BarsSchema,
+    problems: [400, 404, ...UPSTREAM],
+  },
+  strategies: {
+    summary: "Every running strategy with its status, account and positions",
+    tag: "strategy",
+    response: StrategiesSchema,
+    problems: UPSTREAM,
+  },
   strategy: {
     summary: "One strategy with its full account and equity curve",
     tag: "strategy",
@@ -257,11 +299,34 @@ export const CONTRACTS = {
     // a malformed id names no strategy: 404, not 400
     problems: [404, ...UPSTREAM],
   },
-  signals: { summary: "Recent signals, newest first", tag: "strategy", query: SignalsQuerySchema, response: SignalsSchema, problems: [400, ...UPSTREAM] },
-  orders: { summary: "Recent order events (submitted, filled, rejected), newest first", tag: "strategy", query: OrdersQuerySchema, response: OrdersSchema, problems: [400, ...UPSTREAM] },
+  signals: {
+    summary: "Recent signals, newest first",
+    tag: "strategy",
+    query: SignalsQuerySchema,
+    response: SignalsSchema,
+    problems: [400, ...UPSTREAM],
+  },
+  orders: {
+    summary: "Recent order events (submitted, filled, rejected), newest first",
+    tag: "strategy",
+    query: OrdersQuerySchema,
+    response: OrdersSchema,
+    problems: [400, ...UPSTREAM],
+  },
   positions: { summary: "Every strategy's positions", tag: "strategy", response: PositionsSchema, problems: UPSTREAM },
-  portfolio: { summary: "All strategies together: totals, equity curve, drawdown", tag: "strategy", response: PortfolioSchema, problems: UPSTREAM },
-  alerts: { summary: "Alerts raised for risk.halted events, newest first", tag: "alerts", query: AlertsQuerySchema, response: AlertsSchema, problems: [400, ...UPSTREAM] },
+  portfolio: {
+    summary: "All strategies together: totals, equity curve, drawdown",
+    tag: "strategy",
+    response: PortfolioSchema,
+    problems: UPSTREAM,
+  },
+  alerts: {
+    summary: "Alerts raised for risk.halted events, newest first",
+    tag: "alerts",
+    query: AlertsQuerySchema,
+    response: AlertsSchema,
+    problems: [400, ...UPSTREAM],
+  },
   openapi: { summary: "This OpenAPI 3.1 document", tag: "system", response: OpenApiDocumentSchema, problems: [] },
 } as const satisfies Record<string, Contract>;
 

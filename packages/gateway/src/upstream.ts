@@ -105,9 +105,15 @@ export class Upstream {
         if (settled) return;
         settled = true;
         try {
-          if (timedOut) this.fail("timeout", `${this.name} did not answer within ${this.timeoutMs} ms`, undefined, error);
+          if (timedOut)
+            this.fail("timeout", `${this.name} did not answer within ${this.timeoutMs} ms`, undefined, error);
           // the worker's address stays out of the message: it reaches public problem details
-          this.fail("unreachable", `${this.name} is unreachable${error.code ? ` (${error.code})` : ""}`, undefined, error);
+          this.fail(
+            "unreachable",
+            `${this.name} is unreachable${error.code ? ` (${error.code})` : ""}`,
+            undefined,
+            error,
+          );
         } catch (failure) {
           reject(failure);
         }
@@ -116,21 +122,31 @@ export class Upstream {
       const send = (fresh: boolean) => {
         let answered = false;
         const agent = fresh ? false : secure ? HTTPS_AGENT : HTTP_AGENT;
-        const request = (secure ? httpsRequest : httpRequest)(url, { headers: { accept: "application/json" }, agent }, (response) => {
-          answered = true;
-          const chunks: Buffer[] = [];
-          response.on("data", (chunk: Buffer) => chunks.push(chunk));
-          response.on("error", failed);
-          response.on("end", () => {
-            clearTimeout(deadline);
-            if (settled) return;
-            settled = true;
-            resolve({ status: response.statusCode ?? 0, text: Buffer.concat(chunks).toString("utf8") });
-          });
-        });
+        const request = (secure ? httpsRequest : httpRequest)(
+          url,
+          { headers: { accept: "application/json" }, agent },
+          (response) => {
+            answered = true;
+            const chunks: Buffer[] = [];
+            response.on("data", (chunk: Buffer) => chunks.push(chunk));
+            response.on("error", failed);
+            response.on("end", () => {
+              clearTimeout(deadline);
+              if (settled) return;
+              settled = true;
+              resolve({ status: response.statusCode ?? 0, text: Buffer.concat(chunks).toString("utf8") });
+            });
+          },
+        );
         current = request;
         request.on("error", (error: NodeJS.ErrnoException) => {
-          const stale = !fresh && !answered && !timedOut && !settled && request.reusedSocket && STALE_SOCKET_CODES.has(error.code ?? "");
+          const stale =
+            !fresh &&
+            !answered &&
+            !timedOut &&
+            !settled &&
+            request.reusedSocket &&
+            STALE_SOCKET_CODES.has(error.code ?? "");
           if (stale) send(true);
           else failed(error);
         });
@@ -153,17 +169,31 @@ export class Upstream {
     try {
       json = JSON.parse(text);
     } catch {
-      return this.fail("invalid-response", `${this.name} answered ${path} with something that is not JSON (HTTP ${status})`, status);
+      return this.fail(
+        "invalid-response",
+        `${this.name} answered ${path} with something that is not JSON (HTTP ${status})`,
+        status,
+      );
     }
     if (status >= 400) {
       const problem = WorkerProblemSchema.safeParse(json);
-      throw new UpstreamRejection(this.name, status, problem.success ? problem.data.code : "unknown", problem.success ? problem.data.detail : text.slice(0, 200));
+      throw new UpstreamRejection(
+        this.name,
+        status,
+        problem.success ? problem.data.code : "unknown",
+        problem.success ? problem.data.detail : text.slice(0, 200),
+      );
     }
-    if (status !== 200) return this.fail("invalid-response", `${this.name} answered ${path} with HTTP ${status}`, status);
+    if (status !== 200)
+      return this.fail("invalid-response", `${this.name} answered ${path} with HTTP ${status}`, status);
     const parsed = schema.safeParse(json);
     if (!parsed.success) {
       const first = parsed.error.issues[0];
-      return this.fail("invalid-response", `${this.name} answered ${path} with data the API does not document: ${first ? `${first.path.join(".") || "(root)"}: ${first.message}` : "invalid"}`, status);
+      return this.fail(
+        "invalid-response",
+        `${this.name} answered ${path} with data the API does not document: ${first ? `${first.path.join(".") || "(root)"}: ${first.message}` : "invalid"}`,
+        status,
+      );
     }
     return parsed.data;
   }

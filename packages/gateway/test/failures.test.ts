@@ -37,8 +37,14 @@ describe("a failing market-data worker", () => {
     expect(response.status).toBe(503);
     expect(response.headers["content-type"]).toBe("application/problem+json");
     expect(response.headers["retry-after"]).toBe("1");
-    expect(response.body).toMatchObject({ code: "upstream-timeout", upstream: "market-data", detail: `market-data did not answer within ${TIMEOUT_MS} ms` });
-    expect(await sample(deps.metrics, "tickflow_upstream_errors_total", { upstream: "market-data", kind: "timeout" })).toBe(1);
+    expect(response.body).toMatchObject({
+      code: "upstream-timeout",
+      upstream: "market-data",
+      detail: `market-data did not answer within ${TIMEOUT_MS} ms`,
+    });
+    expect(
+      await sample(deps.metrics, "tickflow_upstream_errors_total", { upstream: "market-data", kind: "timeout" }),
+    ).toBe(1);
   });
 
   it("that stalls in the middle of its answer is a timeout too: the deadline covers the whole exchange", async () => {
@@ -60,7 +66,9 @@ describe("a failing market-data worker", () => {
     expect(response.status).toBe(503);
     expect(response.body).toMatchObject({ code: "upstream-unavailable", upstream: "market-data" });
     expect(response.body.detail).toContain("ECONNREFUSED");
-    expect(await sample(deps.metrics, "tickflow_upstream_errors_total", { upstream: "market-data", kind: "unreachable" })).toBe(1);
+    expect(
+      await sample(deps.metrics, "tickflow_upstream_errors_total", { upstream: "market-data", kind: "unreachable" }),
+    ).toBe(1);
   });
 
   it("that answers 500 is answered with 502 upstream-error", async () => {
@@ -70,17 +78,22 @@ describe("a failing market-data worker", () => {
 
     expect(response.status).toBe(502);
     expect(response.body).toMatchObject({ code: "upstream-error", upstream: "market-data" });
-    expect(await sample(deps.metrics, "tickflow_upstream_errors_total", { upstream: "market-data", kind: "server-error" })).toBe(1);
+    expect(
+      await sample(deps.metrics, "tickflow_upstream_errors_total", { upstream: "market-data", kind: "server-error" }),
+    ).toBe(1);
   });
 
-  it.each([["not-json" as const], ["wrong-shape" as const]])("that answers 200 with %s is answered with 502 upstream-invalid-response, never a 200", async (behaviour) => {
-    const deps = testDeps({ MARKET_DATA_URL: await faulty(behaviour) });
+  it.each([["not-json" as const], ["wrong-shape" as const]])(
+    "that answers 200 with %s is answered with 502 upstream-invalid-response, never a 200",
+    async (behaviour) => {
+      const deps = testDeps({ MARKET_DATA_URL: await faulty(behaviour) });
 
-    const response = parse<Problem>(await ENDPOINTS.quotes.create(deps)(httpEvent("quotes"), context()));
+      const response = parse<Problem>(await ENDPOINTS.quotes.create(deps)(httpEvent("quotes"), context()));
 
-    expect(response.status).toBe(502);
-    expect(response.body).toMatchObject({ code: "upstream-invalid-response", upstream: "market-data" });
-  });
+      expect(response.status).toBe(502);
+      expect(response.body).toMatchObject({ code: "upstream-invalid-response", upstream: "market-data" });
+    },
+  );
 });
 
 describe("a worker that does not have the route the gateway calls", () => {
@@ -96,7 +109,11 @@ describe("a worker that does not have the route the gateway calls", () => {
 
 describe("health with a dependency down", () => {
   it("answers 503 listing each dependency, the healthy one up and the others down with the reason", async () => {
-    const deps = testDeps({ MARKET_DATA_URL: workers.marketDataUrl, STRATEGY_URL: await faulty("hang"), UPSTREAM_TIMEOUT_MS: String(TIMEOUT_MS) });
+    const deps = testDeps({
+      MARKET_DATA_URL: workers.marketDataUrl,
+      STRATEGY_URL: await faulty("hang"),
+      UPSTREAM_TIMEOUT_MS: String(TIMEOUT_MS),
+    });
 
     const response = parse<Health>(await ENDPOINTS.health.create(deps)(httpEvent("health"), context()));
 
@@ -105,7 +122,12 @@ describe("health with a dependency down", () => {
     expect(response.body.status).toBe("down");
     expect(response.body.dependencies).toEqual([
       { name: "market-data", status: "up", latencyMs: expect.any(Number) },
-      { name: "strategy", status: "down", latencyMs: expect.any(Number), detail: `strategy did not answer within ${TIMEOUT_MS} ms` },
+      {
+        name: "strategy",
+        status: "down",
+        latencyMs: expect.any(Number),
+        detail: `strategy did not answer within ${TIMEOUT_MS} ms`,
+      },
     ]);
   });
 
@@ -127,7 +149,9 @@ describe("the Lambda's own deadline", () => {
     const deps = testDeps({ STRATEGY_URL: await faulty("hang"), UPSTREAM_TIMEOUT_MS: "10000" });
     const started = Date.now();
 
-    const response = parse<Problem>(await ENDPOINTS.portfolio.create(deps)(httpEvent("portfolio"), lambdaContext("tickflow-gateway-portfolio", 400)));
+    const response = parse<Problem>(
+      await ENDPOINTS.portfolio.create(deps)(httpEvent("portfolio"), lambdaContext("tickflow-gateway-portfolio", 400)),
+    );
 
     expect(Date.now() - started).toBeLessThan(2_000);
     expect(response.status).toBe(503);

@@ -38,14 +38,28 @@ beforeAll(async () => {
   // and exit (crash-only; an orchestrator would restart it). Create them first and wait for leaders.
   await bus.ensureTopics();
   await until("leaders for the new topics", () => Promise.all(TOPIC_IDS.map((t) => bus.offsets(t))), 30_000);
-  strategy = await Worker.start("strategy", { ...kafka, KAFKA_SESSION_TIMEOUT_MS: "6000", ...strategyEnv(HALTING_DRAWDOWN) });
+  strategy = await Worker.start("strategy", {
+    ...kafka,
+    KAFKA_SESSION_TIMEOUT_MS: "6000",
+    ...strategyEnv(HALTING_DRAWDOWN),
+  });
   marketData = await Worker.start("market-data", { ...kafka, ...marketDataEnv(TICKS) });
-  await until(`the strategy worker to process ${TICKS} ticks`, async () => {
+  await until(
+    `the strategy worker to process ${TICKS} ticks`,
+    async () => {
       const { ticks } = await strategy.health<{ ticks: number }>();
       if (ticks !== TICKS) throw new Error(`processed ${ticks} of ${TICKS}`);
-    }, 90_000);
+    },
+    90_000,
+  );
   gateway = await startLocalGateway({
-    config: gatewayConfig({ GATEWAY_PORT: "0", MARKET_DATA_URL: marketData.url, STRATEGY_URL: strategy.url, ALERTS_GROUP_ID: `${prefix}alerts`, LOG_LEVEL: "error" }),
+    config: gatewayConfig({
+      GATEWAY_PORT: "0",
+      MARKET_DATA_URL: marketData.url,
+      STRATEGY_URL: strategy.url,
+      ALERTS_GROUP_ID: `${prefix}alerts`,
+      LOG_LEVEL: "error",
+    }),
     bus,
     metrics,
     logger: pino({ level: "error" }),
@@ -67,28 +81,40 @@ describe("the local gateway in front of real workers on Kafka", () => {
     expect(((await health.json()) as Health).dependencies.map((d) => d.status)).toEqual(["up", "up"]);
     expect(await getJson(`${gateway.url}/api/quotes`)).toEqual(await getJson(`${marketData.url}/quotes`));
     expect(await getJson(`${gateway.url}/api/strategies`)).toEqual(await getJson(`${strategy.url}/strategies`));
-    expect(await getJson(`${gateway.url}/api/bars/EUR-USD?interval=1s&limit=50`)).toEqual(await getJson(`${strategy.url}/bars/EUR-USD?interval=1s&limit=50`));
+    expect(await getJson(`${gateway.url}/api/bars/EUR-USD?interval=1s&limit=50`)).toEqual(
+      await getJson(`${strategy.url}/bars/EUR-USD?interval=1s&limit=50`),
+    );
   });
 
   it("feeds the risk/alerts handler MSK events built from the committed records: every event once, every halt an alert", async () => {
-    const expected = await new RiskHistoryAlertSource(new Upstream("strategy", strategy.url, 2_000, new PrometheusMetrics({ service: "gateway" }))).recent(500);
+    const expected = await new RiskHistoryAlertSource(
+      new Upstream("strategy", strategy.url, 2_000, new PrometheusMetrics({ service: "gateway" })),
+    ).recent(500);
     expect(expected.length).toBeGreaterThan(0);
     const orders = (await bus.readTail("orders", 100_000)).map((r) => decodeEvent(r.value));
     const fills = orders.filter((e) => e.type === "order.filled").length;
     expect(fills).toBeGreaterThan(0);
 
     // the consumer has caught up when its committed offsets reach the end of both topics
-    await until("the risk/alerts consumer to commit the end of both topics", async () => {
+    await until(
+      "the risk/alerts consumer to commit the end of both topics",
+      async () => {
         for (const topic of RISK_CONSUMER_TOPICS) {
           const [ends, committed] = await Promise.all([bus.offsets(topic), bus.groupOffsets(`${prefix}alerts`, topic)]);
-          for (const end of ends) if (committed.find((c) => c.partition === end.partition)?.offset !== end.high) throw new Error(`${topic}/${end.partition} not committed to ${end.high}`);
+          for (const end of ends)
+            if (committed.find((c) => c.partition === end.partition)?.offset !== end.high)
+              throw new Error(`${topic}/${end.partition} not committed to ${end.high}`);
         }
-      }, 30_000);
+      },
+      30_000,
+    );
 
     expect(await getJson<Alert[]>(`${gateway.url}/api/alerts?limit=500`)).toEqual(expected);
     expect(await sample(metrics, "tickflow_risk_events_total", { type: "risk.halted" })).toBe(expected.length);
     expect(await sample(metrics, "tickflow_risk_events_total", { type: "order.filled" })).toBe(fills);
-    expect(await sample(metrics, "tickflow_risk_events_total", { type: "order.submitted" })).toBe(orders.filter((e) => e.type === "order.submitted").length);
+    expect(await sample(metrics, "tickflow_risk_events_total", { type: "order.submitted" })).toBe(
+      orders.filter((e) => e.type === "order.submitted").length,
+    );
     expect(await sample(metrics, "tickflow_risk_events_total", { type: "undecodable" })).toBeUndefined();
   });
 });
@@ -98,10 +124,16 @@ describe("the local gateway on a fresh namespace", () => {
     const fresh = uniquePrefix("gateway-first");
     const own = new KafkaBus({ clientId: "gateway-first", brokers: brokers.split(",") }, fresh);
     try {
-      const first = await startLocalGateway({ config: gatewayConfig({ GATEWAY_PORT: "0", ALERTS_GROUP_ID: `${fresh}alerts`, LOG_LEVEL: "error" }), bus: own, metrics: new PrometheusMetrics({ service: "gateway" }), logger: pino({ level: "error" }) });
+      const first = await startLocalGateway({
+        config: gatewayConfig({ GATEWAY_PORT: "0", ALERTS_GROUP_ID: `${fresh}alerts`, LOG_LEVEL: "error" }),
+        bus: own,
+        metrics: new PrometheusMetrics({ service: "gateway" }),
+        logger: pino({ level: "error" }),
+      });
       await first.stop();
 
-      for (const topic of RISK_CONSUMER_TOPICS) expect((await own.offsets(topic)).length).toBe(TOPICS[topic].partitions);
+      for (const topic of RISK_CONSUMER_TOPICS)
+        expect((await own.offsets(topic)).length).toBe(TOPICS[topic].partitions);
     } finally {
       await own.close();
     }
@@ -125,7 +157,21 @@ describe("schemathesis against /api/openapi.json", () => {
       const run = await new Promise<{ code: number | null; output: string }>((resolve, reject) => {
         const child = spawn(
           "schemathesis",
-          ["run", `${gateway.url}/api/openapi.json`, "--checks", "all", "--max-examples", "50", "--seed", "42", "--workers", "2", "--request-timeout", "10", "--no-color"],
+          [
+            "run",
+            `${gateway.url}/api/openapi.json`,
+            "--checks",
+            "all",
+            "--max-examples",
+            "50",
+            "--seed",
+            "42",
+            "--workers",
+            "2",
+            "--request-timeout",
+            "10",
+            "--no-color",
+          ],
           { cwd, env: { ...process.env, NO_COLOR: "1" } },
         );
         let output = "";

@@ -5,7 +5,16 @@ import { ENDPOINTS } from "../src/http/endpoints";
 import { ROUTES, type HandlerName } from "../src/http/routes";
 import type { Alert, Health, Problem } from "../src/schemas";
 import { createNotFound } from "../src/http/handlers/not-found";
-import { context, defaultRouteEvent, httpEvent, httpFixture, parse, sample, testDeps, type TestDeps } from "./support/events";
+import {
+  context,
+  defaultRouteEvent,
+  httpEvent,
+  httpFixture,
+  parse,
+  sample,
+  testDeps,
+  type TestDeps,
+} from "./support/events";
 import { HALTING_DRAWDOWN, startInProcessWorkers, type InProcessWorkers } from "./support/workers";
 
 let workers: InProcessWorkers;
@@ -16,14 +25,18 @@ beforeAll(async () => {
   // a drawdown limit the run trips, so there are halts to list as alerts
   workers = await startInProcessWorkers({ maxDrawdown: HALTING_DRAWDOWN });
   deps = testDeps({ MARKET_DATA_URL: workers.marketDataUrl, STRATEGY_URL: workers.strategyUrl });
-  handlers = Object.fromEntries(ROUTES.map((r) => [r.handler, ENDPOINTS[r.handler].create(deps)])) as Record<HandlerName, HttpHandler>;
+  handlers = Object.fromEntries(ROUTES.map((r) => [r.handler, ENDPOINTS[r.handler].create(deps)])) as Record<
+    HandlerName,
+    HttpHandler
+  >;
 }, 90_000);
 
 afterAll(async () => {
   await workers?.stop();
 });
 
-const invoke = async <T = unknown>(name: HandlerName, event = httpEvent(name)) => parse<T>(await handlers[name](event, context()));
+const invoke = async <T = unknown>(name: HandlerName, event = httpEvent(name)) =>
+  parse<T>(await handlers[name](event, context()));
 const upstream = async (url: string) => (await fetch(url)).json() as Promise<unknown>;
 
 describe("market-data routes", () => {
@@ -37,7 +50,10 @@ describe("market-data routes", () => {
   });
 
   it("answers the recorded GET /api/quotes/{symbol} event with the quote and its last five quotes", async () => {
-    const response = await invoke<{ quote: { symbol: string }; history: unknown[] }>("quote", httpFixture("http-api-quote.json"));
+    const response = await invoke<{ quote: { symbol: string }; history: unknown[] }>(
+      "quote",
+      httpFixture("http-api-quote.json"),
+    );
 
     expect(response.status).toBe(200);
     expect(response.body.quote.symbol).toBe("AAPL");
@@ -57,7 +73,12 @@ describe("market-data routes", () => {
 
     expect(response.status).toBe(404);
     expect(response.headers["content-type"]).toBe("application/problem+json");
-    expect(response.body).toMatchObject({ status: 404, code: "unknown-symbol", parameter: "symbol", instance: "/api/quotes/XYZ" });
+    expect(response.body).toMatchObject({
+      status: 404,
+      code: "unknown-symbol",
+      parameter: "symbol",
+      instance: "/api/quotes/XYZ",
+    });
   });
 
   it("lists the instrument universe with each instrument's grid and currency", async () => {
@@ -73,7 +94,10 @@ describe("market-data routes", () => {
 
 describe("strategy routes", () => {
   it("answers bars with the worker's closed bars, oldest first", async () => {
-    const response = await invoke<{ start: number }[]>("bars", httpEvent("bars", { path: { symbol: "BTC-USD" }, query: "interval=1s&limit=10" }));
+    const response = await invoke<{ start: number }[]>(
+      "bars",
+      httpEvent("bars", { path: { symbol: "BTC-USD" }, query: "interval=1s&limit=10" }),
+    );
 
     expect(response.status).toBe(200);
     expect(response.body).toHaveLength(10);
@@ -110,7 +134,10 @@ describe("strategy routes", () => {
 
   it("lists the running strategies and one strategy's full account as the worker does", async () => {
     const list = await invoke("strategies");
-    const one = await invoke<{ id: string; portfolio: { equityCurve: unknown[] } }>("strategy", httpEvent("strategy", { path: { id: "sma" } }));
+    const one = await invoke<{ id: string; portfolio: { equityCurve: unknown[] } }>(
+      "strategy",
+      httpEvent("strategy", { path: { id: "sma" } }),
+    );
 
     expect(list.status).toBe(200);
     expect(list.body).toEqual(await upstream(`${workers.strategyUrl}/strategies`));
@@ -134,7 +161,10 @@ describe("strategy routes", () => {
   });
 
   it("filters signals by symbol and strategy as the worker does", async () => {
-    const response = await invoke<{ symbol: string; strategyId: string }[]>("signals", httpEvent("signals", { query: "symbol=AAPL&strategy=sma&limit=5" }));
+    const response = await invoke<{ symbol: string; strategyId: string }[]>(
+      "signals",
+      httpEvent("signals", { query: "symbol=AAPL&strategy=sma&limit=5" }),
+    );
 
     expect(response.status).toBe(200);
     expect(response.body.length).toBeGreaterThan(0);
@@ -176,14 +206,19 @@ describe("strategy routes", () => {
   });
 
   it("lists an alert for every halt in the worker's risk history, newest first", async () => {
-    const risk = (await upstream(`${workers.strategyUrl}/risk?limit=500`)) as { type: string; data: { strategyId: string; tsEvent: number } }[];
+    const risk = (await upstream(`${workers.strategyUrl}/risk?limit=500`)) as {
+      type: string;
+      data: { strategyId: string; tsEvent: number };
+    }[];
     const halts = risk.filter((e) => e.type === "risk.halted");
     expect(halts.length).toBeGreaterThan(0);
 
     const response = await invoke<Alert[]>("alerts", httpEvent("alerts", { query: "limit=500" }));
 
     expect(response.status).toBe(200);
-    expect(response.body.map((a) => a.id).sort()).toEqual(halts.map((h) => `${h.data.strategyId}:${h.data.tsEvent}`).sort());
+    expect(response.body.map((a) => a.id).sort()).toEqual(
+      halts.map((h) => `${h.data.strategyId}:${h.data.tsEvent}`).sort(),
+    );
     expect(response.body.map((a) => a.tsEvent)).toEqual([...response.body.map((a) => a.tsEvent)].sort((a, b) => b - a));
     expect(response.body[0]!.message).toMatch(/^Strategy [a-z]+ halted: drawdown \d+\.\d\d% reached its 0\.15% limit/);
   });
@@ -205,7 +240,10 @@ describe("health", () => {
 describe("CORS", () => {
   it("allows the dashboard's origin, on answers and on problems", async () => {
     const ok = await invoke("quotes", httpEvent("quotes", { origin: "http://127.0.0.1:8080" }));
-    const problem = await invoke("quote", httpEvent("quote", { path: { symbol: "XYZ" }, origin: "http://localhost:8080" }));
+    const problem = await invoke(
+      "quote",
+      httpEvent("quote", { path: { symbol: "XYZ" }, origin: "http://localhost:8080" }),
+    );
 
     expect(ok.headers["access-control-allow-origin"]).toBe("http://127.0.0.1:8080");
     expect(ok.headers.vary).toContain("Origin");
@@ -223,25 +261,45 @@ describe("CORS", () => {
 describe("the $default route (requests no route takes)", () => {
   it("answers an unknown path with 404 route-not-found problem+json, readable by the dashboard's origin", async () => {
     const notFound = createNotFound(deps);
-    const before = (await sample(deps.metrics, "tickflow_http_requests_total", { route: "unmatched", status: "404" })) ?? 0;
+    const before =
+      (await sample(deps.metrics, "tickflow_http_requests_total", { route: "unmatched", status: "404" })) ?? 0;
 
-    const response = parse<Problem>(await notFound(defaultRouteEvent("GET", "/api/nothing-here", { origin: "http://localhost:8080" }), context()));
+    const response = parse<Problem>(
+      await notFound(defaultRouteEvent("GET", "/api/nothing-here", { origin: "http://localhost:8080" }), context()),
+    );
 
     expect(response.status).toBe(404);
     expect(response.headers["content-type"]).toBe("application/problem+json");
     expect(response.headers["access-control-allow-origin"]).toBe("http://localhost:8080");
-    expect(response.body).toEqual({ type: "about:blank", title: "Not Found", status: 404, code: "route-not-found", detail: "no route for GET /api/nothing-here", instance: "/api/nothing-here" });
-    expect(await sample(deps.metrics, "tickflow_http_requests_total", { route: "unmatched", method: "GET", status: "404" })).toBe(before + 1);
+    expect(response.body).toEqual({
+      type: "about:blank",
+      title: "Not Found",
+      status: 404,
+      code: "route-not-found",
+      detail: "no route for GET /api/nothing-here",
+      instance: "/api/nothing-here",
+    });
+    expect(
+      await sample(deps.metrics, "tickflow_http_requests_total", { route: "unmatched", method: "GET", status: "404" }),
+    ).toBe(before + 1);
   });
 
   it("answers another method on a route's path with 405 method-not-allowed and Allow, counted under the route", async () => {
-    const response = parse<Problem>(await createNotFound(deps)(defaultRouteEvent("DELETE", "/api/strategies/sma"), context()));
+    const response = parse<Problem>(
+      await createNotFound(deps)(defaultRouteEvent("DELETE", "/api/strategies/sma"), context()),
+    );
 
     expect(response.status).toBe(405);
     expect(response.headers.allow).toBe("GET");
     expect(response.body.code).toBe("method-not-allowed");
     expect(response.body.detail).toBe("DELETE is not allowed on /api/strategies/sma");
-    expect(await sample(deps.metrics, "tickflow_http_requests_total", { route: "/api/strategies/{id}", method: "DELETE", status: "405" })).toBe(1);
+    expect(
+      await sample(deps.metrics, "tickflow_http_requests_total", {
+        route: "/api/strategies/{id}",
+        method: "DELETE",
+        status: "405",
+      }),
+    ).toBe(1);
   });
 
   it("is the Lambda entry DEFAULT_ROUTE_HANDLER names, configured from the environment", async () => {
@@ -250,7 +308,9 @@ describe("the $default route (requests no route takes)", () => {
     try {
       const { handler } = await import("../src/http/handlers/not-found");
 
-      const response = parse<Problem>(await handler(defaultRouteEvent("GET", "/", { origin: "https://app.example.com" }), context()));
+      const response = parse<Problem>(
+        await handler(defaultRouteEvent("GET", "/", { origin: "https://app.example.com" }), context()),
+      );
 
       expect(response.status).toBe(404);
       expect(response.body.code).toBe("route-not-found");
@@ -263,13 +323,26 @@ describe("the $default route (requests no route takes)", () => {
 
 describe("request metrics", () => {
   it("counts each request once under its route pattern and status, and times it", async () => {
-    const before = (await sample(deps.metrics, "tickflow_http_requests_total", { route: "/api/quotes/{symbol}", status: "404" })) ?? 0;
+    const before =
+      (await sample(deps.metrics, "tickflow_http_requests_total", { route: "/api/quotes/{symbol}", status: "404" })) ??
+      0;
 
     await invoke("quote", httpEvent("quote", { path: { symbol: "NOPE" } }));
     await invoke("quote", httpEvent("quote", { path: { symbol: "ZZZ" } }));
 
-    expect(await sample(deps.metrics, "tickflow_http_requests_total", { route: "/api/quotes/{symbol}", method: "GET", status: "404" })).toBe(before + 2);
-    expect(await sample(deps.metrics, "tickflow_http_request_duration_seconds_count", { route: "/api/quotes/{symbol}", method: "GET" })).toBeGreaterThanOrEqual(2);
+    expect(
+      await sample(deps.metrics, "tickflow_http_requests_total", {
+        route: "/api/quotes/{symbol}",
+        method: "GET",
+        status: "404",
+      }),
+    ).toBe(before + 2);
+    expect(
+      await sample(deps.metrics, "tickflow_http_request_duration_seconds_count", {
+        route: "/api/quotes/{symbol}",
+        method: "GET",
+      }),
+    ).toBeGreaterThanOrEqual(2);
   });
 });
 

@@ -30,7 +30,12 @@ const metrics = new PrometheusMetrics({ service: "gateway" });
 
 beforeAll(async () => {
   workers = await startInProcessWorkers({ ticks: 2_000 });
-  const env = { GATEWAY_PORT: "0", MARKET_DATA_URL: workers.marketDataUrl, STRATEGY_URL: workers.strategyUrl, LOG_LEVEL: "silent" };
+  const env = {
+    GATEWAY_PORT: "0",
+    MARKET_DATA_URL: workers.marketDataUrl,
+    STRATEGY_URL: workers.strategyUrl,
+    LOG_LEVEL: "silent",
+  };
   gateway = await startLocalGateway({
     config: gatewayConfig(env),
     bus: workers.bus,
@@ -40,7 +45,10 @@ beforeAll(async () => {
     http: { headersTimeoutMs: 400, requestTimeoutMs: 800, timeoutCheckIntervalMs: 50, drainTimeoutMs: 2_000 },
   });
   deps = testDeps(env);
-  handlers = Object.fromEntries(ROUTES.map((r) => [r.handler, ENDPOINTS[r.handler].create(deps)])) as Record<HandlerName, HttpHandler>;
+  handlers = Object.fromEntries(ROUTES.map((r) => [r.handler, ENDPOINTS[r.handler].create(deps)])) as Record<
+    HandlerName,
+    HttpHandler
+  >;
 }, 90_000);
 
 afterAll(async () => {
@@ -60,7 +68,8 @@ describe("the local adapter under hostile requests", () => {
         const exchange = await rawExchange(gateway.port, request, { head, timeoutMs: 3_000 });
 
         expect(exchange.closed || exchange.answers.length > 0, `${name}: neither an answer nor a close`).toBe(true);
-        for (const answer of exchange.answers) expect(answer.status, `${name}: ${answer.body.slice(0, 200)}`).toBeLessThan(500);
+        for (const answer of exchange.answers)
+          expect(answer.status, `${name}: ${answer.body.slice(0, 200)}`).toBeLessThan(500);
         await expectHealthy(name);
       }
     }, 120_000);
@@ -69,11 +78,44 @@ describe("the local adapter under hostile requests", () => {
   it("answers any request target (property) below 500 or with the parser's 400, and stays up", async () => {
     const target = fc.oneof(
       fc.string({ unit: "binary", maxLength: 60 }),
-      fc.string({ unit: fc.constantFrom("/", "/api", "/api/", "quotes", "bars", "AAPL", "%", "%2F", "%00", "%ZZ", "?", "#", "&", "=", "limit=", "interval=1m", "[", "]", "\\", "..", "\0", "\r", "\n", " ", "é"), maxLength: 30 }),
+      fc.string({
+        unit: fc.constantFrom(
+          "/",
+          "/api",
+          "/api/",
+          "quotes",
+          "bars",
+          "AAPL",
+          "%",
+          "%2F",
+          "%00",
+          "%ZZ",
+          "?",
+          "#",
+          "&",
+          "=",
+          "limit=",
+          "interval=1m",
+          "[",
+          "]",
+          "\\",
+          "..",
+          "\0",
+          "\r",
+          "\n",
+          " ",
+          "é",
+        ),
+        maxLength: 30,
+      }),
     );
     await fc.assert(
       fc.asyncProperty(target, async (t) => {
-        const exchange = await rawExchange(gateway.port, Buffer.from(`GET ${t} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n`, "utf8"), { timeoutMs: 3_000 });
+        const exchange = await rawExchange(
+          gateway.port,
+          Buffer.from(`GET ${t} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n`, "utf8"),
+          { timeoutMs: 3_000 },
+        );
         return (exchange.closed || exchange.answers.length > 0) && exchange.answers.every((a) => a.status < 500);
       }),
       { numRuns: 200 },
@@ -85,7 +127,10 @@ describe("the local adapter under hostile requests", () => {
     const exchange = await rawExchange(gateway.port, pipelinedThenGarbage("/api/health"));
 
     expect(exchange.answers.map((a) => a.status)).toEqual([200, 200, 400]);
-    expect(exchange.answers.slice(0, 2).map((a) => (JSON.parse(a.body) as { status: string }).status)).toEqual(["up", "up"]);
+    expect(exchange.answers.slice(0, 2).map((a) => (JSON.parse(a.body) as { status: string }).status)).toEqual([
+      "up",
+      "up",
+    ]);
     expect(JSON.parse(exchange.answers[2]!.body)).toMatchObject({ status: 400, code: "invalid-request" });
     expect(exchange.answers[2]!.headers).toMatchObject(API_SECURITY_HEADERS);
   });
@@ -100,7 +145,10 @@ describe("the local adapter under hostile requests", () => {
   });
 
   it("answers GET //[x with 400 invalid-request, counted as unmatched", async () => {
-    const exchange = await rawExchange(gateway.port, "GET //[x HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
+    const exchange = await rawExchange(
+      gateway.port,
+      "GET //[x HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n",
+    );
 
     expect(exchange.answers.map((a) => a.status)).toEqual([400]);
     expect(JSON.parse(exchange.answers[0]!.body)).toMatchObject({ code: "invalid-request" });
@@ -116,16 +164,23 @@ describe("security headers", () => {
       get("/api/bars/AAPL?limit=0x10"),
       get("/api/nothing-here"),
       get("/api/quotes", { method: "POST", body: "{}" }),
-      get("/api/quotes", { method: "OPTIONS", headers: { origin: "http://localhost:8080", "access-control-request-method": "GET" } }),
+      get("/api/quotes", {
+        method: "OPTIONS",
+        headers: { origin: "http://localhost:8080", "access-control-request-method": "GET" },
+      }),
       get("/metrics"),
     ]);
     const parserLevel = (await rawExchange(gateway.port, "BREW / HTTP/1.1\r\n\r\n")).answers[0]!;
-    const badTarget = (await rawExchange(gateway.port, "GET http://[bad/ HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")).answers[0]!;
+    const badTarget = (
+      await rawExchange(gateway.port, "GET http://[bad/ HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+    ).answers[0]!;
 
     expect(answers.map((a) => a.status)).toEqual([200, 404, 400, 404, 405, 204, 200]);
     for (const answer of answers) {
       expect(answer.headers.get("x-content-type-options"), answer.url).toBe("nosniff");
-      expect(answer.headers.get("content-security-policy"), answer.url).toBe("default-src 'none'; frame-ancestors 'none'");
+      expect(answer.headers.get("content-security-policy"), answer.url).toBe(
+        "default-src 'none'; frame-ancestors 'none'",
+      );
     }
     expect([parserLevel.status, badTarget.status]).toEqual([400, 400]);
     expect(parserLevel.headers).toMatchObject(API_SECURITY_HEADERS);
@@ -134,8 +189,15 @@ describe("security headers", () => {
 
   it("are on the Lambda's answers too (the middy middleware): a route's, a problem's and the $default route's", async () => {
     const ok = parse(await handlers.quotes(httpEvent("quotes"), context()));
-    const problem = parse(await handlers.quote(httpEvent("quote", { path: { symbol: "NOPE" }, origin: "http://localhost:8080" }), context()));
-    const bad = parse(await handlers.bars(httpEvent("bars", { path: { symbol: "AAPL" }, query: "limit=1e2" }), context()));
+    const problem = parse(
+      await handlers.quote(
+        httpEvent("quote", { path: { symbol: "NOPE" }, origin: "http://localhost:8080" }),
+        context(),
+      ),
+    );
+    const bad = parse(
+      await handlers.bars(httpEvent("bars", { path: { symbol: "AAPL" }, query: "limit=1e2" }), context()),
+    );
     const fallback = parse(await createNotFound(deps)(defaultRouteEvent("GET", "/nope"), context()));
 
     expect([ok.status, problem.status, bad.status, fallback.status]).toEqual([200, 404, 400, 404]);
@@ -145,7 +207,8 @@ describe("security headers", () => {
 });
 
 describe("query parameters", () => {
-  const invoke = async (name: HandlerName, query: string, path?: Record<string, string>) => parse<Problem>(await handlers[name](httpEvent(name, { query, path }), context()));
+  const invoke = async (name: HandlerName, query: string, path?: Record<string, string>) =>
+    parse<Problem>(await handlers[name](httpEvent(name, { query, path }), context()));
 
   it.each([
     ["signals", "limit=1&limit=2", "limit"],
@@ -154,16 +217,29 @@ describe("query parameters", () => {
     ["signals", "limt=5", "limt"],
     ["signals", "limit=5&__proto__=1", "__proto__"],
     ["alerts", "limit=5&since=0", "since"],
-  ] as const)("%s?%s is 400 invalid-parameter naming %s (it was answered with the defaults or one of the values)", async (name, query, parameter) => {
-    const response = await invoke(name, query);
+  ] as const)(
+    "%s?%s is 400 invalid-parameter naming %s (it was answered with the defaults or one of the values)",
+    async (name, query, parameter) => {
+      const response = await invoke(name, query);
 
-    expect(response.status).toBe(400);
-    expect(response.body).toMatchObject({ code: "invalid-parameter", parameter, errors: [{ parameter, in: "query" }] });
-  });
+      expect(response.status).toBe(400);
+      expect(response.body).toMatchObject({
+        code: "invalid-parameter",
+        parameter,
+        errors: [{ parameter, in: "query" }],
+      });
+    },
+  );
 
   it("names an unknown or repeated parameter of a route with a path parameter too, after the path", async () => {
-    expect((await invoke("bars", "interval=1m&interval=1s", { symbol: "AAPL" })).body).toMatchObject({ status: 400, parameter: "interval" });
-    expect((await invoke("quote", "count=5", { symbol: "AAPL" })).body).toMatchObject({ status: 400, parameter: "count" });
+    expect((await invoke("bars", "interval=1m&interval=1s", { symbol: "AAPL" })).body).toMatchObject({
+      status: 400,
+      parameter: "interval",
+    });
+    expect((await invoke("quote", "count=5", { symbol: "AAPL" })).body).toMatchObject({
+      status: 400,
+      parameter: "count",
+    });
     expect((await invoke("quote", "count=5", { symbol: "NOPE" })).status).toBe(404);
   });
 
@@ -187,14 +263,21 @@ describe("query parameters", () => {
       }
     };
     fc.assert(
-      fc.property(fc.oneof(fc.string({ maxLength: 20 }), fc.stringMatching(/^[-+ 0-9a-fx.eE_]{0,18}$/), fc.integer({ min: -10, max: 2_000 }).map(String)), (raw) => {
-        const worker = workerReads(raw);
-        for (const [schema, max] of schemas) {
-          const gateway = schema.safeParse({ limit: raw });
-          expect(gateway.success, `limit=${JSON.stringify(raw)}`).toBe(worker !== undefined && worker <= max);
-          if (gateway.success) expect(gateway.data.limit).toBe(worker);
-        }
-      }),
+      fc.property(
+        fc.oneof(
+          fc.string({ maxLength: 20 }),
+          fc.stringMatching(/^[-+ 0-9a-fx.eE_]{0,18}$/),
+          fc.integer({ min: -10, max: 2_000 }).map(String),
+        ),
+        (raw) => {
+          const worker = workerReads(raw);
+          for (const [schema, max] of schemas) {
+            const gateway = schema.safeParse({ limit: raw });
+            expect(gateway.success, `limit=${JSON.stringify(raw)}`).toBe(worker !== undefined && worker <= max);
+            if (gateway.success) expect(gateway.data.limit).toBe(worker);
+          }
+        },
+      ),
       { numRuns: 3_000 },
     );
   });
@@ -202,22 +285,47 @@ describe("query parameters", () => {
 
 describe("resource bounds", () => {
   /** The exposition's Tickflow series (name and labels, without values); the process metrics' come and go with the GC's kinds. */
-  const series = (text: string) => new Set(text.split("\n").filter((l) => l.startsWith("tickflow_")).map((l) => l.slice(0, l.lastIndexOf(" "))));
-  const tickflowBytes = (text: string) => text.split("\n").filter((l) => l.startsWith("tickflow_")).join("\n").length;
+  const series = (text: string) =>
+    new Set(
+      text
+        .split("\n")
+        .filter((l) => l.startsWith("tickflow_"))
+        .map((l) => l.slice(0, l.lastIndexOf(" "))),
+    );
+  const tickflowBytes = (text: string) =>
+    text
+      .split("\n")
+      .filter((l) => l.startsWith("tickflow_"))
+      .join("\n").length;
   const gc = () => {
     setFlagsFromString("--expose-gc");
     (runInNewContext("gc") as () => void)();
   };
 
   it("keeps /metrics' series and size and the heap flat under 5,000 distinct garbage paths and query strings", async () => {
-    const kinds = (i: number) => [`/api/x${i}/${i.toString(36)}`, `/x${i}`, `/api/quotes?q${i}=${i}`, `/api/signals?q${i}=${i}`, `/api/strategies/s${i}`, `/api/quotes/S${i}?limit=${i}`];
+    const kinds = (i: number) => [
+      `/api/x${i}/${i.toString(36)}`,
+      `/x${i}`,
+      `/api/quotes?q${i}=${i}`,
+      `/api/signals?q${i}=${i}`,
+      `/api/strategies/s${i}`,
+      `/api/quotes/S${i}?limit=${i}`,
+    ];
     const flood = async (from: number, count: number) => {
       for (let i = from; i < from + count; i += 50) {
-        await Promise.all(Array.from({ length: 50 }, (_, j) => kinds(i + j)[(i + j) % 6]!).map((p) => fetch(`${gateway.url}${p}`).then((r) => r.arrayBuffer())));
+        await Promise.all(
+          Array.from({ length: 50 }, (_, j) => kinds(i + j)[(i + j) % 6]!).map((p) =>
+            fetch(`${gateway.url}${p}`).then((r) => r.arrayBuffer()),
+          ),
+        );
       }
     };
     await flood(0, 300);
-    const exposition = async () => (await (await fetch(`${gateway.url}/metrics`)).text()).split("\n").filter((l) => !l.includes('route="/metrics"')).join("\n");
+    const exposition = async () =>
+      (await (await fetch(`${gateway.url}/metrics`)).text())
+        .split("\n")
+        .filter((l) => !l.includes('route="/metrics"'))
+        .join("\n");
     // a full collection first: it adds the major-GC series of the process metrics
     gc();
     const heapBefore = process.memoryUsage().heapUsed;

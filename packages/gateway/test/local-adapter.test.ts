@@ -23,7 +23,12 @@ const metrics = new PrometheusMetrics({ service: "gateway" });
 beforeAll(async () => {
   workers = await startInProcessWorkers({ maxDrawdown: HALTING_DRAWDOWN });
   gateway = await startLocalGateway({
-    config: gatewayConfig({ GATEWAY_PORT: "0", MARKET_DATA_URL: workers.marketDataUrl, STRATEGY_URL: workers.strategyUrl, LOG_LEVEL: "silent" }),
+    config: gatewayConfig({
+      GATEWAY_PORT: "0",
+      MARKET_DATA_URL: workers.marketDataUrl,
+      STRATEGY_URL: workers.strategyUrl,
+      LOG_LEVEL: "silent",
+    }),
     bus: workers.bus,
     metrics,
     logger: pino({ level: "silent" }),
@@ -35,16 +40,21 @@ afterAll(async () => {
   await workers?.stop();
 });
 
-
 describe("the local adapter over HTTP", () => {
   it("serves every route through the route's handler", async () => {
-    const paths: Record<string, string> = { "/api/quotes/{symbol}": "/api/quotes/BTC-USD", "/api/bars/{symbol}": "/api/bars/BTC-USD?interval=1s", "/api/strategies/{id}": "/api/strategies/bo" };
+    const paths: Record<string, string> = {
+      "/api/quotes/{symbol}": "/api/quotes/BTC-USD",
+      "/api/bars/{symbol}": "/api/bars/BTC-USD?interval=1s",
+      "/api/strategies/{id}": "/api/strategies/bo",
+    };
     for (const route of ROUTES) {
       const response = await fetch(`${gateway.url}${paths[route.path] ?? route.path}`);
       expect(response.status, route.path).toBe(200);
       expect(response.headers.get("content-type")).toBe("application/json");
     }
-    expect(await (await fetch(`${gateway.url}/api/quotes`)).json()).toEqual(await (await fetch(`${workers.marketDataUrl}/quotes`)).json());
+    expect(await (await fetch(`${gateway.url}/api/quotes`)).json()).toEqual(
+      await (await fetch(`${workers.marketDataUrl}/quotes`)).json(),
+    );
   });
 
   it("decodes path parameters as API Gateway does", async () => {
@@ -71,13 +81,19 @@ describe("the local adapter over HTTP", () => {
 
     expect(response.status).toBe(404);
     expect(response.headers.get("access-control-allow-origin")).toBe("http://127.0.0.1:8080");
-    expect(await response.json()).toMatchObject({ code: "route-not-found", detail: "no route for GET /api/nothing-here", instance: "/api/nothing-here" });
+    expect(await response.json()).toMatchObject({
+      code: "route-not-found",
+      detail: "no route for GET /api/nothing-here",
+      instance: "/api/nothing-here",
+    });
   });
 
   it("answers a request target that is no valid URL with 400 invalid-request, never a 500", async () => {
     // fetch and node:http cannot send this: an absolute-form target whose host does not parse
     const raw = await new Promise<string>((resolve, reject) => {
-      const socket = connect(gateway.port, "127.0.0.1", () => socket.end("GET http://[bad/api/quotes HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"));
+      const socket = connect(gateway.port, "127.0.0.1", () =>
+        socket.end("GET http://[bad/api/quotes HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"),
+      );
       let text = "";
       socket.on("data", (chunk: Buffer) => (text += chunk.toString("utf8")));
       socket.on("end", () => resolve(text));
@@ -90,12 +106,17 @@ describe("the local adapter over HTTP", () => {
     expect(head).toMatch(/^HTTP\/1\.1 400 /);
     expect(head.toLowerCase()).toContain("content-type: application/problem+json");
     expect(JSON.parse(body)).toMatchObject({ status: 400, code: "invalid-request" });
-    expect(await sample(metrics, "tickflow_http_requests_total", { route: "unmatched", status: "500" })).toBeUndefined();
+    expect(
+      await sample(metrics, "tickflow_http_requests_total", { route: "unmatched", status: "500" }),
+    ).toBeUndefined();
   });
 
   it("answers a CORS preflight from the dashboard as API Gateway does: 204 with the Api stack's allow-* headers", async () => {
     const preflight = (path: string, origin: string) =>
-      fetch(`${gateway.url}${path}`, { method: "OPTIONS", headers: { origin, "access-control-request-method": "GET", "access-control-request-headers": "accept" } });
+      fetch(`${gateway.url}${path}`, {
+        method: "OPTIONS",
+        headers: { origin, "access-control-request-method": "GET", "access-control-request-headers": "accept" },
+      });
 
     const allowed = await preflight("/api/quotes/AAPL", "http://localhost:8080");
     const foreign = await preflight("/api/quotes", "https://evil.example");
@@ -124,9 +145,13 @@ describe("the local adapter over HTTP", () => {
     const text = await response.text();
 
     expect(response.headers.get("content-type")).toContain("text/plain");
-    expect(text).toMatch(/tickflow_http_requests_total\{route="\/api\/strategies\/\{id\}",method="GET",status="200",service="gateway"\} \d+/);
-    expect(text).toMatch(/tickflow_http_requests_total\{route="unmatched",method="GET",status="404",service="gateway"\} \d+/);
-    expect(text).toContain("tickflow_up{service=\"gateway\"} 1");
+    expect(text).toMatch(
+      /tickflow_http_requests_total\{route="\/api\/strategies\/\{id\}",method="GET",status="200",service="gateway"\} \d+/,
+    );
+    expect(text).toMatch(
+      /tickflow_http_requests_total\{route="unmatched",method="GET",status="404",service="gateway"\} \d+/,
+    );
+    expect(text).toContain('tickflow_up{service="gateway"} 1');
   });
 });
 
@@ -149,8 +174,14 @@ describe("tickflow_up", () => {
       },
     });
     const own = new PrometheusMetrics({ service: "gateway" });
-    const local = await startLocalGateway({ config: gatewayConfig({ GATEWAY_PORT: "0", LOG_LEVEL: "silent" }), bus, metrics: own, logger: pino({ level: "silent" }) });
-    const up = async () => (await (await fetch(`${local.url}/metrics`)).text()).match(/^tickflow_up\{service="gateway"\} (\d+)$/m)?.[1];
+    const local = await startLocalGateway({
+      config: gatewayConfig({ GATEWAY_PORT: "0", LOG_LEVEL: "silent" }),
+      bus,
+      metrics: own,
+      logger: pino({ level: "silent" }),
+    });
+    const up = async () =>
+      (await (await fetch(`${local.url}/metrics`)).text()).match(/^tickflow_up\{service="gateway"\} (\d+)$/m)?.[1];
     try {
       expect(await up()).toBe("1");
 
@@ -179,11 +210,15 @@ describe("the events the adapter builds", () => {
       const port = (server.address() as { port: number }).port;
       // node:http sends an array value as repeated header lines (fetch would merge them)
       const event = await new Promise<APIGatewayProxyEventV2>((resolve, reject) => {
-        const req = request(`http://127.0.0.1:${port}/api/quotes/BTC%2DUSD?limit=5&tag=a&tag=b`, { headers: { "X-Trace": ["one", "two"], Cookie: "a=1; b=2", Origin: "http://localhost:8080" } }, (res) => {
-          let body = "";
-          res.on("data", (chunk: Buffer) => (body += chunk.toString()));
-          res.on("end", () => resolve(JSON.parse(body) as APIGatewayProxyEventV2));
-        });
+        const req = request(
+          `http://127.0.0.1:${port}/api/quotes/BTC%2DUSD?limit=5&tag=a&tag=b`,
+          { headers: { "X-Trace": ["one", "two"], Cookie: "a=1; b=2", Origin: "http://localhost:8080" } },
+          (res) => {
+            let body = "";
+            res.on("data", (chunk: Buffer) => (body += chunk.toString()));
+            res.on("end", () => resolve(JSON.parse(body) as APIGatewayProxyEventV2));
+          },
+        );
         req.on("error", reject);
         req.end();
       });
@@ -200,7 +235,11 @@ describe("the events the adapter builds", () => {
         queryStringParameters: { limit: "5", tag: "a,b" },
         pathParameters: { symbol: "BTC-USD" },
         isBase64Encoded: false,
-        requestContext: { routeKey: "GET /api/quotes/{symbol}", stage: "$default", http: { method: "GET", path: "/api/quotes/BTC-USD", protocol: "HTTP/1.1" } },
+        requestContext: {
+          routeKey: "GET /api/quotes/{symbol}",
+          stage: "$default",
+          http: { method: "GET", path: "/api/quotes/BTC-USD", protocol: "HTTP/1.1" },
+        },
       });
       expect(event.headers).toMatchObject({ "x-trace": "one,two", origin: "http://localhost:8080" });
       expect(Object.keys(event.headers).every((h) => h === h.toLowerCase())).toBe(true);
@@ -213,10 +252,21 @@ describe("the events the adapter builds", () => {
 
   it("turn bus records into the recorded MSK event's shape: base64 key and value, byte headers", () => {
     const records: BusRecord[] = [
-      { topic: "orders", partition: 2, offset: "33", key: "bo", value: Buffer.from("{not json"), headers: { "x-origin": "replayer" }, timestamp: 1772461867001 },
+      {
+        topic: "orders",
+        partition: 2,
+        offset: "33",
+        key: "bo",
+        value: Buffer.from("{not json"),
+        headers: { "x-origin": "replayer" },
+        timestamp: 1772461867001,
+      },
     ];
 
-    const event = mskEvent(records, "strategy.orders.v1", { clusterArn: "arn:aws:kafka:local:000000000000:cluster/tickflow-local/local", bootstrapServers: "127.0.0.1:9092" });
+    const event = mskEvent(records, "strategy.orders.v1", {
+      clusterArn: "arn:aws:kafka:local:000000000000:cluster/tickflow-local/local",
+      bootstrapServers: "127.0.0.1:9092",
+    });
 
     expect(event.records["strategy.orders.v1-2"]).toEqual(mskFixture().records["strategy.orders.v1-2"]!.slice(0, 1));
     expect(Object.keys(event).sort()).toEqual(Object.keys(mskFixture()).sort());
@@ -225,14 +275,20 @@ describe("the events the adapter builds", () => {
 
 describe("the local risk/alerts consumer", () => {
   it("serves the halts it read from the bus: the same alerts the AWS source derives from /risk", async () => {
-    const aws = new RiskHistoryAlertSource(new Upstream("strategy", workers.strategyUrl, 2_000, new PrometheusMetrics({ service: "gateway" })));
+    const aws = new RiskHistoryAlertSource(
+      new Upstream("strategy", workers.strategyUrl, 2_000, new PrometheusMetrics({ service: "gateway" })),
+    );
     const expected = await aws.recent(500);
     expect(expected.length).toBeGreaterThan(0);
 
-    const local = await until("the consumer to read every halt", async () => {
-      const alerts = (await (await fetch(`${gateway.url}/api/alerts?limit=500`)).json()) as Alert[];
-      return alerts.length === expected.length ? alerts : false;
-    }, 10_000);
+    const local = await until(
+      "the consumer to read every halt",
+      async () => {
+        const alerts = (await (await fetch(`${gateway.url}/api/alerts?limit=500`)).json()) as Alert[];
+        return alerts.length === expected.length ? alerts : false;
+      },
+      10_000,
+    );
 
     expect(local).toEqual(expected);
     expect(await sample(metrics, "tickflow_risk_events_total", { type: "risk.halted" })).toBe(expected.length);
@@ -242,35 +298,75 @@ describe("the local risk/alerts consumer", () => {
   it("alerts for a new halt published to strategy.risk.v1", async () => {
     const publisher = await workers.bus.publisher();
     const tsEvent = Date.UTC(2026, 2, 2, 16, 0);
-    const halt = { strategyId: "sma", reason: "max-drawdown" as const, drawdown: 0.012, limit: 0.01, equity: 98_800, peakEquity: 100_000, tsEvent, tsInit: tsEvent };
-    await publisher.publish([{ topic: "risk", key: "sma", value: encodeEvent({ type: "risk.halted", id: "sma:risk:99", ts: tsEvent, data: halt }, "test") }]);
+    const halt = {
+      strategyId: "sma",
+      reason: "max-drawdown" as const,
+      drawdown: 0.012,
+      limit: 0.01,
+      equity: 98_800,
+      peakEquity: 100_000,
+      tsEvent,
+      tsInit: tsEvent,
+    };
+    await publisher.publish([
+      {
+        topic: "risk",
+        key: "sma",
+        value: encodeEvent({ type: "risk.halted", id: "sma:risk:99", ts: tsEvent, data: halt }, "test"),
+      },
+    ]);
     await publisher.close();
 
-    const alert = await until("the new alert", async () => {
-      const alerts = (await (await fetch(`${gateway.url}/api/alerts?limit=1`)).json()) as Alert[];
-      return alerts[0]?.id === `sma:${tsEvent}` ? alerts[0] : false;
-    }, 10_000);
+    const alert = await until(
+      "the new alert",
+      async () => {
+        const alerts = (await (await fetch(`${gateway.url}/api/alerts?limit=1`)).json()) as Alert[];
+        return alerts[0]?.id === `sma:${tsEvent}` ? alerts[0] : false;
+      },
+      10_000,
+    );
 
-    expect(alert.message).toBe("Strategy sma halted: drawdown 1.20% reached its 1.00% limit (equity 98,800.00, peak 100,000.00)");
+    expect(alert.message).toBe(
+      "Strategy sma halted: drawdown 1.20% reached its 1.00% limit (equity 98,800.00, peak 100,000.00)",
+    );
   });
 
   it("dead-letters each record that cannot decode at once with its decode reason and error, then handles the rest of the partition", async () => {
     const publisher = await workers.bus.publisher();
     const t = Date.UTC(2026, 2, 2, 16, 5);
-    const rejected = { orderId: "zz:AAPL:o1", strategyId: "zz", symbol: "AAPL", side: "buy" as const, quantity: 1, reason: "max-position" as const, detail: "test", signalId: "zz:AAPL:s1", tsEvent: t, tsInit: t };
+    const rejected = {
+      orderId: "zz:AAPL:o1",
+      strategyId: "zz",
+      symbol: "AAPL",
+      side: "buy" as const,
+      quantity: 1,
+      reason: "max-position" as const,
+      detail: "test",
+      signalId: "zz:AAPL:s1",
+      tsEvent: t,
+      tsInit: t,
+    };
     const rejectedBefore = (await sample(metrics, "tickflow_risk_events_total", { type: "order.rejected" })) ?? 0;
     const undecodableBefore = (await sample(metrics, "tickflow_risk_events_total", { type: "undecodable" })) ?? 0;
     await publisher.publish([
       { topic: "orders", key: "zz", value: Buffer.from("{this is not an event") },
       { topic: "orders", key: "zz", value: Buffer.from("{nor is this") },
-      { topic: "orders", key: "zz", value: encodeEvent({ type: "order.rejected", id: "zz:AAPL:o1:rejected", ts: t, data: rejected }, "test") },
+      {
+        topic: "orders",
+        key: "zz",
+        value: encodeEvent({ type: "order.rejected", id: "zz:AAPL:o1:rejected", ts: t, data: rejected }, "test"),
+      },
     ]);
     await publisher.close();
 
-    const dead = await until("both dead letters", async () => {
-      const records = (await workers.bus.readTail("dlq", 10)).filter((r) => r.key === "zz");
-      return records.length === 2 ? records : false;
-    }, 20_000);
+    const dead = await until(
+      "both dead letters",
+      async () => {
+        const records = (await workers.bus.readTail("dlq", 10)).filter((r) => r.key === "zz");
+        return records.length === 2 ? records : false;
+      },
+      20_000,
+    );
 
     expect(dead.map((r) => r.value?.toString())).toEqual(["{this is not an event", "{nor is this"]);
     for (const letter of dead) {
@@ -278,9 +374,18 @@ describe("the local risk/alerts consumer", () => {
       expect(letter.headers[DLQ_HEADERS.reason]).toBe("invalid-json");
       expect(letter.headers[DLQ_HEADERS.error]).toMatch(/^not JSON: /);
     }
-    expect(await sample(metrics, "tickflow_dlq_messages_total", { topic: "strategy.orders.v1", reason: "invalid-json" })).toBe(2);
-    expect(await sample(metrics, "tickflow_dlq_messages_total", { topic: "strategy.orders.v1", reason: "consumer-failed" })).toBeUndefined();
-    await until("the record after it", async () => ((await sample(metrics, "tickflow_risk_events_total", { type: "order.rejected" })) === rejectedBefore + 1), 10_000);
+    expect(
+      await sample(metrics, "tickflow_dlq_messages_total", { topic: "strategy.orders.v1", reason: "invalid-json" }),
+    ).toBe(2);
+    expect(
+      await sample(metrics, "tickflow_dlq_messages_total", { topic: "strategy.orders.v1", reason: "consumer-failed" }),
+    ).toBeUndefined();
+    await until(
+      "the record after it",
+      async () =>
+        (await sample(metrics, "tickflow_risk_events_total", { type: "order.rejected" })) === rejectedBefore + 1,
+      10_000,
+    );
     // counted once per record, not once per attempt
     expect(await sample(metrics, "tickflow_risk_events_total", { type: "undecodable" })).toBe(undecodableBefore + 2);
   });

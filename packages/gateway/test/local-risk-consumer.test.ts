@@ -1,11 +1,24 @@
 import { createServer, type Server } from "node:http";
-import { DLQ_HEADERS, encodeEvent, MemoryBus, type BatchControl, type Bus, type BusRecord, type OutgoingRecord, type SubscribeOptions } from "@tickflow/bus";
+import {
+  DLQ_HEADERS,
+  encodeEvent,
+  MemoryBus,
+  type BatchControl,
+  type Bus,
+  type BusRecord,
+  type OutgoingRecord,
+  type SubscribeOptions,
+} from "@tickflow/bus";
 import { PrometheusMetrics } from "@tickflow/metrics";
 import { pino } from "pino";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { AlertStore } from "../src/alerts";
 import { ENDPOINTS } from "../src/http/endpoints";
-import { startLocalRiskConsumer, type LocalRiskConsumer, type LocalRiskConsumerOptions } from "../src/local/risk-consumer";
+import {
+  startLocalRiskConsumer,
+  type LocalRiskConsumer,
+  type LocalRiskConsumerOptions,
+} from "../src/local/risk-consumer";
 import { StoreChannel, type AlertChannel } from "../src/risk-consumer/channels";
 import { createRiskConsumer } from "../src/risk-consumer/handler";
 import type { StrategyDirectory } from "../src/risk-consumer/strategies";
@@ -20,11 +33,29 @@ const halt = (strategyId: string, tsEvent: number): OutgoingRecord => ({
   topic: "risk",
   key: strategyId,
   value: encodeEvent(
-    { type: "risk.halted", id: `${strategyId}:risk:${tsEvent}`, ts: tsEvent, data: { strategyId, reason: "max-drawdown", drawdown: 0.012, limit: 0.01, equity: 98_800, peakEquity: 100_000, tsEvent, tsInit: tsEvent } },
+    {
+      type: "risk.halted",
+      id: `${strategyId}:risk:${tsEvent}`,
+      ts: tsEvent,
+      data: {
+        strategyId,
+        reason: "max-drawdown",
+        drawdown: 0.012,
+        limit: 0.01,
+        equity: 98_800,
+        peakEquity: 100_000,
+        tsEvent,
+        tsInit: tsEvent,
+      },
+    },
     "test",
   ),
 });
-const junk = (topic: "risk" | "orders", key: string, text: string): OutgoingRecord => ({ topic, key, value: Buffer.from(text) });
+const junk = (topic: "risk" | "orders", key: string, text: string): OutgoingRecord => ({
+  topic,
+  key,
+  value: Buffer.from(text),
+});
 
 /** The strategies the worker runs; `down` makes every lookup fail as an unreachable worker does. */
 function strategiesOf(ids: string[]): StrategyDirectory & { down: boolean } {
@@ -92,7 +123,6 @@ function spied(memory: MemoryBus): { bus: Bus; spy: Spy } {
   return { bus, spy };
 }
 
-
 interface Running {
   memory: MemoryBus;
   spy: Spy;
@@ -111,7 +141,9 @@ afterEach(async () => {
 });
 
 /** A local risk consumer on a fresh memory bus, with `before` on the bus before it starts. */
-async function start(options: { before?: OutgoingRecord[]; ids?: string[]; consumer?: Partial<LocalRiskConsumerOptions> } = {}): Promise<Running> {
+async function start(
+  options: { before?: OutgoingRecord[]; ids?: string[]; consumer?: Partial<LocalRiskConsumerOptions> } = {},
+): Promise<Running> {
   const memory = new MemoryBus();
   const { bus, spy } = spied(memory);
   if (options.before) await (await memory.publisher()).publish(options.before);
@@ -122,7 +154,15 @@ async function start(options: { before?: OutgoingRecord[]; ids?: string[]; consu
   const consumer = await startLocalRiskConsumer({
     bus,
     groupId: "alerts",
-    createHandler: (onRecordFailure) => createRiskConsumer({ metrics, logger, channels: [new StoreChannel(store), channel], strategies, partialBatchResponses: true, onRecordFailure }),
+    createHandler: (onRecordFailure) =>
+      createRiskConsumer({
+        metrics,
+        logger,
+        channels: [new StoreChannel(store), channel],
+        strategies,
+        partialBatchResponses: true,
+        onRecordFailure,
+      }),
     strategies,
     store,
     metrics,
@@ -151,24 +191,47 @@ const highs = async (r: Running, topic: "risk" | "orders") => (await r.memory.of
 describe("the local risk/alerts consumer", () => {
   it("dead-letters each of many junk records once, with its real error and reason, without retrying them, and commits after each", async () => {
     // Prepare: 24 junk records ahead of a valid halt, as in the livelock of issue 9
-    const before = [...Array.from({ length: 12 }, (_, i) => junk("risk", "x", `{junk ${i}`)), ...Array.from({ length: 12 }, (_, i) => junk("orders", `k${i}`, `not an event ${i}`)), halt("sma", T)];
+    const before = [
+      ...Array.from({ length: 12 }, (_, i) => junk("risk", "x", `{junk ${i}`)),
+      ...Array.from({ length: 12 }, (_, i) => junk("orders", `k${i}`, `not an event ${i}`)),
+      halt("sma", T),
+    ];
 
     // Act
     const r = await start({ before });
-    await until("the end of strategy.risk.v1", async () => ((await r.committed("risk")).join() === (await highs(r, "risk")).join()), 10_000);
-    await until("the end of strategy.orders.v1", async () => ((await r.committed("orders")).join() === (await highs(r, "orders")).join()), 10_000);
+    await until(
+      "the end of strategy.risk.v1",
+      async () => (await r.committed("risk")).join() === (await highs(r, "risk")).join(),
+      10_000,
+    );
+    await until(
+      "the end of strategy.orders.v1",
+      async () => (await r.committed("orders")).join() === (await highs(r, "orders")).join(),
+      10_000,
+    );
 
     // Assess
     const dlq = await r.dlq();
     expect(dlq).toHaveLength(24);
-    expect(new Set(dlq.map((d) => `${d.headers[DLQ_HEADERS.sourceTopic]}@${d.headers[DLQ_HEADERS.sourcePartition]}@${d.headers[DLQ_HEADERS.sourceOffset]}`)).size).toBe(24);
+    expect(
+      new Set(
+        dlq.map(
+          (d) =>
+            `${d.headers[DLQ_HEADERS.sourceTopic]}@${d.headers[DLQ_HEADERS.sourcePartition]}@${d.headers[DLQ_HEADERS.sourceOffset]}`,
+        ),
+      ).size,
+    ).toBe(24);
     for (const letter of dlq) {
       expect(letter.headers[DLQ_HEADERS.reason]).toBe("invalid-json");
       expect(letter.headers[DLQ_HEADERS.error]).toMatch(/^not JSON: /);
     }
     expect(r.spy.commits).toBe(24);
-    expect(await sample(r.metrics, "tickflow_dlq_messages_total", { topic: "strategy.risk.v1", reason: "invalid-json" })).toBe(12);
-    expect(await sample(r.metrics, "tickflow_dlq_messages_total", { topic: "strategy.orders.v1", reason: "invalid-json" })).toBe(12);
+    expect(
+      await sample(r.metrics, "tickflow_dlq_messages_total", { topic: "strategy.risk.v1", reason: "invalid-json" }),
+    ).toBe(12);
+    expect(
+      await sample(r.metrics, "tickflow_dlq_messages_total", { topic: "strategy.orders.v1", reason: "invalid-json" }),
+    ).toBe(12);
     expect(await sample(r.metrics, "tickflow_risk_events_total", { type: "undecodable" })).toBe(24);
     expect((await r.store.recent(10)).map((a) => a.id)).toEqual([`sma:${T}`]);
   });
@@ -178,19 +241,25 @@ describe("the local risk/alerts consumer", () => {
     r.channel.failing = true;
 
     await publish(r, [halt("sma", T), halt("mr", T + 1)]);
-    const [letter] = await until("the dead letter", async () => {
-      const dlq = await r.dlq();
-      return dlq.length > 0 ? dlq : false;
-    }, 10_000);
+    const [letter] = await until(
+      "the dead letter",
+      async () => {
+        const dlq = await r.dlq();
+        return dlq.length > 0 ? dlq : false;
+      },
+      10_000,
+    );
     r.channel.failing = false;
 
     expect(letter!.headers[DLQ_HEADERS.reason]).toBe("consumer-failed");
     expect(letter!.headers[DLQ_HEADERS.error]).toBe("Throttling: Rate exceeded (failed 3 times)");
     expect(letter!.headers[DLQ_HEADERS.sourceOffset]).toBe("0");
     // the record after it is handled
-    await until("the next halt's alert", () => (r.channel.sent.some((a) => a.strategyId === "mr")), 10_000);
+    await until("the next halt's alert", () => r.channel.sent.some((a) => a.strategyId === "mr"), 10_000);
     expect(r.spy.heartbeats).toBeGreaterThanOrEqual(3);
-    expect(await sample(r.metrics, "tickflow_dlq_messages_total", { topic: "strategy.risk.v1", reason: "consumer-failed" })).toBe(1);
+    expect(
+      await sample(r.metrics, "tickflow_dlq_messages_total", { topic: "strategy.risk.v1", reason: "consumer-failed" }),
+    ).toBe(1);
   });
 
   it("alerts a halt once when a retried failure passes, and dead-letters nothing", async () => {
@@ -198,9 +267,9 @@ describe("the local risk/alerts consumer", () => {
     r.channel.failing = true;
 
     await publish(r, [halt("sma", T)]);
-    await until("the memory channel to take the alert", async () => ((await r.store.recent(1)).length > 0), 10_000);
+    await until("the memory channel to take the alert", async () => (await r.store.recent(1)).length > 0, 10_000);
     r.channel.failing = false;
-    await until("the SNS channel to take it", () => (r.channel.sent.length > 0), 10_000);
+    await until("the SNS channel to take it", () => r.channel.sent.length > 0, 10_000);
 
     expect(r.channel.sent.map((a) => a.id)).toEqual([`sma:${T}`]);
     expect(await r.dlq()).toEqual([]);
@@ -211,15 +280,21 @@ describe("the local risk/alerts consumer", () => {
     const r = await start();
 
     await publish(r, [halt("ghost", T), halt("sma", T + 1)]);
-    await until("the real halt's alert", async () => ((await r.store.recent(10)).length > 0), 10_000);
-    const dlq = await until("the dead letter", async () => {
-      const records = await r.dlq();
-      return records.length > 0 ? records : false;
-    }, 10_000);
+    await until("the real halt's alert", async () => (await r.store.recent(10)).length > 0, 10_000);
+    const dlq = await until(
+      "the dead letter",
+      async () => {
+        const records = await r.dlq();
+        return records.length > 0 ? records : false;
+      },
+      10_000,
+    );
 
     expect((await r.store.recent(10)).map((a) => a.strategyId)).toEqual(["sma"]);
     expect(r.channel.sent.map((a) => a.strategyId)).toEqual(["sma"]);
-    expect(dlq.map((d) => [d.key, d.headers[DLQ_HEADERS.reason], d.headers[DLQ_HEADERS.error]])).toEqual([["ghost", "unknown-strategy", 'risk.halted for strategy "ghost", which the strategy worker does not run']]);
+    expect(dlq.map((d) => [d.key, d.headers[DLQ_HEADERS.reason], d.headers[DLQ_HEADERS.error]])).toEqual([
+      ["ghost", "unknown-strategy", 'risk.halted for strategy "ghost", which the strategy worker does not run'],
+    ]);
   });
 
   it("retries a halt while the strategy worker cannot be asked, and alerts it when it can: never dropped, never taken for forged", async () => {
@@ -231,7 +306,7 @@ describe("the local risk/alerts consumer", () => {
     expect(await r.store.recent(10)).toEqual([]);
     r.strategies.down = false;
 
-    await until("the alert", async () => ((await r.store.recent(10)).length > 0), 10_000);
+    await until("the alert", async () => (await r.store.recent(10)).length > 0, 10_000);
     expect(await r.dlq()).toEqual([]);
   });
 
@@ -242,12 +317,19 @@ describe("the local risk/alerts consumer", () => {
       { topic: "orders", key: "t", value: null as unknown as Buffer },
       { topic: "orders", key: "e", value: Buffer.alloc(0) },
     ]);
-    const dlq = await until("both dead letters", async () => {
-      const records = await r.dlq();
-      return records.length === 2 ? records : false;
-    }, 10_000);
+    const dlq = await until(
+      "both dead letters",
+      async () => {
+        const records = await r.dlq();
+        return records.length === 2 ? records : false;
+      },
+      10_000,
+    );
 
-    expect(Object.fromEntries(dlq.map((d) => [d.key, d.headers[DLQ_HEADERS.reason]]))).toEqual({ t: "tombstone", e: "empty" });
+    expect(Object.fromEntries(dlq.map((d) => [d.key, d.headers[DLQ_HEADERS.reason]]))).toEqual({
+      t: "tombstone",
+      e: "empty",
+    });
   });
 
   it("keeps each batch inside its time budget: slow work is split across batches, each record handled once", async () => {
@@ -260,8 +342,11 @@ describe("the local risk/alerts consumer", () => {
     };
     const before = r.spy.batches;
 
-    await publish(r, Array.from({ length: 10 }, (_, i) => halt("sma", T + i)));
-    await until("the end of strategy.risk.v1", async () => ((await r.committed("risk"))[0] === "10"), 10_000);
+    await publish(
+      r,
+      Array.from({ length: 10 }, (_, i) => halt("sma", T + i)),
+    );
+    await until("the end of strategy.risk.v1", async () => (await r.committed("risk"))[0] === "10", 10_000);
 
     expect(r.channel.sent).toHaveLength(10);
     expect(new Set(r.channel.sent.map((a) => a.id)).size).toBe(10);
@@ -277,15 +362,29 @@ describe("the local risk/alerts consumer", () => {
     const strategies = strategiesOf(["sma", "mr"]);
     strategies.down = true;
     const metrics = new PrometheusMetrics({ service: "gateway" });
-    await memory.subscribe({ groupId: "primed", topics: ["risk"], fromBeginning: true, onBatch: async () => {} }).then(async (s) => {
-      await until("the group to be at the end", async () => ((await memory.groupOffsets("primed", "risk"))[0]?.offset === "3"), 10_000);
-      await s.stop();
-    });
+    await memory
+      .subscribe({ groupId: "primed", topics: ["risk"], fromBeginning: true, onBatch: async () => {} })
+      .then(async (s) => {
+        await until(
+          "the group to be at the end",
+          async () => (await memory.groupOffsets("primed", "risk"))[0]?.offset === "3",
+          10_000,
+        );
+        await s.stop();
+      });
 
     const consumer = await startLocalRiskConsumer({
       bus: memory,
       groupId: "primed",
-      createHandler: (onRecordFailure) => createRiskConsumer({ metrics, logger, channels: [new StoreChannel(store)], strategies, partialBatchResponses: true, onRecordFailure }),
+      createHandler: (onRecordFailure) =>
+        createRiskConsumer({
+          metrics,
+          logger,
+          channels: [new StoreChannel(store)],
+          strategies,
+          partialBatchResponses: true,
+          onRecordFailure,
+        }),
       strategies,
       store,
       metrics,
@@ -304,16 +403,27 @@ describe("the local risk/alerts consumer", () => {
   });
 
   it("reports itself in /api/health: up while it advances, down with the stalled partition while it does not, down once stopped", async () => {
-    const r = await start({ consumer: { maxAttempts: 1_000_000, retryDelayMs: 5, lagIntervalMs: 20, stallAfterMs: 150 } });
+    const r = await start({
+      consumer: { maxAttempts: 1_000_000, retryDelayMs: 5, lagIntervalMs: 20, stallAfterMs: 150 },
+    });
     expect(r.consumer.health()).toEqual({ name: "risk-alerts", group: "alerts", status: "up", lag: 0 });
 
     r.channel.failing = true;
     await publish(r, [halt("sma", T)]);
-    const stalled = await until("the consumer to be reported stalled", () => {
-      const health = r.consumer.health();
-      return health.status === "down" ? health : false;
-    }, 10_000);
-    expect(stalled).toMatchObject({ lag: 1, detail: expect.stringMatching(/^not advancing: strategy\.risk\.v1\[0\] has not advanced from offset 0 for \d+ s with 1 records behind$/) });
+    const stalled = await until(
+      "the consumer to be reported stalled",
+      () => {
+        const health = r.consumer.health();
+        return health.status === "down" ? health : false;
+      },
+      10_000,
+    );
+    expect(stalled).toMatchObject({
+      lag: 1,
+      detail: expect.stringMatching(
+        /^not advancing: strategy\.risk\.v1\[0\] has not advanced from offset 0 for \d+ s with 1 records behind$/,
+      ),
+    });
 
     // through the handler: a 503 whose Health body names the consumer
     const deps = { ...testDeps({ MARKET_DATA_URL: workers.url, STRATEGY_URL: workers.url }), consumers: [r.consumer] };
@@ -324,7 +434,7 @@ describe("the local risk/alerts consumer", () => {
     expect(response.body.consumers).toEqual([stalled]);
 
     r.channel.failing = false;
-    await until("the consumer to advance again", () => (r.consumer.health().status === "up"), 10_000);
+    await until("the consumer to advance again", () => r.consumer.health().status === "up", 10_000);
     expect(parse<Health>(await ENDPOINTS.health.create(deps)(httpEvent("health"), context())).status).toBe(200);
 
     await r.consumer.stop();

@@ -19,7 +19,11 @@ describe("the metrics flush at the end of an invocation", () => {
     const emf = captureEmf();
     try {
       const metrics = new EmfMetrics("Tickflow", "gateway");
-      const deps = createGatewayDeps({ config: gatewayConfig({ MARKET_DATA_URL: await refusedUrl() }), metrics, logger });
+      const deps = createGatewayDeps({
+        config: gatewayConfig({ MARKET_DATA_URL: await refusedUrl() }),
+        metrics,
+        logger,
+      });
 
       const ok = await ENDPOINTS.openapi.create(deps)(httpEvent("openapi"), context());
       const afterOk = emf.documents();
@@ -27,12 +31,31 @@ describe("the metrics flush at the end of an invocation", () => {
       const all = emf.documents();
 
       expect(ok.statusCode).toBe(200);
-      expect(afterOk).toContainEqual(expect.objectContaining({ route: "/api/openapi.json", method: "GET", status: "200", tickflow_http_requests_total: 1 }));
+      expect(afterOk).toContainEqual(
+        expect.objectContaining({
+          route: "/api/openapi.json",
+          method: "GET",
+          status: "200",
+          tickflow_http_requests_total: 1,
+        }),
+      );
       expect(failed.statusCode).toBe(503);
       const fresh = all.slice(afterOk.length);
-      expect(fresh).toContainEqual(expect.objectContaining({ route: "/api/quotes", status: "503", tickflow_http_requests_total: 1, service: "gateway" }));
-      expect(fresh).toContainEqual(expect.objectContaining({ upstream: "market-data", kind: "unreachable", tickflow_upstream_errors_total: 1 }));
-      expect(fresh.find((d) => "tickflow_http_request_duration_seconds" in d)).toMatchObject({ route: "/api/quotes", method: "GET" });
+      expect(fresh).toContainEqual(
+        expect.objectContaining({
+          route: "/api/quotes",
+          status: "503",
+          tickflow_http_requests_total: 1,
+          service: "gateway",
+        }),
+      );
+      expect(fresh).toContainEqual(
+        expect.objectContaining({ upstream: "market-data", kind: "unreachable", tickflow_upstream_errors_total: 1 }),
+      );
+      expect(fresh.find((d) => "tickflow_http_request_duration_seconds" in d)).toMatchObject({
+        route: "/api/quotes",
+        method: "GET",
+      });
     } finally {
       emf.restore();
     }
@@ -56,7 +79,11 @@ describe("request metrics under concurrency", () => {
     const slow = await startFaultyServer("hang");
     closers.push(slow.close);
     const metrics = new PrometheusMetrics({ service: "gateway" });
-    const deps = createGatewayDeps({ config: gatewayConfig({ MARKET_DATA_URL: slow.url, UPSTREAM_TIMEOUT_MS: "200" }), metrics, logger });
+    const deps = createGatewayDeps({
+      config: gatewayConfig({ MARKET_DATA_URL: slow.url, UPSTREAM_TIMEOUT_MS: "200" }),
+      metrics,
+      logger,
+    });
     const quotes = ENDPOINTS.quotes.create(deps);
     const quote = ENDPOINTS.quote.create(deps);
 
@@ -67,10 +94,16 @@ describe("request metrics under concurrency", () => {
 
     expect(results.map((r) => parse(r).status)).toEqual([503, 503, 503, 503, 503, 404, 404, 404, 404, 404]);
     expect(await sample(metrics, "tickflow_http_requests_total", { route: "/api/quotes", status: "503" })).toBe(5);
-    expect(await sample(metrics, "tickflow_http_requests_total", { route: "/api/quotes/{symbol}", status: "404" })).toBe(5);
+    expect(
+      await sample(metrics, "tickflow_http_requests_total", { route: "/api/quotes/{symbol}", status: "404" }),
+    ).toBe(5);
     expect(await sample(metrics, "tickflow_http_request_duration_seconds_count", { route: "/api/quotes" })).toBe(5);
     // the five 503s waited for the upstream timeout; the 404s did not wait for them
-    expect(await sample(metrics, "tickflow_http_request_duration_seconds_sum", { route: "/api/quotes" })).toBeGreaterThan(5 * 0.19);
-    expect(await sample(metrics, "tickflow_http_request_duration_seconds_sum", { route: "/api/quotes/{symbol}" })).toBeLessThan(5 * 0.1);
+    expect(
+      await sample(metrics, "tickflow_http_request_duration_seconds_sum", { route: "/api/quotes" }),
+    ).toBeGreaterThan(5 * 0.19);
+    expect(
+      await sample(metrics, "tickflow_http_request_duration_seconds_sum", { route: "/api/quotes/{symbol}" }),
+    ).toBeLessThan(5 * 0.1);
   });
 });

@@ -13,7 +13,11 @@ import { HALTING_DRAWDOWN, startInProcessWorkers, type InProcessWorkers } from "
 
 const root = resolve(import.meta.dirname, "../../..");
 type Json = Record<string, unknown>;
-const doc = openApiDocument() as { openapi: string; paths: Record<string, Record<string, Json>>; components: { schemas: Record<string, Json> } };
+const doc = openApiDocument() as {
+  openapi: string;
+  paths: Record<string, Record<string, Json>>;
+  components: { schemas: Record<string, Json> };
+};
 
 /** The module file and export an SST handler string ("path/file.export") names. */
 function moduleOf(handler: string): { file: string; exportName: string } {
@@ -30,7 +34,10 @@ function oasValidator() {
   const ajv = new Ajv2020({ strict: false, allErrors: true });
   addFormats(ajv);
   ajv.addFormat("media-range", /^(\*\/\*|[\w!#$%&'*+.^`|~-]+\/(\*|[\w!#$%&'*+.^`|~-]+))(\s*;.*)?$/);
-  const schema = JSON.stringify(fixture<Json>("oas-3.1-schema-2022-10-07.json")).replaceAll('"$dynamicRef":"#meta"', '"$ref":"#/$defs/schema"');
+  const schema = JSON.stringify(fixture<Json>("oas-3.1-schema-2022-10-07.json")).replaceAll(
+    '"$dynamicRef":"#meta"',
+    '"$ref":"#/$defs/schema"',
+  );
   return ajv.compile(JSON.parse(schema) as Json);
 }
 
@@ -38,9 +45,16 @@ function oasValidator() {
 function schemaValidator() {
   const ajv = new Ajv2020({ strict: true, allErrors: true });
   addFormats(ajv);
-  const defs = JSON.parse(JSON.stringify(doc.components.schemas).replaceAll("#/components/schemas/", "#/$defs/")) as Record<string, Json>;
+  const defs = JSON.parse(
+    JSON.stringify(doc.components.schemas).replaceAll("#/components/schemas/", "#/$defs/"),
+  ) as Record<string, Json>;
   ajv.addSchema({ $id: "https://tickflow.test/api", $defs: defs });
-  return (schema: Json) => ajv.compile(JSON.parse(JSON.stringify(schema).replaceAll("#/components/schemas/", "https://tickflow.test/api#/$defs/")) as Json);
+  return (schema: Json) =>
+    ajv.compile(
+      JSON.parse(
+        JSON.stringify(schema).replaceAll("#/components/schemas/", "https://tickflow.test/api#/$defs/"),
+      ) as Json,
+    );
 }
 
 describe("the route table", () => {
@@ -107,7 +121,8 @@ describe("the OpenAPI document", () => {
 
   it("holds only valid JSON Schema 2020-12, in components and in parameters (ajv strict mode)", () => {
     const compile = schemaValidator();
-    for (const [name, schema] of Object.entries(doc.components.schemas)) expect(() => compile(schema), name).not.toThrow();
+    for (const [name, schema] of Object.entries(doc.components.schemas))
+      expect(() => compile(schema), name).not.toThrow();
     for (const [path, operations] of Object.entries(doc.paths)) {
       for (const parameter of (operations.get!.parameters ?? []) as { name: string; schema: Json }[]) {
         expect(() => compile(parameter.schema), `${path} ${parameter.name}`).not.toThrow();
@@ -116,17 +131,26 @@ describe("the OpenAPI document", () => {
   });
 
   it("documents the problem statuses each route can answer", () => {
-    expect(Object.keys(doc.paths["/api/bars/{symbol}"]!.get!.responses as Json).sort()).toEqual(["200", "400", "404", "502", "503"]);
+    expect(Object.keys(doc.paths["/api/bars/{symbol}"]!.get!.responses as Json).sort()).toEqual([
+      "200",
+      "400",
+      "404",
+      "502",
+      "503",
+    ]);
     expect(Object.keys(doc.paths["/api/health"]!.get!.responses as Json).sort()).toEqual(["200", "503"]);
     expect(Object.keys(doc.paths["/api/quotes"]!.get!.responses as Json).sort()).toEqual(["200", "502", "503"]);
   });
 
   it("says what the parameters' parsing enforces: unknown and repeated query parameters are 400 on a route that takes any, ignored on one that takes none", () => {
     const info = (doc as unknown as { info: { description: string } }).info.description;
-    const badRequest = (doc as unknown as { components: { responses: Record<string, { description: string }> } }).components.responses.BadRequest!.description;
+    const badRequest = (doc as unknown as { components: { responses: Record<string, { description: string }> } })
+      .components.responses.BadRequest!.description;
 
     expect(badRequest).toMatch(/is not one of the route's, or is given more than once; `parameter` names it/);
-    expect(info).toContain("A route with query parameters refuses any other parameter and any parameter given twice (400); a route without them does not read the query string.");
+    expect(info).toContain(
+      "A route with query parameters refuses any other parameter and any parameter given twice (400); a route without them does not read the query string.",
+    );
     // a route that takes query parameters documents its 400
     for (const route of ROUTES) {
       const responses = Object.keys(doc.paths[route.path]!.get!.responses as Json);
@@ -135,7 +159,9 @@ describe("the OpenAPI document", () => {
   });
 
   it("documents both bodies of the health route's 503: the Health document, and a problem when the check ran out of time", () => {
-    const unavailable = (doc.paths["/api/health"]!.get!.responses as Record<string, { content: Record<string, { schema: Json }> }>)["503"]!;
+    const unavailable = (
+      doc.paths["/api/health"]!.get!.responses as Record<string, { content: Record<string, { schema: Json }> }>
+    )["503"]!;
 
     expect(unavailable.content).toEqual({
       "application/json": { schema: { $ref: "#/components/schemas/Health" } },
@@ -183,9 +209,14 @@ describe("the documented schemas against real answers", () => {
       const response = parse(await ENDPOINTS[name].create(deps)(httpEvent(name, params), context()));
       const documented = (doc.paths[route.path]!.get!.responses as Record<string, Json>)[String(response.status)];
       expect(documented, `${name} ${JSON.stringify(params)} answered an undocumented ${response.status}`).toBeDefined();
-      const schema = response.status < 400 || name === "health" ? (documented!.content as Record<string, { schema: Json }>)["application/json"]!.schema : { $ref: "#/components/schemas/Problem" };
+      const schema =
+        response.status < 400 || name === "health"
+          ? (documented!.content as Record<string, { schema: Json }>)["application/json"]!.schema
+          : { $ref: "#/components/schemas/Problem" };
       const validate = compile(schema);
-      expect(validate(response.body), `${name} ${JSON.stringify(params)}: ${JSON.stringify(validate.errors)}`).toBe(true);
+      expect(validate(response.body), `${name} ${JSON.stringify(params)}: ${JSON.stringify(validate.errors)}`).toBe(
+        true,
+      );
       statuses.add(response.status);
     }
     expect([...statuses].sort()).toEqual([200, 400, 404]);

@@ -31,7 +31,21 @@ const metrics = new PrometheusMetrics({ service: "gateway" });
 
 const halt = (strategyId: string, tsEvent: number): Buffer =>
   encodeEvent(
-    { type: "risk.halted", id: `${strategyId}:risk:${tsEvent}`, ts: tsEvent, data: { strategyId, reason: "max-drawdown", drawdown: 0.012, limit: 0.01, equity: 98_800, peakEquity: 100_000, tsEvent, tsInit: tsEvent } },
+    {
+      type: "risk.halted",
+      id: `${strategyId}:risk:${tsEvent}`,
+      ts: tsEvent,
+      data: {
+        strategyId,
+        reason: "max-drawdown",
+        drawdown: 0.012,
+        limit: 0.01,
+        equity: 98_800,
+        peakEquity: 100_000,
+        tsEvent,
+        tsInit: tsEvent,
+      },
+    },
     "test",
   );
 
@@ -41,32 +55,67 @@ const JUNK: { value: Buffer | null; reason: string; error: RegExp }[] = [
   { value: null, reason: "tombstone", error: /^record is a tombstone/ },
   { value: Buffer.alloc(0), reason: "empty", error: /^record value is empty/ },
   { value: Buffer.from(JSON.stringify({ type: "risk.halted" })), reason: "invalid-envelope", error: /^bad envelope: / },
-  { value: Buffer.from(JSON.stringify({ type: "trade.print", version: 1, id: "x", ts: 1, source: "s", data: {} })), reason: "unknown-type", error: /^unknown event type "trade.print"/ },
-  { value: Buffer.from(JSON.stringify({ type: "risk.halted", version: 9, id: "x", ts: 1, source: "s", data: {} })), reason: "unknown-version", error: /^risk.halted version 9 is not supported/ },
   {
-    value: encodeEvent({ type: "quote.tick", id: "AAPL:1", ts: 1, data: { symbol: "AAPL", bid: 100, ask: 100.01, bidSize: 1, askSize: 1, seq: 1, tsEvent: 1, tsInit: 1 } }, "test"),
+    value: Buffer.from(JSON.stringify({ type: "trade.print", version: 1, id: "x", ts: 1, source: "s", data: {} })),
+    reason: "unknown-type",
+    error: /^unknown event type "trade.print"/,
+  },
+  {
+    value: Buffer.from(JSON.stringify({ type: "risk.halted", version: 9, id: "x", ts: 1, source: "s", data: {} })),
+    reason: "unknown-version",
+    error: /^risk.halted version 9 is not supported/,
+  },
+  {
+    value: encodeEvent(
+      {
+        type: "quote.tick",
+        id: "AAPL:1",
+        ts: 1,
+        data: { symbol: "AAPL", bid: 100, ask: 100.01, bidSize: 1, askSize: 1, seq: 1, tsEvent: 1, tsInit: 1 },
+      },
+      "test",
+    ),
     reason: "unexpected-type",
     error: /^quote.tick is not expected here/,
   },
-  { value: Buffer.from(JSON.stringify({ type: "risk.halted", version: 1, id: "x", ts: 1, source: "s", data: {} })), reason: "invalid-data", error: /^invalid risk.halted data: / },
+  {
+    value: Buffer.from(JSON.stringify({ type: "risk.halted", version: 1, id: "x", ts: 1, source: "s", data: {} })),
+    reason: "invalid-data",
+    error: /^invalid risk.halted data: /,
+  },
 ];
 
 /** 12 junk records per topic, each kind at least once, all on one key: one partition, one batch. */
 const junkFor = (topic: "risk" | "orders"): OutgoingRecord[] =>
   // a tombstone is a null value, which only the wire knows: the bus's types say Buffer
-  Array.from({ length: 12 }, (_, i) => ({ topic, key: "junk", value: JUNK[(i + (topic === "orders" ? 4 : 0)) % JUNK.length]!.value as Buffer }));
+  Array.from({ length: 12 }, (_, i) => ({
+    topic,
+    key: "junk",
+    value: JUNK[(i + (topic === "orders" ? 4 : 0)) % JUNK.length]!.value as Buffer,
+  }));
 
-const sourceOf = (r: BusRecord) => `${r.headers[DLQ_HEADERS.sourceTopic]}[${r.headers[DLQ_HEADERS.sourcePartition]}]@${r.headers[DLQ_HEADERS.sourceOffset]}`;
+const sourceOf = (r: BusRecord) =>
+  `${r.headers[DLQ_HEADERS.sourceTopic]}[${r.headers[DLQ_HEADERS.sourcePartition]}]@${r.headers[DLQ_HEADERS.sourceOffset]}`;
 
 beforeAll(async () => {
   prefix = uniquePrefix("risk-consumer");
-  bus = new KafkaBus({ clientId: "risk-consumer-int", brokers: brokers.split(",") }, prefix, undefined, { sessionTimeoutMs: SESSION_TIMEOUT_MS, heartbeatIntervalMs: 500 });
+  bus = new KafkaBus({ clientId: "risk-consumer-int", brokers: brokers.split(",") }, prefix, undefined, {
+    sessionTimeoutMs: SESSION_TIMEOUT_MS,
+    heartbeatIntervalMs: 500,
+  });
   await bus.ensureTopics();
   await until("leaders for the new topics", () => Promise.all(TOPIC_IDS.map((t) => bus.offsets(t))), 30_000);
   // the real strategy worker, for its /strategies (sma, mr, bo); no quotes are published, so it emits nothing
-  strategy = await Worker.start("strategy", { KAFKA_BROKERS: brokers, KAFKA_TOPIC_PREFIX: prefix, KAFKA_SESSION_TIMEOUT_MS: "6000", ...strategyEnv("0.1") });
+  strategy = await Worker.start("strategy", {
+    KAFKA_BROKERS: brokers,
+    KAFKA_TOPIC_PREFIX: prefix,
+    KAFKA_SESSION_TIMEOUT_MS: "6000",
+    ...strategyEnv("0.1"),
+  });
   // market-data's health only: the records here do not involve it
-  marketData = createServer((_req, res) => res.writeHead(200, { "content-type": "application/json" }).end('{"ok":true}'));
+  marketData = createServer((_req, res) =>
+    res.writeHead(200, { "content-type": "application/json" }).end('{"ok":true}'),
+  );
   await new Promise<void>((resolve) => marketData.listen(0, "127.0.0.1", resolve));
 
   const publisher = await bus.publisher();
@@ -107,15 +156,20 @@ afterAll(async () => {
 describe("the risk/alerts consumer on a real broker, fed junk", () => {
   it("commits to the end of both topics, dead-letters each junk record exactly once with its real error and reason, and alerts only real halts", async () => {
     // Assess: the group's committed offsets reach the end of both topics (a livelocked consumer never does)
-    await until("the consumer group to commit the end of both topics", async () => {
+    await until(
+      "the consumer group to commit the end of both topics",
+      async () => {
         for (const topic of RISK_CONSUMER_TOPICS) {
           const [ends, committed] = await Promise.all([bus.offsets(topic), bus.groupOffsets(`${prefix}alerts`, topic)]);
           for (const end of ends) {
             const at = committed.find((c) => c.partition === end.partition)?.offset;
-            if (end.high !== "0" && at !== end.high) throw new Error(`${topic}[${end.partition}] committed at ${at}, not ${end.high}`);
+            if (end.high !== "0" && at !== end.high)
+              throw new Error(`${topic}[${end.partition}] committed at ${at}, not ${end.high}`);
           }
         }
-      }, 60_000);
+      },
+      60_000,
+    );
 
     const dlq = await bus.readTail("dlq", 1_000);
     const sources = dlq.map(sourceOf);
@@ -128,7 +182,9 @@ describe("the risk/alerts consumer on a real broker, fed junk", () => {
     const orders = dlq.filter((r) => r.headers[DLQ_HEADERS.sourceTopic] === ordersName);
     expect([risk.length, orders.length]).toEqual([13, 12]);
     const check = (letters: BusRecord[], topic: "risk" | "orders") => {
-      const junk = letters.filter((r) => r.key === "junk").sort((a, b) => Number(a.headers[DLQ_HEADERS.sourceOffset]) - Number(b.headers[DLQ_HEADERS.sourceOffset]));
+      const junk = letters
+        .filter((r) => r.key === "junk")
+        .sort((a, b) => Number(a.headers[DLQ_HEADERS.sourceOffset]) - Number(b.headers[DLQ_HEADERS.sourceOffset]));
       expect(junk).toHaveLength(12);
       junk.forEach((letter, i) => {
         const expected = JUNK[(i + (topic === "orders" ? 4 : 0)) % JUNK.length]!;
@@ -141,7 +197,9 @@ describe("the risk/alerts consumer on a real broker, fed junk", () => {
     check(orders, "orders");
     const forged = risk.find((r) => r.key === "ghost");
     expect(forged?.headers[DLQ_HEADERS.reason]).toBe("unknown-strategy");
-    expect(forged?.headers[DLQ_HEADERS.error]).toBe('risk.halted for strategy "ghost", which the strategy worker does not run');
+    expect(forged?.headers[DLQ_HEADERS.error]).toBe(
+      'risk.halted for strategy "ghost", which the strategy worker does not run',
+    );
     // no record was given up on after retries: each was refused for what it is
     expect(dlq.filter((r) => r.headers[DLQ_HEADERS.reason] === "consumer-failed")).toEqual([]);
 
@@ -152,16 +210,23 @@ describe("the risk/alerts consumer on a real broker, fed junk", () => {
     expect(await sample(metrics, "tickflow_risk_events_total", { type: "undecodable" })).toBe(24);
     expect(await sample(metrics, "tickflow_risk_events_total", { type: "unknown-strategy" })).toBe(1);
     expect(await sample(metrics, "tickflow_risk_events_total", { type: "risk.halted" })).toBe(2);
-    expect(await sample(metrics, "tickflow_dlq_messages_total", { topic: ordersName, reason: "tombstone" })).toBeGreaterThan(0);
+    expect(
+      await sample(metrics, "tickflow_dlq_messages_total", { topic: ordersName, reason: "tombstone" }),
+    ).toBeGreaterThan(0);
   }, 120_000);
 
   it("reports the consumer in /api/health: up, its group, no lag", async () => {
-    const health = await until("health to report the consumer caught up", async () => {
+    const health = await until(
+      "health to report the consumer caught up",
+      async () => {
         const response = await fetch(`${gateway.url}/api/health`);
         const body = (await response.json()) as Health;
-        if (response.status !== 200 || body.consumers?.[0]?.lag !== 0) throw new Error(`health ${response.status}: ${JSON.stringify(body)}`);
+        if (response.status !== 200 || body.consumers?.[0]?.lag !== 0)
+          throw new Error(`health ${response.status}: ${JSON.stringify(body)}`);
         return body;
-      }, 30_000);
+      },
+      30_000,
+    );
 
     expect(health.status).toBe("up");
     expect(health.consumers).toEqual([{ name: "risk-alerts", group: `${prefix}alerts`, status: "up", lag: 0 }]);

@@ -21,14 +21,30 @@ const logger = pino({ level: "silent" });
 beforeEach(() => sns.reset());
 afterEach(() => vi.unstubAllEnvs());
 
-function consumer<M extends Metrics = PrometheusMetrics>(metrics: M = new PrometheusMetrics({ service: "gateway" }) as Metrics as M, topic = TOPIC, partialBatchResponses = true) {
+function consumer<M extends Metrics = PrometheusMetrics>(
+  metrics: M = new PrometheusMetrics({ service: "gateway" }) as Metrics as M,
+  topic = TOPIC,
+  partialBatchResponses = true,
+) {
   const store = new AlertStore();
-  return { store, metrics, handler: createRiskConsumer({ metrics, logger, channels: [new StoreChannel(store), snsChannel(topic)], partialBatchResponses }) };
+  return {
+    store,
+    metrics,
+    handler: createRiskConsumer({
+      metrics,
+      logger,
+      channels: [new StoreChannel(store), snsChannel(topic)],
+      partialBatchResponses,
+    }),
+  };
 }
 
 /** The fixture with only some of its topic-partitions, as a redelivery would carry them. */
 function only(event: MSKEvent, ...partitions: string[]): MSKEvent {
-  return { ...event, records: Object.fromEntries(Object.entries(event.records).filter(([key]) => partitions.includes(key))) };
+  return {
+    ...event,
+    records: Object.fromEntries(Object.entries(event.records).filter(([key]) => partitions.includes(key))),
+  };
 }
 
 describe("the risk/alerts consumer", () => {
@@ -36,7 +52,9 @@ describe("the risk/alerts consumer", () => {
     sns.on(PublishCommand).resolves({ MessageId: "6f0c2d9e-0000-4000-8000-000000000002" });
     const { handler } = consumer(undefined, TOPIC, false);
 
-    await expect(handler(mskFixture(), context())).rejects.toThrow(/1 partition\(s\) failed and this event source does not read partial batch responses/);
+    await expect(handler(mskFixture(), context())).rejects.toThrow(
+      /1 partition\(s\) failed and this event source does not read partial batch responses/,
+    );
     // a batch without failures still succeeds normally
     expect(await handler(only(mskFixture(), "strategy.risk.v1-0"), context())).toEqual({ batchItemFailures: [] });
   });
@@ -47,14 +65,19 @@ describe("the risk/alerts consumer", () => {
 
     const response = await handler(mskFixture(), context());
 
-    expect(response).toEqual<KafkaBatchResponse>({ batchItemFailures: [{ itemIdentifier: { partition: "strategy.orders.v1-2", offset: 33 } }] });
+    expect(response).toEqual<KafkaBatchResponse>({
+      batchItemFailures: [{ itemIdentifier: { partition: "strategy.orders.v1-2", offset: 33 } }],
+    });
     const calls = sns.commandCalls(PublishCommand);
     expect(calls).toHaveLength(1);
     const input = calls[0]!.args[0].input;
     expect(input).toMatchObject({
       TopicArn: TOPIC,
       Subject: "Tickflow: strategy mr halted",
-      MessageAttributes: { event_type: { DataType: "String", StringValue: "risk.halted" }, strategy_id: { DataType: "String", StringValue: "mr" } },
+      MessageAttributes: {
+        event_type: { DataType: "String", StringValue: "risk.halted" },
+        strategy_id: { DataType: "String", StringValue: "mr" },
+      },
     });
     expect(input.MessageGroupId).toBeUndefined();
     expect(JSON.parse(input.Message!)).toEqual({
@@ -70,7 +93,12 @@ describe("the risk/alerts consumer", () => {
     });
     expect((await store.recent(10)).map((a) => a.id)).toEqual([HALT_ID]);
     const events = async (type: string) => sample(metrics, "tickflow_risk_events_total", { type });
-    expect([await events("risk.halted"), await events("risk.reset"), await events("order.submitted"), await events("order.filled")]).toEqual([1, 1, 1, 1]);
+    expect([
+      await events("risk.halted"),
+      await events("risk.reset"),
+      await events("order.submitted"),
+      await events("order.filled"),
+    ]).toEqual([1, 1, 1, 1]);
     // the record after the bad one in its partition is left for the redelivery
     expect(await events("order.rejected")).toBeUndefined();
     expect(await events("undecodable")).toBe(1);
@@ -79,7 +107,10 @@ describe("the risk/alerts consumer", () => {
   });
 
   it("reports a halt whose SNS publish fails and, when it is redelivered, sends it once more without a duplicate in memory", async () => {
-    sns.on(PublishCommand).rejectsOnce(new Error("Throttling: Rate exceeded")).resolves({ MessageId: "6f0c2d9e-0000-4000-8000-000000000002" });
+    sns
+      .on(PublishCommand)
+      .rejectsOnce(new Error("Throttling: Rate exceeded"))
+      .resolves({ MessageId: "6f0c2d9e-0000-4000-8000-000000000002" });
     const { store, metrics, handler } = consumer();
 
     const first = await handler(only(mskFixture(), "strategy.risk.v1-0", "strategy.orders.v1-1"), context());
@@ -100,7 +131,9 @@ describe("the risk/alerts consumer", () => {
     sns.on(PublishCommand).resolves({});
     const { handler } = consumer();
 
-    expect(await handler(only(mskFixture(), "strategy.risk.v1-0", "strategy.orders.v1-1"), context())).toEqual({ batchItemFailures: [] });
+    expect(await handler(only(mskFixture(), "strategy.risk.v1-0", "strategy.orders.v1-1"), context())).toEqual({
+      batchItemFailures: [],
+    });
   });
 
   it("uses the alert id to deduplicate on a FIFO topic", async () => {
@@ -109,13 +142,18 @@ describe("the risk/alerts consumer", () => {
 
     await handler(only(mskFixture(), "strategy.risk.v1-0"), context());
 
-    expect(sns.commandCalls(PublishCommand)[0]!.args[0].input).toMatchObject({ MessageGroupId: "mr", MessageDeduplicationId: HALT_ID });
+    expect(sns.commandCalls(PublishCommand)[0]!.args[0].input).toMatchObject({
+      MessageGroupId: "mr",
+      MessageDeduplicationId: HALT_ID,
+    });
   });
 
   it("fails the whole invocation on an event that is not from a Kafka event source", async () => {
     const { handler } = consumer();
 
-    await expect(handler({ Records: [] } as unknown as MSKEvent, context())).rejects.toThrow(/not a Kafka event-source event/);
+    await expect(handler({ Records: [] } as unknown as MSKEvent, context())).rejects.toThrow(
+      /not a Kafka event-source event/,
+    );
   });
 
   it("writes its metrics as EMF at the end of the invocation", async () => {
@@ -127,8 +165,12 @@ describe("the risk/alerts consumer", () => {
       await handler(mskFixture(), context());
 
       const docs = emf.documents();
-      expect(docs).toContainEqual(expect.objectContaining({ service: "gateway", type: "risk.halted", tickflow_risk_events_total: 1 }));
-      expect(docs).toContainEqual(expect.objectContaining({ strategy: "mr", channel: "sns", tickflow_alerts_sent_total: 1 }));
+      expect(docs).toContainEqual(
+        expect.objectContaining({ service: "gateway", type: "risk.halted", tickflow_risk_events_total: 1 }),
+      );
+      expect(docs).toContainEqual(
+        expect.objectContaining({ strategy: "mr", channel: "sns", tickflow_alerts_sent_total: 1 }),
+      );
     } finally {
       emf.restore();
     }
@@ -149,7 +191,9 @@ describe("the risk/alerts consumer", () => {
 
       expect(response.batchItemFailures).toHaveLength(1);
       expect(sns.commandCalls(PublishCommand).map((c) => c.args[0].input.TopicArn)).toEqual([TOPIC]);
-      expect(emf.documents()).toContainEqual(expect.objectContaining({ type: "risk.halted", tickflow_risk_events_total: 1 }));
+      expect(emf.documents()).toContainEqual(
+        expect.objectContaining({ type: "risk.halted", tickflow_risk_events_total: 1 }),
+      );
     } finally {
       emf.restore();
     }
@@ -158,7 +202,24 @@ describe("the risk/alerts consumer", () => {
 
 /** A risk.halted as the strategy worker writes it. */
 const haltValue = (strategyId: string, tsEvent = 1772461867000) =>
-  encodeEvent({ type: "risk.halted", id: `${strategyId}:risk:1`, ts: tsEvent, data: { strategyId, reason: "max-drawdown", drawdown: 0.0031, limit: 0.003, equity: 99690, peakEquity: 100000, tsEvent, tsInit: tsEvent + 3 } }, "strategy");
+  encodeEvent(
+    {
+      type: "risk.halted",
+      id: `${strategyId}:risk:1`,
+      ts: tsEvent,
+      data: {
+        strategyId,
+        reason: "max-drawdown",
+        drawdown: 0.0031,
+        limit: 0.003,
+        equity: 99690,
+        peakEquity: 100000,
+        tsEvent,
+        tsInit: tsEvent + 3,
+      },
+    },
+    "strategy",
+  );
 
 /** An MSK event of one topic partition, built by hand: `value` undefined leaves the field out (a tombstone). */
 function handBuilt(topic: string, partition: number, records: { offset: number; value?: Buffer | string }[]): MSKEvent {
@@ -198,7 +259,14 @@ function checked(strategies: StrategyDirectory) {
   const store = new AlertStore();
   const metrics = new PrometheusMetrics({ service: "gateway" });
   const failures: RecordFailure[] = [];
-  const handler = createRiskConsumer({ metrics, logger, channels: [new StoreChannel(store), snsChannel(TOPIC)], strategies, partialBatchResponses: true, onRecordFailure: (f) => failures.push(f) });
+  const handler = createRiskConsumer({
+    metrics,
+    logger,
+    channels: [new StoreChannel(store), snsChannel(TOPIC)],
+    strategies,
+    partialBatchResponses: true,
+    onRecordFailure: (f) => failures.push(f),
+  });
   return { store, metrics, failures, handler };
 }
 
@@ -209,8 +277,18 @@ describe("the risk/alerts consumer on records it cannot take", () => {
 
     const response = await handler(mskFixture(), context());
 
-    expect(response).toEqual<KafkaBatchResponse>({ batchItemFailures: [{ itemIdentifier: { partition: "strategy.orders.v1-2", offset: 33 } }] });
-    expect(failures).toEqual<RecordFailure[]>([{ partition: "strategy.orders.v1-2", topic: "strategy.orders.v1", offset: 33, reason: "invalid-json", message: expect.stringMatching(/^not JSON: /) }]);
+    expect(response).toEqual<KafkaBatchResponse>({
+      batchItemFailures: [{ itemIdentifier: { partition: "strategy.orders.v1-2", offset: 33 } }],
+    });
+    expect(failures).toEqual<RecordFailure[]>([
+      {
+        partition: "strategy.orders.v1-2",
+        topic: "strategy.orders.v1",
+        offset: 33,
+        reason: "invalid-json",
+        message: expect.stringMatching(/^not JSON: /),
+      },
+    ]);
   });
 
   it("refuses a halt for a strategy that does not run: reported as unknown-strategy, never alerted, counted once however often it comes back", async () => {
@@ -241,7 +319,9 @@ describe("the risk/alerts consumer on records it cannot take", () => {
     const again = await handler(halt, context());
 
     expect(first.batchItemFailures).toHaveLength(1);
-    expect(failures).toEqual([expect.objectContaining({ offset: 7, reason: null, message: "strategy is unreachable (ECONNREFUSED)" })]);
+    expect(failures).toEqual([
+      expect.objectContaining({ offset: 7, reason: null, message: "strategy is unreachable (ECONNREFUSED)" }),
+    ]);
     expect(again.batchItemFailures).toEqual([]);
     expect((await store.recent(10)).map((a) => a.strategyId)).toEqual(["mr"]);
   });
@@ -274,14 +354,26 @@ describe("the risk/alerts consumer on records it cannot take", () => {
 
     await handler(handBuilt("strategy.risk.v1", 0, [{ offset: 3, value: haltValue("mr") }]), context());
 
-    expect(failures).toEqual([{ partition: "strategy.risk.v1-0", topic: "strategy.risk.v1", offset: 3, reason: null, message: "Throttling: Rate exceeded" }]);
+    expect(failures).toEqual([
+      {
+        partition: "strategy.risk.v1-0",
+        topic: "strategy.risk.v1",
+        offset: 3,
+        reason: null,
+        message: "Throttling: Rate exceeded",
+      },
+    ]);
   });
 });
 
 describe("the running strategies", () => {
   const upstream = (answers: (() => Promise<unknown>)[]) => {
     const getJson = vi.fn(async () => (answers.shift() ?? (async () => []))());
-    return { getJson, strategies: (now: () => number) => new RunningStrategies({ getJson } as unknown as Upstream, { ttlMs: 5_000, refreshAfterMs: 1_000, now }) };
+    return {
+      getJson,
+      strategies: (now: () => number) =>
+        new RunningStrategies({ getJson } as unknown as Upstream, { ttlMs: 5_000, refreshAfterMs: 1_000, now }),
+    };
   };
 
   it("answers from a short cache, asks again for an unknown id at most once per refresh interval, and shares one call between lookups", async () => {
@@ -289,7 +381,11 @@ describe("the running strategies", () => {
     const { getJson, strategies } = upstream([async () => [{ id: "sma" }], async () => [{ id: "sma" }, { id: "new" }]]);
     const directory = strategies(() => now);
 
-    expect(await Promise.all([directory.has("sma"), directory.has("sma"), directory.has("ghost")])).toEqual([true, true, false]);
+    expect(await Promise.all([directory.has("sma"), directory.has("sma"), directory.has("ghost")])).toEqual([
+      true,
+      true,
+      false,
+    ]);
     expect(getJson).toHaveBeenCalledTimes(1);
     now = 500;
     expect(await directory.has("new")).toBe(false); // the list is younger than the refresh interval

@@ -74,7 +74,9 @@ describe("an upstream call", () => {
     // Assess
     expect(answer).toEqual({ connection: 2 });
     expect(await server.connections()).toBe(2);
-    expect(await sample(metrics, "tickflow_upstream_errors_total", { upstream: "market-data", kind: "unreachable" })).toBeUndefined();
+    expect(
+      await sample(metrics, "tickflow_upstream_errors_total", { upstream: "market-data", kind: "unreachable" }),
+    ).toBeUndefined();
   });
 
   it("does not send again when a new connection is reset: only a reused socket can be stale", async () => {
@@ -87,6 +89,8 @@ describe("an upstream call", () => {
     expect(failure).toBeInstanceOf(UpstreamError);
     expect(failure).toMatchObject({ kind: "unreachable", message: "strategy is unreachable (ECONNRESET)" });
     expect(await server.connections()).toBe(1);
-    expect(await sample(metrics, "tickflow_upstream_errors_total", { upstream: "strategy", kind: "unreachable" })).toBe(1);
+    expect(await sample(metrics, "tickflow_upstream_errors_total", { upstream: "strategy", kind: "unreachable" })).toBe(
+      1,
+    );
   });
 });

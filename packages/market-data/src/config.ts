@@ -12,8 +12,15 @@ export const MarketDataEnvSchema = z.object({
   MD_SYMBOLS: z
     .string()
     .default(symbols.join(","))
-    .transform((s) => s.split(",").map((x) => x.trim()).filter(Boolean))
-    .refine((list) => list.length > 0 && list.every((s) => symbols.includes(s)), { message: `comma-separated symbols from: ${symbols.join(", ")}` }),
+    .transform((s) =>
+      s
+        .split(",")
+        .map((x) => x.trim())
+        .filter(Boolean),
+    )
+    .refine((list) => list.length > 0 && list.every((s) => symbols.includes(s)), {
+      message: `comma-separated symbols from: ${symbols.join(", ")}`,
+    }),
   MD_SEED: z.string().min(1).default("42"),
   /** Per symbol; 0 publishes as fast as the broker takes it. */
   MD_TICKS_PER_SECOND: z.coerce.number().min(0).max(100_000).default(20),

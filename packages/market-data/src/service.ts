@@ -1,5 +1,16 @@
 import { encodeEvent, readEvents, routeEvent, type Bus, type Publisher } from "@tickflow/bus";
-import { DEFAULT_UNIVERSE, midPrice, QuoteGuard, QuoteGuardConfigSchema, Universe, type GuardedSymbol, type InstrumentView, type QuoteDetailView, type QuoteTick, type QuoteView } from "@tickflow/core";
+import {
+  DEFAULT_UNIVERSE,
+  midPrice,
+  QuoteGuard,
+  QuoteGuardConfigSchema,
+  Universe,
+  type GuardedSymbol,
+  type InstrumentView,
+  type QuoteDetailView,
+  type QuoteTick,
+  type QuoteView,
+} from "@tickflow/core";
 import { type Metrics } from "@tickflow/metrics";
 import { HttpProblem, queryLimit, startServiceHttp } from "@tickflow/runtime";
 import type { Logger } from "pino";
@@ -39,7 +50,10 @@ export async function startMarketData(deps: MarketDataDeps): Promise<MarketDataS
   const now = deps.now ?? Date.now;
   const universe = new Universe(DEFAULT_UNIVERSE);
   const book = new QuoteBook(universe, config.MD_HISTORY);
-  const feed: TickFeed = config.MD_REPLAY_FILE && deps.replayLines ? new ReplayFeed(deps.replayLines, universe, config.MD_REPLAY_SPEED) : new SimulatedFeed(config, universe);
+  const feed: TickFeed =
+    config.MD_REPLAY_FILE && deps.replayLines
+      ? new ReplayFeed(deps.replayLines, universe, config.MD_REPLAY_SPEED)
+      : new SimulatedFeed(config, universe);
   const lastPublished = new Map<string, number>();
   let published = 0;
   let lastPublishAt = 0;
@@ -65,18 +79,30 @@ export async function startMarketData(deps: MarketDataDeps): Promise<MarketDataS
     lastBySymbol.set(tick.symbol, tick);
   }
   for (const last of lastBySymbol.values()) feed.resume(last);
-  if (lastBySymbol.size > 0) logger.info({ resumed: Object.fromEntries([...lastBySymbol].map(([s, t]) => [s, t.seq])) }, "resuming after the last ticks on Kafka");
+  if (lastBySymbol.size > 0)
+    logger.info(
+      { resumed: Object.fromEntries([...lastBySymbol].map(([s, t]) => [s, t.seq])) },
+      "resuming after the last ticks on Kafka",
+    );
 
   // publishing within the last 5 s (or done, or not started yet) is healthy; a stalled broker is not
   const health = () => {
     const age = lastPublishAt === 0 ? null : now() - lastPublishAt;
     const ok = exhausted || (age !== null && age < 5_000) || (published === 0 && running);
-    return { ok, service: SERVICE, bus: bus.description, ticksPublished: published, lastPublishAgeMs: age, feed: exhausted ? "exhausted" : "running" };
+    return {
+      ok,
+      service: SERVICE,
+      bus: bus.description,
+      ticksPublished: published,
+      lastPublishAgeMs: age,
+      feed: exhausted ? "exhausted" : "running",
+    };
   };
   metrics.onCollect(() => {
     const t = now();
     metrics.set("tickflow_up", {}, health().ok ? 1 : 0);
-    for (const [symbol, at] of lastPublished) metrics.set("tickflow_last_tick_age_seconds", { symbol }, (t - at) / 1_000);
+    for (const [symbol, at] of lastPublished)
+      metrics.set("tickflow_last_tick_age_seconds", { symbol }, (t - at) / 1_000);
   });
 
   const publisher: Publisher = await bus.publisher();
@@ -107,7 +133,11 @@ export async function startMarketData(deps: MarketDataDeps): Promise<MarketDataS
         });
         const t0 = process.hrtime.bigint();
         await publisher.publish(records);
-        metrics.observe("tickflow_publish_duration_seconds", { topic: bus.topicName("quotes") }, Number(process.hrtime.bigint() - t0) / 1e9);
+        metrics.observe(
+          "tickflow_publish_duration_seconds",
+          { topic: bus.topicName("quotes") },
+          Number(process.hrtime.bigint() - t0) / 1e9,
+        );
         const at = now();
         lastPublishAt = at;
         for (const tick of ticks) {
@@ -136,21 +166,47 @@ export async function startMarketData(deps: MarketDataDeps): Promise<MarketDataS
     health: async () => health(),
     // each answer is typed with its read view (core's views.ts), the schema the gateway parses it with
     routes: [
-      { method: "GET", path: "/instruments", query: [], handle: () => ({ status: 200, body: universe.instruments satisfies readonly InstrumentView[] }) },
-      { method: "GET", path: "/quotes", query: [], handle: () => ({ status: 200, body: book.views() satisfies QuoteView[] }) },
+      {
+        method: "GET",
+        path: "/instruments",
+        query: [],
+        handle: () => ({ status: 200, body: universe.instruments satisfies readonly InstrumentView[] }),
+      },
+      {
+        method: "GET",
+        path: "/quotes",
+        query: [],
+        handle: () => ({ status: 200, body: book.views() satisfies QuoteView[] }),
+      },
       {
         method: "GET",
         path: "/quotes/{symbol}",
         query: ["limit"],
         handle: ({ params, query }) => {
-          if (!universe.has(params.symbol!)) throw new HttpProblem(404, "unknown-symbol", `unknown symbol ${params.symbol}`);
+          if (!universe.has(params.symbol!))
+            throw new HttpProblem(404, "unknown-symbol", `unknown symbol ${params.symbol}`);
           const limit = queryLimit(query, 100, config.MD_HISTORY);
-          return { status: 200, body: { quote: book.view(params.symbol!), history: book.history(params.symbol!, limit) } satisfies QuoteDetailView };
+          return {
+            status: 200,
+            body: {
+              quote: book.view(params.symbol!),
+              history: book.history(params.symbol!, limit),
+            } satisfies QuoteDetailView,
+          };
         },
       },
     ],
   });
-  logger.info({ port: http.port, bus: bus.description, symbols: config.MD_SYMBOLS, ticksPerSecond: config.MD_TICKS_PER_SECOND, clock: config.MD_CLOCK }, "market-data started");
+  logger.info(
+    {
+      port: http.port,
+      bus: bus.description,
+      symbols: config.MD_SYMBOLS,
+      ticksPerSecond: config.MD_TICKS_PER_SECOND,
+      clock: config.MD_CLOCK,
+    },
+    "market-data started",
+  );
 
   return {
     port: http.port,

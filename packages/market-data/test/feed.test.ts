@@ -5,7 +5,8 @@ import { ReplayFeed, SimulatedFeed } from "../src/feed";
 import { QuoteBook } from "../src/quote-book";
 
 const universe = new Universe();
-const config = (env: Record<string, string> = {}): MarketDataConfig => marketDataConfig({ MD_SYMBOLS: "AAPL,BTC-USD", ...env });
+const config = (env: Record<string, string> = {}): MarketDataConfig =>
+  marketDataConfig({ MD_SYMBOLS: "AAPL,BTC-USD", ...env });
 
 describe("simulated feed", () => {
   it("emits one tick per symbol per interval on the wall clock, stamped with the caller's time", () => {
@@ -30,7 +31,10 @@ describe("simulated feed", () => {
   });
 
   it("walks a simulated clock from MD_START_TIME and stops after MD_MAX_TICKS", () => {
-    const feed = new SimulatedFeed(config({ MD_CLOCK: "simulated", MD_START_TIME: "5000", MD_TICKS_PER_SECOND: "0", MD_MAX_TICKS: "5" }), universe);
+    const feed = new SimulatedFeed(
+      config({ MD_CLOCK: "simulated", MD_START_TIME: "5000", MD_TICKS_PER_SECOND: "0", MD_MAX_TICKS: "5" }),
+      universe,
+    );
     const ticks = feed.next(123)!;
     expect(ticks.map((t) => [t.symbol, t.tsEvent])).toEqual([
       ["AAPL", 5_050],
@@ -44,7 +48,16 @@ describe("simulated feed", () => {
 
   it("resumes a symbol after the last tick on Kafka: seq continues from there", () => {
     const feed = new SimulatedFeed(config({ MD_TICKS_PER_SECOND: "10" }), universe);
-    feed.resume({ symbol: "AAPL", seq: 41, bid: 200, ask: 200.02, bidSize: 1, askSize: 1, tsEvent: 999_900, tsInit: 999_900 });
+    feed.resume({
+      symbol: "AAPL",
+      seq: 41,
+      bid: 200,
+      ask: 200.02,
+      bidSize: 1,
+      askSize: 1,
+      tsEvent: 999_900,
+      tsInit: 999_900,
+    });
     const [aapl, btc] = feed.next(1_000_000)!;
     expect(aapl).toMatchObject({ symbol: "AAPL", seq: 42 });
     expect(Math.abs(aapl!.bid - 200)).toBeLessThan(1);
@@ -53,7 +66,12 @@ describe("simulated feed", () => {
 });
 
 describe("replay feed", () => {
-  const csv = ["symbol,tsEvent,bid,ask,bidSize,askSize", "AAPL,1000,100,100.02,1,1", "AAPL,1500,100.01,100.03,1,1", "AAPL,3000,100.02,100.04,1,1"];
+  const csv = [
+    "symbol,tsEvent,bid,ask,bidSize,askSize",
+    "AAPL,1000,100,100.02,1,1",
+    "AAPL,1500,100.01,100.03,1,1",
+    "AAPL,3000,100.02,100.04,1,1",
+  ];
 
   it("paces rows by their timestamps times the speed", () => {
     const feed = new ReplayFeed(csv, universe, 2);
@@ -75,7 +93,16 @@ describe("quote book", () => {
   it("tracks the latest quote, the UTC-day open and a bounded history", () => {
     const book = new QuoteBook(universe, 3);
     const day = 86_400_000;
-    const q = (seq: number, ts: number, bid: number) => ({ symbol: "AAPL", seq, tsEvent: ts, tsInit: ts, bid, ask: bid + 0.02, bidSize: 1, askSize: 1 });
+    const q = (seq: number, ts: number, bid: number) => ({
+      symbol: "AAPL",
+      seq,
+      tsEvent: ts,
+      tsInit: ts,
+      bid,
+      ask: bid + 0.02,
+      bidSize: 1,
+      askSize: 1,
+    });
     book.add(q(1, 10 * day + 5, 100));
     for (let i = 2; i <= 10; i++) book.add(q(i, 10 * day + i, 100 + i));
     expect(book.view("AAPL")).toMatchObject({ seq: 10, mid: 110.01, open: 100.01, change: 10, changePct: 9.999 });
@@ -88,7 +115,9 @@ describe("quote book", () => {
 
 describe("configuration", () => {
   it("names the variable that is wrong", () => {
-    expect(() => marketDataConfig({ MD_SYMBOLS: "AAPL,NOPE" })).toThrow(/MD_SYMBOLS: comma-separated symbols from: AAPL/);
+    expect(() => marketDataConfig({ MD_SYMBOLS: "AAPL,NOPE" })).toThrow(
+      /MD_SYMBOLS: comma-separated symbols from: AAPL/,
+    );
     expect(() => marketDataConfig({ MD_CLOCK: "sundial" })).toThrow(/MD_CLOCK/);
     expect(() => marketDataConfig({ MD_HTTP_PORT: "http" })).toThrow(/MD_HTTP_PORT/);
   });

@@ -11,13 +11,20 @@ afterEach(async () => {
 });
 
 async function start(bus: MemoryBus, env: Record<string, string>) {
-  const service = await startMarketData({ config: marketDataConfig({ MD_HTTP_PORT: "0", MD_SYMBOLS: "AAPL,EUR-USD", ...env }), bus, metrics: new PrometheusMetrics(), logger });
+  const service = await startMarketData({
+    config: marketDataConfig({ MD_HTTP_PORT: "0", MD_SYMBOLS: "AAPL,EUR-USD", ...env }),
+    bus,
+    metrics: new PrometheusMetrics(),
+    logger,
+  });
   running.push(service);
   return service;
 }
 
 async function quotesOn(bus: MemoryBus) {
-  return (await bus.readTail("quotes", 1_000_000)).map((r) => decodeEvent(r.value)).map((e) => e.data as { symbol: string; seq: number; tsEvent: number });
+  return (await bus.readTail("quotes", 1_000_000))
+    .map((r) => decodeEvent(r.value))
+    .map((e) => e.data as { symbol: string; seq: number; tsEvent: number });
 }
 
 describe("market-data service on the in-memory bus", () => {
@@ -35,14 +42,21 @@ describe("market-data service on the in-memory bus", () => {
       ["AAPL", 100],
       ["EUR-USD", 100],
     ]);
-    const one = (await (await fetch(`${base}/quotes/EUR-USD?limit=5`)).json()) as { quote: { seq: number }; history: unknown[] };
+    const one = (await (await fetch(`${base}/quotes/EUR-USD?limit=5`)).json()) as {
+      quote: { seq: number };
+      history: unknown[];
+    };
     expect(one.quote.seq).toBe(100);
     expect(one.history).toHaveLength(5);
     const missing = await fetch(`${base}/quotes/NOPE`);
     expect(missing.status).toBe(404);
     expect(missing.headers.get("content-type")).toBe("application/problem+json");
     expect(await missing.json()).toMatchObject({ code: "unknown-symbol" });
-    expect(await (await fetch(`${base}/health`)).json()).toMatchObject({ ok: true, feed: "exhausted", ticksPublished: 200 });
+    expect(await (await fetch(`${base}/health`)).json()).toMatchObject({
+      ok: true,
+      feed: "exhausted",
+      ticksPublished: 200,
+    });
     const metrics = await (await fetch(`${base}/metrics`)).text();
     expect(metrics).toMatch(/tickflow_ticks_published_total\{symbol="AAPL"\} 100/);
   });

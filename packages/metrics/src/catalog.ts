@@ -22,8 +22,20 @@ export interface MetricSpec {
 const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5] as const;
 
 export const CATALOG = {
-  tickflow_ticks_published_total: { type: "counter", help: "Quote ticks published to md.quotes.v1", labels: ["symbol"], unit: "count", services: ["market-data"] },
-  tickflow_last_price: { type: "gauge", help: "Mid price of the latest tick", labels: ["symbol"], unit: "price", services: ["market-data"] },
+  tickflow_ticks_published_total: {
+    type: "counter",
+    help: "Quote ticks published to md.quotes.v1",
+    labels: ["symbol"],
+    unit: "count",
+    services: ["market-data"],
+  },
+  tickflow_last_price: {
+    type: "gauge",
+    help: "Mid price of the latest tick",
+    labels: ["symbol"],
+    unit: "price",
+    services: ["market-data"],
+  },
   tickflow_publish_duration_seconds: {
     type: "histogram",
     help: "Time for one publish batch to be acknowledged by all in-sync replicas",
@@ -39,7 +51,13 @@ export const CATALOG = {
     unit: "seconds",
     services: ["market-data", "strategy"],
   },
-  tickflow_ticks_processed_total: { type: "counter", help: "Quote ticks the strategy engine applied, counted when their transaction commits", labels: ["symbol"], unit: "count", services: ["strategy"] },
+  tickflow_ticks_processed_total: {
+    type: "counter",
+    help: "Quote ticks the strategy engine applied, counted when their transaction commits",
+    labels: ["symbol"],
+    unit: "count",
+    services: ["strategy"],
+  },
   tickflow_ticks_dropped_total: {
     type: "counter",
     help: "Ticks the engine did not apply, by kind: duplicate (seq already seen), missing (a gap in seq), or the quote guard's reason (the record went to the DLQ)",
@@ -55,16 +73,70 @@ export const CATALOG = {
     buckets: LATENCY_BUCKETS,
     services: ["strategy"],
   },
-  tickflow_signals_total: { type: "counter", help: "Signals generated", labels: ["strategy", "symbol", "direction"], unit: "count", services: ["strategy"] },
-  tickflow_orders_total: { type: "counter", help: "Orders by outcome: submitted or rejected", labels: ["strategy", "outcome"], unit: "count", services: ["strategy"] },
-  tickflow_fills_total: { type: "counter", help: "Paper fills", labels: ["strategy", "symbol", "side"], unit: "count", services: ["strategy"] },
-  tickflow_position: { type: "gauge", help: "Signed position quantity", labels: ["strategy", "symbol"], unit: "quantity", services: ["strategy"] },
-  tickflow_realized_pnl: { type: "gauge", help: "Realized PnL before fees", labels: ["strategy"], unit: "currency", services: ["strategy"] },
-  tickflow_unrealized_pnl: { type: "gauge", help: "Unrealized PnL, positions marked to mid", labels: ["strategy"], unit: "currency", services: ["strategy"] },
+  tickflow_signals_total: {
+    type: "counter",
+    help: "Signals generated",
+    labels: ["strategy", "symbol", "direction"],
+    unit: "count",
+    services: ["strategy"],
+  },
+  tickflow_orders_total: {
+    type: "counter",
+    help: "Orders by outcome: submitted or rejected",
+    labels: ["strategy", "outcome"],
+    unit: "count",
+    services: ["strategy"],
+  },
+  tickflow_fills_total: {
+    type: "counter",
+    help: "Paper fills",
+    labels: ["strategy", "symbol", "side"],
+    unit: "count",
+    services: ["strategy"],
+  },
+  tickflow_position: {
+    type: "gauge",
+    help: "Signed position quantity",
+    labels: ["strategy", "symbol"],
+    unit: "quantity",
+    services: ["strategy"],
+  },
+  tickflow_realized_pnl: {
+    type: "gauge",
+    help: "Realized PnL before fees",
+    labels: ["strategy"],
+    unit: "currency",
+    services: ["strategy"],
+  },
+  tickflow_unrealized_pnl: {
+    type: "gauge",
+    help: "Unrealized PnL, positions marked to mid",
+    labels: ["strategy"],
+    unit: "currency",
+    services: ["strategy"],
+  },
   tickflow_fees: { type: "gauge", help: "Fees paid", labels: ["strategy"], unit: "currency", services: ["strategy"] },
-  tickflow_equity: { type: "gauge", help: "Account equity: cash plus positions marked to mid", labels: ["strategy"], unit: "currency", services: ["strategy"] },
-  tickflow_drawdown_ratio: { type: "gauge", help: "Current drawdown from the equity peak, as a fraction", labels: ["strategy"], unit: "ratio", services: ["strategy"] },
-  tickflow_strategy_halted: { type: "gauge", help: "1 while the strategy is halted by its drawdown limit", labels: ["strategy"], unit: "boolean", services: ["strategy"] },
+  tickflow_equity: {
+    type: "gauge",
+    help: "Account equity: cash plus positions marked to mid",
+    labels: ["strategy"],
+    unit: "currency",
+    services: ["strategy"],
+  },
+  tickflow_drawdown_ratio: {
+    type: "gauge",
+    help: "Current drawdown from the equity peak, as a fraction",
+    labels: ["strategy"],
+    unit: "ratio",
+    services: ["strategy"],
+  },
+  tickflow_strategy_halted: {
+    type: "gauge",
+    help: "1 while the strategy is halted by its drawdown limit",
+    labels: ["strategy"],
+    unit: "boolean",
+    services: ["strategy"],
+  },
   tickflow_consumer_lag: {
     type: "gauge",
     help: "Records between a consumer group's committed offset and the end of the partition",
@@ -72,9 +144,27 @@ export const CATALOG = {
     unit: "count",
     services: ["strategy", "gateway"],
   },
-  tickflow_dlq_messages_total: { type: "counter", help: "Records sent to dlq.v1", labels: ["topic", "reason"], unit: "count", services: ["strategy", "gateway"] },
-  tickflow_transactions_total: { type: "counter", help: "Exactly-once transactions committed by the processor", labels: ["processor"], unit: "count", services: ["strategy"] },
-  tickflow_http_requests_total: { type: "counter", help: "HTTP requests served", labels: ["route", "method", "status"], unit: "count", services: ["all"] },
+  tickflow_dlq_messages_total: {
+    type: "counter",
+    help: "Records sent to dlq.v1",
+    labels: ["topic", "reason"],
+    unit: "count",
+    services: ["strategy", "gateway"],
+  },
+  tickflow_transactions_total: {
+    type: "counter",
+    help: "Exactly-once transactions committed by the processor",
+    labels: ["processor"],
+    unit: "count",
+    services: ["strategy"],
+  },
+  tickflow_http_requests_total: {
+    type: "counter",
+    help: "HTTP requests served",
+    labels: ["route", "method", "status"],
+    unit: "count",
+    services: ["all"],
+  },
   tickflow_http_request_duration_seconds: {
     type: "histogram",
     help: "HTTP request duration",
@@ -83,20 +173,76 @@ export const CATALOG = {
     buckets: LATENCY_BUCKETS,
     services: ["all"],
   },
-  tickflow_upstream_errors_total: { type: "counter", help: "Failed or timed-out calls from the gateway to a worker", labels: ["upstream", "kind"], unit: "count", services: ["gateway"] },
-  tickflow_risk_events_total: { type: "counter", help: "Risk and order events handled by the risk/alerts consumer", labels: ["type"], unit: "count", services: ["gateway"] },
-  tickflow_alerts_sent_total: { type: "counter", help: "Alerts sent for risk.halted events", labels: ["strategy", "channel"], unit: "count", services: ["gateway"] },
-  tickflow_up: { type: "gauge", help: "1 while the service runs and its dependencies answer", labels: [], unit: "boolean", services: ["all"] },
-  process_cpu_seconds_total: { type: "counter", help: "User and system CPU time (prom-client default)", labels: [], unit: "seconds", services: ["all"], builtin: true },
-  process_resident_memory_bytes: { type: "gauge", help: "Resident memory (prom-client default)", labels: [], unit: "bytes", services: ["all"], builtin: true },
-  nodejs_eventloop_lag_p99_seconds: { type: "gauge", help: "Event loop lag, 99th percentile (prom-client default)", labels: [], unit: "seconds", services: ["all"], builtin: true },
-  nodejs_heap_size_used_bytes: { type: "gauge", help: "V8 heap used (prom-client default)", labels: [], unit: "bytes", services: ["all"], builtin: true },
+  tickflow_upstream_errors_total: {
+    type: "counter",
+    help: "Failed or timed-out calls from the gateway to a worker",
+    labels: ["upstream", "kind"],
+    unit: "count",
+    services: ["gateway"],
+  },
+  tickflow_risk_events_total: {
+    type: "counter",
+    help: "Risk and order events handled by the risk/alerts consumer",
+    labels: ["type"],
+    unit: "count",
+    services: ["gateway"],
+  },
+  tickflow_alerts_sent_total: {
+    type: "counter",
+    help: "Alerts sent for risk.halted events",
+    labels: ["strategy", "channel"],
+    unit: "count",
+    services: ["gateway"],
+  },
+  tickflow_up: {
+    type: "gauge",
+    help: "1 while the service runs and its dependencies answer",
+    labels: [],
+    unit: "boolean",
+    services: ["all"],
+  },
+  process_cpu_seconds_total: {
+    type: "counter",
+    help: "User and system CPU time (prom-client default)",
+    labels: [],
+    unit: "seconds",
+    services: ["all"],
+    builtin: true,
+  },
+  process_resident_memory_bytes: {
+    type: "gauge",
+    help: "Resident memory (prom-client default)",
+    labels: [],
+    unit: "bytes",
+    services: ["all"],
+    builtin: true,
+  },
+  nodejs_eventloop_lag_p99_seconds: {
+    type: "gauge",
+    help: "Event loop lag, 99th percentile (prom-client default)",
+    labels: [],
+    unit: "seconds",
+    services: ["all"],
+    builtin: true,
+  },
+  nodejs_heap_size_used_bytes: {
+    type: "gauge",
+    help: "V8 heap used (prom-client default)",
+    labels: [],
+    unit: "bytes",
+    services: ["all"],
+    builtin: true,
+  },
 } as const satisfies Record<string, MetricSpec>;
 
 export type MetricName = keyof typeof CATALOG;
-export type OwnMetricName = { [N in MetricName]: (typeof CATALOG)[N] extends { builtin: true } ? never : N }[MetricName];
+export type OwnMetricName = {
+  [N in MetricName]: (typeof CATALOG)[N] extends { builtin: true } ? never : N;
+}[MetricName];
 export type LabelsOf<N extends MetricName> = Record<(typeof CATALOG)[N]["labels"][number], string>;
-export type MetricOfType<T extends MetricType> = { [N in OwnMetricName]: (typeof CATALOG)[N]["type"] extends T ? N : never }[OwnMetricName];
+export type MetricOfType<T extends MetricType> = {
+  [N in OwnMetricName]: (typeof CATALOG)[N]["type"] extends T ? N : never;
+}[OwnMetricName];
 
 /** The catalog as a Markdown table (monitoring/README.md holds this; a test keeps it current). */
 export function catalogMarkdown(): string {

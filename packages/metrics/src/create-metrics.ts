@@ -24,6 +24,7 @@ export type MetricsEnv = z.output<typeof MetricsEnvSchema>;
 export function createMetrics(env: MetricsEnv, service: string): Metrics {
   const lambda = Boolean(env.AWS_LAMBDA_FUNCTION_NAME);
   const sink = env.METRICS_SINK ?? (lambda ? "emf" : "prometheus");
-  if (sink === "emf") return new EmfMetrics(METRICS_NAMESPACE, service, lambda ? {} : { flushIntervalMs: EMF_FLUSH_INTERVAL_MS });
+  if (sink === "emf")
+    return new EmfMetrics(METRICS_NAMESPACE, service, lambda ? {} : { flushIntervalMs: EMF_FLUSH_INTERVAL_MS });
   return new PrometheusMetrics({ service });
 }

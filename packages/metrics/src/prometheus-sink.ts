@@ -18,7 +18,11 @@ export class PrometheusMetrics implements Metrics {
       if (spec.builtin) continue;
       const config = { name, help: spec.help, labelNames: [...spec.labels], registers: [this.registry] };
       const metric =
-        spec.type === "counter" ? new Counter(config) : spec.type === "gauge" ? new Gauge(config) : new Histogram({ ...config, buckets: [...(spec.buckets ?? [])] });
+        spec.type === "counter"
+          ? new Counter(config)
+          : spec.type === "gauge"
+            ? new Gauge(config)
+            : new Histogram({ ...config, buckets: [...(spec.buckets ?? [])] });
       this.metrics.set(name, metric);
     }
   }

@@ -9,7 +9,8 @@ describe("Prometheus sink", () => {
     metrics.observe("tickflow_tick_to_signal_seconds", { strategy: "sma" }, 0.004);
     const { contentType, body } = await metrics.exposition();
     expect(contentType).toMatch(/^text\/plain/);
-    for (const [name, spec] of Object.entries(CATALOG)) expect(body).toContain(`# TYPE ${name} ${spec.type === "histogram" ? "histogram" : spec.type}`);
+    for (const [name, spec] of Object.entries(CATALOG))
+      expect(body).toContain(`# TYPE ${name} ${spec.type === "histogram" ? "histogram" : spec.type}`);
     expect(body).toContain('tickflow_fills_total{strategy="sma",symbol="AAPL",side="buy",service="strategy"} 2');
     expect(body).toContain('tickflow_equity{strategy="sma",service="strategy"} 100123.45');
     expect(body).toContain('tickflow_tick_to_signal_seconds_bucket{le="0.005",service="strategy",strategy="sma"} 1');
@@ -43,16 +44,27 @@ describe("EMF sink", () => {
     metrics.set("tickflow_up", {}, 1);
     await metrics.flush();
     write.mockRestore();
-    const docs = lines.flatMap((l) => l.split("\n")).filter((l) => l.trim().startsWith("{")).map((l) => JSON.parse(l));
+    const docs = lines
+      .flatMap((l) => l.split("\n"))
+      .filter((l) => l.trim().startsWith("{"))
+      .map((l) => JSON.parse(l));
     expect(docs).toHaveLength(3);
     const requests = docs.find((d) => "tickflow_http_requests_total" in d);
-    expect(requests).toMatchObject({ service: "gateway", route: "/api/quotes", method: "GET", status: "200", tickflow_http_requests_total: [1, 1] });
+    expect(requests).toMatchObject({
+      service: "gateway",
+      route: "/api/quotes",
+      method: "GET",
+      status: "200",
+      tickflow_http_requests_total: [1, 1],
+    });
     expect(requests._aws.CloudWatchMetrics[0]).toMatchObject({
       Namespace: "Tickflow",
       Dimensions: [["service", "route", "method", "status"]],
       Metrics: [{ Name: "tickflow_http_requests_total", Unit: "Count" }],
     });
-    expect(docs.find((d) => "tickflow_http_request_duration_seconds" in d)._aws.CloudWatchMetrics[0].Metrics[0]).toMatchObject({ Unit: "Seconds" });
+    expect(
+      docs.find((d) => "tickflow_http_request_duration_seconds" in d)._aws.CloudWatchMetrics[0].Metrics[0],
+    ).toMatchObject({ Unit: "Seconds" });
     expect(docs.find((d) => "tickflow_up" in d)).toMatchObject({ tickflow_up: 1, service: "gateway" });
   });
 
@@ -70,7 +82,10 @@ describe("EMF sink", () => {
     lines.length = 0;
     await metrics.flush();
     vi.restoreAllMocks();
-    const docs = lines.flatMap((l) => l.split("\n")).filter((l) => l.trim().startsWith("{")).map((l) => JSON.parse(l));
+    const docs = lines
+      .flatMap((l) => l.split("\n"))
+      .filter((l) => l.trim().startsWith("{"))
+      .map((l) => JSON.parse(l));
     expect(docs).toHaveLength(1);
     expect(docs[0]).toMatchObject({ tickflow_up: 1, service: "strategy" });
     expect(docs[0]).not.toHaveProperty("tickflow_fills_total");

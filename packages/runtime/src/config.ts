@@ -22,13 +22,20 @@ type Parsed<P extends Parts> = { [K in keyof P]: z.output<P[K]> };
  * problem of every part is reported at once, in one format: `NAME: what is wrong`, joined by "; ".
  */
 export function readEnv<P extends Parts>(env: Env, parts: P): Parsed<P> {
-  const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value.trim() !== ""));
+  const present = Object.fromEntries(
+    Object.entries(env).filter(([, value]) => value !== undefined && value.trim() !== ""),
+  );
   const problems: string[] = [];
   const parsed: Record<string, unknown> = {};
   for (const [name, schema] of Object.entries(parts)) {
     const result = schema.safeParse(present);
     if (result.success) parsed[name] = result.data;
-    else problems.push(...result.error.issues.map((issue) => `${issue.path.length > 0 ? issue.path.join(".") : name}: ${issue.message}`));
+    else
+      problems.push(
+        ...result.error.issues.map(
+          (issue) => `${issue.path.length > 0 ? issue.path.join(".") : name}: ${issue.message}`,
+        ),
+      );
   }
   if (problems.length > 0) throw new ConfigError([...new Set(problems)].join("; "));
   return parsed as Parsed<P>;

@@ -16,4 +16,11 @@ export {
 export { HttpProblem, problemDocument, sendProblem, type ProblemDocument } from "./http/problem";
 export { recordRequest, UNMATCHED_ROUTE } from "./http/request-metrics";
 export { Router, type Resolution, type RouteSpec } from "./http/router";
-export { queryLimit, startServiceHttp, type HttpRequest, type HttpResponse, type HttpRoute, type ServiceHttpOptions } from "./http/service-http";
+export {
+  queryLimit,
+  startServiceHttp,
+  type HttpRequest,
+  type HttpResponse,
+  type HttpRoute,
+  type ServiceHttpOptions,
+} from "./http/service-http";

@@ -5,7 +5,15 @@ import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PrometheusMetrics } from "@tickflow/metrics";
 import { hostileRequests, pipelinedThenGarbage, rawExchange } from "@tickflow/test-support";
-import { API_SECURITY_HEADERS, createGuardedServer, HttpProblem, listen, queryLimit, startServiceHttp, type HttpRoute } from "../src";
+import {
+  API_SECURITY_HEADERS,
+  createGuardedServer,
+  HttpProblem,
+  listen,
+  queryLimit,
+  startServiceHttp,
+  type HttpRoute,
+} from "../src";
 
 /**
  * The workers' HTTP face (ports 7001, 7002) under hostile requests: no request may end the
@@ -17,11 +25,26 @@ type Service = Awaited<ReturnType<typeof startServiceHttp>>;
 const errors: unknown[] = [];
 const metrics = new PrometheusMetrics({ service: "test" });
 const routes: HttpRoute[] = [
-  { method: "GET", path: "/things/{id}", query: ["limit"], handle: ({ params, query }) => ({ status: 200, body: { id: params.id, limit: queryLimit(query, 10, 100) } }) },
+  {
+    method: "GET",
+    path: "/things/{id}",
+    query: ["limit"],
+    handle: ({ params, query }) => ({ status: 200, body: { id: params.id, limit: queryLimit(query, 10, 100) } }),
+  },
   { method: "GET", path: "/open", handle: ({ query }) => ({ status: 200, body: Object.fromEntries(query) }) },
   { method: "POST", path: "/things/{id}/reset", query: [], handle: () => ({ status: 202, body: {} }) },
-  { method: "GET", path: "/slow", query: [], handle: async () => new Promise((r) => setTimeout(() => r({ status: 200, body: { slow: true } }), 150)) },
-  { method: "GET", path: "/big", query: [], handle: () => ({ status: 200, body: "x".repeat(8 << 20), contentType: "text/plain" }) },
+  {
+    method: "GET",
+    path: "/slow",
+    query: [],
+    handle: async () => new Promise((r) => setTimeout(() => r({ status: 200, body: { slow: true } }), 150)),
+  },
+  {
+    method: "GET",
+    path: "/big",
+    query: [],
+    handle: () => ({ status: 200, body: "x".repeat(8 << 20), contentType: "text/plain" }),
+  },
   {
     method: "GET",
     path: "/throws",
@@ -62,7 +85,10 @@ afterAll(async () => {
 describe("a request target the URL parser refuses", () => {
   it("is answered 400 problem+json (GET //[x ended the worker with TypeError: Invalid URL), and the worker keeps serving", async () => {
     // Act
-    const exchange = await rawExchange(service.port, "GET //[x HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
+    const exchange = await rawExchange(
+      service.port,
+      "GET //[x HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n",
+    );
 
     // Assess
     expect(exchange.answers).toHaveLength(1);
@@ -70,7 +96,9 @@ describe("a request target the URL parser refuses", () => {
     expect(answer!.status).toBe(400);
     expect(answer!.headers["content-type"]).toBe("application/problem+json");
     expect(JSON.parse(answer!.body)).toMatchObject({ status: 400, code: "invalid-request" });
-    expect((await metrics.exposition()).body).toMatch(/tickflow_http_requests_total\{route="unmatched",method="GET",status="400",service="test"\} \d+/);
+    expect((await metrics.exposition()).body).toMatch(
+      /tickflow_http_requests_total\{route="unmatched",method="GET",status="400",service="test"\} \d+/,
+    );
     await expectHealthy("GET //[x");
   });
 });
@@ -82,7 +110,8 @@ describe("hostile requests", () => {
         const exchange = await rawExchange(service.port, request, { head, timeoutMs: 3_000 });
 
         expect(exchange.closed || exchange.answers.length > 0, `${name}: neither an answer nor a close`).toBe(true);
-        for (const answer of exchange.answers) expect(answer.status, `${name}: ${answer.body.slice(0, 200)}`).toBeLessThan(500);
+        for (const answer of exchange.answers)
+          expect(answer.status, `${name}: ${answer.body.slice(0, 200)}`).toBeLessThan(500);
         await expectHealthy(name);
       }
       expect(errors).toEqual([]);
@@ -92,11 +121,48 @@ describe("hostile requests", () => {
   it("answers any request target (property) below 500 or with the parser's 400, and stays up", async () => {
     const unit = fc.oneof(
       fc.string({ unit: "binary", maxLength: 60 }),
-      fc.string({ unit: fc.constantFrom("/", "%", "%2", "%2f", "%00", "%ZZ", "?", "#", "&", "=", "[", "]", "@", ":", "\\", "..", "\0", "\r", "\n", " ", "\t", "\x7f", "é", "💥", "http://", "health", "things", "limit=", "0x10"), maxLength: 30 }),
+      fc.string({
+        unit: fc.constantFrom(
+          "/",
+          "%",
+          "%2",
+          "%2f",
+          "%00",
+          "%ZZ",
+          "?",
+          "#",
+          "&",
+          "=",
+          "[",
+          "]",
+          "@",
+          ":",
+          "\\",
+          "..",
+          "\0",
+          "\r",
+          "\n",
+          " ",
+          "\t",
+          "\x7f",
+          "é",
+          "💥",
+          "http://",
+          "health",
+          "things",
+          "limit=",
+          "0x10",
+        ),
+        maxLength: 30,
+      }),
     );
     await fc.assert(
       fc.asyncProperty(unit, async (target) => {
-        const exchange = await rawExchange(service.port, Buffer.from(`GET ${target} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n`, "utf8"), { timeoutMs: 3_000 });
+        const exchange = await rawExchange(
+          service.port,
+          Buffer.from(`GET ${target} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n`, "utf8"),
+          { timeoutMs: 3_000 },
+        );
         return (exchange.closed || exchange.answers.length > 0) && exchange.answers.every((a) => a.status < 500);
       }),
       { numRuns: 300 },
@@ -121,7 +187,9 @@ describe("hostile requests", () => {
 
   it("cuts a client that sends its headers too slowly with 408, while answering others", async () => {
     // Act: half a request, then silence
-    const slow = rawExchange(service.port, "GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: 1\r\n", { timeoutMs: 5_000 });
+    const slow = rawExchange(service.port, "GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: 1\r\n", {
+      timeoutMs: 5_000,
+    });
     await expectHealthy("a slow client started");
     const exchange = await slow;
 
@@ -132,7 +200,10 @@ describe("hostile requests", () => {
   });
 
   it("answers headers over the limit with 431 problem+json", async () => {
-    const exchange = await rawExchange(service.port, `GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: ${"b".repeat(32_768)}\r\n\r\n`);
+    const exchange = await rawExchange(
+      service.port,
+      `GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: ${"b".repeat(32_768)}\r\n\r\n`,
+    );
 
     expect(exchange.answers.map((a) => a.status)).toEqual([431]);
     expect(JSON.parse(exchange.answers[0]!.body)).toMatchObject({ code: "headers-too-large" });
@@ -140,9 +211,11 @@ describe("hostile requests", () => {
 
   it("survives clients that disconnect before and during an answer", async () => {
     // before: the route is still working when the client goes
-    for (let i = 0; i < 20; i += 1) await rawExchange(service.port, "GET /slow HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", { timeoutMs: 20 });
+    for (let i = 0; i < 20; i += 1)
+      await rawExchange(service.port, "GET /slow HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", { timeoutMs: 20 });
     // during: 8 MiB the client stops reading after the first bytes of
-    for (let i = 0; i < 5; i += 1) await rawExchange(service.port, "GET /big HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", { timeoutMs: 30 });
+    for (let i = 0; i < 5; i += 1)
+      await rawExchange(service.port, "GET /big HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", { timeoutMs: 30 });
     await new Promise((r) => setTimeout(r, 300));
 
     await expectHealthy("clients that went away");
@@ -181,7 +254,10 @@ describe("the guarded server", () => {
     const { port, close } = await listen(server, 0, "127.0.0.1");
     try {
       // Act
-      const exchange = await rawExchange(port, "GET /after HTTP/1.1\r\nHost: x\r\n\r\nGET /before HTTP/1.1\r\nHost: x\r\n\r\nGET /after HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+      const exchange = await rawExchange(
+        port,
+        "GET /after HTTP/1.1\r\nHost: x\r\n\r\nGET /before HTTP/1.1\r\nHost: x\r\n\r\nGET /after HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+      );
 
       // Assess
       expect(exchange.answers.map((a) => [a.status, a.body.startsWith("{") ? "problem" : a.body])).toEqual([
@@ -189,7 +265,11 @@ describe("the guarded server", () => {
         [500, "problem"],
         [200, "done"],
       ]);
-      expect(reported.map((e) => (e as Error).message)).toEqual(["after answering", "before answering", "after answering"]);
+      expect(reported.map((e) => (e as Error).message)).toEqual([
+        "after answering",
+        "before answering",
+        "after answering",
+      ]);
     } finally {
       await close();
     }
@@ -198,13 +278,19 @@ describe("the guarded server", () => {
 
 describe("security headers", () => {
   it("are on every answer: routes, problems, /metrics, and the parser's own 400", async () => {
-    const answers = await Promise.all(["/health", "/metrics", "/things/a", "/nothing", "/things/a/reset", "/throws", "/things/a?limit=0x10"].map((p) => fetch(url(p))));
+    const answers = await Promise.all(
+      ["/health", "/metrics", "/things/a", "/nothing", "/things/a/reset", "/throws", "/things/a?limit=0x10"].map((p) =>
+        fetch(url(p)),
+      ),
+    );
     const parserLevel = (await rawExchange(service.port, "BREW / HTTP/1.1\r\n\r\n")).answers[0]!;
 
     expect(answers.map((a) => a.status)).toEqual([200, 200, 200, 404, 405, 500, 400]);
     for (const answer of answers) {
       expect(answer.headers.get("x-content-type-options"), answer.url).toBe("nosniff");
-      expect(answer.headers.get("content-security-policy"), answer.url).toBe("default-src 'none'; frame-ancestors 'none'");
+      expect(answer.headers.get("content-security-policy"), answer.url).toBe(
+        "default-src 'none'; frame-ancestors 'none'",
+      );
     }
     expect(parserLevel.status).toBe(400);
     expect(parserLevel.headers).toMatchObject(API_SECURITY_HEADERS);
@@ -242,17 +328,20 @@ describe("query parameters", () => {
 
   it("reads limit by the one integer rule (parseDecimalInteger): exactly the positive integers it spells, capped (property)", () => {
     fc.assert(
-      fc.property(fc.oneof(fc.string({ maxLength: 20 }), fc.stringMatching(/^[-+ 0-9a-fx.e]{0,18}$/), fc.integer().map(String)), (raw) => {
-        const spelled = parseDecimalInteger(raw);
-        let read: number | undefined;
-        try {
-          read = queryLimit(new URLSearchParams({ limit: raw }), 10, 500);
-        } catch (error) {
-          expect(error).toBeInstanceOf(HttpProblem);
-          expect(error).toMatchObject({ status: 400, code: "invalid-limit", extras: { parameter: "limit" } });
-        }
-        expect(read).toBe(spelled !== undefined && spelled >= 1 ? Math.min(spelled, 500) : undefined);
-      }),
+      fc.property(
+        fc.oneof(fc.string({ maxLength: 20 }), fc.stringMatching(/^[-+ 0-9a-fx.e]{0,18}$/), fc.integer().map(String)),
+        (raw) => {
+          const spelled = parseDecimalInteger(raw);
+          let read: number | undefined;
+          try {
+            read = queryLimit(new URLSearchParams({ limit: raw }), 10, 500);
+          } catch (error) {
+            expect(error).toBeInstanceOf(HttpProblem);
+            expect(error).toMatchObject({ status: 400, code: "invalid-limit", extras: { parameter: "limit" } });
+          }
+          expect(read).toBe(spelled !== undefined && spelled >= 1 ? Math.min(spelled, 500) : undefined);
+        },
+      ),
       { numRuns: 2_000 },
     );
   });
@@ -260,8 +349,18 @@ describe("query parameters", () => {
 
 describe("resource bounds", () => {
   /** The exposition's Tickflow series (name and labels, without values); the process metrics' come and go with the GC's kinds. */
-  const series = (text: string) => new Set(text.split("\n").filter((l) => l.startsWith("tickflow_")).map((l) => l.slice(0, l.lastIndexOf(" "))));
-  const tickflowBytes = (text: string) => text.split("\n").filter((l) => l.startsWith("tickflow_")).join("\n").length;
+  const series = (text: string) =>
+    new Set(
+      text
+        .split("\n")
+        .filter((l) => l.startsWith("tickflow_"))
+        .map((l) => l.slice(0, l.lastIndexOf(" "))),
+    );
+  const tickflowBytes = (text: string) =>
+    text
+      .split("\n")
+      .filter((l) => l.startsWith("tickflow_"))
+      .join("\n").length;
   const gc = () => {
     setFlagsFromString("--expose-gc");
     (runInNewContext("gc") as () => void)();
@@ -269,10 +368,21 @@ describe("resource bounds", () => {
 
   it("keeps /metrics' series and size and the heap flat under 5,000 distinct garbage paths and query strings", async () => {
     // Prepare: one of each kind first, so every label set that can exist exists
-    const kinds = (i: number) => [`/garbage/${i}/${i.toString(36)}`, `/things/${i}?q${i}=${i}`, `/things/${i}?limit=${i % 7 === 0 ? "x" : i + 1}`, `/things/${i}/reset`, `/open?k${i}=${i}`, `/health?h${i}=1`];
+    const kinds = (i: number) => [
+      `/garbage/${i}/${i.toString(36)}`,
+      `/things/${i}?q${i}=${i}`,
+      `/things/${i}?limit=${i % 7 === 0 ? "x" : i + 1}`,
+      `/things/${i}/reset`,
+      `/open?k${i}=${i}`,
+      `/health?h${i}=1`,
+    ];
     const flood = async (from: number, count: number) => {
       for (let i = from; i < from + count; i += 50) {
-        await Promise.all(Array.from({ length: 50 }, (_, j) => kinds(i + j)[(i + j) % 6]!).map((p) => fetch(url(p)).then((r) => r.arrayBuffer())));
+        await Promise.all(
+          Array.from({ length: 50 }, (_, j) => kinds(i + j)[(i + j) % 6]!).map((p) =>
+            fetch(url(p)).then((r) => r.arrayBuffer()),
+          ),
+        );
       }
     };
     await flood(0, 300);
@@ -302,7 +412,9 @@ describe("service HTTP", () => {
       port: 0,
       metrics,
       health: async () => ({ ok: true }),
-      routes: [{ method: "GET", path: "/things/{id}", handle: ({ params }) => ({ status: 200, body: { id: params.id } }) }],
+      routes: [
+        { method: "GET", path: "/things/{id}", handle: ({ params }) => ({ status: 200, body: { id: params.id } }) },
+      ],
     });
     try {
       const bad = await fetch(`http://127.0.0.1:${http.port}/things/%E0`);
@@ -310,7 +422,9 @@ describe("service HTTP", () => {
       expect(bad.headers.get("content-type")).toBe("application/problem+json");
       expect(await bad.json()).toMatchObject({ code: "invalid-path" });
       expect(await (await fetch(`http://127.0.0.1:${http.port}/things/a%20b`)).json()).toEqual({ id: "a b" });
-      expect((await metrics.exposition()).body).toMatch(/tickflow_http_requests_total\{route="\/things\/{id}",method="GET",status="400"\} 1/);
+      expect((await metrics.exposition()).body).toMatch(
+        /tickflow_http_requests_total\{route="\/things\/{id}",method="GET",status="400"\} 1/,
+      );
     } finally {
       await http.close();
     }
@@ -321,6 +435,7 @@ describe("service HTTP", () => {
     expect(queryLimit(q(""), 100, 500)).toBe(100);
     expect(queryLimit(q("limit=7"), 100, 500)).toBe(7);
     expect(queryLimit(q("limit=9000"), 100, 500)).toBe(500);
-    for (const bad of ["limit=0", "limit=-3", "limit=abc", "limit=1.5", "limit="]) expect(() => queryLimit(q(bad), 100, 500)).toThrow(/limit must be a positive integer/);
+    for (const bad of ["limit=0", "limit=-3", "limit=abc", "limit=1.5", "limit="])
+      expect(() => queryLimit(q(bad), 100, 500)).toThrow(/limit must be a positive integer/);
   });
 });

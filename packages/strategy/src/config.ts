@@ -1,4 +1,12 @@
-import { EngineConfigSchema, parseStrategyParams, QuoteGuardConfigSchema, StrategyInstanceSchema, strategyDefinition, type EngineConfigInput, type StrategyInstance } from "@tickflow/core";
+import {
+  EngineConfigSchema,
+  parseStrategyParams,
+  QuoteGuardConfigSchema,
+  StrategyInstanceSchema,
+  strategyDefinition,
+  type EngineConfigInput,
+  type StrategyInstance,
+} from "@tickflow/core";
 import { jsonVariable, readEnv, ServiceEnvSchema, type Env, type ServiceEnv } from "@tickflow/runtime";
 import { z } from "zod";
 
@@ -14,7 +22,10 @@ const Variables = z.object({
   ST_HTTP_PORT: z.coerce.number().int().min(0).max(65_535).default(7002),
   ST_HTTP_HOST: z.string().default("127.0.0.1"),
   /** Consumer group on md.quotes.v1; also the key of the engine's snapshots. One active member per group. */
-  ST_GROUP_ID: z.string().regex(/^[A-Za-z0-9._-]+$/).default("tickflow-strategy"),
+  ST_GROUP_ID: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]+$/)
+    .default("tickflow-strategy"),
   /** JSON array of {id, kind, symbols, params}; default: each strategy on three symbols. */
   ST_STRATEGIES: jsonVariable(z.array(StrategyInstanceSchema).min(1)).optional(),
   ST_FEE_BPS: z.coerce.number().min(0).optional(),
@@ -52,7 +63,11 @@ export const StrategyEnvSchema = Variables.transform((e, ctx): StrategyWorkerCon
   const engine: EngineConfigInput = {
     strategies: e.ST_STRATEGIES ?? DEFAULT_STRATEGIES,
     execution: { feeBps: e.ST_FEE_BPS, latencyTicks: e.ST_LATENCY_TICKS },
-    risk: { maxPositionNotional: e.ST_MAX_POSITION, maxGrossNotional: e.ST_MAX_GROSS, maxDrawdownPct: e.ST_MAX_DRAWDOWN },
+    risk: {
+      maxPositionNotional: e.ST_MAX_POSITION,
+      maxGrossNotional: e.ST_MAX_GROSS,
+      maxDrawdownPct: e.ST_MAX_DRAWDOWN,
+    },
     startingCash: e.ST_STARTING_CASH,
     quoteGuard: {
       priceBandPct: e.ST_PRICE_BAND_PCT,
@@ -66,7 +81,11 @@ export const StrategyEnvSchema = Variables.transform((e, ctx): StrategyWorkerCon
   };
   const check = EngineConfigSchema.safeParse(engine);
   if (!check.success) {
-    ctx.addIssue({ code: "custom", path: ["ST_STRATEGIES"], message: `the strategies, risk and quote guard settings: ${z.prettifyError(check.error)}` });
+    ctx.addIssue({
+      code: "custom",
+      path: ["ST_STRATEGIES"],
+      message: `the strategies, risk and quote guard settings: ${z.prettifyError(check.error)}`,
+    });
     return z.NEVER;
   }
   try {
@@ -75,7 +94,14 @@ export const StrategyEnvSchema = Variables.transform((e, ctx): StrategyWorkerCon
     ctx.addIssue({ code: "custom", path: ["ST_STRATEGIES"], message: (error as Error).message });
     return z.NEVER;
   }
-  return { logLevel: e.LOG_LEVEL, httpPort: e.ST_HTTP_PORT, httpHost: e.ST_HTTP_HOST, groupId: e.ST_GROUP_ID, engine, history: e.ST_HISTORY };
+  return {
+    logLevel: e.LOG_LEVEL,
+    httpPort: e.ST_HTTP_PORT,
+    httpHost: e.ST_HTTP_HOST,
+    groupId: e.ST_GROUP_ID,
+    engine,
+    history: e.ST_HISTORY,
+  };
 });
 
 /** Reads the strategy worker's configuration once, at start; a bad value names its variable. */

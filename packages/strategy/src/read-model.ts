@@ -11,7 +11,8 @@ class Recent<T> {
   }
   newest(limit: number, keep: (item: T) => boolean = () => true): T[] {
     const out: T[] = [];
-    for (let i = this.items.length - 1; i >= 0 && out.length < Math.min(limit, this.limit); i--) if (keep(this.items[i]!)) out.push(this.items[i]!);
+    for (let i = this.items.length - 1; i >= 0 && out.length < Math.min(limit, this.limit); i--)
+      if (keep(this.items[i]!)) out.push(this.items[i]!);
     return out;
   }
 }

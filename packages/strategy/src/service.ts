@@ -1,4 +1,17 @@
-import { consumerLag, decodeEvent, DecodeError, encodeEvent, readEvents, routeEvent, toDlq, TOPICS, type Bus, type BusRecord, type OutgoingRecord, type Processor } from "@tickflow/bus";
+import {
+  consumerLag,
+  decodeEvent,
+  DecodeError,
+  encodeEvent,
+  readEvents,
+  routeEvent,
+  toDlq,
+  TOPICS,
+  type Bus,
+  type BusRecord,
+  type OutgoingRecord,
+  type Processor,
+} from "@tickflow/bus";
 import {
   BarIntervalSchema,
   DEFAULT_UNIVERSE,
@@ -50,7 +63,8 @@ interface ProcessorState {
 const LAG_INTERVAL_MS = 5_000;
 
 /** What the open transaction did since its start state, in order: replayed to roll back a record that threw. */
-type TxEntry = { kind: "reset"; strategyId: string; stamp: number } | { kind: "record"; record: BusRecord; stamp: number };
+type TxEntry =
+  { kind: "reset"; strategyId: string; stamp: number } | { kind: "record"; record: BusRecord; stamp: number };
 
 /** What one input record led to. */
 type RecordOutcome =
@@ -68,7 +82,12 @@ interface Uncommitted {
   deadLetters: Map<string, number>;
 }
 const QUOTE_REJECT_REASONS: ReadonlySet<string> = new Set(QuoteRejectReasonSchema.options);
-const nothingUncommitted = (): Uncommitted => ({ events: [], applied: new Map(), dropped: new Map(), deadLetters: new Map() });
+const nothingUncommitted = (): Uncommitted => ({
+  events: [],
+  applied: new Map(),
+  dropped: new Map(),
+  deadLetters: new Map(),
+});
 const bump = (counts: Map<string, number>, key: string) => counts.set(key, (counts.get(key) ?? 0) + 1);
 
 /**
@@ -98,7 +117,12 @@ export async function startStrategy(deps: StrategyDeps): Promise<StrategyService
   /** The read views start from the latest committed outputs, read once this instance has fenced any previous one. */
   const primeReadModel = async () => {
     const primed: EngineEvent[] = [];
-    for (const [topic, n] of [["bars", config.history * 2], ["signals", config.history], ["orders", config.history], ["risk", config.history]] as const) {
+    for (const [topic, n] of [
+      ["bars", config.history * 2],
+      ["signals", config.history],
+      ["orders", config.history],
+      ["risk", config.history],
+    ] as const) {
       for (const { event } of await readEvents(bus, topic, n, TOPICS[topic].events)) primed.push(event as EngineEvent);
     }
     primed.sort((a, b) => a.ts - b.ts).forEach((e) => model.apply(e));
@@ -109,8 +133,16 @@ export async function startStrategy(deps: StrategyDeps): Promise<StrategyService
     for (const e of events) {
       switch (e.type) {
         case "signal.generated":
-          metrics.inc("tickflow_signals_total", { strategy: e.data.strategyId, symbol: e.data.symbol, direction: e.data.direction });
-          metrics.observe("tickflow_tick_to_signal_seconds", { strategy: e.data.strategyId }, Math.max(0, t - e.data.tsEvent) / 1_000);
+          metrics.inc("tickflow_signals_total", {
+            strategy: e.data.strategyId,
+            symbol: e.data.symbol,
+            direction: e.data.direction,
+          });
+          metrics.observe(
+            "tickflow_tick_to_signal_seconds",
+            { strategy: e.data.strategyId },
+            Math.max(0, t - e.data.tsEvent) / 1_000,
+          );
           break;
         case "order.submitted":
           metrics.inc("tickflow_orders_total", { strategy: e.data.strategyId, outcome: "submitted" });
@@ -119,7 +151,11 @@ export async function startStrategy(deps: StrategyDeps): Promise<StrategyService
           metrics.inc("tickflow_orders_total", { strategy: e.data.strategyId, outcome: "rejected" });
           break;
         case "order.filled":
-          metrics.inc("tickflow_fills_total", { strategy: e.data.strategyId, symbol: e.data.symbol, side: e.data.side });
+          metrics.inc("tickflow_fills_total", {
+            strategy: e.data.strategyId,
+            symbol: e.data.symbol,
+            side: e.data.side,
+          });
           break;
         default:
           break;
@@ -128,7 +164,10 @@ export async function startStrategy(deps: StrategyDeps): Promise<StrategyService
   };
 
   const quotesTopic = bus.topicName("quotes");
-  const encoded = (event: EngineEvent): OutgoingRecord => ({ ...routeEvent(event), value: encodeEvent(event, SERVICE) });
+  const encoded = (event: EngineEvent): OutgoingRecord => ({
+    ...routeEvent(event),
+    value: encodeEvent(event, SERVICE),
+  });
 
   /** One input record through the guard and the engine; throws only when processing itself fails. */
   const apply = (record: BusRecord, stamp: number): RecordOutcome => {
@@ -141,7 +180,12 @@ export async function startStrategy(deps: StrategyDeps): Promise<StrategyService
     }
     if (tick.type !== "quote.tick") throw new TypeError(`decodeEvent let ${tick.type} through`);
     // partitions are keyed by symbol: a record keyed otherwise sits in another symbol's order
-    if (record.key !== tick.data.symbol) return { kind: "dead-letter", reason: "key-mismatch", message: `record key ${JSON.stringify(record.key?.slice(0, 64) ?? null)} is not the quote's symbol ${tick.data.symbol}` };
+    if (record.key !== tick.data.symbol)
+      return {
+        kind: "dead-letter",
+        reason: "key-mismatch",
+        message: `record key ${JSON.stringify(record.key?.slice(0, 64) ?? null)} is not the quote's symbol ${tick.data.symbol}`,
+      };
     const outcome = engine.onQuote(tick.data, stamp);
     switch (outcome.status) {
       case "rejected":
@@ -151,7 +195,12 @@ export async function startStrategy(deps: StrategyDeps): Promise<StrategyService
       case "ignored":
         return { kind: "ignored" };
       case "applied":
-        return { kind: "applied", symbol: tick.data.symbol, events: outcome.events, outputs: outcome.events.map(encoded) };
+        return {
+          kind: "applied",
+          symbol: tick.data.symbol,
+          events: outcome.events,
+          outputs: outcome.events.map(encoded),
+        };
     }
   };
 
@@ -174,7 +223,11 @@ export async function startStrategy(deps: StrategyDeps): Promise<StrategyService
       if (state) {
         const fresh = engine.restore(state.engine);
         logger.info({ ticks: state.engine.stats.ticks }, "restored engine state committed with the current offsets");
-        if (fresh.length > 0) logger.warn({ strategies: fresh }, "these strategies' configuration changed (or they are new): they start with a fresh account");
+        if (fresh.length > 0)
+          logger.warn(
+            { strategies: fresh },
+            "these strategies' configuration changed (or they are new): they start with a fresh account",
+          );
       } else logger.info("no committed state: starting fresh");
       countedMissing = engine.stats.missingTicks;
       txStart = engine.snapshot();
@@ -190,7 +243,10 @@ export async function startStrategy(deps: StrategyDeps): Promise<StrategyService
       }
       resets.clear();
       // one log line per reason and batch, not per record: a flood of bad records must not flood the log too
-      const deadLettered = new Map<string, { count: number; first: { partition: number; offset: string; error: string } }>();
+      const deadLettered = new Map<
+        string,
+        { count: number; first: { partition: number; offset: string; error: string } }
+      >();
       for (const record of records) {
         let outcome: RecordOutcome;
         try {
@@ -200,8 +256,15 @@ export async function startStrategy(deps: StrategyDeps): Promise<StrategyService
           // A record whose processing throws must not crash-loop the worker: put the engine back as
           // it was before the record (the transaction's start plus what came since) and dead-letter it.
           rollBack();
-          logger.error({ err: error, partition: record.partition, offset: record.offset }, "processing a record threw; rolled the engine back and dead-lettered it");
-          outcome = { kind: "dead-letter", reason: "processing-failed", message: error instanceof Error ? error.message : String(error) };
+          logger.error(
+            { err: error, partition: record.partition, offset: record.offset },
+            "processing a record threw; rolled the engine back and dead-lettered it",
+          );
+          outcome = {
+            kind: "dead-letter",
+            reason: "processing-failed",
+            message: error instanceof Error ? error.message : String(error),
+          };
         }
         switch (outcome.kind) {
           case "applied":
@@ -219,12 +282,20 @@ export async function startStrategy(deps: StrategyDeps): Promise<StrategyService
             bump(uncommitted.deadLetters, outcome.reason);
             const seen = deadLettered.get(outcome.reason);
             if (seen) seen.count += 1;
-            else deadLettered.set(outcome.reason, { count: 1, first: { partition: record.partition, offset: record.offset, error: outcome.message } });
+            else
+              deadLettered.set(outcome.reason, {
+                count: 1,
+                first: { partition: record.partition, offset: record.offset, error: outcome.message },
+              });
             break;
           }
         }
       }
-      for (const [reason, { count, first }] of deadLettered) logger.warn({ reason, count, first }, count === 1 ? "sent a record to the DLQ" : `sent ${count} records to the DLQ`);
+      for (const [reason, { count, first }] of deadLettered)
+        logger.warn(
+          { reason, count, first },
+          count === 1 ? "sent a record to the DLQ" : `sent ${count} records to the DLQ`,
+        );
       return { outputs };
     },
     // the state committed now is where the next transaction starts
@@ -258,7 +329,15 @@ export async function startStrategy(deps: StrategyDeps): Promise<StrategyService
 
   const health = () => {
     const age = lastCommitAt === 0 ? null : now() - lastCommitAt;
-    return { ok: failed === null, service: SERVICE, bus: bus.description, group: config.groupId, lastCommitAgeMs: age, ticks: engine.stats.ticks, ...(failed ? { error: String(failed) } : {}) };
+    return {
+      ok: failed === null,
+      service: SERVICE,
+      bus: bus.description,
+      group: config.groupId,
+      lastCommitAgeMs: age,
+      ticks: engine.stats.ticks,
+      ...(failed ? { error: String(failed) } : {}),
+    };
   };
   metrics.onCollect(() => {
     const t = now();
@@ -272,14 +351,19 @@ export async function startStrategy(deps: StrategyDeps): Promise<StrategyService
       metrics.set("tickflow_fees", { strategy: s.id }, p.fees);
       metrics.set("tickflow_drawdown_ratio", { strategy: s.id }, p.drawdown);
       metrics.set("tickflow_strategy_halted", { strategy: s.id }, p.halted ? 1 : 0);
-      for (const pos of p.positions) metrics.set("tickflow_position", { strategy: s.id, symbol: pos.symbol }, pos.quantity);
+      for (const pos of p.positions)
+        metrics.set("tickflow_position", { strategy: s.id, symbol: pos.symbol }, pos.quantity);
     }
   });
   // Lag needs two admin round trips: measured every few seconds, not on every scrape.
   const measureLag = async () => {
     try {
       for (const { partition, lag } of await consumerLag(bus, config.groupId, "quotes")) {
-        metrics.set("tickflow_consumer_lag", { group: config.groupId, topic: quotesTopic, partition: String(partition) }, Number(lag));
+        metrics.set(
+          "tickflow_consumer_lag",
+          { group: config.groupId, topic: quotesTopic, partition: String(partition) },
+          Number(lag),
+        );
       }
     } catch (error) {
       logger.warn({ err: error }, "could not measure consumer lag");
@@ -290,10 +374,22 @@ export async function startStrategy(deps: StrategyDeps): Promise<StrategyService
 
   const strategyOr404 = (id: string) => {
     const s = engine.strategies().find((x) => x.id === id);
-    if (!s) throw new HttpProblem(404, "unknown-strategy", `unknown strategy ${id}; running: ${engine.strategies().map((x) => x.id).join(", ")}`);
+    if (!s)
+      throw new HttpProblem(
+        404,
+        "unknown-strategy",
+        `unknown strategy ${id}; running: ${engine
+          .strategies()
+          .map((x) => x.id)
+          .join(", ")}`,
+      );
     return s;
   };
-  const filters = (request: HttpRequest) => ({ symbol: request.query.get("symbol"), strategy: request.query.get("strategy"), limit: queryLimit(request.query, 100, config.history) });
+  const filters = (request: HttpRequest) => ({
+    symbol: request.query.get("symbol"),
+    strategy: request.query.get("strategy"),
+    limit: queryLimit(request.query, 100, config.history),
+  });
 
   // Feeds (signals, orders, bars, risk) show committed outputs only; strategies, positions and
   // the portfolio read the live engine, ahead of the last commit by at most the batch in flight.
@@ -334,11 +430,18 @@ export async function startStrategy(deps: StrategyDeps): Promise<StrategyService
           // An internal API with no authentication: a browser's request (it always carries an Origin,
           // even a "simple" cross-site POST) is refused, and a JSON content type, which a page can
           // only send after a CORS preflight this server never grants, is required.
-          if (headers.origin !== undefined) throw new HttpProblem(403, "forbidden-origin", "the strategy worker's API is internal: requests from web pages are refused");
-          if (!/^application\/json\s*(;|$)/i.test(headers["content-type"] ?? "")) throw new HttpProblem(415, "unsupported-media-type", "send Content-Type: application/json");
+          if (headers.origin !== undefined)
+            throw new HttpProblem(
+              403,
+              "forbidden-origin",
+              "the strategy worker's API is internal: requests from web pages are refused",
+            );
+          if (!/^application\/json\s*(;|$)/i.test(headers["content-type"] ?? ""))
+            throw new HttpProblem(415, "unsupported-media-type", "send Content-Type: application/json");
           const s = strategyOr404(params.id!);
           // nothing to reset on a running strategy: each reset is an event, and a flood of them would push real halts out of the risk view
-          if (s.status !== "halted") throw new HttpProblem(409, "not-halted", `strategy ${s.id} is ${s.status}, not halted: nothing to reset`);
+          if (s.status !== "halted")
+            throw new HttpProblem(409, "not-halted", `strategy ${s.id} is ${s.status}, not halted: nothing to reset`);
           resets.add(s.id); // applied inside the next transaction, so the reset is exactly-once too
           return { status: 202, body: { strategyId: s.id, status: "reset requested" } };
         },
@@ -349,7 +452,13 @@ export async function startStrategy(deps: StrategyDeps): Promise<StrategyService
         query: ["symbol", "strategy", "limit"],
         handle: (request) => {
           const f = filters(request);
-          return { status: 200, body: model.signals.newest(f.limit, (s) => (!f.symbol || s.symbol === f.symbol) && (!f.strategy || s.strategyId === f.strategy)) satisfies SignalView[] };
+          return {
+            status: 200,
+            body: model.signals.newest(
+              f.limit,
+              (s) => (!f.symbol || s.symbol === f.symbol) && (!f.strategy || s.strategyId === f.strategy),
+            ) satisfies SignalView[],
+          };
         },
       },
       {
@@ -361,16 +470,37 @@ export async function startStrategy(deps: StrategyDeps): Promise<StrategyService
           const type = request.query.get("type");
           return {
             status: 200,
-            body: model.orders.newest(f.limit, (o) => (!f.symbol || o.data.symbol === f.symbol) && (!f.strategy || o.data.strategyId === f.strategy) && (!type || o.type === `order.${type}`)) satisfies OrderEventView[],
+            body: model.orders.newest(
+              f.limit,
+              (o) =>
+                (!f.symbol || o.data.symbol === f.symbol) &&
+                (!f.strategy || o.data.strategyId === f.strategy) &&
+                (!type || o.type === `order.${type}`),
+            ) satisfies OrderEventView[],
           };
         },
       },
-      { method: "GET", path: "/risk", query: ["limit"], handle: (request) => ({ status: 200, body: model.risk.newest(queryLimit(request.query, 100, config.history)) satisfies RiskEventView[] }) },
+      {
+        method: "GET",
+        path: "/risk",
+        query: ["limit"],
+        handle: (request) => ({
+          status: 200,
+          body: model.risk.newest(queryLimit(request.query, 100, config.history)) satisfies RiskEventView[],
+        }),
+      },
       {
         method: "GET",
         path: "/positions",
         query: [],
-        handle: () => ({ status: 200, body: engine.strategies().flatMap((s) => engine.portfolio(s.id).positions.map((p) => ({ strategyId: s.id, ...p }))) satisfies StrategyPositionView[] }),
+        handle: () => ({
+          status: 200,
+          body: engine
+            .strategies()
+            .flatMap((s) =>
+              engine.portfolio(s.id).positions.map((p) => ({ strategyId: s.id, ...p })),
+            ) satisfies StrategyPositionView[],
+        }),
       },
       { method: "GET", path: "/portfolio", query: [], handle: () => ({ status: 200, body: portfolio(engine) }) },
       {
@@ -378,15 +508,26 @@ export async function startStrategy(deps: StrategyDeps): Promise<StrategyService
         path: "/bars/{symbol}",
         query: ["interval", "limit"],
         handle: ({ params, query }) => {
-          if (!universe.has(params.symbol!)) throw new HttpProblem(404, "unknown-symbol", `unknown symbol ${params.symbol}`);
+          if (!universe.has(params.symbol!))
+            throw new HttpProblem(404, "unknown-symbol", `unknown symbol ${params.symbol}`);
           const interval = BarIntervalSchema.safeParse(query.get("interval") ?? "1m");
           if (!interval.success) throw new HttpProblem(400, "invalid-interval", "interval must be one of 1s, 1m, 5m");
-          return { status: 200, body: model.barsFor(params.symbol!, interval.data, queryLimit(query, 200, config.history)) satisfies BarView[] };
+          return {
+            status: 200,
+            body: model.barsFor(
+              params.symbol!,
+              interval.data,
+              queryLimit(query, 200, config.history),
+            ) satisfies BarView[],
+          };
         },
       },
     ],
   });
-  logger.info({ port: http.port, bus: bus.description, group: config.groupId, strategies: engine.strategies().map((s) => s.id) }, "strategy worker started");
+  logger.info(
+    { port: http.port, bus: bus.description, group: config.groupId, strategies: engine.strategies().map((s) => s.id) },
+    "strategy worker started",
+  );
 
   return {
     port: http.port,

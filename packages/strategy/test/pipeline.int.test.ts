@@ -1,5 +1,13 @@
 import { KafkaBus, DLQ_HEADERS, encodeEvent, type DecodedEvent } from "@tickflow/bus";
-import { runBacktest, simulatedTicks, TradingEngine, Universe, type EngineConfigInput, type OrderFilled, type QuoteTick } from "@tickflow/core";
+import {
+  runBacktest,
+  simulatedTicks,
+  TradingEngine,
+  Universe,
+  type EngineConfigInput,
+  type OrderFilled,
+  type QuoteTick,
+} from "@tickflow/core";
 import { afterEach, describe, expect, inject, it } from "vitest";
 import { startKafka, stopKafka, resetKafkaData } from "@tickflow/local-kafka";
 import { topicEvents, uniquePrefix, until, Worker } from "@tickflow/test-support";
@@ -18,7 +26,13 @@ const STRATEGIES = [
 ];
 // Cross-symbol limits (gross notional, drawdown) depend on how symbols interleave, which Kafka
 // orders only per partition; per-symbol rules do not. These limits bind per symbol only.
-const RISK = { ST_MAX_POSITION: "20000", ST_MAX_GROSS: "1000000000", ST_MAX_DRAWDOWN: "1", ST_LATENCY_TICKS: "1", ST_FEE_BPS: "2" };
+const RISK = {
+  ST_MAX_POSITION: "20000",
+  ST_MAX_GROSS: "1000000000",
+  ST_MAX_DRAWDOWN: "1",
+  ST_LATENCY_TICKS: "1",
+  ST_FEE_BPS: "2",
+};
 const ENGINE: EngineConfigInput = {
   strategies: STRATEGIES,
   execution: { feeBps: 2, latencyTicks: 1 },
@@ -39,21 +53,40 @@ function marketDataEnv(prefix: string, ticks: number, ticksPerSecond: number): R
 }
 
 function strategyEnv(prefix: string): Record<string, string> {
-  return { KAFKA_BROKERS: brokers, KAFKA_TOPIC_PREFIX: prefix, KAFKA_SESSION_TIMEOUT_MS: "6000", ST_STRATEGIES: JSON.stringify(STRATEGIES), ...RISK };
+  return {
+    KAFKA_BROKERS: brokers,
+    KAFKA_TOPIC_PREFIX: prefix,
+    KAFKA_SESSION_TIMEOUT_MS: "6000",
+    ST_STRATEGIES: JSON.stringify(STRATEGIES),
+    ...RISK,
+  };
 }
 
 /** The in-process backtest of the same seeded ticks: what the pipeline must reproduce. */
 function backtest(ticks: number, tickIntervalMs: number) {
   const fills: OrderFilled[] = [];
-  const stream: QuoteTick[] = [...simulatedTicks({ instruments: universe.select(SYMBOLS), seed: SEED, startTime: START, tickIntervalMs }, ticks)];
+  const stream: QuoteTick[] = [
+    ...simulatedTicks({ instruments: universe.select(SYMBOLS), seed: SEED, startTime: START, tickIntervalMs }, ticks),
+  ];
   const engine = new TradingEngine(ENGINE, universe);
-  runBacktest({ engine: ENGINE, universe, ticks: stream, onEvent: (e) => e.type === "order.filled" && fills.push(e.data) });
+  runBacktest({
+    engine: ENGINE,
+    universe,
+    ticks: stream,
+    onEvent: (e) => e.type === "order.filled" && fills.push(e.data),
+  });
   for (const t of stream) engine.onQuote(t);
-  const positions = engine.strategies().flatMap((s) => engine.portfolio(s.id).positions.map((p) => ({ strategyId: s.id, ...p })));
+  const positions = engine
+    .strategies()
+    .flatMap((s) => engine.portfolio(s.id).positions.map((p) => ({ strategyId: s.id, ...p })));
   return { stream, fills: fills.sort((a, b) => a.orderId.localeCompare(b.orderId)), positions };
 }
 
-const fillsOf = (events: DecodedEvent[]) => events.filter((e) => e.type === "order.filled").map((e) => e.data as OrderFilled).sort((a, b) => a.orderId.localeCompare(b.orderId));
+const fillsOf = (events: DecodedEvent[]) =>
+  events
+    .filter((e) => e.type === "order.filled")
+    .map((e) => e.data as OrderFilled)
+    .sort((a, b) => a.orderId.localeCompare(b.orderId));
 
 const workers: Worker[] = [];
 afterEach(async () => {
@@ -61,10 +94,14 @@ afterEach(async () => {
 });
 
 async function waitProcessed(strategy: Worker, ticks: number, timeoutMs: number) {
-  await until(`the strategy worker to process ${ticks} ticks`, async () => {
-    const health = await strategy.health<{ ticks: number }>();
-    if (health.ticks !== ticks) throw new Error(`processed ${health.ticks} of ${ticks}`);
-  }, timeoutMs);
+  await until(
+    `the strategy worker to process ${ticks} ticks`,
+    async () => {
+      const health = await strategy.health<{ ticks: number }>();
+      if (health.ticks !== ticks) throw new Error(`processed ${health.ticks} of ${ticks}`);
+    },
+    timeoutMs,
+  );
 }
 
 describe("market-data -> Kafka -> strategy", () => {
@@ -111,7 +148,9 @@ describe("market-data -> Kafka -> strategy", () => {
 
     const events = await topicEvents(brokers, prefix, "orders");
     const live = fillsOf(events);
-    const ids = events.filter((e) => e.type === "order.submitted" || e.type === "order.rejected").map((e) => (e.data as { orderId: string }).orderId);
+    const ids = events
+      .filter((e) => e.type === "order.submitted" || e.type === "order.rejected")
+      .map((e) => (e.data as { orderId: string }).orderId);
     expect(new Set(ids).size).toBe(ids.length);
     expect(live.length).toBe(expected.fills.length);
     expect(live).toEqual(expected.fills);
@@ -126,22 +165,66 @@ describe("market-data -> Kafka -> strategy", () => {
     try {
       const publisher = await bus.publisher();
       const good = (seq: number) =>
-        encodeEvent({ type: "quote.tick", id: `AAPL:${seq}`, ts: seq, data: { symbol: "AAPL", seq, bid: 190, ask: 190.02, bidSize: 1, askSize: 1, tsEvent: START + seq, tsInit: START + seq } }, "test");
+        encodeEvent(
+          {
+            type: "quote.tick",
+            id: `AAPL:${seq}`,
+            ts: seq,
+            data: {
+              symbol: "AAPL",
+              seq,
+              bid: 190,
+              ask: 190.02,
+              bidSize: 1,
+              askSize: 1,
+              tsEvent: START + seq,
+              tsInit: START + seq,
+            },
+          },
+          "test",
+        );
       await publisher.publish([
         { topic: "quotes", key: "AAPL", value: good(1) },
         { topic: "quotes", key: "AAPL", value: Buffer.from("{this is not json") },
-        { topic: "quotes", key: "AAPL", value: Buffer.from(JSON.stringify({ type: "quote.tick", version: 1, id: "x", ts: 1, source: "evil", data: { symbol: "AAPL", bid: "cheap" } })) },
-        { topic: "quotes", key: "AAPL", value: Buffer.from(JSON.stringify({ type: "quote.tick", version: 7, id: "y", ts: 1, source: "future", data: {} })) },
+        {
+          topic: "quotes",
+          key: "AAPL",
+          value: Buffer.from(
+            JSON.stringify({
+              type: "quote.tick",
+              version: 1,
+              id: "x",
+              ts: 1,
+              source: "evil",
+              data: { symbol: "AAPL", bid: "cheap" },
+            }),
+          ),
+        },
+        {
+          topic: "quotes",
+          key: "AAPL",
+          value: Buffer.from(
+            JSON.stringify({ type: "quote.tick", version: 7, id: "y", ts: 1, source: "future", data: {} }),
+          ),
+        },
         { topic: "quotes", key: "AAPL", value: good(2) },
       ]);
       await publisher.close();
       await waitProcessed(strategy, 2, 60_000);
-      const dlq = await until("three DLQ records", async () => {
-        const records = await bus.readTail("dlq", 10);
-        if (records.length < 3) throw new Error(`${records.length} in the DLQ`);
-        return records;
-      }, 30_000);
-      expect(dlq.map((r) => r.headers[DLQ_HEADERS.reason])).toEqual(["invalid-json", "invalid-data", "unknown-version"]);
+      const dlq = await until(
+        "three DLQ records",
+        async () => {
+          const records = await bus.readTail("dlq", 10);
+          if (records.length < 3) throw new Error(`${records.length} in the DLQ`);
+          return records;
+        },
+        30_000,
+      );
+      expect(dlq.map((r) => r.headers[DLQ_HEADERS.reason])).toEqual([
+        "invalid-json",
+        "invalid-data",
+        "unknown-version",
+      ]);
       expect(dlq.map((r) => r.headers[DLQ_HEADERS.sourceOffset])).toEqual(["1", "2", "3"]);
       for (const r of dlq) {
         expect(r.key).toBe("AAPL");
@@ -152,7 +235,11 @@ describe("market-data -> Kafka -> strategy", () => {
       expect(dlq[0]!.value!.toString()).toBe("{this is not json");
       const metrics = await (await fetch(`${strategy.url}/metrics`)).text();
       for (const reason of ["invalid-json", "invalid-data", "unknown-version"]) {
-        expect(metrics).toMatch(new RegExp(`tickflow_dlq_messages_total\\{topic="${prefix}md.quotes.v1",reason="${reason}",service="strategy"\\} 1`));
+        expect(metrics).toMatch(
+          new RegExp(
+            `tickflow_dlq_messages_total\\{topic="${prefix}md.quotes.v1",reason="${reason}",service="strategy"\\} 1`,
+          ),
+        );
       }
       expect(await strategy.health()).toMatchObject({ ok: true, ticks: 2 });
     } finally {
@@ -169,28 +256,47 @@ describe("market-data -> Kafka -> strategy", () => {
       const prefix = uniquePrefix("restart");
       const env = { KAFKA_BROKERS: own, KAFKA_TOPIC_PREFIX: prefix };
       const strategy = await Worker.start("strategy", { ...strategyEnv(prefix), ...env }, { supervise: true });
-      const marketData = await Worker.start("market-data", { ...env, MD_SYMBOLS: SYMBOLS.join(","), MD_TICKS_PER_SECOND: "50" }, { supervise: true });
+      const marketData = await Worker.start(
+        "market-data",
+        { ...env, MD_SYMBOLS: SYMBOLS.join(","), MD_TICKS_PER_SECOND: "50" },
+        { supervise: true },
+      );
       workers.push(strategy, marketData);
-      await until("ticks to flow", async () => {
-        const h = await strategy.health<{ ticks: number }>();
-        if (h.ticks < 300) throw new Error(`${h.ticks} ticks`);
-      }, 30_000);
+      await until(
+        "ticks to flow",
+        async () => {
+          const h = await strategy.health<{ ticks: number }>();
+          if (h.ticks < 300) throw new Error(`${h.ticks} ticks`);
+        },
+        30_000,
+      );
 
       await stopKafka(broker);
       await new Promise((r) => setTimeout(r, 3_000));
       await startKafka(broker);
 
       // the worker may be between restarts right now (an orchestrator restarts a worker that gives up)
-      const before = await until("the strategy worker to answer after the restart", async () => (await strategy.health<{ ticks: number }>()).ticks, 60_000);
-      await until("ticks to flow again after the restart", async () => {
-        const h = await strategy.health<{ ticks: number }>();
-        if (h.ticks < before + 500) throw new Error(`${h.ticks} ticks`);
-      }, 90_000);
+      const before = await until(
+        "the strategy worker to answer after the restart",
+        async () => (await strategy.health<{ ticks: number }>()).ticks,
+        60_000,
+      );
+      await until(
+        "ticks to flow again after the restart",
+        async () => {
+          const h = await strategy.health<{ ticks: number }>();
+          if (h.ticks < before + 500) throw new Error(`${h.ticks} ticks`);
+        },
+        90_000,
+      );
       await marketData.stop();
 
       const quotes = (await topicEvents(own, prefix, "quotes")).map((e) => e.data as QuoteTick);
       for (const symbol of SYMBOLS) {
-        const seqs = quotes.filter((t) => t.symbol === symbol).map((t) => t.seq).sort((a, b) => a - b);
+        const seqs = quotes
+          .filter((t) => t.symbol === symbol)
+          .map((t) => t.seq)
+          .sort((a, b) => a - b);
         expect(seqs.length).toBeGreaterThan(200);
         expect(seqs).toEqual(Array.from({ length: seqs.length }, (_, i) => i + 1));
       }

@@ -1,6 +1,12 @@
 import { decodeEvent, encodeEvent, MemoryBus, type DecodedEvent } from "@tickflow/bus";
 import { PrometheusMetrics } from "@tickflow/metrics";
-import { MarketSimulator, STRATEGIES as STRATEGY_KINDS, Universe, type QuoteTick, type StrategyDefinition } from "@tickflow/core";
+import {
+  MarketSimulator,
+  STRATEGIES as STRATEGY_KINDS,
+  Universe,
+  type QuoteTick,
+  type StrategyDefinition,
+} from "@tickflow/core";
 import { pino } from "pino";
 import { afterEach, describe, expect, it } from "vitest";
 import { startStrategy, strategyWorkerConfig, type StrategyService } from "../src";
@@ -13,27 +19,46 @@ afterEach(async () => {
   for (const s of running.splice(0)) await s.stop();
 });
 
-const STRATEGIES = JSON.stringify([{ id: "sma", kind: "sma-crossover", symbols: ["AAPL", "BTC-USD"], params: { fast: 2, slow: 4 } }]);
+const STRATEGIES = JSON.stringify([
+  { id: "sma", kind: "sma-crossover", symbols: ["AAPL", "BTC-USD"], params: { fast: 2, slow: 4 } },
+]);
 
 async function start(bus: MemoryBus, env: Record<string, string> = {}) {
-  const service = await startStrategy({ config: strategyWorkerConfig({ ST_HTTP_PORT: "0", ST_STRATEGIES: STRATEGIES, ...env }), bus, metrics: new PrometheusMetrics(), logger });
+  const service = await startStrategy({
+    config: strategyWorkerConfig({ ST_HTTP_PORT: "0", ST_STRATEGIES: STRATEGIES, ...env }),
+    bus,
+    metrics: new PrometheusMetrics(),
+    logger,
+  });
   running.push(service);
   return { service, base: `http://127.0.0.1:${service.port}` };
 }
 
 function ticks(n: number): QuoteTick[] {
-  const sim = new MarketSimulator({ instruments: universe.select(["AAPL", "BTC-USD"]), seed: "svc", tickIntervalMs: 250 });
+  const sim = new MarketSimulator({
+    instruments: universe.select(["AAPL", "BTC-USD"]),
+    seed: "svc",
+    tickIntervalMs: 250,
+  });
   return Array.from({ length: n }, () => sim.next());
 }
 
 async function publish(bus: MemoryBus, stream: QuoteTick[]) {
   const publisher = await bus.publisher();
-  await publisher.publish(stream.map((t) => ({ topic: "quotes", key: t.symbol, value: encodeEvent({ type: "quote.tick", id: `${t.symbol}:${t.seq}`, ts: t.tsEvent, data: t }, "test") })));
+  await publisher.publish(
+    stream.map((t) => ({
+      topic: "quotes",
+      key: t.symbol,
+      value: encodeEvent({ type: "quote.tick", id: `${t.symbol}:${t.seq}`, ts: t.tsEvent, data: t }, "test"),
+    })),
+  );
 }
 
-
 const health = async (base: string) => (await (await fetch(`${base}/health`)).json()) as { ok: boolean; ticks: number };
-const events = async (bus: MemoryBus, topic: "orders" | "bars" | "signals" | "risk" | "positions"): Promise<DecodedEvent[]> => (await bus.readTail(topic, 1_000_000)).map((r) => decodeEvent(r.value));
+const events = async (
+  bus: MemoryBus,
+  topic: "orders" | "bars" | "signals" | "risk" | "positions",
+): Promise<DecodedEvent[]> => (await bus.readTail(topic, 1_000_000)).map((r) => decodeEvent(r.value));
 
 describe("strategy worker on the in-memory bus", () => {
   it("turns quotes into bars, signals, orders, fills and positions, and serves them", async () => {
@@ -47,24 +72,42 @@ describe("strategy worker on the in-memory bus", () => {
     expect(fills.length).toBeGreaterThan(5);
     expect((await events(bus, "bars")).map((e) => e.type)).toContain("bar.closed");
     // strategy.positions.v1 is compacted: the latest snapshot per strategy and symbol remains, matching the read API
-    const positions = (await events(bus, "positions")).map((e) => e.data as { strategyId: string; symbol: string; quantity: number });
-    const served = (await (await fetch(`${base}/positions`)).json()) as { strategyId: string; symbol: string; quantity: number }[];
+    const positions = (await events(bus, "positions")).map(
+      (e) => e.data as { strategyId: string; symbol: string; quantity: number },
+    );
+    const served = (await (await fetch(`${base}/positions`)).json()) as {
+      strategyId: string;
+      symbol: string;
+      quantity: number;
+    }[];
     expect(positions.map((p) => `${p.strategyId}:${p.symbol}`).sort()).toEqual(["sma:AAPL", "sma:BTC-USD"]);
     for (const p of positions) expect(served.find((x) => x.symbol === p.symbol)?.quantity).toBe(p.quantity);
 
-    const signals = (await (await fetch(`${base}/signals?symbol=AAPL&limit=3`)).json()) as { symbol: string; tsEvent: number }[];
+    const signals = (await (await fetch(`${base}/signals?symbol=AAPL&limit=3`)).json()) as {
+      symbol: string;
+      tsEvent: number;
+    }[];
     expect(signals.length).toBe(3);
     expect(signals.every((s) => s.symbol === "AAPL")).toBe(true);
     expect(signals[0]!.tsEvent).toBeGreaterThanOrEqual(signals[1]!.tsEvent);
-    const filled = (await (await fetch(`${base}/orders?type=filled&strategy=sma&limit=500`)).json()) as { type: string }[];
+    const filled = (await (await fetch(`${base}/orders?type=filled&strategy=sma&limit=500`)).json()) as {
+      type: string;
+    }[];
     expect(filled.length).toBe(fills.length);
     const bars = (await (await fetch(`${base}/bars/BTC-USD?interval=1s&limit=10`)).json()) as { start: number }[];
     expect(bars).toHaveLength(10);
     expect(bars[0]!.start).toBeLessThan(bars[9]!.start);
-    const strategy = (await (await fetch(`${base}/strategies/sma`)).json()) as { status: string; portfolio: { equityCurve: unknown[] } };
+    const strategy = (await (await fetch(`${base}/strategies/sma`)).json()) as {
+      status: string;
+      portfolio: { equityCurve: unknown[] };
+    };
     expect(strategy.status).toBe("running");
     expect(strategy.portfolio.equityCurve.length).toBeGreaterThan(10);
-    const portfolio = (await (await fetch(`${base}/portfolio`)).json()) as { equity: number; startingCash: number; equityCurve: unknown[] };
+    const portfolio = (await (await fetch(`${base}/portfolio`)).json()) as {
+      equity: number;
+      startingCash: number;
+      equityCurve: unknown[];
+    };
     expect(portfolio.startingCash).toBe(100_000);
     expect(portfolio.equityCurve.length).toBeGreaterThan(10);
   });
@@ -81,7 +124,11 @@ describe("strategy worker on the in-memory bus", () => {
     ];
     for (const [path, status, code] of cases) {
       const response = await fetch(`${base}${path}`);
-      expect([path, response.status, response.headers.get("content-type")]).toEqual([path, status, "application/problem+json"]);
+      expect([path, response.status, response.headers.get("content-type")]).toEqual([
+        path,
+        status,
+        "application/problem+json",
+      ]);
       expect(await response.json()).toMatchObject({ status, code });
     }
   });
@@ -94,8 +141,14 @@ describe("strategy worker on the in-memory bus", () => {
     await publish(bus, ticks(10));
     await until("10 ticks processed", async () => (await health(base)).ticks === 10, 10_000);
     const [dlq] = await bus.readTail("dlq", 10);
-    expect(dlq!.headers).toMatchObject({ "x-error-reason": "invalid-json", "x-source-topic": "md.quotes.v1", "x-source-offset": "0" });
-    expect(await (await fetch(`${base}/metrics`)).text()).toMatch(/tickflow_dlq_messages_total\{topic="md.quotes.v1",reason="invalid-json"\} 1/);
+    expect(dlq!.headers).toMatchObject({
+      "x-error-reason": "invalid-json",
+      "x-source-topic": "md.quotes.v1",
+      "x-source-offset": "0",
+    });
+    expect(await (await fetch(`${base}/metrics`)).text()).toMatch(
+      /tickflow_dlq_messages_total\{topic="md.quotes.v1",reason="invalid-json"\} 1/,
+    );
   });
 
   it("restarts from the committed snapshot: the same outputs as an uninterrupted run", async () => {
@@ -117,7 +170,9 @@ describe("strategy worker on the in-memory bus", () => {
 
     const ids = async (bus: MemoryBus) => (await events(bus, "orders")).map((e) => e.id).sort();
     expect(await ids(interrupted)).toEqual(await ids(straight));
-    expect(await (await fetch(`${c.base}/positions`)).json()).toEqual(await (await fetch(`${a.base}/positions`)).json());
+    expect(await (await fetch(`${c.base}/positions`)).json()).toEqual(
+      await (await fetch(`${a.base}/positions`)).json(),
+    );
   });
 
   it("applies a risk reset inside the next transaction, once however often it is asked for", async () => {
@@ -128,12 +183,26 @@ describe("strategy worker on the in-memory bus", () => {
     await publish(bus, stream.slice(0, 2_000));
     await until("a halt", async () => (await events(bus, "risk")).some((e) => e.type === "risk.halted"), 10_000);
     await until("2,000 ticks processed", async () => (await health(base)).ticks === 2_000, 10_000);
-    const { portfolio } = (await (await fetch(`${base}/strategies/sma`)).json()) as { portfolio: { equity: number; halted: boolean } };
+    const { portfolio } = (await (await fetch(`${base}/strategies/sma`)).json()) as {
+      portfolio: { equity: number; halted: boolean };
+    };
     expect(portfolio.halted).toBe(true);
     // Act: many resets before the next batch
-    const answers = await Promise.all(Array.from({ length: 50 }, () => fetch(`${base}/strategies/sma/reset`, { method: "POST", headers: { "content-type": "application/json" }, body: "{}" })));
+    const answers = await Promise.all(
+      Array.from({ length: 50 }, () =>
+        fetch(`${base}/strategies/sma/reset`, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: "{}",
+        }),
+      ),
+    );
     await publish(bus, stream.slice(2_000));
-    await until("risk.reset published", async () => (await events(bus, "risk")).some((e) => e.type === "risk.reset"), 10_000);
+    await until(
+      "risk.reset published",
+      async () => (await events(bus, "risk")).some((e) => e.type === "risk.reset"),
+      10_000,
+    );
     await until("the last ticks processed", async () => (await health(base)).ticks === 2_002, 10_000);
     // Assess
     expect(answers.map((a) => a.status)).toEqual(Array(50).fill(202));
@@ -148,14 +217,20 @@ describe("the internal reset route", () => {
   it("refuses a web page's request, a body that is not JSON, and a strategy with nothing to reset, changing nothing", async () => {
     const bus = new MemoryBus();
     const { base } = await start(bus);
-    const post = (headers: Record<string, string>, path = "/strategies/sma/reset") => fetch(`${base}${path}`, { method: "POST", headers, body: "{}" });
+    const post = (headers: Record<string, string>, path = "/strategies/sma/reset") =>
+      fetch(`${base}${path}`, { method: "POST", headers, body: "{}" });
     // a "simple" cross-site request a page can send without a preflight
     const fromPage = await post({ origin: "https://evil.example", "content-type": "text/plain" });
     const fromPageJson = await post({ origin: "https://evil.example", "content-type": "application/json" });
     const notJson = await post({ "content-type": "application/x-www-form-urlencoded" });
     const running = await post({ "content-type": "application/json" });
     const unknownParameter = await post({ "content-type": "application/json" }, "/strategies/sma/reset?force=1");
-    const answers = await Promise.all([fromPage, fromPageJson, notJson, running, unknownParameter].map(async (r) => [r.status, ((await r.json()) as { code: string }).code]));
+    const answers = await Promise.all(
+      [fromPage, fromPageJson, notJson, running, unknownParameter].map(async (r) => [
+        r.status,
+        ((await r.json()) as { code: string }).code,
+      ]),
+    );
     expect(answers).toEqual([
       [403, "forbidden-origin"],
       [403, "forbidden-origin"],
@@ -171,9 +246,15 @@ describe("the internal reset route", () => {
 
 describe("configuration", () => {
   it("runs each strategy on a few symbols by default and names a bad variable", () => {
-    expect(strategyWorkerConfig({}).engine.strategies.map((s) => s.id)).toEqual(["sma-crossover", "mean-reversion", "breakout"]);
+    expect(strategyWorkerConfig({}).engine.strategies.map((s) => s.id)).toEqual([
+      "sma-crossover",
+      "mean-reversion",
+      "breakout",
+    ]);
     expect(() => strategyWorkerConfig({ ST_STRATEGIES: "[{" })).toThrow(/ST_STRATEGIES: not JSON/);
-    expect(() => strategyWorkerConfig({ ST_STRATEGIES: '[{"id":"x","kind":"nope","symbols":["AAPL"]}]' })).toThrow(/unknown strategy "nope"/);
+    expect(() => strategyWorkerConfig({ ST_STRATEGIES: '[{"id":"x","kind":"nope","symbols":["AAPL"]}]' })).toThrow(
+      /unknown strategy "nope"/,
+    );
     expect(() => strategyWorkerConfig({ ST_MAX_DRAWDOWN: "2" })).toThrow(/ST_MAX_DRAWDOWN/);
   });
 });
@@ -202,7 +283,16 @@ describe("quotes that must not reach the engine", () => {
   const raw = (tick: Record<string, unknown>, key: string) => ({
     topic: "quotes" as const,
     key,
-    value: Buffer.from(JSON.stringify({ type: "quote.tick", version: 1, id: `${String(tick.symbol)}:${String(tick.seq)}`, ts: tick.tsEvent, source: "attacker", data: tick })),
+    value: Buffer.from(
+      JSON.stringify({
+        type: "quote.tick",
+        version: 1,
+        id: `${String(tick.symbol)}:${String(tick.seq)}`,
+        ts: tick.tsEvent,
+        source: "attacker",
+        data: tick,
+      }),
+    ),
   });
 
   it("dead-letters each before it touches state or metrics, and the portfolio is what the genuine ticks make it", async () => {
@@ -219,8 +309,24 @@ describe("quotes that must not reach the engine", () => {
       raw({ ...at, symbol: "ZZZZ" }, "ZZZZ"),
       raw({ ...at, seq: at.seq + 1 }, at.symbol === "AAPL" ? "BTC-USD" : "AAPL"), // keyed to another symbol's partition
       raw({ ...aapl, seq: aapl.seq + 100_000 }, "AAPL"),
-      raw({ ...aapl, seq: aapl.seq + 1, tsEvent: aapl.tsEvent + 10 * 365 * 86_400_000, tsInit: aapl.tsEvent + 10 * 365 * 86_400_000 }, "AAPL"),
-      raw({ ...aapl, seq: aapl.seq + 1, bid: Math.round(aapl.bid * 1_000) / 100, ask: Math.round(aapl.ask * 1_000) / 100 + 0.01 }, "AAPL"),
+      raw(
+        {
+          ...aapl,
+          seq: aapl.seq + 1,
+          tsEvent: aapl.tsEvent + 10 * 365 * 86_400_000,
+          tsInit: aapl.tsEvent + 10 * 365 * 86_400_000,
+        },
+        "AAPL",
+      ),
+      raw(
+        {
+          ...aapl,
+          seq: aapl.seq + 1,
+          bid: Math.round(aapl.bid * 1_000) / 100,
+          ask: Math.round(aapl.ask * 1_000) / 100 + 0.01,
+        },
+        "AAPL",
+      ),
       raw({ ...aapl, seq: aapl.seq + 1, ask: Math.round(aapl.bid * 120) / 100 }, "AAPL"),
     ];
     const flood = Array.from({ length: 500 }, (_, i) => raw({ ...at, symbol: `FAKE${i}` }, `FAKE${i}`));
@@ -229,17 +335,33 @@ describe("quotes that must not reach the engine", () => {
     const publisher = await dirty.publisher();
     await publish(dirty, stream.slice(0, 301));
     await publisher.publish([...hostile.slice(0, 3), ...flood]);
-    await publish(dirty, stream.slice(301).filter((t) => t !== aapl));
+    await publish(
+      dirty,
+      stream.slice(301).filter((t) => t !== aapl),
+    );
     await publisher.publish(hostile.slice(3));
     await publish(dirty, [aapl]);
-    await until("both runs processed", async () => (await health(cleanRun.base)).ticks === 600 && (await health(dirtyRun.base)).ticks === 600, 10_000);
+    await until(
+      "both runs processed",
+      async () => (await health(cleanRun.base)).ticks === 600 && (await health(dirtyRun.base)).ticks === 600,
+      10_000,
+    );
     // Assess
     const reasons = (await dirty.readTail("dlq", 1_000)).map((r) => r.headers["x-error-reason"]);
     // (partitions are processed in their own order: compare as sets)
-    expect(reasons.filter((r) => r !== "unknown-symbol").sort()).toEqual(["abnormal-spread", "clock-skew", "invalid-data", "key-mismatch", "out-of-band", "seq-gap"]);
+    expect(reasons.filter((r) => r !== "unknown-symbol").sort()).toEqual([
+      "abnormal-spread",
+      "clock-skew",
+      "invalid-data",
+      "key-mismatch",
+      "out-of-band",
+      "seq-gap",
+    ]);
     expect(reasons.filter((r) => r === "unknown-symbol")).toHaveLength(501);
     // per-symbol outcomes (cross-symbol ones such as the equity curve depend on how partitions interleave)
-    expect(await (await fetch(`${dirtyRun.base}/positions`)).json()).toEqual(await (await fetch(`${cleanRun.base}/positions`)).json());
+    expect(await (await fetch(`${dirtyRun.base}/positions`)).json()).toEqual(
+      await (await fetch(`${cleanRun.base}/positions`)).json(),
+    );
     const ids = async (bus: MemoryBus) => (await events(bus, "orders")).map((e) => e.id).sort();
     expect((await ids(clean)).length).toBeGreaterThan(3);
     expect(await ids(dirty)).toEqual(await ids(clean));
@@ -281,7 +403,10 @@ describe("a record whose processing throws", () => {
 
   async function startFragile(bus: MemoryBus) {
     const config = strategyWorkerConfig({ ST_HTTP_PORT: "0", ST_STRATEGIES: STRATEGIES });
-    config.engine = { ...config.engine, strategies: [{ id: "sma", kind: "fragile", symbols: ["AAPL", "BTC-USD"], params: { fast: 2, slow: 4 } }] };
+    config.engine = {
+      ...config.engine,
+      strategies: [{ id: "sma", kind: "fragile", symbols: ["AAPL", "BTC-USD"], params: { fast: 2, slow: 4 } }],
+    };
     const service = await startStrategy({ config, bus, metrics: new PrometheusMetrics(), logger, registry });
     running.push(service);
     return `http://127.0.0.1:${service.port}`;
@@ -298,7 +423,11 @@ describe("a record whose processing throws", () => {
     // Act
     await publish(clean, stream);
     await publish(dirty, [...stream.slice(0, 500), poisoned, ...stream.slice(500)]);
-    await until("both runs processed", async () => (await health(cleanBase)).ticks === 1_000 && (await health(dirtyBase)).ticks === 1_000, 10_000);
+    await until(
+      "both runs processed",
+      async () => (await health(cleanBase)).ticks === 1_000 && (await health(dirtyBase)).ticks === 1_000,
+      10_000,
+    );
     // Assess: the poisoned record is in the DLQ, and everything else is as if it never came
     const dlq = await dirty.readTail("dlq", 10);
     expect(dlq.map((r) => r.headers["x-error-reason"])).toEqual(["processing-failed"]);
@@ -309,9 +438,12 @@ describe("a record whose processing throws", () => {
     expect(await ids(dirty)).toEqual(await ids(clean));
     // a half-applied poisoned quote would have left its size in a bar and made the genuine quote of its seq a duplicate
     expect((await events(dirty, "bars")).map((e) => e.data)).toEqual((await events(clean, "bars")).map((e) => e.data));
-    expect(await (await fetch(`${dirtyBase}/metrics`)).text()).not.toMatch(/tickflow_ticks_dropped_total\{kind="duplicate"/);
-    expect(await (await fetch(`${dirtyBase}/portfolio`)).json()).toEqual(await (await fetch(`${cleanBase}/portfolio`)).json());
+    expect(await (await fetch(`${dirtyBase}/metrics`)).text()).not.toMatch(
+      /tickflow_ticks_dropped_total\{kind="duplicate"/,
+    );
+    expect(await (await fetch(`${dirtyBase}/portfolio`)).json()).toEqual(
+      await (await fetch(`${cleanBase}/portfolio`)).json(),
+    );
     expect((await health(dirtyBase)).ok).toBe(true);
   });
 });
-

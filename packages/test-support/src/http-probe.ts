@@ -90,23 +90,38 @@ export function parseAnswers(data: Buffer, options: { head?: boolean; closed?: b
 }
 
 /** Connects to host:port, writes `request` as it is, and reads the answers until the server closes, enough answers arrived, or the timeout. */
-export function rawExchange(port: number, request: string | Buffer, options: RawExchangeOptions = {}): Promise<RawExchange> {
+export function rawExchange(
+  port: number,
+  request: string | Buffer,
+  options: RawExchangeOptions = {},
+): Promise<RawExchange> {
   const started = Date.now();
   return new Promise((resolve) => {
     const chunks: Buffer[] = [];
     let done = false;
-    const socket = connect(port, options.host ?? "127.0.0.1", () => socket.write(typeof request === "string" ? Buffer.from(request, "latin1") : request));
+    const socket = connect(port, options.host ?? "127.0.0.1", () =>
+      socket.write(typeof request === "string" ? Buffer.from(request, "latin1") : request),
+    );
     const finish = (closed: boolean) => {
       if (done) return;
       done = true;
       clearTimeout(timer);
       socket.destroy();
-      resolve({ answers: parseAnswers(Buffer.concat(chunks), { head: options.head, closed }), closed, elapsedMs: Date.now() - started });
+      resolve({
+        answers: parseAnswers(Buffer.concat(chunks), { head: options.head, closed }),
+        closed,
+        elapsedMs: Date.now() - started,
+      });
     };
     const timer = setTimeout(() => finish(false), options.timeoutMs ?? 5_000);
     socket.on("data", (chunk: Buffer) => {
       chunks.push(chunk);
-      if (options.answers !== undefined && parseAnswers(Buffer.concat(chunks), { head: options.head }).filter((a) => a.status >= 200).length >= options.answers) finish(false);
+      if (
+        options.answers !== undefined &&
+        parseAnswers(Buffer.concat(chunks), { head: options.head }).filter((a) => a.status >= 200).length >=
+          options.answers
+      )
+        finish(false);
     });
     // a reset after the answer is the server closing too
     socket.on("error", () => finish(true));
@@ -123,7 +138,8 @@ export interface HostileRequest {
 
 const CRLF = "\r\n";
 /** A request with a given line and headers, closing the connection after its answer. */
-const req = (line: string, ...headers: string[]) => [line, "Host: 127.0.0.1", ...headers, "Connection: close", "", ""].join(CRLF);
+const req = (line: string, ...headers: string[]) =>
+  [line, "Host: 127.0.0.1", ...headers, "Connection: close", "", ""].join(CRLF);
 
 /**
  * The hand-written cases: request targets the URL parser refuses or that Node's parser lets
@@ -148,7 +164,10 @@ export function hostileRequests(path = "/health"): HostileRequest[] {
     { name: "backslashes", request: req("GET /..\\..\\etc\\passwd HTTP/1.1") },
     { name: "a path of 8 KiB", request: req(`GET /${"a".repeat(8_192)} HTTP/1.1`) },
     { name: "a path of 64 KiB", request: req(`GET /${"a".repeat(65_536)} HTTP/1.1`) },
-    { name: "a query of 1,000 parameters", request: req(`GET ${path}?${Array.from({ length: 1_000 }, (_, i) => `p${i}=${i}`).join("&")} HTTP/1.1`) },
+    {
+      name: "a query of 1,000 parameters",
+      request: req(`GET ${path}?${Array.from({ length: 1_000 }, (_, i) => `p${i}=${i}`).join("&")} HTTP/1.1`),
+    },
     { name: "query garbage", request: req(`GET ${path}?limit=0x10&=&&%%%&a=%ZZ&limit HTTP/1.1`) },
     { name: "a repeated query parameter", request: req(`GET ${path}?limit=1&limit=2 HTTP/1.1`) },
     { name: "a raw NUL in the path", request: req("GET /a\0b HTTP/1.1") },
@@ -170,24 +189,75 @@ export function hostileRequests(path = "/health"): HostileRequest[] {
     { name: "HTTP/1.1 without Host", request: `GET ${path} HTTP/1.1${CRLF}Connection: close${CRLF}${CRLF}` },
     { name: "two Host headers", request: req(`GET ${path} HTTP/1.1`, "Host: evil.example") },
     { name: "a header of 64 KiB", request: req(`GET ${path} HTTP/1.1`, `X-Big: ${"b".repeat(65_536)}`) },
-    { name: "1,000 headers", request: req(`GET ${path} HTTP/1.1`, ...Array.from({ length: 1_000 }, (_, i) => `X-${i}: ${i}`)) },
+    {
+      name: "1,000 headers",
+      request: req(`GET ${path} HTTP/1.1`, ...Array.from({ length: 1_000 }, (_, i) => `X-${i}: ${i}`)),
+    },
     { name: "a NUL in a header value", request: req(`GET ${path} HTTP/1.1`, "X-Nul: a\0b") },
     { name: "a space in a header name", request: req(`GET ${path} HTTP/1.1`, "X Bad: 1") },
     { name: "an obs-fold header", request: req(`GET ${path} HTTP/1.1`, "X-Fold: a", " b") },
     { name: "bytes above 0x7f in a header value", request: req(`GET ${path} HTTP/1.1`, "X-High: \x80\xff") },
-    { name: "an origin that is not one", request: req(`GET ${path} HTTP/1.1`, "Origin: \x7f//", "Access-Control-Request-Method: GET") },
-    { name: "a body on GET", request: req(`GET ${path} HTTP/1.1`, "Content-Length: 11").replace(/\r\n\r\n$/, "\r\n\r\nhello world") },
-    { name: "a chunked body on GET", request: req(`GET ${path} HTTP/1.1`, "Transfer-Encoding: chunked").replace(/\r\n\r\n$/, "\r\n\r\n5\r\nhello\r\n0\r\n\r\n") },
-    { name: "a malformed chunked body", request: req(`POST ${path} HTTP/1.1`, "Transfer-Encoding: chunked").replace(/\r\n\r\n$/, "\r\n\r\nzz\r\nhello\r\n") },
-    { name: "a body shorter than its Content-Length", request: req(`POST ${path} HTTP/1.1`, "Content-Length: 100").replace(/\r\n\r\n$/, "\r\n\r\nshort") },
+    {
+      name: "an origin that is not one",
+      request: req(`GET ${path} HTTP/1.1`, "Origin: \x7f//", "Access-Control-Request-Method: GET"),
+    },
+    {
+      name: "a body on GET",
+      request: req(`GET ${path} HTTP/1.1`, "Content-Length: 11").replace(/\r\n\r\n$/, "\r\n\r\nhello world"),
+    },
+    {
+      name: "a chunked body on GET",
+      request: req(`GET ${path} HTTP/1.1`, "Transfer-Encoding: chunked").replace(
+        /\r\n\r\n$/,
+        "\r\n\r\n5\r\nhello\r\n0\r\n\r\n",
+      ),
+    },
+    {
+      name: "a malformed chunked body",
+      request: req(`POST ${path} HTTP/1.1`, "Transfer-Encoding: chunked").replace(
+        /\r\n\r\n$/,
+        "\r\n\r\nzz\r\nhello\r\n",
+      ),
+    },
+    {
+      name: "a body shorter than its Content-Length",
+      request: req(`POST ${path} HTTP/1.1`, "Content-Length: 100").replace(/\r\n\r\n$/, "\r\n\r\nshort"),
+    },
     { name: "a negative Content-Length", request: req(`GET ${path} HTTP/1.1`, "Content-Length: -1") },
-    { name: "two Content-Lengths", request: req(`GET ${path} HTTP/1.1`, "Content-Length: 1", "Content-Length: 2").replace(/\r\n\r\n$/, "\r\n\r\nab") },
-    { name: "Content-Length with Transfer-Encoding", request: req(`POST ${path} HTTP/1.1`, "Content-Length: 4", "Transfer-Encoding: chunked").replace(/\r\n\r\n$/, "\r\n\r\n0\r\n\r\n") },
-    { name: "an unknown Transfer-Encoding", request: req(`POST ${path} HTTP/1.1`, "Transfer-Encoding: gzip, identity") },
-    { name: "Expect: 100-continue", request: req(`POST ${path} HTTP/1.1`, "Expect: 100-continue", "Content-Length: 0") },
+    {
+      name: "two Content-Lengths",
+      request: req(`GET ${path} HTTP/1.1`, "Content-Length: 1", "Content-Length: 2").replace(/\r\n\r\n$/, "\r\n\r\nab"),
+    },
+    {
+      name: "Content-Length with Transfer-Encoding",
+      request: req(`POST ${path} HTTP/1.1`, "Content-Length: 4", "Transfer-Encoding: chunked").replace(
+        /\r\n\r\n$/,
+        "\r\n\r\n0\r\n\r\n",
+      ),
+    },
+    {
+      name: "an unknown Transfer-Encoding",
+      request: req(`POST ${path} HTTP/1.1`, "Transfer-Encoding: gzip, identity"),
+    },
+    {
+      name: "Expect: 100-continue",
+      request: req(`POST ${path} HTTP/1.1`, "Expect: 100-continue", "Content-Length: 0"),
+    },
     { name: "an unknown expectation", request: req(`GET ${path} HTTP/1.1`, "Expect: the-unexpected") },
-    { name: "an upgrade to websocket", request: req(`GET ${path} HTTP/1.1`, "Upgrade: websocket", "Connection: Upgrade", "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==", "Sec-WebSocket-Version: 13") },
-    { name: "an h2c upgrade", request: req(`GET ${path} HTTP/1.1`, "Upgrade: h2c", "HTTP2-Settings: AAMAAABkAARAAAAAAAIAAAAA") },
+    {
+      name: "an upgrade to websocket",
+      request: req(
+        `GET ${path} HTTP/1.1`,
+        "Upgrade: websocket",
+        "Connection: Upgrade",
+        "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==",
+        "Sec-WebSocket-Version: 13",
+      ),
+    },
+    {
+      name: "an h2c upgrade",
+      request: req(`GET ${path} HTTP/1.1`, "Upgrade: h2c", "HTTP2-Settings: AAMAAABkAARAAAAAAAIAAAAA"),
+    },
     { name: "the HTTP/2 preface", request: `PRI * HTTP/2.0${CRLF}${CRLF}SM${CRLF}${CRLF}` },
     { name: "a TLS ClientHello", request: Buffer.from("16030100a5010000a10303" + "00".repeat(64), "hex") },
     { name: "binary garbage", request: Buffer.from(Array.from({ length: 512 }, (_, i) => (i * 131 + 7) % 256)) },

@@ -1,4 +1,12 @@
-export { hostileRequests, pipelinedThenGarbage, rawExchange, type HostileRequest, type RawAnswer, type RawExchange, type RawExchangeOptions } from "./http-probe";
+export {
+  hostileRequests,
+  pipelinedThenGarbage,
+  rawExchange,
+  type HostileRequest,
+  type RawAnswer,
+  type RawExchange,
+  type RawExchangeOptions,
+} from "./http-probe";
 export { topicEvents, uniquePrefix } from "./kafka";
 export { freePort, portFree } from "./ports";
 export { until } from "./wait";

@@ -54,9 +54,17 @@ export async function startPrometheus(config: object): Promise<RunningPrometheus
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const output: string[] = [];
-  const child: ChildProcess = spawn(binary, [`--config.file=${configFile}`, `--storage.tsdb.path=${join(dir, "data")}`, `--web.listen-address=127.0.0.1:${port}`], {
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  const child: ChildProcess = spawn(
+    binary,
+    [
+      `--config.file=${configFile}`,
+      `--storage.tsdb.path=${join(dir, "data")}`,
+      `--web.listen-address=127.0.0.1:${port}`,
+    ],
+    {
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
   const keep = (chunk: Buffer) => {
     output.push(chunk.toString());
     if (output.length > 200) output.splice(0, 100);
@@ -100,16 +108,28 @@ interface Target {
 }
 
 /** Waits until every job has a target that was scraped (up or down, no longer unknown) at least `samples` times. */
-export async function waitForScrapes(prometheus: RunningPrometheus, jobs: string[], samples = 2, timeoutMs = 30_000): Promise<void> {
+export async function waitForScrapes(
+  prometheus: RunningPrometheus,
+  jobs: string[],
+  samples = 2,
+  timeoutMs = 30_000,
+): Promise<void> {
   await until(
     `${samples} scrapes of ${jobs.join(", ")}`,
     async () => {
-      const targets = ((await (await fetch(`${prometheus.url}/api/v1/targets?state=active`)).json()) as { data: { activeTargets: Target[] } }).data.activeTargets;
+      const targets = (
+        (await (await fetch(`${prometheus.url}/api/v1/targets?state=active`)).json()) as {
+          data: { activeTargets: Target[] };
+        }
+      ).data.activeTargets;
       for (const job of jobs) {
-        if (!targets.some((t) => t.labels.job === job && t.health !== "unknown")) throw new Error(`job ${job} not scraped yet`);
+        if (!targets.some((t) => t.labels.job === job && t.health !== "unknown"))
+          throw new Error(`job ${job} not scraped yet`);
       }
       const query = new URLSearchParams({ query: "min(count_over_time(up[1m]))" });
-      const body = (await (await fetch(`${prometheus.url}/api/v1/query?${query}`)).json()) as { data: { result: { value: [number, string] }[] } };
+      const body = (await (await fetch(`${prometheus.url}/api/v1/query?${query}`)).json()) as {
+        data: { result: { value: [number, string] }[] };
+      };
       const fewest = Number(body.data.result[0]?.value[1] ?? 0);
       if (fewest < samples) throw new Error(`only ${fewest} samples of up so far`);
     },

@@ -3,7 +3,12 @@
  * is returned, so a check may hand back what it waited for; on timeout the error says what was
  * awaited and why the last check failed.
  */
-export async function until<T>(what: string, check: () => T | Promise<T>, timeoutMs = 30_000, intervalMs = 50): Promise<Exclude<T, false>> {
+export async function until<T>(
+  what: string,
+  check: () => T | Promise<T>,
+  timeoutMs = 30_000,
+  intervalMs = 50,
+): Promise<Exclude<T, false>> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     let last: string;

@@ -22,9 +22,18 @@ export class Worker {
     private readonly supervise: boolean,
   ) {}
 
-  static async start(name: "market-data" | "strategy", env: Record<string, string>, options: { supervise?: boolean } = {}): Promise<Worker> {
+  static async start(
+    name: "market-data" | "strategy",
+    env: Record<string, string>,
+    options: { supervise?: boolean } = {},
+  ): Promise<Worker> {
     const port = await freePort();
-    const worker = new Worker(name, { ...env, [name === "market-data" ? "MD_HTTP_PORT" : "ST_HTTP_PORT"]: String(port) }, port, options.supervise ?? false);
+    const worker = new Worker(
+      name,
+      { ...env, [name === "market-data" ? "MD_HTTP_PORT" : "ST_HTTP_PORT"]: String(port) },
+      port,
+      options.supervise ?? false,
+    );
     await worker.spawn();
     return worker;
   }
@@ -56,7 +65,9 @@ export class Worker {
     });
     // an unsupervised worker that exits while starting will not answer: fail now, with its output
     const exitedWhileStarting = new Promise<never>((_, reject) =>
-      child.once("exit", () => reject(new Error(`${this.name} exited while starting:\n${this.output.slice(-20).join("\n")}`))),
+      child.once("exit", () =>
+        reject(new Error(`${this.name} exited while starting:\n${this.output.slice(-20).join("\n")}`)),
+      ),
     );
     exitedWhileStarting.catch(() => {});
     const answering = until(`${this.name} to answer on ${this.port}`, () => fetch(`${this.url}/health`), 60_000);

@@ -32,21 +32,40 @@ interface AcceptedStatus<T> {
  * when it passes the guard (the health route says 503 with its Health body when a dependency is
  * down); any other body with that status, a problem or a proxy's own message, is an error.
  */
-export async function getJson<T>(path: string, signal: AbortSignal, accept: readonly AcceptedStatus<T>[] = []): Promise<T> {
+export async function getJson<T>(
+  path: string,
+  signal: AbortSignal,
+  accept: readonly AcceptedStatus<T>[] = [],
+): Promise<T> {
   let response: Response;
   try {
     response = await fetch(`${API_URL}${path}`, { signal, headers: { accept: "application/json" } });
   } catch (error) {
     if (signal.aborted) throw error;
-    throw new ApiError({ status: 0, code: "network-error", title: "Network error", detail: `cannot reach the API (${(error as Error).message})` });
+    throw new ApiError({
+      status: 0,
+      code: "network-error",
+      title: "Network error",
+      detail: `cannot reach the API (${(error as Error).message})`,
+    });
   }
   let body: unknown;
   try {
     body = await response.json();
   } catch {
-    throw new ApiError({ status: response.status, code: "invalid-response", title: "Invalid response", detail: `${path} answered HTTP ${response.status} without JSON` });
+    throw new ApiError({
+      status: response.status,
+      code: "invalid-response",
+      title: "Invalid response",
+      detail: `${path} answered HTTP ${response.status} without JSON`,
+    });
   }
   if (response.ok || accept.some((a) => a.status === response.status && a.is(body))) return body as T;
   if (isProblem(body)) throw new ApiError(body);
-  throw new ApiError({ status: response.status, code: "http-error", title: response.statusText, detail: `${path} answered HTTP ${response.status}` });
+  throw new ApiError({
+    status: response.status,
+    code: "http-error",
+    title: response.statusText,
+    detail: `${path} answered HTTP ${response.status}`,
+  });
 }

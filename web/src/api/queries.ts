@@ -1,6 +1,17 @@
 import { queryOptions } from "@tanstack/react-query";
 import { getJson } from "./client";
-import type { Alert, Bar, BarInterval, Health, Instrument, OrderEvent, Portfolio, Quote, Signal, Strategy } from "./types";
+import type {
+  Alert,
+  Bar,
+  BarInterval,
+  Health,
+  Instrument,
+  OrderEvent,
+  Portfolio,
+  Quote,
+  Signal,
+  Strategy,
+} from "./types";
 
 /**
  * One queryOptions factory per API resource: components, selects and prefetching take keys from
@@ -38,7 +49,8 @@ export const quotesQuery = () =>
 export const barsQuery = (symbol: string, interval: BarInterval) =>
   queryOptions({
     queryKey: ["bars", symbol, interval],
-    queryFn: ({ signal }) => getJson<Bar[]>(`/api/bars/${encodeURIComponent(symbol)}?interval=${interval}&limit=${BAR_LIMIT}`, signal),
+    queryFn: ({ signal }) =>
+      getJson<Bar[]>(`/api/bars/${encodeURIComponent(symbol)}?interval=${interval}&limit=${BAR_LIMIT}`, signal),
     refetchInterval: LIVE_MS,
   });
 
@@ -96,7 +108,12 @@ export const alertsQuery = () =>
  * `{"message":"Service Unavailable"}`: those say nothing of the workers.
  */
 function isHealth(body: unknown): body is Health {
-  return typeof body === "object" && body !== null && typeof (body as Partial<Health>).status === "string" && Array.isArray((body as Partial<Health>).dependencies);
+  return (
+    typeof body === "object" &&
+    body !== null &&
+    typeof (body as Partial<Health>).status === "string" &&
+    Array.isArray((body as Partial<Health>).dependencies)
+  );
 }
 
 export const healthQuery = () =>

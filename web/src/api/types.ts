@@ -5,7 +5,18 @@
 import type { Bar as BarSchema, Signal as SignalSchema } from "@tickflow/gateway/schemas";
 import type { z } from "zod";
 
-export type { Alert, DependencyHealth, Health, Instrument, OrderEvent, Portfolio, Position, Problem, Quote, Strategy } from "@tickflow/gateway/schemas";
+export type {
+  Alert,
+  DependencyHealth,
+  Health,
+  Instrument,
+  OrderEvent,
+  Portfolio,
+  Position,
+  Problem,
+  Quote,
+  Strategy,
+} from "@tickflow/gateway/schemas";
 
 export type Bar = z.infer<typeof BarSchema>;
 export type BarInterval = Bar["interval"];

@@ -1,4 +1,13 @@
-import { CandlestickSeries, createSeriesMarkers, type IChartApi, type ISeriesApi, type ISeriesMarkersPluginApi, type SeriesMarker, type Time, type UTCTimestamp } from "lightweight-charts";
+import {
+  CandlestickSeries,
+  createSeriesMarkers,
+  type IChartApi,
+  type ISeriesApi,
+  type ISeriesMarkersPluginApi,
+  type SeriesMarker,
+  type Time,
+  type UTCTimestamp,
+} from "lightweight-charts";
 import { useEffect, useRef } from "react";
 import type { Bar } from "../api/types";
 import { candles } from "./chart-data";
@@ -23,7 +32,13 @@ export function CandlestickChart({ bars, markers, precision, increment, label }:
 
   useEffect(() => {
     chart.current = createDashboardChart(container.current!);
-    series.current = chart.current.addSeries(CandlestickSeries, { upColor: UP, downColor: DOWN, borderVisible: false, wickUpColor: UP, wickDownColor: DOWN });
+    series.current = chart.current.addSeries(CandlestickSeries, {
+      upColor: UP,
+      downColor: DOWN,
+      borderVisible: false,
+      wickUpColor: UP,
+      wickDownColor: DOWN,
+    });
     markerLayer.current = createSeriesMarkers(series.current, []);
     return () => {
       chart.current?.remove();

@@ -5,7 +5,13 @@ import { chartTime, DOWN, NEUTRAL, UP } from "./create-chart";
 /** API answers turned into lightweight-charts data: candles, markers and the equity curve. */
 
 export function candles(bars: readonly Bar[]): CandlestickData<UTCTimestamp>[] {
-  return bars.map((bar) => ({ time: chartTime(bar.start), open: bar.open, high: bar.high, low: bar.low, close: bar.close }));
+  return bars.map((bar) => ({
+    time: chartTime(bar.start),
+    open: bar.open,
+    high: bar.high,
+    low: bar.low,
+    close: bar.close,
+  }));
 }
 
 /**
@@ -13,7 +19,11 @@ export function candles(bars: readonly Bar[]): CandlestickData<UTCTimestamp>[] {
  * bar's time, so each event goes to the bar whose [start, end) holds its tsEvent; an event in the
  * bar still open (not yet on the chart), or outside the bars shown, waits or is left out.
  */
-export function chartMarkers(bars: readonly Bar[], signals: readonly Signal[], orders: readonly OrderEvent[]): SeriesMarker<UTCTimestamp>[] {
+export function chartMarkers(
+  bars: readonly Bar[],
+  signals: readonly Signal[],
+  orders: readonly OrderEvent[],
+): SeriesMarker<UTCTimestamp>[] {
   const markers: SeriesMarker<UTCTimestamp>[] = [];
   for (const signal of signals) {
     const bar = barAt(bars, signal.tsEvent);
@@ -72,7 +82,10 @@ type EquityPoint = Portfolio["equityCurve"][number];
  * several a second; the chart's unit is the second and its times must strictly increase, so the
  * last point of each second stands for it.
  */
-export function equityLines(curve: readonly EquityPoint[]): { equity: LineData<UTCTimestamp>[]; drawdown: LineData<UTCTimestamp>[] } {
+export function equityLines(curve: readonly EquityPoint[]): {
+  equity: LineData<UTCTimestamp>[];
+  drawdown: LineData<UTCTimestamp>[];
+} {
   const equity: LineData<UTCTimestamp>[] = [];
   const drawdown: LineData<UTCTimestamp>[] = [];
   for (const point of curve) {

@@ -1,4 +1,13 @@
-import { ColorType, createChart, TickMarkType, type DeepPartial, type IChartApi, type Time, type TimeChartOptions, type UTCTimestamp } from "lightweight-charts";
+import {
+  ColorType,
+  createChart,
+  TickMarkType,
+  type DeepPartial,
+  type IChartApi,
+  type Time,
+  type TimeChartOptions,
+  type UTCTimestamp,
+} from "lightweight-charts";
 import { formatTime } from "../format";
 
 export const UP = "#26a69a";
@@ -21,7 +30,12 @@ const asMs = (time: Time) => (time as UTCTimestamp) * 1_000;
 export function createDashboardChart(container: HTMLElement, options: DeepPartial<TimeChartOptions> = {}): IChartApi {
   return createChart(container, {
     autoSize: true,
-    layout: { background: { type: ColorType.Solid, color: "#131722" }, textColor: "#d1d4dc", fontSize: 11, panes: { separatorColor: "#2a2e39" } },
+    layout: {
+      background: { type: ColorType.Solid, color: "#131722" },
+      textColor: "#d1d4dc",
+      fontSize: 11,
+      panes: { separatorColor: "#2a2e39" },
+    },
     grid: { vertLines: { color: "#1e222d" }, horzLines: { color: "#1e222d" } },
     rightPriceScale: { borderColor: "#2a2e39" },
     timeScale: {
@@ -29,7 +43,11 @@ export function createDashboardChart(container: HTMLElement, options: DeepPartia
       timeVisible: true,
       secondsVisible: true,
       tickMarkFormatter: (time: Time, type: TickMarkType) =>
-        type === TickMarkType.TimeWithSeconds ? formatTime(asMs(time)) : type === TickMarkType.Time ? hourMinute.format(asMs(time)) : null,
+        type === TickMarkType.TimeWithSeconds
+          ? formatTime(asMs(time))
+          : type === TickMarkType.Time
+            ? hourMinute.format(asMs(time))
+            : null,
     },
     localization: { locale: "en-US", timeFormatter: (time: Time) => formatTime(asMs(time)) },
     ...options,

@@ -18,7 +18,11 @@ export function EquityChart({ curve }: EquityChartProps) {
 
   useEffect(() => {
     chart.current = createDashboardChart(container.current!);
-    equity.current = chart.current.addSeries(LineSeries, { color: ACCENT, lineWidth: 2, priceFormat: { type: "custom", formatter: formatMoney, minMove: 0.01 } });
+    equity.current = chart.current.addSeries(LineSeries, {
+      color: ACCENT,
+      lineWidth: 2,
+      priceFormat: { type: "custom", formatter: formatMoney, minMove: 0.01 },
+    });
     // a baseline at zero fills between it and the curve: an area series would fill down to the pane's floor
     drawdown.current = chart.current.addSeries(
       BaselineSeries,
@@ -49,5 +53,13 @@ export function EquityChart({ curve }: EquityChartProps) {
     chart.current?.timeScale().fitContent();
   }, [curve]);
 
-  return <div ref={container} className="chart chart-equity" role="img" aria-label="Equity curve and drawdown" data-testid="equity-chart" />;
+  return (
+    <div
+      ref={container}
+      className="chart chart-equity"
+      role="img"
+      aria-label="Equity curve and drawdown"
+      data-testid="equity-chart"
+    />
+  );
 }

@@ -10,7 +10,11 @@ export function SignalsFeed() {
   return (
     <section className="panel feed" aria-labelledby="signals-title">
       <h2 id="signals-title">Signals</h2>
-      <QueryView query={signals} what="signals" empty={emptyList("No signals yet: strategies signal once their indicators have warmed up.")}>
+      <QueryView
+        query={signals}
+        what="signals"
+        empty={emptyList("No signals yet: strategies signal once their indicators have warmed up.")}
+      >
         {(items) => (
           <ol className="events">
             {items.map((signal) => (
@@ -30,7 +34,8 @@ function SignalItem({ signal }: { signal: Signal }) {
     <li title={signal.reason}>
       <time dateTime={new Date(signal.tsEvent).toISOString()}>{formatTime(signal.tsEvent)}</time>
       <span className={`badge ${SIGNAL_TONE[signal.direction]}`}>{signal.direction}</span>
-      <strong>{signal.symbol}</strong> <span className="muted">{signal.strategyId}</span> <span className="num">{formatPrice(signal.price)}</span>
+      <strong>{signal.symbol}</strong> <span className="muted">{signal.strategyId}</span>{" "}
+      <span className="num">{formatPrice(signal.price)}</span>
     </li>
   );
 }
@@ -60,7 +65,8 @@ function OrderItem({ order }: { order: OrderEvent }) {
     <li title={order.type === "order.rejected" ? order.data.detail : undefined}>
       <time dateTime={new Date(data.tsEvent).toISOString()}>{formatTime(data.tsEvent)}</time>
       <span className={`badge ${data.side === "buy" ? "up" : "down"}`}>{data.side}</span>
-      <strong>{data.symbol}</strong> <span className="num">{formatQuantity(data.quantity)}</span> <span className="muted">{data.strategyId}</span> <OrderOutcome order={order} />
+      <strong>{data.symbol}</strong> <span className="num">{formatQuantity(data.quantity)}</span>{" "}
+      <span className="muted">{data.strategyId}</span> <OrderOutcome order={order} />
     </li>
   );
 }

@@ -11,7 +11,10 @@ export function HealthBar() {
       ? { name: "gateway", status: "down", detail: health.error.message }
       : { name: "gateway", status: "up" };
   // with the gateway unreachable, the last word on the workers would be stale: show none
-  const services = [gateway, ...(health.isError ? [] : [...(health.data?.dependencies ?? []), ...(health.data?.consumers ?? [])])];
+  const services = [
+    gateway,
+    ...(health.isError ? [] : [...(health.data?.dependencies ?? []), ...(health.data?.consumers ?? [])]),
+  ];
   return (
     <section className="health" aria-label="System health">
       <ul>
@@ -27,4 +30,7 @@ export function HealthBar() {
 }
 
 /** A dependency as the API reports it, or the gateway as this page sees it. */
-type DependencyHealthView = Pick<DependencyHealth, "detail"> & { name: string; status: DependencyHealth["status"] | "checking" };
+type DependencyHealthView = Pick<DependencyHealth, "detail"> & {
+  name: string;
+  status: DependencyHealth["status"] | "checking";
+};

@@ -15,7 +15,11 @@ export function PortfolioPanel() {
         {(data) => (
           <>
             <Totals portfolio={data} />
-            {data.equityCurve.length > 0 ? <EquityChart curve={data.equityCurve} /> : <p className="state">No equity curve yet: it starts with the first fill.</p>}
+            {data.equityCurve.length > 0 ? (
+              <EquityChart curve={data.equityCurve} />
+            ) : (
+              <p className="state">No equity curve yet: it starts with the first fill.</p>
+            )}
           </>
         )}
       </QueryView>

@@ -28,11 +28,25 @@ export function PriceChartPanel({ symbol }: PriceChartPanelProps) {
         <IntervalSwitch value={interval} onChange={setBarInterval} />
       </header>
       {/* a new chart per symbol and interval: it fits its first bars, then keeps the user's zoom */}
-      <QueryView query={bars} what="bars" empty={emptyList(`No ${interval} bars for ${symbol} yet: the first closes ${interval} after its first quote.`)}>
-        {(data) => <MarkedChart key={`${symbol}:${interval}`} symbol={symbol} interval={interval} bars={data} precision={instrument?.pricePrecision} increment={instrument?.priceIncrement} />}
+      <QueryView
+        query={bars}
+        what="bars"
+        empty={emptyList(`No ${interval} bars for ${symbol} yet: the first closes ${interval} after its first quote.`)}
+      >
+        {(data) => (
+          <MarkedChart
+            key={`${symbol}:${interval}`}
+            symbol={symbol}
+            interval={interval}
+            bars={data}
+            precision={instrument?.pricePrecision}
+            increment={instrument?.priceIncrement}
+          />
+        )}
       </QueryView>
       <p className="legend">
-        <span className="up">▲ long</span> <span className="down">▼ short</span> <span className="muted">● flat</span> <span className="muted">■ fill (B buy, S sell)</span>
+        <span className="up">▲ long</span> <span className="down">▼ short</span> <span className="muted">● flat</span>{" "}
+        <span className="muted">■ fill (B buy, S sell)</span>
       </p>
     </section>
   );
@@ -51,7 +65,15 @@ function MarkedChart({ symbol, interval, bars, precision, increment }: MarkedCha
   const signals = useQuery(signalsQuery(symbol)).data;
   const fills = useQuery(fillsQuery(symbol)).data;
   const markers = useMemo(() => chartMarkers(bars, signals ?? [], fills ?? []), [bars, signals, fills]);
-  return <CandlestickChart bars={bars} markers={markers} precision={precision} increment={increment} label={`${symbol} ${interval} candlestick chart, ${bars.length} bars, ${markers.length} markers`} />;
+  return (
+    <CandlestickChart
+      bars={bars}
+      markers={markers}
+      precision={precision}
+      increment={increment}
+      label={`${symbol} ${interval} candlestick chart, ${bars.length} bars, ${markers.length} markers`}
+    />
+  );
 }
 
 /** The symbol's mid and change since the open, beside its chart title. */
@@ -60,7 +82,8 @@ function LastQuote({ symbol, precision }: { symbol: string; precision: number | 
   if (!quote) return null;
   return (
     <p className="last-quote">
-      <span className="price">{formatMid(quote.mid, precision)}</span> <span className={direction(quote.change)}>{formatPercent(quote.changePct)}</span>
+      <span className="price">{formatMid(quote.mid, precision)}</span>{" "}
+      <span className={direction(quote.change)}>{formatPercent(quote.changePct)}</span>
     </p>
   );
 }

@@ -17,7 +17,11 @@ export function QuotesBoard({ selected, onSelect }: QuotesBoardProps) {
   return (
     <section className="panel board" aria-labelledby="board-title">
       <h2 id="board-title">Quotes</h2>
-      <QueryView query={quotes} what="quotes" empty={emptyList("No quotes yet: the market-data worker has not published.")}>
+      <QueryView
+        query={quotes}
+        what="quotes"
+        empty={emptyList("No quotes yet: the market-data worker has not published.")}
+      >
         {(rows) => (
           <table>
             <thead>
@@ -36,7 +40,13 @@ export function QuotesBoard({ selected, onSelect }: QuotesBoardProps) {
             </thead>
             <tbody>
               {rows.map((quote) => (
-                <QuoteRow key={quote.symbol} quote={quote} precision={precision.get(quote.symbol)} selected={quote.symbol === selected} onSelect={onSelect} />
+                <QuoteRow
+                  key={quote.symbol}
+                  quote={quote}
+                  precision={precision.get(quote.symbol)}
+                  selected={quote.symbol === selected}
+                  onSelect={onSelect}
+                />
               ))}
             </tbody>
           </table>
@@ -73,7 +83,8 @@ interface QuoteRowProps {
 function QuoteRow({ quote, precision, selected, onSelect }: QuoteRowProps) {
   const [flash, setFlash] = useState<Flash>({ mid: quote.mid, count: 0 });
   // Derived from the previous render's mid, during render (React's "adjust state on prop change").
-  if (quote.mid !== flash.mid) setFlash({ mid: quote.mid, way: quote.mid > flash.mid ? "up" : "down", count: flash.count + 1 });
+  if (quote.mid !== flash.mid)
+    setFlash({ mid: quote.mid, way: quote.mid > flash.mid ? "up" : "down", count: flash.count + 1 });
   const change = direction(quote.change);
   return (
     <tr className={selected ? "selected" : undefined} data-flash={flash.way}>

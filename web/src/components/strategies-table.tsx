@@ -74,7 +74,8 @@ function Positions({ positions }: { positions: Position[] }) {
     <ul className="positions">
       {open.map((p) => (
         <li key={p.symbol}>
-          {p.symbol} <span className={direction(p.quantity)}>{formatQuantity(p.quantity, true)}</span> @ {formatPrice(p.averagePrice)}
+          {p.symbol} <span className={direction(p.quantity)}>{formatQuantity(p.quantity, true)}</span> @{" "}
+          {formatPrice(p.averagePrice)}
         </li>
       ))}
     </ul>

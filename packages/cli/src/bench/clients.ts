@@ -1,5 +1,9 @@
 import { randomUUID } from "node:crypto";
-import { Consumer as PlatformaticConsumer, MessagesStreamModes, Producer as PlatformaticProducer } from "@platformatic/kafka";
+import {
+  Consumer as PlatformaticConsumer,
+  MessagesStreamModes,
+  Producer as PlatformaticProducer,
+} from "@platformatic/kafka";
 import { Kafka, logLevel, Partitioners } from "kafkajs";
 import { median, seconds } from "./stats";
 
@@ -32,11 +36,16 @@ async function withTopic<T>(brokers: string[], body: (topic: string) => Promise<
 async function kafkajsRun(brokers: string[], count: number, value: Buffer): Promise<[number, number]> {
   return withTopic(brokers, async (topic) => {
     const kafka = new Kafka({ clientId: "bench-kafkajs", brokers, logLevel: logLevel.NOTHING });
-    const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner });
+    const producer = kafka.producer({
+      idempotent: true,
+      maxInFlightRequests: 1,
+      createPartitioner: Partitioners.DefaultPartitioner,
+    });
     await producer.connect();
     const all = records(count, value);
     let t = process.hrtime.bigint();
-    for (let i = 0; i < count; i += CHUNK) await producer.sendBatch({ acks: -1, topicMessages: [{ topic, messages: all.slice(i, i + CHUNK) }] });
+    for (let i = 0; i < count; i += CHUNK)
+      await producer.sendBatch({ acks: -1, topicMessages: [{ topic, messages: all.slice(i, i + CHUNK) }] });
     const produce = count / seconds(t);
     await producer.disconnect();
 
@@ -62,14 +71,24 @@ async function kafkajsRun(brokers: string[], count: number, value: Buffer): Prom
 
 async function platformaticRun(brokers: string[], count: number, value: Buffer): Promise<[number, number]> {
   return withTopic(brokers, async (topic) => {
-    const producer = new PlatformaticProducer({ clientId: "bench-platformatic", bootstrapBrokers: brokers, idempotent: true, acks: -1 });
+    const producer = new PlatformaticProducer({
+      clientId: "bench-platformatic",
+      bootstrapBrokers: brokers,
+      idempotent: true,
+      acks: -1,
+    });
     const all = records(count, value).map((r) => ({ topic, key: Buffer.from(r.key), value: r.value }));
     let t = process.hrtime.bigint();
     for (let i = 0; i < count; i += CHUNK) await producer.send({ messages: all.slice(i, i + CHUNK) });
     const produce = count / seconds(t);
     await producer.close();
 
-    const consumer = new PlatformaticConsumer({ groupId: `bench-${randomUUID()}`, clientId: "bench-platformatic", bootstrapBrokers: brokers, maxWaitTime: 100 });
+    const consumer = new PlatformaticConsumer({
+      groupId: `bench-${randomUUID()}`,
+      clientId: "bench-platformatic",
+      bootstrapBrokers: brokers,
+      maxWaitTime: 100,
+    });
     t = process.hrtime.bigint();
     const stream = await consumer.consume({ topics: [topic], mode: MessagesStreamModes.EARLIEST, autocommit: false });
     let seen = 0;
@@ -85,7 +104,12 @@ async function platformaticRun(brokers: string[], count: number, value: Buffer):
 }
 
 /** kafkajs against @platformatic/kafka: idempotent acks=all produce in batches of 1,000, then a group consume from the start. */
-export async function benchClients(brokers: string[], count: number, recordBytes: number, runs: number): Promise<ClientFigures[]> {
+export async function benchClients(
+  brokers: string[],
+  count: number,
+  recordBytes: number,
+  runs: number,
+): Promise<ClientFigures[]> {
   const value = Buffer.alloc(recordBytes, "x");
   const figures: ClientFigures[] = [];
   for (const [client, run] of [

@@ -31,7 +31,10 @@ export function benchCore(ticks: number, runs: number): CoreFigures {
   });
   const backtest = measure(runs, () => {
     const sim = new MarketSimulator({ instruments, seed: 42 });
-    const engine = new TradingEngine({ strategies: [{ id: "sma-crossover", kind: "sma-crossover", symbols: ["AAPL"] }] }, universe);
+    const engine = new TradingEngine(
+      { strategies: [{ id: "sma-crossover", kind: "sma-crossover", symbols: ["AAPL"] }] },
+      universe,
+    );
     for (let i = 0; i < ticks; i++) {
       const outcome = engine.onQuote(sim.next());
       sink += outcome.status === "applied" ? outcome.events.length : 0;

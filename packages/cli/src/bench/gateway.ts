@@ -46,9 +46,18 @@ async function wrk(name: string, url: string, connections: number, seconds: numb
 export async function benchGateway(connections: number, seconds: number): Promise<GatewayFigures> {
   const logger = pino({ level: "silent" });
   const bus = new MemoryBus();
-  const marketData = await startMarketData({ config: marketDataConfig({ MD_HTTP_PORT: "0" }), bus, metrics: new PrometheusMetrics(), logger });
+  const marketData = await startMarketData({
+    config: marketDataConfig({ MD_HTTP_PORT: "0" }),
+    bus,
+    metrics: new PrometheusMetrics(),
+    logger,
+  });
   const gateway = await startLocalGateway({
-    config: gatewayConfig({ GATEWAY_PORT: "0", MARKET_DATA_URL: `http://127.0.0.1:${marketData.port}`, LOG_LEVEL: "silent" }),
+    config: gatewayConfig({
+      GATEWAY_PORT: "0",
+      MARKET_DATA_URL: `http://127.0.0.1:${marketData.port}`,
+      LOG_LEVEL: "silent",
+    }),
     bus,
     metrics: new PrometheusMetrics(),
     logger,
@@ -61,9 +70,20 @@ export async function benchGateway(connections: number, seconds: number): Promis
   });
   await new Promise<void>((r) => bare.listen(0, "127.0.0.1", r));
   try {
-    const bareFigures = await wrk("bare node:http, same JSON", `http://127.0.0.1:${(bare.address() as { port: number }).port}/api/quotes`, connections, seconds);
+    const bareFigures = await wrk(
+      "bare node:http, same JSON",
+      `http://127.0.0.1:${(bare.address() as { port: number }).port}/api/quotes`,
+      connections,
+      seconds,
+    );
     const gatewayFigures = await wrk("gateway GET /api/quotes", `${gateway.url}/api/quotes`, connections, seconds);
-    return { bare: bareFigures, gateway: gatewayFigures, ratio: gatewayFigures.requestsPerSecond / bareFigures.requestsPerSecond, connections, seconds };
+    return {
+      bare: bareFigures,
+      gateway: gatewayFigures,
+      ratio: gatewayFigures.requestsPerSecond / bareFigures.requestsPerSecond,
+      connections,
+      seconds,
+    };
   } finally {
     await new Promise<void>((r) => bare.close(() => r()));
     await gateway.stop();

@@ -40,27 +40,54 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-async function workers(brokers: string, prefix: string, marketData: Record<string, string>, strategy: Record<string, string>) {
+async function workers(
+  brokers: string,
+  prefix: string,
+  marketData: Record<string, string>,
+  strategy: Record<string, string>,
+) {
   const ports = [await freePort(), await freePort()];
   const quiet = () => {};
   const env = { KAFKA_BROKERS: brokers, KAFKA_TOPIC_PREFIX: prefix, LOG_LEVEL: "warn" };
   const st = new Supervised(
-    { name: "strategy", command: process.execPath, args: ["--import", "tsx", "packages/strategy/src/main.ts"], cwd: ROOT, env: { ...env, ST_HTTP_PORT: String(ports[1]), ...strategy }, readyUrl: `http://127.0.0.1:${ports[1]}/health` },
+    {
+      name: "strategy",
+      command: process.execPath,
+      args: ["--import", "tsx", "packages/strategy/src/main.ts"],
+      cwd: ROOT,
+      env: { ...env, ST_HTTP_PORT: String(ports[1]), ...strategy },
+      readyUrl: `http://127.0.0.1:${ports[1]}/health`,
+    },
     quiet,
   );
   await st.start();
   const md = new Supervised(
-    { name: "market-data", command: process.execPath, args: ["--import", "tsx", "packages/market-data/src/main.ts"], cwd: ROOT, env: { ...env, MD_HTTP_PORT: String(ports[0]), ...marketData }, readyUrl: `http://127.0.0.1:${ports[0]}/health` },
+    {
+      name: "market-data",
+      command: process.execPath,
+      args: ["--import", "tsx", "packages/market-data/src/main.ts"],
+      cwd: ROOT,
+      env: { ...env, MD_HTTP_PORT: String(ports[0]), ...marketData },
+      readyUrl: `http://127.0.0.1:${ports[0]}/health`,
+    },
     quiet,
   );
   await md.start();
-  return { strategyUrl: `http://127.0.0.1:${ports[1]}`, stop: async () => void (await Promise.all([md.stop(), st.stop()])) };
+  return {
+    strategyUrl: `http://127.0.0.1:${ports[1]}`,
+    stop: async () => void (await Promise.all([md.stop(), st.stop()])),
+  };
 }
 
 /** Sustained throughput: market-data publishes `ticks` as fast as it can; timed from the strategy's first processed tick to its last. */
 export async function pipelineThroughput(brokers: string, ticks: number): Promise<PipelineThroughput> {
   const prefix = `bench-${randomUUID().slice(0, 8)}-`;
-  const run = await workers(brokers, prefix, { MD_CLOCK: "simulated", MD_TICKS_PER_SECOND: "0", MD_MAX_TICKS: String(ticks) }, {});
+  const run = await workers(
+    brokers,
+    prefix,
+    { MD_CLOCK: "simulated", MD_TICKS_PER_SECOND: "0", MD_MAX_TICKS: String(ticks) },
+    {},
+  );
   try {
     let first: bigint | null = null;
     for (;;) {
@@ -80,7 +107,11 @@ export async function pipelineThroughput(brokers: string, ticks: number): Promis
  * read_committed consumer of strategy.orders.v1 measures, for every fill, the time from its
  * tick's tsEvent to the moment the committed fill reaches it.
  */
-export async function pipelineLatency(brokers: string, ticksPerSecond: number, durationMs: number): Promise<PipelineLatency> {
+export async function pipelineLatency(
+  brokers: string,
+  ticksPerSecond: number,
+  durationMs: number,
+): Promise<PipelineLatency> {
   const prefix = `bench-${randomUUID().slice(0, 8)}-`;
   const bus = new KafkaBus({ clientId: "bench-latency", brokers: brokers.split(",") }, prefix);
   await bus.ensureTopics();
@@ -125,7 +156,8 @@ export function tickRecordBytes(): number {
   const now = Date.now();
   const sizes = SYMBOLS.map((symbol) => {
     const tick = simulator.quoteAt(symbol, now);
-    return encodeEvent({ type: "quote.tick", id: `${symbol}:${tick.seq}`, ts: tick.tsEvent, data: tick }, "market-data").length;
+    return encodeEvent({ type: "quote.tick", id: `${symbol}:${tick.seq}`, ts: tick.tsEvent, data: tick }, "market-data")
+      .length;
   });
   return Math.round(sizes.reduce((a, b) => a + b, 0) / sizes.length);
 }

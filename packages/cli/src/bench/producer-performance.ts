@@ -16,7 +16,11 @@ export interface ProducerPerformanceFigures {
  * Kafka's own producer benchmark (org.apache.kafka.tools.ProducerPerformance from kafka-tools,
  * the jars the local launcher fetched) with idempotence and acks=all, as our producers use.
  */
-export async function producerPerformance(brokers: string[], count: number, recordBytes: number): Promise<ProducerPerformanceFigures> {
+export async function producerPerformance(
+  brokers: string[],
+  count: number,
+  recordBytes: number,
+): Promise<ProducerPerformanceFigures> {
   const lib = await ensureJars();
   const admin = new Kafka({ clientId: "bench-admin", brokers, logLevel: logLevel.NOTHING }).admin();
   await admin.connect();
@@ -49,7 +53,12 @@ export async function producerPerformance(brokers: string[], count: number, reco
     const summary = stdout.trim().split("\n").at(-1)!;
     const match = /records sent, ([\d.]+) records\/sec .*?, ([\d.]+) ms avg latency.*?(\d+) ms 99th/.exec(summary);
     if (!match) throw new Error(`unexpected ProducerPerformance output: ${summary}`);
-    return { recordsPerSecond: Number(match[1]), avgLatencyMs: Number(match[2]), p99LatencyMs: Number(match[3]), summary };
+    return {
+      recordsPerSecond: Number(match[1]),
+      avgLatencyMs: Number(match[2]),
+      p99LatencyMs: Number(match[3]),
+      summary,
+    };
   } finally {
     await admin.deleteTopics({ topics: [topic] }).catch(() => {});
     await admin.disconnect();

@@ -31,5 +31,10 @@ export async function benchWebBundle(): Promise<BundleFigures> {
       return { file: f.slice(dist.length + 1), bytes: bytes.length, gzipBytes: gzipSync(bytes).length };
     });
   const sum = (ext: string) => files.filter((f) => f.file.endsWith(ext)).reduce((a, f) => a + f.gzipBytes, 0);
-  return { files, jsGzipBytes: sum(".js"), cssGzipBytes: sum(".css"), totalGzipBytes: files.reduce((a, f) => a + f.gzipBytes, 0) };
+  return {
+    files,
+    jsGzipBytes: sum(".js"),
+    cssGzipBytes: sum(".css"),
+    totalGzipBytes: files.reduce((a, f) => a + f.gzipBytes, 0),
+  };
 }

@@ -39,10 +39,15 @@ Options:
   -h, --help              show this help
 `;
 
-function number(value: string | undefined, name: string, check: (x: number) => boolean = Number.isFinite): number | undefined {
+function number(
+  value: string | undefined,
+  name: string,
+  check: (x: number) => boolean = Number.isFinite,
+): number | undefined {
   if (value === undefined) return undefined;
   const x = Number(value);
-  if (value.trim() === "" || !check(x)) throw new UsageError(`--${name}: "${value}" is not valid; see tickflow backtest --help`);
+  if (value.trim() === "" || !check(x))
+    throw new UsageError(`--${name}: "${value}" is not valid; see tickflow backtest --help`);
   return x;
 }
 
@@ -77,10 +82,16 @@ export function backtest(argv: string[]): number {
   }
 
   const universe = new Universe();
-  const symbols = values.symbols.split(",").map((s) => s.trim().toUpperCase()).filter(Boolean);
+  const symbols = values.symbols
+    .split(",")
+    .map((s) => s.trim().toUpperCase())
+    .filter(Boolean);
   if (symbols.length === 0) throw new UsageError(`--symbols is empty; valid symbols: ${universe.symbols.join(", ")}`);
   const instruments = universe.select(symbols);
-  const kinds = values.strategy.split(",").map((s) => s.trim()).filter(Boolean);
+  const kinds = values.strategy
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
   let params: Record<string, unknown> = {};
   if (values.params !== undefined) {
     try {
@@ -88,13 +99,17 @@ export function backtest(argv: string[]): number {
     } catch (error) {
       throw new UsageError(`--params is not valid JSON: ${(error as Error).message}`);
     }
-    if (typeof params !== "object" || params === null || Array.isArray(params)) throw new UsageError(`--params must be a JSON object, e.g. '{"fast":10}'`);
+    if (typeof params !== "object" || params === null || Array.isArray(params))
+      throw new UsageError(`--params must be a JSON object, e.g. '{"fast":10}'`);
   }
   const ticks = number(values.ticks, "ticks", positiveInt)!;
   const tickMs = number(values["tick-ms"], "tick-ms", positiveInt)!;
   const engine: EngineConfigInput = {
     strategies: kinds.map((kind) => ({ id: kind, kind, symbols, params })),
-    execution: { feeBps: number(values["fee-bps"], "fee-bps", (x) => x >= 0), latencyTicks: number(values["latency-ticks"], "latency-ticks", (x) => Number.isInteger(x) && x >= 0) },
+    execution: {
+      feeBps: number(values["fee-bps"], "fee-bps", (x) => x >= 0),
+      latencyTicks: number(values["latency-ticks"], "latency-ticks", (x) => Number.isInteger(x) && x >= 0),
+    },
     risk: {
       maxPositionNotional: number(values["max-position"], "max-position", (x) => x > 0),
       maxGrossNotional: number(values["max-gross"], "max-gross", (x) => x > 0),
@@ -120,7 +135,10 @@ export function backtest(argv: string[]): number {
     ticks: source,
     progressEvery: 50_000,
     onProgress: showProgress
-      ? (n) => process.stderr.write(`\r  ${formatNumber(n)}${total ? ` / ${formatNumber(total)} ticks (${Math.round((100 * n) / total)}%)` : " ticks"}   `)
+      ? (n) =>
+          process.stderr.write(
+            `\r  ${formatNumber(n)}${total ? ` / ${formatNumber(total)} ticks (${Math.round((100 * n) / total)}%)` : " ticks"}   `,
+          )
       : undefined,
   });
   if (showProgress) process.stderr.write("\r\x1b[K");
@@ -130,11 +148,16 @@ export function backtest(argv: string[]): number {
 }
 
 function render(report: BacktestReport): string {
-  const span = report.firstTs !== null && report.lastTs !== null ? `${new Date(report.firstTs).toISOString()} .. ${new Date(report.lastTs).toISOString()}` : "no ticks";
+  const span =
+    report.firstTs !== null && report.lastTs !== null
+      ? `${new Date(report.firstTs).toISOString()} .. ${new Date(report.lastTs).toISOString()}`
+      : "no ticks";
   const out = [`Backtest over ${formatNumber(report.ticks)} ticks, ${span}`];
-  if (report.duplicateTicks + report.missingTicks > 0) out.push(`  ${report.duplicateTicks} duplicate and ${report.missingTicks} missing ticks by seq`);
+  if (report.duplicateTicks + report.missingTicks > 0)
+    out.push(`  ${report.duplicateTicks} duplicate and ${report.missingTicks} missing ticks by seq`);
   const rejected = Object.entries(report.rejectedTicks);
-  if (rejected.length > 0) out.push(`  quotes refused by the quote guard: ${rejected.map(([reason, n]) => `${n} ${reason}`).join(", ")}`);
+  if (rejected.length > 0)
+    out.push(`  quotes refused by the quote guard: ${rejected.map(([reason, n]) => `${n} ${reason}`).join(", ")}`);
   for (const s of report.strategies) {
     out.push(
       "",
@@ -145,7 +168,16 @@ function render(report: BacktestReport): string {
       "",
       table(
         ["symbol", "fills", "position", "avg price", "realized", "unrealized", "fees", "net PnL"],
-        s.symbols.map((x) => [x.symbol, x.fills, x.position, x.averagePrice, money(x.realizedPnl), money(x.unrealizedPnl), money(x.fees), money(x.netPnl)]),
+        s.symbols.map((x) => [
+          x.symbol,
+          x.fills,
+          x.position,
+          x.averagePrice,
+          money(x.realizedPnl),
+          money(x.unrealizedPnl),
+          money(x.fees),
+          money(x.netPnl),
+        ]),
       )
         .split("\n")
         .map((l) => `  ${l}`)

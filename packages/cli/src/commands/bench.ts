@@ -4,7 +4,13 @@ import { benchClients, type ClientFigures } from "../bench/clients";
 import { benchCore, type CoreFigures } from "../bench/core";
 import { benchGateway, type GatewayFigures } from "../bench/gateway";
 import { benchWebBundle, type BundleFigures } from "../bench/web";
-import { pipelineLatency, pipelineThroughput, tickRecordBytes, type PipelineLatency, type PipelineThroughput } from "../bench/pipeline";
+import {
+  pipelineLatency,
+  pipelineThroughput,
+  tickRecordBytes,
+  type PipelineLatency,
+  type PipelineThroughput,
+} from "../bench/pipeline";
 import { producerPerformance, type ProducerPerformanceFigures } from "../bench/producer-performance";
 import { UsageError } from "../errors";
 import { formatNumber, table } from "../format";
@@ -33,7 +39,13 @@ const BENCH_BROKER = { port: 19792, name: "bench" };
 
 interface Report {
   core?: CoreFigures;
-  pipeline?: { recordBytes: number; throughput: PipelineThroughput; producerPerformance: ProducerPerformanceFigures; ratio: number; latency: PipelineLatency[] };
+  pipeline?: {
+    recordBytes: number;
+    throughput: PipelineThroughput;
+    producerPerformance: ProducerPerformanceFigures;
+    ratio: number;
+    latency: PipelineLatency[];
+  };
   clients?: { recordBytes: number; records: number; figures: ClientFigures[] };
   gateway?: GatewayFigures;
   web?: BundleFigures;
@@ -43,7 +55,12 @@ export async function bench(argv: string[]): Promise<number> {
   const { values } = parseArgs({
     args: argv,
     strict: true,
-    options: { only: { type: "string", default: SUITES.join(",") }, quick: { type: "boolean", default: false }, json: { type: "boolean", default: false }, help: { type: "boolean", short: "h", default: false } },
+    options: {
+      only: { type: "string", default: SUITES.join(",") },
+      quick: { type: "boolean", default: false },
+      json: { type: "boolean", default: false },
+      help: { type: "boolean", short: "h", default: false },
+    },
   });
   if (values.help) {
     process.stdout.write(BENCH_HELP);
@@ -51,7 +68,8 @@ export async function bench(argv: string[]): Promise<number> {
   }
   const only = values.only.split(",").map((s) => s.trim()) as Suite[];
   const unknown = only.filter((s) => !SUITES.includes(s));
-  if (unknown.length > 0) throw new UsageError(`--only: unknown suite ${unknown.join(", ")}; suites: ${SUITES.join(", ")}`);
+  if (unknown.length > 0)
+    throw new UsageError(`--only: unknown suite ${unknown.join(", ")}; suites: ${SUITES.join(", ")}`);
   const quick = values.quick;
   const log = (line: string) => process.stderr.write(`bench: ${line}\n`);
   const report: Report = {};
@@ -81,12 +99,22 @@ export async function bench(argv: string[]): Promise<number> {
           log(`tick-to-fill latency at ${formatNumber(rate)} ticks/s`);
           latency.push(await pipelineLatency(brokers, rate, quick ? 5_000 : 30_000));
         }
-        report.pipeline = { recordBytes, throughput, producerPerformance: baseline, ratio: throughput.ticksPerSecond / baseline.recordsPerSecond, latency };
+        report.pipeline = {
+          recordBytes,
+          throughput,
+          producerPerformance: baseline,
+          ratio: throughput.ticksPerSecond / baseline.recordsPerSecond,
+          latency,
+        };
       }
       if (only.includes("clients")) {
         const records = quick ? 20_000 : 200_000;
         log(`clients (${formatNumber(records)} records of ${recordBytes} bytes)`);
-        report.clients = { recordBytes, records, figures: await benchClients(brokers.split(","), records, recordBytes, quick ? 1 : 3) };
+        report.clients = {
+          recordBytes,
+          records,
+          figures: await benchClients(brokers.split(","), records, recordBytes, quick ? 1 : 3),
+        };
       }
     } finally {
       if (started) await stopKafka(BENCH_BROKER);
@@ -177,7 +205,10 @@ function render(report: Report): string {
   }
   if (report.web) {
     const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} kB`;
-    out.push(`Web bundle (gzip): JS ${kb(report.web.jsGzipBytes)}, CSS ${kb(report.web.cssGzipBytes)}, total ${kb(report.web.totalGzipBytes)}`, "");
+    out.push(
+      `Web bundle (gzip): JS ${kb(report.web.jsGzipBytes)}, CSS ${kb(report.web.cssGzipBytes)}, total ${kb(report.web.totalGzipBytes)}`,
+      "",
+    );
   }
   return `${out.join("\n")}`;
 }

@@ -5,7 +5,15 @@ import { parseArgs } from "node:util";
 import { KafkaBus, KafkaEnvSchema, kafkaSettings, resolveBrokers } from "@tickflow/bus";
 import { cacheHome } from "@tickflow/local-kafka";
 import { readEnv } from "@tickflow/runtime";
-import { brokersCheck, collectKafka, DEFAULT_GROUPS, evaluateKafka, KAFKA_DEFAULTS, probeBrokers, type KafkaThresholds } from "../doctor/kafka";
+import {
+  brokersCheck,
+  collectKafka,
+  DEFAULT_GROUPS,
+  evaluateKafka,
+  KAFKA_DEFAULTS,
+  probeBrokers,
+  type KafkaThresholds,
+} from "../doctor/kafka";
 import { collectPrometheus, evaluatePrometheus, readScrapeConfig } from "../doctor/prometheus";
 import { exitCode, makeReport, renderReport, type Check, type Report, type Thresholds } from "../doctor/report";
 import { collectVm, VM_DEFAULTS, type VmThresholds } from "../doctor/vm";
@@ -71,7 +79,20 @@ Common options:
 const SUBCOMMANDS = ["vm", "prometheus", "kafka"] as const;
 type Subcommand = (typeof SUBCOMMANDS)[number];
 
-const THRESHOLD_FLAGS = ["load-warn", "load-crit", "mem-warn", "mem-crit", "swap-warn", "swap-crit", "disk-warn", "disk-crit", "lag-warn", "lag-crit", "dlq-warn", "dlq-crit"] as const;
+const THRESHOLD_FLAGS = [
+  "load-warn",
+  "load-crit",
+  "mem-warn",
+  "mem-crit",
+  "swap-warn",
+  "swap-crit",
+  "disk-warn",
+  "disk-crit",
+  "lag-warn",
+  "lag-crit",
+  "dlq-warn",
+  "dlq-crit",
+] as const;
 const FLAGS: Record<Subcommand, string[]> = {
   vm: ["load-warn", "load-crit", "mem-warn", "mem-crit", "swap-warn", "swap-crit", "disk-warn", "disk-crit", "path"],
   prometheus: ["url", "config", "timeout"],
@@ -83,15 +104,21 @@ type Values = Record<string, string | string[] | boolean | undefined>;
 function numberFlag(values: Values, name: string, fallback: number): number {
   const raw = values[name];
   if (raw === undefined) return fallback;
-  if (typeof raw !== "string" || !/^\d+(\.\d+)?$/.test(raw)) throw new UsageError(`--${name}: "${String(raw)}" is not a non-negative number`);
+  if (typeof raw !== "string" || !/^\d+(\.\d+)?$/.test(raw))
+    throw new UsageError(`--${name}: "${String(raw)}" is not a non-negative number`);
   return Number(raw);
 }
 
 /** A WARN/CRIT pair from flags; `worse` says which way is worse, so a WARN never lies beyond its CRIT. */
 function thresholds(values: Values, prefix: string, defaults: Thresholds, worse: "higher" | "lower"): Thresholds {
-  const t = { warn: numberFlag(values, `${prefix}-warn`, defaults.warn), crit: numberFlag(values, `${prefix}-crit`, defaults.crit) };
+  const t = {
+    warn: numberFlag(values, `${prefix}-warn`, defaults.warn),
+    crit: numberFlag(values, `${prefix}-crit`, defaults.crit),
+  };
   if (worse === "higher" ? t.warn > t.crit : t.warn < t.crit) {
-    throw new UsageError(`--${prefix}-warn (${t.warn}) must be ${worse === "higher" ? "at most" : "at least"} --${prefix}-crit (${t.crit})`);
+    throw new UsageError(
+      `--${prefix}-warn (${t.warn}) must be ${worse === "higher" ? "at most" : "at least"} --${prefix}-crit (${t.crit})`,
+    );
   }
   return t;
 }
@@ -122,11 +149,18 @@ export async function doctor(argv: string[]): Promise<number> {
   const [subcommand, ...extra] = positionals;
   if (!SUBCOMMANDS.includes(subcommand as Subcommand) || extra.length > 0) {
     const got = positionals.length === 0 ? "nothing" : `"${positionals.join(" ")}"`;
-    throw new UsageError(`tickflow doctor expects one of ${SUBCOMMANDS.join(", ")}, got ${got}; see tickflow doctor --help`);
+    throw new UsageError(
+      `tickflow doctor expects one of ${SUBCOMMANDS.join(", ")}, got ${got}; see tickflow doctor --help`,
+    );
   }
   const sub = subcommand as Subcommand;
-  const foreign = Object.keys(values).filter((name) => values[name as keyof typeof values] !== undefined && !["json", "help", ...FLAGS[sub]].includes(name));
-  if (foreign.length > 0) throw new UsageError(`tickflow doctor ${sub} does not take ${foreign.map((f) => `--${f}`).join(", ")}; see tickflow doctor --help`);
+  const foreign = Object.keys(values).filter(
+    (name) => values[name as keyof typeof values] !== undefined && !["json", "help", ...FLAGS[sub]].includes(name),
+  );
+  if (foreign.length > 0)
+    throw new UsageError(
+      `tickflow doctor ${sub} does not take ${foreign.map((f) => `--${f}`).join(", ")}; see tickflow doctor --help`,
+    );
 
   const timeoutMs = numberFlag(values, "timeout", DEFAULT_TIMEOUT_MS);
   let report: Report;
@@ -137,7 +171,11 @@ export async function doctor(argv: string[]): Promise<number> {
       swapUsedPct: thresholds(values, "swap", v.swapUsedPct, "higher"),
       diskUsedPct: thresholds(values, "disk", v.diskUsedPct, "higher"),
     };
-    const folders = [{ label: "cache", path: cacheHome() }, { label: "repository", path: ROOT.replace(/\/$/, "") }, ...(values.path ?? []).map((p) => ({ label: p, path: p }))];
+    const folders = [
+      { label: "cache", path: cacheHome() },
+      { label: "repository", path: ROOT.replace(/\/$/, "") },
+      ...(values.path ?? []).map((p) => ({ label: p, path: p })),
+    ];
     report = makeReport("vm", await collectVm(folders, t));
   } else if (sub === "prometheus") {
     const configFile = values.config ?? DEFAULT_PROMETHEUS_CONFIG;
@@ -147,9 +185,15 @@ export async function doctor(argv: string[]): Promise<number> {
     } catch (error) {
       throw new UsageError(`--config ${configFile}: ${(error as Error).message}`, { cause: error });
     }
-    report = makeReport("prometheus", evaluatePrometheus(await collectPrometheus(values.url ?? DEFAULT_PROMETHEUS_URL, timeoutMs), config));
+    report = makeReport(
+      "prometheus",
+      evaluatePrometheus(await collectPrometheus(values.url ?? DEFAULT_PROMETHEUS_URL, timeoutMs), config),
+    );
   } else {
-    const t: KafkaThresholds = { lag: thresholds(values, "lag", k.lag, "higher"), dlq: thresholds(values, "dlq", k.dlq, "higher") };
+    const t: KafkaThresholds = {
+      lag: thresholds(values, "lag", k.lag, "higher"),
+      dlq: thresholds(values, "dlq", k.dlq, "higher"),
+    };
     report = makeReport("kafka", await diagnoseKafka(values, t, timeoutMs));
   }
   process.stdout.write(values.json ? `${JSON.stringify(report, null, 2)}\n` : `${renderReport(report)}\n`);
@@ -170,12 +214,25 @@ async function diagnoseKafka(values: Values, t: KafkaThresholds, timeoutMs: numb
   let timer: NodeJS.Timeout | undefined;
   try {
     const timedOut = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`the admin requests did not finish within ${KAFKA_ADMIN_TIMEOUT_MS / 1000} s`)), KAFKA_ADMIN_TIMEOUT_MS);
+      timer = setTimeout(
+        () => reject(new Error(`the admin requests did not finish within ${KAFKA_ADMIN_TIMEOUT_MS / 1000} s`)),
+        KAFKA_ADMIN_TIMEOUT_MS,
+      );
     });
-    const facts = await Promise.race([collectKafka(bus, (values.group as string[] | undefined) ?? DEFAULT_GROUPS), timedOut]);
+    const facts = await Promise.race([
+      collectKafka(bus, (values.group as string[] | undefined) ?? DEFAULT_GROUPS),
+      timedOut,
+    ]);
     return [probed, ...evaluateKafka(facts, t)];
   } catch (error) {
-    return [probed, { name: "cluster", status: "CRIT", summary: `the brokers answer, but reading the cluster failed: ${(error as Error).message}` }];
+    return [
+      probed,
+      {
+        name: "cluster",
+        status: "CRIT",
+        summary: `the brokers answer, but reading the cluster failed: ${(error as Error).message}`,
+      },
+    ];
   } finally {
     clearTimeout(timer);
     await bus.close();

@@ -54,7 +54,9 @@ export async function kafka(argv: string[]): Promise<number> {
   const [subcommand, ...extra] = positionals;
   if (!isSubcommand(subcommand) || extra.length > 0) {
     const got = positionals.length === 0 ? "nothing" : `"${positionals.join(" ")}"`;
-    throw new UsageError(`tickflow kafka expects one of ${SUBCOMMANDS.join(", ")}, got ${got}; see tickflow kafka --help`);
+    throw new UsageError(
+      `tickflow kafka expects one of ${SUBCOMMANDS.join(", ")}, got ${got}; see tickflow kafka --help`,
+    );
   }
   const options: KafkaLauncherOptions = { name: values.name };
   if (values.port !== undefined) {

@@ -47,7 +47,8 @@ async function portFree(port: number): Promise<boolean> {
 }
 
 function onPath(binary: string): string | null {
-  for (const dir of (process.env.PATH ?? "").split(":")) if (dir && existsSync(join(dir, binary))) return join(dir, binary);
+  for (const dir of (process.env.PATH ?? "").split(":"))
+    if (dir && existsSync(join(dir, binary))) return join(dir, binary);
   return null;
 }
 
@@ -92,7 +93,8 @@ export async function up(argv: string[]): Promise<number> {
     process.stdout.write(UP_HELP);
     return 0;
   }
-  if (!["auto", "kafka", "memory"].includes(values.bus)) throw new UsageError(`--bus must be auto, kafka or memory, got "${values.bus}"`);
+  if (!["auto", "kafka", "memory"].includes(values.bus))
+    throw new UsageError(`--bus must be auto, kafka or memory, got "${values.bus}"`);
   const print = (line: string) => process.stdout.write(`${line}\n`);
   const prometheus = values["no-prometheus"] ? null : onPath("prometheus");
 
@@ -126,7 +128,10 @@ export async function up(argv: string[]): Promise<number> {
   ];
   const busy = [];
   for (const [name, port] of wanted) if (!(await portFree(port))) busy.push(`${name} ${port}`);
-  if (busy.length > 0) throw new UsageError(`ports already in use: ${busy.join(", ")}; is the platform already running? Stop it, or free the ports.`);
+  if (busy.length > 0)
+    throw new UsageError(
+      `ports already in use: ${busy.join(", ")}; is the platform already running? Stop it, or free the ports.`,
+    );
 
   // The broker: KAFKA_BROKERS, else the local launcher, else (no Java/Maven) the in-memory bus.
   let brokers: string | null = null;
@@ -148,7 +153,9 @@ export async function up(argv: string[]): Promise<number> {
     } catch (error) {
       if (!(error instanceof KafkaToolsMissingError) || values.bus === "kafka") throw error;
       brokerNote = "in-memory bus (nothing is persisted)";
-      print(`\nNOTICE: ${error.message}\nNOTICE: running on the in-memory bus instead: everything in this process, nothing persisted.\n`);
+      print(
+        `\nNOTICE: ${error.message}\nNOTICE: running on the in-memory bus instead: everything in this process, nothing persisted.\n`,
+      );
     }
   } else brokerNote = "in-memory bus (nothing is persisted)";
 
@@ -178,7 +185,12 @@ export async function up(argv: string[]): Promise<number> {
         readyUrl: `http://${HOST}:${port}/health`,
       });
       for (const spec of [
-        node("market-data", "packages/market-data/src/main.ts", { MD_HTTP_PORT: String(PORTS.marketData) }, PORTS.marketData),
+        node(
+          "market-data",
+          "packages/market-data/src/main.ts",
+          { MD_HTTP_PORT: String(PORTS.marketData) },
+          PORTS.marketData,
+        ),
         node("strategy", "packages/strategy/src/main.ts", { ST_HTTP_PORT: String(PORTS.strategy) }, PORTS.strategy),
         node("gateway", "packages/gateway/src/main.ts", { GATEWAY_PORT: String(PORTS.gateway) }, PORTS.gateway),
       ]) {
@@ -188,22 +200,57 @@ export async function up(argv: string[]): Promise<number> {
       }
     } else {
       // One process: the bus lives in memory, so every service must share it.
-      const [{ startMarketData, marketDataConfig }, { startStrategy, strategyWorkerConfig }, { startLocalGateway, gatewayConfig }] = await Promise.all([
+      const [
+        { startMarketData, marketDataConfig },
+        { startStrategy, strategyWorkerConfig },
+        { startLocalGateway, gatewayConfig },
+      ] = await Promise.all([
         import("@tickflow/market-data"),
         import("@tickflow/strategy"),
         import("@tickflow/gateway"),
       ]);
       const bus = new MemoryBus();
       // the same readable lines as the separate processes' output
-      const logger = (service: string) => pino({ level: process.env.LOG_LEVEL ?? "info", base: { service } }, { write: (line: string) => print(formatLine(service, line.trim())) });
-      const md = await owned(startMarketData({ config: marketDataConfig({ ...process.env, MD_HTTP_PORT: String(PORTS.marketData) }), bus, metrics: createMetrics({}, "market-data"), logger: logger("market-data") }), (s) => () => s.stop());
-      const st = await owned(startStrategy({ config: strategyWorkerConfig({ ...process.env, ST_HTTP_PORT: String(PORTS.strategy) }), bus, metrics: createMetrics({}, "strategy"), logger: logger("strategy") }), (s) => () => s.stop());
-      const gw = await owned(startLocalGateway({ config: gatewayConfig({ ...process.env, GATEWAY_PORT: String(PORTS.gateway) }), bus, metrics: createMetrics({}, "gateway"), logger: logger("gateway") }), (s) => () => s.stop());
+      const logger = (service: string) =>
+        pino(
+          { level: process.env.LOG_LEVEL ?? "info", base: { service } },
+          { write: (line: string) => print(formatLine(service, line.trim())) },
+        );
+      const md = await owned(
+        startMarketData({
+          config: marketDataConfig({ ...process.env, MD_HTTP_PORT: String(PORTS.marketData) }),
+          bus,
+          metrics: createMetrics({}, "market-data"),
+          logger: logger("market-data"),
+        }),
+        (s) => () => s.stop(),
+      );
+      const st = await owned(
+        startStrategy({
+          config: strategyWorkerConfig({ ...process.env, ST_HTTP_PORT: String(PORTS.strategy) }),
+          bus,
+          metrics: createMetrics({}, "strategy"),
+          logger: logger("strategy"),
+        }),
+        (s) => () => s.stop(),
+      );
+      const gw = await owned(
+        startLocalGateway({
+          config: gatewayConfig({ ...process.env, GATEWAY_PORT: String(PORTS.gateway) }),
+          bus,
+          metrics: createMetrics({}, "gateway"),
+          logger: logger("gateway"),
+        }),
+        (s) => () => s.stop(),
+      );
       for (const service of [md, st, gw]) service.done.catch(failed);
     }
     if (!values["no-web"]) {
       const root = await step(buildWeb(print));
-      await owned(startStaticServer({ root, port: PORTS.web, host: HOST, apiOrigin: `http://${HOST}:${PORTS.gateway}` }), (web) => () => web.close());
+      await owned(
+        startStaticServer({ root, port: PORTS.web, host: HOST, apiOrigin: `http://${HOST}:${PORTS.gateway}` }),
+        (web) => () => web.close(),
+      );
     }
     if (prometheus) {
       const data = join(cacheHome(), "prometheus");
@@ -212,7 +259,12 @@ export async function up(argv: string[]): Promise<number> {
         {
           name: "prometheus",
           command: prometheus,
-          args: [`--config.file=${join(ROOT, "monitoring/prometheus/prometheus.local.yml")}`, `--web.listen-address=${HOST}:${PORTS.prometheus}`, `--storage.tsdb.path=${data}`, "--log.level=warn"],
+          args: [
+            `--config.file=${join(ROOT, "monitoring/prometheus/prometheus.local.yml")}`,
+            `--web.listen-address=${HOST}:${PORTS.prometheus}`,
+            `--storage.tsdb.path=${data}`,
+            "--log.level=warn",
+          ],
           cwd: ROOT,
           readyUrl: `http://${HOST}:${PORTS.prometheus}/-/ready`,
         },
@@ -236,7 +288,9 @@ export async function up(argv: string[]): Promise<number> {
       `  strategy     http://${HOST}:${PORTS.strategy}/strategies`,
       `  gateway      http://${HOST}:${PORTS.gateway}/api/health   (OpenAPI: /api/openapi.json)`,
       values["no-web"] ? "" : `  dashboard    http://${HOST}:${PORTS.web}/`,
-      prometheus ? `  prometheus   http://${HOST}:${PORTS.prometheus}/` : `  prometheus   not running (install it: apt-get install prometheus)`,
+      prometheus
+        ? `  prometheus   http://${HOST}:${PORTS.prometheus}/`
+        : `  prometheus   not running (install it: apt-get install prometheus)`,
       "Press Ctrl-C to stop everything.",
       "",
     ]

@@ -4,7 +4,14 @@
  * the cluster through the bus port; evaluateKafka grades it against the topic registry.
  */
 import { connect } from "node:net";
-import { consumerLag, TOPICS, type Bus, type ClusterDescription, type PartitionOffsets, type TopicDescription } from "@tickflow/bus";
+import {
+  consumerLag,
+  TOPICS,
+  type Bus,
+  type ClusterDescription,
+  type PartitionOffsets,
+  type TopicDescription,
+} from "@tickflow/bus";
 import { kafkaAnswers } from "@tickflow/local-kafka";
 import { gradeAbove, worst, type Check, type Status, type Thresholds } from "./report";
 
@@ -77,7 +84,6 @@ export interface KafkaFacts {
   dlq: PartitionOffsets[] | null;
 }
 
-
 /** Reads the cluster, each group's committed offsets on every registry topic, and the DLQ's offsets. */
 export async function collectKafka(bus: Bus, groupIds: string[]): Promise<KafkaFacts> {
   const cluster = await bus.describeCluster();
@@ -101,37 +107,73 @@ export function brokersCheck(probes: BrokerProbe[]): Check {
   const reachable = probes.filter((p) => p.ok);
   const status: Status = reachable.length === 0 ? "CRIT" : reachable.length < probes.length ? "WARN" : "OK";
   const advice =
-    status === "CRIT" ? "; start one (npx tickflow kafka start) or pass --brokers" : status === "WARN" ? "; clients fall back to the others, fix or drop the dead address" : "";
-  return { name: "brokers", status, summary: `${probes.map((p) => `${p.broker} ${p.ok ? "ok" : p.detail}`).join(", ")}${advice}`, data: { probes } };
+    status === "CRIT"
+      ? "; start one (npx tickflow kafka start) or pass --brokers"
+      : status === "WARN"
+        ? "; clients fall back to the others, fix or drop the dead address"
+        : "";
+  return {
+    name: "brokers",
+    status,
+    summary: `${probes.map((p) => `${p.broker} ${p.ok ? "ok" : p.detail}`).join(", ")}${advice}`,
+    data: { probes },
+  };
 }
 
 function topicCheck(topic: TopicDescription): Check {
   const spec = TOPICS[topic.id];
   const name = `topic ${topic.name}`;
-  if (!topic.exists) return { name, status: "CRIT", summary: "missing: the workers create it at start (ensureTopics); run them, or check --topic-prefix", data: { topic } };
+  if (!topic.exists)
+    return {
+      name,
+      status: "CRIT",
+      summary: "missing: the workers create it at start (ensureTopics); run them, or check --topic-prefix",
+      data: { topic },
+    };
   const problems: [Status, string][] = [];
   const offline = topic.partitions.filter((p) => p.leader < 0).map((p) => p.partition);
-  if (offline.length > 0) problems.push(["CRIT", `partitions without a leader: ${offline.join(", ")} (a broker holding them is down)`]);
+  if (offline.length > 0)
+    problems.push(["CRIT", `partitions without a leader: ${offline.join(", ")} (a broker holding them is down)`]);
   const underReplicated = topic.partitions.filter((p) => p.isr.length < p.replicas.length).map((p) => p.partition);
   if (underReplicated.length > 0) problems.push(["WARN", `under-replicated partitions: ${underReplicated.join(", ")}`]);
   if (topic.partitions.length !== spec.partitions) {
-    problems.push(["WARN", `${topic.partitions.length} partitions, the registry says ${spec.partitions} (the workers grow a topic with fewer at start; more changes which partition a key lands on)`]);
+    problems.push([
+      "WARN",
+      `${topic.partitions.length} partitions, the registry says ${spec.partitions} (the workers grow a topic with fewer at start; more changes which partition a key lands on)`,
+    ]);
   }
   for (const [key, expected] of Object.entries(spec.config as Record<string, string>)) {
     const actual = topic.config[key];
     if (actual === expected) continue;
     // delete where compact is wanted loses the snapshots a restart resumes from; the reverse keeps every tick forever
-    problems.push([key === "cleanup.policy" ? "CRIT" : "WARN", `${key}=${actual ?? "(unset)"}, the registry says ${expected}`]);
+    problems.push([
+      key === "cleanup.policy" ? "CRIT" : "WARN",
+      `${key}=${actual ?? "(unset)"}, the registry says ${expected}`,
+    ]);
   }
   const replicas = Math.min(...topic.partitions.map((p) => p.replicas.length));
-  const summary = problems.length > 0 ? problems.map(([, text]) => text).join("; ") : `${topic.partitions.length} partitions, ${replicas} replica${replicas === 1 ? "" : "s"} each, in sync; config as in the registry`;
-  return { name, status: worst(problems.map(([s]) => s)), summary, data: { topic, registry: { partitions: spec.partitions, config: spec.config } } };
+  const summary =
+    problems.length > 0
+      ? problems.map(([, text]) => text).join("; ")
+      : `${topic.partitions.length} partitions, ${replicas} replica${replicas === 1 ? "" : "s"} each, in sync; config as in the registry`;
+  return {
+    name,
+    status: worst(problems.map(([s]) => s)),
+    summary,
+    data: { topic, registry: { partitions: spec.partitions, config: spec.config } },
+  };
 }
 
 function groupCheck(group: GroupLag, t: Thresholds): Check {
   const name = `group ${group.groupId}`;
   if (group.topics.length === 0) {
-    return { name, status: "WARN", summary: "has committed no offsets on any registry topic: the worker has not run against this cluster, or uses another group id (ST_GROUP_ID)", data: { group } };
+    return {
+      name,
+      status: "WARN",
+      summary:
+        "has committed no offsets on any registry topic: the worker has not run against this cluster, or uses another group id (ST_GROUP_ID)",
+      data: { group },
+    };
   }
   const statuses: Status[] = [];
   const parts = group.topics.map(({ topic, partitions }) => {
@@ -142,7 +184,10 @@ function groupCheck(group: GroupLag, t: Thresholds): Check {
     return `${topic} lag ${total}${behind.length > 0 ? ` (${behind.join(", ")})` : ""}`;
   });
   const status = worst(statuses);
-  const advice = status === "OK" ? "" : "; the consumer falls behind: check the worker's CPU and log, and whether one partition (a hot key) holds most of it";
+  const advice =
+    status === "OK"
+      ? ""
+      : "; the consumer falls behind: check the worker's CPU and log, and whether one partition (a hot key) holds most of it";
   return { name, status, summary: `${parts.join("; ")}${advice}`, data: { group, thresholds: t } };
 }
 

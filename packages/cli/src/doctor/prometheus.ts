@@ -73,28 +73,66 @@ async function api<T>(base: string, path: string, timeoutMs: number): Promise<T>
   try {
     body = JSON.parse(text) as typeof body;
   } catch {
-    throw new Error(`${url.href} answered HTTP ${response.status} without Prometheus JSON: is it Prometheus? (${text.slice(0, 120).trim()})`);
+    throw new Error(
+      `${url.href} answered HTTP ${response.status} without Prometheus JSON: is it Prometheus? (${text.slice(0, 120).trim()})`,
+    );
   }
-  if (body.status !== "success" || body.data === undefined) throw new Error(`${url.href}: ${body.error ?? `HTTP ${response.status}`}`);
+  if (body.status !== "success" || body.data === undefined)
+    throw new Error(`${url.href}: ${body.error ?? `HTTP ${response.status}`}`);
   return body.data;
 }
 
 /** Asks Prometheus for its version, targets, recent metric names, rules and firing alerts. */
 export async function collectPrometheus(url: string, timeoutMs: number, now = Date.now()): Promise<PrometheusFacts> {
-  const facts: PrometheusFacts = { url, error: null, version: null, targets: [], metricNames: [], rules: [], firing: [] };
+  const facts: PrometheusFacts = {
+    url,
+    error: null,
+    version: null,
+    targets: [],
+    metricNames: [],
+    rules: [],
+    firing: [],
+  };
   try {
     facts.version = (await api<{ version: string }>(url, "api/v1/status/buildinfo", timeoutMs)).version;
     const [targets, names, rules, alerts] = await Promise.all([
-      api<{ activeTargets: { scrapePool: string; labels: { instance?: string }; health: PrometheusTarget["health"]; lastError: string }[] }>(url, "api/v1/targets?state=active", timeoutMs),
+      api<{
+        activeTargets: {
+          scrapePool: string;
+          labels: { instance?: string };
+          health: PrometheusTarget["health"];
+          lastError: string;
+        }[];
+      }>(url, "api/v1/targets?state=active", timeoutMs),
       // only recent names: the TSDB keeps every name of its retention period
       api<string[]>(url, `api/v1/label/__name__/values?start=${(now - 15 * 60_000) / 1000}`, timeoutMs),
-      api<{ groups: { name: string; rules: { name: string; type: PrometheusRule["type"]; health: PrometheusRule["health"]; lastError?: string }[] }[] }>(url, "api/v1/rules", timeoutMs),
+      api<{
+        groups: {
+          name: string;
+          rules: { name: string; type: PrometheusRule["type"]; health: PrometheusRule["health"]; lastError?: string }[];
+        }[];
+      }>(url, "api/v1/rules", timeoutMs),
       api<{ alerts: { state: string; labels: Record<string, string> }[] }>(url, "api/v1/alerts", timeoutMs),
     ]);
-    facts.targets = targets.activeTargets.map((t) => ({ scrapePool: t.scrapePool, instance: t.labels.instance ?? "", health: t.health, lastError: t.lastError }));
+    facts.targets = targets.activeTargets.map((t) => ({
+      scrapePool: t.scrapePool,
+      instance: t.labels.instance ?? "",
+      health: t.health,
+      lastError: t.lastError,
+    }));
     facts.metricNames = names;
-    facts.rules = rules.groups.flatMap((g) => g.rules.map((r) => ({ group: g.name, name: r.name, type: r.type, health: r.health, lastError: r.lastError ?? "" })));
-    facts.firing = alerts.alerts.filter((a) => a.state === "firing").map((a) => ({ alertname: a.labels.alertname ?? "", severity: a.labels.severity ?? "" }));
+    facts.rules = rules.groups.flatMap((g) =>
+      g.rules.map((r) => ({
+        group: g.name,
+        name: r.name,
+        type: r.type,
+        health: r.health,
+        lastError: r.lastError ?? "",
+      })),
+    );
+    facts.firing = alerts.alerts
+      .filter((a) => a.state === "firing")
+      .map((a) => ({ alertname: a.labels.alertname ?? "", severity: a.labels.severity ?? "" }));
   } catch (error) {
     facts.error = (error as Error).message;
   }
@@ -110,15 +148,30 @@ function catalogCheck(names: ReadonlySet<string>): Check {
   const seen = catalog.length - absent.length;
   const status: Status = missing.length > 0 ? "WARN" : "OK";
   const parts = [`${seen} of ${catalog.length} catalog metrics present`];
-  if (missing.length > 0) parts.push(`absent although every service exposes them from start: ${missing.join(", ")} (is each target a current Tickflow service?)`);
+  if (missing.length > 0)
+    parts.push(
+      `absent although every service exposes them from start: ${missing.join(", ")} (is each target a current Tickflow service?)`,
+    );
   if (notYet.length > 0) parts.push(`not used yet (created on first use): ${notYet.join(", ")}`);
-  return { name: "catalog metrics", status, summary: parts.join("; "), data: { present: seen, total: catalog.length, missing, notYet } };
+  return {
+    name: "catalog metrics",
+    status,
+    summary: parts.join("; "),
+    data: { present: seen, total: catalog.length, missing, notYet },
+  };
 }
 
 /** Grades what Prometheus said against the config's jobs and rule files and the catalog. */
 export function evaluatePrometheus(facts: PrometheusFacts, config: ScrapeConfigSummary): Check[] {
   if (facts.error !== null) {
-    return [{ name: "reachable", status: "CRIT", summary: `${facts.error}; start Prometheus (npm start runs it when the binary is on PATH) or pass --url`, data: { url: facts.url } }];
+    return [
+      {
+        name: "reachable",
+        status: "CRIT",
+        summary: `${facts.error}; start Prometheus (npm start runs it when the binary is on PATH) or pass --url`,
+        data: { url: facts.url },
+      },
+    ];
   }
   const checks: Check[] = [
     { name: "reachable", status: "OK", summary: facts.url },
@@ -128,7 +181,12 @@ export function evaluatePrometheus(facts: PrometheusFacts, config: ScrapeConfigS
     const targets = facts.targets.filter((t) => t.scrapePool === job);
     const data = { targets };
     if (targets.length === 0) {
-      checks.push({ name: `job ${job}`, status: "CRIT", summary: "Prometheus has no target for this job: it runs another config than --config", data });
+      checks.push({
+        name: `job ${job}`,
+        status: "CRIT",
+        summary: "Prometheus has no target for this job: it runs another config than --config",
+        data,
+      });
       continue;
     }
     const down = targets.filter((t) => t.health === "down");
@@ -139,26 +197,41 @@ export function evaluatePrometheus(facts: PrometheusFacts, config: ScrapeConfigS
       ...down.map((t) => `${t.instance} down: ${t.lastError || "no error given"}`),
       ...unknown.map((t) => `${t.instance} not scraped yet`),
     ];
-    checks.push({ name: `job ${job}`, status, summary: [`${up}/${targets.length} targets up`, ...details].join("; "), data });
+    checks.push({
+      name: `job ${job}`,
+      status,
+      summary: [`${up}/${targets.length} targets up`, ...details].join("; "),
+      data,
+    });
   }
   if (config.ruleFiles.length > 0) {
     const failing = facts.rules.filter((r) => r.health === "err");
     const alerting = facts.rules.filter((r) => r.type === "alerting").length;
     const recording = facts.rules.length - alerting;
     if (facts.rules.length === 0) {
-      checks.push({ name: "rules", status: "WARN", summary: `no rules loaded although the config lists ${config.ruleFiles.join(", ")}: check the paths (relative to the config file)` });
+      checks.push({
+        name: "rules",
+        status: "WARN",
+        summary: `no rules loaded although the config lists ${config.ruleFiles.join(", ")}: check the paths (relative to the config file)`,
+      });
     } else {
       checks.push({
         name: "rules",
         status: failing.length > 0 ? "WARN" : "OK",
-        summary: [`${alerting} alerting and ${recording} recording rules`, ...failing.map((r) => `${r.name} fails: ${r.lastError}`)].join("; "),
+        summary: [
+          `${alerting} alerting and ${recording} recording rules`,
+          ...failing.map((r) => `${r.name} fails: ${r.lastError}`),
+        ].join("; "),
         data: { alerting, recording, failing },
       });
     }
     checks.push({
       name: "alerts",
       status: facts.firing.length > 0 ? "WARN" : "OK",
-      summary: facts.firing.length === 0 ? "none firing" : `firing: ${facts.firing.map((a) => `${a.alertname} (${a.severity})`).join(", ")}; see monitoring/README.md for what to do`,
+      summary:
+        facts.firing.length === 0
+          ? "none firing"
+          : `firing: ${facts.firing.map((a) => `${a.alertname} (${a.severity})`).join(", ")}; see monitoring/README.md for what to do`,
       data: { firing: facts.firing },
     });
   }

@@ -41,7 +41,8 @@ export interface LoadAverage {
 /** /proc/loadavg: "0.20 0.73 0.67 1/185 23761". */
 export function parseLoadavg(text: string): LoadAverage {
   const [one, five, fifteen] = text.trim().split(/\s+/).slice(0, 3).map(Number);
-  if ([one, five, fifteen].some((x) => x === undefined || !Number.isFinite(x))) throw new Error(`not /proc/loadavg content: "${text.trim().slice(0, 80)}"`);
+  if ([one, five, fifteen].some((x) => x === undefined || !Number.isFinite(x)))
+    throw new Error(`not /proc/loadavg content: "${text.trim().slice(0, 80)}"`);
   return { one: one!, five: five!, fifteen: fifteen! };
 }
 
@@ -67,7 +68,8 @@ const pct = (x: number) => `${x.toFixed(1)}%`;
 export function checkLoad(load: LoadAverage, cpuCount: number, t: Thresholds): Check {
   const perCore = load.five / cpuCount;
   const status = gradeAbove(perCore, t);
-  const advice = status === "OK" ? "" : ": work waits for a CPU; find the busy processes (top) or give the machine more cores";
+  const advice =
+    status === "OK" ? "" : ": work waits for a CPU; find the busy processes (top) or give the machine more cores";
   return {
     name: "cpu load",
     status,
@@ -81,7 +83,10 @@ export function checkMemory(meminfo: Record<string, number>, t: Thresholds): Che
   const available = field(meminfo, "MemAvailable");
   const availablePct = (available / total) * 100;
   const status = gradeBelow(availablePct, t);
-  const advice = status === "OK" ? "" : ": processes will swap or be OOM-killed; stop something or add memory (the broker alone takes up to 1 GiB of heap)";
+  const advice =
+    status === "OK"
+      ? ""
+      : ": processes will swap or be OOM-killed; stop something or add memory (the broker alone takes up to 1 GiB of heap)";
   return {
     name: "memory",
     status,
@@ -92,11 +97,20 @@ export function checkMemory(meminfo: Record<string, number>, t: Thresholds): Che
 
 export function checkSwap(meminfo: Record<string, number>, t: Thresholds): Check {
   const total = field(meminfo, "SwapTotal");
-  if (total === 0) return { name: "swap", status: "OK", summary: "no swap configured", data: { totalBytes: 0, usedBytes: 0, usedPct: 0, thresholds: t } };
+  if (total === 0)
+    return {
+      name: "swap",
+      status: "OK",
+      summary: "no swap configured",
+      data: { totalBytes: 0, usedBytes: 0, usedPct: 0, thresholds: t },
+    };
   const used = total - field(meminfo, "SwapFree");
   const usedPct = (used / total) * 100;
   const status = gradeAbove(usedPct, t);
-  const advice = status === "OK" ? "" : ": memory was short; swapped-out pages stall the JVM and Node (check memory, restart what grew)";
+  const advice =
+    status === "OK"
+      ? ""
+      : ": memory was short; swapped-out pages stall the JVM and Node (check memory, restart what grew)";
   return {
     name: "swap",
     status,
@@ -127,12 +141,22 @@ export function checkDisk(label: string, folder: string, measuredOn: string, sta
   const status = worst([gradeAbove(usedPct, t), inodesPct === null ? "OK" : gradeAbove(inodesPct, t)]);
   const where = measuredOn === folder ? folder : `${folder}, not created yet: measured on ${measuredOn}`;
   const inodes = inodesPct === null ? "" : `, inodes ${pct(inodesPct)} used`;
-  const advice = status === "OK" ? "" : ": a full disk stops Kafka and Prometheus writing; remove old data (e.g. unused broker instances under kafka/ in the cache) or grow the disk";
+  const advice =
+    status === "OK"
+      ? ""
+      : ": a full disk stops Kafka and Prometheus writing; remove old data (e.g. unused broker instances under kafka/ in the cache) or grow the disk";
   return {
     name: `disk ${label}`,
     status,
     summary: `${pct(usedPct)} used, ${formatBytes(stats.bavail * stats.bsize)} free${inodes} (${where})${advice}`,
-    data: { folder, measuredOn, usedPct, freeBytes: stats.bavail * stats.bsize, inodesUsedPct: inodesPct, thresholds: t },
+    data: {
+      folder,
+      measuredOn,
+      usedPct,
+      freeBytes: stats.bavail * stats.bsize,
+      inodesUsedPct: inodesPct,
+      thresholds: t,
+    },
   };
 }
 
@@ -144,7 +168,11 @@ export function existingAncestor(folder: string): string {
 }
 
 function unreadable(name: string, error: unknown): Check {
-  return { name, status: "WARN", summary: `cannot measure: ${(error as Error).message} (doctor vm reads Linux's /proc and statfs)` };
+  return {
+    name,
+    status: "WARN",
+    summary: `cannot measure: ${(error as Error).message} (doctor vm reads Linux's /proc and statfs)`,
+  };
 }
 
 /** Measures this machine: load, memory, swap, and the disk of each folder. */

@@ -2,7 +2,15 @@ import { open, type FileHandle } from "node:fs/promises";
 import { request as httpRequest, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from "node:http";
 import { extname, join, normalize, sep } from "node:path";
 import { pipeline } from "node:stream";
-import { createGuardedServer, dashboardSecurityHeaders, listen, problemDocument, requestTarget, sendProblem, type HttpLimits } from "@tickflow/runtime";
+import {
+  createGuardedServer,
+  dashboardSecurityHeaders,
+  listen,
+  problemDocument,
+  requestTarget,
+  sendProblem,
+  type HttpLimits,
+} from "@tickflow/runtime";
 
 const TYPES: Record<string, string> = {
   ".html": "text/html; charset=utf-8",
@@ -20,7 +28,19 @@ const TYPES: Record<string, string> = {
 export const DASHBOARD_SECURITY_HEADERS = dashboardSecurityHeaders();
 
 /** Headers of one connection (RFC 9110 7.6.1), never forwarded; `expect` is answered by each hop itself, `host` is the gateway's. */
-const HOP_BY_HOP = new Set(["connection", "keep-alive", "proxy-connection", "proxy-authenticate", "proxy-authorization", "te", "trailer", "transfer-encoding", "upgrade", "expect", "host"]);
+const HOP_BY_HOP = new Set([
+  "connection",
+  "keep-alive",
+  "proxy-connection",
+  "proxy-authenticate",
+  "proxy-authorization",
+  "te",
+  "trailer",
+  "transfer-encoding",
+  "upgrade",
+  "expect",
+  "host",
+]);
 
 /** The end-to-end headers of a message: hop-by-hop ones and those its Connection header names left out. */
 function endToEnd(headers: IncomingHttpHeaders): Record<string, string | string[]> {
@@ -30,7 +50,8 @@ function endToEnd(headers: IncomingHttpHeaders): Record<string, string | string[
       .map((token) => token.trim().toLowerCase()),
   );
   const kept: Record<string, string | string[]> = {};
-  for (const [name, value] of Object.entries(headers)) if (value !== undefined && !HOP_BY_HOP.has(name) && !named.has(name)) kept[name] = value;
+  for (const [name, value] of Object.entries(headers))
+    if (value !== undefined && !HOP_BY_HOP.has(name) && !named.has(name)) kept[name] = value;
   return kept;
 }
 
@@ -53,12 +74,22 @@ export interface StaticServerOptions {
  * end its process: the server is a guarded one (see createGuardedServer), files and forwarded
  * answers are streamed with their errors handled, and a client that goes away cancels its work.
  */
-export async function startStaticServer(options: StaticServerOptions): Promise<{ port: number; close(): Promise<void> }> {
+export async function startStaticServer(
+  options: StaticServerOptions,
+): Promise<{ port: number; close(): Promise<void> }> {
   const api = new URL(options.apiOrigin);
   const upstreamTimeoutMs = options.upstreamTimeoutMs ?? 30_000;
-  const report = options.onError ?? ((error: unknown, req?: IncomingMessage) => process.stderr.write(`web        | request ${req?.method ?? ""} ${req?.url ?? ""} failed: ${String(error)}\n`));
-  const problem = (res: ServerResponse, status: number, code: string, detail: string, headers: Record<string, string> = {}) =>
-    sendProblem(res, problemDocument(status, code, detail), headers);
+  const report =
+    options.onError ??
+    ((error: unknown, req?: IncomingMessage) =>
+      process.stderr.write(`web        | request ${req?.method ?? ""} ${req?.url ?? ""} failed: ${String(error)}\n`));
+  const problem = (
+    res: ServerResponse,
+    status: number,
+    code: string,
+    detail: string,
+    headers: Record<string, string> = {},
+  ) => sendProblem(res, problemDocument(status, code, detail), headers);
 
   const forward = (req: IncomingMessage, res: ServerResponse, url: URL) => {
     const upstream = httpRequest({
@@ -75,10 +106,15 @@ export async function startStaticServer(options: StaticServerOptions): Promise<{
       // a gateway that breaks off its answer: the client's is cut as well (it cannot get a status any more)
       pipeline(answer, res, () => {});
     });
-    upstream.setTimeout(upstreamTimeoutMs, () => upstream.destroy(Object.assign(new Error(`no answer within ${upstreamTimeoutMs} ms`), { code: "ETIMEDOUT" })));
+    upstream.setTimeout(upstreamTimeoutMs, () =>
+      upstream.destroy(Object.assign(new Error(`no answer within ${upstreamTimeoutMs} ms`), { code: "ETIMEDOUT" })),
+    );
     upstream.on("error", (error: NodeJS.ErrnoException) => {
       if (answered || res.headersSent) return void res.destroy();
-      const detail = error.code === "ETIMEDOUT" ? `no answer from ${options.apiOrigin} within ${upstreamTimeoutMs} ms` : `no answer from ${options.apiOrigin}`;
+      const detail =
+        error.code === "ETIMEDOUT"
+          ? `no answer from ${options.apiOrigin} within ${upstreamTimeoutMs} ms`
+          : `no answer from ${options.apiOrigin}`;
       problem(res, 503, "gateway-unavailable", detail, { "retry-after": "1" });
     });
     // a client that goes away cancels the forwarded request
@@ -93,7 +129,9 @@ export async function startStaticServer(options: StaticServerOptions): Promise<{
   /** The file a path names inside the root, or index.html; undefined when even that cannot be opened. */
   const fileFor = async (decoded: string): Promise<{ path: string; handle: FileHandle; size: number } | undefined> => {
     const path = normalize(join(options.root, decoded));
-    const candidates = path.startsWith(options.root + sep) ? [path, join(options.root, "index.html")] : [join(options.root, "index.html")];
+    const candidates = path.startsWith(options.root + sep)
+      ? [path, join(options.root, "index.html")]
+      : [join(options.root, "index.html")];
     for (const candidate of candidates) {
       const handle = await open(candidate, "r").catch(() => undefined);
       if (!handle) continue;
@@ -105,7 +143,10 @@ export async function startStaticServer(options: StaticServerOptions): Promise<{
   };
 
   const serveFile = async (req: IncomingMessage, res: ServerResponse, url: URL) => {
-    if (req.method !== "GET" && req.method !== "HEAD") return problem(res, 405, "method-not-allowed", `${req.method} is not allowed on ${url.pathname}`, { allow: "GET, HEAD" });
+    if (req.method !== "GET" && req.method !== "HEAD")
+      return problem(res, 405, "method-not-allowed", `${req.method} is not allowed on ${url.pathname}`, {
+        allow: "GET, HEAD",
+      });
     let decoded: string;
     try {
       decoded = decodeURIComponent(url.pathname);

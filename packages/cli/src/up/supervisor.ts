@@ -18,8 +18,23 @@ export function formatLine(name: string, line: string): string {
   const label = name.padEnd(11);
   if (!line.startsWith("{")) return `${label}| ${line}`;
   try {
-    const { level, msg, time: _t, pid: _p, hostname: _h, service: _s, ...rest } = JSON.parse(line) as Record<string, unknown>;
-    const levels: Record<number, string> = { 10: "trace", 20: "debug", 30: "info", 40: "warn", 50: "error", 60: "fatal" };
+    const {
+      level,
+      msg,
+      time: _t,
+      pid: _p,
+      hostname: _h,
+      service: _s,
+      ...rest
+    } = JSON.parse(line) as Record<string, unknown>;
+    const levels: Record<number, string> = {
+      10: "trace",
+      20: "debug",
+      30: "info",
+      40: "warn",
+      50: "error",
+      60: "fatal",
+    };
     const extra = Object.entries(rest)
       .map(([k, v]) => `${k}=${typeof v === "string" ? v : JSON.stringify(v)}`)
       .join(" ");
@@ -51,7 +66,11 @@ export class Supervised {
   }
 
   private launch(): void {
-    const child = spawn(this.spec.command, this.spec.args, { cwd: this.spec.cwd, env: { ...process.env, ...this.spec.env }, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(this.spec.command, this.spec.args, {
+      cwd: this.spec.cwd,
+      env: { ...process.env, ...this.spec.env },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     this.child = child;
     let partial = "";
     const onData = (chunk: Buffer) => {
@@ -74,7 +93,9 @@ export class Supervised {
       }
       const delay = RESTART_BACKOFF_MS[Math.min(this.crashes, RESTART_BACKOFF_MS.length - 1)]!;
       this.crashes += 1;
-      this.print(formatLine(this.spec.name, `exited (code ${code}, signal ${signal}); restarting in ${delay / 1000} s`));
+      this.print(
+        formatLine(this.spec.name, `exited (code ${code}, signal ${signal}); restarting in ${delay / 1000} s`),
+      );
       setTimeout(() => {
         if (!this.stopping) this.launch();
       }, delay);
@@ -84,7 +105,8 @@ export class Supervised {
   private async waitReady(url: string, timeoutMs = 120_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
-      if (this.misconfigured) throw new Error(`${this.spec.name} exited with bad configuration (exit 2); its log above says which variable`);
+      if (this.misconfigured)
+        throw new Error(`${this.spec.name} exited with bad configuration (exit 2); its log above says which variable`);
       try {
         await fetch(url, { signal: AbortSignal.timeout(1_000) });
         return;

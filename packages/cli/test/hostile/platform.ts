@@ -26,11 +26,15 @@ export class Platform {
   }
 
   static async start(env: Record<string, string>): Promise<Platform> {
-    const child = spawn(process.execPath, [bin, "up", "--no-prometheus"], { cwd: root, env: { ...process.env, LOG_LEVEL: "warn", ...env } });
+    const child = spawn(process.execPath, [bin, "up", "--no-prometheus"], {
+      cwd: root,
+      env: { ...process.env, LOG_LEVEL: "warn", ...env },
+    });
     const platform = new Platform(child);
     const deadline = Date.now() + 180_000;
     while (!platform.output.some((l) => l.includes("Press Ctrl-C"))) {
-      if (Date.now() > deadline || child.exitCode !== null) throw new Error(`tickflow up did not start:\n${platform.output.join("\n")}`);
+      if (Date.now() > deadline || child.exitCode !== null)
+        throw new Error(`tickflow up did not start:\n${platform.output.join("\n")}`);
       await new Promise((r) => setTimeout(r, 100));
     }
     return platform;
@@ -38,7 +42,8 @@ export class Platform {
 
   /** The supervisor runs, and none of its services exited since it started. */
   alive(): { ok: boolean; detail: string } {
-    if (this.child.exitCode !== null) return { ok: false, detail: `tickflow up exited ${this.child.exitCode}:\n${this.output.slice(-30).join("\n")}` };
+    if (this.child.exitCode !== null)
+      return { ok: false, detail: `tickflow up exited ${this.child.exitCode}:\n${this.output.slice(-30).join("\n")}` };
     const exits = this.output.filter((l) => /exited \(code/.test(l));
     return { ok: exits.length === 0, detail: exits.join("\n") };
   }
@@ -53,7 +58,9 @@ export class Platform {
 
 /** Resident memory of a process, from /proc (Linux). */
 export function residentBytes(pid: number): number {
-  const line = readFileSync(`/proc/${pid}/status`, "utf8").split("\n").find((l) => l.startsWith("VmRSS:"));
+  const line = readFileSync(`/proc/${pid}/status`, "utf8")
+    .split("\n")
+    .find((l) => l.startsWith("VmRSS:"));
   if (!line) throw new Error(`no VmRSS for pid ${pid}`);
   return Number(line.split(/\s+/)[1]) * 1024;
 }

@@ -1,5 +1,12 @@
 import { z } from "zod";
-import { BaseParamsSchema, perSymbolBarStrategy, pushWindow, type SignalDirection, type StrategyDefinition, type Window } from "./strategy";
+import {
+  BaseParamsSchema,
+  perSymbolBarStrategy,
+  pushWindow,
+  type SignalDirection,
+  type StrategyDefinition,
+  type Window,
+} from "./strategy";
 
 export const BreakoutParamsSchema = BaseParamsSchema.extend({
   /** Donchian channel length for entries, in bars. */
@@ -18,13 +25,18 @@ interface SymbolState {
 /** Donchian breakout: long above the highest high of the prior bars, short below the lowest low. */
 export const breakout: StrategyDefinition<typeof BreakoutParamsSchema> = {
   kind: "breakout",
-  description: "Donchian breakout: long above the prior window's high, short below its low; exit on the shorter channel",
+  description:
+    "Donchian breakout: long above the prior window's high, short below its low; exit on the shorter channel",
   params: BreakoutParamsSchema,
   create(params, symbols) {
     return perSymbolBarStrategy<SymbolState>({
       interval: params.interval,
       symbols,
-      initial: () => ({ highs: { values: [], size: params.window }, lows: { values: [], size: params.window }, target: "flat" }),
+      initial: () => ({
+        highs: { values: [], size: params.window },
+        lows: { values: [], size: params.window },
+        target: "flat",
+      }),
       onBar(st, bar, ctx) {
         // channels over the bars before this one, so a breakout compares against history only
         if (st.highs.values.length === params.window) {
@@ -49,7 +61,12 @@ export const breakout: StrategyDefinition<typeof BreakoutParamsSchema> = {
           }
           if (next !== st.target) {
             st.target = next;
-            ctx.signal({ symbol: bar.symbol, direction: next, reason, indicators: { upper, lower, exitUpper, exitLower } });
+            ctx.signal({
+              symbol: bar.symbol,
+              direction: next,
+              reason,
+              indicators: { upper, lower, exitUpper, exitLower },
+            });
           }
         }
         pushWindow(st.highs, bar.high);

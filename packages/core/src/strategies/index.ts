@@ -15,9 +15,13 @@ export const STRATEGIES: ReadonlyMap<string, StrategyDefinition> = new Map<strin
   [smaCrossover, meanReversion, breakout].map((d) => [d.kind, d as unknown as StrategyDefinition]),
 );
 
-export function strategyDefinition(kind: string, registry: ReadonlyMap<string, StrategyDefinition> = STRATEGIES): StrategyDefinition {
+export function strategyDefinition(
+  kind: string,
+  registry: ReadonlyMap<string, StrategyDefinition> = STRATEGIES,
+): StrategyDefinition {
   const definition = registry.get(kind);
-  if (!definition) throw new ConfigError(`unknown strategy "${kind}"; valid strategies: ${[...registry.keys()].join(", ")}`);
+  if (!definition)
+    throw new ConfigError(`unknown strategy "${kind}"; valid strategies: ${[...registry.keys()].join(", ")}`);
   return definition;
 }
 
@@ -26,7 +30,9 @@ export function parseStrategyParams(definition: StrategyDefinition, raw: unknown
   const parsed = definition.params.safeParse(raw ?? {});
   if (!parsed.success) {
     const issues = parsed.error.issues.map((i) => `${i.path.join(".") || "params"}: ${i.message}`).join("; ");
-    throw new ConfigError(`bad params for ${definition.kind}: ${issues}; accepted params: ${paramNames(definition.params).join(", ")}`);
+    throw new ConfigError(
+      `bad params for ${definition.kind}: ${issues}; accepted params: ${paramNames(definition.params).join(", ")}`,
+    );
   }
   return parsed.data as Record<string, unknown>;
 }

@@ -1,5 +1,15 @@
 import { z } from "zod";
-import { BaseParamsSchema, mean, perSymbolBarStrategy, pushWindow, round6, stdDev, type SignalDirection, type StrategyDefinition, type Window } from "./strategy";
+import {
+  BaseParamsSchema,
+  mean,
+  perSymbolBarStrategy,
+  pushWindow,
+  round6,
+  stdDev,
+  type SignalDirection,
+  type StrategyDefinition,
+  type Window,
+} from "./strategy";
 
 export const MeanReversionParamsSchema = BaseParamsSchema.extend({
   window: z.number().int().min(2).default(30),
@@ -44,7 +54,10 @@ export const meanReversion: StrategyDefinition<typeof MeanReversionParamsSchema>
         ctx.signal({
           symbol: bar.symbol,
           direction: next,
-          reason: next === "flat" ? `z-score ${z.toFixed(2)} back within ${params.exitZ}σ` : `z-score ${z.toFixed(2)} beyond ${params.entryZ}σ`,
+          reason:
+            next === "flat"
+              ? `z-score ${z.toFixed(2)} back within ${params.exitZ}σ`
+              : `z-score ${z.toFixed(2)} beyond ${params.entryZ}σ`,
           indicators: { z: round6(z), mean: round6(mu), sigma: round6(sigma) },
         });
       },

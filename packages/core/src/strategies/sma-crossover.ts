@@ -1,5 +1,14 @@
 import { z } from "zod";
-import { BaseParamsSchema, mean, perSymbolBarStrategy, pushWindow, round6, type SignalDirection, type StrategyDefinition, type Window } from "./strategy";
+import {
+  BaseParamsSchema,
+  mean,
+  perSymbolBarStrategy,
+  pushWindow,
+  round6,
+  type SignalDirection,
+  type StrategyDefinition,
+  type Window,
+} from "./strategy";
 
 export const SmaCrossoverParamsSchema = BaseParamsSchema.extend({
   fast: z.number().int().min(1).default(10),

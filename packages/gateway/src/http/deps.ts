@@ -27,11 +27,25 @@ export interface GatewayDeps {
  * Wires the upstream clients; `alerts` defaults to the strategy worker's risk history (what a
  * Lambda can read). `consumers` may be filled after this returns (they start after the handlers).
  */
-export function createGatewayDeps(options: { config: GatewayConfig; metrics: Metrics; logger: Logger; alerts?: AlertSource; consumers?: readonly ConsumerHealthSource[] }): GatewayDeps {
+export function createGatewayDeps(options: {
+  config: GatewayConfig;
+  metrics: Metrics;
+  logger: Logger;
+  alerts?: AlertSource;
+  consumers?: readonly ConsumerHealthSource[];
+}): GatewayDeps {
   const { config, metrics, logger } = options;
   const marketData = new Upstream("market-data", config.MARKET_DATA_URL, config.UPSTREAM_TIMEOUT_MS, metrics);
   const strategy = new Upstream("strategy", config.STRATEGY_URL, config.UPSTREAM_TIMEOUT_MS, metrics);
-  return { config, metrics, logger, marketData, strategy, alerts: options.alerts ?? new RiskHistoryAlertSource(strategy), consumers: options.consumers ?? [] };
+  return {
+    config,
+    metrics,
+    logger,
+    marketData,
+    strategy,
+    alerts: options.alerts ?? new RiskHistoryAlertSource(strategy),
+    consumers: options.consumers ?? [],
+  };
 }
 
 let lambdaGateway: GatewayDeps | undefined;

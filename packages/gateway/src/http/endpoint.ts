@@ -11,7 +11,9 @@ import type { ParameterError } from "./problem";
 import { ROUTES, type HandlerName } from "./routes";
 
 type ContractOf<N extends HandlerName> = (typeof CONTRACTS)[N];
-type Parsed<C, K extends "path" | "query"> = C extends { [P in K]: infer S extends z.ZodType } ? z.output<S> : Record<string, never>;
+type Parsed<C, K extends "path" | "query"> = C extends { [P in K]: infer S extends z.ZodType }
+  ? z.output<S>
+  : Record<string, never>;
 export type ResponseOf<N extends HandlerName> = z.output<ContractOf<N>["response"]>;
 
 /** What an endpoint gets: its parsed parameters and the dependencies. */
@@ -43,28 +45,55 @@ const NOT_FOUND_CODES: Record<string, string> = { symbol: "unknown-symbol", id: 
  * route that takes none does not read the query string.
  */
 function parseInput(contract: Contract, event: APIGatewayProxyEventV2) {
-  const parse = (where: "path" | "query", schema: z.ZodObject | undefined, raw: Record<string, string | undefined> | undefined) => {
+  const parse = (
+    where: "path" | "query",
+    schema: z.ZodObject | undefined,
+    raw: Record<string, string | undefined> | undefined,
+  ) => {
     if (!schema) return {};
     const result = schema.safeParse(raw ?? {});
     if (result.success) return result.data;
-    const errors: ParameterError[] = result.error.issues.map((i) => ({ parameter: String(i.path[0] ?? where), in: where, message: i.message }));
+    const errors: ParameterError[] = result.error.issues.map((i) => ({
+      parameter: String(i.path[0] ?? where),
+      in: where,
+      message: i.message,
+    }));
     const first = errors[0]!;
     if (where === "path") {
       const value = raw?.[first.parameter];
-      throw new HttpProblem(404, NOT_FOUND_CODES[first.parameter] ?? "not-found", `no ${first.parameter} "${value}": ${first.message}`, { parameter: first.parameter, errors });
+      throw new HttpProblem(
+        404,
+        NOT_FOUND_CODES[first.parameter] ?? "not-found",
+        `no ${first.parameter} "${value}": ${first.message}`,
+        { parameter: first.parameter, errors },
+      );
     }
-    throw new HttpProblem(400, "invalid-parameter", errors.map((e) => e.message).join("; "), { parameter: first.parameter, errors });
+    throw new HttpProblem(400, "invalid-parameter", errors.map((e) => e.message).join("; "), {
+      parameter: first.parameter,
+      errors,
+    });
   };
   const path = parse("path", contract.path, event.pathParameters);
   if (contract.query) {
-    const refused = queryParameterProblem(new URLSearchParams(event.rawQueryString ?? ""), Object.keys(contract.query.shape));
-    if (refused) throw new HttpProblem(400, "invalid-parameter", refused.message, { parameter: refused.parameter, errors: [{ parameter: refused.parameter, in: "query", message: refused.message }] });
+    const refused = queryParameterProblem(
+      new URLSearchParams(event.rawQueryString ?? ""),
+      Object.keys(contract.query.shape),
+    );
+    if (refused)
+      throw new HttpProblem(400, "invalid-parameter", refused.message, {
+        parameter: refused.parameter,
+        errors: [{ parameter: refused.parameter, in: "query", message: refused.message }],
+      });
   }
   return { path, query: parse("query", contract.query, event.queryStringParameters) };
 }
 
 function json(statusCode: number, body: unknown): APIGatewayProxyStructuredResultV2 {
-  return { statusCode, headers: { "content-type": "application/json", "cache-control": "no-store" }, body: JSON.stringify(body) };
+  return {
+    statusCode,
+    headers: { "content-type": "application/json", "cache-control": "no-store" },
+    body: JSON.stringify(body),
+  };
 }
 
 /**
@@ -87,7 +116,9 @@ export function httpHandler(
 }
 
 /** A Lambda entry for a handler factory: dependencies from the environment, built on the first invocation. */
-export function lambdaEntry(create: (deps: GatewayDeps) => HttpHandler): (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyStructuredResultV2> {
+export function lambdaEntry(
+  create: (deps: GatewayDeps) => HttpHandler,
+): (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyStructuredResultV2> {
   let handler: HttpHandler | undefined;
   return (event, context) => {
     handler ??= create(gatewayDepsFromEnv());

@@ -17,7 +17,11 @@ export function problemResponses(logger: Logger): HttpMiddleware {
   return {
     onError: async (request: HttpRequest) => {
       const problem = toProblem(request.error);
-      const context = { requestId: request.event.requestContext?.requestId, path: request.event.rawPath, code: problem.code };
+      const context = {
+        requestId: request.event.requestContext?.requestId,
+        path: request.event.rawPath,
+        code: problem.code,
+      };
       if (problem.status === 500) logger.error({ ...context, err: request.error }, "request failed");
       else if (problem.status >= 500) logger.warn({ ...context, detail: problem.detail }, "upstream failure");
       request.response = problemResponse(problem, request.event.rawPath);
@@ -45,14 +49,22 @@ export function securityHeaders(): HttpMiddleware {
  * request so concurrent invocations (the local adapter) do not share it, and it is removed in
  * both `after` and `onError` so each request is recorded exactly once.
  */
-export function httpMetrics(metrics: Metrics, route: string | ((event: APIGatewayProxyEventV2) => string)): HttpMiddleware {
+export function httpMetrics(
+  metrics: Metrics,
+  route: string | ((event: APIGatewayProxyEventV2) => string),
+): HttpMiddleware {
   const started = new Map<HttpRequest, bigint>();
   const record = async (request: HttpRequest) => {
     const t0 = started.get(request);
     if (t0 === undefined) return;
     started.delete(request);
     const label = typeof route === "string" ? route : route(request.event);
-    recordRequest(metrics, { route: label, method: request.event.requestContext?.http?.method ?? "GET", status: request.response?.statusCode ?? 500, started: t0 });
+    recordRequest(metrics, {
+      route: label,
+      method: request.event.requestContext?.http?.method ?? "GET",
+      status: request.response?.statusCode ?? 500,
+      started: t0,
+    });
   };
   return {
     before: async (request: HttpRequest) => {

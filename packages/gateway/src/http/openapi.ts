@@ -47,19 +47,30 @@ function embedded(schema: JsonSchema): JsonSchema {
 const PROBLEM_RESPONSES: Record<S.ProblemStatus, { name: string; description: string }> = {
   400: {
     name: "BadRequest",
-    description: "A query parameter is invalid, is not one of the route's, or is given more than once; `parameter` names it (code invalid-parameter)",
+    description:
+      "A query parameter is invalid, is not one of the route's, or is given more than once; `parameter` names it (code invalid-parameter)",
   },
-  404: { name: "NotFound", description: "The symbol or strategy does not exist (code unknown-symbol or unknown-strategy)" },
-  502: { name: "BadGateway", description: "A worker answered with an error or with data the API does not document (code upstream-error, upstream-invalid-response or upstream-rejected)" },
+  404: {
+    name: "NotFound",
+    description: "The symbol or strategy does not exist (code unknown-symbol or unknown-strategy)",
+  },
+  502: {
+    name: "BadGateway",
+    description:
+      "A worker answered with an error or with data the API does not document (code upstream-error, upstream-invalid-response or upstream-rejected)",
+  },
   503: {
     name: "ServiceUnavailable",
-    description: "A worker is unreachable or did not answer in time (code upstream-unavailable or upstream-timeout), or the request as a whole ran out of time (code timeout); retry after Retry-After seconds",
+    description:
+      "A worker is unreachable or did not answer in time (code upstream-unavailable or upstream-timeout), or the request as a whole ran out of time (code timeout); retry after Retry-After seconds",
   },
 };
 
 const PROBLEM_CONTENT = { "application/problem+json": { schema: { $ref: "#/components/schemas/Problem" } } };
 
-const RETRY_AFTER = { "Retry-After": { description: "Seconds to wait before retrying", schema: { type: "integer", minimum: 0 } } };
+const RETRY_AFTER = {
+  "Retry-After": { description: "Seconds to wait before retrying", schema: { type: "integer", minimum: 0 } },
+};
 
 function parameters(where: "path" | "query", schema: z.ZodObject | undefined): JsonSchema[] {
   if (!schema) return [];
@@ -87,7 +98,9 @@ export function openApiDocument(): JsonSchema {
   if (cached) return cached;
   const registry = z.registry<{ id: string }>();
   for (const [id, schema] of Object.entries(COMPONENTS)) registry.add(schema, { id });
-  const { schemas } = z.toJSONSchema(registry, { uri: (id) => `#/components/schemas/${id}` }) as { schemas: Record<string, JsonSchema> };
+  const { schemas } = z.toJSONSchema(registry, { uri: (id) => `#/components/schemas/${id}` }) as {
+    schemas: Record<string, JsonSchema>;
+  };
   const refOf = (schema: z.ZodType): JsonSchema => {
     const id = registry.get(schema)?.id;
     return id ? { $ref: `#/components/schemas/${id}` } : embedded(z.toJSONSchema(schema) as JsonSchema);
@@ -98,11 +111,13 @@ export function openApiDocument(): JsonSchema {
     const contract: S.Contract = S.CONTRACTS[route.handler];
     const content = { "application/json": { schema: refOf(contract.response) } };
     const responses: Record<string, JsonSchema> = { "200": { description: "OK", content } };
-    for (const status of contract.problems) responses[String(status)] = { $ref: `#/components/responses/${PROBLEM_RESPONSES[status].name}` };
+    for (const status of contract.problems)
+      responses[String(status)] = { $ref: `#/components/responses/${PROBLEM_RESPONSES[status].name}` };
     // health's 503 is either of two documents: tell them apart by content type (or by `dependencies`)
     if (route.handler === "health") {
       responses["503"] = {
-        description: "At least one dependency is down (the same Health body as the 200), or the health check itself ran out of time (problem+json, code timeout, with Retry-After)",
+        description:
+          "At least one dependency is down (the same Health body as the 200), or the health check itself ran out of time (problem+json, code timeout, with Retry-After)",
         content: { ...content, ...PROBLEM_CONTENT },
         headers: RETRY_AFTER,
       };
@@ -119,7 +134,10 @@ export function openApiDocument(): JsonSchema {
   }
 
   const responses = Object.fromEntries(
-    Object.entries(PROBLEM_RESPONSES).map(([status, { name, description }]) => [name, { description, content: PROBLEM_CONTENT, ...(status === "503" ? { headers: RETRY_AFTER } : {}) }]),
+    Object.entries(PROBLEM_RESPONSES).map(([status, { name, description }]) => [
+      name,
+      { description, content: PROBLEM_CONTENT, ...(status === "503" ? { headers: RETRY_AFTER } : {}) },
+    ]),
   );
 
   cached = {

@@ -25,8 +25,15 @@ export function toProblem(error: unknown): HttpProblem {
   if (error instanceof UpstreamRejection) {
     // the worker does not know the symbol or strategy: the client's 404. Any other refusal (a
     // missing route, a parameter it rejects) means gateway and worker disagree: the gateway's fault.
-    if (error.status === 404 && (error.code === "unknown-symbol" || error.code === "unknown-strategy")) return new HttpProblem(404, error.code, error.detail, {}, { cause: error });
-    return new HttpProblem(502, "upstream-rejected", `${error.upstream} refused the gateway's request (${error.status} ${error.code})`, { upstream: error.upstream }, { cause: error });
+    if (error.status === 404 && (error.code === "unknown-symbol" || error.code === "unknown-strategy"))
+      return new HttpProblem(404, error.code, error.detail, {}, { cause: error });
+    return new HttpProblem(
+      502,
+      "upstream-rejected",
+      `${error.upstream} refused the gateway's request (${error.status} ${error.code})`,
+      { upstream: error.upstream },
+      { cause: error },
+    );
   }
   if (error instanceof UpstreamError) {
     const upstream = { upstream: error.upstream };
@@ -44,13 +51,18 @@ export function toProblem(error: unknown): HttpProblem {
     }
   }
   // @middy/core's own timeout, just before the Lambda's: the request ran out of time
-  if (error instanceof Error && error.name === "TimeoutError") return new HttpProblem(503, "timeout", "the request ran out of time", {}, { cause: error });
+  if (error instanceof Error && error.name === "TimeoutError")
+    return new HttpProblem(503, "timeout", "the request ran out of time", {}, { cause: error });
   return new HttpProblem(500, "internal-error", "unexpected error; see the gateway log", {}, { cause: error });
 }
 
 /** The problem as the HTTP response a payload-2.0 handler returns. */
 export function problemResponse(problem: HttpProblem, instance: string | undefined): APIGatewayProxyStructuredResultV2 {
-  const headers: Record<string, string> = { ...problem.headers, "content-type": "application/problem+json", "cache-control": "no-store" };
+  const headers: Record<string, string> = {
+    ...problem.headers,
+    "content-type": "application/problem+json",
+    "cache-control": "no-store",
+  };
   // an upstream outage is usually a restart: tell clients when a retry is worth it
   if (problem.status === 503) headers["retry-after"] = "1";
   return { statusCode: problem.status, headers, body: JSON.stringify(problem.document(instance)) };

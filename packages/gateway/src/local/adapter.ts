@@ -1,7 +1,16 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Bus } from "@tickflow/bus";
 import { type Metrics } from "@tickflow/metrics";
-import { API_SECURITY_HEADERS, createGuardedServer, HttpProblem, listen, recordRequest, requestTarget, UNMATCHED_ROUTE, type HttpLimits } from "@tickflow/runtime";
+import {
+  API_SECURITY_HEADERS,
+  createGuardedServer,
+  HttpProblem,
+  listen,
+  recordRequest,
+  requestTarget,
+  UNMATCHED_ROUTE,
+  type HttpLimits,
+} from "@tickflow/runtime";
 import type { APIGatewayProxyStructuredResultV2 } from "aws-lambda";
 import type { Logger } from "pino";
 import { AlertStore } from "../alerts";
@@ -26,7 +35,10 @@ export interface LocalGatewayOptions {
   metrics: Metrics;
   logger: Logger;
   /** The risk/alerts consumer's retry, time-budget and health settings (tests shorten them). */
-  riskConsumer?: Pick<LocalRiskConsumerOptions, "maxAttempts" | "retryDelayMs" | "invocationSize" | "batchBudgetMs" | "lagIntervalMs" | "stallAfterMs">;
+  riskConsumer?: Pick<
+    LocalRiskConsumerOptions,
+    "maxAttempts" | "retryDelayMs" | "invocationSize" | "batchBudgetMs" | "lagIntervalMs" | "stallAfterMs"
+  >;
   /** Request time and size bounds of the HTTP server (tests shorten them). */
   http?: Partial<HttpLimits>;
 }
@@ -45,7 +57,9 @@ export interface LocalGateway {
 const INTEGRATION_TIMEOUT_MS = 30_000;
 
 function send(res: ServerResponse, result: APIGatewayProxyStructuredResultV2): void {
-  const headers = Object.fromEntries(Object.entries(result.headers ?? {}).map(([name, value]) => [name, String(value)]));
+  const headers = Object.fromEntries(
+    Object.entries(result.headers ?? {}).map(([name, value]) => [name, String(value)]),
+  );
   res.writeHead(result.statusCode ?? 200, headers);
   res.end(result.body ?? "");
 }
@@ -61,17 +75,29 @@ function send(res: ServerResponse, result: APIGatewayProxyStructuredResultV2): v
 export async function startLocalGateway(options: LocalGatewayOptions): Promise<LocalGateway> {
   const { config, bus, metrics, logger } = options;
   const store = new AlertStore();
-  const channels: AlertChannel[] = [new StoreChannel(store), ...(config.ALERTS_TOPIC_ARN ? [snsChannel(config.ALERTS_TOPIC_ARN)] : [])];
+  const channels: AlertChannel[] = [
+    new StoreChannel(store),
+    ...(config.ALERTS_TOPIC_ARN ? [snsChannel(config.ALERTS_TOPIC_ARN)] : []),
+  ];
   // /api/health reports the risk/alerts consumer once it runs (it starts after the server)
   const consumers: ConsumerHealthSource[] = [];
   const deps = createGatewayDeps({ config, metrics, logger, alerts: store, consumers });
-  const handlers = Object.fromEntries(Object.values(ENDPOINTS).map((endpoint) => [endpoint.name, endpoint.create(deps)])) as Record<HandlerName, HttpHandler>;
+  const handlers = Object.fromEntries(
+    Object.values(ENDPOINTS).map((endpoint) => [endpoint.name, endpoint.create(deps)]),
+  ) as Record<HandlerName, HttpHandler>;
   // API Gateway's `$default` route: the same handler answers what no route takes, here and on AWS
   const notFound = createNotFound(deps);
 
   // what the adapter answers without a handler (a target that does not parse, which API Gateway
   // refuses itself, and /metrics, which is local only); counted like any request
-  const answer = (req: IncomingMessage, res: ServerResponse, started: bigint, route: string, problem: HttpProblem, instance?: string) => {
+  const answer = (
+    req: IncomingMessage,
+    res: ServerResponse,
+    started: bigint,
+    route: string,
+    problem: HttpProblem,
+    instance?: string,
+  ) => {
     send(res, problemResponse(problem, instance));
     recordRequest(metrics, { route, method: req.method ?? "GET", status: problem.status, started });
   };
@@ -99,23 +125,62 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
     const started = process.hrtime.bigint();
     const url = requestTarget(req.url);
     // a target that does not parse (GET //[x, GET http://[bad/api/quotes): bad input, never a 500
-    if (!url) return answer(req, res, started, UNMATCHED_ROUTE, new HttpProblem(400, "invalid-request", "the request target is not a valid URL"));
+    if (!url)
+      return answer(
+        req,
+        res,
+        started,
+        UNMATCHED_ROUTE,
+        new HttpProblem(400, "invalid-request", "the request target is not a valid URL"),
+      );
     const method = req.method ?? "GET";
     if (url.pathname === "/metrics") {
-      if (method !== "GET") return answer(req, res, started, "/metrics", new HttpProblem(405, "method-not-allowed", `${method} is not allowed on /metrics`, {}, { headers: { allow: "GET" } }), url.pathname);
+      if (method !== "GET")
+        return answer(
+          req,
+          res,
+          started,
+          "/metrics",
+          new HttpProblem(
+            405,
+            "method-not-allowed",
+            `${method} is not allowed on /metrics`,
+            {},
+            { headers: { allow: "GET" } },
+          ),
+          url.pathname,
+        );
       const { contentType, body } = await metrics.exposition();
       send(res, { statusCode: 200, headers: { "content-type": contentType, "cache-control": "no-store" }, body });
       recordRequest(metrics, { route: "/metrics", method, status: 200, started });
       return;
     }
     const resolved = ROUTER.resolve(method, url.pathname);
-    if (resolved.kind === "method-not-allowed" && method === "OPTIONS" && req.headers.origin && req.headers["access-control-request-method"]) return preflight(req, res, started, resolved.paths[0]!.path);
+    if (
+      resolved.kind === "method-not-allowed" &&
+      method === "OPTIONS" &&
+      req.headers.origin &&
+      req.headers["access-control-request-method"]
+    )
+      return preflight(req, res, started, resolved.paths[0]!.path);
     if (resolved.kind !== "found") {
-      send(res, await notFound(httpApiEvent(req, url, DEFAULT_ROUTE_KEY, {}), lambdaContext("tickflow-gateway-not-found", INTEGRATION_TIMEOUT_MS)));
+      send(
+        res,
+        await notFound(
+          httpApiEvent(req, url, DEFAULT_ROUTE_KEY, {}),
+          lambdaContext("tickflow-gateway-not-found", INTEGRATION_TIMEOUT_MS),
+        ),
+      );
       return;
     }
     const event = httpApiEvent(req, url, resolved.route, resolved.params);
-    send(res, await handlers[resolved.route.handler](event, lambdaContext(`tickflow-gateway-${resolved.route.handler}`, INTEGRATION_TIMEOUT_MS)));
+    send(
+      res,
+      await handlers[resolved.route.handler](
+        event,
+        lambdaContext(`tickflow-gateway-${resolved.route.handler}`, INTEGRATION_TIMEOUT_MS),
+      ),
+    );
   };
 
   // no request can end the process: protocol errors, throws and clients that go away are answered or contained there
@@ -124,10 +189,18 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
       serve(req, res).catch((error: unknown) => {
         // the handlers answer every error themselves: reaching this is a bug in the adapter
         logger.error({ err: error, url: req.url }, "local adapter failed");
-        if (!res.headersSent) send(res, problemResponse(new HttpProblem(500, "internal-error", "unexpected error; see the gateway log"), req.url));
+        if (!res.headersSent)
+          send(
+            res,
+            problemResponse(new HttpProblem(500, "internal-error", "unexpected error; see the gateway log"), req.url),
+          );
         else res.destroy();
       }),
-    { headers: API_SECURITY_HEADERS, limits: options.http, onError: (error, req) => logger.error({ err: error, url: req?.url }, "local adapter failed") },
+    {
+      headers: API_SECURITY_HEADERS,
+      limits: options.http,
+      onError: (error, req) => logger.error({ err: error, url: req?.url }, "local adapter failed"),
+    },
   );
   const { port, close: closeServer } = await listen(server, config.GATEWAY_PORT, config.GATEWAY_HOST);
 
@@ -140,7 +213,8 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
       bus,
       groupId: config.ALERTS_GROUP_ID,
       // the local consumer reads batchItemFailures and each record's failure: it retries and dead-letters single records
-      createHandler: (onRecordFailure) => createRiskConsumer({ metrics, logger, channels, strategies, partialBatchResponses: true, onRecordFailure }),
+      createHandler: (onRecordFailure) =>
+        createRiskConsumer({ metrics, logger, channels, strategies, partialBatchResponses: true, onRecordFailure }),
       strategies,
       store,
       metrics,
@@ -165,7 +239,10 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
   metrics.onCollect(() => metrics.set("tickflow_up", {}, consuming ? 1 : 0));
 
   const url = `http://${config.GATEWAY_HOST.includes(":") ? `[${config.GATEWAY_HOST}]` : config.GATEWAY_HOST}:${port}`;
-  logger.info({ url, bus: bus.description, alertChannels: channels.map((c) => c.name), group: config.ALERTS_GROUP_ID }, "gateway started");
+  logger.info(
+    { url, bus: bus.description, alertChannels: channels.map((c) => c.name), group: config.ALERTS_GROUP_ID },
+    "gateway started",
+  );
   return {
     port,
     url,

@@ -33,7 +33,12 @@ function decode(text: string): string {
  * header names lower case, repeated headers and query parameters joined with commas, cookies in
  * `cookies`, and queryStringParameters / pathParameters left out when there are none.
  */
-export function httpApiEvent(req: IncomingMessage, url: URL, route: Route | typeof DEFAULT_ROUTE_KEY, pathParameters: Record<string, string>): APIGatewayProxyEventV2 {
+export function httpApiEvent(
+  req: IncomingMessage,
+  url: URL,
+  route: Route | typeof DEFAULT_ROUTE_KEY,
+  pathParameters: Record<string, string>,
+): APIGatewayProxyEventV2 {
   const headers: Record<string, string> = {};
   for (let i = 0; i < req.rawHeaders.length; i += 2) {
     const name = req.rawHeaders[i]!.toLowerCase();
@@ -61,14 +66,22 @@ export function httpApiEvent(req: IncomingMessage, url: URL, route: Route | type
       apiId: "local",
       domainName: host,
       domainPrefix: host.split(".")[0]!,
-      http: { method: req.method ?? "GET", path: rawPath, protocol: `HTTP/${req.httpVersion}`, sourceIp: req.socket.remoteAddress ?? "127.0.0.1", userAgent: headers["user-agent"] ?? "" },
+      http: {
+        method: req.method ?? "GET",
+        path: rawPath,
+        protocol: `HTTP/${req.httpVersion}`,
+        sourceIp: req.socket.remoteAddress ?? "127.0.0.1",
+        userAgent: headers["user-agent"] ?? "",
+      },
       requestId: randomUUID(),
       routeKey,
       stage: "$default",
       time: requestTime(now),
       timeEpoch: now.getTime(),
     },
-    ...(Object.keys(pathParameters).length > 0 ? { pathParameters: Object.fromEntries(Object.entries(pathParameters).map(([k, v]) => [k, decode(v)])) } : {}),
+    ...(Object.keys(pathParameters).length > 0
+      ? { pathParameters: Object.fromEntries(Object.entries(pathParameters).map(([k, v]) => [k, decode(v)])) }
+      : {}),
     isBase64Encoded: false,
   };
 }
@@ -80,7 +93,11 @@ const headerBytes = (value: string) => Array.from(new Int8Array(Buffer.from(valu
  * The MSK event-source event for records read from one topic partition: grouped under
  * "<topic>-<partition>", key and value base64, headers as [{ name: bytes }], offsets as numbers.
  */
-export function mskEvent(records: readonly BusRecord[], topicName: string, source: { clusterArn: string; bootstrapServers: string }): MSKEvent {
+export function mskEvent(
+  records: readonly BusRecord[],
+  topicName: string,
+  source: { clusterArn: string; bootstrapServers: string },
+): MSKEvent {
   const byPartition: MSKEvent["records"] = {};
   for (const r of records) {
     const list = (byPartition[`${topicName}-${r.partition}`] ??= []);
@@ -95,7 +112,12 @@ export function mskEvent(records: readonly BusRecord[], topicName: string, sourc
       headers: Object.entries(r.headers).map(([name, value]) => ({ [name]: headerBytes(value) })),
     } as MSKEvent["records"][string][number]);
   }
-  return { eventSource: "aws:kafka", eventSourceArn: source.clusterArn, bootstrapServers: source.bootstrapServers, records: byPartition };
+  return {
+    eventSource: "aws:kafka",
+    eventSourceArn: source.clusterArn,
+    bootstrapServers: source.bootstrapServers,
+    records: byPartition,
+  };
 }
 
 /** A Lambda context for a local invocation, with the deadline the real function would have. */

@@ -1,4 +1,13 @@
-import { consumerLag, readEvents, toDlq, type BatchControl, type Bus, type BusRecord, type Publisher, type Subscription } from "@tickflow/bus";
+import {
+  consumerLag,
+  readEvents,
+  toDlq,
+  type BatchControl,
+  type Bus,
+  type BusRecord,
+  type Publisher,
+  type Subscription,
+} from "@tickflow/bus";
 import type { RiskHalted } from "@tickflow/core";
 import type { Metrics } from "@tickflow/metrics";
 import type { Logger } from "pino";
@@ -104,7 +113,10 @@ export async function startLocalRiskConsumer(options: LocalRiskConsumerOptions):
   const stallAfterMs = options.stallAfterMs ?? DEFAULT_STALL_AFTER_MS;
   // the gateway may start before the workers: the topics are created by whoever comes first
   await bus.ensureTopics();
-  const source = { clusterArn: "arn:aws:kafka:local:000000000000:cluster/tickflow-local/local", bootstrapServers: bus.description };
+  const source = {
+    clusterArn: "arn:aws:kafka:local:000000000000:cluster/tickflow-local/local",
+    bootstrapServers: bus.description,
+  };
   const publisher: Publisher = await bus.publisher();
   let stopping = false;
 
@@ -121,7 +133,10 @@ export async function startLocalRiskConsumer(options: LocalRiskConsumerOptions):
     deadLettered.add(id);
     if (deadLettered.size > DEAD_LETTERED_CAPACITY) deadLettered.delete(deadLettered.values().next().value!);
     metrics.inc("tickflow_dlq_messages_total", { topic, reason });
-    logger.error({ topic, partition: record.partition, offset: record.offset, reason, error: message }, "sent a record the risk/alerts consumer cannot handle to the DLQ");
+    logger.error(
+      { topic, partition: record.partition, offset: record.offset, reason, error: message },
+      "sent a record the risk/alerts consumer cannot handle to the DLQ",
+    );
   };
 
   /** Waits up to `ms`, heartbeating, but never past the batch's budget or a stop. */
@@ -146,7 +161,9 @@ export async function startLocalRiskConsumer(options: LocalRiskConsumerOptions):
         continue;
       }
       const chunk = pending.slice(0, invocationSize);
-      const response = await beating(control, () => handler(mskEvent(chunk, topic, source), lambdaContext("tickflow-risk-consumer", FUNCTION_TIMEOUT_MS)));
+      const response = await beating(control, () =>
+        handler(mskEvent(chunk, topic, source), lambdaContext("tickflow-risk-consumer", FUNCTION_TIMEOUT_MS)),
+      );
       await control.heartbeat();
       const failed = response.batchItemFailures.map((f) => BigInt(f.itemIdentifier.offset));
       if (failed.length === 0) {
@@ -158,7 +175,8 @@ export async function startLocalRiskConsumer(options: LocalRiskConsumerOptions):
       const from = failed.reduce((a, b) => (b < a ? b : a));
       const index = chunk.findIndex((r) => BigInt(r.offset) === from);
       // AWS fails the whole batch on an identifier it did not send; here it is a bug: crash-only
-      if (index < 0) throw new GatewayError(`the risk/alerts handler reported offset ${from}, which was not in the batch`);
+      if (index < 0)
+        throw new GatewayError(`the risk/alerts handler reported offset ${from}, which was not in the batch`);
       if (index > 0) control.resolveOffset(chunk[index - 1]!.offset);
       const record = chunk[index]!;
       // the handler stops a partition at its first failure: one report per invocation, taken here
@@ -166,11 +184,19 @@ export async function startLocalRiskConsumer(options: LocalRiskConsumerOptions):
       reported.clear();
       const message = failure?.message ?? "the risk/alerts handler reported this record without saying why";
       // attempts count per record, across deliveries: a later record that fails starts again at its first
-      const retry: Retry = retries.get(partition)?.offset === record.offset ? retries.get(partition)! : { offset: record.offset, attempts: 0, notBefore: 0 };
+      const retry: Retry =
+        retries.get(partition)?.offset === record.offset
+          ? retries.get(partition)!
+          : { offset: record.offset, attempts: 0, notBefore: 0 };
       retry.attempts += 1;
       if (failure?.reason || retry.attempts >= maxAttempts) {
         // a record that will never be handled skips the retries; one that may pass gets maxAttempts
-        await deadLetter(record, topic, failure?.reason ?? "consumer-failed", failure?.reason ? message : `${message} (failed ${retry.attempts} times)`);
+        await deadLetter(
+          record,
+          topic,
+          failure?.reason ?? "consumer-failed",
+          failure?.reason ? message : `${message} (failed ${retry.attempts} times)`,
+        );
         control.resolveOffset(record.offset);
         await control.commit();
         retries.delete(partition);
@@ -196,7 +222,8 @@ export async function startLocalRiskConsumer(options: LocalRiskConsumerOptions):
   let ended: string | null = null;
   subscription.done.then(
     () => (ended = "the risk/alerts consumer has stopped"),
-    (error: unknown) => (ended = `the risk/alerts consumer failed: ${error instanceof Error ? error.message : String(error)}`),
+    (error: unknown) =>
+      (ended = `the risk/alerts consumer failed: ${error instanceof Error ? error.message : String(error)}`),
   );
 
   /** Asks until it gets an answer (the strategy worker may start after the gateway), or the consumer stops. */
@@ -218,10 +245,13 @@ export async function startLocalRiskConsumer(options: LocalRiskConsumerOptions):
     try {
       const halts: RiskHalted[] = [];
       // the consumer reports (and dead-letters) bad records; priming only looks for halts
-      for (const { event } of await readEvents(bus, "risk", PRIME_TAIL, ["risk.halted"])) if (event.type === "risk.halted") halts.push(event.data);
+      for (const { event } of await readEvents(bus, "risk", PRIME_TAIL, ["risk.halted"]))
+        if (event.type === "risk.halted") halts.push(event.data);
       const exists = new Map<string, boolean>();
-      if (options.strategies) for (const id of new Set(halts.map((h) => h.strategyId))) exists.set(id, await known(options.strategies, id));
-      for (const halt of halts) if (!options.strategies || exists.get(halt.strategyId)) options.store.add(alertFromHalt(halt));
+      if (options.strategies)
+        for (const id of new Set(halts.map((h) => h.strategyId))) exists.set(id, await known(options.strategies, id));
+      for (const halt of halts)
+        if (!options.strategies || exists.get(halt.strategyId)) options.store.add(alertFromHalt(halt));
     } catch (error) {
       logger.warn({ err: error }, "could not read earlier halts: /api/alerts shows only new ones");
     }
@@ -240,13 +270,19 @@ export async function startLocalRiskConsumer(options: LocalRiskConsumerOptions):
       for (const topic of RISK_CONSUMER_TOPICS) {
         const name = bus.topicName(topic);
         for (const { partition, committed: at, lag: partitionLag } of await consumerLag(bus, groupId, topic)) {
-          metrics.set("tickflow_consumer_lag", { group: groupId, topic: name, partition: String(partition) }, Number(partitionLag));
+          metrics.set(
+            "tickflow_consumer_lag",
+            { group: groupId, topic: name, partition: String(partition) },
+            Number(partitionLag),
+          );
           total += partitionLag;
           const key = `${name}[${partition}]`;
           const seen = progress.get(key);
           if (!seen || seen.committed !== at || partitionLag <= 0n) progress.set(key, { committed: at, since: now });
           else if (now - seen.since > stallAfterMs) {
-            behind.push(`${key} has not advanced from offset ${at} for ${Math.round((now - seen.since) / 1_000)} s with ${partitionLag} records behind`);
+            behind.push(
+              `${key} has not advanced from offset ${at} for ${Math.round((now - seen.since) / 1_000)} s with ${partitionLag} records behind`,
+            );
           }
         }
       }
@@ -265,8 +301,14 @@ export async function startLocalRiskConsumer(options: LocalRiskConsumerOptions):
     const base = { name: "risk-alerts" as const, group: groupId, lag };
     if (ended) return { ...base, status: "down", detail: ended };
     // one failed measurement is a blip; two intervals without one, the broker is out of reach
-    if (measured?.error && Date.now() - measured.at > 2 * lagIntervalMs) return { ...base, status: "down", detail: `cannot read its offsets: ${measured.error}` };
-    if (stalled.length > 0) return { ...base, status: "down", detail: `not advancing: ${stalled.slice(0, 3).join("; ")}${stalled.length > 3 ? ` (and ${stalled.length - 3} more)` : ""}` };
+    if (measured?.error && Date.now() - measured.at > 2 * lagIntervalMs)
+      return { ...base, status: "down", detail: `cannot read its offsets: ${measured.error}` };
+    if (stalled.length > 0)
+      return {
+        ...base,
+        status: "down",
+        detail: `not advancing: ${stalled.slice(0, 3).join("; ")}${stalled.length > 3 ? ` (and ${stalled.length - 3} more)` : ""}`,
+      };
     return { ...base, status: "up" };
   };
 

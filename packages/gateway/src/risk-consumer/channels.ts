@@ -57,5 +57,11 @@ export class SnsChannel implements AlertChannel {
  */
 export function snsChannel(topicArn: string): SnsChannel {
   const region = topicArn.split(":")[3];
-  return new SnsChannel(new SNSClient({ ...(region ? { region } : {}), requestHandler: { connectionTimeout: 2_000, requestTimeout: 5_000 } }), topicArn);
+  return new SnsChannel(
+    new SNSClient({
+      ...(region ? { region } : {}),
+      requestHandler: { connectionTimeout: 2_000, requestTimeout: 5_000 },
+    }),
+    topicArn,
+  );
 }

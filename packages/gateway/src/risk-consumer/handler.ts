@@ -19,7 +19,13 @@ export const RISK_CONSUMER_HANDLER = "packages/gateway/src/risk-consumer/handler
 export const RISK_CONSUMER_TOPICS: TopicId[] = ["risk", "orders"];
 
 /** What arrives on strategy.risk.v1 and strategy.orders.v1; anything else on them is a bad record. */
-export const CONSUMED_EVENTS: readonly EventType[] = ["risk.halted", "risk.reset", "order.submitted", "order.filled", "order.rejected"];
+export const CONSUMED_EVENTS: readonly EventType[] = [
+  "risk.halted",
+  "risk.reset",
+  "order.submitted",
+  "order.filled",
+  "order.rejected",
+];
 
 /**
  * The event an MSK (or self-managed Kafka) event source mapping invokes the function with:
@@ -142,7 +148,9 @@ export function createRiskConsumer(deps: RiskConsumerDeps): RiskConsumerHandler 
       // throws when the worker cannot say: the record is retried, never taken for forged
       if (deps.strategies && !(await deps.strategies.has(strategyId))) {
         countRejection(record, "unknown-strategy");
-        throw new UnknownStrategyError(`risk.halted for strategy ${JSON.stringify(strategyId.slice(0, 100))}, which the strategy worker does not run`);
+        throw new UnknownStrategyError(
+          `risk.halted for strategy ${JSON.stringify(strategyId.slice(0, 100))}, which the strategy worker does not run`,
+        );
       }
       const alert = alertFromHalt(event.data);
       if (channels.length === 0) logger.error({ alert }, `${alert.message} — no alert channel: set ALERTS_TOPIC_ARN`);
@@ -170,16 +178,25 @@ export function createRiskConsumer(deps: RiskConsumerDeps): RiskConsumerHandler 
           } catch (error) {
             const reason = error instanceof DecodeError || error instanceof UnknownStrategyError ? error.reason : null;
             const where = { topic: record.topic, partition: record.partition, offset: record.offset };
-            if (reason) logger.warn({ ...where, reason, error: (error as Error).message }, "record refused; reporting it");
+            if (reason)
+              logger.warn({ ...where, reason, error: (error as Error).message }, "record refused; reporting it");
             else logger.error({ err: error, ...where }, "record failed; reporting it for redelivery");
             batchItemFailures.push({ itemIdentifier: { partition, offset: record.offset } });
-            deps.onRecordFailure?.({ partition, topic: record.topic, offset: record.offset, message: error instanceof Error ? error.message : String(error), reason });
+            deps.onRecordFailure?.({
+              partition,
+              topic: record.topic,
+              offset: record.offset,
+              message: error instanceof Error ? error.message : String(error),
+              reason,
+            });
             break;
           }
         }
       }
       if (batchItemFailures.length > 0 && !deps.partialBatchResponses) {
-        throw new GatewayError(`${batchItemFailures.length} partition(s) failed and this event source does not read partial batch responses: retrying the whole batch`);
+        throw new GatewayError(
+          `${batchItemFailures.length} partition(s) failed and this event source does not read partial batch responses: retrying the whole batch`,
+        );
       }
       return { batchItemFailures };
     });
@@ -197,11 +214,21 @@ export const handler = (event: MSKEvent, context: Context): Promise<KafkaBatchRe
     const { config, metrics, logger } = runtimeFromEnv();
     // at-least-once: a retried batch (or a redelivered record) publishes its alerts again; no de-duplication on AWS, by decision
     const channels: AlertChannel[] = config.ALERTS_TOPIC_ARN ? [snsChannel(config.ALERTS_TOPIC_ARN)] : [];
-    if (channels.length === 0) logger.warn("ALERTS_TOPIC_ARN is not set: risk.halted events are counted and logged, but no alert is sent");
+    if (channels.length === 0)
+      logger.warn("ALERTS_TOPIC_ARN is not set: risk.halted events are counted and logged, but no alert is sent");
     // STRATEGY_URL has a local default; only a deployment that sets it has a worker to ask
-    const strategies = process.env.STRATEGY_URL?.trim() ? new RunningStrategies(new Upstream("strategy", config.STRATEGY_URL, config.UPSTREAM_TIMEOUT_MS, metrics)) : undefined;
-    if (!strategies) logger.warn("STRATEGY_URL is not set: halts are alerted without checking that their strategy exists");
-    lambdaHandler = createRiskConsumer({ metrics, logger, channels, strategies, partialBatchResponses: config.KAFKA_REPORT_BATCH_ITEM_FAILURES });
+    const strategies = process.env.STRATEGY_URL?.trim()
+      ? new RunningStrategies(new Upstream("strategy", config.STRATEGY_URL, config.UPSTREAM_TIMEOUT_MS, metrics))
+      : undefined;
+    if (!strategies)
+      logger.warn("STRATEGY_URL is not set: halts are alerted without checking that their strategy exists");
+    lambdaHandler = createRiskConsumer({
+      metrics,
+      logger,
+      channels,
+      strategies,
+      partialBatchResponses: config.KAFKA_REPORT_BATCH_ITEM_FAILURES,
+    });
   }
   return lambdaHandler(event, context);
 };

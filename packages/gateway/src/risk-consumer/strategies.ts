@@ -44,7 +44,12 @@ export class RunningStrategies implements StrategyDirectory {
 
   async has(strategyId: string): Promise<boolean> {
     const age = this.list ? this.now - this.list.at : Infinity;
-    if (this.list && age < (this.options.ttlMs ?? 5_000) && (this.list.ids.has(strategyId) || age < (this.options.refreshAfterMs ?? 1_000))) return this.list.ids.has(strategyId);
+    if (
+      this.list &&
+      age < (this.options.ttlMs ?? 5_000) &&
+      (this.list.ids.has(strategyId) || age < (this.options.refreshAfterMs ?? 1_000))
+    )
+      return this.list.ids.has(strategyId);
     return (await this.fetch()).has(strategyId);
   }
 }

@@ -23,7 +23,10 @@ export const mskFixture = () => fixture<MSKEvent>("msk-risk-and-orders.json");
  * routeKey, rawPath, http.path, pathParameters and queryStringParameters as API Gateway fills
  * them (both left out when empty; repeated query keys joined with commas).
  */
-export function httpEvent(handler: HandlerName, params: { path?: Record<string, string>; query?: string; origin?: string } = {}): APIGatewayProxyEventV2 {
+export function httpEvent(
+  handler: HandlerName,
+  params: { path?: Record<string, string>; query?: string; origin?: string } = {},
+): APIGatewayProxyEventV2 {
   const route = ROUTES.find((r) => r.handler === handler)!;
   const event = httpFixture("http-api-quotes.json");
   const rawPath = route.path.replace(/\{(\w+)\}/g, (_, name: string) => params.path?.[name] ?? "");
@@ -45,7 +48,11 @@ export function httpEvent(handler: HandlerName, params: { path?: Record<string, 
 }
 
 /** The recorded event as API Gateway sends it to the `$default` route: a request no route matches. */
-export function defaultRouteEvent(method: string, rawPath: string, params: { origin?: string } = {}): APIGatewayProxyEventV2 {
+export function defaultRouteEvent(
+  method: string,
+  rawPath: string,
+  params: { origin?: string } = {},
+): APIGatewayProxyEventV2 {
   const event = httpFixture("http-api-quotes.json");
   const { queryStringParameters: _q, pathParameters: _p, ...rest } = event;
   return {
@@ -54,7 +61,11 @@ export function defaultRouteEvent(method: string, rawPath: string, params: { ori
     rawPath,
     rawQueryString: "",
     headers: { ...event.headers, ...(params.origin !== undefined ? { origin: params.origin } : {}) },
-    requestContext: { ...event.requestContext, routeKey: DEFAULT_ROUTE_KEY, http: { ...event.requestContext.http, method, path: rawPath } },
+    requestContext: {
+      ...event.requestContext,
+      routeKey: DEFAULT_ROUTE_KEY,
+      http: { ...event.requestContext.http, method, path: rawPath },
+    },
   };
 }
 
@@ -86,7 +97,11 @@ export function parse<T = unknown>(result: APIGatewayProxyStructuredResultV2): J
 }
 
 /** One sample of a Prometheus exposition, or undefined. */
-export async function sample(metrics: PrometheusMetrics, name: string, labels: Record<string, string>): Promise<number | undefined> {
+export async function sample(
+  metrics: PrometheusMetrics,
+  name: string,
+  labels: Record<string, string>,
+): Promise<number | undefined> {
   const text = (await metrics.exposition()).body;
   for (const line of text.split("\n")) {
     if (!line.startsWith(`${name}{`)) continue;

@@ -21,11 +21,24 @@ export const STRATEGIES = [
 export const HALTING_DRAWDOWN = "0.0015";
 
 export function marketDataEnv(ticks: number): Record<string, string> {
-  return { MD_SYMBOLS: SYMBOLS.join(","), MD_SEED: "gateway-7", MD_CLOCK: "simulated", MD_START_TIME: String(START), MD_MAX_TICKS: String(ticks), MD_TICKS_PER_SECOND: "0" };
+  return {
+    MD_SYMBOLS: SYMBOLS.join(","),
+    MD_SEED: "gateway-7",
+    MD_CLOCK: "simulated",
+    MD_START_TIME: String(START),
+    MD_MAX_TICKS: String(ticks),
+    MD_TICKS_PER_SECOND: "0",
+  };
 }
 
 export function strategyEnv(maxDrawdown: string): Record<string, string> {
-  return { ST_STRATEGIES: JSON.stringify(STRATEGIES), ST_MAX_POSITION: "50000", ST_MAX_GROSS: "1000000", ST_MAX_DRAWDOWN: maxDrawdown, ST_FEE_BPS: "2" };
+  return {
+    ST_STRATEGIES: JSON.stringify(STRATEGIES),
+    ST_MAX_POSITION: "50000",
+    ST_MAX_GROSS: "1000000",
+    ST_MAX_DRAWDOWN: maxDrawdown,
+    ST_FEE_BPS: "2",
+  };
 }
 
 export interface InProcessWorkers {
@@ -35,13 +48,14 @@ export interface InProcessWorkers {
   stop(): Promise<void>;
 }
 
-
 /**
  * Both workers in this process on one in-memory bus, HTTP on free ports: `ticks` seeded,
  * simulated-clock quotes are published as fast as possible and the strategy worker has
  * processed all of them when this resolves, so every read API has data and stays still.
  */
-export async function startInProcessWorkers(options: { ticks?: number; maxDrawdown?: string } = {}): Promise<InProcessWorkers> {
+export async function startInProcessWorkers(
+  options: { ticks?: number; maxDrawdown?: string } = {},
+): Promise<InProcessWorkers> {
   const ticks = options.ticks ?? 6_000;
   const bus = new MemoryBus();
   const logger: Logger = pino({ level: "silent" });
@@ -58,7 +72,11 @@ export async function startInProcessWorkers(options: { ticks?: number; maxDrawdo
     logger,
   });
   const strategyUrl = `http://127.0.0.1:${strategy.port}`;
-  await until(`the strategy worker to process ${ticks} ticks`, async () => ((await (await fetch(`${strategyUrl}/health`)).json()) as { ticks: number }).ticks === ticks, 60_000);
+  await until(
+    `the strategy worker to process ${ticks} ticks`,
+    async () => ((await (await fetch(`${strategyUrl}/health`)).json()) as { ticks: number }).ticks === ticks,
+    60_000,
+  );
   return {
     bus,
     marketDataUrl: `http://127.0.0.1:${marketData.port}`,
@@ -72,7 +90,9 @@ export async function startInProcessWorkers(options: { ticks?: number; maxDrawdo
 }
 
 /** A server that fails the way a broken worker does, for the gateway's failure paths. */
-export async function startFaultyServer(behaviour: "hang" | "stall-mid-body" | "error-500" | "not-json" | "wrong-shape" | "unhealthy" | "no-route"): Promise<{ url: string; close(): Promise<void> }> {
+export async function startFaultyServer(
+  behaviour: "hang" | "stall-mid-body" | "error-500" | "not-json" | "wrong-shape" | "unhealthy" | "no-route",
+): Promise<{ url: string; close(): Promise<void> }> {
   const server: Server = createServer((req, res) => {
     switch (behaviour) {
       case "hang":
@@ -91,7 +111,15 @@ export async function startFaultyServer(behaviour: "hang" | "stall-mid-body" | "
         return void res.end(JSON.stringify([{ symbol: "AAPL", bid: "cheap" }]));
       case "no-route":
         res.writeHead(404, { "content-type": "application/problem+json" });
-        return void res.end(JSON.stringify({ type: "about:blank", title: "Not found", status: 404, code: "route-not-found", detail: `GET ${req.url}` }));
+        return void res.end(
+          JSON.stringify({
+            type: "about:blank",
+            title: "Not found",
+            status: 404,
+            code: "route-not-found",
+            detail: `GET ${req.url}`,
+          }),
+        );
       case "unhealthy":
         res.writeHead(req.url === "/health" ? 503 : 200, { "content-type": "application/json" });
         return void res.end(JSON.stringify({ ok: false }));

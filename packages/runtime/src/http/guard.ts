@@ -70,7 +70,10 @@ export interface QueryParameterProblem {
  * the values), or, when the route lists the parameters it takes, one it does not take (a typo
  * like `limt=5` would otherwise be ignored and answered with the defaults).
  */
-export function queryParameterProblem(query: URLSearchParams, accepted?: readonly string[]): QueryParameterProblem | undefined {
+export function queryParameterProblem(
+  query: URLSearchParams,
+  accepted?: readonly string[],
+): QueryParameterProblem | undefined {
   const seen = new Set<string>();
   for (const name of query.keys()) {
     if (accepted && !accepted.includes(name)) {
@@ -144,7 +147,10 @@ export interface GuardedServerOptions {
  * - a CONNECT request is answered 405;
  * - headers and whole requests must arrive within the limits.
  */
-export function createGuardedServer(listener: (req: IncomingMessage, res: ServerResponse) => unknown, options: GuardedServerOptions): Server {
+export function createGuardedServer(
+  listener: (req: IncomingMessage, res: ServerResponse) => unknown,
+  options: GuardedServerOptions,
+): Server {
   const limits: HttpLimits = { ...DEFAULT_HTTP_LIMITS, ...options.limits };
   const headers = options.headers;
   const report = (error: unknown, req?: IncomingMessage) => {
@@ -233,7 +239,9 @@ export function createGuardedServer(listener: (req: IncomingMessage, res: Server
   // CONNECT is no method of ours: refuse it rather than let Node drop the connection unanswered
   server.on("connect", (_req: IncomingMessage, socket: Socket) => {
     socket.on("error", () => socket.destroy());
-    socket.end(rawAnswer(problemDocument(405, "method-not-allowed", "CONNECT is not supported"), headers), () => setTimeout(() => socket.destroy(), 2_000).unref());
+    socket.end(rawAnswer(problemDocument(405, "method-not-allowed", "CONNECT is not supported"), headers), () =>
+      setTimeout(() => socket.destroy(), 2_000).unref(),
+    );
   });
 
   // once listening (a start-up error such as EADDRINUSE is the caller's): EMFILE on accept, for one
@@ -242,7 +250,11 @@ export function createGuardedServer(listener: (req: IncomingMessage, res: Server
 }
 
 /** Listens on host:port (0: any free port) and resolves with the port and a close that also ends kept-alive connections. */
-export async function listen(server: Server, port: number, host: string): Promise<{ port: number; close(): Promise<void> }> {
+export async function listen(
+  server: Server,
+  port: number,
+  host: string,
+): Promise<{ port: number; close(): Promise<void> }> {
   await new Promise<void>((resolve, reject) => {
     const failed = (error: Error) => reject(error);
     server.once("error", failed);

@@ -12,7 +12,12 @@ export interface ProblemDocument {
 }
 
 /** The problem document of a status, stable code and detail; `title` is the status phrase. */
-export function problemDocument(status: number, code: string, detail: string, extras: Record<string, unknown> = {}): ProblemDocument {
+export function problemDocument(
+  status: number,
+  code: string,
+  detail: string,
+  extras: Record<string, unknown> = {},
+): ProblemDocument {
   return { type: "about:blank", title: STATUS_CODES[status] ?? "Error", status, code, detail, ...extras };
 }
 
@@ -52,6 +57,10 @@ export function sendProblem(res: ServerResponse, problem: ProblemDocument, heade
   if (res.headersSent || res.destroyed) return void res.destroy();
   // a length a listener set for the answer it did not send (removed only when set: Node then frames the answer itself)
   if (res.hasHeader("content-length")) res.removeHeader("content-length");
-  res.writeHead(problem.status, { ...headers, "content-type": "application/problem+json", "cache-control": "no-store" });
+  res.writeHead(problem.status, {
+    ...headers,
+    "content-type": "application/problem+json",
+    "cache-control": "no-store",
+  });
   res.end(JSON.stringify(problem));
 }

@@ -9,8 +9,15 @@ export const UNMATCHED_ROUTE = "unmatched";
  * workers, the gateway's middleware and its local adapter. `started` is process.hrtime.bigint()
  * when the request came in.
  */
-export function recordRequest(metrics: Metrics, request: { route: string; method: string; status: number; started: bigint }): void {
+export function recordRequest(
+  metrics: Metrics,
+  request: { route: string; method: string; status: number; started: bigint },
+): void {
   const { route, method, status, started } = request;
   metrics.inc("tickflow_http_requests_total", { route, method, status: String(status) });
-  metrics.observe("tickflow_http_request_duration_seconds", { route, method }, Number(process.hrtime.bigint() - started) / 1e9);
+  metrics.observe(
+    "tickflow_http_request_duration_seconds",
+    { route, method },
+    Number(process.hrtime.bigint() - started) / 1e9,
+  );
 }

@@ -12,7 +12,10 @@ interface Compiled<R> {
 }
 
 /** What a request's method and path resolve to. Parameters are the raw, still percent-encoded segments. */
-export type Resolution<R> = { kind: "found"; route: R; params: Record<string, string> } | { kind: "method-not-allowed"; allow: string[]; paths: R[] } | { kind: "not-found" };
+export type Resolution<R> =
+  | { kind: "found"; route: R; params: Record<string, string> }
+  | { kind: "method-not-allowed"; allow: string[]; paths: R[] }
+  | { kind: "not-found" };
 
 /**
  * Matches request paths against a route table: the workers' read APIs and the gateway's public
@@ -47,9 +50,18 @@ export class Router<R extends RouteSpec> {
     const match = candidates.find((c) => c.route.method === method);
     if (match) {
       const values = match.pattern.exec(path)!.slice(1);
-      return { kind: "found", route: match.route, params: Object.fromEntries(match.names.map((name, i) => [name, values[i]!])) };
+      return {
+        kind: "found",
+        route: match.route,
+        params: Object.fromEntries(match.names.map((name, i) => [name, values[i]!])),
+      };
     }
-    if (candidates.length > 0) return { kind: "method-not-allowed", allow: [...new Set(candidates.map((c) => c.route.method))], paths: candidates.map((c) => c.route) };
+    if (candidates.length > 0)
+      return {
+        kind: "method-not-allowed",
+        allow: [...new Set(candidates.map((c) => c.route.method))],
+        paths: candidates.map((c) => c.route),
+      };
     return { kind: "not-found" };
   }
 }

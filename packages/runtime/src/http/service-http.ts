@@ -1,7 +1,14 @@
 import type { IncomingHttpHeaders, IncomingMessage, Server, ServerResponse } from "node:http";
 import { parseDecimalInteger } from "@tickflow/core";
 import type { Metrics } from "@tickflow/metrics";
-import { API_SECURITY_HEADERS, createGuardedServer, listen, queryParameterProblem, requestTarget, type HttpLimits } from "./guard";
+import {
+  API_SECURITY_HEADERS,
+  createGuardedServer,
+  listen,
+  queryParameterProblem,
+  requestTarget,
+  type HttpLimits,
+} from "./guard";
 import { HttpProblem, sendProblem } from "./problem";
 import { recordRequest, UNMATCHED_ROUTE } from "./request-metrics";
 import { Router } from "./router";
@@ -59,7 +66,9 @@ function send(res: ServerResponse, status: number, body: unknown, contentType = 
  * parameter or names one its route does not take is a 400, and no request can end the process
  * (createGuardedServer).
  */
-export async function startServiceHttp(options: ServiceHttpOptions): Promise<{ server: Server; port: number; close(): Promise<void> }> {
+export async function startServiceHttp(
+  options: ServiceHttpOptions,
+): Promise<{ server: Server; port: number; close(): Promise<void> }> {
   const builtin: HttpRoute[] = [
     {
       method: "GET",
@@ -93,10 +102,26 @@ export async function startServiceHttp(options: ServiceHttpOptions): Promise<{ s
     };
     const url = requestTarget(req.url);
     if (!url) return refuse(new HttpProblem(400, "invalid-request", "the request target is not a valid URL"));
-    const request: HttpRequest = { method, path: url.pathname, params: {}, query: url.searchParams, headers: req.headers };
+    const request: HttpRequest = {
+      method,
+      path: url.pathname,
+      params: {},
+      query: url.searchParams,
+      headers: req.headers,
+    };
     const resolved = router.resolve(method, url.pathname);
-    if (resolved.kind === "method-not-allowed") return refuse(new HttpProblem(405, "method-not-allowed", `${method} ${url.pathname}`, {}, { headers: { allow: resolved.allow.join(", ") } }));
-    if (resolved.kind === "not-found") return refuse(new HttpProblem(404, "route-not-found", `${method} ${url.pathname}`));
+    if (resolved.kind === "method-not-allowed")
+      return refuse(
+        new HttpProblem(
+          405,
+          "method-not-allowed",
+          `${method} ${url.pathname}`,
+          {},
+          { headers: { allow: resolved.allow.join(", ") } },
+        ),
+      );
+    if (resolved.kind === "not-found")
+      return refuse(new HttpProblem(404, "route-not-found", `${method} ${url.pathname}`));
     const { route } = resolved;
     routeLabel = route.path;
     try {
@@ -114,14 +139,25 @@ export async function startServiceHttp(options: ServiceHttpOptions): Promise<{ s
       finish(response.status);
     } catch (error) {
       if (!(error instanceof HttpProblem)) options.onError?.(error, request);
-      refuse(error instanceof HttpProblem ? error : new HttpProblem(500, "internal-error", "unexpected error; see the service log"));
+      refuse(
+        error instanceof HttpProblem
+          ? error
+          : new HttpProblem(500, "internal-error", "unexpected error; see the service log"),
+      );
     }
   };
 
   const server = createGuardedServer(serve, {
     headers: API_SECURITY_HEADERS,
     limits: options.limits,
-    onError: (error, req) => options.onError?.(error, { method: req?.method ?? "", path: req?.url ?? "", params: {}, query: new URLSearchParams(), headers: req?.headers ?? {} }),
+    onError: (error, req) =>
+      options.onError?.(error, {
+        method: req?.method ?? "",
+        path: req?.url ?? "",
+        params: {},
+        query: new URLSearchParams(),
+        headers: req?.headers ?? {},
+      }),
   });
   const { port, close } = await listen(server, options.port, options.host ?? "127.0.0.1");
   return { server, port, close };
@@ -136,6 +172,7 @@ export function queryLimit(query: URLSearchParams, fallback: number, max: number
   const raw = query.get("limit");
   if (raw === null) return Math.min(fallback, max);
   const n = parseDecimalInteger(raw);
-  if (n === undefined || n < 1) throw new HttpProblem(400, "invalid-limit", "limit must be a positive integer", { parameter: "limit" });
+  if (n === undefined || n < 1)
+    throw new HttpProblem(400, "invalid-limit", "limit must be a positive integer", { parameter: "limit" });
   return Math.min(n, max);
 }

@@ -7,10 +7,20 @@ async function check(upstream: Upstream): Promise<DependencyHealth> {
   try {
     const { status, latencyMs } = await upstream.probe("/health");
     if (status === 200) return { name: upstream.name, status: "up", latencyMs };
-    return { name: upstream.name, status: "down", latencyMs, detail: `${upstream.name} reports itself unhealthy (HTTP ${status} from /health)` };
+    return {
+      name: upstream.name,
+      status: "down",
+      latencyMs,
+      detail: `${upstream.name} reports itself unhealthy (HTTP ${status} from /health)`,
+    };
   } catch (error) {
     if (!(error instanceof UpstreamError)) throw error;
-    return { name: upstream.name, status: "down", latencyMs: Math.round(performance.now() - started), detail: error.message };
+    return {
+      name: upstream.name,
+      status: "down",
+      latencyMs: Math.round(performance.now() - started),
+      detail: error.message,
+    };
   }
 }
 

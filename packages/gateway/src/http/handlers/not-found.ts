@@ -21,7 +21,14 @@ export function createNotFound(deps: GatewayDeps): HttpHandler {
       const method = event.requestContext.http.method;
       const path = event.rawPath;
       const allowed = [...new Set(candidates(event).map((r) => r.method))];
-      if (allowed.length > 0) throw new HttpProblem(405, "method-not-allowed", `${method} is not allowed on ${path}`, {}, { headers: { allow: allowed.join(", ") } });
+      if (allowed.length > 0)
+        throw new HttpProblem(
+          405,
+          "method-not-allowed",
+          `${method} is not allowed on ${path}`,
+          {},
+          { headers: { allow: allowed.join(", ") } },
+        );
       throw new HttpProblem(404, "route-not-found", `no route for ${method} ${path}`);
     },
   );
