@@ -84,7 +84,7 @@ describe("tickflow backtest", () => {
       );
       const bad = await tickflow(["backtest", "--replay", file, "--symbols", "AAPL"]);
       expect(bad.code).toBe(2);
-      expect(bad.stderr).toMatch(/line 3, field "bid": "oops" is not a number/);
+      expect(bad.stderr).toBe(`tickflow: ${file}:3: bid: "oops" is not a number\n`);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

@@ -9,13 +9,17 @@ export class TickflowError extends Error {
 /** Configuration that cannot work: unknown strategy, symbol or parameter. Message lists the valid choices. */
 export class ConfigError extends TickflowError {}
 
-/** A replay CSV row that cannot be read; names the line and the field so the file can be fixed. */
+/**
+ * A replay file that cannot be read: names the file, the line and the field (`ticks.csv.gz:1234:
+ * ask_price: "abc" is not a number`), so the file can be fixed.
+ */
 export class ReplayError extends TickflowError {
   constructor(
+    readonly source: string,
     readonly line: number,
     readonly field: string,
     detail: string,
   ) {
-    super(`line ${line}, field "${field}": ${detail}`);
+    super(`${source}:${line}: ${field}: ${detail}`);
   }
 }

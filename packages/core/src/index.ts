@@ -1,6 +1,7 @@
 export * from "./errors";
 export * from "./decimal-integer";
 export * from "./instrument";
+export * from "./instruments-file";
 export * from "./money";
 export * from "./prng";
 export * from "./tick";

@@ -1,87 +1,307 @@
 import { ReplayError } from "./errors";
-import { toPriceUnits, type Instrument, type Universe } from "./instrument";
-import type { QuoteTick } from "./tick";
+import { fromPriceUnits, fromSizeUnits, type Instrument, type Universe } from "./instrument";
+import { MAX_PRICE, MAX_SIZE, MAX_TIMESTAMP_MS, type QuoteTick } from "./tick";
 
+/** Tickflow's own replay CSV. */
 export const REPLAY_COLUMNS = ["symbol", "tsEvent", "bid", "ask", "bidSize", "askSize"] as const;
+/** Tardis.dev's `quotes` CSV dataset (timestamps in microseconds since the epoch). */
+export const TARDIS_QUOTES_COLUMNS = [
+  "exchange",
+  "symbol",
+  "timestamp",
+  "local_timestamp",
+  "ask_amount",
+  "ask_price",
+  "bid_price",
+  "bid_amount",
+] as const;
+/** The columns a Databento MBP-1, TBBO or BBO CSV must have (the symbol column needs map_symbols). */
+export const DATABENTO_COLUMNS = ["ts_recv", "bid_px_00", "ask_px_00", "bid_sz_00", "ask_sz_00", "symbol"] as const;
+
+export const REPLAY_FORMATS = ["tickflow", "tardis", "databento"] as const;
+export type ReplayFormat = (typeof REPLAY_FORMATS)[number];
+
+export interface ReplayOptions {
+  /** The file's name as errors print it (`ticks.csv.gz:1234: ask_price: ...`). */
+  source?: string;
+  /** The format, when not left to the header to tell. */
+  format?: ReplayFormat;
+}
+
+/** The format a header line announces, or null when it is none of the three. */
+export function detectReplayFormat(header: string): ReplayFormat | null {
+  const columns = splitHeader(header);
+  if (columns.join(",") === REPLAY_COLUMNS.join(",")) return "tickflow";
+  if (TARDIS_QUOTES_COLUMNS.every((c) => columns.includes(c))) return "tardis";
+  // the symbol column is checked by the layout, so a file without it is told what is missing
+  if (DATABENTO_COLUMNS.slice(0, 5).every((c) => columns.includes(c))) return "databento";
+  return null;
+}
+
+type TimeUnit = "ms" | "us" | "ns";
+
+/** Where one format keeps what a quote needs, and how it writes it. */
+interface Layout {
+  columns: number;
+  symbol: number;
+  /** Column indexes and names (errors name the file's own column) of bid, ask, bid size, ask size. */
+  fields: readonly [number, number, number, number];
+  names: readonly [string, string, string, string];
+  tsEvent: number;
+  tsInit: number;
+  time: TimeUnit;
+  /** Databento without pretty_px writes prices as integers of 1e-9. */
+  fixedPointPrices: boolean;
+  /**
+   * A row with no bid or no ask (an empty side of the book: an empty cell, or Databento's
+   * UNDEF_PRICE) is skipped, not refused: the venue really quoted one side only, and a QuoteTick
+   * needs both. Tickflow's CSV has no such rows, so there an empty cell is an error.
+   */
+  skipsOneSided: boolean;
+}
+
+function layoutOf(format: ReplayFormat, columns: string[], source: string, line: number): Layout {
+  const at = (name: string, hint = "") => {
+    const index = columns.indexOf(name);
+    if (index < 0) throw new ReplayError(source, line, "header", `no "${name}" column for the ${format} format${hint}`);
+    return index;
+  };
+  switch (format) {
+    case "tickflow":
+      if (columns.join(",") !== REPLAY_COLUMNS.join(","))
+        throw new ReplayError(
+          source,
+          line,
+          "header",
+          `expected "${REPLAY_COLUMNS.join(",")}", got "${columns.join(",")}"`,
+        );
+      return {
+        columns: columns.length,
+        symbol: 0,
+        fields: [2, 3, 4, 5],
+        names: ["bid", "ask", "bidSize", "askSize"],
+        tsEvent: 1,
+        tsInit: 1,
+        time: "ms",
+        fixedPointPrices: false,
+        skipsOneSided: false,
+      };
+    case "tardis":
+      return {
+        columns: columns.length,
+        symbol: at("symbol"),
+        fields: [at("bid_price"), at("ask_price"), at("bid_amount"), at("ask_amount")],
+        names: ["bid_price", "ask_price", "bid_amount", "ask_amount"],
+        tsEvent: at("timestamp"),
+        tsInit: at("local_timestamp"),
+        time: "us",
+        fixedPointPrices: false,
+        skipsOneSided: true,
+      };
+    case "databento": {
+      const tsRecv = at("ts_recv");
+      // MBP-1 and TBBO rows are book events (an action each): ts_event is when the venue saw the
+      // event. BBO rows are samples: ts_recv is the end of the interval, ts_event the last trade's.
+      const sampled = !columns.includes("action");
+      return {
+        columns: columns.length,
+        symbol: at("symbol", " (export the CSV with map_symbols)"),
+        fields: [at("bid_px_00"), at("ask_px_00"), at("bid_sz_00"), at("ask_sz_00")],
+        names: ["bid_px_00", "ask_px_00", "bid_sz_00", "ask_sz_00"],
+        tsEvent: sampled ? tsRecv : at("ts_event"),
+        tsInit: tsRecv,
+        time: "ns",
+        fixedPointPrices: true,
+        skipsOneSided: true,
+      };
+    }
+  }
+}
 
 /**
- * Reads replay CSV lines (`symbol,tsEvent,bid,ask,bidSize,askSize`, header first) into ticks.
- * Prices snap to the instrument's increment; `seq` is assigned per symbol in file order and
- * tsInit equals tsEvent. The first bad row throws a ReplayError naming its line and field, so
- * nothing after it is silently dropped. Blank lines are skipped.
+ * Reads replay CSV lines, header first, into ticks: Tickflow's CSV
+ * (`symbol,tsEvent,bid,ask,bidSize,askSize`), Tardis `quotes` or Databento MBP-1/TBBO/BBO, told
+ * apart by the header unless `format` says. `seq` counts per symbol in file order from 1;
+ * tsEvent is the event time in ms (sub-ms digits truncated) and tsInit the receive time where the
+ * format has one. Prices and sizes must lie on the instrument's grid: an off-grid value is an
+ * error, not rounded, since it means the instrument's definition and the data disagree. The first
+ * bad row throws a ReplayError naming the file, line and field, so nothing after it is silently
+ * dropped. Blank lines are skipped, and so are one-sided rows of the Tardis and Databento formats.
  */
-export function* parseReplayCsv(lines: Iterable<string>, universe: Universe): Generator<QuoteTick> {
+export function* parseReplayCsv(
+  lines: Iterable<string>,
+  universe: Universe,
+  options: ReplayOptions = {},
+): Generator<QuoteTick> {
+  const source = options.source ?? "input";
   const seqs = new Map<string, number>();
   const lastTs = new Map<string, number>();
+  let layout: Layout | null = null;
   let lineNo = 0;
-  let header = true;
   for (const raw of lines) {
     lineNo += 1;
     const line = raw.trim();
     if (line === "") continue;
-    const cells = line.split(",").map((c) => c.trim());
-    if (header) {
-      header = false;
-      if (cells.join(",") !== REPLAY_COLUMNS.join(",")) {
-        throw new ReplayError(lineNo, "header", `expected "${REPLAY_COLUMNS.join(",")}", got "${line}"`);
-      }
+    if (layout === null) {
+      const format = options.format ?? detectReplayFormat(line);
+      if (format === null)
+        throw new ReplayError(
+          source,
+          lineNo,
+          "header",
+          `not a Tickflow, Tardis quotes or Databento MBP-1/BBO header: "${line.slice(0, 200)}"`,
+        );
+      layout = layoutOf(format, splitHeader(line), source, lineNo);
       continue;
     }
-    if (cells.length !== REPLAY_COLUMNS.length) {
-      throw new ReplayError(lineNo, "row", `expected ${REPLAY_COLUMNS.length} fields, got ${cells.length}`);
-    }
-    const [symbol, tsText, bidText, askText, bidSizeText, askSizeText] = cells as [
-      string,
-      string,
-      string,
-      string,
-      string,
-      string,
-    ];
+    const cells = line.split(",");
+    if (cells.length !== layout.columns)
+      throw new ReplayError(source, lineNo, "row", `expected ${layout.columns} fields, got ${cells.length}`);
+    const symbol = cells[layout.symbol]!.trim();
     if (!universe.has(symbol)) {
       throw new ReplayError(
+        source,
         lineNo,
         "symbol",
-        `unknown symbol "${symbol}"; valid symbols: ${universe.symbols.join(", ")}`,
+        `unknown symbol "${symbol}"; valid symbols: ${universe.symbols.join(", ")} (an instruments file adds others)`,
       );
     }
     const instrument = universe.get(symbol);
-    const tsEvent = parseNumber(tsText, lineNo, "tsEvent");
-    if (!Number.isInteger(tsEvent))
-      throw new ReplayError(lineNo, "tsEvent", `"${tsText}" is not an integer of ms since epoch`);
+    const [bidAt, askAt, bidSizeAt, askSizeAt] = layout.fields;
+    const [bidName, askName, bidSizeName, askSizeName] = layout.names;
+    const bidText = cells[bidAt]!.trim();
+    const askText = cells[askAt]!.trim();
+    if (layout.skipsOneSided && (isUndefinedPrice(bidText) || isUndefinedPrice(askText))) continue;
+    const at = { source, line: lineNo };
+    const tsEvent = timestampMs(cells[layout.tsEvent]!.trim(), layout.time, at, timeName(layout, layout.tsEvent));
+    const tsInit =
+      layout.tsInit === layout.tsEvent
+        ? tsEvent
+        : timestampMs(cells[layout.tsInit]!.trim(), layout.time, at, timeName(layout, layout.tsInit));
     const previousTs = lastTs.get(symbol);
     if (previousTs !== undefined && tsEvent < previousTs) {
-      throw new ReplayError(lineNo, "tsEvent", `${tsEvent} is before the previous ${symbol} tick at ${previousTs}`);
+      throw new ReplayError(
+        source,
+        lineNo,
+        timeName(layout, layout.tsEvent),
+        `${tsEvent} is before the previous ${symbol} tick at ${previousTs}`,
+      );
     }
-    const bid = snap(parsePositive(bidText, lineNo, "bid"), instrument);
-    const ask = snap(parsePositive(askText, lineNo, "ask"), instrument);
-    if (bid <= 0)
-      throw new ReplayError(lineNo, "bid", `${bidText} is below one price increment (${instrument.priceIncrement})`);
-    if (ask <= bid) throw new ReplayError(lineNo, "ask", `ask ${ask} must be above bid ${bid}`);
-    const bidSize = parsePositive(bidSizeText, lineNo, "bidSize");
-    const askSize = parsePositive(askSizeText, lineNo, "askSize");
+    const bidUnits = gridUnits(bidText, "price", instrument, layout.fixedPointPrices, at, bidName);
+    const askUnits = gridUnits(askText, "price", instrument, layout.fixedPointPrices, at, askName);
+    if (askUnits <= bidUnits)
+      throw new ReplayError(source, lineNo, askName, `ask ${askText} must be above bid ${bidText}`);
+    const bidSize = gridUnits(cells[bidSizeAt]!.trim(), "size", instrument, false, at, bidSizeName);
+    const askSize = gridUnits(cells[askSizeAt]!.trim(), "size", instrument, false, at, askSizeName);
     const seq = (seqs.get(symbol) ?? 0) + 1;
     seqs.set(symbol, seq);
     lastTs.set(symbol, tsEvent);
-    yield { symbol, bid, ask, bidSize, askSize, seq, tsEvent, tsInit: tsEvent };
+    yield {
+      symbol,
+      bid: fromPriceUnits(bidUnits, instrument),
+      ask: fromPriceUnits(askUnits, instrument),
+      bidSize: fromSizeUnits(bidSize, instrument),
+      askSize: fromSizeUnits(askSize, instrument),
+      seq,
+      tsEvent,
+      tsInit,
+    };
   }
-  if (header)
-    throw new ReplayError(Math.max(lineNo, 1), "header", `empty file; expected "${REPLAY_COLUMNS.join(",")}"`);
+  if (layout === null) throw new ReplayError(source, Math.max(lineNo, 1), "header", "empty file; expected a header");
 }
 
-function parseNumber(text: string, line: number, field: string): number {
-  const value = text === "" ? Number.NaN : Number(text);
-  if (!Number.isFinite(value)) throw new ReplayError(line, field, `"${text}" is not a number`);
-  return value;
+function splitHeader(line: string): string[] {
+  return line
+    .replace(/^\uFEFF/, "")
+    .split(",")
+    .map((c) => c.trim());
 }
 
-function parsePositive(text: string, line: number, field: string): number {
-  const value = parseNumber(text, line, field);
-  if (value <= 0) throw new ReplayError(line, field, `${value} must be positive`);
-  return value;
+function timeName(layout: Layout, index: number): string {
+  if (layout.time === "ms") return "tsEvent";
+  if (layout.time === "us") return index === layout.tsInit ? "local_timestamp" : "timestamp";
+  return index === layout.tsInit ? "ts_recv" : "ts_event";
 }
 
-function snap(price: number, instrument: Instrument): number {
-  const inc = instrument.priceIncrementUnits;
-  return (Math.round(toPriceUnits(price, instrument) / inc) * inc) / instrument.priceScale;
+/** Databento's UNDEF_PRICE (i64::MAX) raw, an empty cell pretty (and in Tardis): no price on that side. */
+function isUndefinedPrice(text: string): boolean {
+  return text === "" || text === "9223372036854775807";
+}
+
+interface Where {
+  source: string;
+  line: number;
+}
+
+const DIGITS = /^\d+$/;
+/** ISO 8601 in UTC as Databento's pretty_ts writes it (nanoseconds, `Z`), or pandas (a space, `+00:00`). */
+const ISO_UTC = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(?:Z|\+00:?00)$/;
+const UNIT_DIGITS: Record<TimeUnit, number> = { ms: 0, us: 3, ns: 6 };
+
+/** Ms since the epoch of an integer count of `unit` (sub-ms digits dropped, exactly: the text is cut, not divided). */
+function timestampMs(text: string, unit: TimeUnit, at: Where, field: string): number {
+  let ms: number;
+  const iso = unit === "ns" ? ISO_UTC.exec(text) : null;
+  if (iso) {
+    const [, y, mo, d, h, mi, s, fraction = ""] = iso;
+    ms =
+      Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s)) +
+      Number(fraction.padEnd(3, "0").slice(0, 3));
+  } else if (DIGITS.test(text)) {
+    const cut = UNIT_DIGITS[unit];
+    ms = text.length > cut ? Number(text.slice(0, text.length - cut)) : 0;
+  } else {
+    const what = { ms: "ms", us: "microseconds", ns: "nanoseconds or an ISO 8601 UTC time" }[unit];
+    throw new ReplayError(at.source, at.line, field, `"${text}" is not an integer of ${what} since the epoch`);
+  }
+  if (!(ms <= MAX_TIMESTAMP_MS)) throw new ReplayError(at.source, at.line, field, `"${text}" is after the year 9999`);
+  return ms;
+}
+
+const DECIMAL = /^(\d+)(?:\.(\d+))?$/;
+
+/**
+ * Integer grid units of a decimal price or size, exactly (the text is read digit by digit, not
+ * through a float), refused unless positive, bounded and a multiple of the increment. With
+ * `fixedPoint`, an integer is Databento's raw price in units of 1e-9.
+ */
+function gridUnits(
+  text: string,
+  kind: "price" | "size",
+  instrument: Instrument,
+  fixedPoint: boolean,
+  at: Where,
+  field: string,
+): number {
+  const decimals = kind === "price" ? instrument.pricePrecision : instrument.sizePrecision;
+  let whole: string;
+  let fraction: string;
+  const decimal = DECIMAL.exec(text);
+  if (fixedPoint && DIGITS.test(text)) {
+    const padded = text.padStart(10, "0");
+    whole = padded.slice(0, -9);
+    fraction = padded.slice(-9);
+  } else if (decimal) {
+    whole = decimal[1]!;
+    fraction = decimal[2] ?? "";
+  } else {
+    const value = text === "" ? Number.NaN : Number(text);
+    throw new ReplayError(
+      at.source,
+      at.line,
+      field,
+      Number.isFinite(value) ? `${text} must be a positive decimal` : `"${text}" is not a number`,
+    );
+  }
+  const increment = kind === "price" ? instrument.priceIncrement : instrument.sizeIncrement;
+  const offGrid = () =>
+    new ReplayError(at.source, at.line, field, `${text} is not on ${instrument.symbol}'s ${kind} grid (${increment})`);
+  if (/[1-9]/.test(fraction.slice(decimals))) throw offGrid();
+  const units = Number(whole + fraction.slice(0, decimals).padEnd(decimals, "0"));
+  if (units <= 0) throw new ReplayError(at.source, at.line, field, `${text} must be positive`);
+  const max = kind === "price" ? MAX_PRICE : MAX_SIZE;
+  if (units > max * 10 ** decimals) throw new ReplayError(at.source, at.line, field, `${text} is above ${max}`);
+  if (units % (kind === "price" ? instrument.priceIncrementUnits : instrument.sizeIncrementUnits) !== 0)
+    throw offGrid();
+  return units;
 }
