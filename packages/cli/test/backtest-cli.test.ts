@@ -1,6 +1,7 @@
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { gzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
 import { BACKTEST_HELP } from "../src";
 import { root, tickflow } from "./run-tickflow";
@@ -90,6 +91,55 @@ describe("tickflow backtest", () => {
     }
   });
 
+  it("replays a gzip Tardis quotes file with instruments from a file, and names the line of a bad row", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "replay-"));
+    try {
+      const instruments = join(dir, "instruments.json");
+      await writeFile(
+        instruments,
+        JSON.stringify([{ symbol: "BTCUSDT", currency: "USD", priceIncrement: 0.01, sizeIncrement: 0.001 }]),
+      );
+      // 2,000 quotes 100 ms apart (200 s of 1 s bars): up 1.00 a quote for 1,000 quotes, then down,
+      // so the SMA crossover goes long on the way up and reverses on the way down
+      const start = 1_704_067_200_000_000; // 2024-01-01T00:00:00Z in microseconds
+      const row = (i: number, ask?: string) => {
+        const bid = 42_000 + (i < 1_000 ? i : 2_000 - i);
+        const ts = start + i * 100_000;
+        return `binance-futures,BTCUSDT,${ts},${ts + 1_500},2.5,${ask ?? (bid + 0.01).toFixed(2)},${bid.toFixed(2)},1.25`;
+      };
+      const rows = Array.from({ length: 2_000 }, (_, i) => row(i));
+      const header = "exchange,symbol,timestamp,local_timestamp,ask_amount,ask_price,bid_price,bid_amount";
+      const file = join(dir, "binance-futures_quotes_2024-01-01_BTCUSDT.csv.gz");
+      await writeFile(file, gzipSync([header, ...rows].join("\n")));
+      const { code, stdout, stderr } = await tickflow([
+        "backtest",
+        "--replay",
+        file,
+        "--instruments",
+        instruments,
+        "--json",
+      ]);
+      expect(stderr).toBe("");
+      expect(code).toBe(0);
+      const report = JSON.parse(stdout);
+      // 1,999 quotes later: 199.9 s after the first
+      expect(report).toMatchObject({ ticks: 2_000, firstTs: 1_704_067_200_000, lastTs: 1_704_067_399_900 });
+      const [btc] = report.strategies[0].symbols;
+      expect(btc.symbol).toBe("BTCUSDT");
+      expect(btc.fills).toBeGreaterThan(0);
+
+      rows[1_233] = row(1_233, "abc");
+      await writeFile(file, gzipSync([header, ...rows].join("\n")));
+      const bad = await tickflow(["backtest", "--replay", file, "--instruments", instruments]);
+      expect(bad.code).toBe(2);
+      // the header is line 1, so row 1,233 (from 0) is line 1,235
+      expect(bad.stderr).toBe(`tickflow: ${file}:1235: ask_price: "abc" is not a number\n`);
+      expect(bad.stdout).toBe("");
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it.each([
     [
       ["--strategy", "momentum"],
@@ -106,6 +156,8 @@ describe("tickflow backtest", () => {
     [["--params", "{fast:"], /--params is not valid JSON/],
     [["--ticks", "0"], /--ticks: "0" is not valid/],
     [["--replay", "/no/such/file.csv"], /no such file/],
+    [["--replay-format", "csv"], /--replay-format: "csv" is not one of tickflow, tardis, databento/],
+    [["--instruments", "/no/such/instruments.json"], /instruments file "\/no\/such\/instruments\.json" does not exist/],
     [["--frobnicate"], /Unknown option '--frobnicate'; run "tickflow backtest --help"/],
   ])("exits 2 with a helpful message for %j", async (extra, message) => {
     const { code, stderr, stdout } = await tickflow(["backtest", ...extra]);

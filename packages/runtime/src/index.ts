@@ -24,3 +24,4 @@ export {
   type HttpRoute,
   type ServiceHttpOptions,
 } from "./http/service-http";
+export { loadUniverse, readInstrumentsFile, readLinesSync, readReplayFile } from "./replay-file";

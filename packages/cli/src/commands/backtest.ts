@@ -1,17 +1,20 @@
 import { existsSync } from "node:fs";
 import { parseArgs } from "node:util";
 import {
-  parseReplayCsv,
+  DEFAULT_UNIVERSE,
+  mergeInstruments,
+  REPLAY_FORMATS,
   runBacktest,
   simulatedTicks,
   STRATEGIES,
   Universe,
   type BacktestReport,
   type EngineConfigInput,
+  type ReplayFormat,
 } from "@tickflow/core";
+import { readInstrumentsFile, readReplayFile } from "@tickflow/runtime";
 import { UsageError } from "../errors";
 import { formatNumber, money, percent, table } from "../format";
-import { readLinesSync } from "../read-lines";
 
 export const BACKTEST_HELP = `Usage: tickflow backtest [options]
 
@@ -21,12 +24,19 @@ live strategy worker, and prints a report. The same options always give the same
 Options:
   --strategy <ids>        strategy kinds, comma-separated (default: sma-crossover)
                           one of: ${[...STRATEGIES.keys()].join(", ")}
-  --symbols <list>        symbols, comma-separated (default: AAPL,BTC-USD)
+  --symbols <list>        symbols, comma-separated (default: the --instruments file's symbols,
+                          else AAPL,BTC-USD)
   --seed <seed>           simulator seed (default: 42)
   --ticks <n>             ticks to simulate across all symbols (default: 200000)
   --tick-ms <ms>          simulated ms between two ticks of one symbol (default: 50)
-  --replay <file.csv>     replay ticks from a CSV (symbol,tsEvent,bid,ask,bidSize,askSize)
-                          instead of simulating; --seed, --ticks and --tick-ms are ignored
+  --replay <file>         replay ticks from a file instead of simulating (--seed, --ticks and
+                          --tick-ms are then ignored): Tickflow CSV (symbol,tsEvent,bid,ask,
+                          bidSize,askSize), Tardis quotes CSV or Databento MBP-1/BBO CSV,
+                          plain or gzip; the format is read from the header
+  --replay-format <f>     the replay file's format: ${REPLAY_FORMATS.join(", ")} (default: from the header)
+  --instruments <file>    instruments beyond the default universe, JSON or CSV (symbol, currency,
+                          priceIncrement, sizeIncrement, ...); a symbol of the default universe
+                          named there is redefined
   --params <json>         strategy parameters, e.g. '{"fast":10,"slow":50}'
                           (applied to every strategy given)
   --fee-bps <bps>         fee per fill in basis points of notional (default: 1)
@@ -60,11 +70,13 @@ export function backtest(argv: string[]): number {
     strict: true,
     options: {
       strategy: { type: "string", default: "sma-crossover" },
-      symbols: { type: "string", default: "AAPL,BTC-USD" },
+      symbols: { type: "string" },
       seed: { type: "string", default: "42" },
       ticks: { type: "string", default: "200000" },
       "tick-ms": { type: "string", default: "50" },
       replay: { type: "string" },
+      "replay-format": { type: "string" },
+      instruments: { type: "string" },
       params: { type: "string" },
       "fee-bps": { type: "string" },
       "latency-ticks": { type: "string" },
@@ -81,8 +93,9 @@ export function backtest(argv: string[]): number {
     return 0;
   }
 
-  const universe = new Universe();
-  const symbols = values.symbols
+  const extra = values.instruments === undefined ? [] : readInstrumentsFile(values.instruments);
+  const universe = new Universe(mergeInstruments(DEFAULT_UNIVERSE, extra));
+  const symbols = (values.symbols ?? (extra.length > 0 ? extra.map((i) => i.symbol).join(",") : "AAPL,BTC-USD"))
     .split(",")
     .map((s) => s.trim().toUpperCase())
     .filter(Boolean);
@@ -120,9 +133,12 @@ export function backtest(argv: string[]): number {
 
   let source;
   let total: number | null = ticks;
+  const format = values["replay-format"];
+  if (format !== undefined && !(REPLAY_FORMATS as readonly string[]).includes(format))
+    throw new UsageError(`--replay-format: "${format}" is not one of ${REPLAY_FORMATS.join(", ")}`);
   if (values.replay !== undefined) {
     if (!existsSync(values.replay)) throw new UsageError(`--replay: no such file "${values.replay}"`);
-    source = parseReplayCsv(readLinesSync(values.replay), universe);
+    source = readReplayFile(values.replay, universe, format as ReplayFormat | undefined);
     total = null;
   } else {
     source = simulatedTicks({ instruments, seed: values.seed, tickIntervalMs: tickMs }, ticks);
