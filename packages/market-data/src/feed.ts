@@ -1,4 +1,11 @@
-import { MarketSimulator, parseReplayCsv, Prng, type QuoteTick, type Universe } from "@tickflow/core";
+import {
+  MarketSimulator,
+  parseReplayCsv,
+  Prng,
+  type QuoteTick,
+  type ReplayOptions,
+  type Universe,
+} from "@tickflow/core";
 import type { MarketDataConfig } from "./config";
 
 /** Where ticks come from. `next` returns the ticks due at `now` (wall ms), or null when exhausted. */
@@ -71,7 +78,7 @@ export class SimulatedFeed implements TickFeed {
   }
 }
 
-/** A CSV replayed at its own pace times MD_REPLAY_SPEED (or as fast as possible at 0). */
+/** A replay file (any of parseReplayCsv's formats) at its own pace times MD_REPLAY_SPEED (or as fast as possible at 0). */
 export class ReplayFeed implements TickFeed {
   private readonly ticks: Iterator<QuoteTick>;
   private pending: QuoteTick | null = null;
@@ -82,8 +89,9 @@ export class ReplayFeed implements TickFeed {
     lines: Iterable<string>,
     universe: Universe,
     private readonly speed: number,
+    options: ReplayOptions = {},
   ) {
-    this.ticks = parseReplayCsv(lines, universe)[Symbol.iterator]();
+    this.ticks = parseReplayCsv(lines, universe, options)[Symbol.iterator]();
   }
 
   next(now: number): QuoteTick[] | null {

@@ -1,5 +1,6 @@
 import { encodeEvent, readEvents, routeEvent, type Bus, type Publisher } from "@tickflow/bus";
 import {
+  ConfigError,
   DEFAULT_UNIVERSE,
   midPrice,
   QuoteGuard,
@@ -25,8 +26,10 @@ export interface MarketDataDeps {
   bus: Bus;
   metrics: Metrics;
   logger: Logger;
-  /** Lines of the replay file, when MD_REPLAY_FILE is set (main.ts reads it). */
+  /** Lines of the replay file, when MD_REPLAY_FILE is set (main.ts reads it as they are consumed). */
   replayLines?: Iterable<string>;
+  /** The instruments: the default universe, merged with MD_INSTRUMENTS_FILE's (main.ts reads it). */
+  universe?: Universe;
   /** Wall clock; tests inject their own. */
   now?: () => number;
 }
@@ -48,11 +51,17 @@ const RESUME_TAIL = 1_000;
 export async function startMarketData(deps: MarketDataDeps): Promise<MarketDataService> {
   const { config, bus, metrics, logger } = deps;
   const now = deps.now ?? Date.now;
-  const universe = new Universe(DEFAULT_UNIVERSE);
+  const universe = deps.universe ?? new Universe(DEFAULT_UNIVERSE);
+  const unknown = config.MD_SYMBOLS.filter((s) => !universe.has(s));
+  if (unknown.length > 0)
+    throw new ConfigError(`MD_SYMBOLS: unknown ${unknown.join(", ")}; valid symbols: ${universe.symbols.join(", ")}`);
   const book = new QuoteBook(universe, config.MD_HISTORY);
   const feed: TickFeed =
     config.MD_REPLAY_FILE && deps.replayLines
-      ? new ReplayFeed(deps.replayLines, universe, config.MD_REPLAY_SPEED)
+      ? new ReplayFeed(deps.replayLines, universe, config.MD_REPLAY_SPEED, {
+          source: config.MD_REPLAY_FILE,
+          ...(config.MD_REPLAY_FORMAT ? { format: config.MD_REPLAY_FORMAT } : {}),
+        })
       : new SimulatedFeed(config, universe);
   const lastPublished = new Map<string, number>();
   let published = 0;

@@ -1,4 +1,4 @@
-import { Universe } from "@tickflow/core";
+import { DEFAULT_UNIVERSE, mergeInstruments, parseInstrumentsFile, Universe } from "@tickflow/core";
 import { describe, expect, it } from "vitest";
 import { marketDataConfig, type MarketDataConfig } from "../src";
 import { ReplayFeed, SimulatedFeed } from "../src/feed";
@@ -89,6 +89,63 @@ describe("replay feed", () => {
   });
 });
 
+describe("replay feed of traders' formats", () => {
+  const traded = new Universe(
+    mergeInstruments(
+      DEFAULT_UNIVERSE,
+      parseInstrumentsFile("symbol,currency,priceIncrement,sizeIncrement\nBTCUSDT,USD,0.01,0.001", "instruments.csv"),
+    ),
+  );
+  const tardis = [
+    "exchange,symbol,timestamp,local_timestamp,ask_amount,ask_price,bid_price,bid_amount",
+    "binance,BTCUSDT,1704067200000000,1704067200001000,1,42283.59,42283.58,0.5",
+    "binance,BTCUSDT,1704067200500999,1704067200502000,1,42283.60,42283.58,0.5",
+    "binance,BTCUSDT,1704067200600000,1704067200601000,,,42283.57,0.5", // no ask: skipped
+    "binance,BTCUSDT,1704067201000000,1704067201001000,2,42283.61,42283.59,0.25",
+  ];
+
+  it("paces a Tardis quotes file by its event timestamps, for a symbol from an instruments file", () => {
+    const feed = new ReplayFeed(tardis, traded, 1, { source: "quotes.csv" });
+    // the file's 0, 500 and 1,000 ms (500999 us cut to 500 ms) at speed 1, stamped with the wall time
+    expect(feed.next(10_000)!.map((t) => [t.seq, t.tsEvent, t.tsInit, t.bid, t.ask])).toEqual([
+      [1, 1_704_067_200_000, 10_000, 42283.58, 42283.59],
+    ]);
+    expect(feed.next(10_499)).toEqual([]);
+    expect(feed.next(10_500)!.map((t) => [t.seq, t.tsEvent, t.ask])).toEqual([[2, 1_704_067_200_500, 42283.6]]);
+    expect(feed.next(11_000)!.map((t) => [t.seq, t.tsEvent, t.bid, t.bidSize, t.askSize])).toEqual([
+      [3, 1_704_067_201_000, 42283.59, 0.25, 2],
+    ]);
+    expect(feed.next(12_000)).toBeNull();
+  });
+
+  it("replays Databento MBP-1 as fast as possible at speed 0", () => {
+    const feed = new ReplayFeed(
+      [
+        "ts_recv,ts_event,rtype,publisher_id,instrument_id,action,side,depth,price,size,flags,ts_in_delta,sequence,bid_px_00,ask_px_00,bid_sz_00,ask_sz_00,bid_ct_00,ask_ct_00,symbol",
+        "1704205800000500000,1704205800000400000,1,2,38,A,B,0,187150000000,100,130,1000,1,187150000000,187160000000,300,200,3,2,AAPL",
+        "1704205800002500000,1704205800002400000,1,2,38,A,A,0,187170000000,100,130,1000,2,187150000000,187170000000,300,100,3,1,AAPL",
+      ],
+      traded,
+      0,
+      { source: "mbp-1.csv" },
+    );
+    // 187150000000 x 1e-9 = 187.15; ts_event ...000400000 ns -> ...000 ms
+    expect(
+      feed.next(5)!.map((t) => [t.symbol, t.seq, t.tsEvent, t.tsInit, t.bid, t.ask, t.bidSize, t.askSize]),
+    ).toEqual([
+      ["AAPL", 1, 1_704_205_800_000, 5, 187.15, 187.16, 300, 200],
+      ["AAPL", 2, 1_704_205_800_002, 5, 187.15, 187.17, 300, 100],
+    ]);
+  });
+
+  it("stops at a malformed row, naming the file, line and field", () => {
+    const feed = new ReplayFeed([...tardis.slice(0, 2), tardis[1]!.replace("42283.59", "42283.595")], traded, 0, {
+      source: "quotes.csv",
+    });
+    expect(() => feed.next(0)).toThrow("quotes.csv:3: ask_price: 42283.595 is not on BTCUSDT's price grid (0.01)");
+  });
+});
+
 describe("quote book", () => {
   it("tracks the latest quote, the UTC-day open and a bounded history", () => {
     const book = new QuoteBook(universe, 3);
@@ -120,5 +177,12 @@ describe("configuration", () => {
     );
     expect(() => marketDataConfig({ MD_CLOCK: "sundial" })).toThrow(/MD_CLOCK/);
     expect(() => marketDataConfig({ MD_HTTP_PORT: "http" })).toThrow(/MD_HTTP_PORT/);
+    expect(() => marketDataConfig({ MD_REPLAY_FORMAT: "parquet" })).toThrow(/MD_REPLAY_FORMAT/);
+  });
+
+  it("leaves symbols beyond the default universe to the instruments file", () => {
+    const withFile = marketDataConfig({ MD_SYMBOLS: "AAPL,BTCUSDT", MD_INSTRUMENTS_FILE: "instruments.json" });
+    expect(withFile).toMatchObject({ MD_SYMBOLS: ["AAPL", "BTCUSDT"], MD_INSTRUMENTS_FILE: "instruments.json" });
+    expect(marketDataConfig({ MD_REPLAY_FORMAT: "databento" }).MD_REPLAY_FORMAT).toBe("databento");
   });
 });

@@ -1,4 +1,5 @@
 import { decodeEvent, MemoryBus } from "@tickflow/bus";
+import { DEFAULT_UNIVERSE, mergeInstruments, parseInstrumentsFile, Universe } from "@tickflow/core";
 import { PrometheusMetrics } from "@tickflow/metrics";
 import { pino } from "pino";
 import { afterEach, describe, expect, it } from "vitest";
@@ -59,6 +60,34 @@ describe("market-data service on the in-memory bus", () => {
     });
     const metrics = await (await fetch(`${base}/metrics`)).text();
     expect(metrics).toMatch(/tickflow_ticks_published_total\{symbol="AAPL"\} 100/);
+  });
+
+  it("simulates and serves instruments from an instruments file, and names MD_SYMBOLS when one is unknown", async () => {
+    const universe = new Universe(
+      mergeInstruments(
+        DEFAULT_UNIVERSE,
+        parseInstrumentsFile(
+          "symbol,currency,priceIncrement,sizeIncrement,startPrice\nBTCUSDT,USD,0.01,0.001,42000",
+          "instruments.csv",
+        ),
+      ),
+    );
+    const env = { MD_INSTRUMENTS_FILE: "instruments.csv", MD_CLOCK: "simulated", MD_TICKS_PER_SECOND: "0" };
+    const deps = { bus: new MemoryBus(), metrics: new PrometheusMetrics(), logger, universe };
+    const config = marketDataConfig({ ...env, MD_HTTP_PORT: "0", MD_SYMBOLS: "BTCUSDT", MD_MAX_TICKS: "10" });
+    const service = await startMarketData({ ...deps, config });
+    running.push(service);
+    await service.done;
+    const base = `http://127.0.0.1:${service.port}`;
+    const board = (await (await fetch(`${base}/quotes`)).json()) as { symbol: string; seq: number }[];
+    expect(board.map((q) => [q.symbol, q.seq])).toEqual([["BTCUSDT", 10]]);
+    const instruments = (await (await fetch(`${base}/instruments`)).json()) as { symbol: string }[];
+    expect(instruments.map((i) => i.symbol).at(-1)).toBe("BTCUSDT");
+
+    const unknown = marketDataConfig({ ...env, MD_HTTP_PORT: "0", MD_SYMBOLS: "BTCUSDT,ETHUSDT" });
+    await expect(startMarketData({ ...deps, config: unknown })).rejects.toThrow(
+      /^MD_SYMBOLS: unknown ETHUSDT; valid symbols: AAPL, .*, BTCUSDT$/,
+    );
   });
 
   it("continues seq after the last tick on the bus when restarted: no gap, no duplicate", async () => {

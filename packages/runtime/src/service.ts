@@ -1,4 +1,4 @@
-import { ConfigError } from "@tickflow/core";
+import { ConfigError, ReplayError } from "@tickflow/core";
 import { pino, type Logger } from "pino";
 
 export interface RunningService {
@@ -39,7 +39,12 @@ export async function runService(service: string, start: () => Promise<RunningSe
     await running.done;
   } catch (error) {
     const config = error instanceof ConfigError;
-    logger.fatal({ err: error }, config ? `bad configuration: ${(error as Error).message}` : `${service} failed`);
-    process.exit(config ? 2 : 1);
+    // a replay file's bad row: what to fix is in the message (file, line, field)
+    const input = error instanceof ReplayError;
+    logger.fatal(
+      { err: error },
+      config || input ? `bad ${config ? "configuration" : "input"}: ${(error as Error).message}` : `${service} failed`,
+    );
+    process.exit(config || input ? 2 : 1);
   }
 }
