@@ -244,9 +244,11 @@ function timestampMs(text: string, unit: TimeUnit, at: Where, field: string): nu
   const iso = unit === "ns" ? ISO_UTC.exec(text) : null;
   if (iso) {
     const [, y, mo, d, h, mi, s, fraction = ""] = iso;
-    ms =
-      Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s)) +
-      Number(fraction.padEnd(3, "0").slice(0, 3));
+    const seconds = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s));
+    // Date.UTC rolls 2024-02-30 over into March: a time that does not print back is no time
+    if (new Date(seconds).toISOString().slice(0, 19) !== `${y}-${mo}-${d}T${h}:${mi}:${s}`)
+      throw new ReplayError(at.source, at.line, field, `"${text}" is not a valid UTC time`);
+    ms = seconds + Number(fraction.padEnd(3, "0").slice(0, 3));
   } else if (DIGITS.test(text)) {
     const cut = UNIT_DIGITS[unit];
     ms = text.length > cut ? Number(text.slice(0, text.length - cut)) : 0;

@@ -188,6 +188,13 @@ describe("Databento replay", () => {
     expect(ticksOf("databento-mbp-1-pretty.csv")).toEqual(expected);
   });
 
+  it("reads the ISO times older clients wrote through pandas (a space, +00:00) alike", () => {
+    const [headerLine, row] = fixture("databento-mbp-1-pretty.csv").split("\n");
+    const pandas = row!.replaceAll("T00:00:00", " 00:00:00").replaceAll("Z,", "+00:00,");
+    expect(pandas).toMatch(/^2020-12-28 00:00:00\.006150193\+00:00,2020-12-28 00:00:00\.005871213\+00:00,/);
+    expect([...parseReplayCsv([headerLine!, pandas], traded)]).toEqual([expected[0]]);
+  });
+
   it("maps BBO-1s with the interval's end (ts_recv) as the event time", () => {
     // 2024-01-02T00:00Z = 1704153600 s; + 14:30:01 (52201 s) = 1704205801 s
     expect(ticksOf("databento-bbo-1s.csv")).toEqual([
@@ -260,6 +267,10 @@ describe("malformed rows of the new formats", () => {
       'ticks.csv.gz:2: ts_event: "yesterday" is not an integer of nanoseconds or an ISO 8601 UTC time since the epoch',
     ],
     [[mbpHeader, prettyRow("3702.2x")], 'ticks.csv.gz:2: bid_px_00: "3702.2x" is not a number'],
+    [
+      [mbpHeader, prettyRow("3702.250000000").replace("2020-12-28T00:00:00.005871213Z", "2020-02-30T00:00:00Z")],
+      'ticks.csv.gz:2: ts_event: "2020-02-30T00:00:00Z" is not a valid UTC time',
+    ],
     [
       [mbpHeader.replace(",symbol", ""), ""],
       'ticks.csv.gz:1: header: no "symbol" column for the databento format (export the CSV with map_symbols)',
