@@ -233,39 +233,86 @@ interface Where {
   line: number;
 }
 
-const DIGITS = /^\d+$/;
 /** ISO 8601 in UTC as Databento's pretty_ts writes it (nanoseconds, `Z`), or pandas (a space, `+00:00`). */
 const ISO_UTC = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(?:Z|\+00:?00)$/;
 const UNIT_DIGITS: Record<TimeUnit, number> = { ms: 0, us: 3, ns: 6 };
+const UNIT_NAMES: Record<TimeUnit, string> = {
+  ms: "ms",
+  us: "microseconds",
+  ns: "nanoseconds or an ISO 8601 UTC time",
+};
 
 /** Ms since the epoch of an integer count of `unit` (sub-ms digits dropped, exactly: the text is cut, not divided). */
 function timestampMs(text: string, unit: TimeUnit, at: Where, field: string): number {
-  let ms: number;
-  const iso = unit === "ns" ? ISO_UTC.exec(text) : null;
-  if (iso) {
+  // the digits before the sub-ms ones, or NaN when the text is not all digits
+  let ms = text === "" ? Number.NaN : 0;
+  const keep = text.length - UNIT_DIGITS[unit];
+  for (let i = 0; i < text.length; i++) {
+    const digit = text.charCodeAt(i) - 48;
+    if (digit < 0 || digit > 9) {
+      ms = Number.NaN;
+      break;
+    }
+    if (i < keep) ms = ms * 10 + digit;
+  }
+  if (Number.isNaN(ms)) {
+    const iso = unit === "ns" ? ISO_UTC.exec(text) : null;
+    if (!iso)
+      throw new ReplayError(
+        at.source,
+        at.line,
+        field,
+        `"${text}" is not an integer of ${UNIT_NAMES[unit]} since the epoch`,
+      );
     const [, y, mo, d, h, mi, s, fraction = ""] = iso;
     const seconds = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s));
     // Date.UTC rolls 2024-02-30 over into March: a time that does not print back is no time
     if (new Date(seconds).toISOString().slice(0, 19) !== `${y}-${mo}-${d}T${h}:${mi}:${s}`)
       throw new ReplayError(at.source, at.line, field, `"${text}" is not a valid UTC time`);
     ms = seconds + Number(fraction.padEnd(3, "0").slice(0, 3));
-  } else if (DIGITS.test(text)) {
-    const cut = UNIT_DIGITS[unit];
-    ms = text.length > cut ? Number(text.slice(0, text.length - cut)) : 0;
-  } else {
-    const what = { ms: "ms", us: "microseconds", ns: "nanoseconds or an ISO 8601 UTC time" }[unit];
-    throw new ReplayError(at.source, at.line, field, `"${text}" is not an integer of ${what} since the epoch`);
   }
   if (!(ms <= MAX_TIMESTAMP_MS)) throw new ReplayError(at.source, at.line, field, `"${text}" is after the year 9999`);
   return ms;
 }
 
-const DECIMAL = /^(\d+)(?:\.(\d+))?$/;
+/** Databento's raw prices: integers of 1e-9. */
+const FIXED_POINT_DECIMALS = 9;
+/** decimalUnits' answer for a digit beyond the precision that is not 0. */
+const OFF_GRID = -1;
 
 /**
- * Integer grid units of a decimal price or size, exactly (the text is read digit by digit, not
- * through a float), refused unless positive, bounded and a multiple of the increment. With
- * `fixedPoint`, an integer is Databento's raw price in units of 1e-9.
+ * `text` as an integer count of 10^-decimals, read digit by digit (never through a float, so
+ * exact up to 2^53); `implied` decimals are read into a number written without a point
+ * (Databento's raw 1e-9 prices). NaN when the text is not a plain decimal, OFF_GRID when a digit
+ * beyond `decimals` is not 0.
+ */
+function decimalUnits(text: string, decimals: number, implied: number): number {
+  const n = text.length;
+  if (n === 0) return Number.NaN;
+  const dot = text.indexOf(".");
+  if (dot === 0 || dot === n - 1) return Number.NaN;
+  const fractionStart = dot >= 0 ? dot + 1 : n - implied;
+  const wholeEnd = dot >= 0 ? dot : fractionStart;
+  let units = 0;
+  for (let i = 0; i < wholeEnd; i++) {
+    const digit = text.charCodeAt(i) - 48;
+    if (digit < 0 || digit > 9) return Number.NaN;
+    units = units * 10 + digit;
+  }
+  let result = units;
+  for (let i = fractionStart; i < n; i++) {
+    const digit = i < 0 ? 0 : text.charCodeAt(i) - 48;
+    if (digit < 0 || digit > 9) return Number.NaN;
+    if (i < fractionStart + decimals) units = units * 10 + digit;
+    else if (digit !== 0) result = OFF_GRID;
+  }
+  for (let k = Math.max(n - fractionStart, 0); k < decimals; k++) units *= 10;
+  return result === OFF_GRID ? OFF_GRID : units;
+}
+
+/**
+ * Integer grid units of a decimal price or size, exactly, refused unless positive, bounded and a
+ * multiple of the increment. With `fixedPoint`, an integer is Databento's raw price in 1e-9.
  */
 function gridUnits(
   text: string,
@@ -276,17 +323,8 @@ function gridUnits(
   field: string,
 ): number {
   const decimals = kind === "price" ? instrument.pricePrecision : instrument.sizePrecision;
-  let whole: string;
-  let fraction: string;
-  const decimal = DECIMAL.exec(text);
-  if (fixedPoint && DIGITS.test(text)) {
-    const padded = text.padStart(10, "0");
-    whole = padded.slice(0, -9);
-    fraction = padded.slice(-9);
-  } else if (decimal) {
-    whole = decimal[1]!;
-    fraction = decimal[2] ?? "";
-  } else {
+  const units = decimalUnits(text, decimals, fixedPoint && !text.includes(".") ? FIXED_POINT_DECIMALS : 0);
+  if (Number.isNaN(units)) {
     const value = text === "" ? Number.NaN : Number(text);
     throw new ReplayError(
       at.source,
@@ -295,15 +333,21 @@ function gridUnits(
       Number.isFinite(value) ? `${text} must be a positive decimal` : `"${text}" is not a number`,
     );
   }
-  const increment = kind === "price" ? instrument.priceIncrement : instrument.sizeIncrement;
-  const offGrid = () =>
-    new ReplayError(at.source, at.line, field, `${text} is not on ${instrument.symbol}'s ${kind} grid (${increment})`);
-  if (/[1-9]/.test(fraction.slice(decimals))) throw offGrid();
-  const units = Number(whole + fraction.slice(0, decimals).padEnd(decimals, "0"));
+  if (units === OFF_GRID) throw offGrid(text, kind, instrument, at, field);
   if (units <= 0) throw new ReplayError(at.source, at.line, field, `${text} must be positive`);
   const max = kind === "price" ? MAX_PRICE : MAX_SIZE;
   if (units > max * 10 ** decimals) throw new ReplayError(at.source, at.line, field, `${text} is above ${max}`);
   if (units % (kind === "price" ? instrument.priceIncrementUnits : instrument.sizeIncrementUnits) !== 0)
-    throw offGrid();
+    throw offGrid(text, kind, instrument, at, field);
   return units;
+}
+
+function offGrid(text: string, kind: "price" | "size", instrument: Instrument, at: Where, field: string): ReplayError {
+  const increment = kind === "price" ? instrument.priceIncrement : instrument.sizeIncrement;
+  return new ReplayError(
+    at.source,
+    at.line,
+    field,
+    `${text} is not on ${instrument.symbol}'s ${kind} grid (${increment})`,
+  );
 }
