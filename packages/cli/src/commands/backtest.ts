@@ -33,7 +33,8 @@ Options:
                           --tick-ms are then ignored): Tickflow CSV (symbol,tsEvent,bid,ask,
                           bidSize,askSize), Tardis quotes CSV or Databento MBP-1/BBO CSV,
                           plain or gzip; the format is read from the header
-  --replay-format <f>     the replay file's format: ${REPLAY_FORMATS.join(", ")} (default: from the header)
+  --replay-format <f>     the replay file's format: ${REPLAY_FORMATS.join(", ")}
+                          (default: read from the header)
   --instruments <file>    instruments beyond the default universe, JSON or CSV (symbol, currency,
                           priceIncrement, sizeIncrement, ...); a symbol of the default universe
                           named there is redefined
