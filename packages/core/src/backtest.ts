@@ -1,10 +1,13 @@
 import { INTERVAL_MS } from "./bar";
 import type { EngineConfigInput } from "./engine-config";
 import { TradingEngine } from "./engine";
-import type { EngineEvent } from "./events";
-import type { Universe } from "./instrument";
+import type { EngineEvent, RejectReason } from "./events";
+import { fromPriceUnits, toPriceUnits, type Instrument, type Universe } from "./instrument";
+import { notionalMicros, type Micros } from "./money";
+import { strategyPerformance, type ClosedTrade, type StrategyPerformance } from "./performance";
 import type { QuoteRejectReason } from "./quote-guard";
-import { MarketSimulator, MS_PER_YEAR, type SimulatorConfig } from "./simulator";
+import { MarketSimulator, type SimulatorConfig } from "./simulator";
+import { STRATEGIES } from "./strategies";
 import type { QuoteTick } from "./tick";
 
 export interface BacktestInput {
@@ -43,17 +46,29 @@ export interface StrategyReport {
   signals: number;
   orders: number;
   rejected: number;
+  /** Orders the risk gate refused, by reason. */
+  rejectedByReason: Partial<Record<RejectReason, number>>;
   fills: number;
   /** Fills that reduced or closed a position. */
   closingTrades: number;
-  /** Share of closing trades with positive realized PnL. */
+  /** Share of closing fills with positive realized PnL, before fees (performance.winRateNet is per round trip, after fees). */
   winRate: number;
-  /** Annualised from per-bar equity returns. */
-  sharpe: number;
+  /** The engine's largest fall from the equity peak, checked on every quote. */
   maxDrawdown: number;
   halted: boolean;
+  /** Closed bars of the strategy's interval it needs before it can signal, and about how many the run had (the fewest of its symbols). */
+  warmup: { bars: number; barsInRun: number };
   symbols: SymbolReport[];
+  /** Closed round trips, oldest first. */
+  trades: ClosedTrade[];
+  performance: StrategyPerformance;
   equityCurve: { ts: number; equity: number }[];
+}
+
+/** One symbol's mids as the backtest saw them, at most MAX_PRICE_POINTS of them. */
+export interface PriceSeries {
+  symbol: string;
+  points: { ts: number; mid: number }[];
 }
 
 export interface BacktestReport {
@@ -65,17 +80,35 @@ export interface BacktestReport {
   /** Quotes the quote guard refused, by reason (live, they go to the DLQ). */
   rejectedTicks: Partial<Record<QuoteRejectReason, number>>;
   strategies: StrategyReport[];
+  /** What a reader should know before trusting the figures (a run shorter than a warm-up). */
+  warnings: string[];
+  prices: PriceSeries[];
+}
+
+/** Price points kept per symbol for the report's chart: enough for a screen, bounded for any run. */
+export const MAX_PRICE_POINTS = 1_000;
+
+interface Counts {
+  signals: number;
+  orders: number;
+  rejected: number;
+  rejectedByReason: Partial<Record<RejectReason, number>>;
+  fills: Map<string, number>;
+  /** Notional of every fill by symbol, in micros. */
+  traded: Record<string, Micros>;
 }
 
 /** Runs the live engine over a finite tick stream in-process and reports the outcome. */
 export function runBacktest(input: BacktestInput): BacktestReport {
   const engine = new TradingEngine(input.engine, input.universe);
-  const counts = new Map<string, { signals: number; orders: number; rejected: number; fills: Map<string, number> }>();
+  const counts = new Map<string, Counts>();
   const countsFor = (id: string) => {
     let c = counts.get(id);
-    if (!c) counts.set(id, (c = { signals: 0, orders: 0, rejected: 0, fills: new Map() }));
+    if (!c)
+      counts.set(id, (c = { signals: 0, orders: 0, rejected: 0, rejectedByReason: {}, fills: new Map(), traded: {} }));
     return c;
   };
+  const traces = new Map<string, MidTrace>();
   const every = input.progressEvery ?? 100_000;
   let firstTs: number | null = null;
   let lastTs: number | null = null;
@@ -86,6 +119,11 @@ export function runBacktest(input: BacktestInput): BacktestReport {
     lastTs = tick.tsEvent;
     const outcome = engine.onQuote(tick);
     if (outcome.status === "rejected") rejectedTicks[outcome.reason] = (rejectedTicks[outcome.reason] ?? 0) + 1;
+    if (outcome.status === "applied") {
+      let trace = traces.get(tick.symbol);
+      if (!trace) traces.set(tick.symbol, (trace = new MidTrace(input.universe.get(tick.symbol), MAX_PRICE_POINTS)));
+      trace.add(tick);
+    }
     for (const event of outcome.status === "applied" ? outcome.events : []) {
       switch (event.type) {
         case "signal.generated":
@@ -94,12 +132,23 @@ export function runBacktest(input: BacktestInput): BacktestReport {
         case "order.submitted":
           countsFor(event.data.strategyId).orders += 1;
           break;
-        case "order.rejected":
-          countsFor(event.data.strategyId).rejected += 1;
+        case "order.rejected": {
+          const c = countsFor(event.data.strategyId);
+          c.rejected += 1;
+          c.rejectedByReason[event.data.reason] = (c.rejectedByReason[event.data.reason] ?? 0) + 1;
           break;
+        }
         case "order.filled": {
-          const fills = countsFor(event.data.strategyId).fills;
-          fills.set(event.data.symbol, (fills.get(event.data.symbol) ?? 0) + 1);
+          const { symbol, price, quantity } = event.data;
+          const c = countsFor(event.data.strategyId);
+          c.fills.set(symbol, (c.fills.get(symbol) ?? 0) + 1);
+          const instrument = input.universe.get(symbol);
+          const notional = notionalMicros(
+            toPriceUnits(price, instrument),
+            Math.round(quantity * instrument.sizeScale),
+            instrument,
+          );
+          c.traded[symbol] = (c.traded[symbol] ?? 0) + notional;
           break;
         }
         default:
@@ -112,9 +161,19 @@ export function runBacktest(input: BacktestInput): BacktestReport {
   }
   if (lastTs !== null) engine.sampleEquity(lastTs);
 
+  const warnings: string[] = [];
   const strategies = engine.strategies().map((s): StrategyReport => {
     const p = engine.portfolio(s.id);
     const c = countsFor(s.id);
+    // the order-model branch fills this from its trade.closed events; until then there are no round trips to report
+    const strategyTrades: ClosedTrade[] = [];
+    const intervalMs = INTERVAL_MS[s.interval];
+    const warmupBars = STRATEGIES.get(s.kind)?.warmupBars(s.params) ?? 0;
+    const barsInRun = Math.min(...s.symbols.map((symbol) => traces.get(symbol)?.barsClosed(intervalMs) ?? 0));
+    if (barsInRun < warmupBars)
+      warnings.push(
+        `${s.id}: the run has about ${barsInRun} ${s.interval} bars, fewer than its warm-up of ${warmupBars}: it cannot signal before that many, so its figures say little`,
+      );
     const symbols = p.positions.map((pos) => ({
       symbol: pos.symbol,
       fills: c.fills.get(pos.symbol) ?? 0,
@@ -139,16 +198,26 @@ export function runBacktest(input: BacktestInput): BacktestReport {
       signals: c.signals,
       orders: c.orders,
       rejected: c.rejected,
+      rejectedByReason: c.rejectedByReason,
       fills: symbols.reduce((sum, x) => sum + x.fills, 0),
       closingTrades: p.closingFills,
       winRate: p.closingFills === 0 ? 0 : p.winningFills / p.closingFills,
-      sharpe: sharpeRatio(
-        p.equityCurve.map((e) => e.equity),
-        INTERVAL_MS[s.interval],
-      ),
       maxDrawdown: p.maxDrawdown,
       halted: p.halted,
+      warmup: { bars: warmupBars, barsInRun },
       symbols,
+      trades: strategyTrades,
+      performance: strategyPerformance({
+        startingCash: p.startingCash,
+        startTs: firstTs ?? 0,
+        endTs: lastTs ?? 0,
+        equityCurve: p.equityCurve,
+        trades: strategyTrades,
+        symbols: s.symbols,
+        tradedNotional: c.traded,
+        benchmarks: s.symbols.flatMap((symbol) => traces.get(symbol)?.benchmark() ?? []),
+        benchmarkNotional: s.params.tradeNotional as number,
+      }),
       equityCurve: p.equityCurve,
     };
   });
@@ -160,18 +229,93 @@ export function runBacktest(input: BacktestInput): BacktestReport {
     missingTicks: engine.stats.missingTicks,
     rejectedTicks,
     strategies,
+    warnings,
+    prices: [...traces.values()].map((t) => t.series()),
   };
 }
 
-/** Annualised Sharpe ratio (zero risk-free rate) of an equity series sampled every periodMs. */
-export function sharpeRatio(equity: readonly number[], periodMs: number): number {
-  if (equity.length < 3) return 0;
-  const returns: number[] = [];
-  for (let i = 1; i < equity.length; i++) returns.push(equity[i]! / equity[i - 1]! - 1);
-  const mu = returns.reduce((a, b) => a + b, 0) / returns.length;
-  const variance = returns.reduce((a, r) => a + (r - mu) ** 2, 0) / (returns.length - 1);
-  if (variance === 0) return 0;
-  return (mu / Math.sqrt(variance)) * Math.sqrt(MS_PER_YEAR / periodMs);
+/**
+ * One symbol's first and last mid, and its mids downsampled for a chart: the last mid of each
+ * time bucket, the buckets doubling in width whenever more than `limit` of them are kept, so any
+ * run keeps at most `limit` points, spread evenly over its time. Mids stay in price units times
+ * two (bid + ask) until they are read, so the benchmark's are exact.
+ */
+export class MidTrace {
+  private readonly ts: number[] = [];
+  private readonly mid2: number[] = [];
+  private widthMs = 1;
+  private firstTs = 0;
+  private firstMid2 = 0;
+  private lastTs = 0;
+  private lastMid2 = 0;
+
+  constructor(
+    private readonly instrument: Instrument,
+    private readonly limit: number,
+  ) {}
+
+  add(tick: QuoteTick): void {
+    const mid2 = toPriceUnits(tick.bid, this.instrument) + toPriceUnits(tick.ask, this.instrument);
+    const n = this.ts.length;
+    if (n === 0) {
+      this.firstTs = tick.tsEvent;
+      this.firstMid2 = mid2;
+    }
+    this.lastTs = tick.tsEvent;
+    this.lastMid2 = mid2;
+    if (n > 0 && this.bucket(this.ts[n - 1]!) === this.bucket(tick.tsEvent)) {
+      this.ts[n - 1] = tick.tsEvent;
+      this.mid2[n - 1] = mid2;
+      return;
+    }
+    this.ts.push(tick.tsEvent);
+    this.mid2.push(mid2);
+    if (n + 1 > this.limit) this.widen();
+  }
+
+  /** Bars of `intervalMs` the symbol's quotes closed: epoch-aligned boundaries crossed between its first and last quote. */
+  barsClosed(intervalMs: number): number {
+    if (this.ts.length === 0) return 0;
+    return Math.floor(this.lastTs / intervalMs) - Math.floor(this.firstTs / intervalMs);
+  }
+
+  benchmark(): { symbol: string; firstMid: number; lastMid: number }[] {
+    if (this.ts.length === 0) return [];
+    return [
+      { symbol: this.instrument.symbol, firstMid: this.price(this.firstMid2), lastMid: this.price(this.lastMid2) },
+    ];
+  }
+
+  series(): PriceSeries {
+    return {
+      symbol: this.instrument.symbol,
+      points: this.ts.map((ts, i) => ({ ts, mid: this.price(this.mid2[i]!) })),
+    };
+  }
+
+  private price(mid2: number): number {
+    return fromPriceUnits(mid2 / 2, this.instrument);
+  }
+
+  private bucket(ts: number): number {
+    return Math.floor((ts - this.firstTs) / this.widthMs);
+  }
+
+  /** Doubles the bucket width until the points fit, keeping the last point of each wider bucket. */
+  private widen(): void {
+    while (this.ts.length > this.limit) {
+      this.widthMs *= 2;
+      let kept = 0;
+      for (let i = 0; i < this.ts.length; i++) {
+        if (kept > 0 && this.bucket(this.ts[kept - 1]!) === this.bucket(this.ts[i]!)) kept -= 1;
+        this.ts[kept] = this.ts[i]!;
+        this.mid2[kept] = this.mid2[i]!;
+        kept += 1;
+      }
+      this.ts.length = kept;
+      this.mid2.length = kept;
+    }
+  }
 }
 
 /** A finite stream of simulated ticks. */

@@ -15,3 +15,4 @@ export * from "./views";
 export * from "./engine-config";
 export * from "./engine";
 export * from "./backtest";
+export * from "./performance";
