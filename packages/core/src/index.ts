@@ -16,3 +16,4 @@ export * from "./engine-config";
 export * from "./engine";
 export * from "./backtest";
 export * from "./performance";
+export * from "./optimize";
