@@ -109,6 +109,7 @@ export function runBacktest(input: BacktestInput): BacktestReport {
     return c;
   };
   const traces = new Map<string, MidTrace>();
+  const traceList: MidTrace[] = [];
   const every = input.progressEvery ?? 100_000;
   let firstTs: number | null = null;
   let lastTs: number | null = null;
@@ -120,8 +121,14 @@ export function runBacktest(input: BacktestInput): BacktestReport {
     const outcome = engine.onQuote(tick);
     if (outcome.status === "rejected") rejectedTicks[outcome.reason] = (rejectedTicks[outcome.reason] ?? 0) + 1;
     if (outcome.status === "applied") {
-      let trace = traces.get(tick.symbol);
-      if (!trace) traces.set(tick.symbol, (trace = new MidTrace(input.universe.get(tick.symbol), MAX_PRICE_POINTS)));
+      // a scan of a handful of symbols by identity is cheaper per quote than a Map lookup
+      let trace: MidTrace | undefined;
+      for (let i = 0; i < traceList.length; i++) if (traceList[i]!.symbol === tick.symbol) trace = traceList[i];
+      if (!trace) {
+        trace = new MidTrace(input.universe.get(tick.symbol), MAX_PRICE_POINTS);
+        traces.set(tick.symbol, trace);
+        traceList.push(trace);
+      }
       trace.add(tick);
     }
     for (const event of outcome.status === "applied" ? outcome.events : []) {
@@ -235,85 +242,84 @@ export function runBacktest(input: BacktestInput): BacktestReport {
 }
 
 /**
- * One symbol's first and last mid, and its mids downsampled for a chart: the last mid of each
+ * One symbol's first and last mid, and its mids downsampled for a chart: the last quote of each
  * time bucket, the buckets doubling in width whenever more than `limit` of them are kept, so any
- * run keeps at most `limit` points, spread evenly over its time. Mids stay in price units times
- * two (bid + ask) until they are read, so the benchmark's are exact.
+ * run keeps at most `limit` points, spread evenly over its time. It holds the quotes themselves
+ * (the engine never changes a tick) and reads their mids only when asked, so a quote costs a
+ * comparison and an assignment.
  */
 export class MidTrace {
-  private readonly ts: number[] = [];
-  private readonly mid2: number[] = [];
+  private readonly kept: QuoteTick[] = [];
   private widthMs = 1;
-  private firstTs = 0;
-  private firstMid2 = 0;
-  private lastTs = 0;
-  private lastMid2 = 0;
+  private originTs = 0;
+  /** Where the last kept point's bucket ends: a quote before it replaces that point. */
+  private bucketEnd = -Infinity;
+  private first: QuoteTick | null = null;
+  private last: QuoteTick | null = null;
+
+  readonly symbol: string;
 
   constructor(
     private readonly instrument: Instrument,
     private readonly limit: number,
-  ) {}
+  ) {
+    this.symbol = instrument.symbol;
+  }
 
   add(tick: QuoteTick): void {
-    const mid2 = toPriceUnits(tick.bid, this.instrument) + toPriceUnits(tick.ask, this.instrument);
-    const n = this.ts.length;
-    if (n === 0) {
-      this.firstTs = tick.tsEvent;
-      this.firstMid2 = mid2;
-    }
-    this.lastTs = tick.tsEvent;
-    this.lastMid2 = mid2;
-    if (n > 0 && this.bucket(this.ts[n - 1]!) === this.bucket(tick.tsEvent)) {
-      this.ts[n - 1] = tick.tsEvent;
-      this.mid2[n - 1] = mid2;
+    const ts = tick.tsEvent;
+    const n = this.kept.length;
+    this.last = tick;
+    if (ts < this.bucketEnd) {
+      // a quote from before the last point (the guard lets a little lateness through) stays off the chart
+      if (ts >= this.kept[n - 1]!.tsEvent) this.kept[n - 1] = tick;
       return;
     }
-    this.ts.push(tick.tsEvent);
-    this.mid2.push(mid2);
+    if (n === 0) {
+      this.first = tick;
+      this.originTs = ts;
+    }
+    this.kept.push(tick);
     if (n + 1 > this.limit) this.widen();
+    this.bucketEnd = this.endOf(this.kept[this.kept.length - 1]!.tsEvent);
   }
 
   /** Bars of `intervalMs` the symbol's quotes closed: epoch-aligned boundaries crossed between its first and last quote. */
   barsClosed(intervalMs: number): number {
-    if (this.ts.length === 0) return 0;
-    return Math.floor(this.lastTs / intervalMs) - Math.floor(this.firstTs / intervalMs);
+    if (!this.first || !this.last) return 0;
+    return Math.floor(this.last.tsEvent / intervalMs) - Math.floor(this.first.tsEvent / intervalMs);
   }
 
   benchmark(): { symbol: string; firstMid: number; lastMid: number }[] {
-    if (this.ts.length === 0) return [];
-    return [
-      { symbol: this.instrument.symbol, firstMid: this.price(this.firstMid2), lastMid: this.price(this.lastMid2) },
-    ];
+    if (!this.first || !this.last) return [];
+    return [{ symbol: this.instrument.symbol, firstMid: this.mid(this.first), lastMid: this.mid(this.last) }];
   }
 
   series(): PriceSeries {
-    return {
-      symbol: this.instrument.symbol,
-      points: this.ts.map((ts, i) => ({ ts, mid: this.price(this.mid2[i]!) })),
-    };
+    return { symbol: this.instrument.symbol, points: this.kept.map((t) => ({ ts: t.tsEvent, mid: this.mid(t) })) };
   }
 
-  private price(mid2: number): number {
+  /** The mid on the price grid: bid and ask in price units, halved once (a half unit is exact in binary). */
+  private mid(tick: QuoteTick): number {
+    const mid2 = toPriceUnits(tick.bid, this.instrument) + toPriceUnits(tick.ask, this.instrument);
     return fromPriceUnits(mid2 / 2, this.instrument);
   }
 
-  private bucket(ts: number): number {
-    return Math.floor((ts - this.firstTs) / this.widthMs);
+  private endOf(ts: number): number {
+    return this.originTs + (Math.floor((ts - this.originTs) / this.widthMs) + 1) * this.widthMs;
   }
 
   /** Doubles the bucket width until the points fit, keeping the last point of each wider bucket. */
   private widen(): void {
-    while (this.ts.length > this.limit) {
+    const kept = this.kept;
+    while (kept.length > this.limit) {
       this.widthMs *= 2;
-      let kept = 0;
-      for (let i = 0; i < this.ts.length; i++) {
-        if (kept > 0 && this.bucket(this.ts[kept - 1]!) === this.bucket(this.ts[i]!)) kept -= 1;
-        this.ts[kept] = this.ts[i]!;
-        this.mid2[kept] = this.mid2[i]!;
-        kept += 1;
+      let n = 0;
+      for (let i = 0; i < kept.length; i++) {
+        if (n > 0 && this.endOf(kept[n - 1]!.tsEvent) === this.endOf(kept[i]!.tsEvent)) n -= 1;
+        kept[n++] = kept[i]!;
       }
-      this.ts.length = kept;
-      this.mid2.length = kept;
+      kept.length = n;
     }
   }
 }

@@ -3,12 +3,14 @@ import {
   DEFAULT_START_TIME,
   parseReplayCsv,
   MAX_PRICE_POINTS,
+  MidTrace,
   MS_PER_YEAR,
   runBacktest,
   simulatedTicks,
   Universe,
   type EngineConfigInput,
   type EngineEvent,
+  type QuoteTick,
 } from "../src";
 
 const universe = new Universe();
@@ -155,5 +157,34 @@ describe("backtest report figures", () => {
       expect(bench.firstMid).toBeCloseTo((own[0]!.bid + own[0]!.ask) / 2, 9);
       expect(bench.lastMid).toBeCloseTo((last.bid + last.ask) / 2, 9);
     }
+  });
+});
+
+describe("the mids kept for the chart", () => {
+  const aapl = universe.get("AAPL");
+  const tick = (tsEvent: number, bid = 100): QuoteTick => ({
+    symbol: "AAPL",
+    bid,
+    ask: bid + 0.01,
+    bidSize: 1,
+    askSize: 1,
+    seq: tsEvent,
+    tsEvent,
+    tsInit: tsEvent,
+  });
+
+  it("keeps the last quote of each bucket, doubling the buckets to stay within the limit", () => {
+    // limit 4, quotes at 0..9 ms: 0,1,2,3 fit in 1 ms buckets; 4 makes five, so 2 ms buckets keep
+    // 1, 3, 4; 5 replaces 4 (same bucket [4, 6)), 6 is new, 7 replaces it; 8 makes five again, so
+    // 4 ms buckets keep 3, 7, 8; 9 replaces 8 ([8, 12))
+    const trace = new MidTrace(aapl, 4);
+    for (let ts = 0; ts < 10; ts++) trace.add(tick(ts, 100 + ts));
+    expect(trace.series().points.map((p) => p.ts)).toEqual([3, 7, 9]);
+    // (109 + 109.01) / 2, on the grid's half unit
+    expect(trace.series().points.at(-1)!.mid).toBe(109.005);
+    // a late quote (8.5 ms, after 9 ms) stays off the chart, but it is the run's last mid
+    trace.add(tick(8.5, 120));
+    expect(trace.series().points.map((p) => p.ts)).toEqual([3, 7, 9]);
+    expect(trace.benchmark()).toEqual([{ symbol: "AAPL", firstMid: 100.005, lastMid: 120.005 }]);
   });
 });
