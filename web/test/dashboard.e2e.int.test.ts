@@ -1,8 +1,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import { join, resolve } from "node:path";
-import { portFree } from "@tickflow/test-support";
+import { CHROMIUM, CHROMIUM_ARGS, portFree, requireChromium } from "@tickflow/test-support";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 
@@ -15,33 +14,9 @@ const ROOT = resolve(import.meta.dirname, "../..");
 const RESULTS = join(ROOT, "test-results");
 const DASHBOARD = "http://127.0.0.1:8080/";
 const PORTS = { "market-data": 7001, strategy: 7002, gateway: 8000, web: 8080 } as const;
-const CHROMIUM = "/usr/bin/chromium";
-// Without the networking flags Chromium calls Google's services, which a closed network refuses, many times a start.
-const CHROMIUM_ARGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-  "--no-first-run",
-  "--disable-quic",
-];
 /** The runner builds the dashboard when its sources changed, then starts three services one after another. */
 const START_TIMEOUT_MS = 240_000;
 const STOP_TIMEOUT_MS = 60_000;
-
-/** A missing browser fails the suite (CI must not pass without it) and says how to get one. */
-function requireChromium(): void {
-  if (existsSync(CHROMIUM)) return;
-  const install =
-    "install Debian's Chromium: `apt-get install -y chromium` (as root); never `npx playwright install`, which downloads a browser this network refuses";
-  throw new Error(
-    process.env.CI === "true"
-      ? `CI: ${CHROMIUM} is missing; the CI machine must ${install}`
-      : `${CHROMIUM} is missing: ${install}`,
-  );
-}
 
 interface Runner {
   child: ChildProcess;

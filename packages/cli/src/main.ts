@@ -4,6 +4,7 @@ import { backtest } from "./commands/backtest";
 import { bench } from "./commands/bench";
 import { doctor } from "./commands/doctor";
 import { kafka } from "./commands/kafka";
+import { optimize } from "./commands/optimize";
 import { up } from "./commands/up";
 import { UsageError } from "./errors";
 
@@ -14,13 +15,14 @@ Commands:
   bench       measure the backtest path against the simulator alone
   doctor      check this machine, Prometheus or Kafka (vm|prometheus|kafka)
   kafka       start, stop or check a local Apache Kafka broker (no Docker)
+  optimize    search a strategy's parameters: grid, random, walk-forward, in parallel
   up          run the whole platform on this machine (npm start)
 
 Run "tickflow <command> --help" for a command's options.
 `;
 
 type Command = (argv: string[]) => number | Promise<number>;
-const COMMANDS: Record<string, Command> = { backtest, bench, doctor, kafka, up };
+const COMMANDS: Record<string, Command> = { backtest, bench, doctor, kafka, optimize, up };
 
 async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;

@@ -1,4 +1,4 @@
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
@@ -60,7 +60,92 @@ describe("tickflow backtest", () => {
     const [s] = JSON.parse(stdout).strategies;
     expect(s.params).toMatchObject({ fast: 5, slow: 12 });
     expect(s.rejected).toBeGreaterThan(0);
+    expect(s.rejectedByReason).toEqual({ "max-position": s.rejected });
     expect(s.fills).toBe(0);
+  });
+
+  it("targets one strategy's parameters with --param and with --params keyed by strategy id", async () => {
+    const run = async (extra: string[]) =>
+      JSON.parse((await tickflow([...args, "--ticks", "2000", ...extra, "--json"])).stdout).strategies.map(
+        (s: { params: Record<string, unknown> }) => s.params,
+      );
+    const [sma, meanReversion] = await run([
+      "--params",
+      '{"sma-crossover":{"fast":5,"slow":40},"mean-reversion":{"window":12}}',
+      "--param",
+      "sma-crossover.slow=12",
+      "--param",
+      'mean-reversion.interval="1m"',
+    ]);
+    // --param wins over --params; each strategy gets only its own
+    expect(sma).toMatchObject({ fast: 5, slow: 12, interval: "1s" });
+    expect(meanReversion).toMatchObject({ window: 12, interval: "1m" });
+    expect(meanReversion).not.toHaveProperty("fast");
+    // the flat form of before still works: a key goes to every strategy that accepts it
+    const [flatSma, flatMr] = await run(["--params", '{"fast":4,"window":9,"tradeNotional":5000}']);
+    expect(flatSma).toMatchObject({ fast: 4, tradeNotional: 5_000 });
+    expect(flatSma).not.toHaveProperty("window");
+    expect(flatMr).toMatchObject({ window: 9, tradeNotional: 5_000 });
+  });
+
+  it("prints the report's figures with their labels, units and periods", async () => {
+    const { code, stdout } = await tickflow(args);
+    expect(code).toBe(0);
+    // 20,000 ticks over two symbols, 50 ms apart: 500 s, 8 whole minutes
+    expect(stdout).toMatch(/max drawdown [\d.]+% \([\d,.]+\) from the highest equity since start/);
+    expect(stdout).toMatch(/Sharpe n\/a: 8 periods, need 30 {3}Sortino n\/a: 8 periods, need 30/);
+    expect(stdout).toMatch(
+      /on 1m returns: 8 periods, annualised x725\.23 \(sqrt of 525,960 periods a year\), risk-free rate 0/,
+    );
+    expect(stdout).toMatch(/win rate \(net of fees\) n\/a {3}profit factor n\/a/);
+    expect(stdout).toMatch(
+      /buy and hold 20,000\.00 \(tradeNotional per symbol, mid to mid, no fees\): -?[\d,.]+ \([+-]?[\d.]+%\)/,
+    );
+    expect(stdout).toMatch(/turnover [\d.]+x starting cash/);
+    expect(stdout).toMatch(
+      /symbol\s+round trips\s+win rate \(net\)\s+profit factor\s+expectancy\s+exposure\s+turnover\s+buy & hold/,
+    );
+    expect(stdout).not.toMatch(/warning/);
+  });
+
+  it("adds the round trips, the equity curve and the sampled mids to --json", async () => {
+    const report = JSON.parse((await tickflow([...args, "--json"])).stdout);
+    for (const s of report.strategies) {
+      expect(s.trades).toEqual([]);
+      expect(s.equityCurve.length).toBeGreaterThan(100);
+      expect(s.performance.returns).toMatchObject({ period: "1m", periods: 8 });
+    }
+    expect(report.prices.map((p: { symbol: string }) => p.symbol)).toEqual(["AAPL", "BTC-USD"]);
+    expect(report.prices[0].points[0]).toEqual({ ts: expect.any(Number), mid: expect.any(Number) });
+  });
+
+  it("warns of a run shorter than a strategy's warm-up, on stderr beside --json", async () => {
+    const { code, stdout, stderr } = await tickflow(["backtest", "--ticks", "1000", "--json"]);
+    expect(code).toBe(0);
+    expect(JSON.parse(stdout).warnings).toHaveLength(1);
+    expect(stderr).toMatch(/^warning: sma-crossover: the run has about 25 1s bars, fewer than its warm-up of 30/m);
+    const text = await tickflow(["backtest", "--ticks", "1000"]);
+    expect(text.stdout).toMatch(/\nwarning: sma-crossover: the run has about 25 1s bars/);
+  });
+
+  it("writes the HTML report, the same bytes for the same arguments", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "report-"));
+    try {
+      const [a, b] = [join(dir, "a.html"), join(dir, "b.html")];
+      expect((await tickflow([...args, "--report", a])).code).toBe(0);
+      expect((await tickflow([...args, "--report", b])).code).toBe(0);
+      const html = await readFile(a, "utf8");
+      expect(html).toBe(await readFile(b, "utf8"));
+      expect(html).toMatch(/^<!doctype html>/);
+      // self-contained: nothing to fetch
+      expect(html).not.toMatch(/https?:|src=|href=|@import|url\(/i);
+      expect(html.match(/<svg /g)).toHaveLength(2 * 2 + 2); // equity and drawdown per strategy, a price chart per symbol
+      const bad = await tickflow([...args, "--report", join(dir, "no/such/dir/r.html")]);
+      expect(bad.code).toBe(2);
+      expect(bad.stderr).toMatch(/--report: cannot write/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it("replays a CSV file through the same engine", async () => {
@@ -154,6 +239,24 @@ describe("tickflow backtest", () => {
       /bad params for sma-crossover: fast: fast must be shorter than slow; accepted params: interval, tradeNotional, allowShort, fast, slow/,
     ],
     [["--params", "{fast:"], /--params is not valid JSON/],
+    [
+      ["--param", "sma-crossover.fats=5"],
+      /--param "sma-crossover.fats=5": unknown parameter "fats" for sma-crossover; valid parameters: interval, tradeNotional, allowShort, fast, slow/,
+    ],
+    [
+      ["--params", '{"sma-crossover":{"fats":5}}'],
+      /--params: unknown parameter "fats" for sma-crossover; valid parameters: interval, tradeNotional, allowShort, fast, slow/,
+    ],
+    [
+      ["--params", '{"fats":5}'],
+      /--params: unknown parameter "fats"; valid parameters: sma-crossover: interval, tradeNotional, allowShort, fast, slow/,
+    ],
+    [
+      ["--params", '{"sma-crossover":{"fast":5},"breakout":{}}'],
+      /--params: "breakout" is not a strategy of this run; keyed by strategy id, it takes: sma-crossover/,
+    ],
+    [["--param", "breakout.window=5"], /"breakout" is not a strategy of this run; strategies: sma-crossover/],
+    [["--param", "fast=5"], /--param "fast=5": expected <strategy>.<name>=<value>/],
     [["--ticks", "0"], /--ticks: "0" is not valid/],
     [["--replay", "/no/such/file.csv"], /no such file/],
     [["--replay-format", "csv"], /--replay-format: "csv" is not one of tickflow, tardis, databento/],

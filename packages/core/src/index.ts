@@ -16,3 +16,5 @@ export * from "./views";
 export * from "./engine-config";
 export * from "./engine";
 export * from "./backtest";
+export * from "./performance";
+export * from "./optimize";

@@ -297,6 +297,7 @@ describe("engine: no per-call state outside the call", () => {
     kind: "keeper",
     description: "keeps its context, for tests",
     params: BaseParamsSchema.extend({ signalOnStart: z.boolean().default(false) }),
+    warmupBars: () => 0,
     create(params): Strategy<null> {
       return {
         interval: "1s",

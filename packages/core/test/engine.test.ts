@@ -22,6 +22,8 @@ const scripted: StrategyDefinition = {
   kind: "scripted",
   description: "signals from a script, for tests",
   params: BaseParamsSchema.extend({ script: z.record(z.string(), SignalDirectionSchema).default({}) }),
+  // the script may signal on the first bar
+  warmupBars: () => 0,
   create(params, symbols): Strategy<Record<string, number>> {
     const p = params as { interval: "1s"; script: Record<string, z.infer<typeof SignalDirectionSchema>> };
     return {

@@ -136,3 +136,34 @@ describe("breakout", () => {
     expect(JSON.parse(JSON.stringify(strategy.state))).toEqual(strategy.state);
   });
 });
+
+describe("warm-up", () => {
+  // Each series is built to signal as early as the strategy can: the first signal comes on the bar
+  // right after the warm-up (0-based index = warmupBars), and no series can make one sooner.
+  it.each([
+    // fast 2, slow 3: bars 0..2 fill the slow window (SMA2 8.5 < SMA3 9 sets the side), bar 3 at 20 crosses: 14 > 12.33
+    [smaCrossover, { fast: 2, slow: 3 }, [10, 9, 8, 20], 3],
+    // window 3, entryZ 1: bar 2 fills the window; 20 vs mean 13.33 and σ 4.71 is z 1.41
+    [meanReversion, { window: 3, entryZ: 1, exitZ: 0.5 }, [10, 10, 20], 2],
+    // window 3: bars 0..2 make the channel [10, 10], bar 3 closes above it
+    [breakout, { window: 3, exitWindow: 1 }, [10, 10, 10, 11], 3],
+  ] as const)(
+    "%#: declares the bars it needs before its first possible signal",
+    (definition, params, closes, warmup) => {
+      const d = definition as unknown as StrategyDefinition;
+      expect(d.warmupBars(parseStrategyParams(d, params))).toBe(warmup);
+      expect(run(d, params, [...closes]).signals.map((s) => s.at)).toEqual([warmup]);
+      // a jumpy series signals often, never before the warm-up is over
+      const jumpy = Array.from({ length: 40 }, (_, i) => 100 + ((i * 37) % 11) * (i % 2 === 0 ? 1 : -1));
+      const at = run(d, params, jumpy).signals.map((s) => s.at);
+      expect(at.length).toBeGreaterThan(0);
+      expect(Math.min(...at)).toBeGreaterThanOrEqual(warmup);
+    },
+  );
+
+  it("follows the parameters", () => {
+    expect(smaCrossover.warmupBars(parseStrategyParams(smaCrossover, {}) as never)).toBe(30);
+    expect(meanReversion.warmupBars(parseStrategyParams(meanReversion, { window: 50 }) as never)).toBe(49);
+    expect(breakout.warmupBars(parseStrategyParams(breakout, { window: 20, exitWindow: 5 }) as never)).toBe(20);
+  });
+});

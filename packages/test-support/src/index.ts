@@ -12,3 +12,4 @@ export { freePort, portFree } from "./ports";
 export { until } from "./wait";
 export { Worker } from "./worker";
 export { requireTool, startPrometheus, waitForScrapes, type RunningPrometheus } from "./prometheus";
+export { CHROMIUM, CHROMIUM_ARGS, requireChromium } from "./chromium";

@@ -1,4 +1,4 @@
-import { existsSync } from "node:fs";
+import { existsSync, writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import {
   DEFAULT_UNIVERSE,
@@ -10,11 +10,15 @@ import {
   Universe,
   type BacktestReport,
   type EngineConfigInput,
+  type RatioFigure,
   type ReplayFormat,
+  type StrategyReport,
 } from "@tickflow/core";
 import { readInstrumentsFile, readReplayFile } from "@tickflow/runtime";
 import { UsageError } from "../errors";
-import { formatNumber, money, percent, table } from "../format";
+import { duration, formatNumber, money, percent, ratio, table } from "../format";
+import { renderHtmlReport } from "../report-html";
+import { strategyParams } from "../strategy-params";
 
 export const BACKTEST_HELP = `Usage: tickflow backtest [options]
 
@@ -38,15 +42,21 @@ Options:
   --instruments <file>    instruments beyond the default universe, JSON or CSV (symbol, currency,
                           priceIncrement, sizeIncrement, ...); a symbol of the default universe
                           named there is redefined
-  --params <json>         strategy parameters, e.g. '{"fast":10,"slow":50}'
-                          (applied to every strategy given)
+  --params <json>         strategy parameters keyed by strategy id, e.g.
+                          '{"sma-crossover":{"fast":10,"slow":50}}'; a flat object
+                          ('{"fast":10}') goes to every strategy that accepts each key
+  --param <id.name=value> one parameter of one strategy, e.g. sma-crossover.fast=5
+                          (repeatable; wins over --params); an unknown name exits 2
   --fee-bps <bps>         fee per fill in basis points of notional (default: 1)
   --latency-ticks <n>     quotes to wait before a market order fills (default: 0)
   --starting-cash <usd>   per strategy (default: 100000)
   --max-position <usd>    risk: max position notional per symbol (default: 50000)
   --max-gross <usd>       risk: max gross notional per strategy (default: 150000)
   --max-drawdown <frac>   risk: drawdown that halts a strategy, e.g. 0.1 (default: 0.1)
-  --json                  print the report as JSON and nothing else on stdout
+  --json                  print the report as JSON and nothing else on stdout (with the
+                          round trips, the equity curve and the sampled mids)
+  --report <file.html>    also write the report as one self-contained HTML page: equity,
+                          drawdown and price charts with entries and exits, the trade table
   -h, --help              show this help
 `;
 
@@ -79,6 +89,8 @@ export function backtest(argv: string[]): number {
       "replay-format": { type: "string" },
       instruments: { type: "string" },
       params: { type: "string" },
+      param: { type: "string", multiple: true, default: [] },
+      report: { type: "string" },
       "fee-bps": { type: "string" },
       "latency-ticks": { type: "string" },
       "starting-cash": { type: "string" },
@@ -106,20 +118,12 @@ export function backtest(argv: string[]): number {
     .split(",")
     .map((s) => s.trim())
     .filter(Boolean);
-  let params: Record<string, unknown> = {};
-  if (values.params !== undefined) {
-    try {
-      params = JSON.parse(values.params) as Record<string, unknown>;
-    } catch (error) {
-      throw new UsageError(`--params is not valid JSON: ${(error as Error).message}`);
-    }
-    if (typeof params !== "object" || params === null || Array.isArray(params))
-      throw new UsageError(`--params must be a JSON object, e.g. '{"fast":10}'`);
-  }
+  // each instance runs under its kind as its id
+  const params = strategyParams(kinds, values.params, values.param);
   const ticks = number(values.ticks, "ticks", positiveInt)!;
   const tickMs = number(values["tick-ms"], "tick-ms", positiveInt)!;
   const engine: EngineConfigInput = {
-    strategies: kinds.map((kind) => ({ id: kind, kind, symbols, params })),
+    strategies: kinds.map((kind) => ({ id: kind, kind, symbols, params: params.get(kind) })),
     execution: {
       feeBps: number(values["fee-bps"], "fee-bps", (x) => x >= 0),
       latencyTicks: number(values["latency-ticks"], "latency-ticks", (x) => Number.isInteger(x) && x >= 0),
@@ -160,8 +164,55 @@ export function backtest(argv: string[]): number {
   });
   if (showProgress) process.stderr.write("\r\x1b[K");
 
+  // the text report ends with its warnings; with --json they go to stderr, so stdout stays one JSON document
+  if (values.json) for (const warning of report.warnings) process.stderr.write(`warning: ${warning}\n`);
+  if (values.report !== undefined) {
+    try {
+      writeFileSync(
+        values.report,
+        renderHtmlReport(report, `Tickflow backtest: ${kinds.join(", ")} on ${symbols.join(", ")}`),
+      );
+    } catch (error) {
+      throw new UsageError(`--report: cannot write "${values.report}": ${(error as Error).message}`);
+    }
+  }
   process.stdout.write(values.json ? `${JSON.stringify(report, null, 2)}\n` : render(report));
   return 0;
+}
+
+const orNa = (x: number | null, f: (x: number) => string) => (x === null ? "n/a" : f(x));
+
+function ratioFigure(r: RatioFigure, period: string): string {
+  return r.value === null || r.perPeriod === null
+    ? (r.note ?? "n/a")
+    : `${r.value.toFixed(2)} (${r.perPeriod.toFixed(4)} per ${period})`;
+}
+
+function signedPercent(x: number): string {
+  return `${x > 0 ? "+" : ""}${percent(x)}`;
+}
+
+function byReason(counts: Partial<Record<string, number>>): string {
+  const entries = Object.entries(counts);
+  return entries.length === 0 ? "" : ` (${entries.map(([reason, n]) => `${reason} ${n}`).join(", ")})`;
+}
+
+function renderFigures(s: StrategyReport): string[] {
+  const p = s.performance;
+  const dd = p.drawdown;
+  const ddWhen =
+    dd.peakTs === null
+      ? ""
+      : `, ${duration(dd.durationMs)} from the peak ${dd.recoveredTs === null ? "to the end (not recovered)" : "to recovery"}`;
+  return [
+    `  max drawdown ${percent(dd.maxDrawdown)} (${money(dd.maxDrawdownAmount)}) from the highest equity since start${ddWhen}`,
+    `  Sharpe ${ratioFigure(p.sharpe, p.returns.period)}   Sortino ${ratioFigure(p.sortino, p.returns.period)}`,
+    `    on ${p.returns.period} returns: ${p.returns.periods} periods, annualised x${p.returns.annualisation.toFixed(2)} (sqrt of ${formatNumber(Math.round(p.returns.periodsPerYear))} periods a year), risk-free rate 0`,
+    `  buy and hold ${money(p.benchmark.notional)} (tradeNotional per symbol, mid to mid, no fees): ${money(p.benchmark.pnl)} (${signedPercent(p.benchmark.return)})`,
+    `  signals ${s.signals}   orders ${s.orders}   fills ${s.fills}   closing fills ${s.closingTrades}   rejected ${s.rejected}${byReason(s.rejectedByReason)}`,
+    `  round trips ${p.trades}   win rate (net of fees) ${orNa(p.winRateNet, percent)}   profit factor ${orNa(p.profitFactor, ratio)}   avg win ${orNa(p.averageWin, money)}   avg loss ${orNa(p.averageLoss, money)}   expectancy ${orNa(p.expectancy, money)} per trade`,
+    `  exposure ${percent(p.exposure)} of the run in the market   turnover ${ratio(p.turnover)}x starting cash`,
+  ];
 }
 
 function render(report: BacktestReport): string {
@@ -180,8 +231,8 @@ function render(report: BacktestReport): string {
       "",
       `${s.id} (${s.interval} bars) ${JSON.stringify(s.params)}`,
       `  net PnL ${money(s.netPnl)}  =  realized ${money(s.realizedPnl)} + unrealized ${money(s.unrealizedPnl)} - fees ${money(s.fees)}`,
-      `  equity ${money(s.startingCash)} -> ${money(s.finalEquity)}   max drawdown ${percent(s.maxDrawdown)}   Sharpe ${s.sharpe.toFixed(2)}${s.halted ? "   HALTED by drawdown limit" : ""}`,
-      `  signals ${s.signals}   orders ${s.orders}   rejected ${s.rejected}   fills ${s.fills}   closing trades ${s.closingTrades}   win rate ${percent(s.winRate)}`,
+      `  equity ${money(s.startingCash)} -> ${money(s.finalEquity)}${s.halted ? "   HALTED by drawdown limit" : ""}`,
+      ...renderFigures(s),
       "",
       table(
         ["symbol", "fills", "position", "avg price", "realized", "unrealized", "fees", "net PnL"],
@@ -199,7 +250,34 @@ function render(report: BacktestReport): string {
         .split("\n")
         .map((l) => `  ${l}`)
         .join("\n"),
+      "",
+      table(
+        [
+          "symbol",
+          "round trips",
+          "win rate (net)",
+          "profit factor",
+          "expectancy",
+          "exposure",
+          "turnover",
+          "buy & hold",
+        ],
+        s.performance.symbols.map((x) => [
+          x.symbol,
+          x.trades,
+          orNa(x.winRateNet, percent),
+          orNa(x.profitFactor, ratio),
+          orNa(x.expectancy, money),
+          percent(x.exposure),
+          `${ratio(x.turnover)}x`,
+          x.benchmark ? signedPercent(x.benchmark.return) : "n/a",
+        ]),
+      )
+        .split("\n")
+        .map((l) => `  ${l}`)
+        .join("\n"),
     );
   }
+  for (const warning of report.warnings) out.push("", `warning: ${warning}`);
   return `${out.join("\n")}\n`;
 }

@@ -3,6 +3,7 @@ import { startKafka, stopKafka } from "@tickflow/local-kafka";
 import { benchClients, type ClientFigures } from "../bench/clients";
 import { benchCore, type CoreFigures } from "../bench/core";
 import { benchGateway, type GatewayFigures } from "../bench/gateway";
+import { benchOptimize, type OptimizeFigures } from "../bench/optimize";
 import { benchWebBundle, type BundleFigures } from "../bench/web";
 import {
   pipelineLatency,
@@ -15,7 +16,7 @@ import { producerPerformance, type ProducerPerformanceFigures } from "../bench/p
 import { UsageError } from "../errors";
 import { formatNumber, table } from "../format";
 
-const SUITES = ["core", "pipeline", "clients", "gateway", "web"] as const;
+const SUITES = ["core", "optimize", "pipeline", "clients", "gateway", "web"] as const;
 type Suite = (typeof SUITES)[number];
 
 const BENCH_HELP = `Usage: tickflow bench [--only ${SUITES.join(",")}] [--quick] [--json]
@@ -23,6 +24,8 @@ const BENCH_HELP = `Usage: tickflow bench [--only ${SUITES.join(",")}] [--quick]
 Measures on this machine, each figure beside a baseline measured in the same run:
   core      ticks/s of the backtest path (simulator + bars + one strategy + paper broker +
             portfolio) against the simulator alone, on one thread
+  optimize  tickflow optimize's parallel search: the same 12 backtests on one worker thread,
+            then on two (the speed-up)
   pipeline  end-to-end ticks/s from market-data through Kafka to the strategy worker, against
             Kafka's own ProducerPerformance (same record size and count, same broker), and
             tick-to-fill latency p50/p99 at 1,000 and 5,000 ticks/s
@@ -39,6 +42,7 @@ const BENCH_BROKER = { port: 19792, name: "bench" };
 
 interface Report {
   core?: CoreFigures;
+  optimize?: OptimizeFigures;
   pipeline?: {
     recordBytes: number;
     throughput: PipelineThroughput;
@@ -77,6 +81,10 @@ export async function bench(argv: string[]): Promise<number> {
   if (only.includes("core")) {
     log("core");
     report.core = benchCore(quick ? 200_000 : 2_000_000, quick ? 2 : 5);
+  }
+  if (only.includes("optimize")) {
+    log("optimize: 1 and 2 worker threads");
+    report.optimize = await benchOptimize(quick ? 20_000 : 100_000);
   }
   if (only.includes("pipeline") || only.includes("clients")) {
     let brokers = process.env.KAFKA_BROKERS ?? null;
@@ -150,6 +158,21 @@ function render(report: Report): string {
         ],
       ),
       `ratio backtest / baseline: ${c.ratio.toFixed(3)}`,
+      "",
+    );
+  }
+  if (report.optimize) {
+    const o = report.optimize;
+    out.push(
+      `Optimize (${o.backtests} backtests of ${formatNumber(o.ticksPerBacktest)} ticks on worker threads)`,
+      table(
+        ["workers", "seconds"],
+        [
+          ["1", o.oneWorkerSeconds.toFixed(2)],
+          ["2", o.twoWorkersSeconds.toFixed(2)],
+        ],
+      ),
+      `speed-up 1 -> 2 workers: ${o.speedup.toFixed(2)}x`,
       "",
     );
   }

@@ -28,6 +28,8 @@ export const breakout: StrategyDefinition<typeof BreakoutParamsSchema> = {
   description:
     "Donchian breakout: long above the prior window's high, short below its low; exit on the shorter channel",
   params: BreakoutParamsSchema,
+  // the channel is over the bars before the current one: `window` of them, then a bar to break it
+  warmupBars: (params) => params.window,
   create(params, symbols) {
     return perSymbolBarStrategy<SymbolState>({
       interval: params.interval,

@@ -31,13 +31,14 @@ export function parseStrategyParams(definition: StrategyDefinition, raw: unknown
   if (!parsed.success) {
     const issues = parsed.error.issues.map((i) => `${i.path.join(".") || "params"}: ${i.message}`).join("; ");
     throw new ConfigError(
-      `bad params for ${definition.kind}: ${issues}; accepted params: ${paramNames(definition.params).join(", ")}`,
+      `bad params for ${definition.kind}: ${issues}; accepted params: ${strategyParamNames(definition).join(", ")}`,
     );
   }
   return parsed.data as Record<string, unknown>;
 }
 
-function paramNames(schema: z.ZodType): string[] {
-  const json = z.toJSONSchema(schema, { io: "input" }) as { properties?: Record<string, unknown> };
+/** The parameter names a strategy's schema accepts, in its order. */
+export function strategyParamNames(definition: StrategyDefinition): string[] {
+  const json = z.toJSONSchema(definition.params, { io: "input" }) as { properties?: Record<string, unknown> };
   return Object.keys(json.properties ?? {});
 }

@@ -30,6 +30,8 @@ export const meanReversion: StrategyDefinition<typeof MeanReversionParamsSchema>
   kind: "mean-reversion",
   description: "Z-score mean reversion: short above mean + entryZ·σ, long below mean − entryZ·σ, exit within exitZ·σ",
   params: MeanReversionParamsSchema,
+  // the z-score needs a full window; the bar that fills it may already signal
+  warmupBars: (params) => params.window - 1,
   create(params, symbols) {
     return perSymbolBarStrategy<SymbolState>({
       interval: params.interval,

@@ -27,6 +27,8 @@ export const smaCrossover: StrategyDefinition<typeof SmaCrossoverParamsSchema> =
   kind: "sma-crossover",
   description: "Moving-average crossover: long when SMA(fast) crosses above SMA(slow), short when below",
   params: SmaCrossoverParamsSchema,
+  // the slow window fills at bar `slow` and sets the side; the first cross can come on the bar after
+  warmupBars: (params) => params.slow,
   create(params, symbols) {
     return perSymbolBarStrategy<SymbolState>({
       interval: params.interval,

@@ -57,6 +57,8 @@ export interface StrategyDefinition<P extends z.ZodType = z.ZodType> {
   readonly kind: string;
   readonly description: string;
   readonly params: P;
+  /** Closed bars of its interval the strategy needs per symbol before it can signal at all, given its parameters. */
+  warmupBars(params: z.infer<P>): number;
   create(params: z.infer<P>, symbols: readonly string[]): Strategy;
 }
 
