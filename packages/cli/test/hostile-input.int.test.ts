@@ -1,6 +1,6 @@
 import { decodeEvent, DLQ_HEADERS, KafkaBus, type OutgoingRecord, type TopicId } from "@tickflow/bus";
 import { Universe, type QuoteTick } from "@tickflow/core";
-import { hostileRequests, pipelinedThenGarbage, rawExchange, until } from "@tickflow/test-support";
+import { hostileRequests, pipelinedThenGarbage, rawExchange, tickflowSeries, until } from "@tickflow/test-support";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { pidOnPort, Platform, PLATFORM, residentBytes } from "./hostile/platform";
@@ -67,15 +67,6 @@ async function deadLettered(topic: TopicId): Promise<string[]> {
     .map((r) => r.headers[DLQ_HEADERS.reason]!)
     .sort();
 }
-
-/** The catalog's series an exposition holds (name and labels), without their values: what a label leak would grow (Node's own, such as GC kinds, come and go). */
-const seriesOf = (exposition: string) =>
-  new Set(
-    exposition
-      .split("\n")
-      .filter((l) => l.startsWith("tickflow_"))
-      .map((l) => l.slice(0, l.lastIndexOf(" "))),
-  );
 
 async function publish(records: OutgoingRecord[]) {
   const publisher = await bus.publisher();
@@ -153,7 +144,7 @@ describe("every HTTP server Tickflow runs, under hostile requests", () => {
     const metricsOf = async () =>
       Promise.all(
         [`${PLATFORM.marketData}/metrics`, `${PLATFORM.strategy}/metrics`, `${PLATFORM.gateway}/metrics`].map(
-          async (u) => seriesOf(await (await fetch(u)).text()),
+          async (u) => tickflowSeries(await (await fetch(u)).text()),
         ),
       );
     const rssOf = () => ports.map((p) => residentBytes(pidOnPort(p)));
@@ -272,7 +263,10 @@ describe("hostile records on the real broker", () => {
     const flood = async (round: number) => {
       await publish(Array.from({ length: 100_000 }, (_, i) => fake(round * 100_000 + i)));
       await waitFor("the strategy worker to consume the flood", () => caughtUp(GROUPS.strategy, "quotes"), 180_000);
-      return { rss: residentBytes(pid), series: seriesOf(await (await fetch(`${PLATFORM.strategy}/metrics`)).text()) };
+      return {
+        rss: residentBytes(pid),
+        series: tickflowSeries(await (await fetch(`${PLATFORM.strategy}/metrics`)).text()),
+      };
     };
     // The first flood grows the heap to what processing such batches takes; a leak keeps growing
     // after it. Before the fix each unknown symbol kept metric series and map entries (150,000

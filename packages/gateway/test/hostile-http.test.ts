@@ -1,8 +1,13 @@
-import { setFlagsFromString } from "node:v8";
-import { runInNewContext } from "node:vm";
 import { PrometheusMetrics } from "@tickflow/metrics";
 import { API_SECURITY_HEADERS, queryLimit } from "@tickflow/runtime";
-import { hostileRequests, pipelinedThenGarbage, rawExchange } from "@tickflow/test-support";
+import {
+  collectGarbage,
+  hostileRequests,
+  pipelinedThenGarbage,
+  rawExchange,
+  tickflowBytes,
+  tickflowSeries,
+} from "@tickflow/test-support";
 import fc from "fast-check";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -284,24 +289,6 @@ describe("query parameters", () => {
 });
 
 describe("resource bounds", () => {
-  /** The exposition's Tickflow series (name and labels, without values); the process metrics' come and go with the GC's kinds. */
-  const series = (text: string) =>
-    new Set(
-      text
-        .split("\n")
-        .filter((l) => l.startsWith("tickflow_"))
-        .map((l) => l.slice(0, l.lastIndexOf(" "))),
-    );
-  const tickflowBytes = (text: string) =>
-    text
-      .split("\n")
-      .filter((l) => l.startsWith("tickflow_"))
-      .join("\n").length;
-  const gc = () => {
-    setFlagsFromString("--expose-gc");
-    (runInNewContext("gc") as () => void)();
-  };
-
   it("keeps /metrics' series and size and the heap flat under 5,000 distinct garbage paths and query strings", async () => {
     const kinds = (i: number) => [
       `/api/x${i}/${i.toString(36)}`,
@@ -327,16 +314,16 @@ describe("resource bounds", () => {
         .filter((l) => !l.includes('route="/metrics"'))
         .join("\n");
     // a full collection first: it adds the major-GC series of the process metrics
-    gc();
+    collectGarbage();
     const heapBefore = process.memoryUsage().heapUsed;
     const before = await exposition();
 
     await flood(1_000, 5_000);
 
-    gc();
+    collectGarbage();
     const heapAfter = process.memoryUsage().heapUsed;
     const after = await exposition();
-    expect([...series(after)].sort()).toEqual([...series(before)].sort());
+    expect([...tickflowSeries(after)].sort()).toEqual([...tickflowSeries(before)].sort());
     expect(tickflowBytes(after) - tickflowBytes(before)).toBeLessThan(1_000);
     expect(after.length - before.length).toBeLessThan(4_000);
     expect(after).not.toMatch(/x1\d{3}|q1\d{3}|s1\d{3}/);

@@ -1,10 +1,15 @@
-import { setFlagsFromString } from "node:v8";
-import { runInNewContext } from "node:vm";
 import { parseDecimalInteger } from "@tickflow/core";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PrometheusMetrics } from "@tickflow/metrics";
-import { hostileRequests, pipelinedThenGarbage, rawExchange } from "@tickflow/test-support";
+import {
+  collectGarbage,
+  hostileRequests,
+  pipelinedThenGarbage,
+  rawExchange,
+  tickflowBytes,
+  tickflowSeries,
+} from "@tickflow/test-support";
 import {
   API_SECURITY_HEADERS,
   createGuardedServer,
@@ -348,24 +353,6 @@ describe("query parameters", () => {
 });
 
 describe("resource bounds", () => {
-  /** The exposition's Tickflow series (name and labels, without values); the process metrics' come and go with the GC's kinds. */
-  const series = (text: string) =>
-    new Set(
-      text
-        .split("\n")
-        .filter((l) => l.startsWith("tickflow_"))
-        .map((l) => l.slice(0, l.lastIndexOf(" "))),
-    );
-  const tickflowBytes = (text: string) =>
-    text
-      .split("\n")
-      .filter((l) => l.startsWith("tickflow_"))
-      .join("\n").length;
-  const gc = () => {
-    setFlagsFromString("--expose-gc");
-    (runInNewContext("gc") as () => void)();
-  };
-
   it("keeps /metrics' series and size and the heap flat under 5,000 distinct garbage paths and query strings", async () => {
     // Prepare: one of each kind first, so every label set that can exist exists
     const kinds = (i: number) => [
@@ -386,7 +373,7 @@ describe("resource bounds", () => {
       }
     };
     await flood(0, 300);
-    gc();
+    collectGarbage();
     const heapBefore = process.memoryUsage().heapUsed;
     const before = (await metrics.exposition()).body;
 
@@ -394,10 +381,10 @@ describe("resource bounds", () => {
     await flood(1_000, 5_000);
 
     // Assess
-    gc();
+    collectGarbage();
     const heapAfter = process.memoryUsage().heapUsed;
     const after = (await metrics.exposition()).body;
-    expect([...series(after)].sort()).toEqual([...series(before)].sort());
+    expect([...tickflowSeries(after)].sort()).toEqual([...tickflowSeries(before)].sort());
     expect(tickflowBytes(after) - tickflowBytes(before)).toBeLessThan(1_000);
     expect(after.length - before.length).toBeLessThan(4_000);
     expect(after).not.toMatch(/garbage|q1\d{3}/);

@@ -13,3 +13,4 @@ export { until } from "./wait";
 export { Worker } from "./worker";
 export { requireTool, startPrometheus, waitForScrapes, type RunningPrometheus } from "./prometheus";
 export { CHROMIUM, CHROMIUM_ARGS, requireChromium } from "./chromium";
+export { collectGarbage, tickflowBytes, tickflowSeries } from "./exposition";
