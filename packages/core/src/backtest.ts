@@ -1,7 +1,8 @@
 import { INTERVAL_MS } from "./bar";
 import type { EngineConfigInput } from "./engine-config";
 import { TradingEngine } from "./engine";
-import type { EngineEvent, RejectReason } from "./events";
+import type { EngineEvent } from "./events";
+import type { RejectReason } from "./orders";
 import { fromPriceUnits, toPriceUnits, type Instrument, type Universe } from "./instrument";
 import { notionalMicros, type Micros } from "./money";
 import { strategyPerformance, type ClosedTrade, type StrategyPerformance } from "./performance";
@@ -48,6 +49,7 @@ export interface StrategyReport {
   rejected: number;
   /** Orders the risk gate refused, by reason. */
   rejectedByReason: Partial<Record<RejectReason, number>>;
+  /** Fills (an order can fill in several, one event each). */
   fills: number;
   /** Fills that reduced or closed a position. */
   closingTrades: number;
@@ -94,6 +96,7 @@ interface Counts {
   rejected: number;
   rejectedByReason: Partial<Record<RejectReason, number>>;
   fills: Map<string, number>;
+  trades: ClosedTrade[];
   /** Notional of every fill by symbol, in micros. */
   traded: Record<string, Micros>;
 }
@@ -105,7 +108,15 @@ export function runBacktest(input: BacktestInput): BacktestReport {
   const countsFor = (id: string) => {
     let c = counts.get(id);
     if (!c)
-      counts.set(id, (c = { signals: 0, orders: 0, rejected: 0, rejectedByReason: {}, fills: new Map(), traded: {} }));
+      counts.set(id, (c = {
+          signals: 0,
+          orders: 0,
+          rejected: 0,
+          rejectedByReason: {},
+          fills: new Map(),
+          trades: [],
+          traded: {},
+        }));
     return c;
   };
   const traces = new Map<string, MidTrace>();
@@ -158,6 +169,9 @@ export function runBacktest(input: BacktestInput): BacktestReport {
           c.traded[symbol] = (c.traded[symbol] ?? 0) + notional;
           break;
         }
+        case "trade.closed":
+          countsFor(event.data.strategyId).trades.push(event.data);
+          break;
         default:
           break;
       }
@@ -172,8 +186,7 @@ export function runBacktest(input: BacktestInput): BacktestReport {
   const strategies = engine.strategies().map((s): StrategyReport => {
     const p = engine.portfolio(s.id);
     const c = countsFor(s.id);
-    // the order-model branch fills this from its trade.closed events; until then there are no round trips to report
-    const strategyTrades: ClosedTrade[] = [];
+    const strategyTrades = c.trades;
     const intervalMs = INTERVAL_MS[s.interval];
     const warmupBars = STRATEGIES.get(s.kind)?.warmupBars(s.params) ?? 0;
     const barsInRun = Math.min(...s.symbols.map((symbol) => traces.get(symbol)?.barsClosed(intervalMs) ?? 0));

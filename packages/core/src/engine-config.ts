@@ -11,10 +11,25 @@ export const StrategyInstanceSchema = z.object({
 });
 export type StrategyInstance = z.infer<typeof StrategyInstanceSchema>;
 
+/** How paper orders meet the quotes: the same settings live and in backtests. */
 export const ExecutionSettingsSchema = z.object({
-  feeBps: z.number().min(0).default(1),
-  /** Quotes to skip before the fill: 0 fills against the next quote of the symbol. */
-  latencyTicks: z.number().int().min(0).default(0),
+  /** Fee of a fill that takes liquidity (a marketable order, a triggered stop), in bps of its notional. */
+  takerFeeBps: z.number().min(0).max(1000).default(1),
+  /** Fee of a fill that rests first (a limit the market comes to), in bps; negative would be a rebate, not modelled. */
+  makerFeeBps: z.number().min(0).max(1000).default(0),
+  /** Taker fills this many bps beyond the touch, rounded away from the order to the price grid. */
+  slippageBps: z.number().min(0).max(1000).default(0),
+  /** And this many price increments beyond it. */
+  slippageTicks: z.number().int().min(0).max(1000).default(0),
+  /** An order meets the first quote at or after its submission time plus this (event time). */
+  latencyMs: z.number().int().min(0).max(60_000).default(0),
+  /**
+   * Chance a resting limit fills when the opposite touch reaches its price exactly (a touch
+   * through it always fills): models the queue ahead of it. Drawn from a generator seeded per
+   * symbol by `fillSeed`, so a run repeats.
+   */
+  fillOnTouchProbability: z.number().min(0).max(1).default(1),
+  fillSeed: z.string().default("tickflow"),
 });
 export type ExecutionSettings = z.infer<typeof ExecutionSettingsSchema>;
 

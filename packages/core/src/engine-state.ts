@@ -1,18 +1,29 @@
 import type { BarState } from "./bar";
 import { TickflowError } from "./errors";
+import type { Micros } from "./money";
+import type { OrderSpec } from "./orders";
 import type { AccountState, EquityPoint } from "./portfolio";
+import type { PrngState } from "./prng";
 import type { GuardedSymbol } from "./quote-guard";
 
-/** A market order the risk gate let through, waiting for the quote it fills against. */
-export interface PendingOrder {
+/** An order the paper venue is working: resting, waiting for its trigger, or for its first quote. */
+export interface WorkingOrder extends OrderSpec {
   orderId: string;
   strategyId: string;
-  symbol: string;
-  /** Signed size units: buy > 0. */
-  qty: number;
-  /** Quotes still to skip before filling. */
-  wait: number;
   signalId: string;
+  /** The bracket entry this exit protects, or null. */
+  parentId: string | null;
+  /** The other exit of its bracket, canceled when this one starts to fill. */
+  ocoId: string | null;
+  /** Event time from which it meets quotes (submission plus latency). */
+  activeAt: number;
+  /** Whether it has met a quote (stops: since their trigger): from then a limit rests and makes. */
+  arrived: boolean;
+  triggered: boolean;
+  /** Size units filled so far, in how many fills, for how much (micros). */
+  filled: number;
+  fills: number;
+  filledNotional: Micros;
 }
 
 export interface EngineStats {
@@ -24,9 +35,12 @@ export interface EngineStats {
   rejectedTicks: number;
 }
 
-/** What the engine keeps of one symbol: the quote guard's memory of it, the orders in flight, and the bars being built by interval. */
+/** What the engine keeps of one symbol: the quote guard's memory of it, the working orders, and the bars being built by interval. */
 export interface SymbolState extends GuardedSymbol {
-  pending: PendingOrder[];
+  /** In the order they were sent: the first has the first claim on a quote's size. */
+  orders: WorkingOrder[];
+  /** The fill-on-touch generator's state: seeded per symbol, so each symbol's draws follow its own quotes. */
+  rng: PrngState;
   bars: Record<string, BarState>;
 }
 
@@ -43,6 +57,7 @@ export interface StrategyState {
    */
   orderSeq: Record<string, number>;
   signalSeq: Record<string, number>;
+  tradeSeq: Record<string, number>;
   riskSeq: number;
   equityCurve: EquityPoint[];
 }
@@ -55,7 +70,7 @@ export interface StrategyState {
  */
 export interface EngineState {
   /** Bumped, with a migration from the last version, when a change would misread saved state. */
-  version: 1;
+  version: 2;
   stats: EngineStats;
   symbols: Record<string, SymbolState>;
   strategies: Record<string, StrategyState>;
@@ -66,19 +81,19 @@ export type EngineSnapshot = EngineState;
 
 export function newEngineState(): EngineState {
   return {
-    version: 1,
+    version: 2,
     stats: { ticks: 0, duplicateTicks: 0, missingTicks: 0, rejectedTicks: 0 },
     symbols: {},
     strategies: {},
   };
 }
 
-export function newSymbolState(): SymbolState {
-  return { lastSeq: 0, bidUnits: 0, askUnits: 0, bandRun: null, pending: [], bars: {} };
+export function newSymbolState(rng: PrngState): SymbolState {
+  return { lastSeq: 0, bidUnits: 0, askUnits: 0, bandRun: null, orders: [], rng, bars: {} };
 }
 
 export function newStrategyState(fingerprint: string, state: unknown, account: AccountState): StrategyState {
-  return { fingerprint, state, account, orderSeq: {}, signalSeq: {}, riskSeq: 0, equityCurve: [] };
+  return { fingerprint, state, account, orderSeq: {}, signalSeq: {}, tradeSeq: {}, riskSeq: 0, equityCurve: [] };
 }
 
 export function copyState(state: EngineState): EngineState {
@@ -91,11 +106,17 @@ export function copyState(state: EngineState): EngineState {
  * a strategy restarts (its fresh entry, and none of its orders in flight) unless the snapshot
  * holds it with the same fingerprint; a symbol or bar interval the snapshot lacks starts fresh;
  * what the configuration no longer has is dropped. Everything else comes from the snapshot whole.
+ * A version 1 snapshot (market orders only, no round trips) restores the quote guard's memory and
+ * the bars, and restarts every strategy: its accounts cannot say where their trades began.
  */
 export function restoredState(snapshot: EngineState, fresh: EngineState): { state: EngineState; restarted: string[] } {
-  if (snapshot.version !== 1)
-    throw new TickflowError(`unsupported engine snapshot version ${String(snapshot.version)}`);
+  const version = (snapshot as { version: number }).version;
+  if (version !== 1 && version !== 2) throw new TickflowError(`unsupported engine snapshot version ${String(version)}`);
   const saved = copyState(snapshot);
+  if (version === 1) {
+    saved.version = 2;
+    saved.strategies = {};
+  }
   const restarted: string[] = [];
   const strategies: EngineState["strategies"] = {};
   for (const [id, entry] of Object.entries(fresh.strategies)) {
@@ -117,7 +138,9 @@ export function restoredState(snapshot: EngineState, fresh: EngineState): { stat
     const bars: SymbolState["bars"] = {};
     for (const [interval, bar] of Object.entries(entry.bars))
       bars[interval] = Object.hasOwn(old.bars, interval) ? old.bars[interval]! : bar;
-    symbols[symbol] = { ...old, pending: old.pending.filter((p) => carriesOn(p.strategyId)), bars };
+    const orders = (old.orders ?? []).filter((o) => carriesOn(o.strategyId));
+    symbols[symbol] = { ...old, orders, rng: old.rng ?? entry.rng, bars };
+    delete (symbols[symbol] as { pending?: unknown }).pending;
   }
   return { state: { ...saved, symbols, strategies }, restarted };
 }

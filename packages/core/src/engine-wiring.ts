@@ -9,9 +9,11 @@ import {
   type SymbolState,
 } from "./engine-state";
 import { ConfigError, TickflowError } from "./errors";
-import { fromSizeUnits, type Instrument, type Universe } from "./instrument";
+import { fromPriceUnits, fromSizeUnits, type Instrument, type Universe } from "./instrument";
 import { toMicros, type Micros } from "./money";
+import type { OrderChange, OrderRequest } from "./orders";
 import { newAccount } from "./portfolio";
+import { Prng } from "./prng";
 import {
   parseStrategyParams,
   strategyDefinition,
@@ -19,6 +21,7 @@ import {
   type Strategy,
   type StrategyContext,
   type StrategyDefinition,
+  type WorkingOrderView,
 } from "./strategies";
 import type { Turn } from "./turn";
 
@@ -43,8 +46,13 @@ export interface BarFeed {
   readonly subscribers: StrategyRuntime[];
 }
 
-/** Handles a strategy's signal within the turn it was made in. */
-export type SignalHandler = (turn: Turn, runtime: StrategyRuntime, intent: SignalIntent) => void;
+/** What the engine does for a strategy, within the turn the strategy acted in. */
+export interface StrategyActions {
+  signal(turn: Turn, runtime: StrategyRuntime, intent: SignalIntent): void;
+  submit(turn: Turn, runtime: StrategyRuntime, request: OrderRequest): string;
+  cancel(turn: Turn, runtime: StrategyRuntime, orderId: string): boolean;
+  replace(turn: Turn, runtime: StrategyRuntime, orderId: string, change: OrderChange): boolean;
+}
 
 /** One strategy instance's wiring: its configuration, the strategy, the context it acts through, and its entry of the engine state. */
 export class StrategyRuntime {
@@ -61,10 +69,10 @@ export class StrategyRuntime {
     readonly tradeNotional: Micros,
     /** bindWiring() points it at the current state's entry. */
     public state: StrategyState,
-    onSignal: SignalHandler,
+    actions: StrategyActions,
     universe: Universe,
   ) {
-    this.ctx = new StrategyPort(this, onSignal, universe);
+    this.ctx = new StrategyPort(this, actions, universe);
   }
 
   /** The traded symbol `symbol`, if the strategy trades it. */
@@ -75,29 +83,63 @@ export class StrategyRuntime {
 }
 
 /**
- * The context a strategy acts through. A signal belongs to the quote being processed, which the
- * strategy does not pass back, so the engine lends the port that quote's turn for each call into
- * the strategy and takes it back after: a signal from anywhere else fails instead of landing among
- * another quote's events.
+ * The context a strategy acts through. What it does belongs to the quote being processed, which
+ * the strategy does not pass back, so the engine lends the port that quote's turn for each call
+ * into the strategy and takes it back after: an action from anywhere else fails instead of
+ * landing among another quote's events.
  */
 export class StrategyPort implements StrategyContext {
   turn: Turn | null = null;
 
   constructor(
     private readonly runtime: StrategyRuntime,
-    private readonly onSignal: SignalHandler,
+    private readonly actions: StrategyActions,
     private readonly universe: Universe,
   ) {}
 
   signal(intent: SignalIntent): void {
-    const turn = this.turn;
-    if (!turn) throw new TickflowError(`strategy ${this.runtime.id} signalled outside a quote`);
-    this.onSignal(turn, this.runtime, intent);
+    this.actions.signal(this.lent("signalled"), this.runtime, intent);
+  }
+
+  submitOrder(request: OrderRequest): string {
+    return this.actions.submit(this.lent("sent an order"), this.runtime, request);
+  }
+
+  cancelOrder(orderId: string): boolean {
+    return this.actions.cancel(this.lent("canceled an order"), this.runtime, orderId);
+  }
+
+  replaceOrder(orderId: string, change: OrderChange): boolean {
+    return this.actions.replace(this.lent("replaced an order"), this.runtime, orderId, change);
   }
 
   position(symbol: string): number {
     const p = this.runtime.state.account.positions[symbol];
     return p ? fromSizeUnits(p.qty, this.universe.get(symbol)) : 0;
+  }
+
+  workingOrders(symbol: string): WorkingOrderView[] {
+    const target = this.runtime.tradedSymbol(symbol);
+    if (!target) return [];
+    const { instrument } = target;
+    const price = (units: number | null) => (units === null ? null : fromPriceUnits(units, instrument));
+    return target.state.orders
+      .filter((o) => o.strategyId === this.runtime.id)
+      .map((o) => ({
+        orderId: o.orderId,
+        symbol,
+        side: o.side > 0 ? ("buy" as const) : ("sell" as const),
+        type: o.type,
+        quantity: fromSizeUnits(o.qty, instrument),
+        filledQuantity: fromSizeUnits(o.filled, instrument),
+        limitPrice: price(o.limitUnits),
+        stopPrice: price(o.stopUnits),
+      }));
+  }
+
+  private lent(what: string): Turn {
+    if (!this.turn) throw new TickflowError(`strategy ${this.runtime.id} ${what} outside a quote`);
+    return this.turn;
   }
 }
 
@@ -116,7 +158,7 @@ export function buildWiring(
   config: EngineConfig,
   universe: Universe,
   registry: ReadonlyMap<string, StrategyDefinition>,
-  onSignal: SignalHandler,
+  actions: StrategyActions,
 ): { wiring: Wiring; state: EngineState } {
   const state = newEngineState();
   const symbols = new Map<string, SymbolRuntime>();
@@ -126,7 +168,9 @@ export function buildWiring(
     if (!rt) {
       rt = {
         instrument: universe.get(symbol),
-        state: (state.symbols[symbol] = newSymbolState()),
+        state: (state.symbols[symbol] = newSymbolState(
+          new Prng(`${config.execution.fillSeed}:${symbol}`).snapshot().words,
+        )),
         aggregators: [],
         strategies: [],
       };
@@ -170,7 +214,7 @@ export function buildWiring(
       strategy,
       toMicros(params.tradeNotional as number),
       entry,
-      onSignal,
+      actions,
       universe,
     );
     runtimes.set(instance.id, runtime);

@@ -6,20 +6,22 @@ import {
   bindWiring,
   buildWiring,
   type BarFeed,
-  type SignalHandler,
+  type StrategyActions,
   type StrategyRuntime,
+  type SymbolRuntime,
   type Wiring,
 } from "./engine-wiring";
 import { ConfigError, TickflowError } from "./errors";
 import type { EngineEvent } from "./events";
-import { fromPriceUnits, type Universe } from "./instrument";
+import { fromPriceUnits, fromSizeUnits, type Instrument, type Universe } from "./instrument";
 import { fromMicros } from "./money";
-import { fillDue, submitOrder, type FillListener } from "./paper-execution";
+import { isRefusal, orderSpec, type OrderChange, type OrderRequest } from "./orders";
+import { PaperVenue } from "./paper-execution";
 import { equity, markPosition, recordEquity, updatePeak } from "./portfolio";
 import { QuoteGuard, type QuoteRejection } from "./quote-guard";
 import { portfolioView, strategyView } from "./read-views";
 import { exposure, haltsAt, preTradeCheck, riskGate, sizeFor, type RiskGate } from "./risk-gate";
-import { STRATEGIES, type FillNotice, type SignalIntent, type StrategyDefinition } from "./strategies";
+import { STRATEGIES, type BaseParams, type FillNotice, type SignalIntent, type StrategyDefinition } from "./strategies";
 import type { QuoteTick } from "./tick";
 import type { Turn } from "./turn";
 
@@ -50,7 +52,7 @@ export class TradingEngine {
   private state: EngineState;
   /** The state as the configuration starts it: where a strategy a snapshot cannot restore starts from. */
   private readonly initial: EngineState;
-  private readonly afterFill: FillListener;
+  private readonly venue: PaperVenue;
 
   constructor(
     config: EngineConfigInput,
@@ -63,9 +65,16 @@ export class TradingEngine {
     this.gate = riskGate(this.config.risk);
     this.guard = new QuoteGuard(this.config.quoteGuard);
     // made once here: the hot path hands these on, never a closure of its own
-    const onSignal: SignalHandler = (turn, runtime, intent) => this.onSignal(turn, runtime, intent);
-    this.afterFill = (turn, strategyId, fill) => this.onFill(turn, this.wiring.runtimes.get(strategyId)!, fill);
-    ({ wiring: this.wiring, state: this.state } = buildWiring(this.config, universe, registry, onSignal));
+    const actions: StrategyActions = {
+      signal: (turn, runtime, intent) => this.onSignal(turn, runtime, intent),
+      submit: (turn, runtime, request) => this.placeOrder(turn, runtime, request, "strategy"),
+      cancel: (turn, runtime, orderId) => this.cancelOrder(turn, runtime, orderId),
+      replace: (turn, runtime, orderId, change) => this.replaceOrder(turn, runtime, orderId, change),
+    };
+    this.venue = new PaperVenue(this.config.execution, (turn, strategyId, fill) =>
+      this.onFill(turn, this.wiring.runtimes.get(strategyId)!, fill),
+    );
+    ({ wiring: this.wiring, state: this.state } = buildWiring(this.config, universe, registry, actions));
     for (const runtime of this.wiring.runtimes.values()) runtime.strategy.onStart(runtime.ctx);
     this.initial = this.snapshot();
   }
@@ -101,7 +110,7 @@ export class TradingEngine {
     stats.ticks += 1;
     const turn: Turn = { tick, events: [] };
 
-    if (sym.state.pending.length > 0) fillDue(turn, this.config.execution, sym, this.state.strategies, this.afterFill);
+    if (sym.state.orders.length > 0) this.venue.match(turn, sym, this.state.strategies);
     const mid2 = sym.state.bidUnits + sym.state.askUnits;
     for (const runtime of sym.strategies) {
       const account = runtime.state.account;
@@ -135,6 +144,7 @@ export class TradingEngine {
     if (!account.halted) return [];
     account.halted = false;
     account.peakEquity = equity(account);
+    account.peakTs = tsEvent;
     state.riskSeq += 1;
     return [
       {
@@ -225,11 +235,15 @@ export class TradingEngine {
     recordEquity(runtime.state.equityCurve, runtime.state.account, ts, this.config.equityCurveLimit);
   }
 
-  /** A signal: published, then sized to the trade notional, put to the risk gate and sent (or rejected) as a market order. */
+  /**
+   * A signal: published, then the strategy's working orders in the symbol are canceled and the
+   * position taken where the signal says. Reducing or leaving a position goes at market; a new
+   * position (after a reversal's exit) goes as the entry its parameters name, at the price the
+   * strategy gave, with its bracket. Every order passes the same checks as any other.
+   */
   private onSignal(turn: Turn, runtime: StrategyRuntime, intent: SignalIntent): void {
     const { tick } = turn;
-    const target = runtime.tradedSymbol(intent.symbol);
-    if (!target) throw new TickflowError(`strategy ${runtime.id} signalled ${intent.symbol}, which it does not trade`);
+    const target = this.traded(runtime, intent.symbol);
     const { state } = runtime;
     const n = (state.signalSeq[intent.symbol] ?? 0) + 1;
     state.signalSeq[intent.symbol] = n;
@@ -252,23 +266,105 @@ export class TradingEngine {
         tsInit: tick.tsInit,
       },
     });
-    const current = exposure(runtime.id, state.account, target);
+    for (const order of quote.orders.slice())
+      if (order.strategyId === runtime.id) this.venue.cancel(turn, target, order, "requested");
+    const held = state.account.positions[intent.symbol]?.qty ?? 0;
     let wanted = 0;
     if (intent.direction === "long") wanted = sizeFor(runtime.tradeNotional, quote.askUnits, instrument);
     else if (intent.direction === "short") wanted = -sizeFor(runtime.tradeNotional, quote.bidUnits, instrument);
-    const delta = wanted - current;
-    if (delta === 0) return;
-    const rejection = preTradeCheck(this.gate, runtime.id, state.account, runtime.traded, target, current, delta);
-    submitOrder(turn, this.config.execution, runtime.id, state, target, delta, signalId, rejection);
+    if (wanted === held) return;
+    const sameSide = Math.sign(wanted) === Math.sign(held);
+    const reducing = wanted === 0 || (sameSide && Math.abs(wanted) < Math.abs(held));
+    if (held !== 0 && !(sameSide && !reducing))
+      this.placeOrder(turn, runtime, marketOrder(instrument, (reducing ? wanted : 0) - held), signalId);
+    if (!reducing)
+      this.placeOrder(
+        turn,
+        runtime,
+        entryOrder(runtime.params as BaseParams, target, intent, wanted - (sameSide ? held : 0)),
+        signalId,
+      );
   }
 
-  /** A drawdown at or beyond the limit halts the strategy and flattens every position it holds, orders in flight included. */
+  /** Sends an order through the checks every order passes (its grid, the venue's own, then risk), or publishes why not. Returns its id either way. */
+  private placeOrder(turn: Turn, runtime: StrategyRuntime, request: OrderRequest, signalId: string): string {
+    const target = this.traded(runtime, request.symbol);
+    const { state } = runtime;
+    const orderId = this.venue.nextOrderId(runtime.id, state, request.symbol);
+    const spec = orderSpec(request, target.instrument);
+    let refusal = isRefusal(spec) ? spec : this.venue.refusal(spec, target, state.account);
+    if (!refusal && !isRefusal(spec) && !spec.reduceOnly) {
+      const current = exposure(runtime.id, state.account, target);
+      refusal = preTradeCheck(
+        this.gate,
+        runtime.id,
+        state.account,
+        runtime.traded,
+        target,
+        current,
+        spec.side * spec.qty,
+      );
+    }
+    if (refusal || isRefusal(spec))
+      this.venue.reject(
+        turn,
+        orderId,
+        runtime.id,
+        target.instrument,
+        request.side,
+        request.quantity,
+        signalId,
+        refusal!,
+      );
+    else this.venue.submit(turn, orderId, runtime.id, target, spec, signalId);
+    return orderId;
+  }
+
+  private cancelOrder(turn: Turn, runtime: StrategyRuntime, orderId: string): boolean {
+    const found = this.workingOrder(runtime, orderId);
+    if (found) this.venue.cancel(turn, found.target, found.order, "requested");
+    return found !== null;
+  }
+
+  private replaceOrder(turn: Turn, runtime: StrategyRuntime, orderId: string, change: OrderChange): boolean {
+    const found = this.workingOrder(runtime, orderId);
+    if (!found) return false;
+    const { target, order } = found;
+    const refusal = this.venue.replace(turn, target, order, change);
+    if (refusal)
+      this.venue.reject(
+        turn,
+        `${orderId}:replace:${turn.tick.seq}`,
+        runtime.id,
+        target.instrument,
+        order.side > 0 ? "buy" : "sell",
+        change.quantity ?? fromSizeUnits(order.qty, target.instrument),
+        order.signalId,
+        refusal,
+      );
+    return refusal === null;
+  }
+
+  private workingOrder(runtime: StrategyRuntime, orderId: string) {
+    for (const target of runtime.traded)
+      for (const order of target.state.orders)
+        if (order.orderId === orderId && order.strategyId === runtime.id) return { target, order };
+    return null;
+  }
+
+  private traded(runtime: StrategyRuntime, symbol: string): SymbolRuntime {
+    const target = runtime.tradedSymbol(symbol);
+    if (!target) throw new TickflowError(`strategy ${runtime.id} traded ${symbol}, which it does not trade`);
+    return target;
+  }
+
+  /** A drawdown at or beyond the limit halts the strategy, cancels its working orders and flattens every position it holds at market. */
   private checkDrawdown(turn: Turn, runtime: StrategyRuntime): void {
     const { state } = runtime;
     const { account } = state;
-    const dd = updatePeak(account);
-    if (!haltsAt(this.gate, account, dd)) return;
     const { tick } = turn;
+    const dd = updatePeak(account, tick.tsEvent);
+    if (!haltsAt(this.gate, account, dd)) return;
     account.halted = true;
     state.riskSeq += 1;
     turn.events.push({
@@ -287,8 +383,76 @@ export class TradingEngine {
       },
     });
     for (const target of runtime.traded) {
-      const held = exposure(runtime.id, account, target);
-      if (held !== 0) submitOrder(turn, this.config.execution, runtime.id, state, target, -held, "risk-flatten", null);
+      for (const order of target.state.orders.slice())
+        if (order.strategyId === runtime.id) this.venue.cancel(turn, target, order, "risk-halt");
+      const held = account.positions[target.instrument.symbol]?.qty ?? 0;
+      if (held === 0) continue;
+      // the kill switch passes no risk check: it only takes risk off
+      const spec = orderSpec(marketOrder(target.instrument, -held), target.instrument);
+      if (isRefusal(spec)) throw new TickflowError(`flatten of ${target.instrument.symbol}: ${spec.detail}`);
+      const orderId = this.venue.nextOrderId(runtime.id, state, target.instrument.symbol);
+      this.venue.submit(turn, orderId, runtime.id, target, spec, "risk-flatten");
     }
   }
+}
+
+/** A market order for `qty` signed size units. */
+function marketOrder(instrument: Instrument, qty: number): OrderRequest {
+  return {
+    symbol: instrument.symbol,
+    side: qty > 0 ? "buy" : "sell",
+    quantity: fromSizeUnits(Math.abs(qty), instrument),
+    type: "market",
+  };
+}
+
+/**
+ * A signal's entry for `qty` signed size units as the strategy's parameters say: at market, or
+ * a limit or stop at the price the strategy gave (on the grid, rounded to the cautious side),
+ * with the bracket exits at their distance from the entry's price (the touch for a market entry).
+ */
+function entryOrder(params: BaseParams, target: SymbolRuntime, intent: SignalIntent, qty: number): OrderRequest {
+  const { instrument, state } = target;
+  const side = qty > 0 ? 1 : -1;
+  const order = marketOrder(instrument, qty);
+  let refUnits = side > 0 ? state.askUnits : state.bidUnits;
+  if (params.entryOrder !== "market" && intent.entryPrice !== undefined && intent.entryPrice > 0) {
+    // a limit never pays more than the strategy's price; a stop triggers no earlier than it
+    const up = (params.entryOrder === "stop") === side > 0;
+    refUnits = onGridUnits(intent.entryPrice, instrument, up);
+    if (params.entryOrder === "limit")
+      Object.assign(order, { type: "limit", limitPrice: fromPriceUnits(refUnits, instrument) });
+    else Object.assign(order, { type: "stop", stopPrice: fromPriceUnits(refUnits, instrument) });
+  }
+  const distance = (bps: number | undefined, vol: number | undefined): number | null => {
+    if (bps !== undefined) return (fromPriceUnits(refUnits, instrument) * bps) / 10_000;
+    if (vol !== undefined && intent.volatility !== undefined && intent.volatility > 0) return vol * intent.volatility;
+    return null;
+  };
+  const tp = distance(params.takeProfitBps, params.takeProfitVol);
+  const sl = distance(params.stopLossBps, params.stopLossVol);
+  if (tp === null && sl === null) return order;
+  const inc = instrument.priceIncrementUnits;
+  // at least one increment from the entry price, and never below one increment
+  const away = (d: number, dir: number) => {
+    const units = onGridUnits(fromPriceUnits(refUnits, instrument) + dir * d, instrument, dir > 0);
+    return fromPriceUnits(
+      Math.max(inc, dir > 0 ? Math.max(units, refUnits + inc) : Math.min(units, refUnits - inc)),
+      instrument,
+    );
+  };
+  order.bracket = {
+    ...(tp !== null && { takeProfit: away(tp, side) }),
+    ...(sl !== null && { stopLoss: away(sl, -side) }),
+  };
+  return order;
+}
+
+/** A price on the instrument's grid, in units: rounded up or down to a whole increment. */
+function onGridUnits(price: number, instrument: Instrument, up: boolean): number {
+  const inc = instrument.priceIncrementUnits;
+  // the epsilon keeps a price already on the grid where it is
+  const steps = (price * instrument.priceScale) / inc;
+  const whole = up ? Math.ceil(steps - 1e-9) : Math.floor(steps + 1e-9);
+  return Math.max(inc, whole * inc);
 }

@@ -1,15 +1,13 @@
 import { z } from "zod";
 import { BarSchema } from "./bar";
 import { SignalDirectionSchema } from "./strategies/strategy";
+import { LiquiditySchema, OrderSideSchema, OrderTypeSchema, RejectReasonSchema, TimeInForceSchema } from "./orders";
 import { QuoteTickSchema, TimestampSchema } from "./tick";
 
 /**
  * Every event the platform publishes: a type name, its schema version and its data schema,
  * defined once here and used by the producer, the consumer, the API and the backtest.
  */
-export const OrderSideSchema = z.enum(["buy", "sell"]);
-export type OrderSide = z.infer<typeof OrderSideSchema>;
-
 export const SignalGeneratedSchema = z.object({
   signalId: z.string(),
   strategyId: z.string(),
@@ -24,53 +22,131 @@ export const SignalGeneratedSchema = z.object({
 });
 export type SignalGenerated = z.infer<typeof SignalGeneratedSchema>;
 
-export const OrderSubmittedSchema = z.object({
+/** Fields every order event carries to say whose order it is. */
+const orderRef = {
   orderId: z.string(),
   strategyId: z.string(),
   symbol: z.string(),
   side: OrderSideSchema,
-  quantity: z.number().positive(),
-  type: z.literal("market"),
-  /** The signal that caused the order, or "risk-flatten" for the kill switch. */
-  signalId: z.string(),
   tsEvent: TimestampSchema,
   tsInit: TimestampSchema,
+};
+const price = z.number().positive().max(1e9);
+const size = z.number().positive().max(1e9);
+
+export const OrderSubmittedSchema = z.object({
+  ...orderRef,
+  quantity: size,
+  type: OrderTypeSchema,
+  timeInForce: TimeInForceSchema,
+  /** Limit price of a limit or stop-limit order. */
+  limitPrice: price.nullable(),
+  /** Trigger price of a stop or stop-limit order. */
+  stopPrice: price.nullable(),
+  /** GTD expiry in event time (ms). */
+  expireAt: TimestampSchema.nullable(),
+  reduceOnly: z.boolean(),
+  postOnly: z.boolean(),
+  /** The entry a bracket child protects, or null. */
+  parentId: z.string().nullable(),
+  /** The signal that caused the order, "risk-flatten" for the kill switch, "bracket" for a bracket child, "strategy" for an order a strategy placed itself. */
+  signalId: z.string(),
 });
 export type OrderSubmitted = z.infer<typeof OrderSubmittedSchema>;
 
+/** The order passed every check and is working: resting, waiting for its trigger or for its first quote. */
+export const OrderAcceptedSchema = z.object({ ...orderRef });
+export type OrderAccepted = z.infer<typeof OrderAcceptedSchema>;
+
+/** A stop's trigger was touched (ask >= stop for a buy, bid <= stop for a sell): it now works as a market or limit order. */
+export const OrderTriggeredSchema = z.object({ ...orderRef, stopPrice: price, touchPrice: price });
+export type OrderTriggered = z.infer<typeof OrderTriggeredSchema>;
+
+/** One fill of an order (an order can fill in several). */
 export const OrderFilledSchema = z.object({
-  orderId: z.string(),
-  strategyId: z.string(),
-  symbol: z.string(),
-  side: OrderSideSchema,
-  quantity: z.number().positive(),
-  price: z.number().positive(),
+  ...orderRef,
+  /** 1 for the order's first fill, 2 for the next... */
+  fillNo: z.number().int().positive(),
+  /** This fill's quantity. */
+  quantity: size,
+  price,
+  liquidity: LiquiditySchema,
   fee: z.number().nonnegative(),
   /** Realized PnL this fill produced (before fee). */
   realizedPnl: z.number(),
+  cumulativeQuantity: size,
+  leavesQuantity: z.number().nonnegative(),
+  /** Average price of the order's fills so far. */
+  averagePrice: price,
   /** seq of the quote filled against. */
   quoteSeq: z.number().int(),
-  tsEvent: TimestampSchema,
-  tsInit: TimestampSchema,
 });
 export type OrderFilled = z.infer<typeof OrderFilledSchema>;
 
-export const RejectReasonSchema = z.enum(["max-position", "max-gross-notional", "strategy-halted"]);
-export type RejectReason = z.infer<typeof RejectReasonSchema>;
+export const CancelReasonSchema = z.enum([
+  "requested",
+  "ioc-remainder",
+  "fok-unfillable",
+  "oco",
+  "expired",
+  "risk-halt",
+  /** A reduce-only order with nothing left to reduce. */
+  "reduce-only",
+]);
+export type CancelReason = z.infer<typeof CancelReasonSchema>;
+
+export const OrderCanceledSchema = z.object({
+  ...orderRef,
+  reason: CancelReasonSchema,
+  filledQuantity: z.number().nonnegative(),
+  /** What was still open when it was canceled. */
+  canceledQuantity: z.number().nonnegative(),
+});
+export type OrderCanceled = z.infer<typeof OrderCanceledSchema>;
+
+/** A working order's price or quantity changed; the fields are the order as it now is. */
+export const OrderReplacedSchema = z.object({
+  ...orderRef,
+  quantity: size,
+  limitPrice: price.nullable(),
+  stopPrice: price.nullable(),
+});
+export type OrderReplaced = z.infer<typeof OrderReplacedSchema>;
 
 export const OrderRejectedSchema = z.object({
-  orderId: z.string(),
-  strategyId: z.string(),
-  symbol: z.string(),
-  side: OrderSideSchema,
-  quantity: z.number().positive(),
+  ...orderRef,
+  quantity: z.number().nonnegative(),
   reason: RejectReasonSchema,
   detail: z.string(),
   signalId: z.string(),
+});
+export type OrderRejected = z.infer<typeof OrderRejectedSchema>;
+
+/** A closed round trip: a position from flat back to flat (or through zero), entry and exit averaged. */
+export const TradeClosedSchema = z.object({
+  /** `${strategyId}:${symbol}:trade:${n}` */
+  tradeId: z.string(),
+  strategyId: z.string(),
+  symbol: z.string(),
+  side: z.enum(["long", "short"]),
+  /** The largest size the position reached. */
+  quantity: size,
+  entryPrice: price,
+  exitPrice: price,
+  entryTs: TimestampSchema,
+  exitTs: TimestampSchema,
+  holdingMs: z.number().int().nonnegative(),
+  grossPnl: z.number(),
+  fees: z.number().nonnegative(),
+  netPnl: z.number(),
+  /** Worst open PnL during the trade (<= 0). */
+  maxAdverseExcursion: z.number(),
+  /** Best open PnL during the trade (>= 0). */
+  maxFavorableExcursion: z.number(),
   tsEvent: TimestampSchema,
   tsInit: TimestampSchema,
 });
-export type OrderRejected = z.infer<typeof OrderRejectedSchema>;
+export type TradeClosed = z.infer<typeof TradeClosedSchema>;
 
 /** Full snapshot of one strategy's position in one symbol (the compacted topic keeps the last). */
 export const PositionChangedSchema = z.object({
@@ -114,9 +190,14 @@ export const EVENT_SCHEMAS = {
   "quote.tick": { version: 1, data: QuoteTickSchema },
   "bar.closed": { version: 1, data: BarSchema },
   "signal.generated": { version: 1, data: SignalGeneratedSchema },
-  "order.submitted": { version: 1, data: OrderSubmittedSchema },
-  "order.filled": { version: 1, data: OrderFilledSchema },
+  "order.submitted": { version: 2, data: OrderSubmittedSchema },
+  "order.accepted": { version: 1, data: OrderAcceptedSchema },
+  "order.triggered": { version: 1, data: OrderTriggeredSchema },
+  "order.filled": { version: 2, data: OrderFilledSchema },
+  "order.canceled": { version: 1, data: OrderCanceledSchema },
+  "order.replaced": { version: 1, data: OrderReplacedSchema },
   "order.rejected": { version: 1, data: OrderRejectedSchema },
+  "trade.closed": { version: 1, data: TradeClosedSchema },
   "position.changed": { version: 1, data: PositionChangedSchema },
   "risk.halted": { version: 1, data: RiskHaltedSchema },
   "risk.reset": { version: 1, data: RiskResetSchema },

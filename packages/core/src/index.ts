@@ -18,3 +18,4 @@ export * from "./engine";
 export * from "./backtest";
 export * from "./performance";
 export * from "./optimize";
+export * from "./orders";

@@ -1,5 +1,6 @@
 import { fromMicros, midValueMicros, mulDivRound, notionalMicros, type Micros } from "./money";
 import { fromPriceUnits, fromSizeUnits, type Instrument } from "./instrument";
+import type { ClosedTrade } from "./performance";
 import type { PositionView } from "./views";
 
 /** One strategy's holding in one symbol. Quantities in size units, money in micros. */
@@ -14,6 +15,27 @@ export interface PositionState {
   mark: Micros;
   /** Last mark price as price units times 2 (mid of two integers can be a half unit). */
   mid2Units: number;
+  /** The round trip the position is in, while it is not flat. */
+  trade: OpenTrade | null;
+}
+
+/** A round trip while it is open: what went in, what came out, and how far it swung. Money in micros. */
+export interface OpenTrade {
+  /** 1 long, -1 short. */
+  side: 1 | -1;
+  entryTs: number;
+  /** Largest size held, in size units. */
+  peakQty: number;
+  entryQty: number;
+  entryNotional: Micros;
+  exitQty: number;
+  exitNotional: Micros;
+  /** Realized so far (partial exits), before fees. */
+  gross: Micros;
+  fees: Micros;
+  /** Worst and best open PnL (realized so far plus unrealized, before fees). */
+  mae: Micros;
+  mfe: Micros;
 }
 
 /** [tsEvent, equity in micros] */
@@ -29,6 +51,10 @@ export interface AccountState {
   peakEquity: Micros;
   /** Largest peak-to-trough fall seen, as a fraction of the peak. */
   maxDrawdown: number;
+  /** When equity was last at its peak (null before the first look at it). */
+  peakTs: number | null;
+  /** Longest time spent below a peak, in ms (the current fall included). */
+  maxDrawdownMs: number;
   halted: boolean;
   closingFills: number;
   winningFills: number;
@@ -37,6 +63,8 @@ export interface AccountState {
 export interface FillResult {
   realized: Micros;
   position: PositionState;
+  /** The round trip this fill ended, if it took the position to flat or through it. */
+  closed: OpenTrade | null;
 }
 
 export function newAccount(startingCash: Micros): AccountState {
@@ -47,6 +75,8 @@ export function newAccount(startingCash: Micros): AccountState {
     markSum: 0,
     peakEquity: startingCash,
     maxDrawdown: 0,
+    peakTs: null,
+    maxDrawdownMs: 0,
     halted: false,
     closingFills: 0,
     winningFills: 0,
@@ -56,7 +86,7 @@ export function newAccount(startingCash: Micros): AccountState {
 export function positionOf(account: AccountState, symbol: string): PositionState {
   let position = account.positions[symbol];
   if (!position) {
-    position = { qty: 0, basis: 0, realized: 0, fees: 0, mark: 0, mid2Units: 0 };
+    position = { qty: 0, basis: 0, realized: 0, fees: 0, mark: 0, mid2Units: 0, trade: null };
     account.positions[symbol] = position;
   }
   return position;
@@ -71,10 +101,12 @@ export function drawdown(account: AccountState): number {
 }
 
 /**
- * Books a fill, then marks the position at the current mid (given as twice its price units, like
- * markPosition). Reducing a position releases a pro-rata share of its cost basis (rounded
- * half-even to a micro; the remainder stays in the basis, so money is conserved exactly) and
- * realizes the difference; a fill larger than the position closes it and opens the other way.
+ * Books a fill at `ts`, then marks the position at the current mid (given as twice its price
+ * units, like markPosition). Reducing a position releases a pro-rata share of its cost basis
+ * (rounded half-even to a micro; the remainder stays in the basis, so money is conserved exactly)
+ * and realizes the difference; a fill larger than the position closes it and opens the other way.
+ * The round trip follows along: a fill through zero ends it (with the share of the fee that
+ * closed) and starts the next with the rest.
  */
 export function applyFill(
   account: AccountState,
@@ -83,35 +115,91 @@ export function applyFill(
   priceUnits: number,
   fee: Micros,
   mid2Units: number,
+  ts: number,
 ): FillResult {
   const position = positionOf(account, instrument.symbol);
-  const side = Math.sign(signedQty);
+  const side = Math.sign(signedQty) as 1 | -1;
   const size = Math.abs(signedQty);
   account.cash -= side * notionalMicros(priceUnits, size, instrument) + fee;
   position.fees += fee;
 
   let realized = 0;
   let opening = size;
+  let openingFee = fee;
+  let closed: OpenTrade | null = null;
   if (position.qty !== 0 && Math.sign(position.qty) !== side) {
     const held = Math.abs(position.qty);
     const closing = Math.min(size, held);
     const released = mulDivRound(position.basis, closing, held);
-    realized = Math.sign(position.qty) * notionalMicros(priceUnits, closing, instrument) - released;
+    const closingNotional = notionalMicros(priceUnits, closing, instrument);
+    realized = Math.sign(position.qty) * closingNotional - released;
     position.basis -= released;
     position.qty += side * closing;
     position.realized += realized;
     opening = size - closing;
     account.closingFills += 1;
     if (realized > 0) account.winningFills += 1;
+    const closingFee = opening > 0 ? mulDivRound(fee, closing, size) : fee;
+    openingFee = fee - closingFee;
+    const trade = position.trade;
+    if (trade) {
+      trade.exitQty += closing;
+      trade.exitNotional += closingNotional;
+      trade.gross += realized;
+      trade.fees += closingFee;
+      if (position.qty === 0) {
+        closed = trade;
+        position.trade = null;
+      }
+    }
   }
   if (opening > 0) {
     position.qty += side * opening;
     position.basis += side * notionalMicros(priceUnits, opening, instrument);
+    const trade = (position.trade ??= {
+      side,
+      entryTs: ts,
+      peakQty: 0,
+      entryQty: 0,
+      entryNotional: 0,
+      exitQty: 0,
+      exitNotional: 0,
+      gross: 0,
+      fees: 0,
+      mae: 0,
+      mfe: 0,
+    });
+    trade.entryQty += opening;
+    trade.entryNotional += notionalMicros(priceUnits, opening, instrument);
+    trade.fees += openingFee;
+    trade.peakQty = Math.max(trade.peakQty, Math.abs(position.qty));
   }
   if (position.qty === 0) position.basis = 0;
   markPosition(account, position, instrument, mid2Units);
-  updatePeak(account);
-  return { realized, position };
+  updatePeak(account, ts);
+  return { realized, position, closed };
+}
+
+/** A closed round trip in currency units, as `trade.closed` publishes it. */
+export function closedTradeView(trade: OpenTrade, instrument: Instrument, exitTs: number): ClosedTrade {
+  const decimals = instrument.pricePrecision + 4;
+  const perUnit = (notional: Micros, qty: number) =>
+    roundTo(fromMicros(notional) / fromSizeUnits(qty, instrument), decimals);
+  return {
+    symbol: instrument.symbol,
+    side: trade.side > 0 ? "long" : "short",
+    quantity: fromSizeUnits(trade.peakQty, instrument),
+    entryPrice: perUnit(trade.entryNotional, trade.entryQty),
+    exitPrice: perUnit(trade.exitNotional, trade.exitQty),
+    entryTs: trade.entryTs,
+    exitTs,
+    holdingMs: exitTs - trade.entryTs,
+    grossPnl: fromMicros(trade.gross),
+    fees: fromMicros(trade.fees),
+    netPnl: fromMicros(trade.gross - trade.fees),
+    maxAdverseExcursion: fromMicros(trade.mae),
+    maxFavorableExcursion: fromMicros(trade.mfe),
+  };
 }
 
 /** Re-values a position at a mid given as twice its price units; keeps markSum in step. */
@@ -125,12 +213,25 @@ export function markPosition(
   const mark = position.qty === 0 ? 0 : midValueMicros(mid2Units, position.qty, instrument);
   account.markSum += mark - position.mark;
   position.mark = mark;
+  const trade = position.trade;
+  if (trade) {
+    const open = trade.gross + mark - position.basis;
+    if (open < trade.mae) trade.mae = open;
+    if (open > trade.mfe) trade.mfe = open;
+  }
 }
 
-/** Tracks the equity peak and the worst drawdown; returns the current drawdown. */
-export function updatePeak(account: AccountState): number {
+/** Tracks the equity peak since start, the worst drawdown and the longest time below a peak; returns the current drawdown. */
+export function updatePeak(account: AccountState, ts: number): number {
   const eq = equity(account);
-  if (eq > account.peakEquity) account.peakEquity = eq;
+  if (eq >= account.peakEquity) {
+    account.peakEquity = eq;
+    account.peakTs = ts;
+  } else {
+    // below the starting cash at the first look: the fall is timed from then
+    account.peakTs ??= ts;
+    account.maxDrawdownMs = Math.max(account.maxDrawdownMs, ts - account.peakTs);
+  }
   const dd = drawdown(account);
   if (dd > account.maxDrawdown) account.maxDrawdown = dd;
   return dd;

@@ -46,6 +46,7 @@ export function portfolioView(
     grossExposure: fromMicros(totals.grossExposure),
     drawdown: drawdown(account),
     maxDrawdown: account.maxDrawdown,
+    maxDrawdownDurationMs: account.maxDrawdownMs,
     peakEquity: fromMicros(account.peakEquity),
     halted: account.halted,
     closingFills: account.closingFills,
@@ -55,4 +56,4 @@ export function portfolioView(
   };
 }
 
-const FLAT = Object.freeze({ qty: 0, basis: 0, realized: 0, fees: 0, mark: 0, mid2Units: 0 });
+const FLAT = Object.freeze({ qty: 0, basis: 0, realized: 0, fees: 0, mark: 0, mid2Units: 0, trade: null });

@@ -1,6 +1,6 @@
 import type { RiskLimits } from "./engine-config";
 import type { SymbolState } from "./engine-state";
-import type { RejectReason } from "./events";
+import type { RejectReason } from "./orders";
 import type { Instrument } from "./instrument";
 import { floorDiv, fromMicros, midValueMicros, notionalMicros, toMicros, type Micros } from "./money";
 import type { AccountState } from "./portfolio";
@@ -25,7 +25,7 @@ export function riskGate(limits: RiskLimits): RiskGate {
   };
 }
 
-/** A symbol a strategy trades, as the checks see it: the instrument and the engine's state of it (last accepted quote, orders in flight). */
+/** A symbol a strategy trades, as the checks see it: the instrument and the engine's state of it (last accepted quote, working orders). */
 export interface TradedSymbol {
   readonly instrument: Instrument;
   readonly state: SymbolState;
@@ -36,10 +36,15 @@ export interface RiskRejection {
   detail: string;
 }
 
-/** Position plus orders still in flight, in signed size units. */
+/**
+ * Position plus what its working orders would add if they filled, in signed size units.
+ * Reduce-only orders (bracket exits among them) can only take a position back towards zero, so
+ * they add nothing.
+ */
 export function exposure(strategyId: string, account: AccountState, symbol: TradedSymbol): number {
   let qty = account.positions[symbol.instrument.symbol]?.qty ?? 0;
-  for (const p of symbol.state.pending) if (p.strategyId === strategyId) qty += p.qty;
+  for (const o of symbol.state.orders)
+    if (o.strategyId === strategyId && !o.reduceOnly) qty += o.side * (o.qty - o.filled);
   return qty;
 }
 

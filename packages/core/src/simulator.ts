@@ -140,7 +140,10 @@ export class MarketSimulator {
     // bid at least one increment: a simulated price never reaches zero
     const bidUnits = Math.max(inc, Math.floor((midUnits - halfSpread) / inc) * inc);
     const askUnits = Math.max(bidUnits + inc, Math.ceil((midUnits + halfSpread) / inc) * inc);
-    const lot = instrument.sizeIncrementUnits;
+    // displayed size in steps worth about DISPLAY_STEP_NOTIONAL at the start price, so every
+    // instrument shows a touch of a few thousand to about a hundred thousand in currency: a
+    // BTC touch of 0.0001 to 0.01 would split a trade into dozens of fills no venue gives
+    const lot = instrument.sizeIncrementUnits * displayStepLots(instrument);
     return {
       symbol: path.symbol,
       bid: fromPriceUnits(bidUnits, instrument),
@@ -152,4 +155,11 @@ export class MarketSimulator {
       tsInit,
     };
   }
+}
+
+/** What one step of simulated displayed size is worth at the instrument's start price. */
+export const DISPLAY_STEP_NOTIONAL = 1_000;
+
+function displayStepLots(instrument: Instrument): number {
+  return Math.max(1, Math.round(DISPLAY_STEP_NOTIONAL / (instrument.startPrice * instrument.sizeIncrement)));
 }

@@ -15,7 +15,11 @@ import { z } from "zod";
 import { BarIntervalSchema, BarSchema } from "./bar";
 import { StrategyInstanceSchema } from "./engine-config";
 import {
+  OrderAcceptedSchema,
+  OrderCanceledSchema,
   OrderFilledSchema,
+  OrderReplacedSchema,
+  OrderTriggeredSchema,
   OrderRejectedSchema,
   OrderSubmittedSchema,
   PositionChangedSchema,
@@ -101,7 +105,8 @@ export const StrategyAccountSchema = z
     netPnl: money("equity - startingCash"),
     grossExposure: money("Sum of absolute position values"),
     drawdown: z.number().describe("Current fall from the equity peak, as a fraction"),
-    maxDrawdown: z.number().describe("Largest fall from a peak so far, as a fraction"),
+    maxDrawdown: z.number().describe("Largest fall from the highest equity since start, as a fraction"),
+    maxDrawdownDurationMs: z.number().int().nonnegative().describe("Longest time spent below a peak, in ms"),
     peakEquity: money("Highest equity so far"),
     halted: z.boolean().describe("True while the drawdown limit halts the strategy"),
     closingFills: z.number().int().describe("Fills that reduced a position"),
@@ -140,7 +145,11 @@ export const SignalsSchema = z.array(SignalViewSchema).describe("Recent signals,
 export const OrderEventSchema = z
   .discriminatedUnion("type", [
     z.object({ type: z.literal("order.submitted"), data: OrderSubmittedSchema }),
+    z.object({ type: z.literal("order.accepted"), data: OrderAcceptedSchema }),
+    z.object({ type: z.literal("order.triggered"), data: OrderTriggeredSchema }),
     z.object({ type: z.literal("order.filled"), data: OrderFilledSchema }),
+    z.object({ type: z.literal("order.canceled"), data: OrderCanceledSchema }),
+    z.object({ type: z.literal("order.replaced"), data: OrderReplacedSchema }),
     z.object({ type: z.literal("order.rejected"), data: OrderRejectedSchema }),
   ])
   .describe("An order event from strategy.orders.v1");

@@ -42,7 +42,6 @@ describe("engine state: the version-1 snapshots committed Kafka state holds", ()
         params: { window: 5, entryZ: 1.2, exitZ: 0.2 },
       },
     ],
-    execution: { latencyTicks: 2 },
     publishBars: ["1s"],
     equityCurveLimit: 12,
   };
@@ -57,25 +56,35 @@ describe("engine state: the version-1 snapshots committed Kafka state holds", ()
     snapshot: EngineSnapshot;
   };
 
-  it("continues from a version-1 snapshot exactly as an uninterrupted run does", () => {
-    // Prepare: the fixture holds orders in flight, open positions and a trimmed equity curve
-    expect(Object.values(fixture.snapshot.symbols).flatMap((s) => s.pending)).not.toHaveLength(0);
-    const straight = new TradingEngine(config, universe);
-    const events = run(straight, ticks);
+  it("restores a version-1 snapshot's quote guard memory and bars, and restarts every strategy", () => {
+    // Prepare: the fixture holds market orders in flight and open positions (the old model's)
+    const saved = fixture.snapshot as unknown as { symbols: Record<string, { pending: unknown[]; lastSeq: number }> };
+    expect(Object.values(saved.symbols).flatMap((s) => s.pending)).not.toHaveLength(0);
     // Act
     const restored = new TradingEngine(config, universe);
-    expect(restored.restore(fixture.snapshot)).toEqual([]);
-    const after = run(restored, ticks.slice(fixture.cut));
-    // Assess
-    expect(after.filter((e) => e.type === "order.filled").length).toBeGreaterThan(0);
-    expect(after).toEqual(events.slice(events.length - after.length));
-    for (const id of ["sma", "mr"]) expect(restored.portfolio(id)).toEqual(straight.portfolio(id));
+    const restarted = restored.restore(fixture.snapshot);
+    // Assess: the accounts start again (they cannot say where their round trips began), the market state carries on
+    expect(restarted).toEqual(["sma", "mr"]);
+    const now = restored.snapshot();
+    const fresh = new TradingEngine(config, universe).snapshot();
+    expect(now.version).toBe(2);
+    expect(now.strategies).toStrictEqual(fresh.strategies);
+    for (const [symbol, entry] of Object.entries(now.symbols)) {
+      expect(entry.lastSeq).toBe(saved.symbols[symbol]!.lastSeq);
+      expect(entry.orders).toEqual([]);
+      expect(entry).not.toHaveProperty("pending");
+    }
+    // the next quote of each symbol is applied, not taken for a duplicate or a gap
+    const next = ticks.slice(fixture.cut, fixture.cut + 20).map((t) => restored.onQuote(t).status);
+    expect(next.every((status) => status === "applied")).toBe(true);
   });
 
-  it("writes the version-1 format, byte for byte, at the same point of the same stream", () => {
+  it("writes version 2 and refuses version 3", () => {
     const engine = new TradingEngine(config, universe);
     run(engine, ticks.slice(0, fixture.cut));
-    expect(JSON.stringify(engine.snapshot())).toBe(JSON.stringify(fixture.snapshot));
+    expect(engine.snapshot().version).toBe(2);
+    const snapshot = { ...engine.snapshot(), version: 3 } as unknown as EngineSnapshot;
+    expect(() => engine.restore(snapshot)).toThrow(/unsupported engine snapshot version 3/);
   });
 });
 
@@ -92,16 +101,16 @@ describe("engine state: one object, copied by snapshot and replaced by restore",
         id: "mr",
         kind: "mean-reversion",
         symbols: ["BTC-USD", "EUR-USD"],
-        params: { window: 5, entryZ: 1.2, exitZ: 0.2, tradeNotional: 40_000 },
+        params: { window: 5, entryZ: 1.2, exitZ: 0.2, tradeNotional: 40_000, takeProfitVol: 1.5, stopLossVol: 1.5 },
       },
       {
         id: "bo",
         kind: "breakout",
         symbols: ["AAPL", "EUR-USD"],
-        params: { window: 4, exitWindow: 2, tradeNotional: 40_000 },
+        params: { window: 4, exitWindow: 2, tradeNotional: 40_000, stopLossBps: 5 },
       },
     ],
-    execution: { latencyTicks: 1 },
+    execution: { latencyMs: 250, fillOnTouchProbability: 0.5 },
     publishBars: ["1s"],
   };
   const sim = new MarketSimulator({
@@ -174,14 +183,8 @@ describe("engine state: one object, copied by snapshot and replaced by restore",
     expect(busy.snapshot().strategies.bo).toStrictEqual(fresh.snapshot().strategies.bo);
     expect(busy.portfolio("sma")).toEqual(without.portfolio("sma"));
     expect(
-      Object.values(busy.snapshot().symbols).flatMap((s) => s.pending.filter((p) => p.strategyId === "bo")),
+      Object.values(busy.snapshot().symbols).flatMap((s) => s.orders.filter((o) => o.strategyId === "bo")),
     ).toEqual([]);
-  });
-
-  it("refuses a snapshot of another version, naming it", () => {
-    const engine = new TradingEngine(config, universe);
-    const snapshot = { ...engine.snapshot(), version: 2 } as unknown as EngineSnapshot;
-    expect(() => engine.restore(snapshot)).toThrow(/unsupported engine snapshot version 2/);
   });
 
   it("gives the same events stopped, snapshotted through JSON and restored at a random point of a random stream as uninterrupted", () => {
@@ -207,7 +210,8 @@ describe("engine state: one object, copied by snapshot and replaced by restore",
       cut: fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true }),
       /** Cut right after a quote that sent an order, so orders are in flight in the snapshot. */
       cutAfterOrder: fc.boolean(),
-      latencyTicks: fc.integer({ min: 0, max: 3 }),
+      latencyMs: fc.constantFrom(0, 250, 600),
+      fillOnTouchProbability: fc.constantFrom(1, 0.5),
       maxDrawdownPct: fc.constantFrom(0.003, 0.02, 0.1),
       equityCurveLimit: fc.constantFrom(undefined, 3),
       /** Ticks after which every halted strategy is reset (as the worker does between batches). */
@@ -220,7 +224,7 @@ describe("engine state: one object, copied by snapshot and replaced by restore",
       fc.property(scenario, (s) => {
         const engineConfig: EngineConfigInput = {
           ...config,
-          execution: { latencyTicks: s.latencyTicks },
+          execution: { latencyMs: s.latencyMs, fillOnTouchProbability: s.fillOnTouchProbability },
           risk: { maxDrawdownPct: s.maxDrawdownPct },
           equityCurveLimit: s.equityCurveLimit,
         };
@@ -248,7 +252,7 @@ describe("engine state: one object, copied by snapshot and replaced by restore",
         const first = new TradingEngine(engineConfig, universe);
         const before = feed(first, 0, cut);
         const snapshot = first.snapshot();
-        if (Object.values(snapshot.symbols).some((x) => x.pending.length > 0)) inFlight += 1;
+        if (Object.values(snapshot.symbols).some((x) => x.orders.length > 0)) inFlight += 1;
         const second = new TradingEngine(engineConfig, universe);
         expect(second.restore(JSON.parse(JSON.stringify(snapshot)) as EngineSnapshot)).toEqual([]);
         const after = feed(second, cut, stream.length);
@@ -327,6 +331,7 @@ describe("engine: no per-call state outside the call", () => {
     expect(outcome.status === "applied" && outcome.events.map((e) => e.type)).toEqual([
       "signal.generated",
       "order.submitted",
+      "order.accepted",
     ]);
     expect(() => kept!.signal({ symbol: "AAPL", direction: "flat", reason: "late", indicators: {} })).toThrow(
       TickflowError,

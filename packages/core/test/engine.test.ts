@@ -52,8 +52,8 @@ function engineWith(config: Partial<EngineConfigInput> & { script: Record<string
 }
 
 /** One quote per second for AAPL: each closes the previous 1s bar. */
-function secondly(prices: [number, number][], symbol = "AAPL", t0 = 1_000): QuoteTick[] {
-  return prices.map(([bid, ask], i) => quote(symbol, i + 1, t0 + i * 1_000, bid, ask));
+function secondly(prices: [number, number][], symbol = "AAPL", t0 = 1_000, size = 100): QuoteTick[] {
+  return prices.map(([bid, ask], i) => quote(symbol, i + 1, t0 + i * 1_000, bid, ask, size));
 }
 
 function run(engine: TradingEngine, ticks: QuoteTick[]): EngineEvent[] {
@@ -67,7 +67,7 @@ const types = (events: EngineEvent[]) => events.map((e) => e.type);
 
 describe("trading engine: paper execution", () => {
   it("fills a market buy against the next quote's ask with the fee, sized to the trade notional", () => {
-    const engine = engineWith({ script: { "AAPL:1": "long" }, execution: { feeBps: 10 } });
+    const engine = engineWith({ script: { "AAPL:1": "long" }, execution: { takerFeeBps: 10 } });
     const events = run(
       engine,
       secondly([
@@ -77,8 +77,14 @@ describe("trading engine: paper execution", () => {
       ]),
     );
     // tick 2 closes bar 1 -> signal -> order; tick 3 fills at its ask
-    expect(types(events)).toEqual(["signal.generated", "order.submitted", "order.filled", "position.changed"]);
-    const [signal, submitted, filled, position] = events;
+    expect(types(events)).toEqual([
+      "signal.generated",
+      "order.submitted",
+      "order.accepted",
+      "order.filled",
+      "position.changed",
+    ]);
+    const [signal, submitted, , filled, position] = events;
     expect(signal!.data).toMatchObject({
       strategyId: "s1",
       symbol: "AAPL",
@@ -92,6 +98,9 @@ describe("trading engine: paper execution", () => {
       side: "buy",
       quantity: 9,
       type: "market",
+      timeInForce: "GTC",
+      limitPrice: null,
+      stopPrice: null,
       signalId: "s1:AAPL:signal:1",
     });
     // 9 x 101.02 = 909.18; 10 bp fee = 0.90918
@@ -101,10 +110,16 @@ describe("trading engine: paper execution", () => {
       quantity: 9,
       price: 101.02,
       fee: 0.90918,
+      liquidity: "taker",
+      fillNo: 1,
+      cumulativeQuantity: 9,
+      leavesQuantity: 0,
+      averagePrice: 101.02,
       realizedPnl: 0,
       quoteSeq: 3,
       tsEvent: 3_000,
     });
+    expect(filled!.id).toBe("s1:AAPL:1:filled:1");
     // marked at the filling quote's mid (101.01), not the price paid
     expect(position!.data).toMatchObject({
       strategyId: "s1",
@@ -118,8 +133,9 @@ describe("trading engine: paper execution", () => {
     expect(engine.portfolio("s1")).toMatchObject({ cash: 100_000 - 909.18 - 0.90918, fees: 0.90918 });
   });
 
-  it("waits the configured latency in quotes before filling", () => {
-    const engine = engineWith({ script: { "AAPL:1": "long" }, execution: { latencyTicks: 2 } });
+  it("meets the first quote at or after its time plus the latency", () => {
+    // sent at 2,000 with 1,500 ms of latency: the quote at 3,000 is too early, the one at 4,000 fills it
+    const engine = engineWith({ script: { "AAPL:1": "long" }, execution: { latencyMs: 1_500 } });
     const ticks = secondly([
       [100, 100.02],
       [100, 100.02],
@@ -128,11 +144,11 @@ describe("trading engine: paper execution", () => {
       [103, 103.02],
     ]);
     const filled = run(engine, ticks).find((e) => e.type === "order.filled");
-    expect(filled?.data).toMatchObject({ price: 103.02, quoteSeq: 5 });
+    expect(filled?.data).toMatchObject({ price: 102.02, quoteSeq: 4 });
   });
 
-  it("flips from long to short in one order and sells at the bid", () => {
-    const engine = engineWith({ script: { "AAPL:1": "long", "AAPL:3": "short" }, execution: { feeBps: 0 } });
+  it("flips from long to short: exits at market, then enters the other way, both selling at the bid", () => {
+    const engine = engineWith({ script: { "AAPL:1": "long", "AAPL:3": "short" }, execution: { takerFeeBps: 0 } });
     const events = run(
       engine,
       secondly([
@@ -144,16 +160,28 @@ describe("trading engine: paper execution", () => {
       ]),
     );
     const fills = events.filter((e) => e.type === "order.filled").map((e) => e.data);
-    // long 9 @ 100.02; then target -10 (1,000 / 99 at the bid) -> sell 19 @ 98
+    // long 9 @ 100.02; then target -10 (1,000 / 99 at the bid): sell the 9, then sell 10, both @ 98
     expect(fills).toMatchObject([
-      { side: "buy", quantity: 9, price: 100.02 },
-      { side: "sell", quantity: 19, price: 98, realizedPnl: -18.18 },
+      { orderId: "s1:AAPL:1", side: "buy", quantity: 9, price: 100.02 },
+      { orderId: "s1:AAPL:2", side: "sell", quantity: 9, price: 98, realizedPnl: -18.18 },
+      { orderId: "s1:AAPL:3", side: "sell", quantity: 10, price: 98, realizedPnl: 0 },
     ]);
+    // the exit closed the round trip: 9 long from 100.02 to 98
+    expect(events.find((e) => e.type === "trade.closed")!.data).toMatchObject({
+      tradeId: "s1:AAPL:trade:1",
+      side: "long",
+      quantity: 9,
+      entryPrice: 100.02,
+      exitPrice: 98,
+      grossPnl: -18.18,
+      fees: 0,
+      netPnl: -18.18,
+    });
     expect(engine.portfolio("s1").positions[0]).toMatchObject({ quantity: -10, averagePrice: 98, costBasis: -980 });
   });
 
   it("marks open positions to the mid of every quote", () => {
-    const engine = engineWith({ script: { "AAPL:1": "long" }, execution: { feeBps: 0 } });
+    const engine = engineWith({ script: { "AAPL:1": "long" }, execution: { takerFeeBps: 0 } });
     run(
       engine,
       secondly([
@@ -237,7 +265,7 @@ describe("trading engine: risk", () => {
       symbols: ["AAPL", "MSFT"],
       script: { "AAPL:1": "long", "MSFT:1": "long" },
       risk: { maxGrossNotional: 1_500 },
-      execution: { latencyTicks: 2 },
+      execution: { latencyMs: 2_000 },
     });
     const ticks = [
       ...secondly(
@@ -265,9 +293,7 @@ describe("trading engine: risk", () => {
     });
   });
 
-  it("flattens every order still in flight when a fill triggers the halt", () => {
-    // Two buys in flight (latency 1): the first fill drops equity past the limit; the halt's flatten
-    // must cover the second buy too, so the strategy ends flat.
+  it("cancels every working order and flattens at market when a fill's mark triggers the halt", () => {
     const engine = new TradingEngine(
       {
         strategies: [
@@ -279,22 +305,31 @@ describe("trading engine: risk", () => {
           },
         ],
         risk: { maxDrawdownPct: 0.01, maxPositionNotional: 1_000_000, maxGrossNotional: 1_000_000 },
-        execution: { feeBps: 0, latencyTicks: 1 },
-        // the 90/120 quote below is a 29% spread, far beyond the guard's default
-        quoteGuard: { maxSpreadBps: 5_000 },
+        execution: { takerFeeBps: 0, latencyMs: 1_000 },
       },
       universe,
       registry,
     );
     const events = run(engine, [
-      quote("AAPL", 1, 1_000, 100, 100),
-      quote("AAPL", 2, 2_000, 100, 100), // bar 1: long 500, in flight
-      quote("AAPL", 3, 3_000, 100, 100), // bar 2: short (-1,000 more), in flight; the buy waits one quote
-      quote("AAPL", 4, 3_500, 90, 120), // the buy fills at 120 and is marked at 105: -7,500, a 7.5% drawdown: halt
-      quote("AAPL", 5, 3_600, 100, 100), // the short fills; the flatten covers the position and that short
-      quote("AAPL", 6, 3_700, 100, 100), // the flatten fills
+      quote("AAPL", 1, 1_000, 100, 100.01, 10_000),
+      quote("AAPL", 2, 2_000, 100, 100.01, 10_000), // bar 1: long 499 (50,000 / 100.01), working until 3,000
+      quote("AAPL", 3, 3_000, 100, 100.01, 10_000), // the buy fills @ 100.01; bar 2: short: an exit and an entry, working until 4,000
+      quote("AAPL", 4, 3_500, 90, 90.02, 10_000), // marked at 90.01: -4,990, a 4.99% drawdown: halt
+      quote("AAPL", 5, 4_500, 95, 95.02, 10_000), // the flatten fills at the bid
     ]);
     expect(events.filter((e) => e.type === "risk.halted")).toHaveLength(1);
+    expect(
+      events
+        .filter((e) => e.type === "order.canceled")
+        .map((e) => [e.data.orderId, e.data.reason, e.data.canceledQuantity]),
+    ).toEqual([
+      ["s1:AAPL:2", "risk-halt", 499],
+      // the entry sized at the bid: 50,000 / 100
+      ["s1:AAPL:3", "risk-halt", 500],
+    ]);
+    const flatten = events.find((e) => e.type === "order.submitted" && e.data.signalId === "risk-flatten");
+    expect(flatten!.data).toMatchObject({ orderId: "s1:AAPL:4", side: "sell", quantity: 499, type: "market" });
+    expect(events.at(-1)).toMatchObject({ type: "trade.closed", data: { exitPrice: 95, grossPnl: -2_499.99 } });
     expect(engine.portfolio("s1").positions[0]!.quantity).toBe(0);
   });
 
@@ -311,51 +346,67 @@ describe("trading engine: risk", () => {
         ],
         startingCash: 100_000,
         risk: { maxDrawdownPct: 0.05 },
-        execution: { feeBps: 0 },
+        execution: { takerFeeBps: 0 },
       },
       universe,
       registry,
     );
-    const ticks = secondly([
-      [100, 100],
-      [100, 100], // bar 1 closes: long 500 shares (50,000 / 100)
-      [100, 100], // fill @ 100
-      [95, 95], // -2,500: 2.5% drawdown
-      [89, 89], // -5,500: 5.5% >= 5%: halt and flatten
-      [89, 89], // flatten fills @ 89 bid
-      [90, 90], // bar 5 closes: long -> rejected (halted)
-    ]);
+    const ticks = secondly(
+      [
+        [100, 100],
+        [100, 100], // bar 1 closes: long 500 shares (50,000 / 100)
+        [100, 100], // fill @ 100
+        [95, 95], // -2,500: 2.5% drawdown
+        [89, 89], // -5,500: 5.5% >= 5%: halt and flatten
+        [89, 89], // flatten fills @ 89 bid
+        [90, 90], // bar 5 closes: long -> rejected (halted)
+      ],
+      "AAPL",
+      1_000,
+      10_000,
+    );
     const events = run(engine, ticks);
     expect(types(events)).toEqual([
       "signal.generated",
       "order.submitted",
+      "order.accepted",
       "order.filled",
       "position.changed",
       "risk.halted",
       "order.submitted",
+      "order.accepted",
       "order.filled",
       "position.changed",
+      "trade.closed",
       "signal.generated",
       "order.rejected",
     ]);
-    expect(events[4]!.data).toMatchObject({
+    expect(events[5]!.data).toMatchObject({
       strategyId: "s1",
       reason: "max-drawdown",
       limit: 0.05,
       equity: 94_500,
       peakEquity: 100_000,
     });
-    expect(events[4]!.data).toHaveProperty("drawdown", 0.055);
-    expect(events[5]!.data).toMatchObject({ side: "sell", quantity: 500, signalId: "risk-flatten" });
-    expect(events[6]!.data).toMatchObject({ price: 89, realizedPnl: -5_500 });
-    expect(events[9]!.data).toMatchObject({ reason: "strategy-halted" });
+    expect(events[5]!.data).toHaveProperty("drawdown", 0.055);
+    expect(events[6]!.data).toMatchObject({ side: "sell", quantity: 500, signalId: "risk-flatten" });
+    expect(events[8]!.data).toMatchObject({ price: 89, realizedPnl: -5_500 });
+    expect(events[12]!.data).toMatchObject({ reason: "strategy-halted" });
+    // below the peak from 4,000 (the 95 quote) to the last quote at 7,000
+    expect(engine.portfolio("s1")).toMatchObject({ maxDrawdown: 0.055, maxDrawdownDurationMs: 3_000 });
     expect(engine.strategies()[0]!.status).toBe("halted");
 
     const reset = engine.resetRisk("s1", 8_000);
     expect(reset).toMatchObject([{ type: "risk.reset", data: { strategyId: "s1", equity: 94_500 } }]);
     expect(engine.strategies()[0]!.status).toBe("running");
-    const after = run(engine, [quote("AAPL", 8, 8_000, 90, 90), quote("AAPL", 9, 9_000, 90, 90)]);
-    expect(types(after)).toEqual(["signal.generated", "order.submitted", "order.filled", "position.changed"]);
+    const after = run(engine, [quote("AAPL", 8, 8_000, 90, 90, 10_000), quote("AAPL", 9, 9_000, 90, 90, 10_000)]);
+    expect(types(after)).toEqual([
+      "signal.generated",
+      "order.submitted",
+      "order.accepted",
+      "order.filled",
+      "position.changed",
+    ]);
   });
 });
 
@@ -366,7 +417,7 @@ describe("trading engine: state", () => {
       { id: "mr", kind: "mean-reversion", symbols: ["BTC-USD", "EUR-USD"], params: { window: 10 } },
       { id: "bo", kind: "breakout", symbols: ["AAPL", "EUR-USD"], params: { window: 10, exitWindow: 4 } },
     ],
-    execution: { latencyTicks: 1 },
+    execution: { latencyMs: 300 },
     publishBars: ["1s", "1m"],
   };
   const sim = new MarketSimulator({
@@ -396,7 +447,7 @@ describe("trading engine: state", () => {
     const before = new TradingEngine(config, universe);
     let cut = 0;
     const hasMrInFlight = () =>
-      Object.values(before.snapshot().symbols).some((s) => s.pending.some((p) => p.strategyId === "mr"));
+      Object.values(before.snapshot().symbols).some((s) => s.orders.some((o) => o.strategyId === "mr"));
     while (cut < 1_000 || !hasMrInFlight()) run(before, [ticks[cut++]!]);
     const snapshot = JSON.parse(JSON.stringify(before.snapshot())) as ReturnType<TradingEngine["snapshot"]>;
     const changed: EngineConfigInput = {

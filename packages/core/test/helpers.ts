@@ -1,8 +1,8 @@
 import type { QuoteTick } from "../src";
 
-/** A quote with sizes filled in; tsInit equals tsEvent. */
-export function quote(symbol: string, seq: number, tsEvent: number, bid: number, ask: number): QuoteTick {
-  return { symbol, seq, tsEvent, tsInit: tsEvent, bid, ask, bidSize: 100, askSize: 100 };
+/** A quote showing `size` on both sides (100 unless given); tsInit equals tsEvent. */
+export function quote(symbol: string, seq: number, tsEvent: number, bid: number, ask: number, size = 100): QuoteTick {
+  return { symbol, seq, tsEvent, tsInit: tsEvent, bid, ask, bidSize: size, askSize: size };
 }
 
 /** Builds a stream of quotes for one symbol from [tsEvent, bid, ask] triples, numbering seq from 1. */

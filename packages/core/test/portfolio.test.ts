@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import {
   accountTotals,
   applyFill,
+  closedTradeView,
   equity,
   feeMicros,
   fromMicros,
@@ -18,23 +19,28 @@ const universe = new Universe();
 const aapl = universe.get("AAPL");
 const btc = universe.get("BTC-USD");
 
-/** Books a fill at a decimal price with a 1 bp fee; returns the realized PnL in currency. */
-function fill(account: ReturnType<typeof newAccount>, qty: number, price: number, instrument = aapl) {
+/** Books a fill at a decimal price with a 1 bp fee at `ts`. */
+function book(account: ReturnType<typeof newAccount>, qty: number, price: number, ts = 0, instrument = aapl) {
   const priceUnits = Math.round(price * instrument.priceScale);
   const sizeUnits = Math.round(qty * instrument.sizeScale);
   const fee = feeMicros(notionalMicros(priceUnits, Math.abs(sizeUnits), instrument), 1);
   // marked at the fill price here; the tests mark explicitly where the mid matters
-  return fromMicros(applyFill(account, instrument, sizeUnits, priceUnits, fee, priceUnits * 2).realized);
+  return applyFill(account, instrument, sizeUnits, priceUnits, fee, priceUnits * 2, ts);
 }
 
-function mark(account: ReturnType<typeof newAccount>, bid: number, ask: number, instrument = aapl) {
+/** Books a fill as `book` does; returns the realized PnL in currency. */
+function fill(account: ReturnType<typeof newAccount>, qty: number, price: number, instrument = aapl) {
+  return fromMicros(book(account, qty, price, 0, instrument).realized);
+}
+
+function mark(account: ReturnType<typeof newAccount>, bid: number, ask: number, ts = 0, instrument = aapl) {
   markPosition(
     account,
     account.positions[instrument.symbol]!,
     instrument,
     Math.round(bid * instrument.priceScale) + Math.round(ask * instrument.priceScale),
   );
-  updatePeak(account);
+  updatePeak(account, ts);
 }
 
 describe("portfolio accounting (hand-computed)", () => {
@@ -108,13 +114,64 @@ describe("portfolio accounting (hand-computed)", () => {
     expect(positionView(account.positions["BTC-USD"]!, btc).averagePrice).toBe(64_444.81);
   });
 
-  it("tracks the equity peak and the worst drawdown", () => {
+  it("tracks the equity peak since start, the worst drawdown and the longest time below a peak", () => {
     const account = newAccount(toMicros(1_000));
-    fill(account, 5, 100); // fee 0.05
-    mark(account, 110, 110); // +50 -> peak 1,049.95
-    mark(account, 90, 90); // -50 from start -> 949.95
-    mark(account, 100, 100);
-    expect(fromMicros(account.peakEquity)).toBe(1_049.95);
+    book(account, 5, 100, 1_000); // fee 0.05: 999.95, below the starting 1,000 from 1,000
+    mark(account, 110, 110, 2_000); // +50 -> a new peak 1,049.95 at 2,000 (1,000 ms below the start's)
+    mark(account, 90, 90, 3_000); // -50 from start -> 949.95
+    mark(account, 100, 100, 7_000); // still below: 5,000 ms since the peak
+    mark(account, 111, 111, 8_000); // a new peak: the fall lasted 5,000 ms
+    mark(account, 109, 109, 9_000); // a new, shorter fall
+    expect(fromMicros(account.peakEquity)).toBe(1_054.95);
+    expect(account.peakTs).toBe(8_000);
     expect(account.maxDrawdown).toBeCloseTo(100 / 1_049.95, 12);
+    expect(account.maxDrawdownMs).toBe(5_000);
+  });
+
+  it("follows a round trip from flat to flat: averages, fees with the closing share of a flip's, excursions", () => {
+    const account = newAccount(toMicros(100_000));
+    // buy 10 @ 100 (fee 0.10) at 1,000; marked at 99.50: open PnL -5, at 101.01: +10.10
+    expect(book(account, 10, 100, 1_000).closed).toBeNull();
+    mark(account, 99.49, 99.51, 1_500);
+    mark(account, 101, 101.02, 2_000);
+    // sell 4 @ 102 (realized +8, fee 0.0408), marked at 102: open PnL 8 + 6 x 2 = 20
+    expect(book(account, -4, 102, 3_000).closed).toBeNull();
+    // sell 10 @ 99: closes 6 (realized -6) and opens 4 short; the fee 0.099 splits 6:4, 0.0594 to the close
+    const { closed } = book(account, -10, 99, 4_000);
+    expect(closedTradeView(closed!, aapl, 4_000)).toEqual({
+      symbol: "AAPL",
+      side: "long",
+      quantity: 10,
+      entryPrice: 100,
+      // (4 x 102 + 6 x 99) / 10
+      exitPrice: 100.2,
+      entryTs: 1_000,
+      exitTs: 4_000,
+      holdingMs: 3_000,
+      grossPnl: 2,
+      fees: 0.2002,
+      netPnl: 1.7998,
+      maxAdverseExcursion: -5,
+      maxFavorableExcursion: 20,
+    });
+    // the rest opened the next round trip: short 4 @ 99 with the fee's other 0.0396
+    expect(account.positions.AAPL!.trade).toMatchObject({
+      side: -1,
+      entryTs: 4_000,
+      entryQty: 4,
+      entryNotional: toMicros(396),
+      fees: toMicros(0.0396),
+    });
+    // buy 4 @ 98 closes it: +4 gross, fees 0.0396 + 0.0392
+    const last = closedTradeView(book(account, 4, 98, 6_000).closed!, aapl, 6_000);
+    expect(last).toMatchObject({
+      side: "short",
+      quantity: 4,
+      entryPrice: 99,
+      exitPrice: 98,
+      grossPnl: 4,
+      fees: 0.0788,
+    });
+    expect(account.positions.AAPL!.trade).toBeNull();
   });
 });

@@ -29,7 +29,7 @@ const statusOf = (o: QuoteOutcome) => (o.status === "rejected" ? `rejected:${o.r
 describe("quote guard: what a quote must be before it touches the engine", () => {
   it("refuses a mid beyond the price band of the last accepted one, and leaves the portfolio alone", () => {
     // Prepare: a position, so a mark at an absurd mid would move equity
-    const engine = engineOn(["TSLA"], { execution: { feeBps: 0 } });
+    const engine = engineOn(["TSLA"], { execution: { takerFeeBps: 0 } });
     for (let i = 1; i <= 8; i++) engine.onQuote(quote("TSLA", i, i * 1_000, 250 + i, 250.02 + i));
     const before = engine.portfolio("sma");
     // Act: two quotes at ten times the market, on the grid, seq in order
@@ -59,7 +59,7 @@ describe("quote guard: what a quote must be before it touches the engine", () =>
           },
         ],
         risk: { maxDrawdownPct: 0.05 },
-        execution: { feeBps: 0 },
+        execution: { takerFeeBps: 0 },
       },
       universe,
     );

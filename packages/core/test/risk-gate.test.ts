@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { newAccount, toMicros, Universe, type AccountState } from "../src";
-import { newSymbolState, type SymbolState } from "../src/engine-state";
+import { newSymbolState, type SymbolState, type WorkingOrder } from "../src/engine-state";
 import { exposure, haltsAt, preTradeCheck, riskGate, sizeFor, type TradedSymbol } from "../src/risk-gate";
 
 const universe = new Universe();
@@ -15,15 +15,15 @@ function deepFreeze<T>(value: T): T {
 }
 
 /** AAPL quoted 100.00 / 100.02 and MSFT 400.00 / 400.04 (price units), with what the strategy holds and has in flight. */
-function market(account: AccountState, aaplPending: SymbolState["pending"] = []): TradedSymbol[] {
+function market(account: AccountState, aaplOrders: WorkingOrder[] = []): TradedSymbol[] {
   const aapl: SymbolState = {
-    ...newSymbolState(),
+    ...newSymbolState([1, 2, 3, 4]),
     lastSeq: 1,
     bidUnits: 10_000,
     askUnits: 10_002,
-    pending: aaplPending,
+    orders: aaplOrders,
   };
-  const msft: SymbolState = { ...newSymbolState(), lastSeq: 1, bidUnits: 40_000, askUnits: 40_004 };
+  const msft: SymbolState = { ...newSymbolState([1, 2, 3, 4]), lastSeq: 1, bidUnits: 40_000, askUnits: 40_004 };
   account.positions.MSFT = {
     qty: 2,
     basis: toMicros(800),
@@ -31,6 +31,7 @@ function market(account: AccountState, aaplPending: SymbolState["pending"] = [])
     fees: 0,
     mark: toMicros(800.04),
     mid2Units: 80_004,
+    trade: null,
   };
   return [
     { instrument: universe.get("AAPL"), state: aapl },
@@ -42,9 +43,7 @@ describe("risk gate: pure decisions over the engine state", () => {
   it("decides on frozen state: it reads the state and never writes it", () => {
     // Prepare
     const account = newAccount(toMicros(100_000));
-    const traded = deepFreeze(
-      market(account, [{ orderId: "s:AAPL:1", strategyId: "s", symbol: "AAPL", qty: 3, wait: 0, signalId: "x" }]),
-    );
+    const traded = deepFreeze(market(account, [working({ orderId: "s:AAPL:1", strategyId: "s", side: 1, qty: 3 })]));
     deepFreeze(account);
     const [aapl] = traded;
     // Act / Assess: the frozen objects would throw on any write (modules are strict)
@@ -54,11 +53,13 @@ describe("risk gate: pure decisions over the engine state", () => {
     expect(haltsAt(gate, account, 0.05)).toBe(true);
   });
 
-  it("counts only the strategy's own orders in flight in its exposure", () => {
+  it("counts the strategy's own working orders in its exposure, by what is left of them, and no reduce-only one", () => {
     const account = newAccount(toMicros(100_000));
     const [aapl] = market(account, [
-      { orderId: "s:AAPL:1", strategyId: "s", symbol: "AAPL", qty: 3, wait: 1, signalId: "x" },
-      { orderId: "t:AAPL:1", strategyId: "t", symbol: "AAPL", qty: 50, wait: 0, signalId: "y" },
+      // 5 of 8 filled: 3 left to buy
+      working({ orderId: "s:AAPL:1", strategyId: "s", side: 1, qty: 8, filled: 5 }),
+      working({ orderId: "t:AAPL:1", strategyId: "t", side: 1, qty: 50 }),
+      working({ orderId: "s:AAPL:2:tp", strategyId: "s", side: 1, qty: 1, reduceOnly: true }),
     ]);
     account.positions.AAPL = {
       qty: -1,
@@ -67,6 +68,7 @@ describe("risk gate: pure decisions over the engine state", () => {
       fees: 0,
       mark: toMicros(-100.01),
       mid2Units: 20_002,
+      trade: null,
     };
     expect(exposure("s", account, aapl!)).toBe(2);
   });
@@ -89,3 +91,30 @@ describe("risk gate: pure decisions over the engine state", () => {
     expect(haltsAt(gate, account, 0.5)).toBe(false);
   });
 });
+
+/** A working limit order with the given fields. */
+function working(
+  fields: Partial<WorkingOrder> & Pick<WorkingOrder, "orderId" | "strategyId" | "side" | "qty">,
+): WorkingOrder {
+  return {
+    type: "limit",
+    tif: "GTC",
+    limitUnits: 9_990,
+    stopUnits: null,
+    expireAt: null,
+    reduceOnly: false,
+    postOnly: false,
+    takeProfitUnits: null,
+    stopLossUnits: null,
+    signalId: "x",
+    parentId: null,
+    ocoId: null,
+    activeAt: 0,
+    arrived: true,
+    triggered: false,
+    filled: 0,
+    fills: 0,
+    filledNotional: 0,
+    ...fields,
+  };
+}

@@ -34,7 +34,17 @@ function run(definition: StrategyDefinition, params: unknown, bars: (number | [n
   const strategy = definition.create(parseStrategyParams(definition, params), ["AAPL"]);
   const signals: (SignalIntent & { at: number })[] = [];
   let at = 0;
-  const ctx: StrategyContext = { signal: (s) => signals.push({ ...s, at }), position: () => 0 };
+  const noOrders = () => {
+    throw new Error("the built-in strategies act through signals only");
+  };
+  const ctx: StrategyContext = {
+    signal: (s) => signals.push({ ...s, at }),
+    position: () => 0,
+    submitOrder: noOrders,
+    cancelOrder: noOrders,
+    replaceOrder: noOrders,
+    workingOrders: () => [],
+  };
   strategy.onStart(ctx);
   bars.forEach((b, i) => {
     at = i;
@@ -56,14 +66,17 @@ describe("strategy registry", () => {
       interval: "1s",
       tradeNotional: 10_000,
       allowShort: true,
+      entryOrder: "market",
       fast: 5,
       slow: 30,
     });
+    expect(parseStrategyParams(meanReversion, {})).toMatchObject({ entryOrder: "limit" });
+    expect(parseStrategyParams(breakout, {})).toMatchObject({ entryOrder: "stop" });
     expect(() => parseStrategyParams(smaCrossover, { fast: 50, slow: 10 })).toThrow(
       /fast: fast must be shorter than slow/,
     );
     expect(() => parseStrategyParams(smaCrossover, { interval: "2m" })).toThrow(
-      /interval: .*accepted params: interval, tradeNotional, allowShort, fast, slow/,
+      /interval: .*accepted params: interval, tradeNotional, allowShort, entryOrder, takeProfitBps, stopLossBps, takeProfitVol, stopLossVol, fast, slow/,
     );
     expect(() => parseStrategyParams(meanReversion, { entryZ: 1, exitZ: 2 })).toThrow(/exitZ must be below entryZ/);
   });
@@ -104,6 +117,10 @@ describe("mean-reversion", () => {
       [14, "flat"],
     ]);
     expect(signals[0]!.indicators.z).toBeGreaterThan(2);
+    // the limit entry goes at the band the close broke: mean + entryZ·σ
+    const { mean, sigma } = signals[0]!.indicators;
+    expect(signals[0]!.entryPrice).toBeCloseTo(mean! + 2 * sigma!, 5);
+    expect(signals[0]!.volatility).toBeCloseTo(sigma!, 5);
   });
 
   it("never signals on a flat market (zero deviation)", () => {
@@ -129,6 +146,10 @@ describe("breakout", () => {
       [6, "flat"],
       [7, "short"],
     ]);
+    // the stop entry goes at the channel that broke; volatility is half the channel's width
+    expect(signals[0]).toMatchObject({ entryPrice: 101, volatility: 1 });
+    expect(signals[2]!.entryPrice).toBe(100.2);
+    expect(signals[2]!.volatility).toBeCloseTo(1.4, 9);
   });
 
   it("keeps its whole state as JSON that round-trips", () => {

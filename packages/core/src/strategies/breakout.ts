@@ -1,6 +1,7 @@
 import { z } from "zod";
 import {
   BaseParamsSchema,
+  EntryOrderSchema,
   perSymbolBarStrategy,
   pushWindow,
   type SignalDirection,
@@ -9,6 +10,8 @@ import {
 } from "./strategy";
 
 export const BreakoutParamsSchema = BaseParamsSchema.extend({
+  /** A stop at the channel: the entry goes out only while the price holds beyond it. */
+  entryOrder: EntryOrderSchema.default("stop"),
   /** Donchian channel length for entries, in bars. */
   window: z.number().int().min(2).default(60),
   /** Shorter channel for exits, in bars. */
@@ -68,6 +71,9 @@ export const breakout: StrategyDefinition<typeof BreakoutParamsSchema> = {
               direction: next,
               reason,
               indicators: { upper, lower, exitUpper, exitLower },
+              entryPrice: next === "long" ? upper : lower,
+              // half the channel's width: how far the price ranged over the window
+              volatility: (upper - lower) / 2,
             });
           }
         }

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import {
   BaseParamsSchema,
+  EntryOrderSchema,
   mean,
   perSymbolBarStrategy,
   pushWindow,
@@ -12,6 +13,8 @@ import {
 } from "./strategy";
 
 export const MeanReversionParamsSchema = BaseParamsSchema.extend({
+  /** A limit at the band: the entry never pays beyond it, and rests if the price is back inside. */
+  entryOrder: EntryOrderSchema.default("limit"),
   window: z.number().int().min(2).default(30),
   /** Enter when |z| reaches this many standard deviations (the Bollinger band width). */
   entryZ: z.number().positive().default(2),
@@ -28,7 +31,8 @@ interface SymbolState {
 /** Bollinger/z-score mean reversion: fade a close outside the bands, exit near the mean. */
 export const meanReversion: StrategyDefinition<typeof MeanReversionParamsSchema> = {
   kind: "mean-reversion",
-  description: "Z-score mean reversion: short above mean + entryZ·σ, long below mean − entryZ·σ, exit within exitZ·σ",
+  description:
+    "Z-score mean reversion: short above mean + entryZ·σ, long below mean − entryZ·σ (a limit at the band), exit within exitZ·σ",
   params: MeanReversionParamsSchema,
   // the z-score needs a full window; the bar that fills it may already signal
   warmupBars: (params) => params.window - 1,
@@ -61,6 +65,8 @@ export const meanReversion: StrategyDefinition<typeof MeanReversionParamsSchema>
               ? `z-score ${z.toFixed(2)} back within ${params.exitZ}σ`
               : `z-score ${z.toFixed(2)} beyond ${params.entryZ}σ`,
           indicators: { z: round6(z), mean: round6(mu), sigma: round6(sigma) },
+          entryPrice: next === "short" ? mu + params.entryZ * sigma : mu - params.entryZ * sigma,
+          volatility: sigma,
         });
       },
     });

@@ -5,6 +5,7 @@ import {
   perSymbolBarStrategy,
   pushWindow,
   round6,
+  stdDev,
   type SignalDirection,
   type StrategyDefinition,
   type Window,
@@ -47,6 +48,8 @@ export const smaCrossover: StrategyDefinition<typeof SmaCrossoverParamsSchema> =
             direction,
             reason: `SMA(${params.fast}) crossed ${side > 0 ? "above" : "below"} SMA(${params.slow})`,
             indicators: { fast: round6(fast), slow: round6(slow) },
+            entryPrice: bar.close,
+            volatility: stdDev(st.closes.values, slow),
           });
         }
         st.lastSide = side;

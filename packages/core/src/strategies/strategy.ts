@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { BarIntervalSchema, type Bar, type BarInterval } from "../bar";
+import type { OrderChange, OrderRequest } from "../orders";
 import type { QuoteTick } from "../tick";
 
 /** Where a strategy wants to be in a symbol; the engine sizes and submits the order. */
@@ -13,31 +14,74 @@ export interface SignalIntent {
   reason: string;
   /** Indicator values at the decision, for charts and audit. */
   indicators: Record<string, number>;
+  /** The price a limit or stop entry goes out at (its band, its channel); a market entry ignores it. */
+  entryPrice?: number;
+  /** One unit of the strategy's volatility measure, as a price distance: what `takeProfitVol` and `stopLossVol` multiply. */
+  volatility?: number;
 }
 
 /** What the strategy learns of its own fills. */
 export interface FillNotice {
+  orderId: string;
   symbol: string;
   side: "buy" | "sell";
   quantity: number;
   price: number;
+  liquidity: "maker" | "taker";
   tsEvent: number;
 }
 
-/** The only way a strategy acts: it emits intents, never does I/O. */
+/** A working order as the strategy sees it. */
+export interface WorkingOrderView {
+  orderId: string;
+  symbol: string;
+  side: "buy" | "sell";
+  type: OrderRequest["type"];
+  quantity: number;
+  filledQuantity: number;
+  limitPrice: number | null;
+  stopPrice: number | null;
+}
+
+/**
+ * The only way a strategy acts, never by I/O: a signal (where it wants to be; the engine sizes
+ * it, checks risk and sends the entry its parameters say), or orders of its own, each checked
+ * like any other. Order calls return the order id, rejected or not.
+ */
 export interface StrategyContext {
   signal(intent: SignalIntent): void;
   /** Current signed position quantity of this strategy in the symbol. */
   position(symbol: string): number;
+  submitOrder(request: OrderRequest): string;
+  /** False when the order is not working (filled, canceled, never existed). */
+  cancelOrder(orderId: string): boolean;
+  /** False when the order is not working or the change is refused (the refusal is published as order.rejected). */
+  replaceOrder(orderId: string, change: OrderChange): boolean;
+  workingOrders(symbol: string): WorkingOrderView[];
 }
 
-/** Parameters every strategy shares: its bar interval and the notional it trades per signal. */
+/** How a signal's entry goes out: at market, or as a limit or stop at the price the strategy names. */
+export const EntryOrderSchema = z.enum(["market", "limit", "stop"]);
+export type EntryOrder = z.infer<typeof EntryOrderSchema>;
+
+/**
+ * Parameters every strategy shares: its bar interval, the notional it trades per signal, how it
+ * enters, and the bracket exits it attaches to an entry: take-profit and stop-loss as a distance
+ * from the entry price in bps, or in multiples of the strategy's volatility measure (bps win
+ * when both are given). Each strategy sets its own default entry.
+ */
 export const BaseParamsSchema = z.object({
   interval: BarIntervalSchema.default("1s"),
   /** Target position size in account currency for a long or short signal. */
   tradeNotional: z.number().positive().default(10_000),
   allowShort: z.boolean().default(true),
+  entryOrder: EntryOrderSchema.default("market"),
+  takeProfitBps: z.number().positive().max(10_000).optional(),
+  stopLossBps: z.number().positive().max(10_000).optional(),
+  takeProfitVol: z.number().positive().max(100).optional(),
+  stopLossVol: z.number().positive().max(100).optional(),
 });
+export type BaseParams = z.infer<typeof BaseParamsSchema>;
 
 /**
  * One running strategy. Its whole mutable state lives in `state`, a plain JSON value: the engine
