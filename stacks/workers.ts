@@ -96,9 +96,9 @@ export function Workers({ stack, app }: StackContext) {
       idempotentProducer: true,
       manageTopics: ALL_TOPICS,
       // input, the state changelog it restores from, and the read models it primes at start
-      read: ["quotes", "state", "bars", "signals", "orders", "risk"],
+      read: ["quotes", "state", "bars", "signals", "orders", "trades", "risk"],
       // the engine's outputs, dead letters, and its snapshot, in one transaction per batch
-      write: ["bars", "signals", "orders", "positions", "risk", "dlq", "state"],
+      write: ["bars", "signals", "orders", "trades", "positions", "risk", "dlq", "state"],
       groups: [STRATEGY_GROUP_ID, READ_GROUP_PATTERN],
       transactionalIds: [STRATEGY_TRANSACTIONAL_ID],
     }),

@@ -101,9 +101,13 @@ describe("IAM", () => {
     const [marketData, strategy] = [...writes].sort((a, b) => a.length - b.length);
     expect(marketData).toContain(`/${TOPICS.quotes.name}`);
     expect(marketData).not.toContain(TOPICS.orders.name);
-    for (const t of ["bars", "signals", "orders", "positions", "risk", "dlq", "state"] as const)
+    for (const t of ["bars", "signals", "orders", "trades", "positions", "risk", "dlq", "state"] as const)
       expect(strategy).toContain(`/${TOPICS[t].name}`);
     expect(strategy).not.toContain(`/${TOPICS.quotes.name}"`);
+    // its input, its state changelog and the topics it primes its read views from
+    const strategyReads = bySid("KafkaReadTopics").find((r) => r.includes(`/${TOPICS.state.name}`));
+    for (const t of ["quotes", "state", "bars", "signals", "orders", "trades", "risk"] as const)
+      expect(strategyReads).toContain(`/${TOPICS[t].name}`);
     expect(bySid("KafkaTransactions").join()).toContain(`/${STRATEGY_TRANSACTIONAL_ID}`);
     expect(bySid("KafkaGroups").join()).toContain(`/${STRATEGY_GROUP_ID}`);
     const managed = bySid("KafkaManageTopics");

@@ -9,10 +9,11 @@ describe("chartMarkers", () => {
   it("puts each signal and fill on the start of the bar whose [start, end) holds it, in time order", () => {
     const markers = chartMarkers(bars("AAPL", "1s", 6, 190), signals, orders);
 
-    expect(markers.map((m) => [m.time, m.text])).toEqual([
-      [seconds(T0 + 1_000), "long"],
-      [seconds(T0 + 1_000), "B"],
-      [seconds(T0 + 4_000), "short"],
+    expect(markers.map((m) => [m.time, m.id, m.text])).toEqual([
+      [seconds(T0 + 1_000), "sma-crossover:AAPL:2", "long"],
+      [seconds(T0 + 1_000), "sma-crossover:3:2", "B"],
+      [seconds(T0 + 1_000), "sma-crossover:3:1", "B"],
+      [seconds(T0 + 4_000), "sma-crossover:AAPL:3", "short"],
     ]);
   });
 
@@ -24,7 +25,7 @@ describe("chartMarkers", () => {
     expect(chartMarkers(shown, [late, early], [])).toEqual([]);
   });
 
-  it("marks fills only: submitted and rejected orders are the feed's business", () => {
+  it("marks fills only: the order's other events are the feed's business", () => {
     const notFills = orders.filter((o) => o.type !== "order.filled");
 
     expect(chartMarkers(bars("AAPL", "1s", 6, 190), [], notFills)).toEqual([]);

@@ -60,21 +60,26 @@ describe("the price chart", () => {
     await waitFor(() => expect(candles().data[1]).toMatchObject({ time: (T0 + 300_000) / 1_000 }));
   });
 
-  it("marks signals and fills on the bars that hold them", async () => {
+  it("marks signals and each fill on the bars that hold them", async () => {
     stubApi(dashboardRoutes());
 
     renderWithClient(<PriceChartPanel symbol="AAPL" />);
 
-    await waitFor(() => expect(candles().markers).toHaveLength(3));
-    expect(candles().markers).toEqual([
-      expect.objectContaining({ time: (T0 + 1_000) / 1_000, shape: "arrowUp", text: "long" }),
+    await waitFor(() => expect(candles().markers).toHaveLength(4));
+    const fill = (n: number) =>
       expect.objectContaining({
+        id: `sma-crossover:3:${n}`,
         time: (T0 + 1_000) / 1_000,
         shape: "square",
         position: "atPriceMiddle",
         price: 190.07,
         text: "B",
-      }),
+      });
+    // the order filled in two parts: a marker for each
+    expect(candles().markers).toEqual([
+      expect.objectContaining({ time: (T0 + 1_000) / 1_000, shape: "arrowUp", text: "long" }),
+      fill(2),
+      fill(1),
       expect.objectContaining({ time: (T0 + 4_000) / 1_000, shape: "arrowDown", text: "short" }),
     ]);
   });
@@ -100,7 +105,7 @@ describe("the price chart", () => {
 
     // Assess
     await waitFor(() =>
-      expect(candles().markers).toContainEqual(expect.objectContaining({ id: fill.data.orderId, text: "B" })),
+      expect(candles().markers).toContainEqual(expect.objectContaining({ id: `${fill.data.orderId}:2`, text: "B" })),
     );
     const requests = calls.filter((u) => u.pathname === "/api/orders");
     expect(requests.length).toBeGreaterThan(0);

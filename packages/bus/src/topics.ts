@@ -45,8 +45,23 @@ export const TOPICS = {
     name: "strategy.orders.v1",
     partitions: 3,
     key: "strategy id",
-    events: ["order.submitted", "order.filled", "order.rejected"],
+    events: [
+      "order.submitted",
+      "order.accepted",
+      "order.triggered",
+      "order.filled",
+      "order.canceled",
+      "order.replaced",
+      "order.rejected",
+    ],
     config: { "cleanup.policy": "delete", "retention.ms": String(7 * DAY) },
+  },
+  trades: {
+    name: "strategy.trades.v1",
+    partitions: 3,
+    key: "strategy id",
+    events: ["trade.closed"],
+    config: { "cleanup.policy": "delete", "retention.ms": String(30 * DAY) },
   },
   positions: {
     name: "strategy.positions.v1",
@@ -102,9 +117,15 @@ export function routeEvent(event: DomainEvent): { topic: TopicId; key: string } 
     case "signal.generated":
       return { topic: "signals", key: event.data.strategyId };
     case "order.submitted":
+    case "order.accepted":
+    case "order.triggered":
     case "order.filled":
+    case "order.canceled":
+    case "order.replaced":
     case "order.rejected":
       return { topic: "orders", key: event.data.strategyId };
+    case "trade.closed":
+      return { topic: "trades", key: event.data.strategyId };
     case "position.changed":
       return { topic: "positions", key: `${event.data.strategyId}:${event.data.symbol}` };
     case "risk.halted":

@@ -1,3 +1,4 @@
+import type { DomainEvent } from "@tickflow/core";
 import { describe, expect, it } from "vitest";
 import { routeEvent, TOPIC_IDS, TOPICS, topicName, type TopicId } from "../src";
 
@@ -9,6 +10,7 @@ describe("topic registry", () => {
       bars: "md.bars.v1",
       signals: "strategy.signals.v1",
       orders: "strategy.orders.v1",
+      trades: "strategy.trades.v1",
       positions: "strategy.positions.v1",
       risk: "strategy.risk.v1",
       dlq: "dlq.v1",
@@ -20,7 +22,7 @@ describe("topic registry", () => {
     expect(TOPICS.positions.config["cleanup.policy"]).toBe("compact");
     expect(TOPICS.state.config["cleanup.policy"]).toBe("compact");
     expect(TOPICS.quotes.config["retention.ms"]).toBe(String(24 * 3600 * 1000));
-    for (const id of ["quotes", "bars", "signals", "orders", "risk", "dlq"] as TopicId[])
+    for (const id of ["quotes", "bars", "signals", "orders", "trades", "risk", "dlq"] as TopicId[])
       expect(TOPICS[id].config["cleanup.policy"]).toBe("delete");
   });
 
@@ -79,30 +81,71 @@ describe("topic registry", () => {
       topic: "signals",
       key: "sma",
     });
-    const order = {
-      orderId: "o",
-      strategyId: "sma",
-      symbol: "AAPL",
-      side: "buy" as const,
+    const order = { orderId: "o", strategyId: "sma", symbol: "AAPL", side: "buy" as const, ...base };
+    const submitted = {
+      ...order,
       quantity: 1,
+      type: "limit" as const,
+      timeInForce: "GTC" as const,
+      limitPrice: 1,
+      stopPrice: null,
+      expireAt: null,
+      reduceOnly: false,
+      postOnly: false,
+      parentId: null,
       signalId: "s",
-      ...base,
     };
-    expect(routeEvent({ type: "order.submitted", id: "o", ts: 1, data: { ...order, type: "market" } })).toEqual({
-      topic: "orders",
-      key: "sma",
-    });
+    const fill = {
+      ...order,
+      fillNo: 1,
+      quantity: 1,
+      price: 1,
+      liquidity: "maker" as const,
+      fee: 0,
+      realizedPnl: 0,
+      cumulativeQuantity: 1,
+      leavesQuantity: 0,
+      averagePrice: 1,
+      quoteSeq: 1,
+    };
+    const canceled = { ...order, reason: "requested" as const, filledQuantity: 0, canceledQuantity: 1 };
+    const replaced = { ...order, quantity: 2, limitPrice: 1, stopPrice: null };
+    const rejected = { ...order, quantity: 1, reason: "max-position" as const, detail: "", signalId: "s" };
+    for (const event of [
+      { type: "order.submitted", id: "o", ts: 1, data: submitted },
+      { type: "order.accepted", id: "o:accepted", ts: 1, data: order },
+      { type: "order.triggered", id: "o:triggered", ts: 1, data: { ...order, stopPrice: 1, touchPrice: 1 } },
+      { type: "order.filled", id: "o:filled:1", ts: 1, data: fill },
+      { type: "order.canceled", id: "o:canceled", ts: 1, data: canceled },
+      { type: "order.replaced", id: "o:replaced:1", ts: 1, data: replaced },
+      { type: "order.rejected", id: "o", ts: 1, data: rejected },
+    ] satisfies DomainEvent[])
+      expect(routeEvent(event), event.type).toEqual({ topic: "orders", key: "sma" });
     expect(
       routeEvent({
-        type: "order.filled",
-        id: "o",
+        type: "trade.closed",
+        id: "t",
         ts: 1,
-        data: { ...order, price: 1, fee: 0, realizedPnl: 0, quoteSeq: 1 },
+        data: {
+          tradeId: "sma:AAPL:trade:1",
+          strategyId: "sma",
+          symbol: "AAPL",
+          side: "long",
+          quantity: 1,
+          entryPrice: 1,
+          exitPrice: 2,
+          entryTs: 0,
+          exitTs: 1,
+          holdingMs: 1,
+          grossPnl: 1,
+          fees: 0,
+          netPnl: 1,
+          maxAdverseExcursion: 0,
+          maxFavorableExcursion: 1,
+          ...base,
+        },
       }),
-    ).toEqual({ topic: "orders", key: "sma" });
-    expect(
-      routeEvent({ type: "order.rejected", id: "o", ts: 1, data: { ...order, reason: "max-position", detail: "" } }),
-    ).toEqual({ topic: "orders", key: "sma" });
+    ).toEqual({ topic: "trades", key: "sma" });
     expect(
       routeEvent({
         type: "position.changed",

@@ -97,7 +97,7 @@ describe("tickflow backtest", () => {
     expect(stdout).toMatch(
       /on 1m returns: 8 periods, annualised x725\.23 \(sqrt of 525,960 periods a year\), risk-free rate 0/,
     );
-    expect(stdout).toMatch(/win rate \(net of fees\) n\/a {3}profit factor n\/a/);
+    expect(stdout).toMatch(/win rate \(net of fees\) [\d.]+% {3}profit factor [\d.]+/);
     expect(stdout).toMatch(
       /buy and hold 20,000\.00 \(tradeNotional per symbol, mid to mid, no fees\): -?[\d,.]+ \([+-]?[\d.]+%\)/,
     );
@@ -111,7 +111,15 @@ describe("tickflow backtest", () => {
   it("adds the round trips, the equity curve and the sampled mids to --json", async () => {
     const report = JSON.parse((await tickflow([...args, "--json"])).stdout);
     for (const s of report.strategies) {
-      expect(s.trades).toEqual([]);
+      expect(s.trades.length).toBeGreaterThan(0);
+      expect(s.trades[0]).toMatchObject({
+        tradeId: expect.stringMatching(new RegExp(`^${s.id}:`)),
+        side: expect.stringMatching(/^(long|short)$/),
+        entryTs: expect.any(Number),
+        exitTs: expect.any(Number),
+        netPnl: expect.any(Number),
+        maxAdverseExcursion: expect.any(Number),
+      });
       expect(s.equityCurve.length).toBeGreaterThan(100);
       expect(s.performance.returns).toMatchObject({ period: "1m", periods: 8 });
     }
@@ -236,20 +244,20 @@ describe("tickflow backtest", () => {
     ],
     [
       ["--params", '{"fast":50,"slow":10}'],
-      /bad params for sma-crossover: fast: fast must be shorter than slow; accepted params: interval, tradeNotional, allowShort, fast, slow/,
+      /bad params for sma-crossover: fast: fast must be shorter than slow; accepted params: interval, tradeNotional, allowShort, entryOrder, takeProfitBps, stopLossBps, takeProfitVol, stopLossVol, fast, slow/,
     ],
     [["--params", "{fast:"], /--params is not valid JSON/],
     [
       ["--param", "sma-crossover.fats=5"],
-      /--param "sma-crossover.fats=5": unknown parameter "fats" for sma-crossover; valid parameters: interval, tradeNotional, allowShort, fast, slow/,
+      /--param "sma-crossover.fats=5": unknown parameter "fats" for sma-crossover; valid parameters: interval, tradeNotional, allowShort, entryOrder, takeProfitBps, stopLossBps, takeProfitVol, stopLossVol, fast, slow/,
     ],
     [
       ["--params", '{"sma-crossover":{"fats":5}}'],
-      /--params: unknown parameter "fats" for sma-crossover; valid parameters: interval, tradeNotional, allowShort, fast, slow/,
+      /--params: unknown parameter "fats" for sma-crossover; valid parameters: interval, tradeNotional, allowShort, entryOrder, takeProfitBps, stopLossBps, takeProfitVol, stopLossVol, fast, slow/,
     ],
     [
       ["--params", '{"fats":5}'],
-      /--params: unknown parameter "fats"; valid parameters: sma-crossover: interval, tradeNotional, allowShort, fast, slow/,
+      /--params: unknown parameter "fats"; valid parameters: sma-crossover: interval, tradeNotional, allowShort, entryOrder, takeProfitBps, stopLossBps, takeProfitVol, stopLossVol, fast, slow/,
     ],
     [
       ["--params", '{"sma-crossover":{"fast":5},"breakout":{}}'],

@@ -142,7 +142,7 @@ describe("tickflow optimize", () => {
   it.each([
     [
       ["--grid", "fats=1,2"],
-      /--grid: unknown parameter "fats" for sma-crossover; valid parameters: interval, tradeNotional, allowShort, fast, slow/,
+      /--grid: unknown parameter "fats" for sma-crossover; valid parameters: interval, tradeNotional, allowShort, entryOrder, takeProfitBps, stopLossBps, takeProfitVol, stopLossVol, fast, slow/,
     ],
     [["--grid", "fast=9:1:1"], /--grid "fast=9:1:1": a range needs from <= to and a positive step/],
     [["--objective", "sortino"], /--objective: unknown "sortino"; objectives: sharpe, net-pnl, profit-factor/],

@@ -108,7 +108,9 @@ export function runBacktest(input: BacktestInput): BacktestReport {
   const countsFor = (id: string) => {
     let c = counts.get(id);
     if (!c)
-      counts.set(id, (c = {
+      counts.set(
+        id,
+        (c = {
           signals: 0,
           orders: 0,
           rejected: 0,
@@ -116,7 +118,8 @@ export function runBacktest(input: BacktestInput): BacktestReport {
           fills: new Map(),
           trades: [],
           traded: {},
-        }));
+        }),
+      );
     return c;
   };
   const traces = new Map<string, MidTrace>();

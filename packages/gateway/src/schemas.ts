@@ -89,13 +89,22 @@ export const SignalsQuerySchema = z.object({
   limit: integerParam("limit", "How many of the latest", 1, 1_000, 100),
 });
 
-export const ORDER_EVENT_KINDS = ["submitted", "filled", "rejected"] as const;
+/** The order.* event types of core's OrderEventSchema, without their prefix. */
+export const ORDER_EVENT_KINDS = [
+  "submitted",
+  "accepted",
+  "triggered",
+  "filled",
+  "canceled",
+  "replaced",
+  "rejected",
+] as const;
 
 export const OrdersQuerySchema = SignalsQuerySchema.extend({
   type: z
     .enum(ORDER_EVENT_KINDS, { error: `type must be one of ${ORDER_EVENT_KINDS.join(", ")}` })
     .optional()
-    .describe("Only order events of this kind (order.submitted, order.filled or order.rejected)"),
+    .describe(`Only order events of this kind: order.<type>, type one of ${ORDER_EVENT_KINDS.join(", ")}`),
 });
 
 export const AlertsQuerySchema = z.object({

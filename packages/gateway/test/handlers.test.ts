@@ -1,9 +1,9 @@
-import { InstrumentSpecSchema } from "@tickflow/core";
+import { InstrumentSpecSchema, OrderEventSchema } from "@tickflow/core";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import type { HttpHandler } from "../src/http/endpoint";
 import { ENDPOINTS } from "../src/http/endpoints";
 import { ROUTES, type HandlerName } from "../src/http/routes";
-import type { Alert, Health, Problem } from "../src/schemas";
+import { ORDER_EVENT_KINDS, type Alert, type Health, type Problem } from "../src/schemas";
 import { createNotFound } from "../src/http/handlers/not-found";
 import {
   context,
@@ -198,6 +198,21 @@ describe("strategy routes", () => {
     expect(response.body).toHaveLength(20);
     expect(new Set(response.body.map((o) => o.type))).toEqual(new Set(["order.filled"]));
     expect(response.body).toEqual(await upstream(`${workers.strategyUrl}/orders?type=filled&limit=20`));
+  });
+
+  it("filters orders by each kind of order event core defines, as the worker does", async () => {
+    expect(ORDER_EVENT_KINDS.map((kind) => `order.${kind}`).sort()).toEqual(
+      OrderEventSchema.options.map((o) => o.shape.type.value).sort(),
+    );
+    for (const kind of ORDER_EVENT_KINDS) {
+      const response = await invoke<{ type: string }[]>("orders", httpEvent("orders", { query: `type=${kind}` }));
+      expect(response.status, kind).toBe(200);
+      expect(
+        response.body.every((o) => o.type === `order.${kind}`),
+        kind,
+      ).toBe(true);
+      expect(response.body, kind).toEqual(await upstream(`${workers.strategyUrl}/orders?type=${kind}`));
+    }
   });
 
   it("answers positions and the portfolio as the worker does", async () => {

@@ -193,6 +193,7 @@ describe("the documented schemas against real answers", () => {
     ["strategy", { path: { id: "gone" } }],
     ["signals", { query: "limit=50" }],
     ["orders", { query: "strategy=bo&type=rejected" }],
+    ["orders", { query: "limit=200" }],
     ["orders", { query: "limit=-1" }],
     ["positions", {}],
     ["portfolio", {}],

@@ -82,14 +82,14 @@ export const CATALOG = {
   },
   tickflow_orders_total: {
     type: "counter",
-    help: "Orders by outcome: submitted or rejected",
+    help: "Orders by outcome: submitted, accepted, filled (once, when fully filled), canceled or rejected",
     labels: ["strategy", "outcome"],
     unit: "count",
     services: ["strategy"],
   },
   tickflow_fills_total: {
     type: "counter",
-    help: "Paper fills",
+    help: "Paper fills (an order may fill in several)",
     labels: ["strategy", "symbol", "side"],
     unit: "count",
     services: ["strategy"],

@@ -28,8 +28,14 @@ const Variables = z.object({
     .default("tickflow-strategy"),
   /** JSON array of {id, kind, symbols, params}; default: each strategy on three symbols. */
   ST_STRATEGIES: jsonVariable(z.array(StrategyInstanceSchema).min(1)).optional(),
-  ST_FEE_BPS: z.coerce.number().min(0).optional(),
-  ST_LATENCY_TICKS: z.coerce.number().int().min(0).optional(),
+  /** The paper venue (core's ExecutionSettingsSchema has the defaults and bounds). */
+  ST_TAKER_FEE_BPS: z.coerce.number().min(0).optional(),
+  ST_MAKER_FEE_BPS: z.coerce.number().min(0).optional(),
+  ST_SLIPPAGE_BPS: z.coerce.number().min(0).optional(),
+  ST_SLIPPAGE_TICKS: z.coerce.number().int().min(0).optional(),
+  ST_LATENCY_MS: z.coerce.number().int().min(0).optional(),
+  ST_FILL_ON_TOUCH: z.coerce.number().min(0).max(1).optional(),
+  ST_FILL_SEED: z.string().min(1).optional(),
   ST_STARTING_CASH: z.coerce.number().positive().optional(),
   ST_MAX_POSITION: z.coerce.number().positive().optional(),
   ST_MAX_GROSS: z.coerce.number().positive().optional(),
@@ -62,7 +68,15 @@ export interface StrategyWorkerConfig {
 export const StrategyEnvSchema = Variables.transform((e, ctx): StrategyWorkerConfig => {
   const engine: EngineConfigInput = {
     strategies: e.ST_STRATEGIES ?? DEFAULT_STRATEGIES,
-    execution: { feeBps: e.ST_FEE_BPS, latencyTicks: e.ST_LATENCY_TICKS },
+    execution: {
+      takerFeeBps: e.ST_TAKER_FEE_BPS,
+      makerFeeBps: e.ST_MAKER_FEE_BPS,
+      slippageBps: e.ST_SLIPPAGE_BPS,
+      slippageTicks: e.ST_SLIPPAGE_TICKS,
+      latencyMs: e.ST_LATENCY_MS,
+      fillOnTouchProbability: e.ST_FILL_ON_TOUCH,
+      fillSeed: e.ST_FILL_SEED,
+    },
     risk: {
       maxPositionNotional: e.ST_MAX_POSITION,
       maxGrossNotional: e.ST_MAX_GROSS,

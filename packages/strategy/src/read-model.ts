@@ -1,4 +1,12 @@
-import type { BarInterval, BarView, EngineEvent, OrderEventView, RiskEventView, SignalView } from "@tickflow/core";
+import type {
+  BarInterval,
+  BarView,
+  EngineEvent,
+  OrderEventView,
+  RiskEventView,
+  SignalView,
+  TradeClosed,
+} from "@tickflow/core";
 
 /** Bounded list that keeps the newest entries. */
 class Recent<T> {
@@ -18,19 +26,21 @@ class Recent<T> {
 }
 
 /**
- * What the read API shows of the engine's committed output: recent bars, signals, orders and
- * risk events, as their read views (core's views.ts). Fed after each transaction commits, and
- * primed from the topics' tails at start.
+ * What the read API shows of the engine's committed output: recent bars, signals, order events,
+ * closed trades and risk events, as their read views (core's views.ts; trades as the events'
+ * data). Fed after each transaction commits, and primed from the topics' tails at start.
  */
 export class ReadModel {
   private readonly bars = new Map<string, Recent<BarView>>();
   readonly signals: Recent<SignalView>;
   readonly orders: Recent<OrderEventView>;
+  readonly trades: Recent<TradeClosed>;
   readonly risk: Recent<RiskEventView>;
 
   constructor(private readonly limit: number) {
     this.signals = new Recent(limit);
     this.orders = new Recent(limit * 2);
+    this.trades = new Recent(limit);
     this.risk = new Recent(limit);
   }
 
@@ -49,9 +59,16 @@ export class ReadModel {
         this.signals.push(event.data);
         break;
       case "order.submitted":
+      case "order.accepted":
+      case "order.triggered":
       case "order.filled":
+      case "order.canceled":
+      case "order.replaced":
       case "order.rejected":
         this.orders.push({ type: event.type, data: event.data } as OrderEventView);
+        break;
+      case "trade.closed":
+        this.trades.push(event.data);
         break;
       case "risk.halted":
       case "risk.reset":

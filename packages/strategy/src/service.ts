@@ -92,8 +92,8 @@ const bump = (counts: Map<string, number>, key: string) => counts.set(key, (coun
 
 /**
  * The strategy worker: consumes md.quotes.v1 and runs the trading engine, publishing bars,
- * signals, orders, fills, positions and risk events exactly once (one transaction per batch
- * with the engine snapshot and the input offsets), and serves what it knows over HTTP.
+ * signals, orders, fills, closed trades, positions and risk events exactly once (one transaction
+ * per batch with the engine snapshot and the input offsets), and serves what it knows over HTTP.
  */
 export async function startStrategy(deps: StrategyDeps): Promise<StrategyService> {
   const { config, bus, metrics, logger } = deps;
@@ -121,6 +121,7 @@ export async function startStrategy(deps: StrategyDeps): Promise<StrategyService
       ["bars", config.history * 2],
       ["signals", config.history],
       ["orders", config.history],
+      ["trades", config.history],
       ["risk", config.history],
     ] as const) {
       for (const { event } of await readEvents(bus, topic, n, TOPICS[topic].events)) primed.push(event as EngineEvent);
@@ -145,10 +146,10 @@ export async function startStrategy(deps: StrategyDeps): Promise<StrategyService
           );
           break;
         case "order.submitted":
-          metrics.inc("tickflow_orders_total", { strategy: e.data.strategyId, outcome: "submitted" });
-          break;
+        case "order.accepted":
+        case "order.canceled":
         case "order.rejected":
-          metrics.inc("tickflow_orders_total", { strategy: e.data.strategyId, outcome: "rejected" });
+          metrics.inc("tickflow_orders_total", { strategy: e.data.strategyId, outcome: e.type.slice("order.".length) });
           break;
         case "order.filled":
           metrics.inc("tickflow_fills_total", {
@@ -156,6 +157,9 @@ export async function startStrategy(deps: StrategyDeps): Promise<StrategyService
             symbol: e.data.symbol,
             side: e.data.side,
           });
+          // an order fills in one or more fills: it counts as filled once, with its last
+          if (e.data.leavesQuantity === 0)
+            metrics.inc("tickflow_orders_total", { strategy: e.data.strategyId, outcome: "filled" });
           break;
         default:
           break;

@@ -7,6 +7,7 @@ import {
   type EngineConfigInput,
   type OrderFilled,
   type QuoteTick,
+  type TradeClosed,
 } from "@tickflow/core";
 import { afterEach, describe, expect, inject, it } from "vitest";
 import { startKafka, stopKafka, resetKafkaData } from "@tickflow/local-kafka";
@@ -18,11 +19,26 @@ const SYMBOLS = ["AAPL", "BTC-USD", "EUR-USD"];
 const START = Date.UTC(2026, 2, 2, 14, 30);
 const SEED = "parity-7";
 
-/** Three strategies on three symbols with short windows (many fills) and a binding per-symbol limit. */
+/**
+ * Three strategies on three symbols with short windows (many fills) and a binding per-symbol
+ * limit, using what the venue has: market entries (sma), limits at the band with bracket exits
+ * in σ (mr), stops at the channel with a stop-loss in bps and a size the touch often cannot
+ * fill at once (bo: partial fills).
+ */
 const STRATEGIES = [
   { id: "sma", kind: "sma-crossover", symbols: SYMBOLS, params: { fast: 3, slow: 8 } },
-  { id: "mr", kind: "mean-reversion", symbols: SYMBOLS, params: { window: 10, entryZ: 1.5, exitZ: 0.3 } },
-  { id: "bo", kind: "breakout", symbols: SYMBOLS, params: { window: 10, exitWindow: 4, tradeNotional: 30_000 } },
+  {
+    id: "mr",
+    kind: "mean-reversion",
+    symbols: SYMBOLS,
+    params: { window: 10, entryZ: 1.5, exitZ: 0.3, takeProfitVol: 1, stopLossVol: 2 },
+  },
+  {
+    id: "bo",
+    kind: "breakout",
+    symbols: SYMBOLS,
+    params: { window: 10, exitWindow: 4, tradeNotional: 30_000, stopLossBps: 10 },
+  },
 ];
 // Cross-symbol limits (gross notional, drawdown) depend on how symbols interleave, which Kafka
 // orders only per partition; per-symbol rules do not. These limits bind per symbol only.
@@ -30,12 +46,14 @@ const RISK = {
   ST_MAX_POSITION: "20000",
   ST_MAX_GROSS: "1000000000",
   ST_MAX_DRAWDOWN: "1",
-  ST_LATENCY_TICKS: "1",
-  ST_FEE_BPS: "2",
+  ST_LATENCY_MS: "60",
+  ST_TAKER_FEE_BPS: "2",
+  ST_MAKER_FEE_BPS: "1",
+  ST_FILL_ON_TOUCH: "0.7",
 };
 const ENGINE: EngineConfigInput = {
   strategies: STRATEGIES,
-  execution: { feeBps: 2, latencyTicks: 1 },
+  execution: { latencyMs: 60, takerFeeBps: 2, makerFeeBps: 1, fillOnTouchProbability: 0.7 },
   risk: { maxPositionNotional: 20_000, maxGrossNotional: 1_000_000_000, maxDrawdownPct: 1 },
 };
 
@@ -65,6 +83,8 @@ function strategyEnv(prefix: string): Record<string, string> {
 /** The in-process backtest of the same seeded ticks: what the pipeline must reproduce. */
 function backtest(ticks: number, tickIntervalMs: number) {
   const fills: OrderFilled[] = [];
+  const orderEvents: string[] = [];
+  const trades: TradeClosed[] = [];
   const stream: QuoteTick[] = [
     ...simulatedTicks({ instruments: universe.select(SYMBOLS), seed: SEED, startTime: START, tickIntervalMs }, ticks),
   ];
@@ -73,20 +93,43 @@ function backtest(ticks: number, tickIntervalMs: number) {
     engine: ENGINE,
     universe,
     ticks: stream,
-    onEvent: (e) => e.type === "order.filled" && fills.push(e.data),
+    onEvent: (e) => {
+      if (e.type === "order.filled") fills.push(e.data);
+      if (e.type.startsWith("order.")) orderEvents.push(e.id);
+      if (e.type === "trade.closed") trades.push(e.data);
+    },
   });
   for (const t of stream) engine.onQuote(t);
   const positions = engine
     .strategies()
     .flatMap((s) => engine.portfolio(s.id).positions.map((p) => ({ strategyId: s.id, ...p })));
-  return { stream, fills: fills.sort((a, b) => a.orderId.localeCompare(b.orderId)), positions };
+  return {
+    stream,
+    fills: fills.sort(byFill),
+    orderEvents: orderEvents.sort(),
+    trades: trades.sort((a, b) => a.tradeId.localeCompare(b.tradeId)),
+    positions,
+  };
 }
 
+const byFill = (a: OrderFilled, b: OrderFilled) => a.orderId.localeCompare(b.orderId) || a.fillNo - b.fillNo;
 const fillsOf = (events: DecodedEvent[]) =>
   events
     .filter((e) => e.type === "order.filled")
     .map((e) => e.data as OrderFilled)
-    .sort((a, b) => a.orderId.localeCompare(b.orderId));
+    .sort(byFill);
+const tradesOf = (events: DecodedEvent[]) =>
+  events.map((e) => e.data as TradeClosed).sort((a, b) => a.tradeId.localeCompare(b.tradeId));
+
+/** What the stream must have exercised for the comparison to mean something. */
+function expectVenueExercised(expected: ReturnType<typeof backtest>) {
+  expect(expected.fills.some((f) => f.fillNo > 1)).toBe(true);
+  expect(expected.fills.some((f) => f.liquidity === "maker")).toBe(true);
+  expect(expected.orderEvents.some((id) => id.endsWith(":triggered"))).toBe(true);
+  expect(expected.fills.some((f) => f.orderId.endsWith(":tp") || f.orderId.endsWith(":sl"))).toBe(true);
+  expect(expected.orderEvents.some((id) => id.endsWith(":canceled"))).toBe(true);
+  expect(expected.trades.length).toBeGreaterThan(50);
+}
 
 const workers: Worker[] = [];
 afterEach(async () => {
@@ -110,6 +153,7 @@ describe("market-data -> Kafka -> strategy", () => {
     const N = 30_000;
     const expected = backtest(N, 50);
     expect(expected.fills.length).toBeGreaterThan(200);
+    expectVenueExercised(expected);
 
     workers.push(await Worker.start("strategy", strategyEnv(prefix)));
     workers.push(await Worker.start("market-data", marketDataEnv(prefix, N, 0)));
@@ -121,9 +165,12 @@ describe("market-data -> Kafka -> strategy", () => {
     expect(quotes.length).toBe(N);
     expect(new Map(quotes.map((t) => [key(t), t]))).toEqual(new Map(expected.stream.map((t) => [key(t), t])));
 
-    const live = fillsOf(await topicEvents(brokers, prefix, "orders"));
+    const orders = await topicEvents(brokers, prefix, "orders");
+    const live = fillsOf(orders);
     expect(live.length).toBe(expected.fills.length);
     expect(live).toEqual(expected.fills);
+    expect(orders.map((e) => e.id).sort()).toEqual(expected.orderEvents);
+    expect(tradesOf(await topicEvents(brokers, prefix, "trades"))).toEqual(expected.trades);
     expect(await (await fetch(`${strategy.url}/positions`)).json()).toEqual(expected.positions);
   });
 
@@ -148,12 +195,12 @@ describe("market-data -> Kafka -> strategy", () => {
 
     const events = await topicEvents(brokers, prefix, "orders");
     const live = fillsOf(events);
-    const ids = events
-      .filter((e) => e.type === "order.submitted" || e.type === "order.rejected")
-      .map((e) => (e.data as { orderId: string }).orderId);
+    const ids = events.map((e) => e.id);
     expect(new Set(ids).size).toBe(ids.length);
     expect(live.length).toBe(expected.fills.length);
     expect(live).toEqual(expected.fills);
+    expect(ids.sort()).toEqual(expected.orderEvents);
+    expect(tradesOf(await topicEvents(brokers, prefix, "trades"))).toEqual(expected.trades);
     expect(await (await fetch(`${strategy.url}/positions`)).json()).toEqual(expected.positions);
   });
 

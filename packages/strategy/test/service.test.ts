@@ -4,6 +4,7 @@ import {
   MarketSimulator,
   STRATEGIES as STRATEGY_KINDS,
   Universe,
+  type OrderFilled,
   type QuoteTick,
   type StrategyDefinition,
 } from "@tickflow/core";
@@ -24,14 +25,15 @@ const STRATEGIES = JSON.stringify([
 ]);
 
 async function start(bus: MemoryBus, env: Record<string, string> = {}) {
+  const metrics = new PrometheusMetrics();
   const service = await startStrategy({
     config: strategyWorkerConfig({ ST_HTTP_PORT: "0", ST_STRATEGIES: STRATEGIES, ...env }),
     bus,
-    metrics: new PrometheusMetrics(),
+    metrics,
     logger,
   });
   running.push(service);
-  return { service, base: `http://127.0.0.1:${service.port}` };
+  return { service, metrics, base: `http://127.0.0.1:${service.port}` };
 }
 
 function ticks(n: number): QuoteTick[] {
@@ -57,13 +59,13 @@ async function publish(bus: MemoryBus, stream: QuoteTick[]) {
 const health = async (base: string) => (await (await fetch(`${base}/health`)).json()) as { ok: boolean; ticks: number };
 const events = async (
   bus: MemoryBus,
-  topic: "orders" | "bars" | "signals" | "risk" | "positions",
+  topic: "orders" | "trades" | "bars" | "signals" | "risk" | "positions",
 ): Promise<DecodedEvent[]> => (await bus.readTail(topic, 1_000_000)).map((r) => decodeEvent(r.value));
 
 describe("strategy worker on the in-memory bus", () => {
   it("turns quotes into bars, signals, orders, fills and positions, and serves them", async () => {
     const bus = new MemoryBus();
-    const { base } = await start(bus);
+    const { base, metrics } = await start(bus);
     await publish(bus, ticks(2_000));
     await until("2,000 ticks processed", async () => (await health(base)).ticks === 2_000, 10_000);
 
@@ -90,10 +92,30 @@ describe("strategy worker on the in-memory bus", () => {
     expect(signals.length).toBe(3);
     expect(signals.every((s) => s.symbol === "AAPL")).toBe(true);
     expect(signals[0]!.tsEvent).toBeGreaterThanOrEqual(signals[1]!.tsEvent);
-    const filled = (await (await fetch(`${base}/orders?type=filled&strategy=sma&limit=500`)).json()) as {
-      type: string;
-    }[];
-    expect(filled.length).toBe(fills.length);
+    // one strategy, one partition: the topic holds its order events in the order the read model saw them
+    const newest = (type: string) =>
+      orders
+        .filter((e) => e.type === type)
+        .slice(-100)
+        .reverse()
+        .map(({ type, data }) => ({ type, data }));
+    for (const kind of ["submitted", "accepted", "filled"])
+      expect(await (await fetch(`${base}/orders?type=${kind}&strategy=sma&limit=100`)).json(), kind).toEqual(
+        newest(`order.${kind}`),
+      );
+    // an order counts as filled once, however many fills it took
+    const exposition = (await metrics.exposition()).body.split("\n");
+    const counted = (outcome: string) =>
+      Number(
+        exposition
+          .find((l) => l.startsWith("tickflow_orders_total{") && l.includes(`outcome="${outcome}"`))
+          ?.split(" ")
+          .at(-1),
+      );
+    expect(counted("submitted")).toBe(orders.filter((e) => e.type === "order.submitted").length);
+    expect(counted("filled")).toBe(fills.filter((e) => (e.data as OrderFilled).leavesQuantity === 0).length);
+    expect(counted("filled")).toBeLessThanOrEqual(fills.length);
+    expect((await events(bus, "trades")).map((e) => e.type)).toContain("trade.closed");
     const bars = (await (await fetch(`${base}/bars/BTC-USD?interval=1s&limit=10`)).json()) as { start: number }[];
     expect(bars).toHaveLength(10);
     expect(bars[0]!.start).toBeLessThan(bars[9]!.start);

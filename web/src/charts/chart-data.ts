@@ -46,7 +46,8 @@ export function chartMarkers(
     if (!bar) continue;
     const buy = fill.side === "buy";
     markers.push({
-      id: fill.orderId,
+      // one marker per fill: an order filled in parts has several
+      id: `${fill.orderId}:${fill.fillNo}`,
       time: chartTime(bar.start),
       position: "atPriceMiddle",
       price: fill.price,

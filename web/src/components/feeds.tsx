@@ -4,6 +4,8 @@ import type { Alert, OrderEvent, Signal } from "../api/types";
 import { formatFraction, formatPrice, formatQuantity, formatTime } from "../format";
 import { emptyList, QueryView } from "./query-view";
 
+type OrderSubmitted = Extract<OrderEvent, { type: "order.submitted" }>["data"];
+
 /** The latest signals of every strategy, newest first. */
 export function SignalsFeed() {
   const signals = useQuery(signalsQuery());
@@ -40,7 +42,7 @@ function SignalItem({ signal }: { signal: Signal }) {
   );
 }
 
-/** The latest order events: submitted, filled and rejected, newest first. */
+/** The latest order events, newest first: submissions, acceptances, triggers, fills, replaces, cancels and rejections. */
 export function OrdersFeed() {
   const orders = useQuery(ordersQuery());
   return (
@@ -50,7 +52,7 @@ export function OrdersFeed() {
         {(items) => (
           <ol className="events">
             {items.map((order) => (
-              <OrderItem key={`${order.type}:${order.data.orderId}`} order={order} />
+              <OrderItem key={orderKey(order)} order={order} />
             ))}
           </ol>
         )}
@@ -59,27 +61,91 @@ export function OrdersFeed() {
   );
 }
 
+/** An order has at most one event of each kind but fills and replaces: its fill number, or the replace's time, tells those apart. */
+function orderKey(order: OrderEvent): string {
+  const key = `${order.type}:${order.data.orderId}`;
+  if (order.type === "order.filled") return `${key}:${order.data.fillNo}`;
+  if (order.type === "order.replaced") return `${key}:${order.data.tsInit}`;
+  return key;
+}
+
 function OrderItem({ order }: { order: OrderEvent }) {
   const { data } = order;
+  const quantity = eventQuantity(order);
   return (
     <li title={order.type === "order.rejected" ? order.data.detail : undefined}>
       <time dateTime={new Date(data.tsEvent).toISOString()}>{formatTime(data.tsEvent)}</time>
       <span className={`badge ${data.side === "buy" ? "up" : "down"}`}>{data.side}</span>
-      <strong>{data.symbol}</strong> <span className="num">{formatQuantity(data.quantity)}</span>{" "}
+      <strong>{data.symbol}</strong>{" "}
+      {quantity !== undefined && (
+        <>
+          <span className="num">{formatQuantity(quantity)}</span>{" "}
+        </>
+      )}
       <span className="muted">{data.strategyId}</span> <OrderOutcome order={order} />
     </li>
   );
 }
 
+/** The quantity the event is about: ordered, filled by this fill, canceled or refused; acceptances and triggers change none. */
+function eventQuantity(order: OrderEvent): number | undefined {
+  switch (order.type) {
+    case "order.accepted":
+    case "order.triggered":
+      return undefined;
+    case "order.canceled":
+      return order.data.canceledQuantity;
+    default:
+      return order.data.quantity;
+  }
+}
+
 function OrderOutcome({ order }: { order: OrderEvent }) {
   switch (order.type) {
     case "order.submitted":
-      return <span className="muted">submitted</span>;
-    case "order.filled":
-      return <span>filled @ {formatPrice(order.data.price)}</span>;
+      return <span className="muted">submitted {orderTerms(order.data)}</span>;
+    case "order.accepted":
+      return <span className="muted">accepted</span>;
+    case "order.triggered":
+      return (
+        <span>
+          triggered @ {formatPrice(order.data.touchPrice)} (stop {formatPrice(order.data.stopPrice)})
+        </span>
+      );
+    case "order.filled": {
+      const fill = order.data;
+      return (
+        <span>
+          filled @ {formatPrice(fill.price)} {fill.liquidity}
+          {fill.leavesQuantity > 0 && `, ${formatQuantity(fill.leavesQuantity)} left`}
+        </span>
+      );
+    }
+    case "order.canceled":
+      return <span className="muted">canceled: {order.data.reason}</span>;
+    case "order.replaced":
+      return <span className="muted">{["replaced", ...prices(order.data)].join(" ")}</span>;
     case "order.rejected":
       return <span className="down">rejected: {order.data.reason}</span>;
   }
+}
+
+/** A stop and a limit price as a trader writes them: "stop 189.90", "limit 189.85". */
+function prices(order: { stopPrice: number | null; limitPrice: number | null }): string[] {
+  return [
+    ...(order.stopPrice === null ? [] : [`stop ${formatPrice(order.stopPrice)}`]),
+    ...(order.limitPrice === null ? [] : [`limit ${formatPrice(order.limitPrice)}`]),
+  ];
+}
+
+/** "market", "limit 190.05", "stop 189.90 limit 189.85", then what is not the default: IOC, FOK, GTD with its expiry, reduce-only, post-only. */
+function orderTerms(order: OrderSubmitted): string {
+  const terms = order.type === "market" ? ["market"] : prices(order);
+  if (order.timeInForce === "GTD" && order.expireAt !== null) terms.push(`GTD ${formatTime(order.expireAt)}`);
+  else if (order.timeInForce !== "GTC") terms.push(order.timeInForce);
+  if (order.reduceOnly) terms.push("reduce-only");
+  if (order.postOnly) terms.push("post-only");
+  return terms.join(" ");
 }
 
 /** Alerts raised when a strategy hit its drawdown limit and was halted. */

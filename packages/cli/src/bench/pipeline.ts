@@ -104,8 +104,9 @@ export async function pipelineThroughput(brokers: string, ticks: number): Promis
 
 /**
  * Tick-to-fill latency at a fixed rate: market-data stamps each tick with the wall clock, and a
- * read_committed consumer of strategy.orders.v1 measures, for every fill, the time from its
- * tick's tsEvent to the moment the committed fill reaches it.
+ * read_committed consumer of strategy.orders.v1 measures, for every fill (an order.filled each,
+ * however many an order takes), the time from the tsEvent of the tick it filled on to the
+ * moment the committed fill reaches it.
  */
 export async function pipelineLatency(
   brokers: string,

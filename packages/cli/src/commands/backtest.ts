@@ -47,8 +47,14 @@ Options:
                           ('{"fast":10}') goes to every strategy that accepts each key
   --param <id.name=value> one parameter of one strategy, e.g. sma-crossover.fast=5
                           (repeatable; wins over --params); an unknown name exits 2
-  --fee-bps <bps>         fee per fill in basis points of notional (default: 1)
-  --latency-ticks <n>     quotes to wait before a market order fills (default: 0)
+  --taker-fee-bps <bps>   fee of a fill that takes liquidity, in bps of notional (default: 1)
+  --maker-fee-bps <bps>   fee of a resting limit's fill, in bps of notional (default: 0)
+  --slippage-bps <bps>    taker fills this far beyond the touch (default: 0)
+  --slippage-ticks <n>    and this many price increments beyond it (default: 0)
+  --latency-ms <ms>       an order meets the first quote this long after it is sent
+                          (event time; default: 0, the next quote)
+  --fill-on-touch <p>     chance a resting limit fills when the touch just reaches its
+                          price, for the queue ahead of it (default: 1)
   --starting-cash <usd>   per strategy (default: 100000)
   --max-position <usd>    risk: max position notional per symbol (default: 50000)
   --max-gross <usd>       risk: max gross notional per strategy (default: 150000)
@@ -91,8 +97,12 @@ export function backtest(argv: string[]): number {
       params: { type: "string" },
       param: { type: "string", multiple: true, default: [] },
       report: { type: "string" },
-      "fee-bps": { type: "string" },
-      "latency-ticks": { type: "string" },
+      "taker-fee-bps": { type: "string" },
+      "maker-fee-bps": { type: "string" },
+      "slippage-bps": { type: "string" },
+      "slippage-ticks": { type: "string" },
+      "latency-ms": { type: "string" },
+      "fill-on-touch": { type: "string" },
       "starting-cash": { type: "string" },
       "max-position": { type: "string" },
       "max-gross": { type: "string" },
@@ -125,8 +135,12 @@ export function backtest(argv: string[]): number {
   const engine: EngineConfigInput = {
     strategies: kinds.map((kind) => ({ id: kind, kind, symbols, params: params.get(kind) })),
     execution: {
-      feeBps: number(values["fee-bps"], "fee-bps", (x) => x >= 0),
-      latencyTicks: number(values["latency-ticks"], "latency-ticks", (x) => Number.isInteger(x) && x >= 0),
+      takerFeeBps: number(values["taker-fee-bps"], "taker-fee-bps", (x) => x >= 0),
+      makerFeeBps: number(values["maker-fee-bps"], "maker-fee-bps", (x) => x >= 0),
+      slippageBps: number(values["slippage-bps"], "slippage-bps", (x) => x >= 0),
+      slippageTicks: number(values["slippage-ticks"], "slippage-ticks", (x) => Number.isInteger(x) && x >= 0),
+      latencyMs: number(values["latency-ms"], "latency-ms", (x) => Number.isInteger(x) && x >= 0),
+      fillOnTouchProbability: number(values["fill-on-touch"], "fill-on-touch", (x) => x >= 0 && x <= 1),
     },
     risk: {
       maxPositionNotional: number(values["max-position"], "max-position", (x) => x > 0),

@@ -50,7 +50,7 @@ Options:
   --seed <seed>           simulator seed (default: 42)
   --ticks <n>             ticks to simulate across all symbols (default: 200000)
   --tick-ms <ms>          simulated ms between two ticks of one symbol (default: 50)
-  --fee-bps <bps>         fee per fill in basis points of notional (default: 1)
+  --taker-fee-bps <bps>   fee of a fill that takes liquidity, in bps of notional (default: 1)
   --starting-cash <usd>   per run (default: 100000)
   --json                  print the results as JSON and nothing else on stdout
   --report <file.html>    also write a heat map of the objective over the first two axes
@@ -94,7 +94,7 @@ export async function optimize(argv: string[]): Promise<number> {
       seed: { type: "string", default: "42" },
       ticks: { type: "string", default: "200000" },
       "tick-ms": { type: "string", default: "50" },
-      "fee-bps": { type: "string" },
+      "taker-fee-bps": { type: "string" },
       "starting-cash": { type: "string" },
       json: { type: "boolean", default: false },
       report: { type: "string" },
@@ -138,7 +138,7 @@ export async function optimize(argv: string[]): Promise<number> {
     ticks: positiveInt(values.ticks, "ticks")!,
     tickMs: positiveInt(values["tick-ms"], "tick-ms")!,
     baseParams: strategyParams([kind], values.params, []).get(kind)!,
-    execution: { feeBps: nonNegative(values["fee-bps"], "fee-bps") },
+    execution: { takerFeeBps: nonNegative(values["taker-fee-bps"], "taker-fee-bps") },
     risk: {},
     startingCash: nonNegative(values["starting-cash"], "starting-cash"),
   };

@@ -1,5 +1,5 @@
 import middy, { type MiddyfiedHandler } from "@middy/core";
-import { decodeEvent, DecodeError, type DecodeReason, type TopicId } from "@tickflow/bus";
+import { decodeEvent, DecodeError, TOPICS, type DecodeReason, type TopicId } from "@tickflow/bus";
 import type { EventType } from "@tickflow/core";
 import type { Metrics } from "@tickflow/metrics";
 import type { Context, MSKEvent } from "aws-lambda";
@@ -19,13 +19,7 @@ export const RISK_CONSUMER_HANDLER = "packages/gateway/src/risk-consumer/handler
 export const RISK_CONSUMER_TOPICS: TopicId[] = ["risk", "orders"];
 
 /** What arrives on strategy.risk.v1 and strategy.orders.v1; anything else on them is a bad record. */
-export const CONSUMED_EVENTS: readonly EventType[] = [
-  "risk.halted",
-  "risk.reset",
-  "order.submitted",
-  "order.filled",
-  "order.rejected",
-];
+export const CONSUMED_EVENTS: readonly EventType[] = RISK_CONSUMER_TOPICS.flatMap((topic) => TOPICS[topic].events);
 
 /**
  * The event an MSK (or self-managed Kafka) event source mapping invokes the function with:

@@ -37,7 +37,7 @@ export function strategyEnv(maxDrawdown: string): Record<string, string> {
     ST_MAX_POSITION: "50000",
     ST_MAX_GROSS: "1000000",
     ST_MAX_DRAWDOWN: maxDrawdown,
-    ST_FEE_BPS: "2",
+    ST_TAKER_FEE_BPS: "2",
   };
 }
 
