@@ -12,7 +12,7 @@ import {
   type OrderSide,
   type OrderSpec,
 } from "./orders";
-import { applyFill, closedTradeView, positionView, type AccountState } from "./portfolio";
+import { applyFill, closedTradeView, positionChanged, type AccountState } from "./portfolio";
 import { Prng } from "./prng";
 import type { TradedSymbol } from "./risk-gate";
 import type { FillNotice } from "./strategies/strategy";
@@ -102,12 +102,18 @@ export class PaperVenue {
     const { tick } = turn;
     const { instrument } = target;
     const ref = this.ref(orderId, strategyId, instrument, spec.side, turn);
+    // fields written out, not spread: an object spread costs about a microsecond here
     turn.events.push({
       type: "order.submitted",
       id: `${orderId}:submitted`,
       ts: tick.tsEvent,
       data: {
-        ...ref,
+        orderId,
+        strategyId,
+        symbol: ref.symbol,
+        side: ref.side,
+        tsEvent: ref.tsEvent,
+        tsInit: ref.tsInit,
         quantity: fromSizeUnits(spec.qty, instrument),
         type: spec.type,
         timeInForce: spec.tif,
@@ -122,7 +128,17 @@ export class PaperVenue {
     });
     turn.events.push({ type: "order.accepted", id: `${orderId}:accepted`, ts: tick.tsEvent, data: ref });
     target.state.orders.push({
-      ...spec,
+      side: spec.side,
+      qty: spec.qty,
+      type: spec.type,
+      tif: spec.tif,
+      limitUnits: spec.limitUnits,
+      stopUnits: spec.stopUnits,
+      expireAt: spec.expireAt,
+      reduceOnly: spec.reduceOnly,
+      postOnly: spec.postOnly,
+      takeProfitUnits: spec.takeProfitUnits,
+      stopLossUnits: spec.stopLossUnits,
       orderId,
       strategyId,
       signalId,
@@ -343,15 +359,20 @@ export class PaperVenue {
     order.fills += 1;
     order.filledNotional += notional;
     const { strategyId } = order;
-    const ref = this.ref(order.orderId, strategyId, instrument, order.side, turn);
     const quantity = fromSizeUnits(qty, instrument);
     const price = fromPriceUnits(priceUnits, instrument);
+    const side: OrderSide = order.side > 0 ? "buy" : "sell";
     turn.events.push({
       type: "order.filled",
       id: `${order.orderId}:filled:${order.fills}`,
       ts: tick.tsEvent,
       data: {
-        ...ref,
+        orderId: order.orderId,
+        strategyId,
+        symbol: instrument.symbol,
+        side,
+        tsEvent: tick.tsEvent,
+        tsInit: tick.tsInit,
         fillNo: order.fills,
         quantity,
         price,
@@ -371,7 +392,7 @@ export class PaperVenue {
       type: "position.changed",
       id: `${strategyId}:${instrument.symbol}:${order.orderId}:${order.fills}`,
       ts: tick.tsEvent,
-      data: { strategyId, ...positionView(position, instrument), tsEvent: tick.tsEvent, tsInit: tick.tsInit },
+      data: positionChanged(strategyId, position, instrument, tick.tsEvent, tick.tsInit),
     });
     if (closed) {
       const seqs = strategy.tradeSeq;
@@ -394,7 +415,7 @@ export class PaperVenue {
     this.filled(turn, strategyId, {
       orderId: order.orderId,
       symbol: instrument.symbol,
-      side: order.side > 0 ? "buy" : "sell",
+      side,
       quantity,
       price,
       liquidity,
