@@ -319,6 +319,7 @@ export const portfolio: Portfolio = {
   netPnl: -5_154.82,
   drawdown: 0.0258,
   maxDrawdown: 0.0261,
+  maxDrawdownDurationMs: 95_000,
   strategies: strategies.map((s) => s.portfolio),
   equityCurve: [
     { ts: T0, equity: 200_000, drawdown: 0 },

@@ -2,7 +2,7 @@ import type { BarState } from "./bar";
 import { TickflowError } from "./errors";
 import type { Micros } from "./money";
 import type { OrderSpec } from "./orders";
-import type { AccountState, EquityPoint } from "./portfolio";
+import type { AccountState, DrawdownTracker, EquityPoint } from "./portfolio";
 import type { PrngState } from "./prng";
 import type { GuardedSymbol } from "./quote-guard";
 
@@ -74,6 +74,8 @@ export interface EngineState {
   stats: EngineStats;
   symbols: Record<string, SymbolState>;
   strategies: Record<string, StrategyState>;
+  /** The strategies' combined equity since start, looked at whenever one samples its equity. */
+  portfolio: DrawdownTracker;
 }
 
 /** The engine state as saved (committed with the offsets on Kafka): a deep copy of it. */
@@ -85,6 +87,7 @@ export function newEngineState(): EngineState {
     stats: { ticks: 0, duplicateTicks: 0, missingTicks: 0, rejectedTicks: 0 },
     symbols: {},
     strategies: {},
+    portfolio: { peakEquity: 0, maxDrawdown: 0, peakTs: null, maxDrawdownMs: 0 },
   };
 }
 
@@ -116,6 +119,7 @@ export function restoredState(snapshot: EngineState, fresh: EngineState): { stat
   if (version === 1) {
     saved.version = 2;
     saved.strategies = {};
+    saved.portfolio = fresh.portfolio;
   }
   const restarted: string[] = [];
   const strategies: EngineState["strategies"] = {};

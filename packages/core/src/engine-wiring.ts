@@ -225,6 +225,8 @@ export function buildWiring(
       aggregatorFor(sym, strategy.interval).subscribers.push(runtime);
     }
   }
+  // the combined peak starts at what they all start with
+  state.portfolio.peakEquity = toMicros(config.startingCash) * config.strategies.length;
   if (config.publishBars.length > 0) {
     for (const instrument of universe.instruments) {
       const sym = symbolRuntime(instrument.symbol);

@@ -17,9 +17,9 @@ import { fromPriceUnits, fromSizeUnits, type Instrument, type Universe } from ".
 import { fromMicros } from "./money";
 import { isRefusal, orderSpec, type OrderChange, type OrderRequest } from "./orders";
 import { PaperVenue } from "./paper-execution";
-import { equity, markPosition, recordEquity, updatePeak } from "./portfolio";
+import { equity, markPosition, recordEquity, trackPeak, updatePeak } from "./portfolio";
 import { QuoteGuard, type QuoteRejection } from "./quote-guard";
-import { portfolioView, strategyView } from "./read-views";
+import { combinedPortfolioView, portfolioView, strategyView } from "./read-views";
 import { exposure, haltsAt, preTradeCheck, riskGate, sizeFor, type RiskGate } from "./risk-gate";
 import { STRATEGIES, type BaseParams, type FillNotice, type SignalIntent, type StrategyDefinition } from "./strategies";
 import type { QuoteTick } from "./tick";
@@ -191,6 +191,15 @@ export class TradingEngine {
     return portfolioView(strategyId, rt.symbols, rt.state.account, rt.state.equityCurve, this.universe);
   }
 
+  /** All strategies together, summed in micros: totals, the combined equity curve, drawdown from the combined peak since start. */
+  combinedPortfolio() {
+    const runtimes = [...this.wiring.runtimes.values()];
+    return combinedPortfolioView(
+      runtimes.map((rt) => ({ id: rt.id, account: rt.state.account, equityCurve: rt.state.equityCurve })),
+      this.state.portfolio,
+    );
+  }
+
   private runtime(strategyId: string): StrategyRuntime {
     const rt = this.wiring.runtimes.get(strategyId);
     if (!rt)
@@ -233,6 +242,9 @@ export class TradingEngine {
 
   private sample(runtime: StrategyRuntime, ts: number): void {
     recordEquity(runtime.state.equityCurve, runtime.state.account, ts, this.config.equityCurveLimit);
+    let combined = 0;
+    for (const rt of this.wiring.runtimes.values()) combined += equity(rt.state.account);
+    trackPeak(this.state.portfolio, combined, ts);
   }
 
   /**

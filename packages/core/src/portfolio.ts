@@ -42,13 +42,8 @@ export interface OpenTrade {
 /** [tsEvent, equity in micros] */
 export type EquityPoint = [number, Micros];
 
-/** One strategy's account: cash, positions and the drawdown tracker. JSON all the way down. */
-export interface AccountState {
-  startingCash: Micros;
-  cash: Micros;
-  positions: Record<string, PositionState>;
-  /** Sum of position marks, kept incrementally so equity is O(1) per tick. */
-  markSum: Micros;
+/** The highest equity since start and the falls from it: one per strategy, and one for them all. */
+export interface DrawdownTracker {
   peakEquity: Micros;
   /** Largest peak-to-trough fall seen, as a fraction of the peak. */
   maxDrawdown: number;
@@ -56,6 +51,15 @@ export interface AccountState {
   peakTs: number | null;
   /** Longest time spent below a peak, in ms (the current fall included). */
   maxDrawdownMs: number;
+}
+
+/** One strategy's account: cash, positions and the drawdown tracker. JSON all the way down. */
+export interface AccountState extends DrawdownTracker {
+  startingCash: Micros;
+  cash: Micros;
+  positions: Record<string, PositionState>;
+  /** Sum of position marks, kept incrementally so equity is O(1) per tick. */
+  markSum: Micros;
   halted: boolean;
   closingFills: number;
   winningFills: number;
@@ -222,19 +226,23 @@ export function markPosition(
   }
 }
 
-/** Tracks the equity peak since start, the worst drawdown and the longest time below a peak; returns the current drawdown. */
+/** Tracks the account's equity peak since start, the worst drawdown and the longest time below a peak; returns the current drawdown. */
 export function updatePeak(account: AccountState, ts: number): number {
-  const eq = equity(account);
-  if (eq >= account.peakEquity) {
-    account.peakEquity = eq;
-    account.peakTs = ts;
+  return trackPeak(account, equity(account), ts);
+}
+
+/** Moves a drawdown tracker to equity `eq` at `ts`; returns the drawdown there. */
+export function trackPeak(tracker: DrawdownTracker, eq: Micros, ts: number): number {
+  if (eq >= tracker.peakEquity) {
+    tracker.peakEquity = eq;
+    tracker.peakTs = ts;
   } else {
     // below the starting cash at the first look: the fall is timed from then
-    account.peakTs ??= ts;
-    account.maxDrawdownMs = Math.max(account.maxDrawdownMs, ts - account.peakTs);
+    tracker.peakTs ??= ts;
+    tracker.maxDrawdownMs = Math.max(tracker.maxDrawdownMs, ts - tracker.peakTs);
   }
-  const dd = drawdown(account);
-  if (dd > account.maxDrawdown) account.maxDrawdown = dd;
+  const dd = tracker.peakEquity > 0 ? (tracker.peakEquity - eq) / tracker.peakEquity : 0;
+  if (dd > tracker.maxDrawdown) tracker.maxDrawdown = dd;
   return dd;
 }
 

@@ -1,8 +1,15 @@
 import type { BarInterval } from "./bar";
 import type { Universe } from "./instrument";
 import { fromMicros } from "./money";
-import { accountTotals, drawdown, positionView, type AccountState, type EquityPoint } from "./portfolio";
-import type { StrategyInfoView, StrategyPortfolioView } from "./views";
+import {
+  accountTotals,
+  drawdown,
+  positionView,
+  type AccountState,
+  type DrawdownTracker,
+  type EquityPoint,
+} from "./portfolio";
+import type { PortfolioView, StrategyAccountView, StrategyInfoView, StrategyPortfolioView } from "./views";
 
 /** What a view needs of a running strategy instance besides its account. */
 export interface ViewedStrategy {
@@ -26,6 +33,59 @@ export function strategyView(rt: ViewedStrategy, account: AccountState): Strateg
 }
 
 /** One strategy's account in currency units: totals, a position for every symbol it trades (flat ones too), equity curve, drawdown. */
+/**
+ * All strategies together, in micros until the last step: totals, the equity curve summing each
+ * strategy's latest sample, and the drawdown from the combined peak since start (`tracker`; the
+ * curve's own drawdowns are from its highest point shown, as the curve may be trimmed).
+ */
+export function combinedPortfolioView(
+  parts: readonly { id: string; account: AccountState; equityCurve: readonly EquityPoint[] }[],
+  tracker: DrawdownTracker,
+): PortfolioView {
+  let startingCash = 0;
+  let realized = 0;
+  let unrealized = 0;
+  let fees = 0;
+  let eq = 0;
+  for (const { account } of parts) {
+    const t = accountTotals(account);
+    startingCash += account.startingCash;
+    realized += t.realized;
+    unrealized += t.unrealized;
+    fees += t.fees;
+    eq += t.equity;
+  }
+  const points = parts
+    .flatMap(({ equityCurve }, i) => equityCurve.map(([ts, e]) => ({ i, ts, e })))
+    .sort((a, b) => a.ts - b.ts);
+  const latest = parts.map((p) => p.account.startingCash);
+  let sum = startingCash;
+  let peak = 0;
+  const equityCurve: PortfolioView["equityCurve"] = [];
+  for (const { i, ts, e } of points) {
+    sum += e - latest[i]!;
+    latest[i] = e;
+    peak = Math.max(peak, sum);
+    const entry = { ts, equity: fromMicros(sum), drawdown: peak > 0 ? (peak - sum) / peak : 0 };
+    if (equityCurve.at(-1)?.ts === ts) equityCurve[equityCurve.length - 1] = entry;
+    else equityCurve.push(entry);
+  }
+  const peakNow = Math.max(tracker.peakEquity, eq);
+  return {
+    startingCash: fromMicros(startingCash),
+    equity: fromMicros(eq),
+    realizedPnl: fromMicros(realized),
+    unrealizedPnl: fromMicros(unrealized),
+    fees: fromMicros(fees),
+    netPnl: fromMicros(eq - startingCash),
+    drawdown: peakNow > 0 ? (peakNow - eq) / peakNow : 0,
+    maxDrawdown: tracker.maxDrawdown,
+    maxDrawdownDurationMs: tracker.maxDrawdownMs,
+    strategies: parts.map(({ id, account }) => accountView(id, account)),
+    equityCurve,
+  };
+}
+
 export function portfolioView(
   strategyId: string,
   symbols: readonly string[],
@@ -33,6 +93,15 @@ export function portfolioView(
   equityCurve: readonly EquityPoint[],
   universe: Universe,
 ): StrategyPortfolioView {
+  return {
+    ...accountView(strategyId, account),
+    positions: symbols.map((symbol) => positionView(account.positions[symbol] ?? FLAT, universe.get(symbol))),
+    equityCurve: equityCurve.map(([ts, eq]) => ({ ts, equity: fromMicros(eq) })),
+  };
+}
+
+/** One strategy's account totals in currency units. */
+function accountView(strategyId: string, account: AccountState): StrategyAccountView {
   const totals = accountTotals(account);
   return {
     strategyId,
@@ -51,8 +120,6 @@ export function portfolioView(
     halted: account.halted,
     closingFills: account.closingFills,
     winningFills: account.winningFills,
-    positions: symbols.map((symbol) => positionView(account.positions[symbol] ?? FLAT, universe.get(symbol))),
-    equityCurve: equityCurve.map(([ts, eq]) => ({ ts, equity: fromMicros(eq) })),
   };
 }
 

@@ -172,15 +172,22 @@ export const PortfolioSchema = z
     unrealizedPnl: money("Unrealized PnL"),
     fees: money("Fees"),
     netPnl: money("equity - startingCash"),
-    drawdown: z.number().describe("Current drawdown of the combined equity curve, as a fraction"),
-    maxDrawdown: z.number().describe("Largest drawdown of the combined equity curve, as a fraction"),
+    drawdown: z.number().describe("Current fall of the combined equity from its highest since start, as a fraction"),
+    maxDrawdown: z.number().describe("Largest fall of the combined equity from its highest since start, as a fraction"),
+    maxDrawdownDurationMs: z
+      .number()
+      .int()
+      .nonnegative()
+      .describe("Longest time the combined equity spent below a peak, in ms"),
     strategies: z.array(StrategyAccountSchema),
     equityCurve: z
       .array(
         z.object({
           ts: z.number().int(),
           equity: money("Combined equity"),
-          drawdown: z.number().describe("Drawdown at this point, as a fraction"),
+          drawdown: z
+            .number()
+            .describe("Drawdown at this point from the curve's highest point before it, as a fraction"),
         }),
       )
       .describe("Combined equity over time, oldest first"),

@@ -410,6 +410,61 @@ describe("trading engine: risk", () => {
   });
 });
 
+describe("trading engine: all strategies together", () => {
+  it("sums the accounts in micros and measures drawdown from the combined peak since start, with its duration", () => {
+    const engine = new TradingEngine(
+      {
+        strategies: [
+          {
+            id: "s1",
+            kind: "scripted",
+            symbols: ["AAPL"],
+            params: { script: { "AAPL:1": "long" }, tradeNotional: 1_000 },
+          },
+          { id: "s2", kind: "scripted", symbols: ["AAPL"], params: {} },
+        ],
+        execution: { takerFeeBps: 0 },
+      },
+      universe,
+      registry,
+    );
+    run(
+      engine,
+      secondly([
+        [100, 100.02], // 1,000
+        [100, 100.02], // 2,000: bar 1 closes, s1 signals; both at 200,000: the peak
+        [100, 100.02], // 3,000: s1 buys 9 @ 100.02, marked at 100.01: 199,999.91
+        [90, 90.02], // 4,000: marked at 90.01: 199,909.91, the trough, 2,000 ms below the peak
+        [110, 110.02], // 5,000: marked at 110.01: 200,089.91, a new peak
+        [109, 109.02], // 6,000: 200,080.91: below it again, for 1,000 ms
+      ]),
+    );
+    const p = engine.combinedPortfolio();
+    expect(p).toMatchObject({
+      startingCash: 200_000,
+      equity: 200_080.91,
+      netPnl: 80.91,
+      unrealizedPnl: 80.91,
+      fees: 0,
+      // 90.09 below 200,000
+      maxDrawdown: 90.09 / 200_000,
+      maxDrawdownDurationMs: 2_000,
+    });
+    expect(p.drawdown).toBeCloseTo(9 / 200_089.91, 12);
+    expect(p.strategies.map((s) => [s.strategyId, s.equity])).toEqual([
+      ["s1", 100_080.91],
+      ["s2", 100_000],
+    ]);
+    expect(p.equityCurve.map((e) => [e.ts, e.equity])).toEqual([
+      [2_000, 200_000],
+      [3_000, 199_999.91],
+      [4_000, 199_909.91],
+      [5_000, 200_089.91],
+      [6_000, 200_080.91],
+    ]);
+  });
+});
+
 describe("trading engine: state", () => {
   const config: EngineConfigInput = {
     strategies: [

@@ -1,2 +1,2 @@
-export { startStrategy, portfolio, SERVICE, type StrategyService, type StrategyDeps } from "./service";
+export { startStrategy, SERVICE, type StrategyService, type StrategyDeps } from "./service";
 export { strategyWorkerConfig, DEFAULT_STRATEGIES, type StrategyWorkerConfig } from "./config";

@@ -506,7 +506,12 @@ export async function startStrategy(deps: StrategyDeps): Promise<StrategyService
             ) satisfies StrategyPositionView[],
         }),
       },
-      { method: "GET", path: "/portfolio", query: [], handle: () => ({ status: 200, body: portfolio(engine) }) },
+      {
+        method: "GET",
+        path: "/portfolio",
+        query: [],
+        handle: () => ({ status: 200, body: engine.combinedPortfolio() }),
+      },
       {
         method: "GET",
         path: "/bars/{symbol}",
@@ -543,36 +548,5 @@ export async function startStrategy(deps: StrategyDeps): Promise<StrategyService
       await http.close();
       logger.info({ ticks: engine.stats.ticks }, "strategy worker stopped");
     },
-  };
-}
-
-/** All strategies together (core's PortfolioSchema): totals, and an equity curve that sums each strategy's latest value. */
-export function portfolio(engine: TradingEngine): PortfolioView {
-  const parts = engine.strategies().map((s) => engine.portfolio(s.id));
-  const sum = (f: (p: (typeof parts)[number]) => number) => Math.round(parts.reduce((a, p) => a + f(p), 0) * 1e6) / 1e6;
-  const points = parts.flatMap((p, i) => p.equityCurve.map((e) => ({ i, ...e }))).sort((a, b) => a.ts - b.ts);
-  const latest = parts.map((p) => p.startingCash);
-  const equityCurve: { ts: number; equity: number; drawdown: number }[] = [];
-  let peak = 0;
-  for (const point of points) {
-    latest[point.i] = point.equity;
-    const equity = Math.round(latest.reduce((a, b) => a + b, 0) * 1e6) / 1e6;
-    peak = Math.max(peak, equity);
-    const entry = { ts: point.ts, equity, drawdown: peak > 0 ? (peak - equity) / peak : 0 };
-    if (equityCurve.at(-1)?.ts === point.ts) equityCurve[equityCurve.length - 1] = entry;
-    else equityCurve.push(entry);
-  }
-  const equity = sum((p) => p.equity);
-  return {
-    startingCash: sum((p) => p.startingCash),
-    equity,
-    realizedPnl: sum((p) => p.realizedPnl),
-    unrealizedPnl: sum((p) => p.unrealizedPnl),
-    fees: sum((p) => p.fees),
-    netPnl: sum((p) => p.netPnl),
-    drawdown: equityCurve.at(-1)?.drawdown ?? 0,
-    maxDrawdown: equityCurve.reduce((m, e) => Math.max(m, e.drawdown), 0),
-    strategies: parts.map(({ positions: _p, equityCurve: _c, ...rest }) => rest),
-    equityCurve,
   };
 }
