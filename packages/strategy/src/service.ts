@@ -22,7 +22,6 @@ import {
   type EngineEvent,
   type EngineSnapshot,
   type OrderEventView,
-  type PortfolioView,
   type RiskEventView,
   type SignalView,
   type StrategyDefinition,
