@@ -410,6 +410,56 @@ describe("trading engine: risk", () => {
   });
 });
 
+describe("trading engine: entries as the strategies' parameters say", () => {
+  it("sends mean-reversion's entries as limits at the band and breakout's as stops at the channel, with their bracket exits", () => {
+    const sim = new MarketSimulator({ instruments: universe.select(["AAPL"]), seed: 5, tickIntervalMs: 100 });
+    const engine = new TradingEngine(
+      {
+        strategies: [
+          {
+            id: "mr",
+            kind: "mean-reversion",
+            symbols: ["AAPL"],
+            params: { window: 10, entryZ: 1.5, takeProfitVol: 1 },
+          },
+          { id: "bo", kind: "breakout", symbols: ["AAPL"], params: { window: 10, exitWindow: 4, stopLossBps: 10 } },
+          { id: "sma", kind: "sma-crossover", symbols: ["AAPL"], params: { fast: 3, slow: 8 } },
+        ],
+      },
+      universe,
+    );
+    const events = run(
+      engine,
+      Array.from({ length: 20_000 }, () => sim.next()),
+    );
+    const signals = new Map(events.flatMap((e) => (e.type === "signal.generated" ? [[e.id, e.data]] : [])));
+    const entries = events.flatMap((e) => (e.type === "order.submitted" && e.data.parentId === null ? [e.data] : []));
+    const kinds = (id: string) => new Set(entries.filter((o) => o.strategyId === id).map((o) => o.type));
+    // an exit is at market; an entry is what the parameters say
+    expect(kinds("mr")).toEqual(new Set(["market", "limit"]));
+    expect(kinds("bo")).toEqual(new Set(["market", "stop"]));
+    expect(kinds("sma")).toEqual(new Set(["market"]));
+    for (const o of entries.filter((x) => x.type === "limit")) {
+      // a sell limit at the upper band, never below it on the grid; a buy at the lower band, never above
+      const band = signals.get(o.signalId)!.indicators;
+      const edge = band.mean! + (o.side === "sell" ? 1 : -1) * 1.5 * band.sigma!;
+      expect(o.side === "sell" ? o.limitPrice! >= edge - 1e-6 : o.limitPrice! <= edge + 1e-6).toBe(true);
+      expect(Math.abs(o.limitPrice! - edge)).toBeLessThan(0.01 + 1e-6);
+    }
+    for (const o of entries.filter((x) => x.type === "stop")) {
+      // a channel of mids may sit on a half increment: a buy stop goes up to the grid, a sell stop down
+      const channel = signals.get(o.signalId)!.indicators[o.side === "buy" ? "upper" : "lower"]!;
+      expect(o.side === "buy" ? o.stopPrice! >= channel : o.stopPrice! <= channel).toBe(true);
+      expect(Math.abs(o.stopPrice! - channel)).toBeLessThan(0.01);
+    }
+    // the exits follow the entries that filled: take-profits for mr, stop-losses for bo
+    const exits = events.flatMap((e) => (e.type === "order.submitted" && e.data.parentId !== null ? [e.data] : []));
+    expect(exits.some((o) => o.strategyId === "mr" && o.orderId.endsWith(":tp") && o.type === "limit")).toBe(true);
+    expect(exits.some((o) => o.strategyId === "bo" && o.orderId.endsWith(":sl") && o.type === "stop")).toBe(true);
+    expect(exits.every((o) => o.reduceOnly)).toBe(true);
+  });
+});
+
 describe("trading engine: all strategies together", () => {
   it("sums the accounts in micros and measures drawdown from the combined peak since start, with its duration", () => {
     const engine = new TradingEngine(
