@@ -286,7 +286,8 @@ export class PaperVenue {
         if (done) state.orders.splice(state.orders.indexOf(order), 1);
         this.book(turn, target, order, qty, fill!.priceUnits, fill!.liquidity, strategies[order.strategyId]!);
         if (done) {
-          this.placeBracket(turn, target, order);
+          // a halt this fill caused is flattening the position: it gets no exits
+          if (!strategies[order.strategyId]!.account.halted) this.placeBracket(turn, target, order);
           continue;
         }
         // the fill may have halted the strategy, which cancels its orders
