@@ -52,11 +52,12 @@ function run(
   actions: Record<number, Action[]>,
   rows: [number, number, number, number][],
   execution: EngineConfigInput["execution"] = { takerFeeBps: 0 },
+  more: Partial<EngineConfigInput> = {},
 ): EngineEvent[] {
   script = actions;
   answers.length = 0;
   const engine = new TradingEngine(
-    { strategies: [{ id: "s", kind: "orderer", symbols: ["AAPL"] }], execution },
+    { strategies: [{ id: "s", kind: "orderer", symbols: ["AAPL"] }], execution, ...more },
     universe,
     registry,
   );
@@ -391,6 +392,32 @@ describe("paper venue: reduce-only and brackets", () => {
       ["filled", "s:AAPL:1:sl", 10, 99.5, "taker", 0],
       ["trade", "long", 10, 100.02, 99.5, -5.2],
     ]);
+  });
+});
+
+describe("paper venue: a halt", () => {
+  it("gives an entry whose fill halts the strategy no exits: the halt flattens it", () => {
+    const events = run(
+      { 1: [{ submit: buy(100, { bracket: { takeProfit: 110, stopLoss: 90 } }) }] },
+      [
+        [100, 100.02, 1_000, 1_000],
+        // a wide quote: bought at 104, marked at 100.01, -399 on 100,000 is past a 0.3 % limit
+        [96, 104.02, 1_000, 1_000],
+        [100, 100.02, 1_000, 1_000],
+      ],
+      { takerFeeBps: 0 },
+      { risk: { maxDrawdownPct: 0.003 }, quoteGuard: { maxSpreadBps: 1_000 } },
+    );
+    expect(story(events).slice(2)).toEqual([
+      ["filled", "s:AAPL:1", 100, 104.02, "taker", 0],
+      ["submitted", "s:AAPL:2"],
+      ["accepted", "s:AAPL:2"],
+      ["filled", "s:AAPL:2", 100, 100, "taker", 0],
+      ["trade", "long", 100, 104.02, 100, -402],
+    ]);
+    expect(events.find((e) => e.type === "order.submitted" && e.id === "s:AAPL:2:submitted")!.data).toMatchObject({
+      signalId: "risk-flatten",
+    });
   });
 });
 
