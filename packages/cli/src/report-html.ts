@@ -158,7 +158,9 @@ function figures(s: StrategyReport): string {
     ["Sortino", ratioText(p.sortino, p.returns.period)],
     [
       "Return period",
-      `${p.returns.period}: ${p.returns.periods} periods, annualised × ${p.returns.annualisation.toFixed(2)} (√${Math.round(p.returns.periodsPerYear)} periods a year)`,
+      p.returns.annualised
+        ? `${p.returns.period}: ${p.returns.periods} periods, annualised × ${p.returns.annualisation.toFixed(2)} (√${Math.round(p.returns.periodsPerYear)} periods a year)`
+        : `${p.returns.period}: ${p.returns.periods} periods, not annualised (hourly returns or coarser are)`,
     ],
     ["Round trips", String(p.trades)],
     ["Win rate (net of fees)", orNa(p.winRateNet, percent)],

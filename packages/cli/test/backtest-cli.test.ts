@@ -95,7 +95,7 @@ describe("tickflow backtest", () => {
     expect(stdout).toMatch(/max drawdown [\d.]+% \([\d,.]+\) from the highest equity since start/);
     expect(stdout).toMatch(/Sharpe n\/a: 8 periods, need 30 {3}Sortino n\/a: 8 periods, need 30/);
     expect(stdout).toMatch(
-      /on 1m returns: 8 periods, annualised x725\.23 \(sqrt of 525,960 periods a year\), risk-free rate 0/,
+      /on 1m returns: 8 periods, not annualised \(hourly returns or coarser are\), risk-free rate 0/,
     );
     expect(stdout).toMatch(/win rate \(net of fees\) [\d.]+% {3}profit factor [\d.]+/);
     expect(stdout).toMatch(

@@ -130,7 +130,7 @@ export interface RunFigures {
   fees: number;
   fills: number;
   trades: number;
-  /** Annualised; null when the run is too short or flat (the report says why). */
+  /** Annualised when the run has hourly returns or coarser, else per period (every candidate of a search spans the same time); null when too short or flat. */
   sharpe: number | null;
   profitFactor: number | null;
   winRateNet: number | null;

@@ -78,6 +78,8 @@ export interface ReturnPeriod {
   periodsPerYear: number;
   /** sqrt(periodsPerYear): what the per-period ratio is multiplied by. */
   annualisation: number;
+  /** Whether the ratios are annualised: only from hourly or daily returns (see MIN_ANNUALISED_PERIOD_MS). */
+  annualised: boolean;
 }
 
 /** An annualised ratio, or why there is none. */
@@ -145,6 +147,13 @@ export interface PerformanceInput {
 export const MIN_RETURN_PERIODS = 30;
 
 /**
+ * The finest period a ratio is annualised from. Scaling minute returns by √525,960 turns a run of
+ * an hour or two into a yearly figure in the hundreds or thousands (the -1,124 of an 83-minute
+ * run): such a run keeps its per-minute ratio, labelled so, and no annualised number.
+ */
+export const MIN_ANNUALISED_PERIOD_MS = 3_600_000;
+
+/**
  * The periods equity is resampled to, coarsest first: the coarsest with enough whole periods in
  * the run is used. None is finer than a minute: second-to-second equity moves with the bid-ask
  * bounce of the marks, not with the strategy, and annualising it multiplies that noise by 5,618
@@ -186,8 +195,8 @@ export function strategyPerformance(input: PerformanceInput): StrategyPerformanc
     runMs,
     drawdown: drawdownStats(input.equityCurve, input.startingCash, input.startTs, input.endTs),
     returns,
-    sharpe: sharpe(series, returns.annualisation),
-    sortino: sortino(series, returns.annualisation),
+    sharpe: annualisedOnly(sharpe(series, returns.annualisation), returns),
+    sortino: annualisedOnly(sortino(series, returns.annualisation), returns),
     benchmark: {
       notional: fromMicros(benchNotional),
       pnl: fromMicros(benchPnl),
@@ -320,6 +329,17 @@ export function returnPeriod(runMs: number): ReturnPeriod {
     periods: Math.floor(runMs / choice.periodMs),
     periodsPerYear,
     annualisation: Math.sqrt(periodsPerYear),
+    annualised: choice.periodMs >= MIN_ANNUALISED_PERIOD_MS,
+  };
+}
+
+/** The ratio as is when its period may be annualised; else its per-period value only, and why. */
+function annualisedOnly(r: RatioFigure, returns: ReturnPeriod): RatioFigure {
+  if (returns.annualised || r.perPeriod === null) return r;
+  return {
+    value: null,
+    perPeriod: r.perPeriod,
+    note: `${r.perPeriod.toFixed(4)} per ${returns.period}, not annualised: ${returns.periods} ${returns.period} periods, need ${MIN_RETURN_PERIODS} hours`,
   };
 }
 

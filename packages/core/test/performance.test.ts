@@ -198,9 +198,16 @@ describe("Sharpe and Sortino on per-period returns", () => {
       periods: 83,
       periodsPerYear: 525_960,
       annualisation: Math.sqrt(525_960),
+      // minutes are never scaled to a year
+      annualised: false,
     });
-    expect(returnPeriod(45 * 86_400_000)).toMatchObject({ period: "1d", periods: 45, periodsPerYear: 365.25 });
-    expect(returnPeriod(30 * 3_600_000)).toMatchObject({ period: "1h", periods: 30 });
+    expect(returnPeriod(45 * 86_400_000)).toMatchObject({
+      period: "1d",
+      periods: 45,
+      periodsPerYear: 365.25,
+      annualised: true,
+    });
+    expect(returnPeriod(30 * 3_600_000)).toMatchObject({ period: "1h", periods: 30, annualised: true });
     // 29 minutes: too few minutes, and nothing finer is used
     expect(returnPeriod(29 * MIN + 59_999)).toMatchObject({ period: "1m", periods: 29 });
     expect(returnPeriod(12_000)).toMatchObject({ period: "1m", periods: 0 });
@@ -271,9 +278,12 @@ describe("a strategy's figures", () => {
     // two symbols held: 500 - 300 = 200 on 20,000
     expect(p.benchmark).toEqual({ notional: 20_000, pnl: 200, return: 0.01 });
     expect(p.returns).toMatchObject({ period: "1m", periods: 40 });
-    // the same alternation as above, over 40 returns: Sortino √2/2 per period (up to the micro rounding of equity)
-    expect(p.sortino.value! / p.returns.annualisation).toBeCloseTo(Math.SQRT2 / 2, 5);
-    expect(p.sharpe.value).not.toBeNull();
+    // the same alternation as above, over 40 returns: Sortino √2/2 per period (up to the micro rounding of equity),
+    // not annualised from 40 minutes, and the note says so with the per-period figure
+    expect(p.sortino.perPeriod!).toBeCloseTo(Math.SQRT2 / 2, 5);
+    expect(p.sortino.value).toBeNull();
+    expect(p.sortino.note).toBe("0.7071 per 1m, not annualised: 40 1m periods, need 30 hours");
+    expect(p.sharpe).toMatchObject({ value: null, perPeriod: expect.any(Number) });
     expect(p.drawdown.maxDrawdown).toBeCloseTo(0.005, 9);
   });
 });

@@ -252,11 +252,12 @@ describe("quote schema bounds: every number derived from a quote stays finite", 
           }
         }
       }),
-      { numRuns: 200 },
+      // seeded: a failure names a stream that reproduces; the bound on time is for a loaded machine
+      { numRuns: 200, seed: 20261202 },
     );
     // the generator reaches the engine's outputs, not only its guard
     expect([...emitted].sort()).toEqual(
       expect.arrayContaining(["bar.closed", "order.filled", "order.submitted", "position.changed", "signal.generated"]),
     );
-  });
+  }, 60_000);
 });

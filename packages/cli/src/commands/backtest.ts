@@ -221,7 +221,7 @@ function renderFigures(s: StrategyReport): string[] {
   return [
     `  max drawdown ${percent(dd.maxDrawdown)} (${money(dd.maxDrawdownAmount)}) from the highest equity since start${ddWhen}`,
     `  Sharpe ${ratioFigure(p.sharpe, p.returns.period)}   Sortino ${ratioFigure(p.sortino, p.returns.period)}`,
-    `    on ${p.returns.period} returns: ${p.returns.periods} periods, annualised x${p.returns.annualisation.toFixed(2)} (sqrt of ${formatNumber(Math.round(p.returns.periodsPerYear))} periods a year), risk-free rate 0`,
+    `    on ${p.returns.period} returns: ${p.returns.periods} periods, ${p.returns.annualised ? `annualised x${p.returns.annualisation.toFixed(2)} (sqrt of ${formatNumber(Math.round(p.returns.periodsPerYear))} periods a year)` : "not annualised (hourly returns or coarser are)"}, risk-free rate 0`,
     `  buy and hold ${money(p.benchmark.notional)} (tradeNotional per symbol, mid to mid, no fees): ${money(p.benchmark.pnl)} (${signedPercent(p.benchmark.return)})`,
     `  signals ${s.signals}   orders ${s.orders}   fills ${s.fills}   closing fills ${s.closingTrades}   rejected ${s.rejected}${byReason(s.rejectedByReason)}`,
     `  round trips ${p.trades}   win rate (net of fees) ${orNa(p.winRateNet, percent)}   profit factor ${orNa(p.profitFactor, ratio)}   avg win ${orNa(p.averageWin, money)}   avg loss ${orNa(p.averageLoss, money)}   expectancy ${orNa(p.expectancy, money)} per trade`,

@@ -80,7 +80,8 @@ export function evaluate(setup: SearchSetup, task: SearchTask): RunFigures {
     fees: s.fees,
     fills: s.fills,
     trades: p.trades,
-    sharpe: p.sharpe.value,
+    // annualised when the run is long enough, else per period: every candidate of a search runs over the same span
+    sharpe: p.sharpe.value ?? p.sharpe.perPeriod,
     profitFactor: p.profitFactor,
     winRateNet: p.winRateNet,
     maxDrawdown: p.drawdown.maxDrawdown,
