@@ -24,6 +24,8 @@ export interface WorkingOrder extends OrderSpec {
   filled: number;
   fills: number;
   filledNotional: Micros;
+  /** Replacements so far: each `order.replaced` is numbered, so two in one quote keep distinct ids. */
+  replaces: number;
 }
 
 export interface EngineStats {

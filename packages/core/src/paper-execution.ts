@@ -151,6 +151,7 @@ export class PaperVenue {
       filled: 0,
       fills: 0,
       filledNotional: 0,
+      replaces: 0,
     });
   }
 
@@ -204,9 +205,10 @@ export class PaperVenue {
     order.stopUnits = stop;
     order.arrived = order.postOnly;
     order.activeAt = turn.tick.tsEvent + this.settings.latencyMs;
+    order.replaces += 1;
     turn.events.push({
       type: "order.replaced",
-      id: `${order.orderId}:replaced:${turn.tick.seq}`,
+      id: `${order.orderId}:replaced:${order.replaces}`,
       ts: turn.tick.tsEvent,
       data: {
         ...this.ref(order.orderId, order.strategyId, instrument, order.side, turn),

@@ -288,6 +288,7 @@ describe("paper venue: limit orders", () => {
       // at seq 3 both are gone: the cancel finds nothing, the replace is refused as unknown
     ]);
     expect(answers).toEqual(["s:AAPL:1", "s:AAPL:2", true, true, false, false]);
+    expect(events.find((e) => e.type === "order.replaced")!.id).toBe("s:AAPL:1:replaced:1");
   });
 });
 

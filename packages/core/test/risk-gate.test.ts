@@ -115,6 +115,7 @@ function working(
     filled: 0,
     fills: 0,
     filledNotional: 0,
+    replaces: 0,
     ...fields,
   };
 }
