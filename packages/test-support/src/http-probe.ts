@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { connect } from "node:net";
 
 /**
@@ -270,4 +271,51 @@ export function hostileRequests(path = "/health"): HostileRequest[] {
 export function pipelinedThenGarbage(path = "/health"): string {
   const get = `GET ${path} HTTP/1.1${CRLF}Host: 127.0.0.1${CRLF}${CRLF}`;
   return `${get}${get}GARBAGE${CRLF}${CRLF}`;
+}
+
+/** What URL parsers trip on: every request-target fuzzer mixes these into the server's own words. */
+const TRICKY_PIECES = [
+  "/",
+  "%",
+  "%2",
+  "%2F",
+  "%2e%2e",
+  "%00",
+  "%ZZ",
+  "?",
+  "#",
+  "&",
+  "=",
+  "[",
+  "]",
+  "@",
+  ":",
+  "\\",
+  "..",
+  "\0",
+  "\r",
+  "\n",
+  " ",
+  "\t",
+  "\x7f",
+  "é",
+  "💥",
+];
+
+/** Request targets for a fuzzer: raw binary strings, and strings of the server's own words (`words`) among the tricky pieces. */
+export function fuzzedTargets(words: readonly string[]): fc.Arbitrary<string> {
+  return fc.oneof(
+    fc.string({ unit: "binary", maxLength: 60 }),
+    fc.string({ unit: fc.constantFrom(...words, ...TRICKY_PIECES), maxLength: 30 }),
+  );
+}
+
+/** GETs `target` on a connection of its own: true when every answer is below 500, or the server closed it (a parser's refusal). */
+export async function answersBelow500(port: number, target: string): Promise<boolean> {
+  const exchange = await rawExchange(
+    port,
+    Buffer.from(`GET ${target} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n`, "utf8"),
+    { timeoutMs: 3_000 },
+  );
+  return (exchange.closed || exchange.answers.length > 0) && exchange.answers.every((a) => a.status < 500);
 }

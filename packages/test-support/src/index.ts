@@ -1,4 +1,6 @@
 export {
+  answersBelow500,
+  fuzzedTargets,
   hostileRequests,
   pipelinedThenGarbage,
   rawExchange,
