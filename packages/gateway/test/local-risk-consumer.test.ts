@@ -1,7 +1,6 @@
 import { createServer, type Server } from "node:http";
 import {
   DLQ_HEADERS,
-  encodeEvent,
   MemoryBus,
   type BatchControl,
   type Bus,
@@ -23,7 +22,7 @@ import { StoreChannel, type AlertChannel } from "../src/risk-consumer/channels";
 import { createRiskConsumer } from "../src/risk-consumer/handler";
 import type { StrategyDirectory } from "../src/risk-consumer/strategies";
 import { HealthSchema, type Alert, type Health } from "../src/schemas";
-import { context, httpEvent, parse, sample, testDeps } from "./support/events";
+import { context, haltRecord, httpEvent, parse, sample, testDeps } from "./support/events";
 import { until } from "@tickflow/test-support";
 
 const logger = pino({ level: "silent" });
@@ -32,24 +31,7 @@ const T = Date.UTC(2026, 2, 2, 16, 0);
 const halt = (strategyId: string, tsEvent: number): OutgoingRecord => ({
   topic: "risk",
   key: strategyId,
-  value: encodeEvent(
-    {
-      type: "risk.halted",
-      id: `${strategyId}:risk:${tsEvent}`,
-      ts: tsEvent,
-      data: {
-        strategyId,
-        reason: "max-drawdown",
-        drawdown: 0.012,
-        limit: 0.01,
-        equity: 98_800,
-        peakEquity: 100_000,
-        tsEvent,
-        tsInit: tsEvent,
-      },
-    },
-    "test",
-  ),
+  value: haltRecord(strategyId, tsEvent),
 });
 const junk = (topic: "risk" | "orders", key: string, text: string): OutgoingRecord => ({
   topic,

@@ -7,7 +7,7 @@ import { gatewayConfig } from "../src/config";
 import { startLocalGateway, type LocalGateway } from "../src/local/adapter";
 import { RISK_CONSUMER_TOPICS } from "../src/risk-consumer/handler";
 import type { Alert, Health } from "../src/schemas";
-import { sample } from "./support/events";
+import { haltRecord, sample } from "./support/events";
 import { uniquePrefix, until, Worker } from "@tickflow/test-support";
 import { strategyEnv } from "./support/workers";
 
@@ -28,26 +28,6 @@ let strategy: Worker;
 let marketData: Server;
 let gateway: LocalGateway;
 const metrics = new PrometheusMetrics({ service: "gateway" });
-
-const halt = (strategyId: string, tsEvent: number): Buffer =>
-  encodeEvent(
-    {
-      type: "risk.halted",
-      id: `${strategyId}:risk:${tsEvent}`,
-      ts: tsEvent,
-      data: {
-        strategyId,
-        reason: "max-drawdown",
-        drawdown: 0.012,
-        limit: 0.01,
-        equity: 98_800,
-        peakEquity: 100_000,
-        tsEvent,
-        tsInit: tsEvent,
-      },
-    },
-    "test",
-  );
 
 /** Every way a record can fail to decode, with the DLQ reason and the start of the error it must carry. */
 const JUNK: { value: Buffer | null; reason: string; error: RegExp }[] = [
@@ -122,10 +102,10 @@ beforeAll(async () => {
   try {
     await publisher.publish([
       ...junkFor("risk"),
-      { topic: "risk", key: "ghost", value: halt("ghost", T) },
-      { topic: "risk", key: "sma", value: halt("sma", T + 1) },
+      { topic: "risk", key: "ghost", value: haltRecord("ghost", T) },
+      { topic: "risk", key: "sma", value: haltRecord("sma", T + 1) },
       ...junkFor("orders"),
-      { topic: "risk", key: "mr", value: halt("mr", T + 2) },
+      { topic: "risk", key: "mr", value: haltRecord("mr", T + 2) },
     ]);
   } finally {
     await publisher.close();

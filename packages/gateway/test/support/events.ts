@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
+import { encodeEvent } from "@tickflow/bus";
 import { PrometheusMetrics } from "@tickflow/metrics";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context, MSKEvent } from "aws-lambda";
 import { pino } from "pino";
@@ -109,4 +110,26 @@ export async function sample(
     if (Object.entries(labels).every(([k, v]) => series.includes(`${k}="${v}"`))) return Number(value);
   }
   return undefined;
+}
+
+/** An encoded `risk.halted` of `strategyId` at `tsEvent`: a 1.2 % drawdown past a 1 % limit. */
+export function haltRecord(strategyId: string, tsEvent: number): Buffer {
+  return encodeEvent(
+    {
+      type: "risk.halted",
+      id: `${strategyId}:risk:${tsEvent}`,
+      ts: tsEvent,
+      data: {
+        strategyId,
+        reason: "max-drawdown",
+        drawdown: 0.012,
+        limit: 0.01,
+        equity: 98_800,
+        peakEquity: 100_000,
+        tsEvent,
+        tsInit: tsEvent,
+      },
+    },
+    "test",
+  );
 }
