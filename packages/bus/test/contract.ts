@@ -1,10 +1,9 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { until } from "@tickflow/test-support";
+import { tickValue, until } from "@tickflow/test-support";
 import {
   decodeEvent,
   DecodeError,
   DLQ_HEADERS,
-  encodeEvent,
   toDlq,
   TOPIC_IDS,
   TOPICS,
@@ -18,16 +17,7 @@ import {
 const eventually = <T>(check: () => Promise<T> | T, timeoutMs: number) =>
   until("the bus contract's expectation", check, timeoutMs);
 
-const tick = (symbol: string, seq: number) =>
-  encodeEvent(
-    {
-      type: "quote.tick",
-      id: `${symbol}:${seq}`,
-      ts: seq,
-      data: { symbol, seq, bid: 100, ask: 100.01, bidSize: 1, askSize: 1, tsEvent: seq, tsInit: seq },
-    },
-    "test",
-  );
+const tick = tickValue;
 
 interface CounterState {
   count: number;

@@ -1,7 +1,7 @@
-import { encodeEvent, KafkaBus, TOPIC_IDS, TOPICS, type OutgoingRecord, type Subscription } from "@tickflow/bus";
+import { KafkaBus, TOPIC_IDS, TOPICS, type Subscription } from "@tickflow/bus";
 import { Kafka, logLevel } from "kafkajs";
 import { afterAll, describe, expect, inject, it } from "vitest";
-import { until } from "@tickflow/test-support";
+import { tickRecord, until } from "@tickflow/test-support";
 import { tickflow } from "./run-tickflow";
 
 const brokers = inject("kafkaBrokers");
@@ -21,19 +21,7 @@ async function doctorKafka(args: string[]): Promise<{ code: number; report: Repo
 
 const named = (report: Report, name: string) => report.checks.find((c) => c.name === name);
 
-const tick = (symbol: string, seq: number): OutgoingRecord => ({
-  topic: "quotes",
-  key: symbol,
-  value: encodeEvent(
-    {
-      type: "quote.tick",
-      id: `${symbol}:${seq}`,
-      ts: seq,
-      data: { symbol, seq, bid: 100, ask: 100.01, bidSize: 1, askSize: 1, tsEvent: seq, tsInit: seq },
-    },
-    "test",
-  ),
-});
+const tick = tickRecord;
 
 describe("tickflow doctor kafka on a real broker", () => {
   const prefix = `${run}-`;

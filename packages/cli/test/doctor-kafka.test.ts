@@ -1,5 +1,5 @@
 import { createServer, type Server } from "node:net";
-import { encodeEvent, MemoryBus, TOPIC_IDS, TOPICS, type ClusterDescription, type OutgoingRecord } from "@tickflow/bus";
+import { MemoryBus, TOPIC_IDS, TOPICS, type ClusterDescription } from "@tickflow/bus";
 import { afterEach, describe, expect, it } from "vitest";
 import {
   brokersCheck,
@@ -9,7 +9,7 @@ import {
   probeBrokers,
   type KafkaFacts,
 } from "../src/doctor/kafka";
-import { freePort } from "@tickflow/test-support";
+import { freePort, tickRecord } from "@tickflow/test-support";
 
 /** A one-broker cluster holding every registry topic exactly as the registry says. */
 function asRegistry(): ClusterDescription {
@@ -159,19 +159,7 @@ describe("doctor kafka grading", () => {
 });
 
 describe("collectKafka on the in-memory bus", () => {
-  const tick = (symbol: string, seq: number): OutgoingRecord => ({
-    topic: "quotes",
-    key: symbol,
-    value: encodeEvent(
-      {
-        type: "quote.tick",
-        id: `${symbol}:${seq}`,
-        ts: seq,
-        data: { symbol, seq, bid: 100, ask: 100.01, bidSize: 1, askSize: 1, tsEvent: seq, tsInit: seq },
-      },
-      "test",
-    ),
-  });
+  const tick = tickRecord;
 
   it("reports the registry topics, a group's lag once it falls behind, and a group that never ran", async () => {
     const bus = new MemoryBus("p-");

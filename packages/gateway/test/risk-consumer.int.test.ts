@@ -1,5 +1,5 @@
 import { createServer, type Server } from "node:http";
-import { DLQ_HEADERS, encodeEvent, KafkaBus, TOPIC_IDS, type BusRecord, type OutgoingRecord } from "@tickflow/bus";
+import { DLQ_HEADERS, KafkaBus, TOPIC_IDS, type BusRecord, type OutgoingRecord } from "@tickflow/bus";
 import { PrometheusMetrics } from "@tickflow/metrics";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
@@ -8,7 +8,7 @@ import { startLocalGateway, type LocalGateway } from "../src/local/adapter";
 import { RISK_CONSUMER_TOPICS } from "../src/risk-consumer/handler";
 import type { Alert, Health } from "../src/schemas";
 import { haltRecord, sample } from "./support/events";
-import { uniquePrefix, until, Worker } from "@tickflow/test-support";
+import { tickValue, uniquePrefix, until, Worker } from "@tickflow/test-support";
 import { strategyEnv } from "./support/workers";
 
 /**
@@ -46,15 +46,7 @@ const JUNK: { value: Buffer | null; reason: string; error: RegExp }[] = [
     error: /^risk.halted version 9 is not supported/,
   },
   {
-    value: encodeEvent(
-      {
-        type: "quote.tick",
-        id: "AAPL:1",
-        ts: 1,
-        data: { symbol: "AAPL", bid: 100, ask: 100.01, bidSize: 1, askSize: 1, seq: 1, tsEvent: 1, tsInit: 1 },
-      },
-      "test",
-    ),
+    value: tickValue("AAPL", 1),
     reason: "unexpected-type",
     error: /^quote.tick is not expected here/,
   },

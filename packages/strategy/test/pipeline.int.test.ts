@@ -1,4 +1,4 @@
-import { KafkaBus, DLQ_HEADERS, encodeEvent, type DecodedEvent } from "@tickflow/bus";
+import { KafkaBus, DLQ_HEADERS, type DecodedEvent } from "@tickflow/bus";
 import {
   runBacktest,
   simulatedTicks,
@@ -11,7 +11,7 @@ import {
 } from "@tickflow/core";
 import { afterEach, describe, expect, inject, it } from "vitest";
 import { startKafka, stopKafka, resetKafkaData } from "@tickflow/local-kafka";
-import { topicEvents, uniquePrefix, until, Worker } from "@tickflow/test-support";
+import { tickValue, topicEvents, uniquePrefix, until, Worker } from "@tickflow/test-support";
 
 const brokers = inject("kafkaBrokers");
 const universe = new Universe();
@@ -211,25 +211,7 @@ describe("market-data -> Kafka -> strategy", () => {
     const bus = new KafkaBus({ clientId: "poisoner", brokers: brokers.split(",") }, prefix);
     try {
       const publisher = await bus.publisher();
-      const good = (seq: number) =>
-        encodeEvent(
-          {
-            type: "quote.tick",
-            id: `AAPL:${seq}`,
-            ts: seq,
-            data: {
-              symbol: "AAPL",
-              seq,
-              bid: 190,
-              ask: 190.02,
-              bidSize: 1,
-              askSize: 1,
-              tsEvent: START + seq,
-              tsInit: START + seq,
-            },
-          },
-          "test",
-        );
+      const good = (seq: number) => tickValue("AAPL", seq, START + seq);
       await publisher.publish([
         { topic: "quotes", key: "AAPL", value: good(1) },
         { topic: "quotes", key: "AAPL", value: Buffer.from("{this is not json") },

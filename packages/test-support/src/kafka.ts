@@ -1,4 +1,11 @@
-import { decodeEvent, KafkaBus, type DecodedEvent, type TopicId } from "@tickflow/bus";
+import {
+  decodeEvent,
+  encodeEvent,
+  KafkaBus,
+  type DecodedEvent,
+  type OutgoingRecord,
+  type TopicId,
+} from "@tickflow/bus";
 
 /** A KAFKA_TOPIC_PREFIX of its own for a test run, so runs on one broker never see each other's records. */
 export function uniquePrefix(name: string): string {
@@ -13,4 +20,22 @@ export async function topicEvents(brokers: string, prefix: string, topic: TopicI
   } finally {
     await bus.close();
   }
+}
+
+/** An encoded `quote.tick` of `symbol` numbered `seq` (bid 100, ask 100.01, sizes 1), at `tsEvent` (seq unless given). */
+export function tickValue(symbol: string, seq: number, tsEvent = seq): Buffer {
+  return encodeEvent(
+    {
+      type: "quote.tick",
+      id: `${symbol}:${seq}`,
+      ts: tsEvent,
+      data: { symbol, seq, bid: 100, ask: 100.01, bidSize: 1, askSize: 1, tsEvent, tsInit: tsEvent },
+    },
+    "test",
+  );
+}
+
+/** The same quote as a record for the quotes topic, keyed by its symbol. */
+export function tickRecord(symbol: string, seq: number, tsEvent = seq): OutgoingRecord {
+  return { topic: "quotes", key: symbol, value: tickValue(symbol, seq, tsEvent) };
 }
