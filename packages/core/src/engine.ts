@@ -15,9 +15,9 @@ import { ConfigError, TickflowError } from "./errors";
 import type { EngineEvent } from "./events";
 import { fromPriceUnits, fromSizeUnits, type Instrument, type Universe } from "./instrument";
 import { fromMicros } from "./money";
-import { isRefusal, orderSpec, type OrderChange, type OrderRequest } from "./orders";
+import { isRefusal, marketSpec, orderSpec, type OrderChange, type OrderRequest, type OrderSpec } from "./orders";
 import { PaperVenue } from "./paper-execution";
-import { equity, markPosition, recordEquity, trackPeak, updatePeak } from "./portfolio";
+import { equity, heldUnits, markPosition, recordEquity, trackPeak, updatePeak } from "./portfolio";
 import { QuoteGuard, type QuoteRejection } from "./quote-guard";
 import { combinedPortfolioView, portfolioView, strategyView } from "./read-views";
 import { exposure, haltsAt, preTradeCheck, riskGate, sizeFor, type RiskGate } from "./risk-gate";
@@ -159,6 +159,7 @@ export class TradingEngine {
   /** Samples every strategy's equity now (the backtest closes its curve with this). */
   sampleEquity(tsEvent: number): void {
     for (const runtime of this.wiring.runtimes.values()) this.sample(runtime, tsEvent);
+    this.samplePortfolio(tsEvent);
   }
 
   /** A deep copy of the engine state: JSON, and restoring it continues exactly where the engine stopped. */
@@ -227,6 +228,8 @@ export class TradingEngine {
         ctx.turn = null;
       }
     }
+    // once for all of them: what they do on a bar sends and cancels orders, which moves no equity
+    if (entry.subscribers.length > 0) this.samplePortfolio(bar.end);
   }
 
   private onFill(turn: Turn, runtime: StrategyRuntime, fill: FillNotice): void {
@@ -242,6 +245,10 @@ export class TradingEngine {
 
   private sample(runtime: StrategyRuntime, ts: number): void {
     recordEquity(runtime.state.equityCurve, runtime.state.account, ts, this.config.equityCurveLimit);
+  }
+
+  /** Looks at the strategies' combined equity, for its peak since start and the falls from it. */
+  private samplePortfolio(ts: number): void {
     let combined = 0;
     for (const rt of this.wiring.runtimes.values()) combined += equity(rt.state.account);
     trackPeak(this.state.portfolio, combined, ts);
@@ -278,9 +285,8 @@ export class TradingEngine {
         tsInit: tick.tsInit,
       },
     });
-    for (const order of quote.orders.slice())
-      if (order.strategyId === runtime.id) this.venue.cancel(turn, target, order, "requested");
-    const held = state.account.positions[intent.symbol]?.qty ?? 0;
+    this.venue.cancelAll(turn, target, runtime.id, "requested");
+    const held = heldUnits(state.account, intent.symbol);
     let wanted = 0;
     if (intent.direction === "long") wanted = sizeFor(runtime.tradeNotional, quote.askUnits, instrument);
     else if (intent.direction === "short") wanted = -sizeFor(runtime.tradeNotional, quote.bidUnits, instrument);
@@ -304,20 +310,22 @@ export class TradingEngine {
     const { state } = runtime;
     const orderId = this.venue.nextOrderId(runtime.id, state, request.symbol);
     const spec = orderSpec(request, target.instrument);
-    let refusal = isRefusal(spec) ? spec : this.venue.refusal(spec, target, state.account);
-    if (!refusal && !isRefusal(spec) && !spec.reduceOnly) {
-      const current = exposure(runtime.id, state.account, target);
-      refusal = preTradeCheck(
-        this.gate,
-        runtime.id,
-        state.account,
-        runtime.traded,
-        target,
-        current,
-        spec.side * spec.qty,
-      );
-    }
-    if (refusal || isRefusal(spec))
+    const refusal = isRefusal(spec)
+      ? spec
+      : (this.venue.refusal(spec, target, state.account) ??
+        // a reduce-only order can only take risk off: the risk gate has nothing to say about it
+        (spec.reduceOnly
+          ? null
+          : preTradeCheck(
+              this.gate,
+              runtime.id,
+              state.account,
+              runtime.traded,
+              target,
+              exposure(runtime.id, state.account, target),
+              spec.side * spec.qty,
+            )));
+    if (refusal)
       this.venue.reject(
         turn,
         orderId,
@@ -326,9 +334,9 @@ export class TradingEngine {
         request.side,
         request.quantity,
         signalId,
-        refusal!,
+        refusal,
       );
-    else this.venue.submit(turn, orderId, runtime.id, target, spec, signalId);
+    else this.venue.submit(turn, orderId, runtime.id, target, spec as OrderSpec, signalId);
     return orderId;
   }
 
@@ -395,15 +403,12 @@ export class TradingEngine {
       },
     });
     for (const target of runtime.traded) {
-      for (const order of target.state.orders.slice())
-        if (order.strategyId === runtime.id) this.venue.cancel(turn, target, order, "risk-halt");
-      const held = account.positions[target.instrument.symbol]?.qty ?? 0;
+      this.venue.cancelAll(turn, target, runtime.id, "risk-halt");
+      const held = heldUnits(account, target.instrument.symbol);
       if (held === 0) continue;
-      // the kill switch passes no risk check: it only takes risk off
-      const spec = orderSpec(marketOrder(target.instrument, -held), target.instrument);
-      if (isRefusal(spec)) throw new TickflowError(`flatten of ${target.instrument.symbol}: ${spec.detail}`);
+      // the kill switch passes no check: it only takes risk off, in the position's own units
       const orderId = this.venue.nextOrderId(runtime.id, state, target.instrument.symbol);
-      this.venue.submit(turn, orderId, runtime.id, target, spec, "risk-flatten");
+      this.venue.submit(turn, orderId, runtime.id, target, marketSpec(-held), "risk-flatten");
     }
   }
 }

@@ -164,6 +164,23 @@ export function orderSpec(raw: OrderRequest, instrument: Instrument): OrderSpec 
   return spec;
 }
 
+/** A GTC market order for `qty` signed size units, already on the grid (the engine's own, e.g. a flatten). */
+export function marketSpec(qty: number): OrderSpec {
+  return {
+    side: qty > 0 ? 1 : -1,
+    qty: Math.abs(qty),
+    type: "market",
+    tif: "GTC",
+    limitUnits: null,
+    stopUnits: null,
+    expireAt: null,
+    reduceOnly: false,
+    postOnly: false,
+    takeProfitUnits: null,
+    stopLossUnits: null,
+  };
+}
+
 export function isRefusal(x: unknown): x is OrderRefusal {
   return typeof x === "object" && x !== null && "reason" in x;
 }

@@ -12,7 +12,7 @@ import {
   type OrderSide,
   type OrderSpec,
 } from "./orders";
-import { applyFill, closedTradeView, positionChanged, type AccountState } from "./portfolio";
+import { applyFill, closedTradeView, heldUnits, positionChanged, type AccountState } from "./portfolio";
 import { Prng } from "./prng";
 import type { TradedSymbol } from "./risk-gate";
 import type { FillNotice } from "./strategies/strategy";
@@ -45,7 +45,7 @@ export class PaperVenue {
 
   /** What the venue itself refuses before any risk check: a reduce-only with nothing to reduce, a post-only that would take now. */
   refusal(spec: OrderSpec, target: TradedSymbol, account: AccountState): OrderRefusal | null {
-    const held = account.positions[target.instrument.symbol]?.qty ?? 0;
+    const held = heldUnits(account, target.instrument.symbol);
     if (spec.reduceOnly && Math.sign(held) !== -spec.side)
       return { reason: "reduce-only-no-position", detail: "a reduce-only order needs a position on the other side" };
     const { bidUnits, askUnits } = target.state;
@@ -153,6 +153,12 @@ export class PaperVenue {
       filledNotional: 0,
       replaces: 0,
     });
+  }
+
+  /** Cancels every working order of the strategy in the symbol, for `reason`. */
+  cancelAll(turn: Turn, target: TradedSymbol, strategyId: string, reason: CancelReason): void {
+    for (const order of target.state.orders.slice())
+      if (order.strategyId === strategyId) this.cancel(turn, target, order, reason);
   }
 
   cancel(turn: Turn, target: TradedSymbol, order: WorkingOrder, reason: CancelReason): void {
@@ -264,7 +270,7 @@ export class PaperVenue {
       const account = strategies[order.strategyId]!.account;
       let room = buy ? askLeft : bidLeft;
       if (order.reduceOnly) {
-        const held = account.positions[instrument.symbol]?.qty ?? 0;
+        const held = heldUnits(account, instrument.symbol);
         if (Math.sign(held) !== -order.side) {
           this.cancel(turn, target, order, "reduce-only");
           continue;

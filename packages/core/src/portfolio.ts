@@ -97,6 +97,11 @@ export function positionOf(account: AccountState, symbol: string): PositionState
   return position;
 }
 
+/** The account's signed position in `symbol`, in size units (0 when it never held it). */
+export function heldUnits(account: AccountState, symbol: string): number {
+  return account.positions[symbol]?.qty ?? 0;
+}
+
 export function equity(account: AccountState): Micros {
   return account.cash + account.markSum;
 }

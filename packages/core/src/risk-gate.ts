@@ -3,7 +3,7 @@ import type { SymbolState } from "./engine-state";
 import type { RejectReason } from "./orders";
 import type { Instrument } from "./instrument";
 import { floorDiv, fromMicros, midValueMicros, notionalMicros, toMicros, type Micros } from "./money";
-import type { AccountState } from "./portfolio";
+import { heldUnits, type AccountState } from "./portfolio";
 
 /*
  * The pre-trade checks and the drawdown halt rule: pure functions of the engine state. They
@@ -42,7 +42,7 @@ export interface RiskRejection {
  * they add nothing.
  */
 export function exposure(strategyId: string, account: AccountState, symbol: TradedSymbol): number {
-  let qty = account.positions[symbol.instrument.symbol]?.qty ?? 0;
+  let qty = heldUnits(account, symbol.instrument.symbol);
   for (const o of symbol.state.orders)
     if (o.strategyId === strategyId && !o.reduceOnly) qty += o.side * (o.qty - o.filled);
   return qty;
