@@ -12,7 +12,7 @@ import { httpApiEvent, mskEvent } from "../src/local/events";
 import { CORS_PREFLIGHT, ROUTES } from "../src/http/routes";
 import type { Alert, Problem } from "../src/schemas";
 import { Upstream } from "../src/upstream";
-import { httpFixture, mskFixture, sample } from "./support/events";
+import { haltRecord, httpFixture, mskFixture, sample } from "./support/events";
 import { HALTING_DRAWDOWN, startInProcessWorkers, type InProcessWorkers } from "./support/workers";
 import { until } from "@tickflow/test-support";
 
@@ -298,23 +298,7 @@ describe("the local risk/alerts consumer", () => {
   it("alerts for a new halt published to strategy.risk.v1", async () => {
     const publisher = await workers.bus.publisher();
     const tsEvent = Date.UTC(2026, 2, 2, 16, 0);
-    const halt = {
-      strategyId: "sma",
-      reason: "max-drawdown" as const,
-      drawdown: 0.012,
-      limit: 0.01,
-      equity: 98_800,
-      peakEquity: 100_000,
-      tsEvent,
-      tsInit: tsEvent,
-    };
-    await publisher.publish([
-      {
-        topic: "risk",
-        key: "sma",
-        value: encodeEvent({ type: "risk.halted", id: "sma:risk:99", ts: tsEvent, data: halt }, "test"),
-      },
-    ]);
+    await publisher.publish([{ topic: "risk", key: "sma", value: haltRecord("sma", tsEvent) }]);
     await publisher.close();
 
     const alert = await until(
