@@ -78,6 +78,13 @@ export const TOPICS = {
     events: ["risk.halted", "risk.reset"],
     config: { "cleanup.policy": "delete", "retention.ms": String(30 * DAY) },
   },
+  equity: {
+    name: "strategy.equity.v1",
+    partitions: 3,
+    key: 'strategy id (portfolio.sampled: "portfolio")',
+    events: ["equity.sampled", "portfolio.sampled"],
+    config: { "cleanup.policy": "delete", "retention.ms": String(30 * DAY) },
+  },
   dlq: {
     name: "dlq.v1",
     partitions: 1,
@@ -107,6 +114,9 @@ export function topicName(id: TopicId, prefix = ""): string {
   return `${prefix}${TOPICS[id].name}`;
 }
 
+/** The key of `portfolio.sampled`: all of an engine's samples on one partition, in order. */
+export const PORTFOLIO_KEY = "portfolio";
+
 /** Which topic an event goes to, and its key: per-symbol and per-strategy order hold by partition. */
 export function routeEvent(event: DomainEvent): { topic: TopicId; key: string } {
   switch (event.type) {
@@ -131,5 +141,9 @@ export function routeEvent(event: DomainEvent): { topic: TopicId; key: string } 
     case "risk.halted":
     case "risk.reset":
       return { topic: "risk", key: event.data.strategyId };
+    case "equity.sampled":
+      return { topic: "equity", key: event.data.strategyId };
+    case "portfolio.sampled":
+      return { topic: "equity", key: PORTFOLIO_KEY };
   }
 }

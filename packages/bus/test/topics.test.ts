@@ -13,6 +13,7 @@ describe("topic registry", () => {
       trades: "strategy.trades.v1",
       positions: "strategy.positions.v1",
       risk: "strategy.risk.v1",
+      equity: "strategy.equity.v1",
       dlq: "dlq.v1",
       state: "strategy.state.v1",
     });
@@ -22,7 +23,7 @@ describe("topic registry", () => {
     expect(TOPICS.positions.config["cleanup.policy"]).toBe("compact");
     expect(TOPICS.state.config["cleanup.policy"]).toBe("compact");
     expect(TOPICS.quotes.config["retention.ms"]).toBe(String(24 * 3600 * 1000));
-    for (const id of ["quotes", "bars", "signals", "orders", "trades", "risk", "dlq"] as TopicId[])
+    for (const id of ["quotes", "bars", "signals", "orders", "trades", "risk", "equity", "dlq"] as TopicId[])
       expect(TOPICS[id].config["cleanup.policy"]).toBe("delete");
   });
 

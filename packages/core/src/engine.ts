@@ -19,7 +19,7 @@ import { isRefusal, marketSpec, orderSpec, type OrderChange, type OrderRequest, 
 import { PaperVenue } from "./paper-execution";
 import { equity, heldUnits, markPosition, recordEquity, trackPeak, updatePeak } from "./portfolio";
 import { QuoteGuard, type QuoteRejection } from "./quote-guard";
-import { combinedPortfolioView, portfolioView, strategyView } from "./read-views";
+import { accountView, combinedPortfolioView, portfolioTotalsView, portfolioView, strategyView } from "./read-views";
 import { exposure, haltsAt, preTradeCheck, riskGate, sizeFor, type RiskGate } from "./risk-gate";
 import { STRATEGIES, type BaseParams, type FillNotice, type SignalIntent, type StrategyDefinition } from "./strategies";
 import type { QuoteTick } from "./tick";
@@ -220,6 +220,12 @@ export class TradingEngine {
       });
     for (const runtime of entry.subscribers) {
       this.sample(runtime, bar.end);
+      turn.events.push({
+        type: "equity.sampled",
+        id: `${runtime.id}:equity:${bar.end}`,
+        ts: bar.end,
+        data: { ...accountView(runtime.id, runtime.state.account), tsEvent: bar.end, tsInit: bar.tsInit },
+      });
       const ctx = runtime.ctx;
       ctx.turn = turn;
       try {
@@ -229,7 +235,22 @@ export class TradingEngine {
       }
     }
     // once for all of them: what they do on a bar sends and cancels orders, which moves no equity
-    if (entry.subscribers.length > 0) this.samplePortfolio(bar.end);
+    if (entry.subscribers.length > 0) {
+      this.samplePortfolio(bar.end);
+      turn.events.push({
+        type: "portfolio.sampled",
+        id: `portfolio:equity:${bar.end}`,
+        ts: bar.end,
+        data: {
+          ...portfolioTotalsView(
+            [...this.wiring.runtimes.values()].map((rt) => rt.state.account),
+            this.state.portfolio,
+          ),
+          tsEvent: bar.end,
+          tsInit: bar.tsInit,
+        },
+      });
+    }
   }
 
   private onFill(turn: Turn, runtime: StrategyRuntime, fill: FillNotice): void {

@@ -185,6 +185,54 @@ export const RiskResetSchema = z.object({
 });
 export type RiskReset = z.infer<typeof RiskResetSchema>;
 
+const money = (what: string) => z.number().describe(`${what}, in the account currency`);
+
+/** One strategy's account totals (the read views' account and the `equity.sampled` data). */
+export const StrategyAccountSchema = z
+  .object({
+    strategyId: z.string(),
+    startingCash: money("Cash at start"),
+    cash: money("Cash now"),
+    equity: money("Cash plus positions marked to mid"),
+    realizedPnl: money("Realized PnL before fees"),
+    unrealizedPnl: money("Unrealized PnL"),
+    fees: money("Fees paid"),
+    netPnl: money("equity - startingCash"),
+    grossExposure: money("Sum of absolute position values"),
+    drawdown: z.number().describe("Current fall from the equity peak, as a fraction"),
+    maxDrawdown: z.number().describe("Largest fall from the highest equity since start, as a fraction"),
+    maxDrawdownDurationMs: z.number().int().nonnegative().describe("Longest time spent below a peak, in ms"),
+    peakEquity: money("Highest equity so far"),
+    halted: z.boolean().describe("True while the drawdown limit halts the strategy"),
+    closingFills: z.number().int().describe("Fills that reduced a position"),
+    winningFills: z.number().int().describe("Closing fills with a positive realized PnL"),
+  })
+  .describe("One strategy's account totals");
+
+/** A strategy's account as the engine sampled it at a closed bar of its interval: the read side's equity points. */
+export const EquitySampledSchema = StrategyAccountSchema.extend({ tsEvent: TimestampSchema, tsInit: TimestampSchema });
+export type EquitySampled = z.infer<typeof EquitySampledSchema>;
+
+/** All strategies of one engine together, sampled once per closed bar: the read side's portfolio curve. */
+export const PortfolioTotalsSchema = z.object({
+  startingCash: money("Starting cash of all strategies"),
+  equity: money("Equity of all strategies"),
+  realizedPnl: money("Realized PnL"),
+  unrealizedPnl: money("Unrealized PnL"),
+  fees: money("Fees"),
+  netPnl: money("equity - startingCash"),
+  drawdown: z.number().describe("Current fall of the combined equity from its highest since start, as a fraction"),
+  maxDrawdown: z.number().describe("Largest fall of the combined equity from its highest since start, as a fraction"),
+  maxDrawdownDurationMs: z
+    .number()
+    .int()
+    .nonnegative()
+    .describe("Longest time the combined equity spent below a peak, in ms"),
+  tsEvent: TimestampSchema,
+  tsInit: TimestampSchema,
+});
+export type PortfolioSampled = z.infer<typeof PortfolioTotalsSchema>;
+
 /** Event type name -> { version, data schema }. The codec accepts only these. */
 export const EVENT_SCHEMAS = {
   "quote.tick": { version: 1, data: QuoteTickSchema },
@@ -201,6 +249,8 @@ export const EVENT_SCHEMAS = {
   "position.changed": { version: 1, data: PositionChangedSchema },
   "risk.halted": { version: 1, data: RiskHaltedSchema },
   "risk.reset": { version: 1, data: RiskResetSchema },
+  "equity.sampled": { version: 1, data: EquitySampledSchema },
+  "portfolio.sampled": { version: 1, data: PortfolioTotalsSchema },
 } as const;
 export type EventType = keyof typeof EVENT_SCHEMAS;
 export type EventData<T extends EventType> = z.infer<(typeof EVENT_SCHEMAS)[T]["data"]>;

@@ -42,24 +42,11 @@ export function combinedPortfolioView(
   parts: readonly { id: string; account: AccountState; equityCurve: readonly EquityPoint[] }[],
   tracker: DrawdownTracker,
 ): PortfolioView {
-  let startingCash = 0;
-  let realized = 0;
-  let unrealized = 0;
-  let fees = 0;
-  let eq = 0;
-  for (const { account } of parts) {
-    const t = accountTotals(account);
-    startingCash += account.startingCash;
-    realized += t.realized;
-    unrealized += t.unrealized;
-    fees += t.fees;
-    eq += t.equity;
-  }
   const points = parts
     .flatMap(({ equityCurve }, i) => equityCurve.map(([ts, e]) => ({ i, ts, e })))
     .sort((a, b) => a.ts - b.ts);
   const latest = parts.map((p) => p.account.startingCash);
-  let sum = startingCash;
+  let sum = latest.reduce((a, b) => a + b, 0);
   let peak = 0;
   const equityCurve: PortfolioView["equityCurve"] = [];
   for (const { i, ts, e } of points) {
@@ -69,6 +56,31 @@ export function combinedPortfolioView(
     const entry = { ts, equity: fromMicros(sum), drawdown: peak > 0 ? (peak - sum) / peak : 0 };
     if (equityCurve.at(-1)?.ts === ts) equityCurve[equityCurve.length - 1] = entry;
     else equityCurve.push(entry);
+  }
+  return {
+    ...portfolioTotalsView(
+      parts.map((p) => p.account),
+      tracker,
+    ),
+    strategies: parts.map(({ id, account }) => accountView(id, account)),
+    equityCurve,
+  };
+}
+
+/** All strategies' totals, summed in micros, and the drawdown from the combined peak since start (`tracker`). */
+export function portfolioTotalsView(accounts: readonly AccountState[], tracker: DrawdownTracker) {
+  let startingCash = 0;
+  let realized = 0;
+  let unrealized = 0;
+  let fees = 0;
+  let eq = 0;
+  for (const account of accounts) {
+    const t = accountTotals(account);
+    startingCash += account.startingCash;
+    realized += t.realized;
+    unrealized += t.unrealized;
+    fees += t.fees;
+    eq += t.equity;
   }
   const peakNow = Math.max(tracker.peakEquity, eq);
   return {
@@ -81,8 +93,6 @@ export function combinedPortfolioView(
     drawdown: peakNow > 0 ? (peakNow - eq) / peakNow : 0,
     maxDrawdown: tracker.maxDrawdown,
     maxDrawdownDurationMs: tracker.maxDrawdownMs,
-    strategies: parts.map(({ id, account }) => accountView(id, account)),
-    equityCurve,
   };
 }
 
@@ -101,7 +111,7 @@ export function portfolioView(
 }
 
 /** One strategy's account totals in currency units. */
-function accountView(strategyId: string, account: AccountState): StrategyAccountView {
+export function accountView(strategyId: string, account: AccountState): StrategyAccountView {
   const totals = accountTotals(account);
   return {
     strategyId,

@@ -22,10 +22,13 @@ import {
   OrderTriggeredSchema,
   OrderRejectedSchema,
   OrderSubmittedSchema,
+  PortfolioTotalsSchema,
   PositionChangedSchema,
   RiskHaltedSchema,
   RiskResetSchema,
   SignalGeneratedSchema,
+  StrategyAccountSchema,
+  TradeClosedSchema,
 } from "./events";
 import { InstrumentSpecSchema } from "./instrument";
 import { QuoteTickSchema } from "./tick";
@@ -93,27 +96,6 @@ export const PositionsSchema = z
   .array(StrategyPositionSchema)
   .describe("Every strategy's position in each of its symbols");
 
-export const StrategyAccountSchema = z
-  .object({
-    strategyId: z.string(),
-    startingCash: money("Cash at start"),
-    cash: money("Cash now"),
-    equity: money("Cash plus positions marked to mid"),
-    realizedPnl: money("Realized PnL before fees"),
-    unrealizedPnl: money("Unrealized PnL"),
-    fees: money("Fees paid"),
-    netPnl: money("equity - startingCash"),
-    grossExposure: money("Sum of absolute position values"),
-    drawdown: z.number().describe("Current fall from the equity peak, as a fraction"),
-    maxDrawdown: z.number().describe("Largest fall from the highest equity since start, as a fraction"),
-    maxDrawdownDurationMs: z.number().int().nonnegative().describe("Longest time spent below a peak, in ms"),
-    peakEquity: money("Highest equity so far"),
-    halted: z.boolean().describe("True while the drawdown limit halts the strategy"),
-    closingFills: z.number().int().describe("Fills that reduced a position"),
-    winningFills: z.number().int().describe("Closing fills with a positive realized PnL"),
-  })
-  .describe("One strategy's account totals");
-
 /** What every strategy view says of the instance itself (the engine's strategyView). */
 const StrategyInfoSchema = z.object({
   id: StrategyInstanceSchema.shape.id,
@@ -155,6 +137,76 @@ export const OrderEventSchema = z
   .describe("An order event from strategy.orders.v1");
 export const OrdersSchema = z.array(OrderEventSchema).describe("Recent order events, newest first");
 
+// ---------------------------------------------------------------------------------------------
+// The read side (PostgreSQL, fed by the projector): history with time ranges and cursors.
+
+/** A list route's answer: one page, and the cursor of the next (null on the last page). */
+export function pageOf<T extends z.ZodType>(item: T, what: string) {
+  return z
+    .object({
+      items: z.array(item),
+      next: z
+        .string()
+        .nullable()
+        .describe(
+          "Opaque cursor of the next page: pass it back as `cursor` with the same filters; null on the last page",
+        ),
+    })
+    .describe(what);
+}
+
+export const ORDER_STATUSES = [
+  "submitted",
+  "working",
+  "triggered",
+  "partially-filled",
+  "filled",
+  "canceled",
+  "rejected",
+] as const;
+export const OrderStatusSchema = z
+  .enum(ORDER_STATUSES)
+  .describe(
+    "submitted (not yet checked), working (accepted: resting or waiting for its trigger), triggered (a stop touched), partially-filled, filled, canceled, rejected",
+  );
+
+/** An order at its latest state, kept by its lifecycle events (order.* on strategy.orders.v1). */
+export const OrderStateSchema = z
+  .object({
+    orderId: OrderSubmittedSchema.shape.orderId,
+    strategyId: OrderSubmittedSchema.shape.strategyId,
+    symbol: OrderSubmittedSchema.shape.symbol,
+    side: OrderSubmittedSchema.shape.side,
+    type: OrderSubmittedSchema.shape.type.nullable().describe("null only while its order.submitted is not stored"),
+    timeInForce: OrderSubmittedSchema.shape.timeInForce.nullable(),
+    quantity: z.number().nullable().describe("Total quantity (after replaces)"),
+    limitPrice: z.number().nullable(),
+    stopPrice: z.number().nullable(),
+    parentId: z.string().nullable().describe("The entry a bracket child protects"),
+    signalId: z.string().nullable(),
+    status: OrderStatusSchema,
+    filledQuantity: z.number().nonnegative(),
+    averagePrice: z.number().nullable().describe("Average fill price, null before the first fill"),
+    reason: z.string().nullable().describe("Why it was canceled or rejected"),
+    submittedAt: z.number().int().nullable().describe("tsEvent of order.submitted"),
+    updatedAt: z.number().int().describe("tsEvent of its latest event"),
+  })
+  .describe("An order and where its lifecycle is");
+export const OrderPageSchema = pageOf(OrderStateSchema, "Orders, newest first");
+export const FillPageSchema = pageOf(OrderFilledSchema, "Fills (order.filled), newest first");
+export const TradePageSchema = pageOf(TradeClosedSchema, "Closed round trips (trade.closed), newest first");
+export const SignalPageSchema = pageOf(SignalViewSchema, "Signals, newest first");
+export const EquityPointViewSchema = z
+  .object({
+    ts: z.number().int().describe("When it was sampled (a closed bar's end), ms since the epoch"),
+    equity: money("Equity"),
+    netPnl: money("equity - startingCash"),
+    drawdown: z.number().describe("Fall from the highest equity since start, as a fraction"),
+    maxDrawdown: z.number().describe("Largest fall since start up to this point, as a fraction"),
+  })
+  .describe("One equity sample");
+export const EquityPageSchema = pageOf(EquityPointViewSchema, "Equity samples, oldest first");
+
 /** Not public: the gateway derives /api/alerts from it where it cannot keep alerts itself (a Lambda). */
 export const RiskEventSchema = z
   .discriminatedUnion("type", [
@@ -164,21 +216,8 @@ export const RiskEventSchema = z
   .describe("A risk event from strategy.risk.v1");
 export const RiskEventsSchema = z.array(RiskEventSchema).describe("Recent risk events, newest first");
 
-export const PortfolioSchema = z
-  .object({
-    startingCash: money("Starting cash of all strategies"),
-    equity: money("Equity of all strategies"),
-    realizedPnl: money("Realized PnL"),
-    unrealizedPnl: money("Unrealized PnL"),
-    fees: money("Fees"),
-    netPnl: money("equity - startingCash"),
-    drawdown: z.number().describe("Current fall of the combined equity from its highest since start, as a fraction"),
-    maxDrawdown: z.number().describe("Largest fall of the combined equity from its highest since start, as a fraction"),
-    maxDrawdownDurationMs: z
-      .number()
-      .int()
-      .nonnegative()
-      .describe("Longest time the combined equity spent below a peak, in ms"),
+export const PortfolioSchema = PortfolioTotalsSchema.omit({ tsEvent: true, tsInit: true })
+  .extend({
     strategies: z.array(StrategyAccountSchema),
     equityCurve: z
       .array(
@@ -212,3 +251,6 @@ export type SignalView = z.input<typeof SignalViewSchema>;
 export type OrderEventView = z.input<typeof OrderEventSchema>;
 export type RiskEventView = z.input<typeof RiskEventSchema>;
 export type PortfolioView = z.input<typeof PortfolioSchema>;
+export type OrderStateView = z.input<typeof OrderStateSchema>;
+export type EquityPointView = z.input<typeof EquityPointViewSchema>;
+export type Page<T> = { items: T[]; next: string | null };

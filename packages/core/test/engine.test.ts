@@ -56,14 +56,68 @@ function secondly(prices: [number, number][], symbol = "AAPL", t0 = 1_000, size 
   return prices.map(([bid, ask], i) => quote(symbol, i + 1, t0 + i * 1_000, bid, ask, size));
 }
 
-function run(engine: TradingEngine, ticks: QuoteTick[]): EngineEvent[] {
+function runAll(engine: TradingEngine, ticks: QuoteTick[]): EngineEvent[] {
   return ticks.flatMap((t) => {
     const outcome = engine.onQuote(t);
     return outcome.status === "applied" ? outcome.events : [];
   });
 }
 
+const SAMPLES = new Set(["equity.sampled", "portfolio.sampled"]);
+
+/** The trading events of a run, without the equity samples every closed bar adds (tested on their own below). */
+function run(engine: TradingEngine, ticks: QuoteTick[]): EngineEvent[] {
+  return runAll(engine, ticks).filter((e) => !SAMPLES.has(e.type));
+}
+
 const types = (events: EngineEvent[]) => events.map((e) => e.type);
+
+describe("trading engine: equity samples for the read side", () => {
+  it("samples each subscribed strategy's account and the portfolio at every closed bar, after the strategy's own state moved", () => {
+    const engine = engineWith({ script: { "AAPL:1": "long" }, execution: { takerFeeBps: 10 } });
+    const events = runAll(
+      engine,
+      secondly([
+        [100, 100.02],
+        [100.5, 100.52],
+        [101, 101.02],
+        [102, 102.02],
+      ]),
+    );
+    const samples = events.filter((e) => SAMPLES.has(e.type));
+    // bars close at 2 s (tick 2), 3 s (tick 3) and 4 s (tick 4): a strategy sample and a portfolio sample each
+    expect(samples.map((e) => [e.type, e.id])).toEqual([
+      ["equity.sampled", "s1:equity:2000"],
+      ["portfolio.sampled", "portfolio:equity:2000"],
+      ["equity.sampled", "s1:equity:3000"],
+      ["portfolio.sampled", "portfolio:equity:3000"],
+      ["equity.sampled", "s1:equity:4000"],
+      ["portfolio.sampled", "portfolio:equity:4000"],
+    ]);
+    // at 4 s: 9 shares bought at 101.02 (fee 0.90918), marked at tick 4's mid 102.01
+    // cash 100,000 - 909.18 - 0.90918 = 99,089.91082; unrealized 9 x (102.01 - 101.02) = 8.91
+    expect(samples[4]!.data).toMatchObject({
+      strategyId: "s1",
+      startingCash: 100_000,
+      cash: 99_089.91082,
+      equity: 99_089.91082 + 9 * 102.01,
+      unrealizedPnl: 8.91,
+      fees: 0.90918,
+      // 8.91 - 0.90918, exact: summed in micros
+      netPnl: 8.00082,
+      tsEvent: 4_000,
+      tsInit: 4_000,
+    });
+    // one strategy: the portfolio is the same account summed
+    expect(samples[5]!.data).toMatchObject({
+      startingCash: 100_000,
+      equity: 99_089.91082 + 9 * 102.01,
+      netPnl: 8.00082,
+      fees: 0.90918,
+      tsEvent: 4_000,
+    });
+  });
+});
 
 describe("trading engine: paper execution", () => {
   it("fills a market buy against the next quote's ask with the fee, sized to the trade notional", () => {
