@@ -29,6 +29,16 @@ export default defineConfig({
         },
       },
       { test: { name: "strategy", include: ["packages/strategy/test/**/*.test.ts"], exclude: ["**/*.int.test.ts"] } },
+      // a real PostgreSQL server (Debian's postgresql) and embedded PGlite: fails, never skips, without them
+      {
+        test: {
+          name: "read-side",
+          include: ["packages/read-side/test/**/*.test.ts"],
+          exclude: ["**/*.int.test.ts"],
+          testTimeout: 60_000,
+          hookTimeout: 120_000,
+        },
+      },
       { test: { name: "bus", include: ["packages/bus/test/**/*.test.ts"], exclude: ["**/*.int.test.ts"] } },
       {
         test: {
