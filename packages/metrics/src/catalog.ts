@@ -14,7 +14,7 @@ export interface MetricSpec {
   readonly unit: MetricUnit;
   readonly buckets?: readonly number[];
   /** Who exposes it. */
-  readonly services: readonly ("market-data" | "strategy" | "gateway" | "all")[];
+  readonly services: readonly ("market-data" | "strategy" | "projector" | "gateway" | "all")[];
   /** Set by prom-client's default collectors rather than by Tickflow code. */
   readonly builtin?: true;
 }
@@ -142,14 +142,14 @@ export const CATALOG = {
     help: "Records between a consumer group's committed offset and the end of the partition",
     labels: ["group", "topic", "partition"],
     unit: "count",
-    services: ["strategy", "gateway"],
+    services: ["strategy", "projector", "gateway"],
   },
   tickflow_dlq_messages_total: {
     type: "counter",
     help: "Records sent to dlq.v1",
     labels: ["topic", "reason"],
     unit: "count",
-    services: ["strategy", "gateway"],
+    services: ["strategy", "projector", "gateway"],
   },
   tickflow_transactions_total: {
     type: "counter",
@@ -157,6 +157,36 @@ export const CATALOG = {
     labels: ["processor"],
     unit: "count",
     services: ["strategy"],
+  },
+  tickflow_projector_records_total: {
+    type: "counter",
+    help: "Records the projector consumed, by outcome: applied (written with their offsets), skipped (already in the database: a redelivery), dead-lettered",
+    labels: ["topic", "outcome"],
+    unit: "count",
+    services: ["projector"],
+  },
+  tickflow_projector_rows_total: {
+    type: "counter",
+    help: "Rows the projector wrote (inserted or updated), by table, counted when their transaction commits",
+    labels: ["table"],
+    unit: "count",
+    services: ["projector"],
+  },
+  tickflow_projector_batch_duration_seconds: {
+    type: "histogram",
+    help: "Time to write one partition batch and its offsets in one database transaction",
+    labels: ["topic"],
+    unit: "seconds",
+    buckets: LATENCY_BUCKETS,
+    services: ["projector"],
+  },
+  tickflow_projector_event_age_seconds: {
+    type: "histogram",
+    help: "From an event's tsEvent to its commit in the read side: how far behind the database is",
+    labels: ["topic"],
+    unit: "seconds",
+    buckets: LATENCY_BUCKETS,
+    services: ["projector"],
   },
   tickflow_http_requests_total: {
     type: "counter",

@@ -5,6 +5,13 @@ import { until } from "./wait";
 
 const root = resolve(import.meta.dirname, "../../..");
 
+type WorkerName = "market-data" | "strategy" | "projector";
+const PORT_VARIABLES: Record<WorkerName, string> = {
+  "market-data": "MD_HTTP_PORT",
+  strategy: "ST_HTTP_PORT",
+  projector: "PJ_HTTP_PORT",
+};
+
 /**
  * A worker as a real child process (`node --import tsx .../main.ts`), so kill -9 is real. With
  * `supervise`, it is restarted when it exits on its own, as an orchestrator would.
@@ -16,24 +23,19 @@ export class Worker {
   restarts = 0;
 
   private constructor(
-    readonly name: "market-data" | "strategy",
+    readonly name: WorkerName,
     private readonly env: Record<string, string>,
     readonly port: number,
     private readonly supervise: boolean,
   ) {}
 
   static async start(
-    name: "market-data" | "strategy",
+    name: WorkerName,
     env: Record<string, string>,
     options: { supervise?: boolean } = {},
   ): Promise<Worker> {
     const port = await freePort();
-    const worker = new Worker(
-      name,
-      { ...env, [name === "market-data" ? "MD_HTTP_PORT" : "ST_HTTP_PORT"]: String(port) },
-      port,
-      options.supervise ?? false,
-    );
+    const worker = new Worker(name, { ...env, [PORT_VARIABLES[name]]: String(port) }, port, options.supervise ?? false);
     await worker.spawn();
     return worker;
   }
