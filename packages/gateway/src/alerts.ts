@@ -1,6 +1,7 @@
-import { RiskEventsSchema, type RiskHalted } from "@tickflow/core";
+import type { RiskHalted } from "@tickflow/core";
+import type { ReadSide } from "@tickflow/read-side";
+import { readSideQuery } from "./read-side";
 import type { Alert } from "./schemas";
-import type { Upstream } from "./upstream";
 
 const percent = (fraction: number) => `${(fraction * 100).toFixed(2)}%`;
 const amount = (value: number) => value.toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 });
@@ -20,7 +21,7 @@ export function alertFromHalt(halt: RiskHalted): Alert {
   };
 }
 
-/** Where /api/alerts reads from: the consumer's memory locally, the strategy worker's risk history on AWS. */
+/** Where /api/alerts reads from: the consumer's memory locally, the read side's risk events on AWS. */
 export interface AlertSource {
   /** Newest first, at most `limit`. */
   recent(limit: number): Promise<Alert[]>;
@@ -51,16 +52,16 @@ export class AlertStore implements AlertSource {
 }
 
 /**
- * Alerts derived from the strategy worker's risk history (GET /risk). A Lambda cannot read the
- * memory of the consumer Lambda that sent the alerts, but every alert is a risk.halted the
- * worker also keeps, so the list is the same one.
+ * Alerts derived from the read side's risk events. A Lambda cannot read the memory of the
+ * consumer Lambda that sent the alerts, but every alert is a risk.halted the read side also
+ * keeps, so the list is the same one.
  */
-export class RiskHistoryAlertSource implements AlertSource {
-  constructor(private readonly strategy: Upstream) {}
+export class ReadSideAlertSource implements AlertSource {
+  constructor(private readonly readSide: ReadSide | null) {}
 
   async recent(limit: number): Promise<Alert[]> {
-    // resets are interleaved with halts: ask for all the worker keeps, then keep the halts
-    const events = await this.strategy.getJson("/risk", RiskEventsSchema, { query: { limit: 1_000 } });
+    // resets are interleaved with halts: read enough of both, then keep the halts
+    const events = await readSideQuery(this.readSide, (rs) => rs.riskEvents(Math.min(limit * 2, 1_000)));
     return events
       .flatMap((e) => (e.type === "risk.halted" ? [alertFromHalt(e.data)] : []))
       .sort(newestFirst)

@@ -1,3 +1,4 @@
+import { DatabaseEnvSchema } from "@tickflow/read-side";
 import { readEnv, ServiceEnvSchema, type Env } from "@tickflow/runtime";
 import { z } from "zod";
 
@@ -20,9 +21,11 @@ export const DEFAULT_UPSTREAM_TIMEOUT_MS = 2_000;
 /** The gateway's own variables (the bus and the metrics read theirs). */
 export const GatewayEnvSchema = z.object({
   ...ServiceEnvSchema.shape,
+  /** Where the read side is (DATABASE_URL, or the Data API's DATABASE_CLUSTER_ARN and DATABASE_SECRET_ARN): the history routes read it. */
+  ...DatabaseEnvSchema.shape,
   /** The market-data worker's read API (instruments, quotes). */
   MARKET_DATA_URL: baseUrl("http://127.0.0.1:7001"),
-  /** The strategy worker's read API (strategies, bars, signals, orders, risk, positions, portfolio). */
+  /** The strategy worker's read API (the running strategies). */
   STRATEGY_URL: baseUrl("http://127.0.0.1:7002"),
   /** Budget for one upstream call, connect to last byte; past it the request answers 503. */
   UPSTREAM_TIMEOUT_MS: z.coerce

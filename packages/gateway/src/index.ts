@@ -1,5 +1,6 @@
 export {
   ROUTES,
+  DATABASE_HANDLERS,
   handlerPath,
   DEFAULT_ROUTE_KEY,
   DEFAULT_ROUTE_HANDLER,

@@ -8,14 +8,20 @@
  */
 import {
   BarIntervalSchema,
+  EquityPageSchema,
+  FillPageSchema,
+  OrderPageSchema,
+  OrderStateSchema,
+  ORDER_STATUSES,
+  OrderTypeSchema,
+  SignalPageSchema,
+  TradePageSchema,
   BarsSchema,
   BarViewSchema,
   DEFAULT_UNIVERSE,
   EquityPointSchema,
   InstrumentSchema,
   InstrumentsSchema,
-  OrderEventSchema,
-  OrdersSchema,
   parseDecimalInteger,
   PortfolioSchema,
   PositionSchema,
@@ -25,7 +31,6 @@ import {
   QuotesSchema,
   QuoteTickViewSchema,
   RiskHaltedSchema,
-  SignalsSchema,
   SignalViewSchema,
   StrategiesSchema,
   StrategyAccountSchema,
@@ -74,38 +79,104 @@ export const QuoteQuerySchema = z.object({
   limit: integerParam("limit", "How many recent quotes to include", 1, 1_000, 100),
 });
 
-export const BarsQuerySchema = z.object({
-  interval: z
-    .enum(BAR_INTERVALS, { error: `interval must be one of ${BAR_INTERVALS.join(", ")}` })
-    .default("1m")
-    .describe(`Bar length: one of ${BAR_INTERVALS.join(", ")} (default 1m)`),
-  limit: integerParam("limit", "How many of the latest bars", 1, 1_000, 200),
-});
+/** An event time in ms since the epoch, for `from`/`to`. */
+function timeParam(name: "from" | "to", what: string) {
+  const message = `${name} must be a time in ms since the epoch: an integer from 0 to ${MAX_TIME}`;
+  return z
+    .preprocess(
+      (value) => (typeof value === "string" ? (parseDecimalInteger(value) ?? value) : value),
+      z.number({ error: message }).int(message).min(0, message).max(MAX_TIME, message).optional(),
+    )
+    .describe(what);
+}
+const MAX_TIME = 8_640_000_000_000_000;
 
-/** Filters of the signal and order feeds. A symbol outside the universe is bad input (400); a well-formed strategy id that is not running matches nothing. */
-export const SignalsQuerySchema = z.object({
-  symbol: SymbolSchema.optional().describe("Only this symbol"),
-  strategy: StrategyIdSchema.optional().describe("Only this strategy"),
-  limit: integerParam("limit", "How many of the latest", 1, 1_000, 100),
-});
-
-/** The order.* event types of core's OrderEventSchema, without their prefix. */
-export const ORDER_EVENT_KINDS = [
-  "submitted",
-  "accepted",
-  "triggered",
-  "filled",
-  "canceled",
-  "replaced",
-  "rejected",
-] as const;
-
-export const OrdersQuerySchema = SignalsQuerySchema.extend({
-  type: z
-    .enum(ORDER_EVENT_KINDS, { error: `type must be one of ${ORDER_EVENT_KINDS.join(", ")}` })
+/** What every list route takes: [from, to) on tsEvent, a page size and the cursor of the page before. */
+const ListShape = {
+  from: timeParam("from", "Only events at or after this tsEvent (ms since the epoch, inclusive)"),
+  to: timeParam("to", "Only events before this tsEvent (ms since the epoch, exclusive)"),
+  limit: integerParam("limit", "Page size", 1, 1_000, 100),
+  cursor: z
+    .string()
+    .min(1, "cursor must not be empty")
+    .max(512, "cursor is at most 512 characters")
     .optional()
-    .describe(`Only order events of this kind: order.<type>, type one of ${ORDER_EVENT_KINDS.join(", ")}`),
-});
+    .describe("The `next` of the previous page; leave out for the first page"),
+};
+const rangeInOrder = (q: { from?: number | undefined; to?: number | undefined }, ctx: z.RefinementCtx) => {
+  if (q.from !== undefined && q.to !== undefined && q.from > q.to)
+    ctx.addIssue({ code: "custom", path: ["from"], message: "from must not be after to" });
+};
+
+export const BarsQuerySchema = z
+  .object({
+    interval: z
+      .enum(BAR_INTERVALS, { error: `interval must be one of ${BAR_INTERVALS.join(", ")}` })
+      .default("1m")
+      .describe(`Bar length: one of ${BAR_INTERVALS.join(", ")} (default 1m)`),
+    limit: integerParam("limit", "How many of the latest bars", 1, 1_000, 200),
+    from: timeParam("from", "Only bars starting at or after this time (ms since the epoch, inclusive)"),
+    to: timeParam("to", "Only bars starting before this time (ms since the epoch, exclusive)"),
+  })
+  .superRefine(rangeInOrder);
+
+/** A strategy id, for filters: one the read side has never heard of answers 404 unknown-strategy. */
+const strategyFilter = StrategyIdSchema.optional().describe(
+  "Only this strategy (404 if the read side knows no such strategy)",
+);
+const symbolFilter = SymbolSchema.optional().describe("Only this symbol (404 if it is not in the universe)");
+
+export const SignalsQuerySchema = z
+  .object({ strategy: strategyFilter, symbol: symbolFilter, ...ListShape })
+  .superRefine(rangeInOrder);
+
+export const FillsQuerySchema = z
+  .object({
+    strategy: strategyFilter,
+    symbol: symbolFilter,
+    side: z.enum(["buy", "sell"], { error: "side must be buy or sell" }).optional().describe("Only buys or sells"),
+    ...ListShape,
+  })
+  .superRefine(rangeInOrder);
+
+export const TradesQuerySchema = z
+  .object({
+    strategy: strategyFilter,
+    symbol: symbolFilter,
+    side: z
+      .enum(["long", "short"], { error: "side must be long or short" })
+      .optional()
+      .describe("Only long or short round trips"),
+    ...ListShape,
+  })
+  .superRefine(rangeInOrder);
+
+const ORDER_TYPES = OrderTypeSchema.options;
+export const OrdersQuerySchema = z
+  .object({
+    strategy: strategyFilter,
+    symbol: symbolFilter,
+    side: z.enum(["buy", "sell"], { error: "side must be buy or sell" }).optional().describe("Only buys or sells"),
+    type: z
+      .enum(ORDER_TYPES, { error: `type must be one of ${ORDER_TYPES.join(", ")}` })
+      .optional()
+      .describe(`Only orders of this type: one of ${ORDER_TYPES.join(", ")}`),
+    status: z
+      .enum(ORDER_STATUSES, { error: `status must be one of ${ORDER_STATUSES.join(", ")}` })
+      .optional()
+      .describe(`Only orders in this state: one of ${ORDER_STATUSES.join(", ")}`),
+    ...ListShape,
+  })
+  .superRefine(rangeInOrder);
+
+export const EquityQuerySchema = z
+  .object({
+    strategy: StrategyIdSchema.optional().describe(
+      "This strategy's samples (404 if the read side knows no such strategy); without it, the portfolio's",
+    ),
+    ...ListShape,
+  })
+  .superRefine(rangeInOrder);
 
 export const AlertsQuerySchema = z.object({
   limit: integerParam("limit", "How many of the latest alerts", 1, 500, 50),
@@ -135,9 +206,12 @@ export {
   EquityPointSchema,
   StrategyDetailSchema,
   SignalViewSchema as Signal,
-  SignalsSchema,
-  OrderEventSchema,
-  OrdersSchema,
+  OrderStateSchema,
+  OrderPageSchema,
+  FillPageSchema,
+  TradePageSchema,
+  SignalPageSchema,
+  EquityPageSchema,
   PortfolioSchema,
 };
 
@@ -158,7 +232,7 @@ export const AlertSchema = z
   .describe("An alert raised for a risk.halted event: a strategy hit its drawdown limit and was flattened");
 export const AlertsSchema = z.array(AlertSchema).describe("Alerts, newest first");
 
-export const DEPENDENCIES = ["market-data", "strategy"] as const;
+export const DEPENDENCIES = ["market-data", "strategy", "database"] as const;
 export const DependencyHealthSchema = z
   .object({
     name: z.enum(DEPENDENCIES),
@@ -230,7 +304,6 @@ export type StrategyPosition = z.infer<typeof StrategyPositionSchema>;
 export type StrategyAccount = z.infer<typeof StrategyAccountSchema>;
 export type Strategy = z.infer<typeof StrategySchema>;
 export type StrategyDetail = z.infer<typeof StrategyDetailSchema>;
-export type OrderEvent = z.infer<typeof OrderEventSchema>;
 export type Portfolio = z.infer<typeof PortfolioSchema>;
 export type Alert = z.infer<typeof AlertSchema>;
 export type DependencyHealth = z.infer<typeof DependencyHealthSchema>;
@@ -246,15 +319,20 @@ export type ProblemStatus = 400 | 404 | 502 | 503;
 
 export interface Contract {
   readonly summary: string;
-  readonly tag: "market-data" | "strategy" | "alerts" | "system";
+  readonly tag: "market-data" | "strategy" | "history" | "alerts" | "system";
   readonly path?: z.ZodObject;
   readonly query?: z.ZodObject;
   readonly response: z.ZodType;
   readonly problems: readonly ProblemStatus[];
+  /** A list route that also answers text/csv (one row per item) when the request accepts it. */
+  readonly csv?: true;
 }
 
 /** Problems of a route that reads one upstream: it can be down or slow (503) or answer nonsense (502). */
 const UPSTREAM = [502, 503] as const;
+
+/** Problems of a list route on the read side: bad input (400), an unknown strategy or symbol (404), the database away (503). */
+const HISTORY = [400, 404, 503] as const;
 
 /** Keyed by handler name (ROUTES in http/routes.ts); a test holds the two to the same set. */
 export const CONTRACTS = {
@@ -287,12 +365,12 @@ export const CONTRACTS = {
     problems: [400, 404, ...UPSTREAM],
   },
   bars: {
-    summary: "Closed bars of one symbol",
-    tag: "strategy",
+    summary: "Closed bars of one symbol from the read side, oldest first",
+    tag: "history",
     path: SymbolPathSchema,
     query: BarsQuerySchema,
     response: BarsSchema,
-    problems: [400, 404, ...UPSTREAM],
+    problems: [400, 404, 503],
   },
   strategies: {
     summary: "Every running strategy with its status, account and positions",
@@ -309,32 +387,63 @@ export const CONTRACTS = {
     problems: [404, ...UPSTREAM],
   },
   signals: {
-    summary: "Recent signals, newest first",
-    tag: "strategy",
+    summary: "Signals, newest first, one page at a time",
+    tag: "history",
     query: SignalsQuerySchema,
-    response: SignalsSchema,
-    problems: [400, ...UPSTREAM],
+    response: SignalPageSchema,
+    problems: HISTORY,
+    csv: true,
   },
   orders: {
-    summary: "Recent order events (submitted, filled, rejected), newest first",
-    tag: "strategy",
+    summary: "Orders at their latest state (lifecycle from order.* events), newest first, one page at a time",
+    tag: "history",
     query: OrdersQuerySchema,
-    response: OrdersSchema,
-    problems: [400, ...UPSTREAM],
+    response: OrderPageSchema,
+    problems: HISTORY,
+    csv: true,
   },
-  positions: { summary: "Every strategy's positions", tag: "strategy", response: PositionsSchema, problems: UPSTREAM },
+  fills: {
+    summary: "Fills (one order.filled each), newest first, one page at a time",
+    tag: "history",
+    query: FillsQuerySchema,
+    response: FillPageSchema,
+    problems: HISTORY,
+    csv: true,
+  },
+  trades: {
+    summary: "Closed round trips (trade.closed), newest first, one page at a time",
+    tag: "history",
+    query: TradesQuerySchema,
+    response: TradePageSchema,
+    problems: HISTORY,
+    csv: true,
+  },
+  equity: {
+    summary: "Equity samples of one strategy, or of the portfolio, oldest first, one page at a time",
+    tag: "history",
+    query: EquityQuerySchema,
+    response: EquityPageSchema,
+    problems: HISTORY,
+    csv: true,
+  },
+  positions: {
+    summary: "Every strategy's latest position in each symbol it has traded",
+    tag: "history",
+    response: PositionsSchema,
+    problems: [503],
+  },
   portfolio: {
-    summary: "All strategies together: totals, equity curve, drawdown",
-    tag: "strategy",
+    summary: "All strategies together as of the latest sample: totals, equity curve, drawdown since start",
+    tag: "history",
     response: PortfolioSchema,
-    problems: UPSTREAM,
+    problems: [503],
   },
   alerts: {
     summary: "Alerts raised for risk.halted events, newest first",
     tag: "alerts",
     query: AlertsQuerySchema,
     response: AlertsSchema,
-    problems: [400, ...UPSTREAM],
+    problems: [400, 503],
   },
   openapi: { summary: "This OpenAPI 3.1 document", tag: "system", response: OpenApiDocumentSchema, problems: [] },
 } as const satisfies Record<string, Contract>;

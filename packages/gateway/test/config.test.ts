@@ -14,7 +14,21 @@ describe("gatewayConfig", () => {
       KAFKA_REPORT_BATCH_ITEM_FAILURES: false,
       ALERTS_GROUP_ID: "tickflow-gateway-alerts",
       LOG_LEVEL: "info",
+      DATABASE_NAME: "tickflow",
     });
+  });
+
+  it("takes the read side's database as a URL or as the Data API's cluster and secret, and refuses anything else", () => {
+    expect(gatewayConfig({ DATABASE_URL: "postgres://u:p@db:5432/tickflow" }).DATABASE_URL).toBe(
+      "postgres://u:p@db:5432/tickflow",
+    );
+    const aws = gatewayConfig({
+      DATABASE_CLUSTER_ARN: "arn:aws:rds:us-east-1:123456789012:cluster:tickflow",
+      DATABASE_SECRET_ARN: "arn:aws:secretsmanager:us-east-1:123456789012:secret:tickflow-AbCdEf",
+    });
+    expect(aws.DATABASE_CLUSTER_ARN).toBe("arn:aws:rds:us-east-1:123456789012:cluster:tickflow");
+    expect(() => gatewayConfig({ DATABASE_URL: "mysql://db/tickflow" })).toThrow(/DATABASE_URL.*postgres:\/\//);
+    expect(() => gatewayConfig({ DATABASE_CLUSTER_ARN: "tickflow" })).toThrow(/DATABASE_CLUSTER_ARN.*RDS cluster ARN/);
   });
 
   it("takes URLs without their trailing slash, origin lists and an SNS topic", () => {

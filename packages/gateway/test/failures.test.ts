@@ -100,7 +100,7 @@ describe("a worker that does not have the route the gateway calls", () => {
   it("is answered with 502 upstream-rejected, not passed on as the client's 404", async () => {
     const deps = testDeps({ STRATEGY_URL: await faulty("no-route") });
 
-    const response = parse<Problem>(await ENDPOINTS.alerts.create(deps)(httpEvent("alerts"), context()));
+    const response = parse<Problem>(await ENDPOINTS.strategies.create(deps)(httpEvent("strategies"), context()));
 
     expect(response.status).toBe(502);
     expect(response.body).toMatchObject({ code: "upstream-rejected", upstream: "strategy" });
@@ -112,6 +112,7 @@ describe("health with a dependency down", () => {
     const deps = testDeps({
       MARKET_DATA_URL: workers.marketDataUrl,
       STRATEGY_URL: await faulty("hang"),
+      DATABASE_URL: workers.databaseUrl,
       UPSTREAM_TIMEOUT_MS: String(TIMEOUT_MS),
     });
 
@@ -128,11 +129,16 @@ describe("health with a dependency down", () => {
         latencyMs: expect.any(Number),
         detail: `strategy did not answer within ${TIMEOUT_MS} ms`,
       },
+      { name: "database", status: "up", latencyMs: expect.any(Number) },
     ]);
   });
 
   it("reports a worker whose own health check fails as down", async () => {
-    const deps = testDeps({ MARKET_DATA_URL: await faulty("unhealthy"), STRATEGY_URL: await refusedUrl() });
+    const deps = testDeps({
+      MARKET_DATA_URL: await faulty("unhealthy"),
+      STRATEGY_URL: await refusedUrl(),
+      DATABASE_URL: `postgres://postgres@${new URL(await refusedUrl()).host}/postgres`,
+    });
 
     const response = parse<Health>(await ENDPOINTS.health.create(deps)(httpEvent("health"), context()));
 
@@ -140,7 +146,43 @@ describe("health with a dependency down", () => {
     expect(response.body.dependencies.map((d) => [d.name, d.status, d.detail])).toEqual([
       ["market-data", "down", "market-data reports itself unhealthy (HTTP 503 from /health)"],
       ["strategy", "down", expect.stringContaining("ECONNREFUSED")],
+      ["database", "down", "the read side's database did not answer (ECONNREFUSED)"],
     ]);
+  });
+});
+
+describe("the read side", () => {
+  it("answers every history route with 503 read-side-unavailable saying what to set when no database is configured", async () => {
+    const deps = testDeps({});
+    for (const name of [
+      "bars",
+      "signals",
+      "orders",
+      "fills",
+      "trades",
+      "equity",
+      "positions",
+      "portfolio",
+      "alerts",
+    ] as const) {
+      const event = name === "bars" ? httpEvent(name, { path: { symbol: "AAPL" } }) : httpEvent(name);
+      const response = parse<Problem>(await ENDPOINTS[name].create(deps)(event, context()));
+      expect(response.status, name).toBe(503);
+      expect(response.body, name).toMatchObject({
+        code: "read-side-unavailable",
+        detail: expect.stringContaining("DATABASE_URL"),
+      });
+    }
+  });
+
+  it("answers 503 read-side-unavailable, not 500, when the database does not answer, without its address in the answer", async () => {
+    const host = new URL(await refusedUrl()).host;
+    const deps = testDeps({ DATABASE_URL: `postgres://tickflow:secret@${host}/tickflow`, UPSTREAM_TIMEOUT_MS: "500" });
+    const response = parse<Problem>(await ENDPOINTS.fills.create(deps)(httpEvent("fills"), context()));
+    expect(response.status).toBe(503);
+    expect(response.body.code).toBe("read-side-unavailable");
+    expect(JSON.stringify(response.body)).not.toContain(host);
+    expect(JSON.stringify(response.body)).not.toContain("secret");
   });
 });
 
@@ -150,7 +192,10 @@ describe("the Lambda's own deadline", () => {
     const started = Date.now();
 
     const response = parse<Problem>(
-      await ENDPOINTS.portfolio.create(deps)(httpEvent("portfolio"), lambdaContext("tickflow-gateway-portfolio", 400)),
+      await ENDPOINTS.strategies.create(deps)(
+        httpEvent("strategies"),
+        lambdaContext("tickflow-gateway-strategies", 400),
+      ),
     );
 
     expect(Date.now() - started).toBeLessThan(2_000);

@@ -6,13 +6,14 @@ import { decodeEvent, KafkaBus, TOPIC_IDS, TOPICS } from "@tickflow/bus";
 import { PrometheusMetrics } from "@tickflow/metrics";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { RiskHistoryAlertSource } from "../src/alerts";
+import { startLocalPostgres, type LocalPostgres } from "@tickflow/read-side/local";
+import { alertFromHalt } from "../src/alerts";
 import { gatewayConfig } from "../src/config";
 import { startLocalGateway, type LocalGateway } from "../src/local/adapter";
 import { RISK_CONSUMER_TOPICS } from "../src/risk-consumer/handler";
 import type { Alert, Health } from "../src/schemas";
-import { Upstream } from "../src/upstream";
 import { sample } from "./support/events";
+import { PROJECTED_TOPICS } from "@tickflow/projector";
 import { uniquePrefix, until, Worker } from "@tickflow/test-support";
 import { HALTING_DRAWDOWN, marketDataEnv, strategyEnv } from "./support/workers";
 
@@ -24,6 +25,8 @@ const TICKS = 6_000;
 let prefix: string;
 let marketData: Worker;
 let strategy: Worker;
+let projector: Worker;
+let postgres: LocalPostgres;
 let bus: KafkaBus;
 let gateway: LocalGateway;
 const metrics = new PrometheusMetrics({ service: "gateway" });
@@ -38,6 +41,13 @@ beforeAll(async () => {
   // and exit (crash-only; an orchestrator would restart it). Create them first and wait for leaders.
   await bus.ensureTopics();
   await until("leaders for the new topics", () => Promise.all(TOPIC_IDS.map((t) => bus.offsets(t))), 30_000);
+  postgres = await startLocalPostgres();
+  projector = await Worker.start("projector", {
+    ...kafka,
+    KAFKA_SESSION_TIMEOUT_MS: "6000",
+    PJ_GROUP_ID: `${prefix}projector`,
+    DATABASE_URL: postgres.url,
+  });
   strategy = await Worker.start("strategy", {
     ...kafka,
     KAFKA_SESSION_TIMEOUT_MS: "6000",
@@ -52,11 +62,28 @@ beforeAll(async () => {
     },
     90_000,
   );
+  // the read side has caught up when the projector's group has committed the end of every topic it projects
+  await until(
+    "the projector to store every record",
+    async () => {
+      for (const topic of PROJECTED_TOPICS) {
+        const [ends, committed] = await Promise.all([
+          bus.offsets(topic),
+          bus.groupOffsets(`${prefix}projector`, topic),
+        ]);
+        for (const end of ends)
+          if (end.high !== "0" && committed.find((c) => c.partition === end.partition)?.offset !== end.high)
+            throw new Error(`${topic}/${end.partition} not stored up to ${end.high}`);
+      }
+    },
+    60_000,
+  );
   gateway = await startLocalGateway({
     config: gatewayConfig({
       GATEWAY_PORT: "0",
       MARKET_DATA_URL: marketData.url,
       STRATEGY_URL: strategy.url,
+      DATABASE_URL: postgres.url,
       ALERTS_GROUP_ID: `${prefix}alerts`,
       LOG_LEVEL: "error",
     }),
@@ -71,6 +98,8 @@ afterAll(async () => {
   await bus?.close();
   await marketData?.stop();
   await strategy?.stop();
+  await projector?.stop();
+  await postgres?.destroy();
 });
 
 describe("the local gateway in front of real workers on Kafka", () => {
@@ -78,18 +107,25 @@ describe("the local gateway in front of real workers on Kafka", () => {
     const health = await fetch(`${gateway.url}/api/health`);
 
     expect(health.status).toBe(200);
-    expect(((await health.json()) as Health).dependencies.map((d) => d.status)).toEqual(["up", "up"]);
+    expect(((await health.json()) as Health).dependencies.map((d) => [d.name, d.status])).toEqual([
+      ["market-data", "up"],
+      ["strategy", "up"],
+      ["database", "up"],
+    ]);
     expect(await getJson(`${gateway.url}/api/quotes`)).toEqual(await getJson(`${marketData.url}/quotes`));
     expect(await getJson(`${gateway.url}/api/strategies`)).toEqual(await getJson(`${strategy.url}/strategies`));
-    expect(await getJson(`${gateway.url}/api/bars/EUR-USD?interval=1s&limit=50`)).toEqual(
-      await getJson(`${strategy.url}/bars/EUR-USD?interval=1s&limit=50`),
-    );
+    const bars = (await bus.readTail("bars", 100_000))
+      .map((r) => decodeEvent(r.value).data as { symbol: string; interval: string; start: number })
+      .filter((b) => b.symbol === "EUR-USD" && b.interval === "1s")
+      .sort((a, b) => a.start - b.start);
+    expect(await getJson(`${gateway.url}/api/bars/EUR-USD?interval=1s&limit=50`)).toEqual(bars.slice(-50));
   });
 
   it("feeds the risk/alerts handler MSK events built from the committed records: every event once, every halt an alert", async () => {
-    const expected = await new RiskHistoryAlertSource(
-      new Upstream("strategy", strategy.url, 2_000, new PrometheusMetrics({ service: "gateway" })),
-    ).recent(500);
+    const expected = (await bus.readTail("risk", 100_000))
+      .map((r) => decodeEvent(r.value))
+      .flatMap((e) => (e.type === "risk.halted" ? [alertFromHalt(e.data)] : []))
+      .sort((a, b) => b.tsEvent - a.tsEvent || (a.id < b.id ? 1 : -1));
     expect(expected.length).toBeGreaterThan(0);
     const orders = (await bus.readTail("orders", 100_000)).map((r) => decodeEvent(r.value));
     const fills = orders.filter((e) => e.type === "order.filled").length;
@@ -187,4 +223,35 @@ describe("schemathesis against /api/openapi.json", () => {
       rmSync(cwd, { recursive: true, force: true });
     }
   }, 300_000);
+});
+
+describe("history while a worker is down", () => {
+  it("keeps answering the read side's routes, and health shows the worker down", async () => {
+    const before = await getJson<{ items: unknown[] }>(`${gateway.url}/api/fills?limit=50`);
+    expect(before.items.length).toBeGreaterThan(0);
+    await strategy.stop();
+
+    const health = await fetch(`${gateway.url}/api/health`);
+    expect(health.status).toBe(503);
+    expect(((await health.json()) as Health).dependencies.map((d) => [d.name, d.status])).toEqual([
+      ["market-data", "up"],
+      ["strategy", "down"],
+      ["database", "up"],
+    ]);
+    for (const path of [
+      "/api/fills?limit=50",
+      "/api/trades",
+      "/api/orders",
+      "/api/signals",
+      "/api/equity",
+      "/api/portfolio",
+      "/api/positions",
+      "/api/bars/AAPL?interval=1s",
+    ]) {
+      const response = await fetch(`${gateway.url}${path}`);
+      expect(response.status, path).toBe(200);
+    }
+    expect(await getJson(`${gateway.url}/api/fills?limit=50`)).toEqual(before);
+    expect((await fetch(`${gateway.url}/api/strategies`)).status).toBe(503);
+  });
 });

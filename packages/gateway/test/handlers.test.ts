@@ -1,9 +1,10 @@
-import { InstrumentSpecSchema, OrderEventSchema } from "@tickflow/core";
+import { decodeEvent, type DecodedEvent, type TopicId } from "@tickflow/bus";
+import { FillPageSchema, InstrumentSpecSchema, type OrderFilled, type TradeClosed } from "@tickflow/core";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import type { HttpHandler } from "../src/http/endpoint";
 import { ENDPOINTS } from "../src/http/endpoints";
 import { ROUTES, type HandlerName } from "../src/http/routes";
-import { ORDER_EVENT_KINDS, type Alert, type Health, type Problem } from "../src/schemas";
+import type { Alert, Health, Problem } from "../src/schemas";
 import { createNotFound } from "../src/http/handlers/not-found";
 import {
   context,
@@ -24,7 +25,11 @@ let handlers: Record<HandlerName, HttpHandler>;
 beforeAll(async () => {
   // a drawdown limit the run trips, so there are halts to list as alerts
   workers = await startInProcessWorkers({ maxDrawdown: HALTING_DRAWDOWN });
-  deps = testDeps({ MARKET_DATA_URL: workers.marketDataUrl, STRATEGY_URL: workers.strategyUrl });
+  deps = testDeps({
+    MARKET_DATA_URL: workers.marketDataUrl,
+    STRATEGY_URL: workers.strategyUrl,
+    DATABASE_URL: workers.databaseUrl,
+  });
   handlers = Object.fromEntries(ROUTES.map((r) => [r.handler, ENDPOINTS[r.handler].create(deps)])) as Record<
     HandlerName,
     HttpHandler
@@ -92,46 +97,12 @@ describe("market-data routes", () => {
   });
 });
 
-describe("strategy routes", () => {
-  it("answers bars with the worker's closed bars, oldest first", async () => {
-    const response = await invoke<{ start: number }[]>(
-      "bars",
-      httpEvent("bars", { path: { symbol: "BTC-USD" }, query: "interval=1s&limit=10" }),
-    );
+/** Every event on a topic of the in-memory bus, decoded, in offset order per partition. */
+async function topic(id: TopicId): Promise<DecodedEvent[]> {
+  return (await workers.bus.readTail(id, 1_000_000)).map((r) => decodeEvent(r.value));
+}
 
-    expect(response.status).toBe(200);
-    expect(response.body).toHaveLength(10);
-    expect(response.body.map((b) => b.start)).toEqual([...response.body.map((b) => b.start)].sort((a, b) => a - b));
-    expect(response.body).toEqual(await upstream(`${workers.strategyUrl}/bars/BTC-USD?interval=1s&limit=10`));
-  });
-
-  it("serves limit=1000 although the worker keeps only 500: the worker answers what it keeps", async () => {
-    const event = httpEvent("bars", { path: { symbol: "AAPL" }, query: "interval=1s&limit=1000" });
-    const expected = await upstream(`${workers.strategyUrl}/bars/AAPL?interval=1s&limit=500`);
-
-    const response = await invoke("bars", event);
-
-    expect(response.status).toBe(200);
-    expect(response.body).toEqual(expected);
-  });
-
-  it.each([
-    ["interval=2m", "interval"],
-    ["interval=", "interval"],
-    ["limit=0", "limit"],
-    ["limit=1001", "limit"],
-    ["limit=abc", "limit"],
-    ["limit=1e2", "limit"],
-    ["limit=2.5", "limit"],
-    ["limit=", "limit"],
-  ])("answers bars?%s with 400 invalid-parameter naming %s", async (query, parameter) => {
-    const response = await invoke<Problem>("bars", httpEvent("bars", { path: { symbol: "AAPL" }, query }));
-
-    expect(response.status).toBe(400);
-    expect(response.headers["content-type"]).toBe("application/problem+json");
-    expect(response.body).toMatchObject({ code: "invalid-parameter", parameter, errors: [{ parameter, in: "query" }] });
-  });
-
+describe("strategy routes (the running engine)", () => {
   it("lists the running strategies and one strategy's full account as the worker does", async () => {
     const list = await invoke("strategies");
     const one = await invoke<{ id: string; portfolio: { equityCurve: unknown[] } }>(
@@ -159,17 +130,152 @@ describe("strategy routes", () => {
     expect(response.status).toBe(404);
     expect(response.body).toMatchObject({ code: "unknown-strategy", parameter: "id" });
   });
+});
 
-  it("filters signals by symbol and strategy as the worker does", async () => {
-    const response = await invoke<{ symbol: string; strategyId: string }[]>(
-      "signals",
-      httpEvent("signals", { query: "symbol=AAPL&strategy=sma&limit=5" }),
+describe("history routes (the read side)", () => {
+  it("answers bars from the read side, the latest closed bars oldest first, within [from, to)", async () => {
+    const published = (await topic("bars"))
+      .map((e) => e.data as { symbol: string; interval: string; start: number })
+      .filter((b) => b.symbol === "BTC-USD" && b.interval === "1s")
+      .sort((x, y) => x.start - y.start);
+    const response = await invoke<{ start: number }[]>(
+      "bars",
+      httpEvent("bars", { path: { symbol: "BTC-USD" }, query: "interval=1s&limit=10" }),
     );
-
     expect(response.status).toBe(200);
-    expect(response.body.length).toBeGreaterThan(0);
-    expect(response.body.every((s) => s.symbol === "AAPL" && s.strategyId === "sma")).toBe(true);
-    expect(response.body).toEqual(await upstream(`${workers.strategyUrl}/signals?symbol=AAPL&strategy=sma&limit=5`));
+    expect(response.body).toEqual(published.slice(-10));
+
+    const from = published[3]!.start;
+    const to = published[6]!.start;
+    const ranged = await invoke(
+      "bars",
+      httpEvent("bars", { path: { symbol: "BTC-USD" }, query: `interval=1s&from=${from}&to=${to}` }),
+    );
+    expect(ranged.body).toEqual(published.slice(3, 6));
+  });
+
+  it.each([
+    ["interval=2m", "interval"],
+    ["interval=", "interval"],
+    ["limit=0", "limit"],
+    ["limit=1001", "limit"],
+    ["limit=abc", "limit"],
+    ["limit=1e2", "limit"],
+    ["limit=2.5", "limit"],
+    ["limit=", "limit"],
+    ["from=-1", "from"],
+    ["from=10&to=5", "from"],
+  ])("answers bars?%s with 400 invalid-parameter naming %s", async (query, parameter) => {
+    const response = await invoke<Problem>("bars", httpEvent("bars", { path: { symbol: "AAPL" }, query }));
+
+    expect(response.status).toBe(400);
+    expect(response.headers["content-type"]).toBe("application/problem+json");
+    expect(response.body).toMatchObject({ code: "invalid-parameter", parameter, errors: [{ parameter, in: "query" }] });
+  });
+
+  it("pages every fill exactly once, newest first, and filters by strategy, symbol and side", async () => {
+    const published = (await topic("orders"))
+      .filter((e) => e.type === "order.filled")
+      .map((e) => e.data as OrderFilled);
+    expect(published.length).toBeGreaterThan(50);
+    const seen: OrderFilled[] = [];
+    let query = "limit=17";
+    for (;;) {
+      const page = await invoke<{ items: OrderFilled[]; next: string | null }>("fills", httpEvent("fills", { query }));
+      expect(page.status).toBe(200);
+      seen.push(...page.body.items);
+      if (!page.body.next) break;
+      query = `limit=17&cursor=${encodeURIComponent(page.body.next)}`;
+    }
+    const key = (f: OrderFilled) => `${f.orderId}:${f.fillNo}`;
+    expect(seen.map(key).sort()).toEqual(published.map(key).sort());
+    expect(new Set(seen.map(key)).size).toBe(seen.length);
+
+    const some = await invoke<{ items: OrderFilled[] }>(
+      "fills",
+      httpEvent("fills", { query: "strategy=mr&symbol=AAPL&side=sell&limit=1000" }),
+    );
+    const expected = published.filter((f) => f.strategyId === "mr" && f.symbol === "AAPL" && f.side === "sell");
+    expect(some.body.items.map(key).sort()).toEqual(expected.map(key).sort());
+  });
+
+  it("lists closed trades and orders at their latest state, filtered by status and type", async () => {
+    const trades = (await topic("trades")).map((e) => e.data as TradeClosed);
+    const response = await invoke<{ items: TradeClosed[] }>("trades", httpEvent("trades", { query: "limit=1000" }));
+    expect(response.body.items.map((t) => t.tradeId).sort()).toEqual(trades.map((t) => t.tradeId).sort());
+
+    const orderEvents = await topic("orders");
+    // every order has a row: submitted ones, and those the risk gate rejected before they were submitted
+    const submitted = new Set(
+      orderEvents
+        .filter((e) => e.type === "order.submitted" || e.type === "order.rejected")
+        .map((e) => (e.data as { orderId: string }).orderId),
+    );
+    const filledIds = new Set(
+      orderEvents
+        .filter((e) => e.type === "order.filled" && (e.data as OrderFilled).leavesQuantity === 0)
+        .map((e) => (e.data as OrderFilled).orderId),
+    );
+    const all: { orderId: string; status: string }[] = [];
+    let query = "limit=1000";
+    for (;;) {
+      const page = await invoke<{ items: { orderId: string; status: string }[]; next: string | null }>(
+        "orders",
+        httpEvent("orders", { query }),
+      );
+      all.push(...page.body.items);
+      if (!page.body.next) break;
+      query = `limit=1000&cursor=${encodeURIComponent(page.body.next)}`;
+    }
+    expect(new Set(all.map((o) => o.orderId))).toEqual(submitted);
+    const filled = await invoke<{ items: { orderId: string; status: string }[] }>(
+      "orders",
+      httpEvent("orders", { query: "status=filled&limit=1000" }),
+    );
+    expect(new Set(filled.body.items.map((o) => o.orderId))).toEqual(filledIds);
+    const limits = await invoke<{ items: { type: string }[] }>(
+      "orders",
+      httpEvent("orders", { query: "type=limit&limit=1000" }),
+    );
+    expect(limits.body.items.every((o) => o.type === "limit")).toBe(true);
+  });
+
+  it("answers a page as CSV with the same rows as JSON, and the next page in Link", async () => {
+    const json = await invoke<{ items: OrderFilled[]; next: string }>(
+      "fills",
+      httpEvent("fills", { query: "limit=5" }),
+    );
+    const event = httpEvent("fills", { query: "limit=5" });
+    event.headers = { ...event.headers, accept: "text/csv" };
+    const result = await handlers.fills(event, context());
+    expect(result.statusCode).toBe(200);
+    expect(result.headers?.["content-type"]).toBe("text/csv; charset=utf-8");
+    const [header, ...rows] = String(result.body).trimEnd().split("\r\n");
+    const columns = header!.split(",");
+    expect(columns).toEqual(Object.keys(FillPageSchema.shape.items.element.shape));
+    expect(rows).toHaveLength(5);
+    rows.forEach((row, i) => {
+      const values = row.split(",");
+      const fill = json.body.items[i]! as unknown as Record<string, unknown>;
+      columns.forEach((c, j) => expect(values[j], c).toBe(String(fill[c])));
+    });
+    expect(result.headers?.link).toBe(`</api/fills?limit=5&cursor=${encodeURIComponent(json.body.next)}>; rel="next"`);
+  });
+
+  it("answers an unknown strategy or symbol filter with 404, a cursor it did not give out with 400", async () => {
+    for (const name of ["fills", "trades", "orders", "signals", "equity"] as const) {
+      const unknown = await invoke<Problem>(name, httpEvent(name, { query: "strategy=nobody" }));
+      expect(unknown.status, name).toBe(404);
+      expect(unknown.body, name).toMatchObject({ code: "unknown-strategy", parameter: "strategy" });
+    }
+    for (const name of ["fills", "trades", "orders", "signals"] as const) {
+      const unknown = await invoke<Problem>(name, httpEvent(name, { query: "symbol=FOO" }));
+      expect(unknown.status, name).toBe(404);
+      expect(unknown.body, name).toMatchObject({ code: "unknown-symbol", parameter: "symbol" });
+    }
+    const bad = await invoke<Problem>("fills", httpEvent("fills", { query: "cursor=bogus" }));
+    expect(bad.status).toBe(400);
+    expect(bad.body).toMatchObject({ code: "invalid-parameter", parameter: "cursor" });
   });
 
   it("answers the recorded event with a repeated symbol (joined as AAPL,MSFT) with 400 naming symbol", async () => {
@@ -179,61 +285,63 @@ describe("strategy routes", () => {
     expect(response.body).toMatchObject({ code: "invalid-parameter", parameter: "symbol" });
   });
 
-  it.each([
-    ["symbol=FOO", "symbol"],
-    ["symbol=aapl", "symbol"],
-    ["strategy=SMA!", "strategy"],
-    ["type=cancelled", "type"],
-  ])("answers orders?%s with 400 naming %s", async (query, parameter) => {
-    const response = await invoke<Problem>("orders", httpEvent("orders", { query }));
-
-    expect(response.status).toBe(400);
-    expect(response.body).toMatchObject({ code: "invalid-parameter", parameter });
-  });
-
-  it("lists fills only when asked for type=filled", async () => {
-    const response = await invoke<{ type: string }[]>("orders", httpEvent("orders", { query: "type=filled&limit=20" }));
-
-    expect(response.status).toBe(200);
-    expect(response.body).toHaveLength(20);
-    expect(new Set(response.body.map((o) => o.type))).toEqual(new Set(["order.filled"]));
-    expect(response.body).toEqual(await upstream(`${workers.strategyUrl}/orders?type=filled&limit=20`));
-  });
-
-  it("filters orders by each kind of order event core defines, as the worker does", async () => {
-    expect(ORDER_EVENT_KINDS.map((kind) => `order.${kind}`).sort()).toEqual(
-      OrderEventSchema.options.map((o) => o.shape.type.value).sort(),
+  it("filters signals by symbol and strategy", async () => {
+    const published = (await topic("signals")).map(
+      (e) => e.data as { signalId: string; symbol: string; strategyId: string },
     );
-    for (const kind of ORDER_EVENT_KINDS) {
-      const response = await invoke<{ type: string }[]>("orders", httpEvent("orders", { query: `type=${kind}` }));
-      expect(response.status, kind).toBe(200);
-      expect(
-        response.body.every((o) => o.type === `order.${kind}`),
-        kind,
-      ).toBe(true);
-      expect(response.body, kind).toEqual(await upstream(`${workers.strategyUrl}/orders?type=${kind}`));
+    const response = await invoke<{ items: { signalId: string }[] }>(
+      "signals",
+      httpEvent("signals", { query: "symbol=AAPL&strategy=sma&limit=1000" }),
+    );
+    expect(response.status).toBe(200);
+    expect(response.body.items.map((s) => s.signalId).sort()).toEqual(
+      published
+        .filter((s) => s.symbol === "AAPL" && s.strategyId === "sma")
+        .map((s) => s.signalId)
+        .sort(),
+    );
+  });
+
+  it("serves positions, equity and the portfolio from the samples the engine published", async () => {
+    const positions = await invoke<{ strategyId: string; symbol: string; quantity: number }[]>("positions");
+    const latest = new Map<string, number>();
+    for (const e of await topic("positions")) {
+      const p = e.data as { strategyId: string; symbol: string; quantity: number };
+      latest.set(`${p.strategyId}:${p.symbol}`, p.quantity);
     }
+    expect(new Map(positions.body.map((p) => [`${p.strategyId}:${p.symbol}`, p.quantity]))).toEqual(latest);
+
+    const samples = (await topic("equity"))
+      .filter((e) => e.type === "portfolio.sampled")
+      .map((e) => e.data as { tsEvent: number; equity: number });
+    const lastByTs = new Map(samples.map((p) => [p.tsEvent, p.equity]));
+    const equity = await invoke<{ items: { ts: number; equity: number }[] }>(
+      "equity",
+      httpEvent("equity", { query: "limit=1000" }),
+    );
+    expect(equity.body.items.map((p) => [p.ts, p.equity])).toEqual(
+      [...lastByTs].sort((a, b) => a[0] - b[0]).slice(0, 1000),
+    );
+
+    const portfolio = await invoke<{ equity: number; strategies: { strategyId: string }[]; maxDrawdown: number }>(
+      "portfolio",
+    );
+    const last = samples.at(-1)!;
+    expect(portfolio.status).toBe(200);
+    expect(portfolio.body.equity).toBe(lastByTs.get(last.tsEvent));
+    expect(portfolio.body.strategies.map((s) => s.strategyId)).toEqual(["bo", "mr", "sma"]);
   });
 
-  it("answers positions and the portfolio as the worker does", async () => {
-    expect((await invoke("positions")).body).toEqual(await upstream(`${workers.strategyUrl}/positions`));
-    expect((await invoke("portfolio")).body).toEqual(await upstream(`${workers.strategyUrl}/portfolio`));
-  });
-
-  it("lists an alert for every halt in the worker's risk history, newest first", async () => {
-    const risk = (await upstream(`${workers.strategyUrl}/risk?limit=500`)) as {
-      type: string;
-      data: { strategyId: string; tsEvent: number };
-    }[];
-    const halts = risk.filter((e) => e.type === "risk.halted");
+  it("lists an alert for every halt the read side holds, newest first", async () => {
+    const halts = (await topic("risk"))
+      .filter((e) => e.type === "risk.halted")
+      .map((e) => e.data as { strategyId: string; tsEvent: number });
     expect(halts.length).toBeGreaterThan(0);
 
     const response = await invoke<Alert[]>("alerts", httpEvent("alerts", { query: "limit=500" }));
 
     expect(response.status).toBe(200);
-    expect(response.body.map((a) => a.id).sort()).toEqual(
-      halts.map((h) => `${h.data.strategyId}:${h.data.tsEvent}`).sort(),
-    );
+    expect(response.body.map((a) => a.id).sort()).toEqual(halts.map((h) => `${h.strategyId}:${h.tsEvent}`).sort());
     expect(response.body.map((a) => a.tsEvent)).toEqual([...response.body.map((a) => a.tsEvent)].sort((a, b) => b - a));
     expect(response.body[0]!.message).toMatch(/^Strategy [a-z]+ halted: drawdown \d+\.\d\d% reached its 0\.15% limit/);
   });
@@ -248,6 +356,7 @@ describe("health", () => {
     expect(response.body.dependencies.map((d) => [d.name, d.status])).toEqual([
       ["market-data", "up"],
       ["strategy", "up"],
+      ["database", "up"],
     ]);
   });
 });

@@ -41,6 +41,7 @@ beforeAll(async () => {
     GATEWAY_PORT: "0",
     MARKET_DATA_URL: workers.marketDataUrl,
     STRATEGY_URL: workers.strategyUrl,
+    DATABASE_URL: workers.databaseUrl,
     LOG_LEVEL: "silent",
   };
   gateway = await startLocalGateway({

@@ -9,6 +9,7 @@ import {
   type SubscribeOptions,
 } from "@tickflow/bus";
 import { PrometheusMetrics } from "@tickflow/metrics";
+import { serveEmbeddedDatabase } from "@tickflow/read-side/local";
 import { pino } from "pino";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { AlertStore } from "../src/alerts";
@@ -118,8 +119,10 @@ interface Running {
 }
 
 const running: Running[] = [];
+const closers: (() => Promise<void>)[] = [];
 afterEach(async () => {
   for (const r of running.splice(0)) await r.consumer.stop().catch(() => {});
+  for (const close of closers.splice(0)) await close();
 });
 
 /** A local risk consumer on a fresh memory bus, with `before` on the bus before it starts. */
@@ -385,6 +388,9 @@ describe("the local risk/alerts consumer", () => {
   });
 
   it("reports itself in /api/health: up while it advances, down with the stalled partition while it does not, down once stopped", async () => {
+    // the health route checks the database too: one that is up
+    const database = await serveEmbeddedDatabase({});
+    closers.push(() => database.close());
     const r = await start({
       consumer: { maxAttempts: 1_000_000, retryDelayMs: 5, lagIntervalMs: 20, stallAfterMs: 150 },
     });
@@ -407,12 +413,15 @@ describe("the local risk/alerts consumer", () => {
       ),
     });
 
-    // through the handler: a 503 whose Health body names the consumer
-    const deps = { ...testDeps({ MARKET_DATA_URL: workers.url, STRATEGY_URL: workers.url }), consumers: [r.consumer] };
+    // through the handler: a 503 whose Health body names the consumer (every dependency up, the database too)
+    const deps = {
+      ...testDeps({ MARKET_DATA_URL: workers.url, STRATEGY_URL: workers.url, DATABASE_URL: database.url }),
+      consumers: [r.consumer],
+    };
     const response = parse<Health>(await ENDPOINTS.health.create(deps)(httpEvent("health"), context()));
     expect(response.status).toBe(503);
     expect(HealthSchema.parse(response.body)).toEqual(response.body);
-    expect(response.body.dependencies.map((d) => d.status)).toEqual(["up", "up"]);
+    expect(response.body.dependencies.map((d) => d.status)).toEqual(["up", "up", "up"]);
     expect(response.body.consumers).toEqual([stalled]);
 
     r.channel.failing = false;

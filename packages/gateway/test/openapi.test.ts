@@ -135,9 +135,10 @@ describe("the OpenAPI document", () => {
       "200",
       "400",
       "404",
-      "502",
       "503",
     ]);
+    for (const path of ["/api/fills", "/api/trades", "/api/orders", "/api/signals", "/api/equity"])
+      expect(Object.keys(doc.paths[path]!.get!.responses as Json).sort(), path).toEqual(["200", "400", "404", "503"]);
     expect(Object.keys(doc.paths["/api/health"]!.get!.responses as Json).sort()).toEqual(["200", "503"]);
     expect(Object.keys(doc.paths["/api/quotes"]!.get!.responses as Json).sort()).toEqual(["200", "502", "503"]);
   });
@@ -192,9 +193,15 @@ describe("the documented schemas against real answers", () => {
     ["strategy", { path: { id: "mr" } }],
     ["strategy", { path: { id: "gone" } }],
     ["signals", { query: "limit=50" }],
-    ["orders", { query: "strategy=bo&type=rejected" }],
+    ["orders", { query: "strategy=bo&status=rejected" }],
     ["orders", { query: "limit=200" }],
     ["orders", { query: "limit=-1" }],
+    ["orders", { query: "strategy=nobody" }],
+    ["fills", { query: "strategy=mr&side=buy&limit=20" }],
+    ["fills", { query: "cursor=nope" }],
+    ["trades", { query: "symbol=AAPL" }],
+    ["equity", { query: "strategy=sma&limit=30" }],
+    ["equity", {}],
     ["positions", {}],
     ["portfolio", {}],
     ["alerts", {}],
@@ -203,7 +210,11 @@ describe("the documented schemas against real answers", () => {
 
   it("validate every answer of the running handlers, success or problem", async () => {
     const compile = schemaValidator();
-    const deps = testDeps({ MARKET_DATA_URL: workers.marketDataUrl, STRATEGY_URL: workers.strategyUrl });
+    const deps = testDeps({
+      MARKET_DATA_URL: workers.marketDataUrl,
+      STRATEGY_URL: workers.strategyUrl,
+      DATABASE_URL: workers.databaseUrl,
+    });
     const statuses = new Set<number>();
     for (const [name, params] of requests) {
       const route = ROUTES.find((r) => r.handler === name)!;

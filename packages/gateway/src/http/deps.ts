@@ -1,6 +1,7 @@
 import type { Metrics } from "@tickflow/metrics";
+import { databaseTarget, openDatabase, ReadSide } from "@tickflow/read-side";
 import type { Logger } from "@tickflow/runtime";
-import { RiskHistoryAlertSource, type AlertSource } from "../alerts";
+import { ReadSideAlertSource, type AlertSource } from "../alerts";
 import type { GatewayConfig } from "../config";
 import { runtimeFromEnv } from "../runtime";
 import type { ConsumerHealth } from "../schemas";
@@ -18,14 +19,17 @@ export interface GatewayDeps {
   logger: Logger;
   marketData: Upstream;
   strategy: Upstream;
+  /** The read side's queries, or null when no database is configured (the history routes answer 503 saying what to set). */
+  readSide: ReadSide | null;
   alerts: AlertSource;
   /** The consumers this process runs (the local gateway's risk/alerts consumer); none in a Lambda. */
   consumers: readonly ConsumerHealthSource[];
 }
 
 /**
- * Wires the upstream clients; `alerts` defaults to the strategy worker's risk history (what a
- * Lambda can read). `consumers` may be filled after this returns (they start after the handlers).
+ * Wires the upstream clients and the read side; `alerts` defaults to the read side's risk events
+ * (what a Lambda can read). `consumers` may be filled after this returns (they start after the
+ * handlers). `readSide` is for tests that bring their own.
  */
 export function createGatewayDeps(options: {
   config: GatewayConfig;
@@ -33,17 +37,32 @@ export function createGatewayDeps(options: {
   logger: Logger;
   alerts?: AlertSource;
   consumers?: readonly ConsumerHealthSource[];
+  readSide?: ReadSide | null;
 }): GatewayDeps {
   const { config, metrics, logger } = options;
   const marketData = new Upstream("market-data", config.MARKET_DATA_URL, config.UPSTREAM_TIMEOUT_MS, metrics);
   const strategy = new Upstream("strategy", config.STRATEGY_URL, config.UPSTREAM_TIMEOUT_MS, metrics);
+  const target = databaseTarget(config);
+  // a Lambda serves one request at a time: one connection; the local gateway a few
+  const readSide =
+    options.readSide !== undefined
+      ? options.readSide
+      : target
+        ? new ReadSide(
+            openDatabase(target, {
+              maxConnections: process.env.AWS_LAMBDA_FUNCTION_NAME ? 1 : 8,
+              connectTimeoutMs: config.UPSTREAM_TIMEOUT_MS,
+            }),
+          )
+        : null;
   return {
     config,
     metrics,
     logger,
     marketData,
     strategy,
-    alerts: options.alerts ?? new RiskHistoryAlertSource(strategy),
+    readSide,
+    alerts: options.alerts ?? new ReadSideAlertSource(readSide),
     consumers: options.consumers ?? [],
   };
 }

@@ -33,8 +33,12 @@ export interface Endpoint<N extends HandlerName = HandlerName> {
   lambda(): (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyStructuredResultV2>;
 }
 
-/** The 404 code of a path parameter that names nothing. */
-const NOT_FOUND_CODES: Record<string, string> = { symbol: "unknown-symbol", id: "unknown-strategy" };
+/** The 404 code of a path parameter, or a filter, that names nothing. */
+const NOT_FOUND_CODES: Record<string, string> = {
+  symbol: "unknown-symbol",
+  id: "unknown-strategy",
+  strategy: "unknown-strategy",
+};
 
 /**
  * Parses path and query parameters with the route's schemas. A bad query value is bad input
@@ -59,7 +63,8 @@ function parseInput(contract: Contract, event: APIGatewayProxyEventV2) {
       message: i.message,
     }));
     const first = errors[0]!;
-    if (where === "path") {
+    // a symbol or strategy filter that names nothing is as unknown as one in the path
+    if (where === "path" || (first.parameter in NOT_FOUND_CODES && first.parameter !== "id")) {
       const value = raw?.[first.parameter];
       throw new HttpProblem(
         404,
@@ -96,6 +101,44 @@ function json(statusCode: number, body: unknown): APIGatewayProxyStructuredResul
   };
 }
 
+/** Whether the client asks for CSV: `text/csv` in Accept, ahead of (or without) JSON. */
+function wantsCsv(event: APIGatewayProxyEventV2): boolean {
+  const accept = (event.headers?.accept ?? event.headers?.Accept ?? "").toLowerCase();
+  const csv = accept.indexOf("text/csv");
+  if (csv < 0) return false;
+  const jsonAt = accept.indexOf("application/json");
+  return jsonAt < 0 || csv < jsonAt;
+}
+
+/** One CSV field (RFC 4180): quoted when it holds a comma, quote or line break; nested values as JSON. */
+function csvField(value: unknown): string {
+  const text =
+    value === null || value === undefined ? "" : typeof value === "object" ? JSON.stringify(value) : String(value);
+  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}
+
+/** A page as CSV: a header row of the first item's keys (every item of a page has the same), one row per item. */
+function pageCsv(items: readonly Record<string, unknown>[], columns?: readonly string[]): string {
+  const keys = columns ?? Object.keys(items[0] ?? {});
+  const rows = items.map((item) => keys.map((k) => csvField(item[k])).join(","));
+  return [keys.join(","), ...rows].join("\r\n") + "\r\n";
+}
+
+/** A list route's page as CSV, the next page's URL (same path and filters, the new cursor) in Link. */
+function csv(
+  event: APIGatewayProxyEventV2,
+  page: { items: Record<string, unknown>[]; next: string | null },
+  columns: readonly string[],
+) {
+  const headers: Record<string, string> = { "content-type": "text/csv; charset=utf-8", "cache-control": "no-store" };
+  if (page.next) {
+    const query = new URLSearchParams(event.rawQueryString ?? "");
+    query.set("cursor", page.next);
+    headers.link = `<${event.rawPath}?${query.toString()}>; rel="next"`;
+  }
+  return { statusCode: 200, headers, body: pageCsv(page.items, columns) };
+}
+
 /**
  * The middleware every HTTP handler shares around `handle` — problem+json errors, CORS for the
  * dashboard's origins, the security headers, request metrics by route pattern and status, and a
@@ -126,6 +169,12 @@ export function lambdaEntry(
   };
 }
 
+/** A list route's CSV columns: the keys of its item schema, so an empty page still has its header row. */
+function csvColumns(contract: Contract): string[] {
+  const items = (contract.response as z.ZodObject).shape.items as z.ZodArray<z.ZodObject>;
+  return Object.keys(items.element.shape);
+}
+
 /**
  * Defines one route's handler: input parsing from the route's contract, the implementation, and
  * the middleware every route shares (httpHandler). `status` picks the HTTP status of a
@@ -142,6 +191,8 @@ export function defineEndpoint<N extends HandlerName>(
     httpHandler(deps, route, async (event) => {
       const { path, query } = parseInput(contract, event);
       const body = await handle({ path, query, deps } as EndpointInput<N>);
+      if (contract.csv && wantsCsv(event))
+        return csv(event, body as { items: Record<string, unknown>[]; next: string | null }, csvColumns(contract));
       return json(options.status?.(body) ?? 200, body);
     });
   return { name, create, lambda: () => lambdaEntry(create) };

@@ -3,7 +3,7 @@ import { ROUTES } from "./routes";
 import * as S from "../schemas";
 
 /** The version of the public API contract (not of the package): bump it when a response shape changes. */
-export const API_VERSION = "1.0.0";
+export const API_VERSION = "2.0.0";
 
 /** Named schemas, emitted once under components.schemas and referenced wherever they occur. */
 const COMPONENTS: Record<string, z.ZodType> = {
@@ -24,9 +24,15 @@ const COMPONENTS: Record<string, z.ZodType> = {
   EquityPoint: S.EquityPointSchema,
   StrategyDetail: S.StrategyDetailSchema,
   Signal: S.Signal,
-  Signals: S.SignalsSchema,
-  OrderEvent: S.OrderEventSchema,
-  Orders: S.OrdersSchema,
+  SignalPage: S.SignalPageSchema,
+  Order: S.OrderStateSchema,
+  OrderPage: S.OrderPageSchema,
+  Fill: S.FillPageSchema.shape.items.element,
+  FillPage: S.FillPageSchema,
+  Trade: S.TradePageSchema.shape.items.element,
+  TradePage: S.TradePageSchema,
+  EquitySample: S.EquityPageSchema.shape.items.element,
+  EquityPage: S.EquityPageSchema,
   Portfolio: S.PortfolioSchema,
   Alert: S.AlertSchema,
   Alerts: S.AlertsSchema,
@@ -52,7 +58,8 @@ const PROBLEM_RESPONSES: Record<S.ProblemStatus, { name: string; description: st
   },
   404: {
     name: "NotFound",
-    description: "The symbol or strategy does not exist (code unknown-symbol or unknown-strategy)",
+    description:
+      "The symbol or strategy does not exist, in the path or as a filter (code unknown-symbol or unknown-strategy)",
   },
   502: {
     name: "BadGateway",
@@ -62,7 +69,7 @@ const PROBLEM_RESPONSES: Record<S.ProblemStatus, { name: string; description: st
   503: {
     name: "ServiceUnavailable",
     description:
-      "A worker is unreachable or did not answer in time (code upstream-unavailable or upstream-timeout), or the request as a whole ran out of time (code timeout); retry after Retry-After seconds",
+      "A worker is unreachable or did not answer in time (code upstream-unavailable or upstream-timeout), the read side's database is not configured or did not answer (code read-side-unavailable) or has no sample yet (code read-side-empty), or the request as a whole ran out of time (code timeout); retry after Retry-After seconds",
   },
 };
 
@@ -109,8 +116,22 @@ export function openApiDocument(): JsonSchema {
   const paths: Record<string, JsonSchema> = {};
   for (const route of ROUTES) {
     const contract: S.Contract = S.CONTRACTS[route.handler];
-    const content = { "application/json": { schema: refOf(contract.response) } };
-    const responses: Record<string, JsonSchema> = { "200": { description: "OK", content } };
+    const content = {
+      "application/json": { schema: refOf(contract.response) },
+      // a list route's page as CSV: a header row, then one row per item (nested values as JSON); the next page's cursor in the Link header
+      ...(contract.csv ? { "text/csv": { schema: { type: "string" } } } : {}),
+    };
+    const responses: Record<string, JsonSchema> = {
+      "200": {
+        description: contract.csv
+          ? 'OK. With `Accept: text/csv`, the page as CSV, and the next page\'s URL in `Link: <...>; rel="next"`'
+          : "OK",
+        content,
+        ...(contract.csv
+          ? { headers: { Link: { description: 'The next page: `<url>; rel="next"`', schema: { type: "string" } } } }
+          : {}),
+      },
+    };
     for (const status of contract.problems)
       responses[String(status)] = { $ref: `#/components/responses/${PROBLEM_RESPONSES[status].name}` };
     // health's 503 is either of two documents: tell them apart by content type (or by `dependencies`)

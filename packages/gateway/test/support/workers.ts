@@ -2,6 +2,9 @@ import { createServer, type Server } from "node:http";
 import { MemoryBus } from "@tickflow/bus";
 import { marketDataConfig, startMarketData } from "@tickflow/market-data";
 import { PrometheusMetrics } from "@tickflow/metrics";
+import { PROJECTED_TOPICS, projectorConfig, startProjector } from "@tickflow/projector";
+import { openDatabase, ReadSide, storedOffsets } from "@tickflow/read-side";
+import { serveEmbeddedDatabase } from "@tickflow/read-side/local";
 import { startStrategy, strategyWorkerConfig } from "@tickflow/strategy";
 import { pino, type Logger } from "pino";
 
@@ -45,13 +48,17 @@ export interface InProcessWorkers {
   bus: MemoryBus;
   marketDataUrl: string;
   strategyUrl: string;
+  /** The read side the projector filled: an embedded PGlite served on a free port. */
+  databaseUrl: string;
+  readSide: ReadSide;
   stop(): Promise<void>;
 }
 
 /**
- * Both workers in this process on one in-memory bus, HTTP on free ports: `ticks` seeded,
- * simulated-clock quotes are published as fast as possible and the strategy worker has
- * processed all of them when this resolves, so every read API has data and stays still.
+ * Both workers and the projector in this process on one in-memory bus, HTTP on free ports, the
+ * read side in embedded PGlite: `ticks` seeded, simulated-clock quotes are published as fast as
+ * possible, and the strategy worker has processed all of them and the projector stored all it
+ * made when this resolves, so every read API has data and stays still.
  */
 export async function startInProcessWorkers(
   options: { ticks?: number; maxDrawdown?: string } = {},
@@ -71,19 +78,50 @@ export async function startInProcessWorkers(
     metrics: new PrometheusMetrics({ service: "market-data" }),
     logger,
   });
+  const database = await serveEmbeddedDatabase({});
+  const projectorDb = openDatabase({ kind: "postgres", url: database.url }, { maxConnections: 2 });
+  const config = projectorConfig({ PJ_HTTP_PORT: "0", DATABASE_URL: database.url });
+  const projector = await startProjector({
+    config,
+    bus,
+    db: projectorDb,
+    target: { kind: "postgres", url: database.url },
+    metrics: new PrometheusMetrics({ service: "projector" }),
+    logger,
+  });
   const strategyUrl = `http://127.0.0.1:${strategy.port}`;
   await until(
     `the strategy worker to process ${ticks} ticks`,
     async () => ((await (await fetch(`${strategyUrl}/health`)).json()) as { ticks: number }).ticks === ticks,
     60_000,
   );
+  await until(
+    "the projector to store every record of its topics",
+    async () => {
+      const stored = await storedOffsets(projectorDb, config.groupId);
+      for (const id of PROJECTED_TOPICS)
+        for (const { partition, high } of await bus.offsets(id)) {
+          const at = stored.find((o) => o.topic === bus.topicName(id) && o.partition === partition)?.nextOffset ?? "0";
+          if (at !== high) return false;
+        }
+      return true;
+    },
+    60_000,
+  );
+  const readDb = openDatabase({ kind: "postgres", url: database.url }, { maxConnections: 2 });
   return {
     bus,
     marketDataUrl: `http://127.0.0.1:${marketData.port}`,
     strategyUrl,
+    databaseUrl: database.url,
+    readSide: new ReadSide(readDb),
     stop: async () => {
       await marketData.stop();
       await strategy.stop();
+      await projector.stop();
+      await projectorDb.destroy();
+      await readDb.destroy();
+      await database.close();
       await bus.close();
     },
   };

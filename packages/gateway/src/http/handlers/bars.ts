@@ -1,11 +1,9 @@
 import { defineEndpoint } from "../endpoint";
-import { BarsSchema } from "../../schemas";
+import { readSideQuery } from "../../read-side";
 
-/** GET /api/bars/{symbol}?interval=&limit=: closed bars, oldest first. */
+/** GET /api/bars/{symbol}?interval=&limit=&from=&to=: the latest closed bars from the read side, oldest first. */
 export const bars = defineEndpoint("bars", ({ path, query, deps }) =>
-  deps.strategy.getJson(`/bars/${encodeURIComponent(path.symbol)}`, BarsSchema, {
-    query: { interval: query.interval, limit: query.limit },
-  }),
+  readSideQuery(deps.readSide, (rs) => rs.bars(path.symbol, query.interval, query)),
 );
 
 export const handler = bars.lambda();

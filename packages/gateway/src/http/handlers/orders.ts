@@ -1,10 +1,11 @@
 import { defineEndpoint } from "../endpoint";
-import { OrdersSchema } from "../../schemas";
+import { knownStrategy, readSideQuery } from "../../read-side";
 
-/** GET /api/orders?symbol=&strategy=&type=&limit=: recent order events, newest first. */
+/** GET /api/orders?strategy=&symbol=&side=&type=&status=&from=&to=&limit=&cursor=: orders at their latest state, newest first. */
 export const orders = defineEndpoint("orders", ({ query, deps }) =>
-  deps.strategy.getJson("/orders", OrdersSchema, {
-    query: { symbol: query.symbol, strategy: query.strategy, type: query.type, limit: query.limit },
+  readSideQuery(deps.readSide, async (rs) => {
+    await knownStrategy(rs, query.strategy);
+    return rs.orders(query);
   }),
 );
 

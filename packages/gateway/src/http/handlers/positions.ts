@@ -1,9 +1,9 @@
 import { defineEndpoint } from "../endpoint";
-import { PositionsSchema } from "../../schemas";
+import { readSideQuery } from "../../read-side";
 
-/** GET /api/positions: every strategy's position in each of its symbols. */
+/** GET /api/positions: every strategy's latest position in each symbol it has traded, from the read side. */
 export const positions = defineEndpoint("positions", ({ deps }) =>
-  deps.strategy.getJson("/positions", PositionsSchema),
+  readSideQuery(deps.readSide, (rs) => rs.positions()),
 );
 
 export const handler = positions.lambda();

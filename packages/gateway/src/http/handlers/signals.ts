@@ -1,10 +1,11 @@
 import { defineEndpoint } from "../endpoint";
-import { SignalsSchema } from "../../schemas";
+import { knownStrategy, readSideQuery } from "../../read-side";
 
-/** GET /api/signals?symbol=&strategy=&limit=: recent signals, newest first. */
+/** GET /api/signals?strategy=&symbol=&from=&to=&limit=&cursor=: signals from the read side, newest first. */
 export const signals = defineEndpoint("signals", ({ query, deps }) =>
-  deps.strategy.getJson("/signals", SignalsSchema, {
-    query: { symbol: query.symbol, strategy: query.strategy, limit: query.limit },
+  readSideQuery(deps.readSide, async (rs) => {
+    await knownStrategy(rs, query.strategy);
+    return rs.signals(query);
   }),
 );
 
