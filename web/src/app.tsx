@@ -7,8 +7,9 @@ import { PortfolioPanel } from "./components/portfolio-panel";
 import { PriceChartPanel } from "./components/price-chart-panel";
 import { QuotesBoard } from "./components/quotes-board";
 import { StrategiesTable } from "./components/strategies-table";
+import { TradesTable } from "./components/trades-table";
 
-/** The dashboard: quotes and the selected symbol's chart, then strategies, portfolio and feeds. */
+/** The dashboard: quotes and the selected symbol's chart, then strategies, portfolio, trades and feeds. */
 export function App() {
   const [chosen, setChosen] = useState<string>();
   // until the user picks one, the chart shows the board's first symbol
@@ -33,6 +34,7 @@ export function App() {
         )}
         <PortfolioPanel />
         <StrategiesTable />
+        <TradesTable />
         <div className="feeds">
           <SignalsFeed />
           <OrdersFeed />

@@ -82,6 +82,39 @@ export function formatTime(ms: number): string {
   return clock.format(ms);
 }
 
+const dateTime = new Intl.DateTimeFormat("en-GB", {
+  day: "2-digit",
+  month: "short",
+  hour: "2-digit",
+  minute: "2-digit",
+  second: "2-digit",
+  hour12: false,
+});
+
+/** Local date and time of an epoch-ms timestamp, for history that can span days: "26 Nov, 14:03:27". */
+export function formatDateTime(ms: number): string {
+  return dateTime.format(ms);
+}
+
+const SECOND = 1_000;
+const MINUTE = 60 * SECOND;
+const HOUR = 60 * MINUTE;
+const DAY = 24 * HOUR;
+const pad = (n: number) => String(n).padStart(2, "0");
+
+/**
+ * A duration in its two largest units, cut (not rounded) so it never reads longer than it was:
+ * "850 ms", "4.2 s" (a tenth under 10 s), "42 s", "3m 05s", "1h 02m", "2d 03h".
+ */
+export function formatDuration(ms: number): string {
+  if (ms < SECOND) return `${Math.floor(ms)} ms`;
+  if (ms < 10 * SECOND) return `${(Math.floor(ms / 100) / 10).toFixed(1)} s`;
+  if (ms < MINUTE) return `${Math.floor(ms / SECOND)} s`;
+  if (ms < HOUR) return `${Math.floor(ms / MINUTE)}m ${pad(Math.floor((ms % MINUTE) / SECOND))}s`;
+  if (ms < DAY) return `${Math.floor(ms / HOUR)}h ${pad(Math.floor((ms % HOUR) / MINUTE))}m`;
+  return `${Math.floor(ms / DAY)}d ${pad(Math.floor((ms % DAY) / HOUR))}h`;
+}
+
 /** "up" for a positive value, "down" for a negative one: the CSS colour classes. */
 export function direction(value: number): "up" | "down" | "flat" {
   return value > 0 ? "up" : value < 0 ? "down" : "flat";

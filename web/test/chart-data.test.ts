@@ -1,13 +1,14 @@
 import { describe, expect, it } from "vitest";
 import type { Signal } from "../src/api/types";
 import { chartMarkers, equityLines } from "../src/charts/chart-data";
-import { bars, orders, signals, T0 } from "./fixtures";
+import { DOWN, UP } from "../src/charts/create-chart";
+import { bars, fills, signals, T0 } from "./fixtures";
 
 const seconds = (ms: number) => ms / 1_000;
 
 describe("chartMarkers", () => {
   it("puts each signal and fill on the start of the bar whose [start, end) holds it, in time order", () => {
-    const markers = chartMarkers(bars("AAPL", "1s", 6, 190), signals, orders);
+    const markers = chartMarkers(bars("AAPL", "1s", 6, 190), signals, fills);
 
     expect(markers.map((m) => [m.time, m.id, m.text])).toEqual([
       [seconds(T0 + 1_000), "sma-crossover:AAPL:2", "long"],
@@ -25,10 +26,21 @@ describe("chartMarkers", () => {
     expect(chartMarkers(shown, [late, early], [])).toEqual([]);
   });
 
-  it("marks fills only: the order's other events are the feed's business", () => {
-    const notFills = orders.filter((o) => o.type !== "order.filled");
+  it("marks a fill at its price, green B for a buy and red S for a sell", () => {
+    const sell = {
+      ...fills[0]!,
+      orderId: "sma-crossover:9",
+      side: "sell" as const,
+      price: 190.33,
+      tsEvent: T0 + 2_500,
+    };
 
-    expect(chartMarkers(bars("AAPL", "1s", 6, 190), [], notFills)).toEqual([]);
+    const markers = chartMarkers(bars("AAPL", "1s", 6, 190), [], [fills[0]!, sell]);
+
+    expect(markers.map((m) => [m.time, m.text, m.color, m.position === "atPriceMiddle" && m.price])).toEqual([
+      [seconds(T0 + 1_000), "B", UP, 190.07],
+      [seconds(T0 + 2_000), "S", DOWN, 190.33],
+    ]);
   });
 });
 

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdir } from "node:fs/promises";
+import { mkdir, readFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { CHROMIUM, CHROMIUM_ARGS, portFree, requireChromium } from "@tickflow/test-support";
 import { chromium, type Browser, type Page } from "playwright-core";
@@ -13,10 +13,21 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 const ROOT = resolve(import.meta.dirname, "../..");
 const RESULTS = join(ROOT, "test-results");
 const DASHBOARD = "http://127.0.0.1:8080/";
-const PORTS = { "market-data": 7001, strategy: 7002, gateway: 8000, web: 8080 } as const;
+const PORTFOLIO = "http://127.0.0.1:8000/api/portfolio";
+// the embedded database's port is free, as it should be, when DATABASE_URL names another
+const PORTS = {
+  "market-data": 7001,
+  strategy: 7002,
+  projector: 7003,
+  database: 5433,
+  gateway: 8000,
+  web: 8080,
+} as const;
 /** The runner builds the dashboard when its sources changed, then starts three services one after another. */
 const START_TIMEOUT_MS = 240_000;
 const STOP_TIMEOUT_MS = 60_000;
+/** The read side's first sample comes with the first closed bar, once the projector has written it. */
+const FIRST_SAMPLE_TIMEOUT_MS = 30_000;
 
 interface Runner {
   child: ChildProcess;
@@ -58,6 +69,24 @@ async function killGroup(runner: Runner): Promise<void> {
   if (runner.child.exitCode !== null || runner.child.signalCode !== null) return;
   process.kill(-runner.child.pid!, "SIGKILL");
   await runner.exited;
+}
+
+/**
+ * Resolves once the read side has its first portfolio sample. Until then /api/portfolio answers
+ * 503 read-side-empty, which the dashboard waits through but Chromium logs as a console error.
+ */
+async function firstSample(): Promise<void> {
+  const deadline = Date.now() + FIRST_SAMPLE_TIMEOUT_MS;
+  let last = "no answer";
+  while (Date.now() < deadline) {
+    const answer = await fetch(PORTFOLIO).catch((error: Error) => error);
+    if (answer instanceof Response) {
+      last = `HTTP ${answer.status}: ${await answer.text()}`;
+      if (answer.status === 200) return;
+    } else last = answer.message;
+    await sleep(250);
+  }
+  throw new Error(`the read side had no portfolio sample within ${FIRST_SAMPLE_TIMEOUT_MS / 1_000} s (${last})`);
 }
 
 function sleep(ms: number): Promise<void> {
@@ -107,12 +136,16 @@ describe("the dashboard, end to end", () => {
   let runner: Runner | undefined;
   let browser: Browser | undefined;
 
-  beforeAll(async () => {
-    requireChromium();
-    await mkdir(RESULTS, { recursive: true });
-    runner = await startRunner(inject("kafkaBrokers"));
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
-  }, START_TIMEOUT_MS + 30_000);
+  beforeAll(
+    async () => {
+      requireChromium();
+      await mkdir(RESULTS, { recursive: true });
+      runner = await startRunner(inject("kafkaBrokers"));
+      await firstSample();
+      browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    },
+    START_TIMEOUT_MS + FIRST_SAMPLE_TIMEOUT_MS + 30_000,
+  );
 
   afterAll(async () => {
     await browser?.close();
@@ -123,7 +156,7 @@ describe("the dashboard, end to end", () => {
     }
   }, STOP_TIMEOUT_MS + 10_000);
 
-  it("loads without console errors, prices move, the chart draws candles and redraws for another symbol", async () => {
+  it("loads without console errors, prices move, the chart draws candles and redraws for another symbol, trades download as CSV", async () => {
     // Prepare
     const page = await browser!.newPage({ viewport: { width: 1440, height: 900 } });
     const consoleProblems = watchConsole(page);
@@ -141,7 +174,7 @@ describe("the dashboard, end to end", () => {
     // Assess: every service reports up
     await expect
       .poll(() => page.getByRole("region", { name: "System health" }).innerText(), { timeout: 15_000 })
-      .toMatch(/gateway\s+up[\s\S]*market-data\s+up[\s\S]*strategy\s+up/);
+      .toMatch(/gateway\s+up[\s\S]*market-data\s+up[\s\S]*strategy\s+up[\s\S]*database\s+up/);
 
     // Assess: the first symbol's 1s candles are drawn
     await page.getByRole("heading", { name: "AAPL · 1s" }).waitFor();
@@ -164,6 +197,26 @@ describe("the dashboard, end to end", () => {
     await page.getByRole("heading", { name: "MSFT · 1m" }).waitFor();
     await page.getByRole("button", { name: "1s", exact: true }).click();
     await page.getByTestId("price-chart").waitFor({ timeout: 30_000 });
+
+    // Assess: the trades table shows the read side's trades, or says there are none yet
+    const trades = page.getByRole("region", { name: "Trades" });
+    await expect
+      .poll(() => trades.innerText(), { timeout: 15_000 })
+      .toMatch(/Net PnL[\s\S]*MAE \/ MFE|No closed trades yet/);
+
+    // Act: download them as CSV
+    const [download] = await Promise.all([
+      page.waitForEvent("download", { timeout: 15_000 }),
+      trades.getByRole("button", { name: "Download CSV" }).click(),
+    ]);
+
+    // Assess: the file is the API's CSV (a header row even without trades), under the filters' name
+    expect(download.suggestedFilename()).toBe("tickflow-trades-all-all.csv");
+    const csv = await readFile(await download.path(), "utf8");
+    expect(csv.split("\r\n")[0]!.split(",")).toEqual(
+      expect.arrayContaining(["tradeId", "strategyId", "symbol", "side", "netPnl", "holdingMs"]),
+    );
+    expect(await trades.getByRole("alert").count()).toBe(0);
 
     await page.screenshot({ path: join(RESULTS, "dashboard.png"), fullPage: true });
     await page.close();

@@ -6,16 +6,18 @@ import type {
   Alert,
   Bar,
   BarInterval,
+  Fill,
   Health,
   Instrument,
-  OrderEvent,
+  OrderState,
   Portfolio,
   Problem,
   Quote,
   Signal,
   Strategy,
+  Trade,
 } from "../src/api/types";
-import type { Routes } from "./support";
+import type { Answer, Routes } from "./support";
 
 /** 2025-11-26 14:30:00 UTC: every timestamp below counts from here. */
 export const T0 = 1_764_167_400_000;
@@ -136,99 +138,220 @@ export const signals: Signal[] = [
   },
 ];
 
-/** The AAPL market order filled in two parts, a rejection, and an expired EUR-USD limit order. */
+/** Newest first: an expired EUR-USD limit order, a rejected MSFT order, and the AAPL market order filled in two parts. */
+export const orders: OrderState[] = [
+  {
+    orderId: "sma-crossover:5",
+    strategyId: "sma-crossover",
+    symbol: "EUR-USD",
+    side: "sell",
+    type: "limit",
+    timeInForce: "GTD",
+    quantity: 9_000,
+    limitPrice: 1.0853,
+    stopPrice: null,
+    parentId: null,
+    signalId: "sma-crossover:EUR-USD:1",
+    status: "canceled",
+    filledQuantity: 0,
+    averagePrice: null,
+    reason: "expired",
+    submittedAt: T0 + 4_800,
+    updatedAt: T0 + 5_000,
+  },
+  {
+    orderId: "sma-crossover:4",
+    strategyId: "sma-crossover",
+    symbol: "MSFT",
+    side: "buy",
+    type: "market",
+    timeInForce: "GTC",
+    quantity: 23,
+    limitPrice: null,
+    stopPrice: null,
+    parentId: null,
+    signalId: "sma-crossover:MSFT:1",
+    status: "rejected",
+    filledQuantity: 0,
+    averagePrice: null,
+    reason: "max-position",
+    submittedAt: T0 + 4_500,
+    updatedAt: T0 + 4_501,
+  },
+  {
+    orderId: "sma-crossover:3",
+    strategyId: "sma-crossover",
+    symbol: "AAPL",
+    side: "buy",
+    type: "market",
+    timeInForce: "GTC",
+    quantity: 52,
+    limitPrice: null,
+    stopPrice: null,
+    parentId: null,
+    signalId: "sma-crossover:AAPL:2",
+    status: "filled",
+    filledQuantity: 52,
+    averagePrice: 190.07,
+    reason: null,
+    submittedAt: T0 + 1_010,
+    updatedAt: T0 + 1_310,
+  },
+];
+
+/** The AAPL order's two fills, newest first: 30 then 22 at 190.07. */
 const aaplOrder = {
   orderId: "sma-crossover:3",
   strategyId: "sma-crossover",
   symbol: "AAPL",
   side: "buy" as const,
 };
-export const orders: OrderEvent[] = [
+export const fills: Fill[] = [
   {
-    type: "order.canceled",
-    data: {
-      orderId: "sma-crossover:5",
-      strategyId: "sma-crossover",
-      symbol: "EUR-USD",
-      side: "sell",
-      reason: "expired",
-      filledQuantity: 0,
-      canceledQuantity: 9_000,
-      tsEvent: T0 + 5_000,
-      tsInit: T0 + 5_001,
-    },
+    ...aaplOrder,
+    fillNo: 2,
+    quantity: 22,
+    price: 190.07,
+    liquidity: "taker",
+    fee: 0.42,
+    realizedPnl: 0,
+    cumulativeQuantity: 52,
+    leavesQuantity: 0,
+    averagePrice: 190.07,
+    quoteSeq: 1_032,
+    tsEvent: T0 + 1_310,
+    tsInit: T0 + 1_311,
   },
   {
-    type: "order.rejected",
-    data: {
-      orderId: "sma-crossover:4",
-      strategyId: "sma-crossover",
-      symbol: "MSFT",
-      side: "buy",
-      quantity: 23,
-      reason: "max-position",
-      detail: "position would exceed 25000",
-      signalId: "sma-crossover:MSFT:1",
-      tsEvent: T0 + 4_500,
-      tsInit: T0 + 4_501,
-    },
-  },
-  {
-    type: "order.filled",
-    data: {
-      ...aaplOrder,
-      fillNo: 2,
-      quantity: 22,
-      price: 190.07,
-      liquidity: "taker",
-      fee: 0.42,
-      realizedPnl: 0,
-      cumulativeQuantity: 52,
-      leavesQuantity: 0,
-      averagePrice: 190.07,
-      quoteSeq: 1_032,
-      tsEvent: T0 + 1_310,
-      tsInit: T0 + 1_311,
-    },
-  },
-  {
-    type: "order.filled",
-    data: {
-      ...aaplOrder,
-      fillNo: 1,
-      quantity: 30,
-      price: 190.07,
-      liquidity: "taker",
-      fee: 0.57,
-      realizedPnl: 0,
-      cumulativeQuantity: 30,
-      leavesQuantity: 22,
-      averagePrice: 190.07,
-      quoteSeq: 1_031,
-      tsEvent: T0 + 1_060,
-      tsInit: T0 + 1_061,
-    },
-  },
-  { type: "order.accepted", data: { ...aaplOrder, tsEvent: T0 + 1_010, tsInit: T0 + 1_012 } },
-  {
-    type: "order.submitted",
-    data: {
-      ...aaplOrder,
-      quantity: 52,
-      type: "market",
-      timeInForce: "GTC",
-      limitPrice: null,
-      stopPrice: null,
-      expireAt: null,
-      reduceOnly: false,
-      postOnly: false,
-      parentId: null,
-      signalId: "sma-crossover:AAPL:2",
-      tsEvent: T0 + 1_010,
-      tsInit: T0 + 1_012,
-    },
+    ...aaplOrder,
+    fillNo: 1,
+    quantity: 30,
+    price: 190.07,
+    liquidity: "taker",
+    fee: 0.57,
+    realizedPnl: 0,
+    cumulativeQuantity: 30,
+    leavesQuantity: 22,
+    averagePrice: 190.07,
+    quoteSeq: 1_031,
+    tsEvent: T0 + 1_060,
+    tsInit: T0 + 1_061,
   },
 ];
+
+/** A round trip; the PnL figures are given, as the engine sends them, so each test can check them by hand. */
+export function trade(
+  n: number,
+  strategyId: string,
+  symbol: string,
+  fields: Pick<
+    Trade,
+    | "side"
+    | "quantity"
+    | "entryPrice"
+    | "exitPrice"
+    | "holdingMs"
+    | "grossPnl"
+    | "fees"
+    | "netPnl"
+    | "maxAdverseExcursion"
+    | "maxFavorableExcursion"
+  > & { exitTs: number },
+): Trade {
+  return {
+    tradeId: `${strategyId}:${symbol}:trade:${n}`,
+    strategyId,
+    symbol,
+    ...fields,
+    entryTs: fields.exitTs - fields.holdingMs,
+    tsEvent: fields.exitTs,
+    tsInit: fields.exitTs + 1,
+  };
+}
+
+/**
+ * Closed trades, newest first. Gross PnL is quantity times the move in the trade's favour, net
+ * is gross less fees: AAPL 52 x (190.31 - 190.07) = 12.48, less 1.98 = 10.50; MSFT short
+ * 23 x (419.84 - 420.50) = -15.18, less 1.93 = -17.11; EUR-USD short 9,000 x (1.08517 - 1.0849)
+ * = 2.43, less 0.98 = 1.45; AAPL 52 x (190.05 - 190.20) = -7.80, less 1.98 = -9.78.
+ */
+export const trades: Trade[] = [
+  trade(2, "sma-crossover", "AAPL", {
+    side: "long",
+    quantity: 52,
+    entryPrice: 190.07,
+    exitPrice: 190.31,
+    exitTs: T0 + 9_310,
+    holdingMs: 8_000,
+    grossPnl: 12.48,
+    fees: 1.98,
+    netPnl: 10.5,
+    maxAdverseExcursion: -3.12,
+    maxFavorableExcursion: 14.04,
+  }),
+  trade(1, "mean-reversion", "MSFT", {
+    side: "short",
+    quantity: 23,
+    entryPrice: 419.84,
+    exitPrice: 420.5,
+    exitTs: T0 + 8_000,
+    holdingMs: 185_000,
+    grossPnl: -15.18,
+    fees: 1.93,
+    netPnl: -17.11,
+    maxAdverseExcursion: -21.39,
+    maxFavorableExcursion: 2.3,
+  }),
+  trade(1, "sma-crossover", "EUR-USD", {
+    side: "short",
+    quantity: 9_000,
+    entryPrice: 1.08517,
+    exitPrice: 1.0849,
+    exitTs: T0 + 7_500,
+    holdingMs: 42_500,
+    grossPnl: 2.43,
+    fees: 0.98,
+    netPnl: 1.45,
+    maxAdverseExcursion: -0.45,
+    maxFavorableExcursion: 2.61,
+  }),
+  trade(1, "sma-crossover", "AAPL", {
+    side: "long",
+    quantity: 52,
+    entryPrice: 190.2,
+    exitPrice: 190.05,
+    exitTs: T0 + 1_000,
+    holdingMs: 850,
+    grossPnl: -7.8,
+    fees: 1.98,
+    netPnl: -9.78,
+    maxAdverseExcursion: -9.1,
+    maxFavorableExcursion: 0.52,
+  }),
+];
+
+/**
+ * `count` AAPL round trips of one strategy, newest first (trade `count` closed last), one a
+ * second: a long history to page through. Each makes 10 x 0.10 = 1.00 gross, 0.40 in fees.
+ */
+export function tradeHistory(count: number, strategyId = "sma-crossover"): Trade[] {
+  return Array.from({ length: count }, (_, i) => {
+    const n = count - i;
+    return trade(n, strategyId, "AAPL", {
+      side: "long",
+      quantity: 10,
+      entryPrice: 190,
+      exitPrice: 190.1,
+      exitTs: T0 + n * 1_000,
+      holdingMs: 500,
+      grossPnl: 1,
+      fees: 0.4,
+      netPnl: 0.6,
+      maxAdverseExcursion: -0.2,
+      maxFavorableExcursion: 1.1,
+    });
+  });
+}
 
 const account = (
   strategyId: string,
@@ -349,6 +472,7 @@ export const healthy: Health = {
   dependencies: [
     { name: "market-data", status: "up", latencyMs: 3 },
     { name: "strategy", status: "up", latencyMs: 4 },
+    { name: "database", status: "up", latencyMs: 2 },
   ],
 };
 
@@ -357,7 +481,32 @@ export const strategyDown: Health = {
   dependencies: [
     { name: "market-data", status: "up", latencyMs: 2 },
     { name: "strategy", status: "down", latencyMs: 1_000, detail: "strategy did not answer within 1000 ms" },
+    { name: "database", status: "up", latencyMs: 1 },
   ],
+};
+
+export const databaseDown: Health = {
+  status: "down",
+  dependencies: [
+    { name: "market-data", status: "up", latencyMs: 2 },
+    { name: "strategy", status: "up", latencyMs: 3 },
+    {
+      name: "database",
+      status: "down",
+      latencyMs: 1_000,
+      detail: "the read side's database did not answer (ECONNREFUSED)",
+    },
+  ],
+};
+
+/** The portfolio route before the read side's first sample. */
+export const readSideEmpty: Problem = {
+  type: "about:blank",
+  title: "Service Unavailable",
+  status: 503,
+  code: "read-side-empty",
+  detail: "no portfolio sample yet: the first one comes with the first closed bar",
+  instance: "/api/portfolio",
 };
 
 export const upstreamTimeout: Problem = {
@@ -369,6 +518,74 @@ export const upstreamTimeout: Problem = {
   instance: "/api/quotes",
   upstream: "market-data",
 };
+
+/**
+ * One page of a list route, as the read side cuts it: `limit` items (100 unless asked) after the
+ * cursor, and the cursor of the next page while there are more. The cursor names the last item
+ * of the page (`after:<id>`); a cursor this fake did not give out is a 400, as the gateway's.
+ */
+export function pageAnswer<T>(items: readonly T[], url: URL, id: (item: T) => string): Answer {
+  const limit = Number(url.searchParams.get("limit") ?? 100);
+  const cursor = url.searchParams.get("cursor");
+  const start = cursor === null ? 0 : items.findIndex((item) => `after:${id(item)}` === cursor) + 1;
+  if (cursor !== null && start === 0)
+    return {
+      status: 400,
+      body: {
+        type: "about:blank",
+        title: "Bad Request",
+        status: 400,
+        code: "invalid-parameter",
+        detail: `cursor ${cursor} was not given out by this API`,
+        parameter: "cursor",
+      },
+    };
+  const page = items.slice(start, start + limit);
+  const more = start + limit < items.length;
+  return { body: { items: page, next: more ? `after:${id(page.at(-1)!)}` : null } };
+}
+
+/** The items matching a request's strategy, symbol and side filters. */
+function filtered<T extends { strategyId: string; symbol: string; side: string }>(items: readonly T[], url: URL): T[] {
+  const wanted = (name: string, value: string) => !url.searchParams.has(name) || url.searchParams.get(name) === value;
+  return items.filter((i) => wanted("strategy", i.strategyId) && wanted("symbol", i.symbol) && wanted("side", i.side));
+}
+
+/** A filter naming a strategy the read side has not heard of: 404, as the gateway answers. */
+function unknownStrategy(url: URL, known: readonly string[]): Answer | undefined {
+  const strategy = url.searchParams.get("strategy");
+  if (strategy === null || known.includes(strategy)) return undefined;
+  return {
+    status: 404,
+    body: {
+      type: "about:blank",
+      title: "Not Found",
+      status: 404,
+      code: "unknown-strategy",
+      detail: `the read side knows no strategy "${strategy}"`,
+      parameter: "strategy",
+    },
+  };
+}
+
+/** The trades route over a list of trades: filters, unknown strategies, pages and, with `Accept: text/csv`, CSV. */
+export function tradesRoute(all: readonly Trade[]): (url: URL, headers: Headers) => Answer {
+  return (url, headers) => {
+    const unknown = unknownStrategy(
+      url,
+      strategies.map((s) => s.id),
+    );
+    if (unknown) return unknown;
+    const answer = pageAnswer(filtered(all, url), url, (t) => t.tradeId);
+    if (!headers.get("accept")?.includes("text/csv") || answer.status !== undefined) return answer;
+    const page = answer.body as { items: Trade[] };
+    const rows = page.items.map((t) => [t.tradeId, t.strategyId, t.symbol, t.side, t.netPnl].join(","));
+    return {
+      body: ["tradeId,strategyId,symbol,side,netPnl", ...rows].join("\r\n") + "\r\n",
+      headers: { "content-type": "text/csv; charset=utf-8" },
+    };
+  };
+}
 
 /** Every route of the dashboard answering the fixtures above; bars follow the requested interval. */
 export function dashboardRoutes(): Routes {
@@ -382,16 +599,15 @@ export function dashboardRoutes(): Routes {
     "/api/bars/AAPL": barsOf("AAPL", 190),
     "/api/bars/MSFT": barsOf("MSFT", 420),
     "/api/bars/EUR-USD": barsOf("EUR-USD", 1.085),
-    "/api/signals": (url) => ({
-      body: signals.filter((s) => !url.searchParams.has("symbol") || s.symbol === url.searchParams.get("symbol")),
-    }),
-    "/api/orders": (url) => ({
-      body: orders.filter(
-        (o) =>
-          (!url.searchParams.has("symbol") || o.data.symbol === url.searchParams.get("symbol")) &&
-          (!url.searchParams.has("type") || o.type === `order.${url.searchParams.get("type")}`),
+    "/api/signals": (url) =>
+      pageAnswer(
+        signals.filter((s) => !url.searchParams.has("symbol") || s.symbol === url.searchParams.get("symbol")),
+        url,
+        (s) => s.signalId,
       ),
-    }),
+    "/api/orders": (url) => pageAnswer(filtered(orders, url), url, (o) => o.orderId),
+    "/api/fills": (url) => pageAnswer(filtered(fills, url), url, (f) => `${f.orderId}:${f.fillNo}`),
+    "/api/trades": tradesRoute(trades),
     "/api/strategies": { body: strategies },
     "/api/portfolio": { body: portfolio },
     "/api/alerts": { body: alerts },

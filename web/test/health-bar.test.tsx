@@ -1,7 +1,7 @@
 import { cleanup, screen, within } from "@testing-library/react";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { HealthBar } from "../src/components/health-bar";
-import { healthy, strategyDown, upstreamTimeout } from "./fixtures";
+import { databaseDown, healthy, strategyDown, upstreamTimeout } from "./fixtures";
 import { renderWithClient, stubApi } from "./support";
 
 afterEach(() => {
@@ -12,13 +12,34 @@ afterEach(() => {
 const services = () => within(screen.getByRole("region", { name: "System health" })).getAllByRole("listitem");
 
 describe("HealthBar", () => {
-  it("shows the gateway and every worker up", async () => {
+  it("shows the gateway, every worker and the read side's database up", async () => {
     stubApi({ "/api/health": { body: healthy } });
 
     renderWithClient(<HealthBar />);
 
     await screen.findByText("market-data");
-    expect(services().map((s) => s.textContent)).toEqual(["gateway up", "market-data up", "strategy up"]);
+    expect(services().map((s) => s.textContent)).toEqual([
+      "gateway up",
+      "market-data up",
+      "strategy up",
+      "database up",
+    ]);
+  });
+
+  it("shows the database down, with the reason, from the health route's 503", async () => {
+    stubApi({ "/api/health": { status: 503, body: databaseDown } });
+
+    renderWithClient(<HealthBar />);
+
+    await screen.findByText("database");
+    expect(services().map((s) => s.textContent)).toEqual([
+      "gateway up",
+      "market-data up",
+      "strategy up",
+      "database down",
+    ]);
+    expect(services()[3]!.className).toContain("service-down");
+    expect(services()[3]!.title).toBe("the read side's database did not answer (ECONNREFUSED)");
   });
 
   it("shows a consumer the gateway runs, and why it is down", async () => {
@@ -41,9 +62,10 @@ describe("HealthBar", () => {
       "gateway up",
       "market-data up",
       "strategy up",
+      "database up",
       "risk-alerts down",
     ]);
-    expect(services()[3]!.title).toBe(stalled);
+    expect(services()[4]!.title).toBe(stalled);
   });
 
   it("shows a service that is down, with the reason, from the health route's 503", async () => {
@@ -52,7 +74,12 @@ describe("HealthBar", () => {
     renderWithClient(<HealthBar />);
 
     await screen.findByText("strategy");
-    expect(services().map((s) => s.textContent)).toEqual(["gateway up", "market-data up", "strategy down"]);
+    expect(services().map((s) => s.textContent)).toEqual([
+      "gateway up",
+      "market-data up",
+      "strategy down",
+      "database up",
+    ]);
     expect(services()[2]!.className).toContain("service-down");
     expect(services()[2]!.title).toBe("strategy did not answer within 1000 ms");
   });

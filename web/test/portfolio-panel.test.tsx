@@ -1,8 +1,8 @@
-import { cleanup, screen } from "@testing-library/react";
+import { cleanup, screen, waitFor } from "@testing-library/react";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { PortfolioPanel } from "../src/components/portfolio-panel";
 import { charts, liveSeries } from "./chart-mock";
-import { portfolio, T0 } from "./fixtures";
+import { portfolio, readSideEmpty, T0, upstreamTimeout } from "./fixtures";
 import { renderWithClient, stubApi } from "./support";
 
 vi.mock("lightweight-charts", async (importOriginal) =>
@@ -29,8 +29,11 @@ describe("PortfolioPanel", () => {
     expect(figure("Net PnL").className).toBe("down");
     expect(figure("Realized").textContent).toBe("-$5,126.20");
     expect(figure("Unrealized").textContent).toBe("-$3.12");
-    expect(figure("Drawdown").textContent).toBe("2.58%");
-    expect(figure("Max drawdown").textContent).toBe("2.61%");
+    expect(figure("Drawdown now").textContent).toBe("2.58%");
+    expect(figure("Drawdown now").className).toBe("down");
+    expect(figure("Max drawdown since start").textContent).toBe("2.61%");
+    // 95,000 ms: 1 minute and 35 seconds
+    expect(figure("Longest drawdown").textContent).toBe("1m 35s");
     expect(screen.getByRole("img", { name: "Equity curve and drawdown" })).toBeTruthy();
     const [equity, drawdown] = liveSeries();
     const t = T0 / 1_000;
@@ -47,12 +50,55 @@ describe("PortfolioPanel", () => {
     ]);
   });
 
-  it("says the curve starts with the first fill while it is empty", async () => {
+  it("says the curve starts with the first sample while it is empty", async () => {
     stubApi({ "/api/portfolio": { body: { ...portfolio, equityCurve: [] } } });
 
     renderWithClient(<PortfolioPanel />);
 
-    expect(await screen.findByText("No equity curve yet: it starts with the first fill.")).toBeTruthy();
+    expect(await screen.findByText("No equity curve yet: it starts with the first sample.")).toBeTruthy();
     expect(charts).toHaveLength(0);
+  });
+
+  it("waits for the read side's first sample on 503 read-side-empty, without an error, then shows it when it comes", async () => {
+    // Prepare: the first polls find the read side empty, a later one has the sample
+    let polls = 0;
+    stubApi({
+      "/api/portfolio": () => (++polls <= 1 ? { status: 503, body: readSideEmpty } : { body: portfolio }),
+    });
+
+    // Act
+    renderWithClient(<PortfolioPanel />);
+
+    // Assess
+    expect(
+      await screen.findByText("Waiting for the first sample: the portfolio starts with the first closed bar."),
+    ).toBeTruthy();
+    expect(screen.queryByRole("alert")).toBeNull();
+    expect(screen.queryByText("Equity")).toBeNull();
+    // the panel polls once a second
+    await waitFor(() => expect(figure("Equity").textContent).toBe("$194,845.18"), { timeout: 3_000 });
+    expect(screen.queryByText(/Waiting for the first sample/)).toBeNull();
+    expect(polls).toBeGreaterThanOrEqual(2);
+  });
+
+  it("takes any other 503 for an error", async () => {
+    stubApi({
+      "/api/portfolio": {
+        status: 503,
+        body: {
+          ...upstreamTimeout,
+          code: "read-side-unavailable",
+          detail: "the read side's database did not answer",
+          instance: "/api/portfolio",
+          upstream: undefined,
+        },
+      },
+    });
+
+    renderWithClient(<PortfolioPanel />);
+
+    expect((await screen.findByRole("alert")).textContent).toBe(
+      "Cannot load the portfolio: the read side's database did not answer",
+    );
   });
 });

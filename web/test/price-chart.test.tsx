@@ -4,8 +4,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { App } from "../src/app";
 import { PriceChartPanel } from "../src/components/price-chart-panel";
 import { charts, liveSeries } from "./chart-mock";
-import type { OrderEvent } from "../src/api/types";
-import { dashboardRoutes, orders, T0 } from "./fixtures";
+import { dashboardRoutes, fills, T0 } from "./fixtures";
 import { renderWithClient, stubApi } from "./support";
 
 vi.mock("lightweight-charts", async (importOriginal) =>
@@ -84,34 +83,21 @@ describe("the price chart", () => {
     ]);
   });
 
-  it("asks the API for the symbol's fills only, under ['orders', symbol, 'filled'], so a busy order feed cannot crowd older fills out", async () => {
-    // Prepare: 200 newer submissions would fill the limit of an unfiltered request
-    const fill = orders.find((o) => o.type === "order.filled" && o.data.symbol === "AAPL")!;
-    const submitted = orders.find((o) => o.type === "order.submitted")! as Extract<
-      OrderEvent,
-      { type: "order.submitted" }
-    >;
-    const newer: OrderEvent[] = Array.from({ length: 200 }, (_, i) => ({
-      ...submitted,
-      data: { ...submitted.data, orderId: `sma-crossover:${100 + i}`, tsEvent: T0 + 5_000 + i },
-    }));
-    const { calls } = stubApi({
-      ...dashboardRoutes(),
-      "/api/orders": (url) => ({ body: url.searchParams.get("type") === "filled" ? [fill] : newer }),
-    });
+  it("reads the symbol's fills from /api/fills under ['fills', symbol], one page of them", async () => {
+    // Prepare
+    const { calls } = stubApi(dashboardRoutes());
 
     // Act
     const { client } = renderWithClient(<PriceChartPanel symbol="AAPL" />);
 
     // Assess
     await waitFor(() =>
-      expect(candles().markers).toContainEqual(expect.objectContaining({ id: `${fill.data.orderId}:2`, text: "B" })),
+      expect(candles().markers).toContainEqual(expect.objectContaining({ id: "sma-crossover:3:2", text: "B" })),
     );
-    const requests = calls.filter((u) => u.pathname === "/api/orders");
+    const requests = calls.filter((u) => u.pathname === "/api/fills");
     expect(requests.length).toBeGreaterThan(0);
-    for (const u of requests)
-      expect(Object.fromEntries(u.searchParams)).toEqual({ symbol: "AAPL", type: "filled", limit: "200" });
-    expect(client.getQueryData(["orders", "AAPL", "filled"])).toEqual([fill]);
+    for (const u of requests) expect(Object.fromEntries(u.searchParams)).toEqual({ symbol: "AAPL", limit: "200" });
+    expect(client.getQueryData(["fills", "AAPL"])).toEqual({ items: fills, next: null });
   });
 
   it("says there are no bars yet for a quiet interval", async () => {

@@ -3,30 +3,44 @@ import { render } from "@testing-library/react";
 import type { ReactElement } from "react";
 import { vi } from "vitest";
 
-/** One API answer: a JSON body with its status (problem+json when it has a `code`). */
+/**
+ * One API answer: a JSON body with its status (problem+json when it has a `code`), or a string
+ * body sent as it is under the `content-type` its headers give (CSV).
+ */
 export interface Answer {
   status?: number;
   body: unknown;
+  headers?: Record<string, string>;
 }
 
 /** Answers by path (without the query string); a function is asked on every call, so tests can move prices. */
-export type Routes = Record<string, Answer | ((url: URL) => Answer)>;
+export type Routes = Record<string, Answer | ((url: URL, headers: Headers) => Answer)>;
+
+/** A request the page sent: its URL and headers. */
+export interface SentRequest {
+  url: URL;
+  headers: Headers;
+}
 
 /**
  * Replaces fetch, the network boundary, with answers by path. Unknown paths answer 404
- * problem+json, as the gateway does. Returns the URLs fetched, in order.
+ * problem+json, as the gateway does. Returns the URLs fetched, in order, and the requests with
+ * their headers.
  */
-export function stubApi(routes: Routes): { calls: URL[] } {
+export function stubApi(routes: Routes): { calls: URL[]; requests: SentRequest[] } {
   const calls: URL[] = [];
+  const requests: SentRequest[] = [];
   vi.stubGlobal(
     "fetch",
-    vi.fn(async (input: string) => {
+    vi.fn(async (input: string, init?: RequestInit) => {
       const url = new URL(input, "http://dashboard.test");
+      const headers = new Headers(init?.headers);
       calls.push(url);
+      requests.push({ url, headers });
       const route = routes[url.pathname];
       const answer =
         typeof route === "function"
-          ? route(url)
+          ? route(url, headers)
           : (route ?? {
               status: 404,
               body: {
@@ -38,14 +52,16 @@ export function stubApi(routes: Routes): { calls: URL[] } {
               },
             });
       const status = answer.status ?? 200;
+      if (typeof answer.body === "string")
+        return new Response(answer.body, { status, headers: { "content-type": "text/plain", ...answer.headers } });
       const problem = typeof answer.body === "object" && answer.body !== null && "code" in answer.body;
       return new Response(JSON.stringify(answer.body), {
         status,
-        headers: { "content-type": problem ? "application/problem+json" : "application/json" },
+        headers: { "content-type": problem ? "application/problem+json" : "application/json", ...answer.headers },
       });
     }),
   );
-  return { calls };
+  return { calls, requests };
 }
 
 /** A fetch that never answers: the panel stays in its loading state. */

@@ -4,7 +4,7 @@ import type { Problem } from "./types";
 const API_URL: string = (import.meta.env.VITE_API_URL ?? "").replace(/\/+$/, "");
 
 /** A failed API call, carrying the problem+json the gateway answered (or one made up for it). */
-class ApiError extends Error {
+export class ApiError extends Error {
   override readonly name = "ApiError";
   readonly status: number;
   readonly code: string;
@@ -26,6 +26,32 @@ interface AcceptedStatus<T> {
   is: (body: unknown) => body is T;
 }
 
+/** Sends a GET for `path`; a request that never reaches the API becomes ApiError `network-error`. */
+async function send(path: string, accept: string, signal: AbortSignal | undefined): Promise<Response> {
+  try {
+    return await fetch(`${API_URL}${path}`, { signal, headers: { accept } });
+  } catch (error) {
+    if (signal?.aborted) throw error;
+    throw new ApiError({
+      status: 0,
+      code: "network-error",
+      title: "Network error",
+      detail: `cannot reach the API (${(error as Error).message})`,
+    });
+  }
+}
+
+/** The error of an answer that is not the one asked for: its problem, or one made up from its status. */
+function failure(response: Response, path: string, body: unknown): ApiError {
+  if (isProblem(body)) return new ApiError(body);
+  return new ApiError({
+    status: response.status,
+    code: "http-error",
+    title: response.statusText,
+    detail: `${path} answered HTTP ${response.status}`,
+  });
+}
+
 /**
  * GETs an API path and returns its JSON. Errors become ApiError with the problem's detail, so
  * every panel can say why it is empty. `accept` lists error statuses whose body is the answer
@@ -37,18 +63,7 @@ export async function getJson<T>(
   signal: AbortSignal,
   accept: readonly AcceptedStatus<T>[] = [],
 ): Promise<T> {
-  let response: Response;
-  try {
-    response = await fetch(`${API_URL}${path}`, { signal, headers: { accept: "application/json" } });
-  } catch (error) {
-    if (signal.aborted) throw error;
-    throw new ApiError({
-      status: 0,
-      code: "network-error",
-      title: "Network error",
-      detail: `cannot reach the API (${(error as Error).message})`,
-    });
-  }
+  const response = await send(path, "application/json", signal);
   let body: unknown;
   try {
     body = await response.json();
@@ -61,11 +76,27 @@ export async function getJson<T>(
     });
   }
   if (response.ok || accept.some((a) => a.status === response.status && a.is(body))) return body as T;
-  if (isProblem(body)) throw new ApiError(body);
-  throw new ApiError({
-    status: response.status,
-    code: "http-error",
-    title: response.statusText,
-    detail: `${path} answered HTTP ${response.status}`,
-  });
+  throw failure(response, path, body);
+}
+
+/**
+ * GETs a list route as CSV (`Accept: text/csv`) and returns it as a Blob. An error answers
+ * problem+json as always; a 200 that is not CSV (a gateway that ignores Accept) is an error too,
+ * rather than a JSON file saved under a .csv name.
+ */
+export async function getCsv(path: string, signal?: AbortSignal): Promise<Blob> {
+  const response = await send(path, "text/csv", signal);
+  if (!response.ok) {
+    const body: unknown = await response.json().catch(() => undefined);
+    throw failure(response, path, body);
+  }
+  const type = response.headers.get("content-type") ?? "";
+  if (!type.toLowerCase().startsWith("text/csv"))
+    throw new ApiError({
+      status: response.status,
+      code: "invalid-response",
+      title: "Invalid response",
+      detail: `${path} answered ${type || "no content type"} instead of CSV`,
+    });
+  return response.blob();
 }

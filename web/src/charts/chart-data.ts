@@ -1,5 +1,5 @@
 import type { CandlestickData, LineData, SeriesMarker, UTCTimestamp } from "lightweight-charts";
-import type { Bar, OrderEvent, Portfolio, Signal } from "../api/types";
+import type { Bar, Fill, Portfolio, Signal } from "../api/types";
 import { chartTime, DOWN, NEUTRAL, UP } from "./create-chart";
 
 /** API answers turned into lightweight-charts data: candles, markers and the equity curve. */
@@ -22,7 +22,7 @@ export function candles(bars: readonly Bar[]): CandlestickData<UTCTimestamp>[] {
 export function chartMarkers(
   bars: readonly Bar[],
   signals: readonly Signal[],
-  orders: readonly OrderEvent[],
+  fills: readonly Fill[],
 ): SeriesMarker<UTCTimestamp>[] {
   const markers: SeriesMarker<UTCTimestamp>[] = [];
   for (const signal of signals) {
@@ -39,9 +39,7 @@ export function chartMarkers(
       text: signal.direction,
     });
   }
-  for (const order of orders) {
-    if (order.type !== "order.filled") continue;
-    const fill = order.data;
+  for (const fill of fills) {
     const bar = barAt(bars, fill.tsEvent);
     if (!bar) continue;
     const buy = fill.side === "buy";

@@ -1,10 +1,8 @@
 import { useQuery } from "@tanstack/react-query";
 import { alertsQuery, ordersQuery, signalsQuery } from "../api/queries";
-import type { Alert, OrderEvent, Signal } from "../api/types";
+import type { Alert, OrderState, Signal } from "../api/types";
 import { formatFraction, formatPrice, formatQuantity, formatTime } from "../format";
 import { emptyList, QueryView } from "./query-view";
-
-type OrderSubmitted = Extract<OrderEvent, { type: "order.submitted" }>["data"];
 
 /** The latest signals of every strategy, newest first. */
 export function SignalsFeed() {
@@ -42,17 +40,17 @@ function SignalItem({ signal }: { signal: Signal }) {
   );
 }
 
-/** The latest order events, newest first: submissions, acceptances, triggers, fills, replaces, cancels and rejections. */
+/** The latest orders at their latest state, newest first: what each asked for, how much filled, at what average price. */
 export function OrdersFeed() {
   const orders = useQuery(ordersQuery());
   return (
     <section className="panel feed" aria-labelledby="orders-title">
-      <h2 id="orders-title">Orders and fills</h2>
+      <h2 id="orders-title">Orders</h2>
       <QueryView query={orders} what="orders" empty={emptyList("No orders yet: orders follow signals.")}>
         {(items) => (
           <ol className="events">
             {items.map((order) => (
-              <OrderItem key={orderKey(order)} order={order} />
+              <OrderItem key={order.orderId} order={order} />
             ))}
           </ol>
         )}
@@ -61,90 +59,67 @@ export function OrdersFeed() {
   );
 }
 
-/** An order has at most one event of each kind but fills and replaces: its fill number, or the replace's time, tells those apart. */
-function orderKey(order: OrderEvent): string {
-  const key = `${order.type}:${order.data.orderId}`;
-  if (order.type === "order.filled") return `${key}:${order.data.fillNo}`;
-  if (order.type === "order.replaced") return `${key}:${order.data.tsInit}`;
-  return key;
-}
+/** Canceled and rejected orders are done without a fill; the other states are still working or filled. */
+const STATUS_TONE: Record<OrderState["status"], string> = {
+  submitted: "badge-working",
+  working: "badge-working",
+  triggered: "badge-working",
+  "partially-filled": "badge-working",
+  filled: "badge-filled",
+  canceled: "muted",
+  rejected: "down",
+};
 
-function OrderItem({ order }: { order: OrderEvent }) {
-  const { data } = order;
-  const quantity = eventQuantity(order);
+function OrderItem({ order }: { order: OrderState }) {
+  // the feed is in the order it was submitted; before its order.submitted is stored, its latest event stands in
+  const at = order.submittedAt ?? order.updatedAt;
+  const terms = orderTerms(order);
   return (
-    <li title={order.type === "order.rejected" ? order.data.detail : undefined}>
-      <time dateTime={new Date(data.tsEvent).toISOString()}>{formatTime(data.tsEvent)}</time>
-      <span className={`badge ${data.side === "buy" ? "up" : "down"}`}>{data.side}</span>
-      <strong>{data.symbol}</strong>{" "}
-      {quantity !== undefined && (
+    <li title={order.reason ?? undefined}>
+      <time dateTime={new Date(at).toISOString()}>{formatTime(at)}</time>
+      <span className={`badge ${order.side === "buy" ? "up" : "down"}`}>{order.side}</span>
+      <strong>{order.symbol}</strong>{" "}
+      <span className="num" title="filled / ordered">
+        {formatQuantity(order.filledQuantity)}/{order.quantity === null ? "?" : formatQuantity(order.quantity)}
+      </span>{" "}
+      <span className="muted">{order.strategyId}</span>
+      {terms && (
         <>
-          <span className="num">{formatQuantity(quantity)}</span>{" "}
+          {" "}
+          <span className="muted">{terms}</span>
+        </>
+      )}{" "}
+      <span className={`badge ${STATUS_TONE[order.status]}`}>{order.status}</span>
+      {order.averagePrice !== null && (
+        <>
+          {" "}
+          <span className="num">avg {formatPrice(order.averagePrice)}</span>
         </>
       )}
-      <span className="muted">{data.strategyId}</span> <OrderOutcome order={order} />
+      {order.reason !== null && (
+        <>
+          {" "}
+          <span className={order.status === "rejected" ? "down" : "muted"}>{order.reason}</span>
+        </>
+      )}
     </li>
   );
 }
 
-/** The quantity the event is about: ordered, filled by this fill, canceled or refused; acceptances and triggers change none. */
-function eventQuantity(order: OrderEvent): number | undefined {
-  switch (order.type) {
-    case "order.accepted":
-    case "order.triggered":
-      return undefined;
-    case "order.canceled":
-      return order.data.canceledQuantity;
-    default:
-      return order.data.quantity;
-  }
-}
-
-function OrderOutcome({ order }: { order: OrderEvent }) {
-  switch (order.type) {
-    case "order.submitted":
-      return <span className="muted">submitted {orderTerms(order.data)}</span>;
-    case "order.accepted":
-      return <span className="muted">accepted</span>;
-    case "order.triggered":
-      return (
-        <span>
-          triggered @ {formatPrice(order.data.touchPrice)} (stop {formatPrice(order.data.stopPrice)})
-        </span>
-      );
-    case "order.filled": {
-      const fill = order.data;
-      return (
-        <span>
-          filled @ {formatPrice(fill.price)} {fill.liquidity}
-          {fill.leavesQuantity > 0 && `, ${formatQuantity(fill.leavesQuantity)} left`}
-        </span>
-      );
-    }
-    case "order.canceled":
-      return <span className="muted">canceled: {order.data.reason}</span>;
-    case "order.replaced":
-      return <span className="muted">{["replaced", ...prices(order.data)].join(" ")}</span>;
-    case "order.rejected":
-      return <span className="down">rejected: {order.data.reason}</span>;
-  }
-}
-
-/** A stop and a limit price as a trader writes them: "stop 189.90", "limit 189.85". */
-function prices(order: { stopPrice: number | null; limitPrice: number | null }): string[] {
-  return [
-    ...(order.stopPrice === null ? [] : [`stop ${formatPrice(order.stopPrice)}`]),
-    ...(order.limitPrice === null ? [] : [`limit ${formatPrice(order.limitPrice)}`]),
-  ];
-}
-
-/** "market", "limit 190.05", "stop 189.90 limit 189.85", then what is not the default: IOC, FOK, GTD with its expiry, reduce-only, post-only. */
-function orderTerms(order: OrderSubmitted): string {
-  const terms = order.type === "market" ? ["market"] : prices(order);
-  if (order.timeInForce === "GTD" && order.expireAt !== null) terms.push(`GTD ${formatTime(order.expireAt)}`);
-  else if (order.timeInForce !== "GTC") terms.push(order.timeInForce);
-  if (order.reduceOnly) terms.push("reduce-only");
-  if (order.postOnly) terms.push("post-only");
+/**
+ * "market", "limit 190.05", "stop 189.90 limit 189.85", then the time in force when it is not
+ * the default GTC; empty while the order's submission is not stored.
+ */
+function orderTerms(order: OrderState): string {
+  if (order.type === null) return "";
+  const terms =
+    order.type === "market"
+      ? ["market"]
+      : [
+          ...(order.stopPrice === null ? [] : [`stop ${formatPrice(order.stopPrice)}`]),
+          ...(order.limitPrice === null ? [] : [`limit ${formatPrice(order.limitPrice)}`]),
+        ];
+  if (order.timeInForce !== null && order.timeInForce !== "GTC") terms.push(order.timeInForce);
   return terms.join(" ");
 }
 

@@ -2,7 +2,7 @@ import { useQuery } from "@tanstack/react-query";
 import { healthQuery } from "../api/queries";
 import type { DependencyHealth } from "../api/types";
 
-/** Each service's status: the gateway itself (it answered or not) and the workers behind it. */
+/** Each service's status: the gateway itself (it answered or not), and the workers and the read side's database behind it. */
 export function HealthBar() {
   const health = useQuery(healthQuery());
   const gateway: DependencyHealthView = health.isPending

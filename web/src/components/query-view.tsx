@@ -1,5 +1,12 @@
-import type { UseQueryResult } from "@tanstack/react-query";
 import type { ReactNode } from "react";
+
+/** What the states below read of a query: a useQuery or a useInfiniteQuery result. */
+interface QueryState<T> {
+  isPending: boolean;
+  isError: boolean;
+  data: T | undefined;
+  error: Error | null;
+}
 
 interface EmptyState<T> {
   when: (data: T) => boolean;
@@ -7,7 +14,7 @@ interface EmptyState<T> {
 }
 
 interface QueryViewProps<T> {
-  query: UseQueryResult<T>;
+  query: QueryState<T>;
   /** What the panel shows, lower case: "quotes", "bars". */
   what: string;
   /** When the data holds nothing to show, and the message that says why. */
@@ -41,7 +48,7 @@ export function QueryView<T>({ query, what, empty, children }: QueryViewProps<T>
     <>
       {query.isError && (
         <p className="state state-stale" role="alert">
-          Showing the last {what} received: {query.error.message}
+          Showing the last {what} received: {query.error?.message}
         </p>
       )}
       {empty?.when(data) ? <p className="state">{empty.message}</p> : children(data)}
