@@ -1,5 +1,6 @@
 import type { SSTConfig } from "sst";
 import { Api } from "./stacks/api";
+import { Database } from "./stacks/database";
 import { Network } from "./stacks/network";
 import { Observability } from "./stacks/observability";
 import { Streaming } from "./stacks/streaming";
@@ -20,9 +21,9 @@ export default {
   },
   stacks(app) {
     // Nothing of a non-production stage outlives `sst remove`. Production sets no default: its
-    // stateful resources (cluster, keys, buckets, log groups) are retained explicitly
+    // stateful resources (clusters, database secret, keys, buckets, log groups) are retained explicitly
     // (stacks/settings.ts), and the stateless rest is removed with the stage.
     if (app.stage !== "prod" && app.stage !== "production") app.setDefaultRemovalPolicy("destroy");
-    app.stack(Network).stack(Streaming).stack(Workers).stack(Api).stack(Web).stack(Observability);
+    app.stack(Network).stack(Streaming).stack(Database).stack(Workers).stack(Api).stack(Web).stack(Observability);
   },
 } satisfies SSTConfig;

@@ -1,6 +1,7 @@
 import { TOPICS, type TopicId } from "@tickflow/bus";
 import {
   CORS_PREFLIGHT,
+  DATABASE_HANDLERS,
   DEFAULT_ROUTE_HANDLER,
   DEFAULT_ROUTE_KEY,
   DEFAULT_UPSTREAM_TIMEOUT_MS,
@@ -26,6 +27,7 @@ import {
   type FunctionProps,
   type StackContext,
 } from "sst/constructs";
+import { Database } from "./database";
 import { bootstrapStatement, kafkaStatements } from "./kafka-iam";
 import { Network } from "./network";
 import type { stageSettings } from "./settings";
@@ -43,12 +45,15 @@ export const riskConsumerGroup = (topic: TopicId) => `tickflow-alerts-${topic}`;
  * The public API: one Lambda (nodejs22.x, in the VPC) per route of the gateway's route table and
  * one for `$default`, behind an HTTP API with throttling and CORS for the web origin only. Beside
  * it, the SNS alerts topic and the risk/alerts consumer, fed by MSK event-source mappings on
- * strategy.risk.v1 and strategy.orders.v1, with failed batches kept in S3.
+ * strategy.risk.v1 and strategy.orders.v1, with failed batches kept in S3. The routes whose
+ * handler reads the read side (DATABASE_HANDLERS) query PostgreSQL through the RDS Data API: they
+ * alone are told the cluster and its secret and may call the Data API on them.
  */
 export function Api({ stack }: StackContext) {
   const { vpc, privateSubnets, securityGroups, edge, settings } = use(Network);
   const kafka = use(Streaming);
   const workers = use(Workers);
+  const { database } = use(Database);
 
   // `sst dev` serves the web from Vite on this machine; deployed stages from CloudFront only.
   const corsOrigins = edge ? [edge.origin] : ["http://localhost:8080", "http://127.0.0.1:8080"];
@@ -72,8 +77,20 @@ export function Api({ stack }: StackContext) {
       ? common
       : { ...common, vpc, vpcSubnets: privateSubnets, allowPublicSubnet: false, securityGroups: [securityGroup] };
 
+  // Under `sst dev` there is no cluster: the handlers, on the developer's machine, read the local read side.
+  const readsDatabase = (name: HandlerName | "not-found") =>
+    database !== undefined && name !== "not-found" && DATABASE_HANDLERS.includes(name);
+  const databaseEnvironment: Record<string, string> = database
+    ? {
+        DATABASE_CLUSTER_ARN: database.cluster.clusterArn,
+        DATABASE_SECRET_ARN: database.secret.secretArn,
+        DATABASE_NAME: database.name,
+      }
+    : {};
+
   const routes: Record<string, ApiRouteProps<string>> = {};
   const routeLogs = new Map<string, logs.LogGroup>();
+  const databaseRoutes = new Set<string>();
   const addRoute = (routeKey: string, name: HandlerName | "not-found", handler: string) => {
     const logGroup = functionLogs(routeFunctionId(name));
     routeLogs.set(routeKey, logGroup);
@@ -91,9 +108,11 @@ export function Api({ stack }: StackContext) {
           // the gateway's default, written out so the deployed value is visible in the template
           UPSTREAM_TIMEOUT_MS: String(DEFAULT_UPSTREAM_TIMEOUT_MS),
           CORS_ORIGINS: corsOrigins.join(","),
+          ...(readsDatabase(name) ? databaseEnvironment : {}),
         },
       },
     };
+    if (readsDatabase(name)) databaseRoutes.add(routeKey);
   };
   for (const route of ROUTES) addRoute(`${route.method} ${route.path}`, route.handler, handlerPath(route.handler));
   // what no route takes (another path or method) gets the gateway's 404/405 problem+json with
@@ -116,7 +135,11 @@ export function Api({ stack }: StackContext) {
 
   for (const [routeKey, logGroup] of routeLogs) {
     const fn = api.getFunction(routeKey);
-    if (fn) writeLogsOnlyTo(fn, logGroup);
+    if (!fn) continue;
+    writeLogsOnlyTo(fn, logGroup);
+    // rds-data:ExecuteStatement and the transaction actions on this cluster, and reading its
+    // secret (the Data API fetches the credentials with the caller's permissions)
+    if (database && databaseRoutes.has(routeKey)) database.cluster.grantDataApiAccess(fn);
   }
 
   const alerts = alertsTopic(stack, settings);

@@ -6,7 +6,7 @@ import * as logs from "aws-cdk-lib/aws-logs";
 import * as s3 from "aws-cdk-lib/aws-s3";
 import { dashboardSecurityHeaders } from "@tickflow/runtime";
 import type { StackContext } from "sst/constructs";
-import { HTTPS_PORT, KAFKA_IAM_PORT, stageSettings, WORKER_PORTS } from "./settings";
+import { HTTPS_PORT, KAFKA_IAM_PORT, POSTGRES_PORT, stageSettings, WORKER_PORTS } from "./settings";
 
 /**
  * The network every other stack runs in: a VPC across two AZs with private, isolated subnets
@@ -47,17 +47,21 @@ export function Network({ stack, app }: StackContext) {
     kafka: sg("KafkaSecurityGroup", "MSK brokers and the Lambda MSK event-source pollers"),
     marketData: sg("MarketDataSecurityGroup", "market-data Fargate tasks"),
     strategy: sg("StrategySecurityGroup", "strategy Fargate tasks"),
-    /** The API route Lambdas: they only call the workers' read APIs. */
+    projector: sg("ProjectorSecurityGroup", "projector Fargate tasks"),
+    /** The Aurora PostgreSQL cluster of the read side: reached by the projector only. */
+    database: sg("DatabaseSecurityGroup", "Aurora PostgreSQL read side"),
+    /** The API route Lambdas: they call the workers' read APIs and the RDS Data API. */
     gateway: sg("GatewaySecurityGroup", "API route Lambdas"),
     riskConsumer: sg("RiskConsumerSecurityGroup", "risk/alerts consumer Lambda"),
     endpoints: sg("EndpointsSecurityGroup", "VPC interface endpoints"),
   };
-  const { kafka, marketData, strategy, gateway, riskConsumer, endpoints } = securityGroups;
+  const { kafka, marketData, strategy, projector, database, gateway, riskConsumer, endpoints } = securityGroups;
   const iam = ec2.Port.tcp(KAFKA_IAM_PORT);
   const https = ec2.Port.tcp(HTTPS_PORT);
+  const postgres = ec2.Port.tcp(POSTGRES_PORT);
 
   // Workers -> MSK (SASL/IAM over TLS) and the event-source pollers -> MSK.
-  for (const client of [marketData, strategy, kafka]) {
+  for (const client of [marketData, strategy, projector, kafka]) {
     kafka.addIngressRule(client, iam, "Kafka SASL/IAM over TLS");
     client.addEgressRule(kafka, iam, "Kafka SASL/IAM over TLS");
   }
@@ -73,18 +77,23 @@ export function Network({ stack, app }: StackContext) {
     "running strategies, for the risk consumer",
   );
   riskConsumer.addEgressRule(strategy, ec2.Port.tcp(WORKER_PORTS.strategy), "running strategies (strategy read API)");
+  // The projector writes the read side over the PostgreSQL protocol (TLS); the database sends nothing.
+  database.addIngressRule(projector, postgres, "PostgreSQL from the projector");
+  projector.addEgressRule(database, postgres, "PostgreSQL (the read side)");
   // AWS APIs through the interface endpoints.
-  for (const client of [marketData, strategy, kafka, riskConsumer]) {
+  for (const client of [marketData, strategy, projector, kafka, riskConsumer, gateway]) {
     endpoints.addIngressRule(client, https, "AWS APIs through VPC endpoints");
   }
   // The risk consumer only publishes to SNS, through its endpoint.
   riskConsumer.addEgressRule(endpoints, https, "SNS through its VPC endpoint");
+  // The route Lambdas query the read side through the RDS Data API, through its endpoint.
+  gateway.addEgressRule(endpoints, https, "RDS Data API through its VPC endpoint");
   // Workers pull images (ECR API, then layers from S3) and ship logs; the pollers call Lambda and
   // STS and write failed batches to S3. S3 is a gateway endpoint, reached by route rather than by
   // security group, and its prefix list cannot be named in CloudFormation without a lookup: so
   // these groups may open 443 to any address. The subnets have no route to the internet, so the
   // only places 443 reaches are the endpoints and the S3 gateway.
-  for (const client of [marketData, strategy, kafka]) {
+  for (const client of [marketData, strategy, projector, kafka]) {
     client.addEgressRule(
       ec2.Peer.anyIpv4(),
       https,
@@ -106,6 +115,10 @@ export function Network({ stack, app }: StackContext) {
     // the MSK event-source pollers invoke the function and assume its role from inside the VPC
     Lambda: ec2.InterfaceVpcEndpointAwsService.LAMBDA,
     Sts: ec2.InterfaceVpcEndpointAwsService.STS,
+    // ECS reads the database secret's password for the projector's container at task start
+    SecretsManager: ec2.InterfaceVpcEndpointAwsService.SECRETS_MANAGER,
+    // the route Lambdas' queries of the read side (RDS Data API)
+    RdsData: ec2.InterfaceVpcEndpointAwsService.RDS_DATA,
   };
   for (const [id, service] of Object.entries(interfaceEndpoints)) {
     vpc.addInterfaceEndpoint(id, {

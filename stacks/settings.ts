@@ -27,6 +27,24 @@ export interface StageSettings {
    * retry the whole batch instead.
    */
   readonly kafkaPartialBatchResponses: boolean;
+  /**
+   * Aurora Serverless v2 capacity range, in ACUs (1 ACU is about 2 GiB of memory and its CPU).
+   * The minimum stays at 0.5 everywhere: the engine would allow 0 (auto-pause, Aurora PostgreSQL
+   * 16.3+ and 17.x), but the projector holds a connection at all times, so the cluster would never
+   * pause, and a paused cluster answers the Data API only after a resume of about 15 seconds.
+   */
+  readonly databaseMinCapacity: number;
+  readonly databaseMaxCapacity: number;
+  /**
+   * A second Serverless v2 instance (a reader in failover tier 1, scaling with the writer) in
+   * production only: failover to it takes about a minute, against about ten for Aurora to
+   * replace a lone writer. Nothing reads from it: the projector and the Data API use the writer.
+   */
+  readonly databaseStandbyReader: boolean;
+  /** Days of automated, point-in-time-restorable backups of the database (1 is Aurora's minimum). */
+  readonly databaseBackupDays: number;
+  /** Deletion protection of stateful resources that have it: on in production, off where the stage must remove cleanly. */
+  readonly deletionProtection: boolean;
   /** Per-stage prefix for names that must be unique in the account and region. */
   readonly prefix: string;
 }
@@ -42,12 +60,20 @@ export function stageSettings(app: App): StageSettings {
     brokerInstanceType: production ? "kafka.m7g.large" : "kafka.t3.small",
     brokerVolumeGiB: production ? 100 : 20,
     kafkaPartialBatchResponses: production,
+    databaseMinCapacity: 0.5,
+    databaseMaxCapacity: production ? 16 : 4,
+    databaseStandbyReader: production,
+    databaseBackupDays: production ? 14 : 1,
+    deletionProtection: production,
     prefix: `${app.stage}-${app.name}`,
   };
 }
 
 /** Ports the workers serve their read APIs on (DESIGN.md, Services and ports). */
-export const WORKER_PORTS = { marketData: 7001, strategy: 7002 } as const;
+export const WORKER_PORTS = { marketData: 7001, strategy: 7002, projector: 7003 } as const;
+
+/** PostgreSQL on the Aurora cluster: the projector connects to it; nothing else does (the API uses the Data API). */
+export const POSTGRES_PORT = 5432;
 
 /** MSK's SASL/IAM listener inside the VPC (TLS). */
 export const KAFKA_IAM_PORT = 9098;

@@ -1,10 +1,12 @@
-import { TOPICS } from "@tickflow/bus";
+import { existsSync } from "node:fs";
+import { TOPICS, type TopicId } from "@tickflow/bus";
 import { Aws, Duration, type Stack } from "aws-cdk-lib";
 import type * as ec2 from "aws-cdk-lib/aws-ec2";
 import * as ecs from "aws-cdk-lib/aws-ecs";
 import * as logs from "aws-cdk-lib/aws-logs";
 import * as servicediscovery from "aws-cdk-lib/aws-servicediscovery";
-import { Service, use, type StackContext } from "sst/constructs";
+import { Service, use, type App, type StackContext } from "sst/constructs";
+import { Database } from "./database";
 import { ALL_TOPICS, bootstrapStatement, kafkaStatements, READ_GROUP_PATTERN } from "./kafka-iam";
 import { Network } from "./network";
 import { WORKER_PORTS, type stageSettings } from "./settings";
@@ -14,19 +16,40 @@ import { Streaming } from "./streaming";
 export const STRATEGY_GROUP_ID = "tickflow-strategy";
 export const STRATEGY_TRANSACTIONAL_ID = `${STRATEGY_GROUP_ID}-engine`;
 
+/**
+ * The projector's consumer group. It joins the group for partition assignment only: its offsets
+ * live in PostgreSQL, committed in the same transaction as the rows (DESIGN.md, history issue).
+ */
+export const PROJECTOR_GROUP_ID = "tickflow-projector";
+
+/** The topics the projector reads into PostgreSQL (read_committed): the engine's outputs and the quotes. */
+export const PROJECTOR_TOPICS = [
+  "quotes",
+  "bars",
+  "signals",
+  "orders",
+  "trades",
+  "positions",
+  "risk",
+  "equity",
+] as const satisfies readonly TopicId[];
+
 /** Cloud Map names the gateway resolves inside the VPC. */
 export const DISCOVERY_NAMES = { marketData: "market-data", strategy: "strategy" } as const;
 
 /**
- * The two workers as ECS Fargate services built from their Dockerfiles: one task each (each is
- * the single active member of its Kafka role), in the private subnets, registered in Cloud Map,
- * with task roles that may do only what each worker does on this cluster's topics and groups.
+ * The three workers as ECS Fargate services built from their Dockerfiles: one task each (each is
+ * the single active member of its Kafka role), in the private subnets, market-data and strategy
+ * registered in Cloud Map (the API calls them; nothing calls the projector), with task roles that
+ * may do only what each worker does on this cluster's topics and groups. The projector gets the
+ * database's password from ECS (a container secret), never in its plain environment.
  * Logs go to CloudWatch with retention; the EMF metrics ride in those logs (METRICS_SINK=emf with
  * AWS_EMF_ENVIRONMENT=Local prints EMF JSON to stdout, the awslogs driver ships it).
  */
 export function Workers({ stack, app }: StackContext) {
   const { vpc, privateSubnets, securityGroups, settings } = use(Network);
   const kafka = use(Streaming);
+  const { database } = use(Database);
 
   const namespace = new servicediscovery.PrivateDnsNamespace(stack, "Namespace", {
     name: `${app.stage}.${app.name}.internal`,
@@ -104,6 +127,44 @@ export function Workers({ stack, app }: StackContext) {
     }),
   ]);
 
+  const projector = worker(stack, {
+    id: "Projector",
+    name: "projector",
+    dockerfile: "packages/projector/Dockerfile",
+    port: WORKER_PORTS.projector,
+    cpu: "0.25 vCPU",
+    memory: "0.5 GB",
+    discoverable: false,
+    environment: {
+      ...common,
+      // under `sst dev` the service is not deployed and there is no cluster (stacks/database.ts)
+      ...(database
+        ? {
+            PGHOST: database.hostname,
+            PGPORT: String(database.port),
+            PGDATABASE: database.name,
+            PGUSER: database.user,
+            PGSSLMODE: "require",
+          }
+        : {}),
+    },
+    // ECS reads the password from Secrets Manager at task start (the execution role may read this
+    // one secret) and hands it to the container; it never appears in the task definition
+    ...(database ? { secrets: { PGPASSWORD: ecs.Secret.fromSecretsManager(database.secret, "password") } } : {}),
+    securityGroup: securityGroups.projector,
+    context: { vpc, privateSubnets, cluster, namespace, settings },
+  });
+  projector.attachPermissions([
+    bootstrapStatement(kafka),
+    ...kafkaStatements(kafka, {
+      // its dead letters go through the bus's idempotent producer
+      idempotentProducer: true,
+      read: PROJECTOR_TOPICS,
+      write: ["dlq"],
+      groups: [PROJECTOR_GROUP_ID],
+    }),
+  ]);
+
   dropUnusedLogRetention(stack);
 
   // `sst dev` runs the Lambdas on the developer's machine, next to `npm start`'s workers.
@@ -117,7 +178,7 @@ export function Workers({ stack, app }: StackContext) {
         strategy: `http://${DISCOVERY_NAMES.strategy}.${namespace.namespaceName}:${WORKER_PORTS.strategy}`,
       };
   stack.addOutputs({ MarketDataUrl: urls.marketData, StrategyUrl: urls.strategy });
-  return { marketData, strategy, urls, cluster, topics: TOPICS };
+  return { marketData, strategy, projector, urls, cluster, topics: TOPICS };
 }
 
 interface WorkerProps {
@@ -128,6 +189,10 @@ interface WorkerProps {
   cpu: "0.25 vCPU" | "0.5 vCPU";
   memory: "0.5 GB" | "1 GB";
   environment: Record<string, string>;
+  /** Container variables ECS resolves at task start (from Secrets Manager), kept out of the task definition. */
+  secrets?: Record<string, ecs.Secret>;
+  /** Registered in Cloud Map as `<name>.<namespace>` (default true): only workers something calls. */
+  discoverable?: boolean;
   securityGroup: ec2.ISecurityGroup;
   context: {
     vpc: ec2.IVpc;
@@ -146,18 +211,23 @@ function worker(stack: Stack, props: WorkerProps): Service {
     removalPolicy: settings.removalPolicy,
   });
   const health = `fetch('http://127.0.0.1:${props.port}/health').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))`;
+  // SST checks that the Dockerfile exists even where it builds no image (the stack tests). A
+  // worker whose Dockerfile is still being written synthesizes in the tests without one; `sst
+  // deploy` and `sst build` still refuse it.
+  const testOnly = (stack.node.root as App).isRunningSSTTest() && !existsSync(props.dockerfile);
   return new Service(stack, props.id, {
     // the build context is the repository root: the image bundles workspace packages
     path: ".",
-    file: props.dockerfile,
+    ...(testOnly ? {} : { file: props.dockerfile }),
     port: props.port,
     cpu: props.cpu,
     memory: props.memory,
     architecture: "x86_64",
     environment: props.environment,
     logRetention: settings.logRetentionName,
-    // one task, never two: a second market-data would fork the tick sequence and a second
-    // strategy would fence the first's transactional id; no autoscaling policies
+    // one task, never two: a second market-data would fork the tick sequence, a second strategy
+    // would fence the first's transactional id, and a second projector would only share the
+    // partitions and the database's write load with the first; no autoscaling policies
     scaling: {
       minContainers: 1,
       maxContainers: 1,
@@ -182,15 +252,20 @@ function worker(stack: Stack, props: WorkerProps): Service {
         vpcSubnets: privateSubnets,
         assignPublicIp: false,
         enableExecuteCommand: false,
-        cloudMapOptions: {
-          name: props.name,
-          cloudMapNamespace: namespace,
-          dnsRecordType: servicediscovery.DnsRecordType.A,
-          dnsTtl: Duration.seconds(10),
-        },
+        ...(props.discoverable === false
+          ? {}
+          : {
+              cloudMapOptions: {
+                name: props.name,
+                cloudMapNamespace: namespace,
+                dnsRecordType: servicediscovery.DnsRecordType.A,
+                dnsTtl: Duration.seconds(10),
+              },
+            }),
       },
       container: {
         logging: ecs.LogDrivers.awsLogs({ logGroup, streamPrefix: props.name }),
+        ...(props.secrets ? { secrets: props.secrets } : {}),
         readonlyRootFilesystem: true,
         // SIGTERM drains in-flight work and commits; give it time before SIGKILL
         stopTimeout: Duration.seconds(30),

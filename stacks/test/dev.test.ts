@@ -20,6 +20,15 @@ describe("the dev stage (sst dev)", () => {
     expect(role[1].Properties!.ManagedPolicyArns).toEqual([]);
   });
 
+  it("deploys no database: the handlers on the developer's machine read the local read side", () => {
+    for (const t of Object.values(app.json)) {
+      expect(resourcesOf(t, "AWS::RDS::DBCluster")).toEqual([]);
+      expect(resourcesOf(t, "AWS::SecretsManager::Secret")).toEqual([]);
+    }
+    for (const [, fn] of resourcesOf(app.json.Api, "AWS::Lambda::Function"))
+      expect(JSON.stringify(fn.Properties!.Environment ?? {})).not.toContain("DATABASE_");
+  });
+
   it("still lets the MSK event-source mappings place their network interfaces in the cluster's subnets", () => {
     const grants = eventSourceNetworkGrants(app.json.Api);
 

@@ -22,12 +22,20 @@ describe("the production stage", () => {
     const stateful = [
       ...resourcesOf(app.json.Streaming, "AWS::MSK::Cluster"),
       ...resourcesOf(app.json.Streaming, "AWS::KMS::Key"),
+      ...resourcesOf(app.json.Database, "AWS::RDS::DBCluster"),
+      ...resourcesOf(app.json.Database, "AWS::RDS::DBInstance"),
+      // a retained cluster keeps its subnet and parameter groups in use: deleting them would fail
+      ...resourcesOf(app.json.Database, "AWS::RDS::DBSubnetGroup"),
+      ...resourcesOf(app.json.Database, "AWS::RDS::DBClusterParameterGroup"),
+      ...resourcesOf(app.json.Database, "AWS::SecretsManager::Secret"),
+      ...resourcesOf(app.json.Database, "AWS::KMS::Key"),
+      ...resourcesOf(app.json.Database, "AWS::Logs::LogGroup"),
       ...resourcesOf(app.json.Api, "AWS::KMS::Key"),
       ...resourcesOf(app.json.Network, "AWS::S3::Bucket"),
       ...resourcesOf(app.json.Api, "AWS::S3::Bucket"),
       ...resourcesOf(app.json.Workers, "AWS::Logs::LogGroup"),
     ];
-    expect(stateful.length).toBeGreaterThanOrEqual(7);
+    expect(stateful.length).toBeGreaterThanOrEqual(15);
     for (const [id, r] of stateful) expect({ id, policy: r.DeletionPolicy }).toEqual({ id, policy: "Retain" });
   });
 
@@ -44,6 +52,25 @@ describe("the production stage", () => {
       id.startsWith("RiskConsumer"),
     )!;
     expect(JSON.stringify(consumer.Properties!.Environment)).toContain('"KAFKA_REPORT_BATCH_ITEM_FAILURES":"true"');
+  });
+
+  it("protects the database from deletion, keeps two weeks of backups and scales it further", () => {
+    const [, cluster] = resourcesOf(app.json.Database, "AWS::RDS::DBCluster")[0]!;
+    expect(cluster.Properties).toMatchObject({
+      DeletionProtection: true,
+      BackupRetentionPeriod: 14,
+      ServerlessV2ScalingConfiguration: { MinCapacity: 0.5, MaxCapacity: 16 },
+    });
+  });
+
+  it("keeps a Serverless v2 standby in failover tier 1, which scales with the writer", () => {
+    const instances = resourcesOf(app.json.Database, "AWS::RDS::DBInstance").map(
+      ([, i]) => i.Properties as Record<string, unknown>,
+    );
+    expect(instances.map((i) => [i.DBInstanceClass, i.PromotionTier]).sort()).toEqual([
+      ["db.serverless", 0],
+      ["db.serverless", 1],
+    ]);
   });
 
   it("never empties a bucket on removal", () => {

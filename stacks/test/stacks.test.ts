@@ -1,13 +1,14 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- CloudFormation templates are untyped JSON: the assertions below are their types */
 import { readFileSync } from "node:fs";
 import { TOPICS } from "@tickflow/bus";
-import { DEFAULT_ROUTE_KEY, ROUTES } from "@tickflow/gateway";
+import { DATABASE_HANDLERS, DEFAULT_ROUTE_KEY, ROUTES } from "@tickflow/gateway";
 import { CATALOG, METRICS_NAMESPACE } from "@tickflow/metrics";
 import { beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { CATALOG_ALARMS } from "../observability";
-import { KAFKA_IAM_PORT, WORKER_PORTS } from "../settings";
-import { STRATEGY_GROUP_ID, STRATEGY_TRANSACTIONAL_ID } from "../workers";
+import { DATABASE_NAME, DATABASE_USER } from "../database";
+import { KAFKA_IAM_PORT, POSTGRES_PORT, WORKER_PORTS } from "../settings";
+import { PROJECTOR_GROUP_ID, PROJECTOR_TOPICS, STRATEGY_GROUP_ID, STRATEGY_TRANSACTIONAL_ID } from "../workers";
 import {
   EVENT_SOURCE_NETWORK,
   eventSourceNetworkGrants,
@@ -94,11 +95,14 @@ describe("IAM", () => {
 
   it("gives each worker exactly the topics, groups and transactional ids it uses", () => {
     const workers = identityStatements().filter(({ stack }) => stack === "Workers");
-    const bySid = (needle: string) =>
-      workers.filter(({ statement }) => statement.Sid === needle).map(({ statement }) => text(statement.Resource));
+    const bySid = (needle: string, worker = "") =>
+      workers
+        .filter(({ id, statement }) => statement.Sid === needle && id.startsWith(worker))
+        .map(({ statement }) => text(statement.Resource));
     const writes = bySid("KafkaWriteTopics");
-    expect(writes).toHaveLength(2);
-    const [marketData, strategy] = [...writes].sort((a, b) => a.length - b.length);
+    expect(writes).toHaveLength(3);
+    const [marketData] = bySid("KafkaWriteTopics", "MarketData");
+    const [strategy] = bySid("KafkaWriteTopics", "Strategy");
     expect(marketData).toContain(`/${TOPICS.quotes.name}`);
     expect(marketData).not.toContain(TOPICS.orders.name);
     for (const t of ["bars", "signals", "orders", "trades", "positions", "risk", "dlq", "state"] as const)
@@ -111,7 +115,37 @@ describe("IAM", () => {
     expect(bySid("KafkaTransactions").join()).toContain(`/${STRATEGY_TRANSACTIONAL_ID}`);
     expect(bySid("KafkaGroups").join()).toContain(`/${STRATEGY_GROUP_ID}`);
     const managed = bySid("KafkaManageTopics");
+    expect(managed).toHaveLength(2);
     for (const m of managed) for (const topic of Object.values(TOPICS)) expect(m).toContain(`/${topic.name}`);
+  });
+
+  it("lets the projector read the engine's outputs and the quotes in its own group, and write dead letters only", () => {
+    const projector = identityStatements().filter(
+      ({ stack, id }) => stack === "Workers" && id.startsWith("ProjectorTaskDefinitionTaskRole"),
+    );
+    const bySid = (sid: string) => projector.filter(({ statement }) => statement.Sid === sid).map((s) => s.statement);
+    const topicsOf = (sid: string) =>
+      bySid(sid)
+        .flatMap((s) => list(s.Resource))
+        .map((r) => /\/([a-z.0-9]+)"\]\]\}$/.exec(text(r))?.[1])
+        .sort();
+
+    expect(PROJECTOR_TOPICS).toContain("equity");
+    expect(topicsOf("KafkaReadTopics")).toEqual(PROJECTOR_TOPICS.map((t) => TOPICS[t].name).sort());
+    expect(topicsOf("KafkaWriteTopics")).toEqual([TOPICS.dlq.name]);
+    expect(
+      bySid("KafkaGroups")
+        .flatMap((s) => list(s.Resource))
+        .map(text),
+    ).toEqual([expect.stringMatching(new RegExp(`/${PROJECTOR_GROUP_ID}"\\]\\]\\}$`))]);
+    // offsets live in PostgreSQL: no Kafka transactions, and it creates no topics
+    expect(bySid("KafkaTransactions")).toEqual([]);
+    expect(bySid("KafkaManageTopics")).toEqual([]);
+    // nothing of the database through IAM: it connects with the password ECS hands it (the
+    // execution role reads the secret at task start; the task role cannot)
+    expect(projector.length).toBeGreaterThan(0);
+    const actions = projector.flatMap(({ statement }) => list(statement.Action));
+    expect(actions.filter((a) => a.startsWith("rds") || a.startsWith("secretsmanager:"))).toEqual([]);
   });
 
   it("lets the risk consumer's MSK mappings place their network interfaces in the cluster's subnets only (as under sst dev)", () => {
@@ -166,7 +200,7 @@ describe("network", () => {
     const services = resourcesOf(app.json.Network, "AWS::EC2::VPCEndpoint").map(([, e]) =>
       text(e.Properties!.ServiceName),
     );
-    for (const s of ["s3", "ecr.api", "ecr.dkr", "logs", "kafka", "sns", "lambda", "sts"])
+    for (const s of ["s3", "ecr.api", "ecr.dkr", "logs", "kafka", "sns", "lambda", "sts", "secretsmanager", "rds-data"])
       expect(services.some((n) => n.includes(`.${s}"`) || n.endsWith(`.${s}"]]}`))).toBe(true);
   });
 
@@ -188,12 +222,16 @@ describe("network", () => {
       .sort();
     expect(rules).toEqual(
       [
+        `Gateway -> Endpoints:443-443`,
         `Gateway -> MarketData:${WORKER_PORTS.marketData}-${WORKER_PORTS.marketData}`,
         `Gateway -> Strategy:${WORKER_PORTS.strategy}-${WORKER_PORTS.strategy}`,
         `Kafka -> Endpoints:443-443`,
         `Kafka -> Kafka:${KAFKA_IAM_PORT}-${KAFKA_IAM_PORT}`,
         `MarketData -> Endpoints:443-443`,
         `MarketData -> Kafka:${KAFKA_IAM_PORT}-${KAFKA_IAM_PORT}`,
+        `Projector -> Database:${POSTGRES_PORT}-${POSTGRES_PORT}`,
+        `Projector -> Endpoints:443-443`,
+        `Projector -> Kafka:${KAFKA_IAM_PORT}-${KAFKA_IAM_PORT}`,
         `RiskConsumer -> Endpoints:443-443`,
         `RiskConsumer -> Strategy:${WORKER_PORTS.strategy}-${WORKER_PORTS.strategy}`,
         `Strategy -> Endpoints:443-443`,
@@ -218,7 +256,7 @@ describe("network", () => {
         expect([e.FromPort, e.ToPort, name(e.GroupId)]).toEqual([
           443,
           443,
-          expect.stringMatching(/^(Kafka|MarketData|Strategy)$/),
+          expect.stringMatching(/^(Kafka|MarketData|Strategy|Projector)$/),
         ]);
     }
     // the blocking placeholder CDK adds to groups that may send nothing is the only other CIDR
@@ -265,7 +303,7 @@ describe("logs", () => {
 
   it("ships the workers' EMF metrics through their logs", () => {
     const tasks = resourcesOf(app.json.Workers, "AWS::ECS::TaskDefinition");
-    expect(tasks).toHaveLength(2);
+    expect(tasks).toHaveLength(3);
     for (const [, task] of tasks) {
       const [container] = task.Properties!.ContainerDefinitions as Record<string, any>[];
       const env = Object.fromEntries(
@@ -279,16 +317,23 @@ describe("logs", () => {
 });
 
 describe("workers", () => {
-  it("run one private Fargate task each, registered in Cloud Map", () => {
+  it("run one private Fargate task each, the two the API calls registered in Cloud Map", () => {
     const services = resourcesOf(app.json.Workers, "AWS::ECS::Service");
-    expect(services).toHaveLength(2);
+    expect(services).toHaveLength(3);
     for (const [, s] of services) {
       const p = s.Properties as Record<string, any>;
       expect(p.LaunchType).toBe("FARGATE");
+      expect(p.DesiredCount).toBe(1);
       expect(p.NetworkConfiguration.AwsvpcConfiguration.AssignPublicIp).toBe("DISABLED");
-      expect(p.ServiceRegistries).toHaveLength(1);
+      // nothing calls the projector: no DNS name
+      expect(p.ServiceRegistries ?? []).toHaveLength(p.ServiceName === "test-tickflow-projector" ? 0 : 1);
       expect(p.DeploymentConfiguration).toMatchObject({ MaximumPercent: 100, MinimumHealthyPercent: 0 });
     }
+    expect(services.map(([, s]) => s.Properties!.ServiceName).sort()).toEqual([
+      "test-tickflow-market-data",
+      "test-tickflow-projector",
+      "test-tickflow-strategy",
+    ]);
     const names = resourcesOf(app.json.Workers, "AWS::ServiceDiscovery::Service")
       .map(([, s]) => s.Properties!.Name)
       .sort();
@@ -433,14 +478,210 @@ describe("observability", () => {
   });
 });
 
+describe("database", () => {
+  const clusters = () => all.flatMap(([, t]) => resourcesOf(t, "AWS::RDS::DBCluster"));
+  const cluster = () => clusters()[0]![1].Properties as Record<string, any>;
+  const instances = () => all.flatMap(([, t]) => resourcesOf(t, "AWS::RDS::DBInstance"));
+  const taskDefinitions = () => resourcesOf(app.json.Workers, "AWS::ECS::TaskDefinition");
+  const projectorContainer = () => {
+    const [, task] = taskDefinitions().find(([id]) => id.startsWith("Projector"))!;
+    return (task.Properties!.ContainerDefinitions as Record<string, any>[])[0]!;
+  };
+
+  it("is one Aurora PostgreSQL Serverless v2 cluster with the Data API, and no Serverless v1 anywhere", () => {
+    expect(clusters()).toHaveLength(1);
+    expect(resourcesOf(app.json.Database, "AWS::RDS::DBCluster")).toHaveLength(1);
+    const c = cluster();
+    expect(c.Engine).toBe("aurora-postgresql");
+    expect(c.EngineVersion).toMatch(/^1[67]\./);
+    // Serverless v1 is EngineMode "serverless"; v2 is the provisioned mode with db.serverless instances
+    expect(c.EngineMode).toBeUndefined();
+    for (const [, r] of clusters()) expect(r.Properties!.EngineMode).not.toBe("serverless");
+    expect(c.ServerlessV2ScalingConfiguration).toEqual({ MinCapacity: 0.5, MaxCapacity: 4 });
+    expect(c.EnableHttpEndpoint).toBe(true);
+    expect(c.DatabaseName).toBe(DATABASE_NAME);
+    expect(c.MasterUsername).toBe(DATABASE_USER);
+    // one writer outside production
+    expect(instances()).toHaveLength(1);
+    for (const [, i] of instances()) {
+      expect(i.Properties).toMatchObject({ DBInstanceClass: "db.serverless", PubliclyAccessible: false });
+      expect(i.Properties!.DBClusterIdentifier).toEqual({ Ref: clusters()[0]![0] });
+    }
+  });
+
+  it("encrypts storage and Performance Insights with its own customer-managed key, and takes TLS only", () => {
+    const c = cluster();
+    const [[keyId]] = resourcesOf(app.json.Database, "AWS::KMS::Key") as [[string, CfnResource]];
+    expect(c.StorageEncrypted).toBe(true);
+    expect(c.KmsKeyId).toEqual({ "Fn::GetAtt": [keyId, "Arn"] });
+    expect(c.PerformanceInsightsEnabled).toBe(true);
+    expect(c.PerformanceInsightsKmsKeyId).toEqual({ "Fn::GetAtt": [keyId, "Arn"] });
+    expect(c.EnableIAMDatabaseAuthentication).toBe(true);
+    const [, parameters] = resourcesOf(app.json.Database, "AWS::RDS::DBClusterParameterGroup")[0]!;
+    expect(c.DBClusterParameterGroupName).toEqual({
+      Ref: resourcesOf(app.json.Database, "AWS::RDS::DBClusterParameterGroup")[0]![0],
+    });
+    expect(parameters.Properties!.Parameters).toMatchObject({
+      "rds.force_ssl": "1",
+      password_encryption: "scram-sha-256",
+    });
+  });
+
+  it("lives in the two private subnets behind a group that admits PostgreSQL from the projector only", () => {
+    const c = cluster();
+    expect(text(c.VpcSecurityGroupIds)).toMatch(/DatabaseSecurityGroup/);
+    expect(c.VpcSecurityGroupIds).toHaveLength(1);
+    const [, subnets] = resourcesOf(app.json.Database, "AWS::RDS::DBSubnetGroup")[0]!;
+    expect(subnets.Properties!.SubnetIds).toHaveLength(2);
+    expect(text(subnets.Properties!.SubnetIds)).toMatch(/privateSubnet1.*privateSubnet2/);
+    const intoDatabase = resourcesOf(app.json.Network, "AWS::EC2::SecurityGroupIngress")
+      .map(([, r]) => r.Properties as Record<string, any>)
+      .filter((r) => text(r.GroupId).includes("DatabaseSecurityGroup"));
+    expect(intoDatabase).toEqual([
+      expect.objectContaining({
+        IpProtocol: "tcp",
+        FromPort: POSTGRES_PORT,
+        ToPort: POSTGRES_PORT,
+        SourceSecurityGroupId: { "Fn::GetAtt": [expect.stringMatching(/^ProjectorSecurityGroup/), "GroupId"] },
+      }),
+    ]);
+  });
+
+  it("exports the PostgreSQL log to a group of its own with a retention, created before the cluster", () => {
+    const [[clusterId, c]] = resourcesOf(app.json.Database, "AWS::RDS::DBCluster") as [[string, CfnResource]];
+    const p = c.Properties as Record<string, any>;
+    const [[logsId, group]] = resourcesOf(app.json.Database, "AWS::Logs::LogGroup") as [[string, CfnResource]];
+    expect(p.EnableCloudwatchLogsExports).toEqual(["postgresql"]);
+    expect(group.Properties!.LogGroupName).toBe(`/aws/rds/cluster/${p.DBClusterIdentifier}/postgresql`);
+    expect(group.Properties!.RetentionInDays).toEqual(expect.any(Number));
+    expect(app.json.Database.Resources[clusterId] as { DependsOn?: string[] }).toMatchObject({
+      DependsOn: expect.arrayContaining([logsId]),
+    });
+  });
+
+  it("keeps the generated owner password in Secrets Manager, and no password in any environment", () => {
+    const secrets = resourcesOf(app.json.Database, "AWS::SecretsManager::Secret");
+    expect(secrets).toHaveLength(1);
+    const generate = secrets[0]![1].Properties!.GenerateSecretString as Record<string, any>;
+    expect(JSON.parse(generate.SecretStringTemplate as string)).toEqual({ username: DATABASE_USER });
+    expect(generate.GenerateStringKey).toBe("password");
+
+    const environments: { where: string; name: string; value: unknown }[] = [];
+    for (const [stack, t] of all) {
+      for (const [id, fn] of resourcesOf(t, "AWS::Lambda::Function"))
+        for (const [name, value] of Object.entries(
+          ((fn.Properties!.Environment as { Variables?: Record<string, unknown> }) ?? {}).Variables ?? {},
+        ))
+          environments.push({ where: `${stack}/${id}`, name, value });
+      for (const [id, task] of resourcesOf(t, "AWS::ECS::TaskDefinition"))
+        for (const c of task.Properties!.ContainerDefinitions as Record<string, any>[])
+          for (const e of list(c.Environment as { Name: string; Value: unknown }[]))
+            environments.push({ where: `${stack}/${id}`, name: e.Name, value: e.Value });
+    }
+    expect(environments.length).toBeGreaterThan(0);
+    expect(environments.filter((e) => /PASS|PWD|CREDENTIAL/i.test(e.name))).toEqual([]);
+    // a dynamic reference would put the secret's value into the plain environment at deploy time
+    expect(environments.filter((e) => text(e.value).includes("resolve:secretsmanager"))).toEqual([]);
+  });
+
+  it("hands the projector the password as an ECS secret from the cluster's secret, and the rest of libpq's settings in its environment", () => {
+    const container = projectorContainer();
+    const env = Object.fromEntries(
+      (container.Environment as { Name: string; Value: unknown }[]).map((e) => [e.Name, e.Value]),
+    );
+    expect(container.Secrets).toEqual([
+      {
+        Name: "PGPASSWORD",
+        ValueFrom: {
+          "Fn::Join": [
+            "",
+            [
+              { "Fn::ImportValue": expect.stringMatching(/^test-tickflow-Database:.*ClusterSecretAttachment/) },
+              ":password::",
+            ],
+          ],
+        },
+      },
+    ]);
+    expect(env).toMatchObject({
+      PGPORT: String(POSTGRES_PORT),
+      PGDATABASE: DATABASE_NAME,
+      PGUSER: DATABASE_USER,
+      PGSSLMODE: "require",
+      KAFKA_AUTH: "msk-iam",
+      METRICS_SINK: "emf",
+    });
+    expect(text(env.PGHOST)).toMatch(/test-tickflow-Database:.*EndpointAddress/);
+    // the other workers know nothing of the database
+    for (const [id, task] of taskDefinitions().filter(([id]) => !id.startsWith("Projector"))) {
+      const [c] = task.Properties!.ContainerDefinitions as Record<string, any>[];
+      expect({ id, secrets: c!.Secrets }).toEqual({ id, secrets: undefined });
+      expect(text(c!.Environment)).not.toContain('"PG');
+    }
+  });
+
+  it("lets only the projector's execution role read the secret in the Workers stack", () => {
+    const readers = identityStatements()
+      .filter(({ stack }) => stack === "Workers")
+      .filter(({ statement }) => list(statement.Action).includes("secretsmanager:GetSecretValue"));
+    expect(readers.map(({ id }) => id)).toEqual([expect.stringMatching(/^ProjectorTaskDefinitionExecutionRole/)]);
+    expect(text(readers[0]!.statement.Resource)).toMatch(/test-tickflow-Database:.*ClusterSecretAttachment/);
+  });
+
+  it("tells only the DATABASE_HANDLERS' Lambdas about the cluster, and lets only them call the Data API", () => {
+    const api = app.json.Api;
+    const policies = resourcesOf(api, "AWS::IAM::Policy");
+    const byHandler = resourcesOf(api, "AWS::Lambda::Function")
+      .filter(([, fn]) => String(fn.Properties!.FunctionName).startsWith("test-tickflow-api-"))
+      .map(([, fn]) => {
+        const p = fn.Properties as Record<string, any>;
+        const roleId = p.Role["Fn::GetAtt"][0] as string;
+        const statements = policies
+          .filter(([, policy]) => text(policy.Properties!.Roles).includes(`"${roleId}"`))
+          .flatMap(([, policy]) => (policy.Properties!.PolicyDocument as { Statement: Statement[] }).Statement);
+        return {
+          handler: String(p.FunctionName).replace("test-tickflow-api-", ""),
+          env: p.Environment.Variables as Record<string, unknown>,
+          actions: statements.flatMap((s) => list(s.Action)),
+        };
+      });
+    expect(byHandler).toHaveLength(ROUTES.length + 1);
+    expect(DATABASE_HANDLERS.length).toBeGreaterThan(0);
+    for (const { handler, env, actions } of byHandler) {
+      const reads = (DATABASE_HANDLERS as readonly string[]).includes(handler);
+      const dataApi = actions.filter((a) => a.startsWith("rds-data:") || a.startsWith("secretsmanager:")).sort();
+      expect({ handler, cluster: "DATABASE_CLUSTER_ARN" in env, secret: "DATABASE_SECRET_ARN" in env }).toEqual({
+        handler,
+        cluster: reads,
+        secret: reads,
+      });
+      if (reads) {
+        expect(env.DATABASE_NAME).toBe(DATABASE_NAME);
+        expect(text(env.DATABASE_CLUSTER_ARN)).toMatch(/:rds:.*:cluster:.*test-tickflow-Database/);
+        expect(text(env.DATABASE_SECRET_ARN)).toMatch(/test-tickflow-Database:.*ClusterSecretAttachment/);
+        expect(dataApi).toEqual(expect.arrayContaining(["rds-data:ExecuteStatement", "secretsmanager:GetSecretValue"]));
+      } else {
+        expect({ handler, dataApi }).toEqual({ handler, dataApi: [] });
+      }
+    }
+    // and nobody else anywhere
+    const elsewhere = identityStatements().filter(
+      ({ stack, id, statement }) =>
+        list(statement.Action).some((a) => a.startsWith("rds-data:")) &&
+        !(stack === "Api" && id.startsWith("ApiLambda")),
+    );
+    expect(elsewhere).toEqual([]);
+  });
+});
+
 describe("templates", () => {
   it("are written for cfn-lint and checkov", async () => {
     const { readdirSync } = await import("node:fs");
     const { TEMPLATE_DIR } = await import("./synth");
-    expect(readdirSync(TEMPLATE_DIR).filter((f) => f.startsWith("test-tickflow-"))).toHaveLength(6);
+    expect(readdirSync(TEMPLATE_DIR).filter((f) => f.startsWith("test-tickflow-"))).toHaveLength(7);
   });
 
-  it.each(["Network", "Streaming", "Workers", "Api", "Web", "Observability"] as const)(
+  it.each(["Network", "Streaming", "Database", "Workers", "Api", "Web", "Observability"] as const)(
     "%s synthesizes resources",
     (name) => {
       expect(Object.values(app.json[name].Resources as Record<string, CfnResource>).length).toBeGreaterThan(0);

@@ -6,6 +6,7 @@ import { App, getStack } from "sst/constructs";
 import { initProject } from "sst/project.js";
 import config from "../../sst.config";
 import { Api } from "../api";
+import { Database } from "../database";
 import { Network } from "../network";
 import { Observability } from "../observability";
 import { Streaming } from "../streaming";
@@ -15,7 +16,7 @@ import { Workers } from "../workers";
 /** Where the synthesized templates go for cfn-lint and checkov (stacks/check-templates.sh). */
 export const TEMPLATE_DIR = path.resolve(".build/cfn");
 
-export const STACKS = { Network, Streaming, Workers, Api, Web, Observability } as const;
+export const STACKS = { Network, Streaming, Database, Workers, Api, Web, Observability } as const;
 export type StackName = keyof typeof STACKS;
 
 export interface Synthesized {
