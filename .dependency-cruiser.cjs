@@ -1,7 +1,8 @@
 /**
  * Architecture rules over the whole repository (DESIGN.md, Layout), checked by `npm run boundaries`.
  *
- * - Direction: core <- bus, metrics <- runtime <- market-data, strategy, (projector), gateway, cli;
+ * - Direction: core <- bus, metrics <- runtime <- market-data, strategy, projector, gateway, cli;
+ *   core <- read-side (the read side's schema and queries) <- projector, gateway, cli;
  *   the workers and the gateway meet over Kafka and HTTP, not through each other's code.
  *   The core's purity (no I/O, clock, randomness, environment) is also enforced by ESLint's corePurity block.
  * - A workspace is used by its name and only through what its package.json `exports` (src/index.ts;
@@ -109,6 +110,14 @@ module.exports = {
       severity: "error",
       from: { path: "^packages/(bus|metrics)/src/" },
       to: { path: "^packages/(bus|metrics)/", pathNot: "^packages/$1/" },
+    },
+    {
+      name: "read-side-on-core",
+      comment:
+        "the read side (schema, migrations, queries) builds on core only: the projector and the gateway share it, it knows neither Kafka nor HTTP",
+      severity: "error",
+      from: { path: "^packages/read-side/src/" },
+      to: { path: "^packages/(bus|metrics|runtime|market-data|strategy|projector|gateway|cli)/" },
     },
     {
       name: "adapters-below-runtimes",
@@ -276,7 +285,7 @@ module.exports = {
           NODE_BUILTIN,
           SERVER_ONLY_PACKAGES,
           "^local/",
-          "^packages/(bus|metrics|runtime|market-data|strategy|projector|cli|test-support)/",
+          "^packages/(bus|metrics|runtime|read-side|market-data|strategy|projector|cli|test-support)/",
         ],
       },
     },

@@ -126,15 +126,17 @@ describe("scrape configs", () => {
       targets: c.static_configs.flatMap((s) => s.targets),
     }));
 
-  it("scrape the three services on their DESIGN.md ports: loopback locally, service names in Compose", () => {
+  it("scrape the four services on their DESIGN.md ports: loopback locally, service names in Compose", () => {
     expect(jobs("prometheus.local.yml")).toEqual([
       { job: "market-data", targets: ["127.0.0.1:7001"] },
       { job: "strategy", targets: ["127.0.0.1:7002"] },
+      { job: "projector", targets: ["127.0.0.1:7003"] },
       { job: "gateway", targets: ["127.0.0.1:8000"] },
     ]);
     expect(jobs("prometheus.compose.yml")).toEqual([
       { job: "market-data", targets: ["market-data:7001"] },
       { job: "strategy", targets: ["strategy:7002"] },
+      { job: "projector", targets: ["projector:7003"] },
       { job: "gateway", targets: ["gateway:8000"] },
     ]);
   });

@@ -45,6 +45,8 @@ const PORTS: Record<string, number> = {
   kafka: 9092,
   "market-data": 7001,
   strategy: 7002,
+  projector: 7003,
+  postgres: 5432,
   gateway: 8000,
   web: 8080,
   prometheus: 9091,
@@ -156,7 +158,12 @@ describe("docker-compose.local.yml", () => {
         expect(compose.services[dependency], `${name} depends on ${dependency}`).toBeDefined();
       }
     }
-    expect(Object.keys(compose.services.gateway!.depends_on ?? {}).sort()).toEqual(["market-data", "strategy"]);
+    expect(Object.keys(compose.services.gateway!.depends_on ?? {}).sort()).toEqual([
+      "market-data",
+      "projector",
+      "strategy",
+    ]);
+    expect(Object.keys(compose.services.projector!.depends_on ?? {}).sort()).toEqual(["postgres", "strategy"]);
   });
 
   it("publishes the ports DESIGN.md gives", () => {
@@ -224,7 +231,7 @@ describe("docker-compose.local.yml", () => {
         .filter(([, s]) => s.build)
         .map(([n]) => n)
         .sort(),
-    ).toEqual(["gateway", "market-data", "strategy", "web"]);
+    ).toEqual(["gateway", "market-data", "projector", "strategy", "web"]);
   });
 
   it("gives Prometheus the Compose config, whose targets are Compose services on their ports", () => {
@@ -243,7 +250,7 @@ describe("docker-compose.local.yml", () => {
       scrape_configs: { job_name: string; static_configs: { targets: string[] }[] }[];
     };
     const targets = config.scrape_configs.flatMap((job) => job.static_configs.flatMap((s) => s.targets));
-    expect(targets.sort()).toEqual(["gateway:8000", "market-data:7001", "strategy:7002"]);
+    expect(targets.sort()).toEqual(["gateway:8000", "market-data:7001", "projector:7003", "strategy:7002"]);
     for (const target of targets) {
       const [host, port] = target.split(":") as [string, string];
       const service = compose.services[host];

@@ -155,7 +155,7 @@ describe("doctor prometheus grading", () => {
 
   it("reads the jobs and rule files of the local runner's config, its default", () => {
     expect(readScrapeConfig(readFileSync(DEFAULT_PROMETHEUS_CONFIG, "utf8"))).toEqual({
-      jobs: ["market-data", "strategy", "gateway"],
+      jobs: ["market-data", "strategy", "projector", "gateway"],
       ruleFiles: ["rules/recording.yml", "rules/alerts.yml"],
     });
     expect(() => readScrapeConfig("global: {}\n")).toThrow("no scrape_configs with a job_name");

@@ -8,6 +8,7 @@ import { MemoryBus } from "@tickflow/bus";
 import { createMetrics } from "@tickflow/metrics";
 import { pino } from "pino";
 import { cacheHome, KafkaToolsMissingError, startKafka, stopKafka } from "@tickflow/local-kafka";
+import { serveEmbeddedDatabase } from "@tickflow/read-side/local";
 import { UsageError } from "../errors";
 import { startStaticServer } from "../up/static-server";
 import { formatLine, Supervised, type ProcessSpec } from "../up/supervisor";
@@ -19,6 +20,9 @@ Runs the whole platform on this machine and stops everything it started on Ctrl-
                else, when Java or Maven is missing, the in-memory bus (everything in one process)
   market-data  http://127.0.0.1:7001   simulated quotes -> md.quotes.v1
   strategy     http://127.0.0.1:7002   quotes -> bars, signals, orders, fills, positions
+  read side    DATABASE_URL if set; else embedded PostgreSQL (PGlite) on 127.0.0.1:5433, its data
+               under the cache (in memory with the in-memory bus)
+  projector    http://127.0.0.1:7003   the engine's outputs -> the read side, exactly once
   gateway      http://127.0.0.1:8000   the public API under /api
   web          http://127.0.0.1:8080   the dashboard (built with Vite when its sources changed)
   prometheus   http://127.0.0.1:9091   when the prometheus binary is on PATH
@@ -31,11 +35,19 @@ Options:
 
 Workers run as separate processes on Kafka and are restarted if they crash, as an orchestrator
 would; on the in-memory bus they share this process. Worker settings come from the environment
-(see the README): MD_*, ST_*, KAFKA_*, LOG_LEVEL.
+(see the README): MD_*, ST_*, PJ_*, KAFKA_*, DATABASE_URL, LOG_LEVEL.
 `;
 
 const ROOT = resolve(import.meta.dirname, "../../../..");
-const PORTS = { marketData: 7001, strategy: 7002, gateway: 8000, web: 8080, prometheus: 9091 } as const;
+const PORTS = {
+  marketData: 7001,
+  strategy: 7002,
+  projector: 7003,
+  database: 5433,
+  gateway: 8000,
+  web: 8080,
+  prometheus: 9091,
+} as const;
 const HOST = "127.0.0.1";
 
 async function portFree(port: number): Promise<boolean> {
@@ -122,6 +134,8 @@ export async function up(argv: string[]): Promise<number> {
   const wanted: [string, number][] = [
     ["market-data", PORTS.marketData],
     ["strategy", PORTS.strategy],
+    ["projector", PORTS.projector],
+    ...(process.env.DATABASE_URL ? [] : ([["embedded database", PORTS.database]] as [string, number][])),
     ["gateway", PORTS.gateway],
     ...(values["no-web"] ? [] : ([["web", PORTS.web]] as [string, number][])),
     ...(prometheus ? ([["prometheus", PORTS.prometheus]] as [string, number][]) : []),
@@ -174,7 +188,23 @@ export async function up(argv: string[]): Promise<number> {
     for (const stop of stops.reverse()) await stop().catch((error: unknown) => print(`stop failed: ${String(error)}`));
     if (startedKafka) await stopKafka();
   };
+  let databaseUrl: string | undefined;
+  let databaseNote = "DATABASE_URL";
   try {
+    // The read side: DATABASE_URL, else embedded PostgreSQL (PGlite) served on a local port that
+    // the projector and the gateway both connect to. On the in-memory bus the offsets start over
+    // every run, so its database does too (in memory); on Kafka it keeps its data beside the broker's.
+    databaseUrl = process.env.DATABASE_URL;
+    if (!databaseUrl) {
+      const dataDir = brokers ? join(cacheHome(), "read-side", "pglite") : undefined;
+      if (dataDir) await mkdir(dataDir, { recursive: true });
+      const embedded = await owned(
+        serveEmbeddedDatabase({ dataDir, host: HOST, port: PORTS.database }),
+        (db) => () => db.close(),
+      );
+      databaseUrl = embedded.url;
+      databaseNote = `embedded PostgreSQL (PGlite) at ${HOST}:${PORTS.database}, ${dataDir ? `data in ${dataDir}` : "in memory"}`;
+    }
     if (brokers) {
       const node = (name: string, script: string, env: Record<string, string>, port: number): ProcessSpec => ({
         name,
@@ -192,7 +222,18 @@ export async function up(argv: string[]): Promise<number> {
           PORTS.marketData,
         ),
         node("strategy", "packages/strategy/src/main.ts", { ST_HTTP_PORT: String(PORTS.strategy) }, PORTS.strategy),
-        node("gateway", "packages/gateway/src/main.ts", { GATEWAY_PORT: String(PORTS.gateway) }, PORTS.gateway),
+        node(
+          "projector",
+          "packages/projector/src/main.ts",
+          { PJ_HTTP_PORT: String(PORTS.projector), DATABASE_URL: databaseUrl },
+          PORTS.projector,
+        ),
+        node(
+          "gateway",
+          "packages/gateway/src/main.ts",
+          { GATEWAY_PORT: String(PORTS.gateway), DATABASE_URL: databaseUrl },
+          PORTS.gateway,
+        ),
       ]) {
         const service = new Supervised(spec, print);
         stops.push(() => service.stop());
@@ -203,11 +244,15 @@ export async function up(argv: string[]): Promise<number> {
       const [
         { startMarketData, marketDataConfig },
         { startStrategy, strategyWorkerConfig },
+        { startProjector, projectorConfig },
         { startLocalGateway, gatewayConfig },
+        { openDatabase },
       ] = await Promise.all([
         import("@tickflow/market-data"),
         import("@tickflow/strategy"),
+        import("@tickflow/projector"),
         import("@tickflow/gateway"),
+        import("@tickflow/read-side"),
       ]);
       const bus = new MemoryBus();
       // the same readable lines as the separate processes' output
@@ -234,16 +279,30 @@ export async function up(argv: string[]): Promise<number> {
         }),
         (s) => () => s.stop(),
       );
+      const target = { kind: "postgres" as const, url: databaseUrl! };
+      const projectorDb = openDatabase(target, { maxConnections: 2 });
+      stops.push(() => projectorDb.destroy());
+      const pj = await owned(
+        startProjector({
+          config: projectorConfig({ ...process.env, PJ_HTTP_PORT: String(PORTS.projector), DATABASE_URL: databaseUrl }),
+          bus,
+          db: projectorDb,
+          target,
+          metrics: createMetrics({}, "projector"),
+          logger: logger("projector"),
+        }),
+        (s) => () => s.stop(),
+      );
       const gw = await owned(
         startLocalGateway({
-          config: gatewayConfig({ ...process.env, GATEWAY_PORT: String(PORTS.gateway) }),
+          config: gatewayConfig({ ...process.env, GATEWAY_PORT: String(PORTS.gateway), DATABASE_URL: databaseUrl }),
           bus,
           metrics: createMetrics({}, "gateway"),
           logger: logger("gateway"),
         }),
         (s) => () => s.stop(),
       );
-      for (const service of [md, st, gw]) service.done.catch(failed);
+      for (const service of [md, st, pj, gw]) service.done.catch(failed);
     }
     if (!values["no-web"]) {
       const root = await step(buildWeb(print));
@@ -286,6 +345,8 @@ export async function up(argv: string[]): Promise<number> {
       `  broker       ${brokerNote}`,
       `  market-data  http://${HOST}:${PORTS.marketData}/quotes`,
       `  strategy     http://${HOST}:${PORTS.strategy}/strategies`,
+      `  read side    ${databaseNote}`,
+      `  projector    http://${HOST}:${PORTS.projector}/health`,
       `  gateway      http://${HOST}:${PORTS.gateway}/api/health   (OpenAPI: /api/openapi.json)`,
       values["no-web"] ? "" : `  dashboard    http://${HOST}:${PORTS.web}/`,
       prometheus
