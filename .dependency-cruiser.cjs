@@ -203,7 +203,7 @@ module.exports = {
     {
       name: "stacks-use-public-entries",
       comment:
-        "the stacks take gateway routes and handler paths, the metrics catalog, the bus topic registry and runtime's dashboard headers from those packages' entries",
+        "the stacks take gateway routes and handler paths, the metrics catalog, the bus topic registry, the projector's topics and runtime's dashboard headers from those packages' entries",
       severity: "error",
       from: { path: ["^stacks/", "^sst\\.config\\.ts$"] },
       to: {
@@ -212,6 +212,7 @@ module.exports = {
           "^packages/bus/src/index\\.ts$",
           "^packages/gateway/src/index\\.ts$",
           "^packages/metrics/src/index\\.ts$",
+          "^packages/projector/src/index\\.ts$",
           "^packages/runtime/src/index\\.ts$",
         ],
       },

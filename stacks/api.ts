@@ -126,6 +126,7 @@ export function Api({ stack }: StackContext) {
       allowOrigins: corsOrigins,
       allowMethods: [...CORS_PREFLIGHT.allowMethods],
       allowHeaders: [...CORS_PREFLIGHT.allowHeaders],
+      exposeHeaders: [...CORS_PREFLIGHT.exposeHeaders],
       maxAge: `${CORS_PREFLIGHT.maxAgeSeconds} seconds`,
     },
     accessLog: { retention: settings.logRetentionName },

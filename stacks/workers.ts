@@ -1,11 +1,11 @@
-import { existsSync } from "node:fs";
+import { PROJECTED_TOPICS } from "@tickflow/projector";
 import { TOPICS, type TopicId } from "@tickflow/bus";
 import { Aws, Duration, type Stack } from "aws-cdk-lib";
 import type * as ec2 from "aws-cdk-lib/aws-ec2";
 import * as ecs from "aws-cdk-lib/aws-ecs";
 import * as logs from "aws-cdk-lib/aws-logs";
 import * as servicediscovery from "aws-cdk-lib/aws-servicediscovery";
-import { Service, use, type App, type StackContext } from "sst/constructs";
+import { Service, use, type StackContext } from "sst/constructs";
 import { Database } from "./database";
 import { ALL_TOPICS, bootstrapStatement, kafkaStatements, READ_GROUP_PATTERN } from "./kafka-iam";
 import { Network } from "./network";
@@ -22,17 +22,8 @@ export const STRATEGY_TRANSACTIONAL_ID = `${STRATEGY_GROUP_ID}-engine`;
  */
 export const PROJECTOR_GROUP_ID = "tickflow-projector";
 
-/** The topics the projector reads into PostgreSQL (read_committed): the engine's outputs and the quotes. */
-export const PROJECTOR_TOPICS = [
-  "quotes",
-  "bars",
-  "signals",
-  "orders",
-  "trades",
-  "positions",
-  "risk",
-  "equity",
-] as const satisfies readonly TopicId[];
+/** The topics the projector reads into PostgreSQL (read_committed): the projector's own list. */
+export const PROJECTOR_TOPICS = PROJECTED_TOPICS;
 
 /** Cloud Map names the gateway resolves inside the VPC. */
 export const DISCOVERY_NAMES = { marketData: "market-data", strategy: "strategy" } as const;
@@ -211,14 +202,10 @@ function worker(stack: Stack, props: WorkerProps): Service {
     removalPolicy: settings.removalPolicy,
   });
   const health = `fetch('http://127.0.0.1:${props.port}/health').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))`;
-  // SST checks that the Dockerfile exists even where it builds no image (the stack tests). A
-  // worker whose Dockerfile is still being written synthesizes in the tests without one; `sst
-  // deploy` and `sst build` still refuse it.
-  const testOnly = (stack.node.root as App).isRunningSSTTest() && !existsSync(props.dockerfile);
   return new Service(stack, props.id, {
     // the build context is the repository root: the image bundles workspace packages
     path: ".",
-    ...(testOnly ? {} : { file: props.dockerfile }),
+    file: props.dockerfile,
     port: props.port,
     cpu: props.cpu,
     memory: props.memory,

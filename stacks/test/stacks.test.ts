@@ -119,7 +119,7 @@ describe("IAM", () => {
     for (const m of managed) for (const topic of Object.values(TOPICS)) expect(m).toContain(`/${topic.name}`);
   });
 
-  it("lets the projector read the engine's outputs and the quotes in its own group, and write dead letters only", () => {
+  it("lets the projector read the engine's outputs in its own group, and write dead letters only", () => {
     const projector = identityStatements().filter(
       ({ stack, id }) => stack === "Workers" && id.startsWith("ProjectorTaskDefinitionTaskRole"),
     );
@@ -131,6 +131,7 @@ describe("IAM", () => {
         .sort();
 
     expect(PROJECTOR_TOPICS).toContain("equity");
+    expect(PROJECTOR_TOPICS).not.toContain("quotes");
     expect(topicsOf("KafkaReadTopics")).toEqual(PROJECTOR_TOPICS.map((t) => TOPICS[t].name).sort());
     expect(topicsOf("KafkaWriteTopics")).toEqual([TOPICS.dlq.name]);
     expect(

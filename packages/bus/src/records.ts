@@ -36,6 +36,8 @@ export const DLQ_HEADERS = {
   sourceTopic: "x-source-topic",
   sourcePartition: "x-source-partition",
   sourceOffset: "x-source-offset",
+  /** The consumer group that dead-lettered it: a topic can have several readers, each refusing on its own. */
+  consumerGroup: "x-consumer-group",
   /** Present when the dead letter's value or key was cut to fit the broker's size limit. */
   originalSize: "x-original-size",
 } as const;
@@ -50,7 +52,13 @@ export const DLQ_MAX_VALUE_BYTES = 256 * 1024;
 export const DLQ_MAX_KEY_CHARS = 1_024;
 
 /** The original bytes, keyed as before, with headers saying why and from where. */
-export function toDlq(record: BusRecord, sourceTopicName: string, reason: string, message: string): OutgoingRecord {
+export function toDlq(
+  record: BusRecord,
+  sourceTopicName: string,
+  reason: string,
+  message: string,
+  consumerGroup: string,
+): OutgoingRecord {
   const value = record.value ?? Buffer.alloc(0);
   const cut = value.length > DLQ_MAX_VALUE_BYTES || (record.key?.length ?? 0) > DLQ_MAX_KEY_CHARS;
   // the original's own headers come along, but only as many as cannot push the record past the limit
@@ -71,6 +79,7 @@ export function toDlq(record: BusRecord, sourceTopicName: string, reason: string
       [DLQ_HEADERS.sourceTopic]: sourceTopicName,
       [DLQ_HEADERS.sourcePartition]: String(record.partition),
       [DLQ_HEADERS.sourceOffset]: record.offset,
+      [DLQ_HEADERS.consumerGroup]: consumerGroup,
     },
   };
 }

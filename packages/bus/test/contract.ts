@@ -425,7 +425,7 @@ export function busContract(name: string, makeBus: (prefix: string) => Promise<B
                 good += 1;
               } catch (error) {
                 if (!(error instanceof DecodeError)) throw error;
-                outputs.push(toDlq(r, bus.topicName("quotes"), error.reason, error.message));
+                outputs.push(toDlq(r, bus.topicName("quotes"), error.reason, error.message, "contract"));
               }
             }
             return { outputs };

@@ -24,6 +24,7 @@ describe("dead letters", () => {
       "md.quotes.v1",
       "invalid-json",
       "not JSON",
+      "tickflow-strategy",
     );
     expect(dlq).toEqual({
       topic: "dlq",
@@ -36,6 +37,7 @@ describe("dead letters", () => {
         [DLQ_HEADERS.sourceTopic]: "md.quotes.v1",
         [DLQ_HEADERS.sourcePartition]: "2",
         [DLQ_HEADERS.sourceOffset]: "41",
+        [DLQ_HEADERS.consumerGroup]: "tickflow-strategy",
       },
     });
   });
@@ -46,6 +48,7 @@ describe("dead letters", () => {
       "md.quotes.v1",
       "invalid-json",
       "e".repeat(5_000),
+      "tickflow-strategy",
     );
     expect(big.value!.length).toBe(DLQ_MAX_VALUE_BYTES);
     expect(big.key).toHaveLength(DLQ_MAX_KEY_CHARS);
@@ -56,7 +59,7 @@ describe("dead letters", () => {
       Array.from({ length: 100 }, (_, i) => [`h${i}`, i === 0 ? "v".repeat(2_000) : "v"]),
     );
     expect(
-      Object.keys(toDlq(record(Buffer.from("x"), "K", headers), "t", "r", "m").headers!).filter((h) =>
+      Object.keys(toDlq(record(Buffer.from("x"), "K", headers), "t", "r", "m", "g").headers!).filter((h) =>
         h.startsWith("h"),
       ),
     ).toHaveLength(32);

@@ -59,11 +59,11 @@ async function caughtUp(groupId: string, topic: TopicId) {
   }
 }
 
-/** DLQ reasons of the records that came from one topic, sorted. */
-async function deadLettered(topic: TopicId): Promise<string[]> {
+/** DLQ reasons of the records from one topic that one consumer group dead-lettered, sorted. */
+async function deadLettered(topic: TopicId, group: string): Promise<string[]> {
   const source = bus.topicName(topic);
   return (await bus.readTail("dlq", 1_000_000))
-    .filter((r) => r.headers[DLQ_HEADERS.sourceTopic] === source)
+    .filter((r) => r.headers[DLQ_HEADERS.sourceTopic] === source && r.headers[DLQ_HEADERS.consumerGroup] === group)
     .map((r) => r.headers[DLQ_HEADERS.reason]!)
     .sort();
 }
@@ -204,7 +204,7 @@ describe("hostile records on the real broker", () => {
       await waitFor(
         "the DLQ",
         async () => {
-          const reasons = await deadLettered("quotes");
+          const reasons = await deadLettered("quotes", GROUPS.strategy);
           if (reasons.length < cases.length) throw new Error(`${reasons.length} of ${cases.length} dead-lettered`);
           return reasons;
         },
@@ -228,7 +228,8 @@ describe("hostile records on the real broker", () => {
       async () => Promise.all([caughtUp(GROUPS.alerts, "risk"), caughtUp(GROUPS.alerts, "orders")]),
       60_000,
     );
-    const reasons = async () => [...(await deadLettered("risk")), ...(await deadLettered("orders"))].sort();
+    const reasons = async () =>
+      [...(await deadLettered("risk", GROUPS.alerts)), ...(await deadLettered("orders", GROUPS.alerts))].sort();
     expect(
       await waitFor(
         "the DLQ",

@@ -140,6 +140,12 @@ export const OrdersSchema = z.array(OrderEventSchema).describe("Recent order eve
 // ---------------------------------------------------------------------------------------------
 // The read side (PostgreSQL, fed by the projector): history with time ranges and cursors.
 
+/**
+ * A page cursor: opaque to clients (the read side writes the key of the last row served in base
+ * 36). Every string of this alphabet is a valid cursor, so the API documents exactly what it takes.
+ */
+export const CURSOR_PATTERN = /^[0-9a-z]{1,11}$/;
+
 /** A list route's answer: one page, and the cursor of the next (null on the last page). */
 export function pageOf<T extends z.ZodType>(item: T, what: string) {
   return z

@@ -8,6 +8,7 @@
  */
 import {
   BarIntervalSchema,
+  CURSOR_PATTERN,
   EquityPageSchema,
   FillPageSchema,
   OrderPageSchema,
@@ -98,27 +99,20 @@ const ListShape = {
   limit: integerParam("limit", "Page size", 1, 1_000, 100),
   cursor: z
     .string()
-    .min(1, "cursor must not be empty")
-    .max(512, "cursor is at most 512 characters")
+    .regex(CURSOR_PATTERN, "cursor must be the `next` of a page: 1 to 11 of 0-9 and a-z")
     .optional()
     .describe("The `next` of the previous page; leave out for the first page"),
 };
-const rangeInOrder = (q: { from?: number | undefined; to?: number | undefined }, ctx: z.RefinementCtx) => {
-  if (q.from !== undefined && q.to !== undefined && q.from > q.to)
-    ctx.addIssue({ code: "custom", path: ["from"], message: "from must not be after to" });
-};
 
-export const BarsQuerySchema = z
-  .object({
-    interval: z
-      .enum(BAR_INTERVALS, { error: `interval must be one of ${BAR_INTERVALS.join(", ")}` })
-      .default("1m")
-      .describe(`Bar length: one of ${BAR_INTERVALS.join(", ")} (default 1m)`),
-    limit: integerParam("limit", "How many of the latest bars", 1, 1_000, 200),
-    from: timeParam("from", "Only bars starting at or after this time (ms since the epoch, inclusive)"),
-    to: timeParam("to", "Only bars starting before this time (ms since the epoch, exclusive)"),
-  })
-  .superRefine(rangeInOrder);
+export const BarsQuerySchema = z.object({
+  interval: z
+    .enum(BAR_INTERVALS, { error: `interval must be one of ${BAR_INTERVALS.join(", ")}` })
+    .default("1m")
+    .describe(`Bar length: one of ${BAR_INTERVALS.join(", ")} (default 1m)`),
+  limit: integerParam("limit", "How many of the latest bars", 1, 1_000, 200),
+  from: timeParam("from", "Only bars starting at or after this time (ms since the epoch, inclusive)"),
+  to: timeParam("to", "Only bars starting before this time (ms since the epoch, exclusive)"),
+});
 
 /** A strategy id, for filters: one the read side has never heard of answers 404 unknown-strategy. */
 const strategyFilter = StrategyIdSchema.optional().describe(
@@ -126,57 +120,47 @@ const strategyFilter = StrategyIdSchema.optional().describe(
 );
 const symbolFilter = SymbolSchema.optional().describe("Only this symbol (404 if it is not in the universe)");
 
-export const SignalsQuerySchema = z
-  .object({ strategy: strategyFilter, symbol: symbolFilter, ...ListShape })
-  .superRefine(rangeInOrder);
+export const SignalsQuerySchema = z.object({ strategy: strategyFilter, symbol: symbolFilter, ...ListShape });
 
-export const FillsQuerySchema = z
-  .object({
-    strategy: strategyFilter,
-    symbol: symbolFilter,
-    side: z.enum(["buy", "sell"], { error: "side must be buy or sell" }).optional().describe("Only buys or sells"),
-    ...ListShape,
-  })
-  .superRefine(rangeInOrder);
+export const FillsQuerySchema = z.object({
+  strategy: strategyFilter,
+  symbol: symbolFilter,
+  side: z.enum(["buy", "sell"], { error: "side must be buy or sell" }).optional().describe("Only buys or sells"),
+  ...ListShape,
+});
 
-export const TradesQuerySchema = z
-  .object({
-    strategy: strategyFilter,
-    symbol: symbolFilter,
-    side: z
-      .enum(["long", "short"], { error: "side must be long or short" })
-      .optional()
-      .describe("Only long or short round trips"),
-    ...ListShape,
-  })
-  .superRefine(rangeInOrder);
+export const TradesQuerySchema = z.object({
+  strategy: strategyFilter,
+  symbol: symbolFilter,
+  side: z
+    .enum(["long", "short"], { error: "side must be long or short" })
+    .optional()
+    .describe("Only long or short round trips"),
+  ...ListShape,
+});
 
 const ORDER_TYPES = OrderTypeSchema.options;
-export const OrdersQuerySchema = z
-  .object({
-    strategy: strategyFilter,
-    symbol: symbolFilter,
-    side: z.enum(["buy", "sell"], { error: "side must be buy or sell" }).optional().describe("Only buys or sells"),
-    type: z
-      .enum(ORDER_TYPES, { error: `type must be one of ${ORDER_TYPES.join(", ")}` })
-      .optional()
-      .describe(`Only orders of this type: one of ${ORDER_TYPES.join(", ")}`),
-    status: z
-      .enum(ORDER_STATUSES, { error: `status must be one of ${ORDER_STATUSES.join(", ")}` })
-      .optional()
-      .describe(`Only orders in this state: one of ${ORDER_STATUSES.join(", ")}`),
-    ...ListShape,
-  })
-  .superRefine(rangeInOrder);
+export const OrdersQuerySchema = z.object({
+  strategy: strategyFilter,
+  symbol: symbolFilter,
+  side: z.enum(["buy", "sell"], { error: "side must be buy or sell" }).optional().describe("Only buys or sells"),
+  type: z
+    .enum(ORDER_TYPES, { error: `type must be one of ${ORDER_TYPES.join(", ")}` })
+    .optional()
+    .describe(`Only orders of this type: one of ${ORDER_TYPES.join(", ")}`),
+  status: z
+    .enum(ORDER_STATUSES, { error: `status must be one of ${ORDER_STATUSES.join(", ")}` })
+    .optional()
+    .describe(`Only orders in this state: one of ${ORDER_STATUSES.join(", ")}`),
+  ...ListShape,
+});
 
-export const EquityQuerySchema = z
-  .object({
-    strategy: StrategyIdSchema.optional().describe(
-      "This strategy's samples (404 if the read side knows no such strategy); without it, the portfolio's",
-    ),
-    ...ListShape,
-  })
-  .superRefine(rangeInOrder);
+export const EquityQuerySchema = z.object({
+  strategy: StrategyIdSchema.optional().describe(
+    "This strategy's samples (404 if the read side knows no such strategy); without it, the portfolio's",
+  ),
+  ...ListShape,
+});
 
 export const AlertsQuerySchema = z.object({
   limit: integerParam("limit", "How many of the latest alerts", 1, 500, 50),

@@ -10,6 +10,9 @@ import type { Alert, Health } from "../src/schemas";
 import { haltRecord, sample } from "./support/events";
 import { tickValue, uniquePrefix, until, Worker } from "@tickflow/test-support";
 import { strategyEnv } from "./support/workers";
+import { serveEmbeddedDatabase, type EmbeddedDatabase } from "@tickflow/read-side/local";
+
+let database: EmbeddedDatabase;
 
 /**
  * Issue 9, finding 6: junk on strategy.risk.v1 and strategy.orders.v1 made the risk/alerts
@@ -103,11 +106,14 @@ beforeAll(async () => {
     await publisher.close();
   }
 
+  // health checks the read side too: an empty one that answers
+  database = await serveEmbeddedDatabase({});
   gateway = await startLocalGateway({
     config: gatewayConfig({
       GATEWAY_PORT: "0",
       MARKET_DATA_URL: `http://127.0.0.1:${(marketData.address() as { port: number }).port}`,
       STRATEGY_URL: strategy.url,
+      DATABASE_URL: database.url,
       ALERTS_GROUP_ID: `${prefix}alerts`,
       LOG_LEVEL: "silent",
     }),
@@ -120,6 +126,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await gateway?.stop();
+  await database?.close();
   await bus?.close();
   await strategy?.stop();
   await new Promise<void>((resolve) => (marketData ? marketData.close(() => resolve()) : resolve()));

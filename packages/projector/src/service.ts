@@ -29,11 +29,12 @@ import type { ProjectorConfig } from "./config";
 export const SERVICE = "projector";
 
 /**
- * The topics the read side projects: every engine output, and the quotes for the latest quote
- * per symbol. Not the DLQ (its records are what no one could read) nor the engine's own state.
+ * The topics the read side projects: every engine output. Not the quotes: only the strategy
+ * engine's quote guard tells a real quote from a hostile one (price band, spread, seq, skew), and
+ * the latest quotes are the market-data worker's to serve; nor the DLQ (what no one could read)
+ * nor the engine's own state.
  */
 export const PROJECTED_TOPICS = [
-  "quotes",
   "bars",
   "signals",
   "orders",
@@ -138,7 +139,9 @@ export async function startProjector(deps: ProjectorDeps): Promise<ProjectorServ
   const deadLetter = async (records: { record: BusRecord; reason: string; message: string }[]) => {
     if (records.length === 0) return;
     // published before the batch commits: a crash in between sends them again (at least once), never loses one
-    await dlq.publish(records.map((d) => toDlq(d.record, bus.topicName(d.record.topic), d.reason, d.message)));
+    await dlq.publish(
+      records.map((d) => toDlq(d.record, bus.topicName(d.record.topic), d.reason, d.message, config.groupId)),
+    );
     for (const d of records)
       metrics.inc("tickflow_dlq_messages_total", { topic: bus.topicName(d.record.topic), reason: d.reason });
   };

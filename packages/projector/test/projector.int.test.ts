@@ -80,7 +80,6 @@ async function expectedRows(bus: KafkaBus) {
       (e) => String((e.data as { tsEvent: number }).tsEvent),
     ),
     risk: new Set(events("risk").map((e) => e.id)),
-    quotes: latest(events("quotes"), (e) => (e.data as { symbol: string }).symbol),
   };
 }
 
@@ -116,9 +115,6 @@ async function actualRows(db: ReadSideDb) {
       ]),
     ),
     risk: await ids("risk_events"),
-    quotes: new Map(
-      (await db.selectFrom("latest_quotes").select(["symbol", "data"]).execute()).map((r) => [r.symbol, json(r.data)]),
-    ),
   };
 }
 
@@ -138,7 +134,6 @@ function compare(expected: Awaited<ReturnType<typeof expectedRows>>, actual: Awa
   expect(actual.equity).toEqual(expected.equity);
   expect(actual.portfolio).toEqual(expected.portfolio);
   expect(asSet(actual.risk)).toEqual(expected.risk);
-  expect(actual.quotes).toEqual(expected.quotes);
 }
 
 describe("projector: engine outputs -> PostgreSQL, exactly once", () => {

@@ -102,7 +102,7 @@ export const MIGRATIONS: Record<string, Migration> = {
     },
   },
   // what the routes filter and page by, and the time column retention deletes by
-  "0002_route_indexes_and_quotes": {
+  "0002_route_indexes": {
     async up(db: Db) {
       const index = (table: string, columns: string[]) =>
         db.schema
@@ -123,13 +123,6 @@ export const MIGRATIONS: Record<string, Migration> = {
       await index("bars", ["start"]);
       await index("equity_points", ["ts_event"]);
       await index("risk_events", ["strategy_id", "seq"]);
-      await db.schema
-        .createTable("latest_quotes")
-        .addColumn("symbol", "text", (c) => c.primaryKey())
-        .addColumn("seq", "bigint", (c) => c.notNull())
-        .addColumn("ts_event", "bigint", (c) => c.notNull())
-        .addColumn("data", "jsonb", (c) => c.notNull())
-        .execute();
     },
   },
 };

@@ -197,19 +197,9 @@ async function writeEvents(trx: Transaction<Database>, events: DomainEvent[]): P
   const equity = new Map<string, { strategy_id: string; ts_event: number; data: string }>();
   const portfolio = new Map<number, { ts_event: number; data: string }>();
   const risk: { id: string; strategy_id: string; type: string; ts_event: number; data: string }[] = [];
-  const quotes = new Map<string, { symbol: string; seq: number; ts_event: number; data: string }>();
   const folds = new Map<string, OrderFold>();
   for (const event of events) {
     switch (event.type) {
-      case "quote.tick":
-        // the latest quote per symbol, not every tick
-        quotes.set(event.data.symbol, {
-          symbol: event.data.symbol,
-          seq: event.data.seq,
-          ts_event: event.data.tsEvent,
-          data: json(event.data),
-        });
-        break;
       case "bar.closed":
         bars.push({
           symbol: event.data.symbol,
@@ -362,24 +352,6 @@ async function writeEvents(trx: Transaction<Database>, events: DomainEvent[]): P
       .onConflict((oc) => oc.column("id").doNothing())
       .execute();
     count("risk_events", part.length);
-  }
-  for (const part of chunks([...quotes.values()])) {
-    await trx
-      .insertInto("latest_quotes")
-      .values(part)
-      .onConflict((oc) =>
-        oc
-          .column("symbol")
-          .doUpdateSet({
-            seq: sql`excluded.seq`,
-            ts_event: sql`excluded.ts_event`,
-            data: sql`excluded.data`,
-          })
-          // a replayed older quote never replaces a newer one
-          .where(sql`excluded.seq`, ">", sql`latest_quotes.seq`),
-      )
-      .execute();
-    count("latest_quotes", part.length);
   }
   return counts;
 }

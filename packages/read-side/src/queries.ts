@@ -1,18 +1,19 @@
-import type {
-  BarView,
-  EquityPointView,
-  EquitySampled,
-  OrderFilled,
-  OrderStateView,
-  Page,
-  PortfolioSampled,
-  PortfolioView,
-  PositionChanged,
-  RiskEventView,
-  SignalView,
-  StrategyAccountView,
-  StrategyPositionView,
-  TradeClosed,
+import {
+  CURSOR_PATTERN,
+  type BarView,
+  type EquityPointView,
+  type EquitySampled,
+  type OrderFilled,
+  type OrderStateView,
+  type Page,
+  type PortfolioSampled,
+  type PortfolioView,
+  type PositionChanged,
+  type RiskEventView,
+  type SignalView,
+  type StrategyAccountView,
+  type StrategyPositionView,
+  type TradeClosed,
 } from "@tickflow/core";
 import { sql, type Kysely, type SelectQueryBuilder } from "kysely";
 import { fromJson, toNumber, type Database } from "./schema";
@@ -21,25 +22,18 @@ import { fromJson, toNumber, type Database } from "./schema";
 export class InvalidCursorError extends Error {}
 
 /**
- * Cursors are opaque to clients: the route they belong to and the key of the last row served,
- * base64url. Keyset paging (`seq < key` newest first, `ts > key` oldest first) never skips or
- * repeats a row while others are stored: new rows get larger keys than any a cursor points at.
+ * Cursors (core's CURSOR_PATTERN) are the key of the last row served, in base 36. Keyset paging
+ * (`seq < key` newest first, `ts > key` oldest first) never skips or repeats a row while others
+ * are stored: new rows get larger keys than any a cursor points at.
  */
-function encodeCursor(route: string, key: number): string {
-  return Buffer.from(JSON.stringify([route, key])).toString("base64url");
+function encodeCursor(key: number): string {
+  return key.toString(36);
 }
 
-function decodeCursor(route: string, cursor: string | undefined): number | undefined {
+function decodeCursor(cursor: string | undefined): number | undefined {
   if (cursor === undefined) return undefined;
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"));
-  } catch {
-    throw new InvalidCursorError("cursor is not one this API gave out");
-  }
-  if (!Array.isArray(parsed) || parsed[0] !== route || !Number.isSafeInteger(parsed[1]))
-    throw new InvalidCursorError(`cursor is not one /api/${route} gave out`);
-  return parsed[1] as number;
+  if (!CURSOR_PATTERN.test(cursor)) throw new InvalidCursorError("cursor is not one this API gave out");
+  return parseInt(cursor, 36);
 }
 
 /** What every list route takes: a time range on tsEvent ([from, to), ms), a page size and a cursor. */
@@ -56,12 +50,12 @@ export interface EventFilter extends Range {
 }
 
 /** The rows one past the page tell whether there is a next page: fetch limit + 1, serve limit. */
-function paged<R, T>(route: string, rows: R[], limit: number, key: (row: R) => number, view: (row: R) => T): Page<T> {
+function paged<R, T>(rows: R[], limit: number, key: (row: R) => number, view: (row: R) => T): Page<T> {
   const more = rows.length > limit;
   const served = more ? rows.slice(0, limit) : rows;
   return {
     items: served.map(view),
-    next: more ? encodeCursor(route, key(served[served.length - 1]!)) : null,
+    next: more ? encodeCursor(key(served[served.length - 1]!)) : null,
   };
 }
 
@@ -69,8 +63,8 @@ function paged<R, T>(route: string, rows: R[], limit: number, key: (row: R) => n
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type EventSelect = SelectQueryBuilder<Database, any, any>;
 
-function newestFirst(query: EventSelect, route: string, filter: EventFilter): EventSelect {
-  const before = decodeCursor(route, filter.cursor);
+function newestFirst(query: EventSelect, filter: EventFilter): EventSelect {
+  const before = decodeCursor(filter.cursor);
   let q = query;
   if (filter.strategy !== undefined) q = q.where("strategy_id", "=", filter.strategy);
   if (filter.symbol !== undefined) q = q.where("symbol", "=", filter.symbol);
@@ -95,28 +89,28 @@ export class ReadSide {
   async fills(filter: EventFilter & { side?: string | undefined }): Promise<Page<OrderFilled>> {
     let q = this.db.selectFrom("fills").select(["seq", "data"]);
     if (filter.side !== undefined) q = q.where("side", "=", filter.side);
-    const rows = (await newestFirst(q, "fills", filter).execute()) as EventRowOut[];
-    return paged("fills", rows, filter.limit, seqOf, (r) => fromJson<OrderFilled>(r.data));
+    const rows = (await newestFirst(q, filter).execute()) as EventRowOut[];
+    return paged(rows, filter.limit, seqOf, (r) => fromJson<OrderFilled>(r.data));
   }
 
   async trades(filter: EventFilter & { side?: string | undefined }): Promise<Page<TradeClosed>> {
     let q = this.db.selectFrom("trades").select(["seq", "data"]);
     if (filter.side !== undefined) q = q.where("side", "=", filter.side);
-    const rows = (await newestFirst(q, "trades", filter).execute()) as EventRowOut[];
-    return paged("trades", rows, filter.limit, seqOf, (r) => fromJson<TradeClosed>(r.data));
+    const rows = (await newestFirst(q, filter).execute()) as EventRowOut[];
+    return paged(rows, filter.limit, seqOf, (r) => fromJson<TradeClosed>(r.data));
   }
 
   async signals(filter: EventFilter): Promise<Page<SignalView>> {
     const q = this.db.selectFrom("signals").select(["seq", "data"]);
-    const rows = (await newestFirst(q, "signals", filter).execute()) as EventRowOut[];
-    return paged("signals", rows, filter.limit, seqOf, (r) => fromJson<SignalView>(r.data));
+    const rows = (await newestFirst(q, filter).execute()) as EventRowOut[];
+    return paged(rows, filter.limit, seqOf, (r) => fromJson<SignalView>(r.data));
   }
 
   /** Orders newest first (by when they were stored); `from`/`to` on the order's latest event. */
   async orders(
     filter: EventFilter & { side?: string | undefined; type?: string | undefined; status?: string | undefined },
   ): Promise<Page<OrderStateView>> {
-    const before = decodeCursor("orders", filter.cursor);
+    const before = decodeCursor(filter.cursor);
     let q = this.db.selectFrom("orders").selectAll();
     if (filter.strategy !== undefined) q = q.where("strategy_id", "=", filter.strategy);
     if (filter.symbol !== undefined) q = q.where("symbol", "=", filter.symbol);
@@ -130,7 +124,7 @@ export class ReadSide {
       .orderBy("seq", "desc")
       .limit(filter.limit + 1)
       .execute();
-    return paged("orders", rows, filter.limit, seqOf, (r) => ({
+    return paged(rows, filter.limit, seqOf, (r) => ({
       orderId: r.order_id,
       strategyId: r.strategy_id,
       symbol: r.symbol,
@@ -162,8 +156,7 @@ export class ReadSide {
 
   /** One strategy's equity samples, or the portfolio's (all strategies together), oldest first. */
   async equity(filter: Range & { strategy?: string | undefined }): Promise<Page<EquityPointView>> {
-    const route = "equity";
-    const after = decodeCursor(route, filter.cursor);
+    const after = decodeCursor(filter.cursor);
     const view = (r: { ts_event: string | number; data: unknown }): EquityPointView => {
       const d = fromJson<EquitySampled | PortfolioSampled>(r.data);
       return {
@@ -187,7 +180,7 @@ export class ReadSide {
         .orderBy("ts_event", "asc")
         .limit(filter.limit + 1)
         .execute();
-      return paged(route, rows, filter.limit, key, view);
+      return paged(rows, filter.limit, key, view);
     }
     let q = this.db.selectFrom("portfolio_points").select(["ts_event", "data"]);
     if (filter.from !== undefined) q = q.where("ts_event", ">=", filter.from);
@@ -197,7 +190,7 @@ export class ReadSide {
       .orderBy("ts_event", "asc")
       .limit(filter.limit + 1)
       .execute();
-    return paged(route, rows, filter.limit, key, view);
+    return paged(rows, filter.limit, key, view);
   }
 
   /** Every strategy's latest position in each symbol it has traded. */

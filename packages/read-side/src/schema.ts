@@ -108,13 +108,6 @@ export interface RiskEventsTable {
   data: Json;
 }
 
-export interface LatestQuotesTable {
-  symbol: string;
-  seq: ColumnType<string | number, number, number>;
-  ts_event: Timestamp;
-  data: Json;
-}
-
 export interface Database {
   consumer_offsets: ConsumerOffsetsTable;
   bars: BarsTable;
@@ -127,7 +120,6 @@ export interface Database {
   equity_points: EquityPointsTable;
   portfolio_points: PortfolioPointsTable;
   risk_events: RiskEventsTable;
-  latest_quotes: LatestQuotesTable;
 }
 
 /** The read side's database, as its users hold it (they need not import Kysely themselves). */

@@ -281,7 +281,7 @@ export async function startStrategy(deps: StrategyDeps): Promise<StrategyService
           case "ignored":
             break;
           case "dead-letter": {
-            outputs.push(toDlq(record, quotesTopic, outcome.reason, outcome.message));
+            outputs.push(toDlq(record, quotesTopic, outcome.reason, outcome.message, config.groupId));
             bump(uncommitted.deadLetters, outcome.reason);
             const seen = deadLettered.get(outcome.reason);
             if (seen) seen.count += 1;

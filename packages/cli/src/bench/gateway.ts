@@ -10,6 +10,7 @@ import { pino } from "pino";
 export interface HttpFigures {
   name: string;
   requestsPerSecond: number;
+  p50Ms: number;
   p99Ms: number;
 }
 
@@ -22,18 +23,22 @@ export interface GatewayFigures {
   seconds: number;
 }
 
-/** wrk's "Requests/sec" and the 99% line of --latency, in ms. */
+/** wrk's "Requests/sec" and the 50% and 99% lines of --latency, in ms. */
 function parseWrk(name: string, output: string): HttpFigures {
   const rps = /Requests\/sec:\s+([\d.]+)/.exec(output);
-  const p99 = /\s99%\s+([\d.]+)(us|ms|s)/.exec(output);
+  const line = (pct: string) => {
+    const m = new RegExp(`\\s${pct}%\\s+([\\d.]+)(us|ms|s)`).exec(output);
+    return m ? Number(m[1]) * { us: 0.001, ms: 1, s: 1_000 }[m[2] as "us" | "ms" | "s"] : null;
+  };
+  const p50 = line("50");
+  const p99 = line("99");
   const errors = /Non-2xx or 3xx responses: (\d+)/.exec(output);
-  if (!rps || !p99) throw new Error(`unexpected wrk output:\n${output}`);
+  if (!rps || p50 === null || p99 === null) throw new Error(`unexpected wrk output:\n${output}`);
   if (errors) throw new Error(`${name}: ${errors[1]} requests failed under load:\n${output}`);
-  const scale = { us: 0.001, ms: 1, s: 1_000 }[p99[2] as "us" | "ms" | "s"];
-  return { name, requestsPerSecond: Number(rps[1]), p99Ms: Number(p99[1]) * scale };
+  return { name, requestsPerSecond: Number(rps[1]), p50Ms: p50, p99Ms: p99 };
 }
 
-async function wrk(name: string, url: string, connections: number, seconds: number): Promise<HttpFigures> {
+export async function wrk(name: string, url: string, connections: number, seconds: number): Promise<HttpFigures> {
   const { stdout } = await promisify(execFile)("wrk", ["-t1", `-c${connections}`, `-d${seconds}s`, "--latency", url]);
   return parseWrk(name, stdout);
 }

@@ -4,6 +4,7 @@ import { benchClients, type ClientFigures } from "../bench/clients";
 import { benchCore, type CoreFigures } from "../bench/core";
 import { benchGateway, type GatewayFigures } from "../bench/gateway";
 import { benchOptimize, type OptimizeFigures } from "../bench/optimize";
+import { benchReadSide, type ReadSideFigures } from "../bench/read-side";
 import { benchWebBundle, type BundleFigures } from "../bench/web";
 import {
   pipelineLatency,
@@ -16,7 +17,7 @@ import { producerPerformance, type ProducerPerformanceFigures } from "../bench/p
 import { UsageError } from "../errors";
 import { formatNumber, table } from "../format";
 
-const SUITES = ["core", "optimize", "pipeline", "clients", "gateway", "web"] as const;
+const SUITES = ["core", "optimize", "pipeline", "clients", "gateway", "read-side", "web"] as const;
 type Suite = (typeof SUITES)[number];
 
 const BENCH_HELP = `Usage: tickflow bench [--only ${SUITES.join(",")}] [--quick] [--json]
@@ -32,6 +33,9 @@ Measures on this machine, each figure beside a baseline measured in the same run
   clients   kafkajs against @platformatic/kafka: produce and consume records/s on the same broker
   gateway   GET /api/quotes through the gateway under wrk (requests/s, p99) against a bare Node
             http server returning the same JSON
+  read-side the projector's write path (rows/s) against bare batched INSERTs of the same rows
+            into the same PostgreSQL, then /api/trades, /api/orders and /api/fills under wrk
+            (p50/p99) with 1,000,000 fills in the tables, beside a bare Node server
   web       the dashboard's production bundle, gzipped
 
 The pipeline and clients suites need a broker: KAFKA_BROKERS, else a local one the bench starts
@@ -52,6 +56,7 @@ interface Report {
   };
   clients?: { recordBytes: number; records: number; figures: ClientFigures[] };
   gateway?: GatewayFigures;
+  readSide?: ReadSideFigures;
   web?: BundleFigures;
 }
 
@@ -133,6 +138,16 @@ export async function bench(argv: string[]): Promise<number> {
   if (only.includes("gateway")) {
     log("gateway under wrk");
     report.gateway = await benchGateway(32, quick ? 3 : 10);
+  }
+  if (only.includes("read-side")) {
+    report.readSide = await benchReadSide({
+      rows: quick ? 20_000 : 200_000,
+      batchSize: 500,
+      fillsInTable: quick ? 100_000 : 1_000_000,
+      connections: 32,
+      seconds: quick ? 3 : 10,
+      log,
+    });
   }
   if (only.includes("web")) {
     log("web bundle");
@@ -224,6 +239,27 @@ function render(report: Report): string {
         [g.bare, g.gateway].map((f) => [f.name, Math.round(f.requestsPerSecond), f.p99Ms]),
       ),
       `ratio gateway / bare: ${g.ratio.toFixed(3)}`,
+      "",
+    );
+  }
+  if (report.readSide) {
+    const r = report.readSide;
+    out.push(
+      `Read side (${r.database}; ${formatNumber(r.rows)} rows from fills, batches of ${r.batchSize})`,
+      table(
+        ["path", "rows/s"],
+        [
+          ["bare batched INSERT, same rows (baseline)", rate(r.bareRowsPerSecond)],
+          ["projector write path (offsets, idempotent rows, order fold)", rate(r.projectorRowsPerSecond)],
+        ],
+      ),
+      `ratio projector / bare: ${r.ratio.toFixed(3)}`,
+      "",
+      `History routes (wrk, 32 connections, ${formatNumber(r.fillsInTable)} fills and orders in the tables)`,
+      table(
+        ["server", "requests/s", "p50 ms", "p99 ms"],
+        [r.bare, ...r.routes].map((f) => [f.name, Math.round(f.requestsPerSecond), f.p50Ms, f.p99Ms]),
+      ),
       "",
     );
   }

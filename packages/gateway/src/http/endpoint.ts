@@ -8,7 +8,7 @@ import { CONTRACTS, type Contract } from "../schemas";
 import { gatewayDepsFromEnv, type GatewayDeps } from "./deps";
 import { httpMetrics, problemResponses, securityHeaders } from "./middleware";
 import type { ParameterError } from "./problem";
-import { ROUTES, type HandlerName } from "./routes";
+import { CORS_PREFLIGHT, ROUTES, type HandlerName } from "./routes";
 
 type ContractOf<N extends HandlerName> = (typeof CONTRACTS)[N];
 type Parsed<C, K extends "path" | "query"> = C extends { [P in K]: infer S extends z.ZodType }
@@ -153,7 +153,13 @@ export function httpHandler(
     .use(flushMetrics(deps.metrics, deps.logger))
     .use(httpMetrics(deps.metrics, route))
     .use(securityHeaders())
-    .use(httpCors({ origins: deps.config.CORS_ORIGINS, methods: "GET" }))
+    .use(
+      httpCors({
+        origins: deps.config.CORS_ORIGINS,
+        methods: "GET",
+        exposeHeaders: CORS_PREFLIGHT.exposeHeaders.join(","),
+      }),
+    )
     .use(problemResponses(deps.logger))
     .handler(handle);
 }

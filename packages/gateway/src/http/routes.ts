@@ -55,6 +55,8 @@ export const DEFAULT_ROUTE_HANDLER = "packages/gateway/src/http/handlers/not-fou
 export const CORS_PREFLIGHT = {
   allowMethods: ["GET", "OPTIONS"],
   allowHeaders: ["accept", "content-type"],
+  /** A CSV page's next page is in Link: a dashboard on another origin must be allowed to read it. */
+  exposeHeaders: ["link"],
   maxAgeSeconds: 86_400,
 } as const;
 

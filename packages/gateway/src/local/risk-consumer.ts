@@ -129,7 +129,7 @@ export async function startLocalRiskConsumer(options: LocalRiskConsumerOptions):
   const deadLetter = async (record: BusRecord, topic: string, reason: string, message: string) => {
     const id = `${topic}-${record.partition}@${record.offset}`;
     if (deadLettered.has(id)) return;
-    await publisher.publish([toDlq(record, topic, reason, message)]);
+    await publisher.publish([toDlq(record, topic, reason, message, groupId)]);
     deadLettered.add(id);
     if (deadLettered.size > DEAD_LETTERED_CAPACITY) deadLettered.delete(deadLettered.values().next().value!);
     metrics.inc("tickflow_dlq_messages_total", { topic, reason });
