@@ -1,5 +1,5 @@
 import { PROJECTED_TOPICS } from "@tickflow/projector";
-import { TOPICS, type TopicId } from "@tickflow/bus";
+import { TOPICS } from "@tickflow/bus";
 import { Aws, Duration, type Stack } from "aws-cdk-lib";
 import type * as ec2 from "aws-cdk-lib/aws-ec2";
 import * as ecs from "aws-cdk-lib/aws-ecs";

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdir, readFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
-import { CHROMIUM, CHROMIUM_ARGS, portFree, requireChromium } from "@tickflow/test-support";
+import { CHROMIUM, CHROMIUM_ARGS, portFree, requireChromium, uniquePrefix } from "@tickflow/test-support";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 
@@ -41,7 +41,8 @@ async function startRunner(brokers: string): Promise<Runner> {
   // its own process group, so a runner that will not stop can be killed with everything it started
   const child = spawn(process.execPath, ["packages/cli/bin/tickflow.js", "up", "--no-prometheus"], {
     cwd: ROOT,
-    env: { ...process.env, KAFKA_BROKERS: brokers },
+    // a namespace of its own on the shared broker: topics, and so the embedded read side, start empty
+    env: { ...process.env, KAFKA_BROKERS: brokers, KAFKA_TOPIC_PREFIX: uniquePrefix("dashboard") },
     stdio: ["ignore", "pipe", "pipe"],
     detached: true,
   });
@@ -98,7 +99,18 @@ function watchConsole(page: Page): string[] {
   const problems: string[] = [];
   page.on("console", (message) => {
     if (message.type() === "error" || message.type() === "warning")
-      problems.push(`console.${message.type()}: ${message.text()}`);
+      // React puts the component stack in the arguments after the format string
+      problems.push(
+        `console.${message.type()}: ${message.text()}${message.location().url ? ` (${message.location().url})` : ""}`,
+      );
+  });
+  // an API answer of 4xx or 5xx, with its problem document: what the console line above does not say
+  page.on("response", (response) => {
+    if (response.status() >= 400)
+      void response.text().then(
+        (body) => problems.push(`HTTP ${response.status()} ${response.url()}: ${body.slice(0, 300)}`),
+        () => problems.push(`HTTP ${response.status()} ${response.url()}`),
+      );
   });
   page.on("pageerror", (error) => problems.push(`uncaught: ${error.message}`));
   return problems;

@@ -1,8 +1,8 @@
 /**
- * The read views: what the workers serve over HTTP and the gateway passes on under /api, one zod
- * schema each. The worker that serves a view types its answer with the view's type (z.input: what
- * the schema accepts), so a worker that drifts fails to compile; the gateway parses the worker's
- * answer with the same schema (a drift at run time is a 502) and documents it in the OpenAPI
+ * The read views: what the workers serve over HTTP or the read side answers, and the gateway
+ * passes on under /api, one zod schema each. The worker (or read-side query) that serves a view
+ * types its answer with the view's type (z.input: what the schema accepts), so one that drifts
+ * fails to compile; the gateway parses a worker's answer with the same schema (a drift at run time is a 502) and documents it in the OpenAPI
  * document from it (the `.describe()` texts below are that document's descriptions); the web app
  * takes its response types from it.
  *
@@ -15,12 +15,7 @@ import { z } from "zod";
 import { BarIntervalSchema, BarSchema } from "./bar";
 import { StrategyInstanceSchema } from "./engine-config";
 import {
-  OrderAcceptedSchema,
-  OrderCanceledSchema,
   OrderFilledSchema,
-  OrderReplacedSchema,
-  OrderTriggeredSchema,
-  OrderRejectedSchema,
   OrderSubmittedSchema,
   PortfolioTotalsSchema,
   PositionChangedSchema,
@@ -69,8 +64,8 @@ export const QuoteDetailSchema = z
   .describe("One symbol's latest quote and its recent quotes");
 
 // ---------------------------------------------------------------------------------------------
-// The strategy worker: GET /bars/{symbol}, /strategies, /strategies/{id}, /signals, /orders,
-// /risk, /positions, /portfolio.
+// The strategy worker: GET /strategies, /strategies/{id}. Bars and positions are the read side's
+// (the gateway's /api/bars/{symbol}, /api/positions), in the engine's shapes.
 
 export const BarViewSchema = BarSchema.describe("A closed time bar: OHLC of the mid over [start, end), epoch-aligned");
 export const BarsSchema = z.array(BarViewSchema).describe("Closed bars, oldest first");
@@ -122,20 +117,6 @@ export const StrategyDetailSchema = z
   .describe("One strategy with its full account: positions and equity curve");
 
 export const SignalViewSchema = SignalGeneratedSchema.describe("A signal a strategy generated (signal.generated)");
-export const SignalsSchema = z.array(SignalViewSchema).describe("Recent signals, newest first");
-
-export const OrderEventSchema = z
-  .discriminatedUnion("type", [
-    z.object({ type: z.literal("order.submitted"), data: OrderSubmittedSchema }),
-    z.object({ type: z.literal("order.accepted"), data: OrderAcceptedSchema }),
-    z.object({ type: z.literal("order.triggered"), data: OrderTriggeredSchema }),
-    z.object({ type: z.literal("order.filled"), data: OrderFilledSchema }),
-    z.object({ type: z.literal("order.canceled"), data: OrderCanceledSchema }),
-    z.object({ type: z.literal("order.replaced"), data: OrderReplacedSchema }),
-    z.object({ type: z.literal("order.rejected"), data: OrderRejectedSchema }),
-  ])
-  .describe("An order event from strategy.orders.v1");
-export const OrdersSchema = z.array(OrderEventSchema).describe("Recent order events, newest first");
 
 // ---------------------------------------------------------------------------------------------
 // The read side (PostgreSQL, fed by the projector): history with time ranges and cursors.
@@ -220,7 +201,6 @@ export const RiskEventSchema = z
     z.object({ type: z.literal("risk.reset"), data: RiskResetSchema }),
   ])
   .describe("A risk event from strategy.risk.v1");
-export const RiskEventsSchema = z.array(RiskEventSchema).describe("Recent risk events, newest first");
 
 export const PortfolioSchema = PortfolioTotalsSchema.omit({ tsEvent: true, tsInit: true })
   .extend({
@@ -254,7 +234,6 @@ export type StrategyView = z.input<typeof StrategySchema>;
 export type StrategyPortfolioView = z.input<typeof StrategyPortfolioSchema>;
 export type StrategyDetailView = z.input<typeof StrategyDetailSchema>;
 export type SignalView = z.input<typeof SignalViewSchema>;
-export type OrderEventView = z.input<typeof OrderEventSchema>;
 export type RiskEventView = z.input<typeof RiskEventSchema>;
 export type PortfolioView = z.input<typeof PortfolioSchema>;
 export type OrderStateView = z.input<typeof OrderStateSchema>;

@@ -261,7 +261,9 @@ describe("history routes (the read side)", () => {
     });
     expect(result.headers?.link).toBe(`</api/fills?limit=5&cursor=${encodeURIComponent(json.body.next)}>; rel="next"`);
     // the dashboard on another origin may read it
-    expect(result.headers?.["Access-Control-Expose-Headers"] ?? result.headers?.["access-control-expose-headers"]).toBe("link");
+    expect(result.headers?.["Access-Control-Expose-Headers"] ?? result.headers?.["access-control-expose-headers"]).toBe(
+      "link",
+    );
   });
 
   it("answers an unknown strategy or symbol filter with 404, what is no cursor with 400", async () => {

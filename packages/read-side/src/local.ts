@@ -4,11 +4,10 @@
  * entry, so the Lambda and container bundles carry neither PGlite's WASM nor process launching.
  */
 import { PGlite } from "@electric-sql/pglite";
-import { PGLiteSocketServer } from "@electric-sql/pglite-socket";
 import { execFile } from "node:child_process";
 import { existsSync, readdirSync } from "node:fs";
 import { chown, mkdir, mkdtemp, rm } from "node:fs/promises";
-import { createServer } from "node:net";
+import { createServer, type AddressInfo, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -118,34 +117,129 @@ export interface EmbeddedDatabase {
   close(): Promise<void>;
 }
 
+/** The 8-byte SSLRequest: PGlite speaks no TLS, so it is answered "N" and the client goes on in the clear. */
+const SSL_REQUEST = 80877103;
+/** Messages that end a client's group: Sync (extended protocol), Query (simple), Terminate. */
+const GROUP_END = new Set(["S", "Q", "X"]);
+
 /**
  * Embedded PostgreSQL for `npm start` without a server: PGlite (PostgreSQL compiled to WASM) on a
- * data folder, served over the PostgreSQL wire protocol by pglite-socket, so the projector and
+ * data folder, served over the PostgreSQL wire protocol on a local port, so the projector and
  * the gateway connect to it with node-postgres exactly as to a real server: one code path, and
- * two processes share one database (PGlite itself is single-process). pglite-socket multiplexes
- * the connections onto PGlite's one session and keeps a transaction's statements together.
+ * two processes share one database (PGlite itself is single-process).
+ *
+ * PGlite has one session, so the connections take turns on it, a message group at a time: what
+ * a client sends up to Sync (or a simple Query) runs as one unit, because node-postgres's
+ * unnamed statement and portal live from Parse to Sync; and while a transaction is open only its
+ * connection runs. (pglite-socket 0.2 interleaves single messages of different connections: under
+ * load one client's Bind met another's portal, "portal does not exist", measured here.)
  */
 export async function serveEmbeddedDatabase(options: {
   /** Where PGlite keeps its files; without it, in memory (gone when the server closes). */
   dataDir?: string | undefined;
   host?: string;
   port?: number;
-  maxConnections?: number;
 }): Promise<EmbeddedDatabase> {
   const db = await PGlite.create(options.dataDir ? { dataDir: options.dataDir } : {});
-  const host = options.host ?? "127.0.0.1";
-  const server = new PGLiteSocketServer({
-    db,
-    host,
-    port: options.port ?? 0,
-    maxConnections: options.maxConnections ?? 16,
+  const sockets = new Set<Socket>();
+  /** The connection whose transaction is open: the others wait for it. */
+  let owner: Socket | null = null;
+  const queue: { socket: Socket; group: Buffer; done: () => void }[] = [];
+  let running = false;
+  const pump = async () => {
+    if (running) return;
+    running = true;
+    while (queue.length > 0) {
+      const i = owner ? queue.findIndex((q) => q.socket === owner) : 0;
+      if (i < 0) break; // the transaction's connection has sent nothing yet
+      const [{ socket, group, done }] = queue.splice(i, 1) as [(typeof queue)[number]];
+      try {
+        await db.runExclusive(() =>
+          db.execProtocolRawStream(new Uint8Array(group), {
+            onRawData: (data) => {
+              if (socket.writable) socket.write(data);
+            },
+          }),
+        );
+      } catch (error) {
+        socket.destroy(error as Error);
+      }
+      owner = db.isInTransaction() ? socket : null;
+      done();
+    }
+    running = false;
+  };
+  const run = (socket: Socket, group: Buffer) =>
+    new Promise<void>((done) => {
+      queue.push({ socket, group, done });
+      void pump();
+    });
+
+  const server = createServer((socket) => {
+    sockets.add(socket);
+    let buffer = Buffer.alloc(0);
+    let started = false;
+    let pending: Buffer[] = [];
+    let turn = Promise.resolve();
+    socket.on("data", (chunk: Buffer) => {
+      buffer = Buffer.concat([buffer, chunk]);
+      const groups: Buffer[] = [];
+      for (;;) {
+        if (!started) {
+          if (buffer.length < 8) break;
+          const length = buffer.readInt32BE(0);
+          if (length === 8 && buffer.readInt32BE(4) === SSL_REQUEST) {
+            socket.write("N");
+            buffer = buffer.subarray(8);
+            continue;
+          }
+          if (buffer.length < length) break;
+          groups.push(buffer.subarray(0, length)); // the startup message: its own group
+          buffer = buffer.subarray(length);
+          started = true;
+          continue;
+        }
+        if (buffer.length < 5) break;
+        const length = 1 + buffer.readInt32BE(1);
+        if (buffer.length < length) break;
+        const type = String.fromCharCode(buffer[0]!);
+        pending.push(buffer.subarray(0, length));
+        buffer = buffer.subarray(length);
+        if (type === "X") {
+          socket.end();
+          pending = [];
+          break;
+        }
+        if (GROUP_END.has(type)) {
+          groups.push(Buffer.concat(pending));
+          pending = [];
+        }
+      }
+      for (const group of groups) turn = turn.then(() => run(socket, group));
+    });
+    const gone = () => {
+      sockets.delete(socket);
+      for (let i = queue.length - 1; i >= 0; i--) if (queue[i]!.socket === socket) queue.splice(i, 1)[0]!.done();
+      if (owner === socket) {
+        // a client that left inside its transaction: end it, or the session stays locked to no one
+        owner = null;
+        void db.exec("rollback").finally(() => void pump());
+      } else void pump();
+    };
+    socket.on("close", gone);
+    socket.on("error", () => socket.destroy());
   });
-  await server.start();
-  const address = server.getServerConn();
+  const host = options.host ?? "127.0.0.1";
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port ?? 0, host, () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
   return {
-    url: `postgres://postgres@${address}/postgres?sslmode=disable`,
+    url: `postgres://postgres@${host}:${port}/postgres?sslmode=disable`,
     close: async () => {
-      await server.stop();
+      for (const socket of sockets) socket.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
       await db.close();
     },
   };

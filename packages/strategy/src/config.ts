@@ -47,7 +47,7 @@ const Variables = z.object({
   ST_MAX_CLOCK_SKEW_MS: z.coerce.number().int().min(0).optional(),
   /** JSON of per-symbol overrides of the price checks, e.g. {"TSLA":{"priceBandPct":0.4}}. */
   ST_QUOTE_GUARD_SYMBOLS: jsonVariable(QuoteGuardConfigSchema.shape.symbols.unwrap()).optional(),
-  /** Records kept per read view (bars per symbol and interval, signals, orders). */
+  /** Equity samples kept per strategy: the equity curve /strategies/{id} serves. */
   ST_HISTORY: z.coerce.number().int().min(10).max(100_000).default(500),
 });
 
@@ -57,7 +57,6 @@ export interface StrategyWorkerConfig {
   httpHost: string;
   groupId: string;
   engine: EngineConfigInput;
-  history: number;
 }
 
 /**
@@ -114,7 +113,6 @@ export const StrategyEnvSchema = Variables.transform((e, ctx): StrategyWorkerCon
     httpHost: e.ST_HTTP_HOST,
     groupId: e.ST_GROUP_ID,
     engine,
-    history: e.ST_HISTORY,
   };
 });
 

@@ -3,37 +3,28 @@ import {
   decodeEvent,
   DecodeError,
   encodeEvent,
-  readEvents,
   routeEvent,
   toDlq,
-  TOPICS,
   type Bus,
   type BusRecord,
   type OutgoingRecord,
   type Processor,
 } from "@tickflow/bus";
 import {
-  BarIntervalSchema,
   DEFAULT_UNIVERSE,
   QuoteRejectReasonSchema,
   TradingEngine,
   Universe,
-  type BarView,
   type EngineEvent,
   type EngineSnapshot,
-  type OrderEventView,
-  type RiskEventView,
-  type SignalView,
   type StrategyDefinition,
   type StrategyDetailView,
-  type StrategyPositionView,
   type StrategyView,
 } from "@tickflow/core";
 import { type Metrics } from "@tickflow/metrics";
-import { HttpProblem, queryLimit, startServiceHttp, type HttpRequest } from "@tickflow/runtime";
+import { HttpProblem, startServiceHttp } from "@tickflow/runtime";
 import type { Logger } from "pino";
 import type { StrategyWorkerConfig } from "./config";
-import { ReadModel } from "./read-model";
 
 export const SERVICE = "strategy";
 
@@ -73,7 +64,7 @@ type RecordOutcome =
   | { kind: "ignored" }
   | { kind: "dead-letter"; reason: string; message: string };
 
-/** What a batch changed, shown (metrics, read views) only once its transaction commits. */
+/** What a batch changed, counted in the metrics only once its transaction commits. */
 interface Uncommitted {
   events: EngineEvent[];
   applied: Map<string, number>;
@@ -92,14 +83,14 @@ const bump = (counts: Map<string, number>, key: string) => counts.set(key, (coun
 /**
  * The strategy worker: consumes md.quotes.v1 and runs the trading engine, publishing bars,
  * signals, orders, fills, closed trades, positions and risk events exactly once (one transaction
- * per batch with the engine snapshot and the input offsets), and serves what it knows over HTTP.
+ * per batch with the engine snapshot and the input offsets), and serves its strategies with their
+ * accounts, and their risk reset, over HTTP.
  */
 export async function startStrategy(deps: StrategyDeps): Promise<StrategyService> {
   const { config, bus, metrics, logger } = deps;
   const now = deps.now ?? Date.now;
   const universe = new Universe(DEFAULT_UNIVERSE);
   const engine = new TradingEngine(config.engine, universe, deps.registry);
-  const model = new ReadModel(config.history);
   /** Strategies whose reset was asked for since the last batch: asking twice resets once. */
   const resets = new Set<string>();
   const lastTickAt = new Map<string, number>();
@@ -113,21 +104,6 @@ export async function startStrategy(deps: StrategyDeps): Promise<StrategyService
   let failed: unknown = null;
 
   await bus.ensureTopics();
-  /** The read views start from the latest committed outputs, read once this instance has fenced any previous one. */
-  const primeReadModel = async () => {
-    const primed: EngineEvent[] = [];
-    for (const [topic, n] of [
-      ["bars", config.history * 2],
-      ["signals", config.history],
-      ["orders", config.history],
-      ["trades", config.history],
-      ["risk", config.history],
-    ] as const) {
-      for (const { event } of await readEvents(bus, topic, n, TOPICS[topic].events)) primed.push(event as EngineEvent);
-    }
-    primed.sort((a, b) => a.ts - b.ts).forEach((e) => model.apply(e));
-  };
-
   const recordMetrics = (events: EngineEvent[]) => {
     const t = now();
     for (const e of events) {
@@ -221,8 +197,7 @@ export async function startStrategy(deps: StrategyDeps): Promise<StrategyService
     input: "quotes",
     transactionalId: `${config.groupId}-engine`,
     stateKey: config.groupId,
-    restore: async (state) => {
-      await primeReadModel();
+    restore: (state) => {
       if (state) {
         const fresh = engine.restore(state.engine);
         logger.info({ ticks: state.engine.stats.ticks }, "restored engine state committed with the current offsets");
@@ -309,7 +284,6 @@ export async function startStrategy(deps: StrategyDeps): Promise<StrategyService
       const done = uncommitted;
       uncommitted = nothingUncommitted();
       metrics.inc("tickflow_transactions_total", { processor: config.groupId });
-      for (const e of done.events) model.apply(e);
       recordMetrics(done.events);
       for (const [symbol, n] of done.applied) {
         lastTickAt.set(symbol, lastCommitAt);
@@ -388,15 +362,9 @@ export async function startStrategy(deps: StrategyDeps): Promise<StrategyService
       );
     return s;
   };
-  const filters = (request: HttpRequest) => ({
-    symbol: request.query.get("symbol"),
-    strategy: request.query.get("strategy"),
-    limit: queryLimit(request.query, 100, config.history),
-  });
-
-  // Feeds (signals, orders, bars, risk) show committed outputs only; strategies, positions and
-  // the portfolio read the live engine, ahead of the last commit by at most the batch in flight.
-  // Each answer is typed with its read view (core's views.ts), the schema the gateway parses it with.
+  // The strategies and their accounts read the live engine, ahead of the last commit by at most
+  // the batch in flight. Each answer is typed with its read view (core's views.ts), the schema the
+  // gateway parses it with.
   const http = await startServiceHttp({
     port: config.httpPort,
     host: config.httpHost,
@@ -442,92 +410,11 @@ export async function startStrategy(deps: StrategyDeps): Promise<StrategyService
           if (!/^application\/json\s*(;|$)/i.test(headers["content-type"] ?? ""))
             throw new HttpProblem(415, "unsupported-media-type", "send Content-Type: application/json");
           const s = strategyOr404(params.id!);
-          // nothing to reset on a running strategy: each reset is an event, and a flood of them would push real halts out of the risk view
+          // nothing to reset on a running strategy: each reset is an event, and a flood of them would bury real halts on strategy.risk.v1
           if (s.status !== "halted")
             throw new HttpProblem(409, "not-halted", `strategy ${s.id} is ${s.status}, not halted: nothing to reset`);
           resets.add(s.id); // applied inside the next transaction, so the reset is exactly-once too
           return { status: 202, body: { strategyId: s.id, status: "reset requested" } };
-        },
-      },
-      {
-        method: "GET",
-        path: "/signals",
-        query: ["symbol", "strategy", "limit"],
-        handle: (request) => {
-          const f = filters(request);
-          return {
-            status: 200,
-            body: model.signals.newest(
-              f.limit,
-              (s) => (!f.symbol || s.symbol === f.symbol) && (!f.strategy || s.strategyId === f.strategy),
-            ) satisfies SignalView[],
-          };
-        },
-      },
-      {
-        method: "GET",
-        path: "/orders",
-        query: ["symbol", "strategy", "type", "limit"],
-        handle: (request) => {
-          const f = filters(request);
-          const type = request.query.get("type");
-          return {
-            status: 200,
-            body: model.orders.newest(
-              f.limit,
-              (o) =>
-                (!f.symbol || o.data.symbol === f.symbol) &&
-                (!f.strategy || o.data.strategyId === f.strategy) &&
-                (!type || o.type === `order.${type}`),
-            ) satisfies OrderEventView[],
-          };
-        },
-      },
-      {
-        method: "GET",
-        path: "/risk",
-        query: ["limit"],
-        handle: (request) => ({
-          status: 200,
-          body: model.risk.newest(queryLimit(request.query, 100, config.history)) satisfies RiskEventView[],
-        }),
-      },
-      {
-        method: "GET",
-        path: "/positions",
-        query: [],
-        handle: () => ({
-          status: 200,
-          body: engine
-            .strategies()
-            .flatMap((s) =>
-              engine.portfolio(s.id).positions.map((p) => ({ strategyId: s.id, ...p })),
-            ) satisfies StrategyPositionView[],
-        }),
-      },
-      {
-        method: "GET",
-        path: "/portfolio",
-        query: [],
-        handle: () => ({ status: 200, body: engine.combinedPortfolio() }),
-      },
-      {
-        method: "GET",
-        path: "/bars/{symbol}",
-        query: ["interval", "limit"],
-        handle: ({ params, query }) => {
-          if (!universe.has(params.symbol!))
-            throw new HttpProblem(404, "unknown-symbol", `unknown symbol ${params.symbol}`);
-          const interval = BarIntervalSchema.safeParse(query.get("interval") ?? "1m");
-          if (!interval.success) throw new HttpProblem(400, "invalid-interval", "interval must be one of 1s, 1m, 5m");
-          return {
-            status: 200,
-            body: model.barsFor(
-              params.symbol!,
-              interval.data,
-              queryLimit(query, 200, config.history),
-            ) satisfies BarView[],
-          };
         },
       },
     ],

@@ -6,7 +6,9 @@ import {
   Universe,
   type EngineConfigInput,
   type OrderFilled,
+  type PositionChanged,
   type QuoteTick,
+  type StrategyView,
   type TradeClosed,
 } from "@tickflow/core";
 import { afterEach, describe, expect, inject, it } from "vitest";
@@ -121,6 +123,51 @@ const fillsOf = (events: DecodedEvent[]) =>
 const tradesOf = (events: DecodedEvent[]) =>
   events.map((e) => e.data as TradeClosed).sort((a, b) => a.tradeId.localeCompare(b.tradeId));
 
+/** Every strategy's position in each of its symbols, as the worker serves them (GET /strategies). */
+async function servedPositions(strategy: Worker) {
+  const response = await fetch(`${strategy.url}/strategies`);
+  expect(response.status).toBe(200);
+  return ((await response.json()) as StrategyView[]).flatMap((s) =>
+    s.positions.map((p) => ({ strategyId: s.id, ...p })),
+  );
+}
+
+/**
+ * The latest position.changed of each strategy and symbol on strategy.positions.v1 (published on
+ * each fill: the marks move on after it, the position does not), against the positions expected.
+ */
+function expectPublishedPositions(events: DecodedEvent[], expected: ReturnType<typeof backtest>["positions"]) {
+  const latest = new Map(
+    events.map((e) => {
+      const p = e.data as PositionChanged;
+      return [`${p.strategyId}:${p.symbol}`, p];
+    }),
+  );
+  const traded = expected.filter((p) => p.quantity !== 0 || p.realizedPnl !== 0 || p.fees !== 0);
+  expect(traded.length).toBeGreaterThan(3);
+  expect([...latest.keys()].sort()).toEqual(traded.map((p) => `${p.strategyId}:${p.symbol}`).sort());
+  for (const p of traded) {
+    const published = latest.get(`${p.strategyId}:${p.symbol}`)!;
+    expect({
+      strategyId: published.strategyId,
+      symbol: published.symbol,
+      quantity: published.quantity,
+      averagePrice: published.averagePrice,
+      costBasis: published.costBasis,
+      realizedPnl: published.realizedPnl,
+      fees: published.fees,
+    }).toEqual({
+      strategyId: p.strategyId,
+      symbol: p.symbol,
+      quantity: p.quantity,
+      averagePrice: p.averagePrice,
+      costBasis: p.costBasis,
+      realizedPnl: p.realizedPnl,
+      fees: p.fees,
+    });
+  }
+}
+
 /** What the stream must have exercised for the comparison to mean something. */
 function expectVenueExercised(expected: ReturnType<typeof backtest>) {
   expect(expected.fills.some((f) => f.fillNo > 1)).toBe(true);
@@ -171,7 +218,8 @@ describe("market-data -> Kafka -> strategy", () => {
     expect(live).toEqual(expected.fills);
     expect(orders.map((e) => e.id).sort()).toEqual(expected.orderEvents);
     expect(tradesOf(await topicEvents(brokers, prefix, "trades"))).toEqual(expected.trades);
-    expect(await (await fetch(`${strategy.url}/positions`)).json()).toEqual(expected.positions);
+    expect(await servedPositions(strategy)).toEqual(expected.positions);
+    expectPublishedPositions(await topicEvents(brokers, prefix, "positions"), expected.positions);
   });
 
   it("survives kill -9 of the strategy worker several times with no lost, doubled or renamed fills", async () => {
@@ -201,7 +249,8 @@ describe("market-data -> Kafka -> strategy", () => {
     expect(live).toEqual(expected.fills);
     expect(ids.sort()).toEqual(expected.orderEvents);
     expect(tradesOf(await topicEvents(brokers, prefix, "trades"))).toEqual(expected.trades);
-    expect(await (await fetch(`${strategy.url}/positions`)).json()).toEqual(expected.positions);
+    expect(await servedPositions(strategy)).toEqual(expected.positions);
+    expectPublishedPositions(await topicEvents(brokers, prefix, "positions"), expected.positions);
   });
 
   it("sends invalid JSON, schema-invalid data and an unknown version to dlq.v1 with headers, counts them, and goes on", async () => {

@@ -4,9 +4,14 @@ import {
   MarketSimulator,
   STRATEGIES as STRATEGY_KINDS,
   Universe,
+  type BarView,
   type OrderFilled,
+  type PositionChanged,
   type QuoteTick,
+  type SignalView,
   type StrategyDefinition,
+  type StrategyDetailView,
+  type StrategyView,
 } from "@tickflow/core";
 import { pino } from "pino";
 import { afterEach, describe, expect, it } from "vitest";
@@ -59,8 +64,26 @@ async function publish(bus: MemoryBus, stream: QuoteTick[]) {
 const health = async (base: string) => (await (await fetch(`${base}/health`)).json()) as { ok: boolean; ticks: number };
 const events = async (
   bus: MemoryBus,
-  topic: "orders" | "trades" | "bars" | "signals" | "risk" | "positions",
+  topic: "orders" | "trades" | "bars" | "signals" | "risk" | "positions" | "equity",
 ): Promise<DecodedEvent[]> => (await bus.readTail(topic, 1_000_000)).map((r) => decodeEvent(r.value));
+const getJson = async <T>(url: string): Promise<T> => {
+  const response = await fetch(url);
+  expect([url, response.status]).toEqual([url, 200]);
+  return (await response.json()) as T;
+};
+/** Every strategy's position in each of its symbols, as the worker serves them (GET /strategies). */
+const servedPositions = async (base: string) =>
+  (await getJson<StrategyView[]>(`${base}/strategies`)).flatMap((s) =>
+    s.positions.map((p) => ({ strategyId: s.id, ...p })),
+  );
+/** The latest position.changed of each strategy and symbol on strategy.positions.v1, by key. */
+const publishedPositions = async (bus: MemoryBus) =>
+  new Map(
+    (await events(bus, "positions")).map((e) => {
+      const p = e.data as PositionChanged;
+      return [`${p.strategyId}:${p.symbol}`, p];
+    }),
+  );
 
 describe("strategy worker on the in-memory bus", () => {
   it("turns quotes into bars, signals, orders, fills and positions, and serves them", async () => {
@@ -73,76 +96,99 @@ describe("strategy worker on the in-memory bus", () => {
     const fills = orders.filter((e) => e.type === "order.filled");
     expect(fills.length).toBeGreaterThan(5);
     expect((await events(bus, "bars")).map((e) => e.type)).toContain("bar.closed");
-    // strategy.positions.v1 is compacted: the latest snapshot per strategy and symbol remains, matching the read API
-    const positions = (await events(bus, "positions")).map(
-      (e) => e.data as { strategyId: string; symbol: string; quantity: number },
-    );
-    const served = (await (await fetch(`${base}/positions`)).json()) as {
-      strategyId: string;
-      symbol: string;
-      quantity: number;
-    }[];
-    expect(positions.map((p) => `${p.strategyId}:${p.symbol}`).sort()).toEqual(["sma:AAPL", "sma:BTC-USD"]);
-    for (const p of positions) expect(served.find((x) => x.symbol === p.symbol)?.quantity).toBe(p.quantity);
+    // strategy.positions.v1 is compacted: the latest snapshot per strategy and symbol remains, matching the engine's
+    const positions = await publishedPositions(bus);
+    const served = await servedPositions(base);
+    expect([...positions.keys()].sort()).toEqual(["sma:AAPL", "sma:BTC-USD"]);
+    expect(served.map((p) => `${p.strategyId}:${p.symbol}`).sort()).toEqual(["sma:AAPL", "sma:BTC-USD"]);
+    for (const p of positions.values()) {
+      const live = served.find((x) => x.strategyId === p.strategyId && x.symbol === p.symbol)!;
+      // a position.changed is published on a fill; the marks move on after it, the position does not
+      expect({ ...live, markPrice: 0, unrealizedPnl: 0 }).toEqual({
+        strategyId: p.strategyId,
+        symbol: p.symbol,
+        quantity: p.quantity,
+        averagePrice: p.averagePrice,
+        costBasis: p.costBasis,
+        realizedPnl: p.realizedPnl,
+        fees: p.fees,
+        markPrice: 0,
+        unrealizedPnl: 0,
+      });
+    }
+    expect(served.some((p) => p.quantity !== 0 || p.realizedPnl !== 0)).toBe(true);
 
-    const signals = (await (await fetch(`${base}/signals?symbol=AAPL&limit=3`)).json()) as {
-      symbol: string;
-      tsEvent: number;
-    }[];
-    expect(signals.length).toBe(3);
-    expect(signals.every((s) => s.symbol === "AAPL")).toBe(true);
-    expect(signals[0]!.tsEvent).toBeGreaterThanOrEqual(signals[1]!.tsEvent);
-    // one strategy, one partition: the topic holds its order events in the order the read model saw them
-    const newest = (type: string) =>
-      orders
-        .filter((e) => e.type === type)
-        .slice(-100)
-        .reverse()
-        .map(({ type, data }) => ({ type, data }));
+    // signals: every one counted, and one symbol's in time order on the strategy's partition
+    const signals = (await events(bus, "signals")).map((e) => e.data as SignalView);
+    const aapl = signals.filter((s) => s.symbol === "AAPL");
+    expect(aapl.length).toBeGreaterThanOrEqual(3);
+    expect(signals.every((s) => s.strategyId === "sma")).toBe(true);
+    for (let i = 1; i < aapl.length; i++) expect(aapl[i]!.tsEvent).toBeGreaterThanOrEqual(aapl[i - 1]!.tsEvent);
+    // one strategy, one partition: the topic holds each order's events in the order of its lifecycle
+    const lifecycle = new Map<string, DecodedEvent[]>();
+    for (const e of orders) {
+      const { orderId } = e.data as { orderId: string };
+      lifecycle.set(orderId, [...(lifecycle.get(orderId) ?? []), e]);
+    }
     for (const kind of ["submitted", "accepted", "filled"])
-      expect(await (await fetch(`${base}/orders?type=${kind}&strategy=sma&limit=100`)).json(), kind).toEqual(
-        newest(`order.${kind}`),
-      );
+      expect(orders.filter((e) => e.type === `order.${kind}`).length, kind).toBeGreaterThan(5);
+    for (const [orderId, history] of lifecycle) {
+      expect(history[0]!.type, orderId).toBe("order.submitted");
+      const fillsOfOrder = history.filter((e) => e.type === "order.filled").map((e) => e.data as OrderFilled);
+      expect(
+        fillsOfOrder.map((f) => f.fillNo),
+        orderId,
+      ).toEqual(fillsOfOrder.map((_, i) => i + 1));
+      expect(fillsOfOrder.slice(0, -1).every((f) => f.leavesQuantity > 0)).toBe(true);
+      for (let i = 1; i < history.length; i++)
+        expect((history[i]!.data as { tsEvent: number }).tsEvent).toBeGreaterThanOrEqual(
+          (history[i - 1]!.data as { tsEvent: number }).tsEvent,
+        );
+    }
     // an order counts as filled once, however many fills it took
     const exposition = (await metrics.exposition()).body.split("\n");
-    const counted = (outcome: string) =>
-      Number(
-        exposition
-          .find((l) => l.startsWith("tickflow_orders_total{") && l.includes(`outcome="${outcome}"`))
-          ?.split(" ")
-          .at(-1),
-      );
-    expect(counted("submitted")).toBe(orders.filter((e) => e.type === "order.submitted").length);
-    expect(counted("filled")).toBe(fills.filter((e) => (e.data as OrderFilled).leavesQuantity === 0).length);
-    expect(counted("filled")).toBeLessThanOrEqual(fills.length);
+    const counted = (name: string, outcome: string) =>
+      exposition
+        .filter((l) => l.startsWith(`${name}{`) && l.includes(outcome))
+        .reduce((sum, l) => sum + Number(l.split(" ").at(-1)), 0);
+    expect(counted("tickflow_orders_total", 'outcome="submitted"')).toBe(
+      orders.filter((e) => e.type === "order.submitted").length,
+    );
+    expect(counted("tickflow_orders_total", 'outcome="filled"')).toBe(
+      fills.filter((e) => (e.data as OrderFilled).leavesQuantity === 0).length,
+    );
+    expect(counted("tickflow_orders_total", 'outcome="filled"')).toBeLessThanOrEqual(fills.length);
+    expect(counted("tickflow_signals_total", 'symbol="AAPL"')).toBe(aapl.length);
+    expect(counted("tickflow_signals_total", 'strategy="sma"')).toBe(signals.length);
     expect((await events(bus, "trades")).map((e) => e.type)).toContain("trade.closed");
-    const bars = (await (await fetch(`${base}/bars/BTC-USD?interval=1s&limit=10`)).json()) as { start: number }[];
-    expect(bars).toHaveLength(10);
-    expect(bars[0]!.start).toBeLessThan(bars[9]!.start);
-    const strategy = (await (await fetch(`${base}/strategies/sma`)).json()) as {
-      status: string;
-      portfolio: { equityCurve: unknown[] };
-    };
+    // bars: one partition per symbol and interval, each in time order, one after another
+    const bars = (await events(bus, "bars"))
+      .map((e) => e.data as BarView)
+      .filter((b) => b.symbol === "BTC-USD" && b.interval === "1s");
+    expect(bars.length).toBeGreaterThanOrEqual(10);
+    for (let i = 1; i < bars.length; i++) expect(bars[i]!.start).toBeGreaterThanOrEqual(bars[i - 1]!.end);
+    const strategy = await getJson<StrategyDetailView>(`${base}/strategies/sma`);
     expect(strategy.status).toBe("running");
+    expect(strategy.portfolio.startingCash).toBe(100_000);
     expect(strategy.portfolio.equityCurve.length).toBeGreaterThan(10);
-    const portfolio = (await (await fetch(`${base}/portfolio`)).json()) as {
-      equity: number;
-      startingCash: number;
-      equityCurve: unknown[];
-    };
-    expect(portfolio.startingCash).toBe(100_000);
-    expect(portfolio.equityCurve.length).toBeGreaterThan(10);
+    expect(strategy.portfolio.positions).toEqual(served.map(({ strategyId: _id, ...p }) => p));
+    // the combined portfolio is the read side's, from portfolio.sampled on strategy.equity.v1
+    const samples = (await events(bus, "equity")).filter((e) => e.type === "portfolio.sampled");
+    expect(samples.length).toBeGreaterThan(10);
+    expect(samples.every((e) => (e.data as { startingCash: number }).startingCash === 100_000)).toBe(true);
   });
 
-  it("answers bad reads with problem+json: unknown strategy 404, bad interval or limit 400", async () => {
+  it("answers bad reads with problem+json: unknown strategy or route 404, a parameter it does not take 400", async () => {
     const { base } = await start(new MemoryBus());
     const cases: [string, number, string][] = [
       ["/strategies/nope", 404, "unknown-strategy"],
-      ["/bars/AAPL?interval=2m", 400, "invalid-interval"],
-      ["/bars/NOPE", 404, "unknown-symbol"],
-      ["/signals?limit=0", 400, "invalid-limit"],
-      ["/orders?limit=abc", 400, "invalid-limit"],
+      ["/strategies?limit=1", 400, "invalid-parameter"],
+      ["/strategies/sma?symbol=AAPL", 400, "invalid-parameter"],
       ["/nowhere", 404, "route-not-found"],
+      // the read views are the read side's (the gateway's /api): the worker serves none of them
+      ...["/signals", "/orders", "/risk", "/positions", "/portfolio", "/bars/AAPL"].map(
+        (path): [string, number, string] => [path, 404, "route-not-found"],
+      ),
     ];
     for (const [path, status, code] of cases) {
       const response = await fetch(`${base}${path}`);
@@ -192,9 +238,10 @@ describe("strategy worker on the in-memory bus", () => {
 
     const ids = async (bus: MemoryBus) => (await events(bus, "orders")).map((e) => e.id).sort();
     expect(await ids(interrupted)).toEqual(await ids(straight));
-    expect(await (await fetch(`${c.base}/positions`)).json()).toEqual(
-      await (await fetch(`${a.base}/positions`)).json(),
-    );
+    expect(await servedPositions(c.base)).toEqual(await servedPositions(a.base));
+    const published = await publishedPositions(interrupted);
+    expect(published.size).toBeGreaterThan(0);
+    expect(published).toEqual(await publishedPositions(straight));
   });
 
   it("applies a risk reset inside the next transaction, once however often it is asked for", async () => {
@@ -381,9 +428,10 @@ describe("quotes that must not reach the engine", () => {
     ]);
     expect(reasons.filter((r) => r === "unknown-symbol")).toHaveLength(501);
     // per-symbol outcomes (cross-symbol ones such as the equity curve depend on how partitions interleave)
-    expect(await (await fetch(`${dirtyRun.base}/positions`)).json()).toEqual(
-      await (await fetch(`${cleanRun.base}/positions`)).json(),
-    );
+    expect(await servedPositions(dirtyRun.base)).toEqual(await servedPositions(cleanRun.base));
+    const published = await publishedPositions(dirty);
+    expect(published.size).toBeGreaterThan(0);
+    expect(published).toEqual(await publishedPositions(clean));
     const ids = async (bus: MemoryBus) => (await events(bus, "orders")).map((e) => e.id).sort();
     expect((await ids(clean)).length).toBeGreaterThan(3);
     expect(await ids(dirty)).toEqual(await ids(clean));
@@ -463,9 +511,13 @@ describe("a record whose processing throws", () => {
     expect(await (await fetch(`${dirtyBase}/metrics`)).text()).not.toMatch(
       /tickflow_ticks_dropped_total\{kind="duplicate"/,
     );
-    expect(await (await fetch(`${dirtyBase}/portfolio`)).json()).toEqual(
-      await (await fetch(`${cleanBase}/portfolio`)).json(),
-    );
+    // the whole account, positions and equity curve, and what the read side's portfolio is made of
+    expect(await getJson(`${dirtyBase}/strategies/sma`)).toEqual(await getJson(`${cleanBase}/strategies/sma`));
+    const equity = async (bus: MemoryBus) =>
+      (await events(bus, "equity")).map(({ type, id, data }) => ({ type, id, data }));
+    expect((await equity(clean)).length).toBeGreaterThan(10);
+    expect(await equity(dirty)).toEqual(await equity(clean));
+    expect(await publishedPositions(dirty)).toEqual(await publishedPositions(clean));
     expect((await health(dirtyBase)).ok).toBe(true);
   });
 });

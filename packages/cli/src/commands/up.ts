@@ -192,11 +192,13 @@ export async function up(argv: string[]): Promise<number> {
   let databaseNote = "DATABASE_URL";
   try {
     // The read side: DATABASE_URL, else embedded PostgreSQL (PGlite) served on a local port that
-    // the projector and the gateway both connect to. On the in-memory bus the offsets start over
-    // every run, so its database does too (in memory); on Kafka it keeps its data beside the broker's.
+    // the projector and the gateway both connect to. On Kafka it keeps its data beside the
+    // broker's. On the in-memory bus the offsets start over every run, and under a topic prefix
+    // (a namespace of its own on a shared broker) event ids repeat across namespaces: there the
+    // database lives in memory and starts empty with the run.
     databaseUrl = process.env.DATABASE_URL;
     if (!databaseUrl) {
-      const dataDir = brokers ? join(cacheHome(), "read-side", "pglite") : undefined;
+      const dataDir = brokers && !process.env.KAFKA_TOPIC_PREFIX ? join(cacheHome(), "read-side", "pglite") : undefined;
       if (dataDir) await mkdir(dataDir, { recursive: true });
       const embedded = await owned(
         serveEmbeddedDatabase({ dataDir, host: HOST, port: PORTS.database }),
