@@ -51,6 +51,13 @@ export const EngineConfigSchema = z.object({
   startingCash: z.number().positive().default(100_000),
   /** Bar intervals to emit as `bar.closed` for every symbol (live publishes all three). */
   publishBars: z.array(BarIntervalSchema).default([]),
+  /**
+   * Whether each closed bar also publishes equity.sampled per subscribed strategy and one
+   * portfolio.sampled (the read side's equity history; the strategy worker sets it). A backtest
+   * keeps its equity curve either way and needs no events for it: building them per bar cost
+   * the backtest path half its speed.
+   */
+  publishEquity: z.boolean().default(false),
   /** Keep only the last N equity samples per strategy (live); unbounded when absent (backtest). */
   equityCurveLimit: z.number().int().positive().optional(),
 });

@@ -220,12 +220,13 @@ export class TradingEngine {
       });
     for (const runtime of entry.subscribers) {
       this.sample(runtime, bar.end);
-      turn.events.push({
-        type: "equity.sampled",
-        id: `${runtime.id}:equity:${bar.end}`,
-        ts: bar.end,
-        data: { ...accountView(runtime.id, runtime.state.account), tsEvent: bar.end, tsInit: bar.tsInit },
-      });
+      if (this.config.publishEquity)
+        turn.events.push({
+          type: "equity.sampled",
+          id: `${runtime.id}:equity:${bar.end}`,
+          ts: bar.end,
+          data: { ...accountView(runtime.id, runtime.state.account), tsEvent: bar.end, tsInit: bar.tsInit },
+        });
       const ctx = runtime.ctx;
       ctx.turn = turn;
       try {
@@ -237,19 +238,20 @@ export class TradingEngine {
     // once for all of them: what they do on a bar sends and cancels orders, which moves no equity
     if (entry.subscribers.length > 0) {
       this.samplePortfolio(bar.end);
-      turn.events.push({
-        type: "portfolio.sampled",
-        id: `portfolio:equity:${bar.end}`,
-        ts: bar.end,
-        data: {
-          ...portfolioTotalsView(
-            [...this.wiring.runtimes.values()].map((rt) => rt.state.account),
-            this.state.portfolio,
-          ),
-          tsEvent: bar.end,
-          tsInit: bar.tsInit,
-        },
-      });
+      if (this.config.publishEquity)
+        turn.events.push({
+          type: "portfolio.sampled",
+          id: `portfolio:equity:${bar.end}`,
+          ts: bar.end,
+          data: {
+            ...portfolioTotalsView(
+              [...this.wiring.runtimes.values()].map((rt) => rt.state.account),
+              this.state.portfolio,
+            ),
+            tsEvent: bar.end,
+            tsInit: bar.tsInit,
+          },
+        });
     }
   }
 

@@ -329,11 +329,9 @@ describe("engine: no per-call state outside the call", () => {
     // a bar closes: the signal inside the call goes through
     const outcome = engine.onQuote(quote("AAPL", 2, 2_000, 100, 100.02));
     expect(outcome.status === "applied" && outcome.events.map((e) => e.type)).toEqual([
-      "equity.sampled",
       "signal.generated",
       "order.submitted",
       "order.accepted",
-      "portfolio.sampled",
     ]);
     expect(() => kept!.signal({ symbol: "AAPL", direction: "flat", reason: "late", indicators: {} })).toThrow(
       TickflowError,

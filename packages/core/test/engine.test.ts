@@ -73,8 +73,22 @@ function run(engine: TradingEngine, ticks: QuoteTick[]): EngineEvent[] {
 const types = (events: EngineEvent[]) => events.map((e) => e.type);
 
 describe("trading engine: equity samples for the read side", () => {
+  it("publishes none unless asked to (a backtest keeps its curve without them)", () => {
+    const engine = engineWith({ script: {} });
+    const events = runAll(
+      engine,
+      secondly([
+        [100, 100.02],
+        [100.5, 100.52],
+        [101, 101.02],
+      ]),
+    );
+    expect(events.filter((e) => SAMPLES.has(e.type))).toEqual([]);
+    expect(engine.portfolio("s1").equityCurve.length).toBeGreaterThan(0);
+  });
+
   it("samples each subscribed strategy's account and the portfolio at every closed bar, after the strategy's own state moved", () => {
-    const engine = engineWith({ script: { "AAPL:1": "long" }, execution: { takerFeeBps: 10 } });
+    const engine = engineWith({ script: { "AAPL:1": "long" }, execution: { takerFeeBps: 10 }, publishEquity: true });
     const events = runAll(
       engine,
       secondly([

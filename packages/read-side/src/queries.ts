@@ -167,30 +167,19 @@ export class ReadSide {
         maxDrawdown: d.maxDrawdown,
       };
     };
-    const key = (r: { ts_event: string | number }) => toNumber(r.ts_event);
-    if (filter.strategy !== undefined) {
-      let q = this.db
-        .selectFrom("equity_points")
-        .select(["ts_event", "data"])
-        .where("strategy_id", "=", filter.strategy);
-      if (filter.from !== undefined) q = q.where("ts_event", ">=", filter.from);
-      if (filter.to !== undefined) q = q.where("ts_event", "<", filter.to);
-      if (after !== undefined) q = q.where("ts_event", ">", after);
-      const rows = await q
-        .orderBy("ts_event", "asc")
-        .limit(filter.limit + 1)
-        .execute();
-      return paged(rows, filter.limit, key, view);
-    }
-    let q = this.db.selectFrom("portfolio_points").select(["ts_event", "data"]);
+    // a strategy's samples, or the portfolio's: the same columns in two tables
+    let q: EventSelect =
+      filter.strategy === undefined
+        ? this.db.selectFrom("portfolio_points").select(["ts_event", "data"])
+        : this.db.selectFrom("equity_points").select(["ts_event", "data"]).where("strategy_id", "=", filter.strategy);
     if (filter.from !== undefined) q = q.where("ts_event", ">=", filter.from);
     if (filter.to !== undefined) q = q.where("ts_event", "<", filter.to);
     if (after !== undefined) q = q.where("ts_event", ">", after);
-    const rows = await q
+    const rows = (await q
       .orderBy("ts_event", "asc")
       .limit(filter.limit + 1)
-      .execute();
-    return paged(rows, filter.limit, key, view);
+      .execute()) as { ts_event: string | number; data: unknown }[];
+    return paged(rows, filter.limit, (r) => toNumber(r.ts_event), view);
   }
 
   /** Every strategy's latest position in each symbol it has traded. */

@@ -90,6 +90,8 @@ export const StrategyEnvSchema = Variables.transform((e, ctx): StrategyWorkerCon
       symbols: e.ST_QUOTE_GUARD_SYMBOLS,
     },
     publishBars: ["1s", "1m", "5m"],
+    // the read side's equity history (strategy.equity.v1)
+    publishEquity: true,
     equityCurveLimit: e.ST_HISTORY,
   };
   const check = EngineConfigSchema.safeParse(engine);

@@ -43,6 +43,19 @@ export async function wrk(name: string, url: string, connections: number, second
   return parseWrk(name, stdout);
 }
 
+/** The baseline server: node:http answering every request with `body` as JSON, nothing else. */
+export async function bareServer(body: string): Promise<{ url: string; close(): Promise<void> }> {
+  const server = createServer((_req, res) => {
+    res.writeHead(200, { "content-type": "application/json" });
+    res.end(body);
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  return {
+    url: `http://127.0.0.1:${(server.address() as { port: number }).port}/`,
+    close: () => new Promise<void>((r) => server.close(() => r())),
+  };
+}
+
 /**
  * GET /api/quotes through the gateway's local adapter (payload-2.0 event, middy handler, upstream
  * call to market-data, schema validation), against a bare Node http server that returns the
@@ -68,19 +81,9 @@ export async function benchGateway(connections: number, seconds: number): Promis
     logger,
   });
   await new Promise((r) => setTimeout(r, 500)); // a few ticks, so the board is full
-  const body = await (await fetch(`${gateway.url}/api/quotes`)).text();
-  const bare = createServer((_req, res) => {
-    res.writeHead(200, { "content-type": "application/json" });
-    res.end(body);
-  });
-  await new Promise<void>((r) => bare.listen(0, "127.0.0.1", r));
+  const bare = await bareServer(await (await fetch(`${gateway.url}/api/quotes`)).text());
   try {
-    const bareFigures = await wrk(
-      "bare node:http, same JSON",
-      `http://127.0.0.1:${(bare.address() as { port: number }).port}/api/quotes`,
-      connections,
-      seconds,
-    );
+    const bareFigures = await wrk("bare node:http, same JSON", bare.url, connections, seconds);
     const gatewayFigures = await wrk("gateway GET /api/quotes", `${gateway.url}/api/quotes`, connections, seconds);
     return {
       bare: bareFigures,
@@ -90,7 +93,7 @@ export async function benchGateway(connections: number, seconds: number): Promis
       seconds,
     };
   } finally {
-    await new Promise<void>((r) => bare.close(() => r()));
+    await bare.close();
     await gateway.stop();
     await marketData.stop();
     await bus.close();

@@ -1,4 +1,3 @@
-import { createServer } from "node:http";
 import { MemoryBus } from "@tickflow/bus";
 import type { DomainEvent, OrderFilled } from "@tickflow/core";
 import { gatewayConfig, startLocalGateway } from "@tickflow/gateway";
@@ -6,7 +5,7 @@ import { PrometheusMetrics } from "@tickflow/metrics";
 import { applyBatch, migrate, openDatabase, sql, type ReadSideDb } from "@tickflow/read-side";
 import { serveEmbeddedDatabase, startLocalPostgres } from "@tickflow/read-side/local";
 import { pino } from "pino";
-import { wrk, type HttpFigures } from "./gateway";
+import { bareServer, wrk, type HttpFigures } from "./gateway";
 
 export interface ReadSideFigures {
   database: string;
@@ -189,16 +188,11 @@ export async function benchReadSide(options: {
       metrics: new PrometheusMetrics(),
       logger: pino({ level: "silent" }),
     });
-    const body = await (await fetch(`${gateway.url}/api/trades?limit=100`)).text();
-    const bare = createServer((_req, res) => {
-      res.writeHead(200, { "content-type": "application/json" });
-      res.end(body);
-    });
-    await new Promise<void>((r) => bare.listen(0, "127.0.0.1", r));
+    const bare = await bareServer(await (await fetch(`${gateway.url}/api/trades?limit=100`)).text());
     try {
       const bareFigures = await wrk(
         "bare node:http, same JSON as /api/trades",
-        `http://127.0.0.1:${(bare.address() as { port: number }).port}/`,
+        bare.url,
         options.connections,
         options.seconds,
       );
@@ -222,7 +216,7 @@ export async function benchReadSide(options: {
         bare: bareFigures,
       };
     } finally {
-      await new Promise<void>((r) => bare.close(() => r()));
+      await bare.close();
       await gateway.stop();
     }
   } finally {

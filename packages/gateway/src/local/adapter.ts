@@ -251,6 +251,8 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
       consuming = false;
       await closeServer();
       await consumer.stop();
+      // the read side's connections: a database that stops after the gateway must find none open
+      await deps.readSide?.db.destroy();
       logger.info("gateway stopped");
     },
   };
