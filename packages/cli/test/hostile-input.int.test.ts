@@ -15,13 +15,14 @@ import { hostileQuotes, hostileRiskAndOrders } from "./hostile/records";
 
 const brokers = inject("kafkaBrokers");
 const prefix = `hostile-${Date.now().toString(36)}-`;
-const GROUPS = { strategy: `${prefix}strategy`, alerts: `${prefix}alerts` };
+const GROUPS = { strategy: `${prefix}strategy`, alerts: `${prefix}alerts`, projector: `${prefix}projector` };
 const TICKS = 2_100;
 const universe = new Universe();
 
 const SERVERS = [
   { name: "market-data", url: PLATFORM.marketData, port: 7001, health: "/health" },
   { name: "strategy", url: PLATFORM.strategy, port: 7002, health: "/health" },
+  { name: "projector", url: PLATFORM.projector, port: 7003, health: "/health" },
   { name: "gateway", url: PLATFORM.gateway, port: 8000, health: "/api/health" },
   { name: "web (inside the supervisor)", url: PLATFORM.web, port: 8080, health: "/" },
 ] as const;
@@ -85,6 +86,7 @@ beforeAll(async () => {
     KAFKA_TOPIC_PREFIX: prefix,
     ST_GROUP_ID: GROUPS.strategy,
     ALERTS_GROUP_ID: GROUPS.alerts,
+    PJ_GROUP_ID: GROUPS.projector,
     MD_TICKS_PER_SECOND: "50",
     MD_MAX_TICKS: String(TICKS),
   });
@@ -140,12 +142,15 @@ describe("every HTTP server Tickflow runs, under hostile requests", () => {
   }
 
   it("leaves /metrics and memory flat under 4,000 distinct paths and query strings per server", async () => {
-    const ports = [7001, 7002, 8000, 8080];
+    const ports = [7001, 7002, 7003, 8000, 8080];
     const metricsOf = async () =>
       Promise.all(
-        [`${PLATFORM.marketData}/metrics`, `${PLATFORM.strategy}/metrics`, `${PLATFORM.gateway}/metrics`].map(
-          async (u) => tickflowSeries(await (await fetch(u)).text()),
-        ),
+        [
+          `${PLATFORM.marketData}/metrics`,
+          `${PLATFORM.strategy}/metrics`,
+          `${PLATFORM.projector}/metrics`,
+          `${PLATFORM.gateway}/metrics`,
+        ].map(async (u) => tickflowSeries(await (await fetch(u)).text())),
       );
     const rssOf = () => ports.map((p) => residentBytes(pidOnPort(p)));
     // one round first, so every route and status label that can exist exists
@@ -246,6 +251,20 @@ describe("hostile records on the real broker", () => {
     expect(await reasons()).toEqual(cases.map((c) => c.reason).sort());
     expect(await json(`${PLATFORM.gateway}/api/alerts`)).toEqual(alerts);
     expect(pidOnPort(8000), "the gateway was restarted").toBe(pid);
+    await expectServing(SERVERS[3], "hostile risk and order records");
+    // the projector reads both topics too: it dead-letters what does not decode (by the same
+    // reasons), stores the rest, and goes on
+    await waitFor(
+      "the projector to consume them",
+      async () => Promise.all([caughtUp(GROUPS.projector, "risk"), caughtUp(GROUPS.projector, "orders")]),
+      60_000,
+    );
+    const projected = [
+      ...(await deadLettered("risk", GROUPS.projector)),
+      ...(await deadLettered("orders", GROUPS.projector)),
+    ];
+    expect(projected.length).toBeGreaterThan(0);
+    for (const reason of projected) expect(cases.map((c) => c.reason)).toContain(reason);
     await expectServing(SERVERS[2], "hostile risk and order records");
   });
 

@@ -70,7 +70,7 @@ async function expectHealthy(after: string) {
 }
 
 describe("the local adapter under hostile requests", () => {
-  for (const path of ["/api/health", "/api/quotes/AAPL", "/api/bars/AAPL", "/metrics"]) {
+  for (const path of ["/api/health", "/api/quotes/AAPL", "/api/bars/AAPL", "/api/fills", "/metrics"]) {
     it(`answers each hand-written case aimed at ${path} below 500 (or closes), and /api/health answers after each`, async () => {
       for (const { name, request, head } of hostileRequests(path)) {
         const exchange = await rawExchange(gateway.port, request, { head, timeoutMs: 3_000 });

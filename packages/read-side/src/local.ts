@@ -119,6 +119,9 @@ export interface EmbeddedDatabase {
 
 /** The 8-byte SSLRequest: PGlite speaks no TLS, so it is answered "N" and the client goes on in the clear. */
 const SSL_REQUEST = 80877103;
+/** PostgreSQL's own bounds: a startup packet of at most 10,000 bytes, a message of at most 1 GB. */
+const MAX_STARTUP_BYTES = 10_000;
+const MAX_MESSAGE_BYTES = 0x3fffffff;
 /** Messages that end a client's group: Sync (extended protocol), Query (simple), Terminate. */
 const GROUP_END = new Set(["S", "Q", "X"]);
 
@@ -193,6 +196,8 @@ export async function serveEmbeddedDatabase(options: {
             buffer = buffer.subarray(8);
             continue;
           }
+          // what is no startup packet never reaches PGlite: the connection is cut, as a server would
+          if (length < 8 || length > MAX_STARTUP_BYTES) return void socket.destroy();
           if (buffer.length < length) break;
           groups.push(buffer.subarray(0, length)); // the startup message: its own group
           buffer = buffer.subarray(length);
@@ -200,7 +205,9 @@ export async function serveEmbeddedDatabase(options: {
           continue;
         }
         if (buffer.length < 5) break;
-        const length = 1 + buffer.readInt32BE(1);
+        const declared = buffer.readInt32BE(1);
+        if (declared < 4 || declared > MAX_MESSAGE_BYTES) return void socket.destroy();
+        const length = 1 + declared;
         if (buffer.length < length) break;
         const type = String.fromCharCode(buffer[0]!);
         pending.push(buffer.subarray(0, length));

@@ -1,7 +1,7 @@
 import type { DomainEvent, OrderStatusSchema } from "@tickflow/core";
 import { sql, type Insertable, type Kysely, type Transaction } from "kysely";
 import type { z } from "zod";
-import type { Database } from "./schema";
+import type { Database, OrdersTable } from "./schema";
 
 type OrderStatus = z.infer<typeof OrderStatusSchema>;
 
@@ -30,26 +30,14 @@ function chunks<T>(items: T[]): T[][] {
   return out;
 }
 
-/** The absolute fields an order's event sets (so applying a batch's events twice gives the same row). */
-interface OrderFold {
-  order_id: string;
-  strategy_id: string;
-  symbol: string;
-  side: string;
-  type: string | null;
-  time_in_force: string | null;
-  quantity: number | null;
-  limit_price: number | null;
-  stop_price: number | null;
-  parent_id: string | null;
-  signal_id: string | null;
+/**
+ * The absolute fields an order's events in a batch set (so applying them twice gives the same
+ * row): an orders row, with status and filled quantity unknown until an event says them.
+ */
+type OrderFold = Required<Omit<Insertable<OrdersTable>, "seq" | "status" | "filled_quantity">> & {
   status: OrderStatus | null;
   filled_quantity: number | null;
-  average_price: number | null;
-  reason: string | null;
-  submitted_at: number | null;
-  updated_at: number;
-}
+};
 
 /** Later statuses never move back to earlier ones (a late accepted after a fill, say). */
 const STATUS_RANK: Record<OrderStatus, number> = {

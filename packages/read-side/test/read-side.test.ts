@@ -14,6 +14,7 @@ import {
 import { serveEmbeddedDatabase, startLocalPostgres } from "../src/local";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
+import { connect } from "node:net";
 import { join } from "node:path";
 
 /**
@@ -355,3 +356,44 @@ describe.each(TARGETS)("read side on $name", (target) => {
     expect(await read.knowsStrategy("nope")).toBe(false);
   });
 });
+
+describe("embedded PGlite under hostile connections", () => {
+  it("cuts a connection that sends no PostgreSQL protocol, and keeps serving the others", async () => {
+    const embedded = await serveEmbeddedDatabase({});
+    const db = openDatabase({ kind: "postgres", url: embedded.url }, { maxConnections: 1 });
+    try {
+      await migrate(db);
+      const { host, port } = new URL(embedded.url);
+      const garbage = [
+        Buffer.from("GET / HTTP/1.1\r\nHost: x\r\n\r\n"),
+        Buffer.from([0, 0, 0, 0, 0, 0, 0, 0]), // a startup packet of length 0
+        Buffer.from([0xff, 0xff, 0xff, 0xff, 0, 3, 0, 0]), // of negative length
+        Buffer.concat([startupPacket(), Buffer.from([0x51, 0xff, 0xff, 0xff, 0xff])]), // a message of negative length
+      ];
+      for (const bytes of garbage) {
+        const closed = await new Promise<boolean>((resolve) => {
+          const socket = connect(Number(port), host, () => socket.write(bytes));
+          socket.on("data", () => {});
+          socket.on("error", () => resolve(true));
+          socket.on("close", () => resolve(true));
+          setTimeout(() => resolve(false), 5_000);
+        });
+        expect(closed, bytes.toString("hex").slice(0, 40)).toBe(true);
+      }
+      await applyBatch(db, batch("strategy.orders.v1", 0, 0, [fill(1)]));
+      expect((await new ReadSide(db).fills({ limit: 5 })).items.map((f) => f.orderId)).toEqual(["s1:AAPL:1"]);
+    } finally {
+      await db.destroy();
+      await embedded.close();
+    }
+  });
+});
+
+/** A valid startup packet (protocol 3.0, user postgres), as a client's first bytes. */
+function startupPacket(): Buffer {
+  const body = Buffer.from("user\0postgres\0database\0postgres\0\0");
+  const head = Buffer.alloc(8);
+  head.writeInt32BE(8 + body.length, 0);
+  head.writeInt32BE(196_608, 4);
+  return Buffer.concat([head, body]);
+}

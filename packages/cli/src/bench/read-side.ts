@@ -1,4 +1,4 @@
-import { MemoryBus } from "@tickflow/bus";
+import { MemoryBus, topicName } from "@tickflow/bus";
 import type { DomainEvent, OrderFilled } from "@tickflow/core";
 import { gatewayConfig, startLocalGateway } from "@tickflow/gateway";
 import { PrometheusMetrics } from "@tickflow/metrics";
@@ -64,7 +64,7 @@ async function writeRates(db: ReadSideDb, fills: number, batchSize: number) {
   for (let i = 0; i < fills; i += batchSize) {
     const result = await applyBatch(db, {
       groupId: "bench",
-      topic: "strategy.orders.v1",
+      topic: topicName("orders"),
       partition: 0,
       records: events.slice(i, i + batchSize).map((event, j) => ({ offset: String(i + j), event })),
     });

@@ -6,6 +6,7 @@ import { bin, root } from "../run-tickflow";
 export const PLATFORM = {
   marketData: "http://127.0.0.1:7001",
   strategy: "http://127.0.0.1:7002",
+  projector: "http://127.0.0.1:7003",
   gateway: "http://127.0.0.1:8000",
   web: "http://127.0.0.1:8080",
 } as const;
