@@ -345,7 +345,7 @@ export class KafkaBus implements Bus {
    * raises throughput and cuts the wait of the last partition's ticks.
    */
   async runProcessor<S>(options: ProcessorOptions<S>): Promise<Processor> {
-    const input = this.topicName(options.input);
+    const inputs = options.inputs.map((id) => this.topicName(id));
     const producer: Producer = this.kafka.producer({
       transactionalId: options.transactionalId,
       idempotent: true,
@@ -358,12 +358,13 @@ export class KafkaBus implements Bus {
     // transaction aborted, so the state read below is the last one that really committed.
     await producer.connect();
     this.open.add(producer);
-    await options.restore(await this.committedState<S>(options.groupId, input, options.stateKey));
+    await options.restore(await this.committedState<S>(options.groupId, inputs, options.stateKey));
 
     const stateTopic = this.topicName("state");
     let pending: {
       tx: Transaction;
-      offsets: Map<number, string>;
+      /** The next offset to read, by topic name and partition. */
+      offsets: Map<string, Map<number, string>>;
       records: BusRecord[];
       outputs: OutgoingRecord[];
     } | null = null;
@@ -396,16 +397,15 @@ export class KafkaBus implements Bus {
           statePartition: written!.partition,
           stateOffset: written!.baseOffset!,
         } satisfies StatePointer);
+        // every input partition this transaction read points at the snapshot it wrote
         await open.tx.sendOffsets({
           consumerGroupId: options.groupId,
-          topics: [
-            {
-              topic: input,
-              partitions: [...open.offsets].map(
-                ([partition, offset]) => ({ partition, offset, metadata }) as { partition: number; offset: string },
-              ),
-            },
-          ],
+          topics: [...open.offsets].map(([topic, partitions]) => ({
+            topic,
+            partitions: [...partitions].map(
+              ([partition, offset]) => ({ partition, offset, metadata }) as { partition: number; offset: string },
+            ),
+          })),
         });
         await open.tx.commit();
       } catch (error) {
@@ -427,7 +427,7 @@ export class KafkaBus implements Bus {
 
     const consumer = this.consumer(options.groupId);
     await consumer.connect();
-    await consumer.subscribe({ topics: [input], fromBeginning: true });
+    await consumer.subscribe({ topics: inputs, fromBeginning: true });
     consumer.on(consumer.events.REBALANCING, () => {
       // processed but uncommitted input could now belong to another member: start over from the last commit
       if (pending)
@@ -448,12 +448,15 @@ export class KafkaBus implements Bus {
       eachBatch: ({ batch, isRunning, isStale, resolveOffset, heartbeat }) =>
         exclusive(async () => {
           if (failure !== null || !isRunning() || isStale() || batch.messages.length === 0) return;
-          const records = batch.messages.map((m) => toRecord(options.input, batch.partition, m));
+          const id = this.idOf(batch.topic);
+          const records = batch.messages.map((m) => toRecord(id, batch.partition, m));
           const { outputs } = options.process(records);
           pending ??= { tx: await producer.transaction(), offsets: new Map(), records: [], outputs: [] };
           for (const chunk of chunkBySize(outputs))
             await pending.tx.sendBatch({ acks: -1, topicMessages: this.topicMessages(chunk) });
-          pending.offsets.set(batch.partition, (BigInt(batch.lastOffset()) + 1n).toString());
+          let topicOffsets = pending.offsets.get(batch.topic);
+          if (!topicOffsets) pending.offsets.set(batch.topic, (topicOffsets = new Map()));
+          topicOffsets.set(batch.partition, (BigInt(batch.lastOffset()) + 1n).toString());
           pending.records.push(...records);
           pending.outputs.push(...outputs);
           resolveOffset(batch.lastOffset());
@@ -483,10 +486,12 @@ export class KafkaBus implements Bus {
   }
 
   /** The snapshot the group's committed offsets point to, or null when it never committed. */
-  private async committedState<S>(groupId: string, input: string, stateKey: string): Promise<S | null> {
-    const committed = await this.fetchGroupOffsets(groupId, input);
+  private async committedState<S>(groupId: string, inputs: string[], stateKey: string): Promise<S | null> {
     let latest: StatePointer | null = null;
-    for (const p of committed?.partitions ?? []) {
+    const committed = (await Promise.all(inputs.map((topic) => this.fetchGroupOffsets(groupId, topic)))).flatMap(
+      (c) => c?.partitions ?? [],
+    );
+    for (const p of committed) {
       const metadata = (p as { metadata?: string | null }).metadata;
       if (!metadata) continue;
       const pointer = JSON.parse(metadata) as StatePointer;

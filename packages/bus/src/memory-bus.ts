@@ -237,7 +237,7 @@ export class MemoryBus implements Bus {
     const group = this.committed(options.groupId);
     let pointer: { partition: number; offset: number } | null = null;
     for (const [k, c] of group) {
-      if (!k.startsWith(`${options.input}:`) || !c.metadata) continue;
+      if (!options.inputs.some((input) => k.startsWith(`${input}:`)) || !c.metadata) continue;
       const p = JSON.parse(c.metadata) as { statePartition: number; stateOffset: string };
       if (!pointer || Number(p.stateOffset) > pointer.offset)
         pointer = { partition: p.statePartition, offset: Number(p.stateOffset) };
@@ -245,7 +245,7 @@ export class MemoryBus implements Bus {
     const [snapshot] = pointer ? this.read(this.logs.get("state")![pointer.partition]!, pointer.offset, 1) : [];
     await options.restore(snapshot?.value ? (JSON.parse(snapshot.value.toString("utf8")) as S) : null);
 
-    return this.consume(options.groupId, [options.input], true, async (records, _commit) => {
+    return this.consume(options.groupId, [...options.inputs], true, async (records, _commit) => {
       if (this.epochs.get(options.transactionalId) !== epoch)
         throw new FencedError(`processor ${options.transactionalId} was fenced by a newer instance`);
       const { outputs } = options.process(records);
@@ -255,7 +255,7 @@ export class MemoryBus implements Bus {
         { topic: "state", key: options.stateKey, value: Buffer.from(JSON.stringify(options.snapshot())) },
       ]).slice(-1);
       const last = records[records.length - 1]!;
-      group.set(`${options.input}:${last.partition}`, {
+      group.set(`${last.topic}:${last.partition}`, {
         offset: Number(last.offset) + 1,
         metadata: JSON.stringify({ statePartition: written!.partition, stateOffset: written!.offset }),
       });

@@ -59,7 +59,8 @@ export interface Subscription {
 
 export interface ProcessorOptions<S> {
   groupId: string;
-  input: TopicId;
+  /** The topics it reads, in one group and one transaction: each batch is one topic partition's records. */
+  inputs: readonly TopicId[];
   /** Stable per logical processor: a restarted instance fences the old one with it. */
   transactionalId: string;
   /** Key of this processor's snapshots on the state topic. */

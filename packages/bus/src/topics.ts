@@ -85,6 +85,14 @@ export const TOPICS = {
     events: ["equity.sampled", "portfolio.sampled"],
     config: { "cleanup.policy": "delete", "retention.ms": String(30 * DAY) },
   },
+  commands: {
+    name: "strategy.commands.v1",
+    partitions: 3,
+    key: "strategy id",
+    // the gateway writes command.submitted, the strategy worker each one's outcome after it
+    events: ["command.submitted", "command.applied", "command.rejected"],
+    config: { "cleanup.policy": "delete", "retention.ms": String(30 * DAY) },
+  },
   dlq: {
     name: "dlq.v1",
     partitions: 1,
@@ -145,5 +153,9 @@ export function routeEvent(event: DomainEvent): { topic: TopicId; key: string } 
       return { topic: "equity", key: event.data.strategyId };
     case "portfolio.sampled":
       return { topic: "equity", key: PORTFOLIO_KEY };
+    case "command.submitted":
+    case "command.applied":
+    case "command.rejected":
+      return { topic: "commands", key: event.data.strategyId };
   }
 }

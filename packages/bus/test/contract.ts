@@ -285,7 +285,7 @@ export function busContract(name: string, makeBus: (prefix: string) => Promise<B
           let state: CounterState = { count: 0, seen: [] };
           return bus.runProcessor<CounterState>({
             groupId: `p-${n}`,
-            input: "quotes",
+            inputs: ["quotes"],
             transactionalId: `p-${n}-tx`,
             stateKey: "counter",
             restore: (s) => {
@@ -353,7 +353,7 @@ export function busContract(name: string, makeBus: (prefix: string) => Promise<B
           let state = { count: 0 };
           return bus.runProcessor<{ count: number }>({
             groupId: `f-${n}`,
-            input: "quotes",
+            inputs: ["quotes"],
             transactionalId: `f-${n}-tx`,
             stateKey: "fenced",
             restore: (s) => void (state = s ?? state),
@@ -413,7 +413,7 @@ export function busContract(name: string, makeBus: (prefix: string) => Promise<B
         let good = 0;
         const processor = await bus.runProcessor<{ good: number }>({
           groupId: `d-${n}`,
-          input: "quotes",
+          inputs: ["quotes"],
           transactionalId: `d-${n}-tx`,
           stateKey: "dlq-test",
           restore: () => {},

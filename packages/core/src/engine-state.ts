@@ -1,4 +1,5 @@
 import type { BarState } from "./bar";
+import type { StrategyInstance } from "./engine-config";
 import { TickflowError } from "./errors";
 import type { Micros } from "./money";
 import type { OrderSpec } from "./orders";
@@ -62,6 +63,8 @@ export interface StrategyState {
   tradeSeq: Record<string, number>;
   riskSeq: number;
   equityCurve: EquityPoint[];
+  /** Paused by a command: no order that opens or adds to a position. */
+  paused: boolean;
 }
 
 /**
@@ -72,7 +75,13 @@ export interface StrategyState {
  */
 export interface EngineState {
   /** Bumped, with a migration from the last version, when a change would misread saved state. */
-  version: 2;
+  version: 3;
+  /** The strategy instances the engine runs, as the configuration began them and commands changed them since. */
+  instances: StrategyInstance[];
+  /** Event time of the last applied quote: the time a command takes effect at. */
+  clock: number;
+  /** The last COMMAND_MEMORY command ids the engine answered, oldest first: a repeated one is not applied again. */
+  commands: string[];
   stats: EngineStats;
   symbols: Record<string, SymbolState>;
   strategies: Record<string, StrategyState>;
@@ -83,9 +92,15 @@ export interface EngineState {
 /** The engine state as saved (committed with the offsets on Kafka): a deep copy of it. */
 export type EngineSnapshot = EngineState;
 
-export function newEngineState(): EngineState {
+/** How many command ids the engine remembers to refuse a repeat: far more than a client retries within. */
+export const COMMAND_MEMORY = 1_000;
+
+export function newEngineState(instances: StrategyInstance[]): EngineState {
   return {
-    version: 2,
+    version: 3,
+    instances: structuredClone(instances),
+    clock: 0,
+    commands: [],
     stats: { ticks: 0, duplicateTicks: 0, missingTicks: 0, rejectedTicks: 0 },
     symbols: {},
     strategies: {},
@@ -98,7 +113,17 @@ export function newSymbolState(rng: PrngState): SymbolState {
 }
 
 export function newStrategyState(fingerprint: string, state: unknown, account: AccountState): StrategyState {
-  return { fingerprint, state, account, orderSeq: {}, signalSeq: {}, tradeSeq: {}, riskSeq: 0, equityCurve: [] };
+  return {
+    fingerprint,
+    state,
+    account,
+    orderSeq: {},
+    signalSeq: {},
+    tradeSeq: {},
+    riskSeq: 0,
+    equityCurve: [],
+    paused: false,
+  };
 }
 
 export function copyState(state: EngineState): EngineState {
@@ -106,20 +131,29 @@ export function copyState(state: EngineState): EngineState {
 }
 
 /**
- * The state to continue from `snapshot` in an engine whose configuration starts from `fresh`. A
- * configuration may have changed since the snapshot, so its two maps are matched entry by entry:
- * a strategy restarts (its fresh entry, and none of its orders in flight) unless the snapshot
- * holds it with the same fingerprint; a symbol or bar interval the snapshot lacks starts fresh;
- * what the configuration no longer has is dropped. Everything else comes from the snapshot whole.
- * A version 1 snapshot (market orders only, no round trips) restores the quote guard's memory and
- * the bars, and restarts every strategy: its accounts cannot say where their trades began.
+ * The state to continue from `snapshot` in an engine wired from `fresh` (built for the snapshot's
+ * own strategy instances, or for the configuration's when the snapshot predates them). Its two
+ * maps are matched entry by entry: a strategy restarts (its fresh entry, and none of its orders in
+ * flight) unless the snapshot holds it with the same fingerprint; a symbol or bar interval the
+ * snapshot lacks starts fresh; what the wiring no longer has is dropped. Everything else comes
+ * from the snapshot whole. A version 2 snapshot (before commands) runs the configuration's
+ * instances, none paused. A version 1 snapshot (market orders only, no round trips) restores the
+ * quote guard's memory and the bars, and restarts every strategy: its accounts cannot say where
+ * their trades began.
  */
 export function restoredState(snapshot: EngineState, fresh: EngineState): { state: EngineState; restarted: string[] } {
   const version = (snapshot as { version: number }).version;
-  if (version !== 1 && version !== 2) throw new TickflowError(`unsupported engine snapshot version ${String(version)}`);
+  if (version !== 1 && version !== 2 && version !== 3)
+    throw new TickflowError(`unsupported engine snapshot version ${String(version)}`);
   const saved = copyState(snapshot);
+  if (version < 3) {
+    saved.version = 3;
+    saved.instances = structuredClone(fresh.instances);
+    saved.clock = 0;
+    saved.commands = [];
+    for (const entry of Object.values(saved.strategies ?? {})) entry.paused = false;
+  }
   if (version === 1) {
-    saved.version = 2;
     saved.strategies = {};
     saved.portfolio = fresh.portfolio;
   }

@@ -1,5 +1,5 @@
 import { BarAggregator, newBarState, type BarInterval } from "./bar";
-import type { EngineConfig } from "./engine-config";
+import type { EngineConfig, StrategyInstance } from "./engine-config";
 import {
   newEngineState,
   newStrategyState,
@@ -156,11 +156,12 @@ export interface Wiring {
  */
 export function buildWiring(
   config: EngineConfig,
+  instances: readonly StrategyInstance[],
   universe: Universe,
   registry: ReadonlyMap<string, StrategyDefinition>,
   actions: StrategyActions,
 ): { wiring: Wiring; state: EngineState } {
-  const state = newEngineState();
+  const state = newEngineState([...instances]);
   const symbols = new Map<string, SymbolRuntime>();
   const runtimes = new Map<string, StrategyRuntime>();
   const symbolRuntime = (symbol: string): SymbolRuntime => {
@@ -193,7 +194,7 @@ export function buildWiring(
   };
 
   for (const symbol of Object.keys(config.quoteGuard.symbols)) universe.get(symbol);
-  for (const instance of config.strategies) {
+  for (const instance of instances) {
     if (runtimes.has(instance.id)) throw new ConfigError(`strategy id "${instance.id}" is used twice`);
     const definition = strategyDefinition(instance.kind, registry);
     const params = parseStrategyParams(definition, instance.params);
@@ -226,7 +227,7 @@ export function buildWiring(
     }
   }
   // the combined peak starts at what they all start with
-  state.portfolio.peakEquity = toMicros(config.startingCash) * config.strategies.length;
+  state.portfolio.peakEquity = toMicros(config.startingCash) * instances.length;
   if (config.publishBars.length > 0) {
     for (const instrument of universe.instruments) {
       const sym = symbolRuntime(instrument.symbol);

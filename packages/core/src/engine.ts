@@ -1,7 +1,21 @@
 import { z } from "zod";
 import type { Bar } from "./bar";
-import { EngineConfigSchema, type EngineConfig, type EngineConfigInput } from "./engine-config";
-import { copyState, restoredState, type EngineSnapshot, type EngineState, type EngineStats } from "./engine-state";
+import type { CommandRejectReason, CommandSubmitted } from "./commands";
+import {
+  EngineConfigSchema,
+  type EngineConfig,
+  type EngineConfigInput,
+  type StrategyInstance,
+} from "./engine-config";
+import {
+  COMMAND_MEMORY,
+  copyState,
+  restoredState,
+  type EngineSnapshot,
+  type EngineState,
+  type EngineStats,
+  type WorkingOrder,
+} from "./engine-state";
 import {
   bindWiring,
   buildWiring,
@@ -14,18 +28,43 @@ import {
 import { ConfigError, TickflowError } from "./errors";
 import type { EngineEvent } from "./events";
 import { fromPriceUnits, fromSizeUnits, type Instrument, type Universe } from "./instrument";
-import { fromMicros } from "./money";
+import { fromMicros, toMicros } from "./money";
 import { isRefusal, marketSpec, orderSpec, type OrderChange, type OrderRequest, type OrderSpec } from "./orders";
 import { PaperVenue } from "./paper-execution";
 import { equity, heldUnits, markPosition, recordEquity, trackPeak, updatePeak } from "./portfolio";
 import { QuoteGuard, type QuoteRejection } from "./quote-guard";
 import { accountView, combinedPortfolioView, portfolioTotalsView, portfolioView, strategyView } from "./read-views";
 import { exposure, haltsAt, preTradeCheck, riskGate, sizeFor, type RiskGate } from "./risk-gate";
-import { STRATEGIES, type BaseParams, type FillNotice, type SignalIntent, type StrategyDefinition } from "./strategies";
+import {
+  parseStrategyParams,
+  STRATEGIES,
+  type BaseParams,
+  type FillNotice,
+  type SignalIntent,
+  type StrategyDefinition,
+} from "./strategies";
 import type { QuoteTick } from "./tick";
 import type { Turn } from "./turn";
 
 export type { EngineSnapshot, EngineStats } from "./engine-state";
+
+/** What a command came to, before it is published as its outcome. */
+type CommandResult =
+  | { applied: true; orderId: string | null }
+  | { applied: false; reason: CommandRejectReason; detail: string; orderId: string | null };
+const refused = (reason: CommandRejectReason, detail: string, orderId: string | null = null): CommandResult => ({
+  applied: false,
+  reason,
+  detail,
+  orderId,
+});
+const APPLIED: CommandResult = { applied: true, orderId: null };
+
+/** The signal id of an order a person sent by command: the strategy's own signals leave these alone. */
+const manualSignalId = (commandId: string) => `command:${commandId}`;
+const isManual = (order: WorkingOrder) => order.signalId.startsWith("command:");
+/** A resting entry the strategy sent itself: not an exit of a bracket, not reduce-only, not a person's. */
+const isOwnEntry = (order: WorkingOrder) => order.parentId === null && !order.reduceOnly && !isManual(order);
 
 /** What became of one quote. */
 export type QuoteOutcome =
@@ -48,16 +87,16 @@ export class TradingEngine {
   readonly config: EngineConfig;
   private readonly guard: QuoteGuard;
   private readonly gate: RiskGate;
-  private readonly wiring: Wiring;
+  /** Rebuilt when commands change the strategy instances (and at restore). */
+  private wiring: Wiring;
   private state: EngineState;
-  /** The state as the configuration starts it: where a strategy a snapshot cannot restore starts from. */
-  private readonly initial: EngineState;
   private readonly venue: PaperVenue;
+  private readonly actions: StrategyActions;
 
   constructor(
     config: EngineConfigInput,
     readonly universe: Universe,
-    registry: ReadonlyMap<string, StrategyDefinition> = STRATEGIES,
+    private readonly registry: ReadonlyMap<string, StrategyDefinition> = STRATEGIES,
   ) {
     const parsed = EngineConfigSchema.safeParse(config);
     if (!parsed.success) throw new ConfigError(`engine config: ${z.prettifyError(parsed.error)}`);
@@ -65,7 +104,7 @@ export class TradingEngine {
     this.gate = riskGate(this.config.risk);
     this.guard = new QuoteGuard(this.config.quoteGuard);
     // made once here: the hot path hands these on, never a closure of its own
-    const actions: StrategyActions = {
+    this.actions = {
       signal: (turn, runtime, intent) => this.onSignal(turn, runtime, intent),
       submit: (turn, runtime, request) => this.placeOrder(turn, runtime, request, "strategy"),
       cancel: (turn, runtime, orderId) => this.cancelOrder(turn, runtime, orderId),
@@ -74,9 +113,14 @@ export class TradingEngine {
     this.venue = new PaperVenue(this.config.execution, (turn, strategyId, fill) =>
       this.onFill(turn, this.wiring.runtimes.get(strategyId)!, fill),
     );
-    ({ wiring: this.wiring, state: this.state } = buildWiring(this.config, universe, registry, actions));
-    for (const runtime of this.wiring.runtimes.values()) runtime.strategy.onStart(runtime.ctx);
-    this.initial = this.snapshot();
+    ({ wiring: this.wiring, state: this.state } = this.build(this.config.strategies));
+  }
+
+  /** The wiring and fresh state of a set of strategy instances (unknown kinds, symbols and reused ids throw). */
+  private build(instances: readonly StrategyInstance[]): { wiring: Wiring; state: EngineState } {
+    const built = buildWiring(this.config, instances, this.universe, this.registry, this.actions);
+    for (const runtime of built.wiring.runtimes.values()) runtime.strategy.onStart(runtime.ctx);
+    return built;
   }
 
   /** Counts of quotes applied and not applied (part of the engine state: a restore restores them). */
@@ -108,6 +152,7 @@ export class TradingEngine {
     }
     stats.missingTicks += verdict.missing;
     stats.ticks += 1;
+    if (tick.tsEvent > this.state.clock) this.state.clock = tick.tsEvent;
     const turn: Turn = { tick, events: [] };
 
     if (sym.state.orders.length > 0) this.venue.match(turn, sym, this.state.strategies);
@@ -170,20 +215,198 @@ export class TradingEngine {
   }
 
   /**
-   * Puts the engine in the state a snapshot recorded. A strategy whose kind, parameters or
-   * symbols changed since (or that no longer runs) is not restored: it starts fresh, and its
-   * orders still in flight are dropped. Returns the ids of the strategies that started fresh.
+   * Puts the engine in the state a snapshot recorded, running the strategy instances it records
+   * (a snapshot from before commands runs the configuration's). A strategy whose kind, parameters
+   * or symbols mean something else to this build is not restored: it starts fresh, and its orders
+   * still in flight are dropped. Returns the ids of the strategies that started fresh.
    */
   restore(snapshot: EngineSnapshot): string[] {
-    const { state, restarted } = restoredState(snapshot, copyState(this.initial));
+    const instances = (snapshot as { version: number }).version === 3 ? snapshot.instances : this.config.strategies;
+    const built = this.build(instances);
+    const { state, restarted } = restoredState(snapshot, built.state);
+    this.wiring = built.wiring;
     this.state = state;
     bindWiring(this.wiring, state);
     return restarted;
   }
 
+  /**
+   * Applies a command at the engine's event time (the last applied quote's) and returns what it
+   * caused, ending with its outcome: `command.applied`, or `command.rejected` with a stable reason
+   * and nothing changed. A command id answered before is ignored (no events): a repeat is applied
+   * once. Policies (DESIGN.md): pause cancels the strategy's resting entries and then lets it send
+   * only orders that reduce; a parameter change keeps the account and restarts the indicators;
+   * remove needs a flat strategy; flatten cancels and closes at market.
+   */
+  onCommand(command: CommandSubmitted): EngineEvent[] {
+    const { commands } = this.state;
+    if (commands.includes(command.commandId)) return [];
+    commands.push(command.commandId);
+    if (commands.length > COMMAND_MEMORY) commands.splice(0, commands.length - COMMAND_MEMORY);
+    const tsEvent = this.state.clock > 0 ? this.state.clock : command.submittedAt;
+    const events: EngineEvent[] = [];
+    const result = this.execute(command, tsEvent, events);
+    const outcome = {
+      commandId: command.commandId,
+      kind: command.kind,
+      strategyId: command.strategyId,
+      orderId: result.orderId,
+      tsEvent,
+      tsInit: command.submittedAt,
+    };
+    events.push(
+      result.applied
+        ? { type: "command.applied", id: `${command.commandId}:applied`, ts: tsEvent, data: outcome }
+        : {
+            type: "command.rejected",
+            id: `${command.commandId}:rejected`,
+            ts: tsEvent,
+            data: { ...outcome, reason: result.reason, detail: result.detail },
+          },
+    );
+    return events;
+  }
+
+  private execute(command: CommandSubmitted, tsEvent: number, events: EngineEvent[]): CommandResult {
+    const id = command.strategyId;
+    if (command.kind === "strategy.add") return this.addStrategy(id, command.payload);
+    const runtime = this.wiring.runtimes.get(id);
+    if (!runtime)
+      return refused("unknown-strategy", `no strategy "${id}"; running: ${[...this.wiring.runtimes.keys()].join(", ")}`);
+    const { state } = runtime;
+    const turnIn = (target: SymbolRuntime): Turn => commandTurn(target, tsEvent, command.submittedAt, events);
+    const tradedOr = (symbol: string) => runtime.tradedSymbol(symbol);
+    switch (command.kind) {
+      case "strategy.remove": {
+        const open = runtime.traded.filter((t) => heldUnits(state.account, t.instrument.symbol) !== 0);
+        if (open.length > 0)
+          return refused(
+            "position-open",
+            `${id} holds ${open.map((t) => t.instrument.symbol).join(", ")}: flatten it first`,
+          );
+        for (const target of runtime.traded) this.venue.cancelAll(turnIn(target), target, id, "requested");
+        // its (flat) account leaves the combined equity: the combined peak must not see that as a loss
+        this.state.portfolio.peakEquity -= equity(state.account);
+        this.rewire(this.state.instances.filter((i) => i.id !== id));
+        return APPLIED;
+      }
+      case "strategy.pause":
+        if (state.paused) return refused("already-paused", `${id} is already paused`);
+        state.paused = true;
+        for (const target of runtime.traded) this.venue.cancelAll(turnIn(target), target, id, "requested", isOwnEntry);
+        return APPLIED;
+      case "strategy.resume":
+        if (!state.paused) return refused("not-paused", `${id} is not paused`);
+        state.paused = false;
+        return APPLIED;
+      case "strategy.params": {
+        const instance = this.state.instances.find((i) => i.id === id)!;
+        const params = { ...instance.params, ...command.payload.params };
+        const invalid = this.paramsProblem(instance.kind, params);
+        if (invalid) return refused("invalid-params", invalid);
+        for (const target of runtime.traded) this.venue.cancelAll(turnIn(target), target, id, "requested", isOwnEntry);
+        this.rewire(
+          this.state.instances.map((i) => (i.id === id ? { ...i, params } : i)),
+          (saved, fresh) => {
+            // the account, positions, counters and pause carry on; the indicators start over
+            const entry = fresh.strategies[id]!;
+            saved.strategies[id] = { ...saved.strategies[id]!, fingerprint: entry.fingerprint, state: entry.state };
+          },
+        );
+        return APPLIED;
+      }
+      case "risk.reset": {
+        if (!state.account.halted) return refused("not-halted", `${id} is not halted: nothing to reset`);
+        events.push(...this.resetRisk(id, tsEvent, command.submittedAt));
+        return APPLIED;
+      }
+      case "strategy.flatten": {
+        const symbol = command.payload.symbol;
+        const targets = symbol === undefined ? runtime.traded : [tradedOr(symbol)];
+        if (targets.some((t) => t === undefined))
+          return refused("unknown-symbol", `${id} does not trade ${symbol}; it trades ${runtime.symbols.join(", ")}`);
+        for (const target of targets as SymbolRuntime[]) {
+          const turn = turnIn(target);
+          this.venue.cancelAll(turn, target, id, "requested");
+          const held = heldUnits(state.account, target.instrument.symbol);
+          if (held === 0) continue;
+          // like the kill switch: closing takes risk off, so it passes no check
+          const orderId = this.venue.nextOrderId(id, state, target.instrument.symbol);
+          this.venue.submit(turn, orderId, id, target, marketSpec(-held), manualSignalId(command.commandId));
+        }
+        return APPLIED;
+      }
+      case "order.submit": {
+        const { order } = command.payload;
+        const target = tradedOr(order.symbol);
+        if (!target)
+          return refused("unknown-symbol", `${id} does not trade ${order.symbol}; it trades ${runtime.symbols.join(", ")}`);
+        const from = events.length;
+        const orderId = this.placeOrder(turnIn(target), runtime, order, manualSignalId(command.commandId));
+        return orderRefusal(events, from, orderId) ?? { applied: true, orderId };
+      }
+      case "order.cancel": {
+        const { orderId } = command.payload;
+        const found = this.workingOrder(runtime, orderId);
+        if (!found) return refused("unknown-order", `${orderId} is not a working order of ${id}`, orderId);
+        this.venue.cancel(turnIn(found.target), found.target, found.order, "requested");
+        return { applied: true, orderId };
+      }
+      case "order.replace": {
+        const { orderId, ...change } = command.payload;
+        const found = this.workingOrder(runtime, orderId);
+        if (!found) return refused("unknown-order", `${orderId} is not a working order of ${id}`, orderId);
+        const from = events.length;
+        this.replaceOrder(turnIn(found.target), runtime, orderId, change);
+        return orderRefusal(events, from, null, orderId) ?? { applied: true, orderId };
+      }
+    }
+  }
+
+  private addStrategy(id: string, payload: Extract<CommandSubmitted, { kind: "strategy.add" }>["payload"]): CommandResult {
+    if (this.wiring.runtimes.has(id)) return refused("strategy-exists", `a strategy "${id}" already runs`);
+    if (!this.registry.has(payload.kind))
+      return refused("unknown-kind", `no strategy kind "${payload.kind}"; kinds: ${[...this.registry.keys()].join(", ")}`);
+    const unknown = payload.symbols.filter((s) => !this.universe.has(s));
+    if (unknown.length > 0)
+      return refused("unknown-symbol", `unknown symbols ${unknown.join(", ")}; the universe: ${this.universe.symbols.join(", ")}`);
+    const invalid = this.paramsProblem(payload.kind, payload.params);
+    if (invalid) return refused("invalid-params", invalid);
+    this.rewire([...this.state.instances, { id, kind: payload.kind, symbols: [...payload.symbols], params: payload.params }]);
+    // it starts with the starting cash: so does the combined peak
+    this.state.portfolio.peakEquity += toMicros(this.config.startingCash);
+    return APPLIED;
+  }
+
+  /** Why a kind's strategy refuses these parameters, or null. */
+  private paramsProblem(kind: string, params: Record<string, unknown>): string | null {
+    try {
+      parseStrategyParams(strategyDefinitionOf(this.registry, kind), params);
+      return null;
+    } catch (error) {
+      if (error instanceof ConfigError) return error.message;
+      throw error;
+    }
+  }
+
+  /**
+   * Runs a new set of strategy instances: wired afresh, the current state carried over entry by
+   * entry as a restore carries a snapshot (`carry` may adjust the saved state first).
+   */
+  private rewire(instances: StrategyInstance[], carry?: (saved: EngineState, fresh: EngineState) => void): void {
+    const saved = this.snapshot();
+    saved.instances = structuredClone(instances);
+    const built = this.build(instances);
+    carry?.(saved, built.state);
+    const { state } = restoredState(saved, built.state);
+    this.wiring = built.wiring;
+    this.state = state;
+    bindWiring(this.wiring, state);
+  }
+
   /** The running strategy instances with their parameters and status. */
   strategies() {
-    return [...this.wiring.runtimes.values()].map((rt) => strategyView(rt, rt.state.account));
+    return [...this.wiring.runtimes.values()].map((rt) => strategyView(rt, rt.state.account, rt.state.paused));
   }
 
   /** One strategy's account in currency units: totals, positions, equity curve, drawdown. */
@@ -308,7 +531,8 @@ export class TradingEngine {
         tsInit: tick.tsInit,
       },
     });
-    this.venue.cancelAll(turn, target, runtime.id, "requested");
+    // a person's orders are the person's to cancel
+    this.venue.cancelAll(turn, target, runtime.id, "requested", notManual);
     const held = heldUnits(state.account, intent.symbol);
     let wanted = 0;
     if (intent.direction === "long") wanted = sizeFor(runtime.tradeNotional, quote.askUnits, instrument);
@@ -318,7 +542,8 @@ export class TradingEngine {
     const reducing = wanted === 0 || (sameSide && Math.abs(wanted) < Math.abs(held));
     if (held !== 0 && !(sameSide && !reducing))
       this.placeOrder(turn, runtime, marketOrder(instrument, (reducing ? wanted : 0) - held), signalId);
-    if (!reducing)
+    // paused: exits still go, nothing opens or adds
+    if (!reducing && !state.paused)
       this.placeOrder(
         turn,
         runtime,
@@ -335,7 +560,9 @@ export class TradingEngine {
     const spec = orderSpec(request, target.instrument);
     const refusal = isRefusal(spec)
       ? spec
-      : (this.venue.refusal(spec, target, state.account) ??
+      : state.paused && signalId === "strategy" && !spec.reduceOnly
+        ? { reason: "strategy-paused" as const, detail: `${runtime.id} is paused: only reduce-only orders go` }
+        : (this.venue.refusal(spec, target, state.account) ??
         // a reduce-only order can only take risk off: the risk gate has nothing to say about it
         (spec.reduceOnly
           ? null
@@ -434,6 +661,50 @@ export class TradingEngine {
       this.venue.submit(turn, orderId, runtime.id, target, marketSpec(-held), "risk-flatten");
     }
   }
+}
+
+const notManual = (order: WorkingOrder) => !isManual(order);
+
+function strategyDefinitionOf(registry: ReadonlyMap<string, StrategyDefinition>, kind: string): StrategyDefinition {
+  const definition = registry.get(kind);
+  if (!definition) throw new ConfigError(`unknown strategy kind "${kind}"`);
+  return definition;
+}
+
+/**
+ * A command's turn in one symbol: what the venue acts on, as if at the symbol's last quote at
+ * the engine's time (no size: a command meets no quote, it only sends or cancels).
+ */
+function commandTurn(target: SymbolRuntime, tsEvent: number, tsInit: number, events: EngineEvent[]): Turn {
+  const { instrument, state } = target;
+  return {
+    tick: {
+      symbol: instrument.symbol,
+      bid: fromPriceUnits(state.bidUnits, instrument),
+      ask: fromPriceUnits(state.askUnits, instrument),
+      bidSize: 0,
+      askSize: 0,
+      seq: state.lastSeq,
+      tsEvent,
+      tsInit,
+    },
+    events,
+  };
+}
+
+/** The order.rejected a command caused since `from` (for the order `orderId`, or any), as the command's refusal. */
+function orderRefusal(
+  events: readonly EngineEvent[],
+  from: number,
+  orderId: string | null,
+  commandOrderId: string | null = orderId,
+): CommandResult | null {
+  for (let i = from; i < events.length; i++) {
+    const e = events[i]!;
+    if (e.type === "order.rejected" && (orderId === null || e.data.orderId === orderId))
+      return refused("order-rejected", `${e.data.reason}: ${e.data.detail}`, commandOrderId ?? e.data.orderId);
+  }
+  return null;
 }
 
 /** A market order for `qty` signed size units. */

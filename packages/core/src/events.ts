@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { BarSchema } from "./bar";
+import { CommandAppliedSchema, CommandRejectedSchema, CommandSubmittedSchema } from "./commands";
 import { SignalDirectionSchema } from "./strategies/strategy";
 import { LiquiditySchema, OrderSideSchema, OrderTypeSchema, RejectReasonSchema, TimeInForceSchema } from "./orders";
 import { QuoteTickSchema, TimestampSchema } from "./tick";
@@ -251,6 +252,9 @@ export const EVENT_SCHEMAS = {
   "risk.reset": { version: 1, data: RiskResetSchema },
   "equity.sampled": { version: 1, data: EquitySampledSchema },
   "portfolio.sampled": { version: 1, data: PortfolioTotalsSchema },
+  "command.submitted": { version: 1, data: CommandSubmittedSchema },
+  "command.applied": { version: 1, data: CommandAppliedSchema },
+  "command.rejected": { version: 1, data: CommandRejectedSchema },
 } as const;
 export type EventType = keyof typeof EVENT_SCHEMAS;
 export type EventData<T extends EventType> = z.infer<(typeof EVENT_SCHEMAS)[T]["data"]>;
@@ -260,8 +264,8 @@ export type DomainEvent = {
   [T in EventType]: { type: T; id: string; ts: number; data: EventData<T> };
 }[EventType];
 
-/** Events the trading engine emits (ticks come in, these go out). */
-export type EngineEvent = Exclude<DomainEvent, { type: "quote.tick" }>;
+/** Events the trading engine emits (ticks and commands come in, these go out). */
+export type EngineEvent = Exclude<DomainEvent, { type: "quote.tick" | "command.submitted" }>;
 
 export const EnvelopeSchema = z.object({
   type: z.string(),

@@ -19,3 +19,4 @@ export * from "./backtest";
 export * from "./performance";
 export * from "./optimize";
 export * from "./orders";
+export * from "./commands";

@@ -17,6 +17,8 @@ export const RejectReasonSchema = z.enum([
   "max-position",
   "max-gross-notional",
   "strategy-halted",
+  /** A paused strategy's own order that would open or add to a position. */
+  "strategy-paused",
   "off-grid-price",
   "off-grid-quantity",
   "non-positive-quantity",

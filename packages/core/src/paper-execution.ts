@@ -155,10 +155,16 @@ export class PaperVenue {
     });
   }
 
-  /** Cancels every working order of the strategy in the symbol, for `reason`. */
-  cancelAll(turn: Turn, target: TradedSymbol, strategyId: string, reason: CancelReason): void {
+  /** Cancels every working order of the strategy in the symbol (those `only` picks, when given), for `reason`. */
+  cancelAll(
+    turn: Turn,
+    target: TradedSymbol,
+    strategyId: string,
+    reason: CancelReason,
+    only?: (order: WorkingOrder) => boolean,
+  ): void {
     for (const order of target.state.orders.slice())
-      if (order.strategyId === strategyId) this.cancel(turn, target, order, reason);
+      if (order.strategyId === strategyId && (!only || only(order))) this.cancel(turn, target, order, reason);
   }
 
   cancel(turn: Turn, target: TradedSymbol, order: WorkingOrder, reason: CancelReason): void {

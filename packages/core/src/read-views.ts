@@ -20,15 +20,16 @@ export interface ViewedStrategy {
   readonly strategy: { readonly interval: BarInterval };
 }
 
-/** A running strategy instance with its parameters and status. */
-export function strategyView(rt: ViewedStrategy, account: AccountState): StrategyInfoView {
+/** A running strategy instance with its parameters and status (a halt outranks a pause). */
+export function strategyView(rt: ViewedStrategy, account: AccountState, paused: boolean): StrategyInfoView {
   return {
     id: rt.id,
     kind: rt.kind,
     symbols: [...rt.symbols],
     interval: rt.strategy.interval,
     params: rt.params,
-    status: account.halted ? "halted" : "running",
+    status: account.halted ? "halted" : paused ? "paused" : "running",
+    paused,
   };
 }
 

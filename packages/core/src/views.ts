@@ -13,6 +13,7 @@
  */
 import { z } from "zod";
 import { BarIntervalSchema, BarSchema } from "./bar";
+import { ActorSchema, CommandIdSchema, CommandKindSchema, CommandRejectReasonSchema } from "./commands";
 import { StrategyInstanceSchema } from "./engine-config";
 import {
   OrderFilledSchema,
@@ -98,7 +99,8 @@ const StrategyInfoSchema = z.object({
   symbols: z.array(z.string()),
   interval: BarIntervalSchema.describe("Bar interval the strategy trades on"),
   params: z.record(z.string(), z.unknown()).describe("The strategy's parameters after defaults"),
-  status: z.enum(["running", "halted"]),
+  status: z.enum(["running", "paused", "halted"]).describe("halted (by the drawdown limit) outranks paused"),
+  paused: z.boolean().describe("Paused by a command: no order opens or adds to a position"),
 });
 
 export const StrategySchema = z
@@ -194,6 +196,26 @@ export const EquityPointViewSchema = z
   .describe("One equity sample");
 export const EquityPageSchema = pageOf(EquityPointViewSchema, "Equity samples, oldest first");
 
+export const CommandStatusSchema = z.enum(["pending", "applied", "rejected"]);
+
+/** A command as the audit has it: who sent what when, and what became of it. */
+export const CommandViewSchema = z
+  .object({
+    commandId: CommandIdSchema,
+    kind: CommandKindSchema,
+    strategyId: z.string(),
+    payload: z.record(z.string(), z.unknown()).describe("What the command asked, as its kind's payload"),
+    actor: ActorSchema,
+    submittedAt: z.number().int().describe("When the gateway accepted it (ms)"),
+    status: CommandStatusSchema.describe("pending until the strategy worker has answered it"),
+    reason: CommandRejectReasonSchema.nullable().describe("Why it was rejected (stable), else null"),
+    detail: z.string().nullable(),
+    orderId: z.string().nullable().describe("The order it created or named, else null"),
+    appliedAt: z.number().int().nullable().describe("Engine time it took effect at (ms), else null"),
+  })
+  .describe("A command and its outcome");
+export const CommandPageSchema = pageOf(CommandViewSchema, "Commands, newest first");
+
 /** Not public: the gateway derives /api/alerts from it where it cannot keep alerts itself (a Lambda). */
 export const RiskEventSchema = z
   .discriminatedUnion("type", [
@@ -238,4 +260,5 @@ export type RiskEventView = z.input<typeof RiskEventSchema>;
 export type PortfolioView = z.input<typeof PortfolioSchema>;
 export type OrderStateView = z.input<typeof OrderStateSchema>;
 export type EquityPointView = z.input<typeof EquityPointViewSchema>;
+export type CommandView = z.input<typeof CommandViewSchema>;
 export type Page<T> = { items: T[]; next: string | null };

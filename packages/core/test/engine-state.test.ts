@@ -67,7 +67,7 @@ describe("engine state: the version-1 snapshots committed Kafka state holds", ()
     expect(restarted).toEqual(["sma", "mr"]);
     const now = restored.snapshot();
     const fresh = new TradingEngine(config, universe).snapshot();
-    expect(now.version).toBe(2);
+    expect(now.version).toBe(3);
     expect(now.strategies).toStrictEqual(fresh.strategies);
     for (const [symbol, entry] of Object.entries(now.symbols)) {
       expect(entry.lastSeq).toBe(saved.symbols[symbol]!.lastSeq);
@@ -79,14 +79,21 @@ describe("engine state: the version-1 snapshots committed Kafka state holds", ()
     expect(next.every((status) => status === "applied")).toBe(true);
   });
 
-  it("writes version 2 and refuses version 3", () => {
+  it("writes version 3 and refuses version 4", () => {
     const engine = new TradingEngine(config, universe);
     run(engine, ticks.slice(0, fixture.cut));
-    expect(engine.snapshot().version).toBe(2);
-    const snapshot = { ...engine.snapshot(), version: 3 } as unknown as EngineSnapshot;
-    expect(() => engine.restore(snapshot)).toThrow(/unsupported engine snapshot version 3/);
+    expect(engine.snapshot().version).toBe(3);
+    const snapshot = { ...engine.snapshot(), version: 4 } as unknown as EngineSnapshot;
+    expect(() => engine.restore(snapshot)).toThrow(/unsupported engine snapshot version 4/);
   });
 });
+
+/** The snapshot as a worker before commands wrote it: no instances, clock, command memory or pause. */
+function asVersion2(snapshot: EngineSnapshot): EngineSnapshot {
+  const { instances: _i, clock: _c, commands: _m, ...rest } = structuredClone(snapshot);
+  for (const entry of Object.values(rest.strategies)) delete (entry as { paused?: boolean }).paused;
+  return { ...rest, version: 2 } as unknown as EngineSnapshot;
+}
 
 describe("engine state: one object, copied by snapshot and replaced by restore", () => {
   const config: EngineConfigInput = {
@@ -164,14 +171,27 @@ describe("engine state: one object, copied by snapshot and replaced by restore",
     expect(busy.snapshot()).toStrictEqual(source.snapshot());
   });
 
-  it("starts a strategy the snapshot cannot restore from the configuration's initial state, even in an engine that has run", () => {
-    // Prepare: a snapshot without "bo", taken by an engine that ran only sma and mr
+  it("runs a version-3 snapshot's own strategies: the configuration is the initial set only", () => {
     const without = new TradingEngine(
       { ...config, strategies: config.strategies.filter((s) => s.id !== "bo") },
       universe,
     );
     run(without, ticks.slice(0, 600));
-    const snapshot = without.snapshot();
+    const busy = new TradingEngine(config, universe);
+    run(busy, ticks.slice(0, 900));
+    expect(busy.restore(without.snapshot())).toEqual([]);
+    expect(busy.strategies().map((s) => s.id)).toEqual(["sma", "mr"]);
+    expect(busy.snapshot()).toStrictEqual(without.snapshot());
+  });
+
+  it("starts a strategy a version-2 snapshot cannot restore from the configuration's initial state, even in an engine that has run", () => {
+    // Prepare: a snapshot from before commands (version 2) without "bo", taken by an engine that ran only sma and mr
+    const without = new TradingEngine(
+      { ...config, strategies: config.strategies.filter((s) => s.id !== "bo") },
+      universe,
+    );
+    run(without, ticks.slice(0, 600));
+    const snapshot = asVersion2(without.snapshot());
     const busy = new TradingEngine(config, universe);
     run(busy, ticks.slice(0, 900));
     expect(busy.portfolio("bo").closingFills).toBeGreaterThan(0);

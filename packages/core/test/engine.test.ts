@@ -615,14 +615,17 @@ describe("trading engine: state", () => {
     }
   });
 
-  it("restores only strategies whose configuration is unchanged, dropping the others' orders in flight", () => {
+  it("restores from a version-2 snapshot only strategies whose configuration is unchanged, dropping the others' orders in flight", () => {
     // stop where mean-reversion has an order in flight: restoring it into an engine without mr must drop it
     const before = new TradingEngine(config, universe);
     let cut = 0;
     const hasMrInFlight = () =>
       Object.values(before.snapshot().symbols).some((s) => s.orders.some((o) => o.strategyId === "mr"));
     while (cut < 1_000 || !hasMrInFlight()) run(before, [ticks[cut++]!]);
-    const snapshot = JSON.parse(JSON.stringify(before.snapshot())) as ReturnType<TradingEngine["snapshot"]>;
+    // as a worker from before commands wrote it: the configuration then named the strategies
+    const snapshot = JSON.parse(
+      JSON.stringify({ ...before.snapshot(), version: 2, instances: undefined }),
+    ) as ReturnType<TradingEngine["snapshot"]>;
     const changed: EngineConfigInput = {
       ...config,
       strategies: [

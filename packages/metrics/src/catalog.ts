@@ -87,6 +87,13 @@ export const CATALOG = {
     unit: "count",
     services: ["strategy"],
   },
+  tickflow_commands_total: {
+    type: "counter",
+    help: "Commands the strategy engine answered, by kind and outcome (applied or rejected, with the stable reason)",
+    labels: ["kind", "outcome", "reason"],
+    unit: "count",
+    services: ["strategy"],
+  },
   tickflow_fills_total: {
     type: "counter",
     help: "Paper fills (an order may fill in several)",

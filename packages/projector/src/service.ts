@@ -32,7 +32,7 @@ export const SERVICE = "projector";
  * The topics the read side projects: every engine output. Not the quotes: only the strategy
  * engine's quote guard tells a real quote from a hostile one (price band, spread, seq, skew), and
  * the latest quotes are the market-data worker's to serve; nor the DLQ (what no one could read)
- * nor the engine's own state.
+ * nor the engine's own state. The commands and their outcomes are: they are the command audit.
  */
 export const PROJECTED_TOPICS = [
   "bars",
@@ -42,6 +42,7 @@ export const PROJECTED_TOPICS = [
   "positions",
   "risk",
   "equity",
+  "commands",
 ] as const satisfies readonly TopicId[];
 
 const LAG_INTERVAL_MS = 5_000;

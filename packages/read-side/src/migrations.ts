@@ -125,6 +125,32 @@ export const MIGRATIONS: Record<string, Migration> = {
       await index("risk_events", ["strategy_id", "seq"]);
     },
   },
+  "0003_commands": {
+    async up(db: Db) {
+      await db.schema
+        .createTable("commands")
+        .addColumn("seq", "bigserial", (c) => c.notNull().unique())
+        .addColumn("command_id", "text", (c) => c.primaryKey())
+        .addColumn("kind", "text", (c) => c.notNull())
+        .addColumn("strategy_id", "text", (c) => c.notNull())
+        .addColumn("payload", "jsonb", (c) => c.notNull())
+        .addColumn("actor", "jsonb", (c) => c.notNull())
+        .addColumn("request_hash", "text", (c) => c.notNull())
+        .addColumn("submitted_at", "bigint", (c) => c.notNull())
+        .addColumn("status", "text", (c) => c.notNull().defaultTo("pending"))
+        .addColumn("reason", "text")
+        .addColumn("detail", "text")
+        .addColumn("order_id", "text")
+        .addColumn("applied_at", "bigint")
+        .execute();
+      for (const columns of [["strategy_id", "seq"], ["status", "seq"], ["kind", "seq"], ["submitted_at"]])
+        await db.schema
+          .createIndex(`commands_${columns.join("_")}_idx`)
+          .on("commands")
+          .columns(columns)
+          .execute();
+    },
+  },
 };
 /* eslint-enable @typescript-eslint/no-explicit-any */
 

@@ -185,6 +185,8 @@ async function writeEvents(trx: Transaction<Database>, events: DomainEvent[]): P
   const equity = new Map<string, { strategy_id: string; ts_event: number; data: string }>();
   const portfolio = new Map<number, { ts_event: number; data: string }>();
   const risk: { id: string; strategy_id: string; type: string; ts_event: number; data: string }[] = [];
+  const submitted: Insertable<Database["commands"]>[] = [];
+  const outcomes: Extract<DomainEvent, { type: "command.applied" | "command.rejected" }>[] = [];
   const folds = new Map<string, OrderFold>();
   for (const event of events) {
     switch (event.type) {
@@ -252,6 +254,21 @@ async function writeEvents(trx: Transaction<Database>, events: DomainEvent[]): P
         break;
       case "portfolio.sampled":
         portfolio.set(event.data.tsEvent, { ts_event: event.data.tsEvent, data: json(event.data) });
+        break;
+      case "command.submitted":
+        submitted.push({
+          command_id: event.data.commandId,
+          kind: event.data.kind,
+          strategy_id: event.data.strategyId,
+          payload: json(event.data.payload),
+          actor: json(event.data.actor),
+          request_hash: event.data.requestHash,
+          submitted_at: event.data.submittedAt,
+        });
+        break;
+      case "command.applied":
+      case "command.rejected":
+        outcomes.push(event);
         break;
       case "risk.halted":
       case "risk.reset":
@@ -340,6 +357,30 @@ async function writeEvents(trx: Transaction<Database>, events: DomainEvent[]): P
       .onConflict((oc) => oc.column("id").doNothing())
       .execute();
     count("risk_events", part.length);
+  }
+  for (const part of chunks(submitted)) {
+    await trx
+      .insertInto("commands")
+      .values(part)
+      .onConflict((oc) => oc.column("command_id").doNothing())
+      .execute();
+    count("commands", part.length);
+  }
+  // the worker answers a command once, after it (same partition): the first answer stands
+  for (const outcome of outcomes) {
+    await trx
+      .updateTable("commands")
+      .set({
+        status: outcome.type === "command.applied" ? "applied" : "rejected",
+        reason: outcome.type === "command.rejected" ? outcome.data.reason : null,
+        detail: outcome.type === "command.rejected" ? outcome.data.detail : null,
+        order_id: outcome.data.orderId,
+        applied_at: outcome.data.tsEvent,
+      })
+      .where("command_id", "=", outcome.data.commandId)
+      .where("status", "=", "pending")
+      .execute();
+    count("commands", 1);
   }
   return counts;
 }

@@ -1,6 +1,7 @@
 import {
   CURSOR_PATTERN,
   type BarView,
+  type CommandView,
   type EquityPointView,
   type EquitySampled,
   type OrderFilled,
@@ -15,8 +16,24 @@ import {
   type StrategyPositionView,
   type TradeClosed,
 } from "@tickflow/core";
-import { sql, type Kysely, type SelectQueryBuilder } from "kysely";
+import { sql, type Kysely, type Selectable, type SelectQueryBuilder } from "kysely";
 import { fromJson, toNumber, type Database } from "./schema";
+
+function commandView(r: Selectable<Database["commands"]>): CommandView {
+  return {
+    commandId: r.command_id,
+    kind: r.kind as CommandView["kind"],
+    strategyId: r.strategy_id,
+    payload: fromJson(r.payload) as Record<string, unknown>,
+    actor: fromJson(r.actor) as CommandView["actor"],
+    submittedAt: toNumber(r.submitted_at),
+    status: r.status,
+    reason: r.reason as CommandView["reason"],
+    detail: r.detail,
+    orderId: r.order_id,
+    appliedAt: r.applied_at === null ? null : toNumber(r.applied_at),
+  };
+}
 
 /** A cursor that is not one this route gave out: the caller's mistake (400 naming `cursor`). */
 export class InvalidCursorError extends Error {}
@@ -249,6 +266,35 @@ export class ReadSide {
       .limit(limit)
       .execute();
     return rows.map((r) => ({ type: r.type, data: fromJson(r.data) }) as RiskEventView);
+  }
+
+  /** The command audit, newest first: filtered by strategy, status, kind and submission time. */
+  async commands(
+    filter: Range & {
+      strategy?: string | undefined;
+      status?: string | undefined;
+      kind?: string | undefined;
+    },
+  ): Promise<Page<CommandView>> {
+    const before = decodeCursor(filter.cursor);
+    let q = this.db.selectFrom("commands").selectAll();
+    if (filter.strategy !== undefined) q = q.where("strategy_id", "=", filter.strategy);
+    if (filter.status !== undefined) q = q.where("status", "=", filter.status as CommandView["status"]);
+    if (filter.kind !== undefined) q = q.where("kind", "=", filter.kind);
+    if (filter.from !== undefined) q = q.where("submitted_at", ">=", filter.from);
+    if (filter.to !== undefined) q = q.where("submitted_at", "<", filter.to);
+    if (before !== undefined) q = q.where("seq", "<", before);
+    const rows = await q
+      .orderBy("seq", "desc")
+      .limit(filter.limit + 1)
+      .execute();
+    return paged(rows, filter.limit, seqOf, commandView);
+  }
+
+  /** One command with its outcome and the hash of the request that sent it (the gateway's idempotency check), or null. */
+  async command(commandId: string): Promise<{ view: CommandView; requestHash: string } | null> {
+    const row = await this.db.selectFrom("commands").selectAll().where("command_id", "=", commandId).executeTakeFirst();
+    return row ? { view: commandView(row), requestHash: row.request_hash } : null;
   }
 
   /** Whether the read side has heard of a strategy: every running strategy samples its equity at each closed bar. */

@@ -108,7 +108,25 @@ export interface RiskEventsTable {
   data: Json;
 }
 
+/** The command audit: one row per command, from its command.submitted, completed by its outcome. */
+export interface CommandsTable {
+  seq: Seq;
+  command_id: string;
+  kind: string;
+  strategy_id: string;
+  payload: Json;
+  actor: Json;
+  request_hash: string;
+  submitted_at: Timestamp;
+  status: ColumnType<"pending" | "applied" | "rejected", "pending" | "applied" | "rejected" | undefined, "applied" | "rejected">;
+  reason: string | null;
+  detail: string | null;
+  order_id: string | null;
+  applied_at: Timestamp | null;
+}
+
 export interface Database {
+  commands: CommandsTable;
   consumer_offsets: ConsumerOffsetsTable;
   bars: BarsTable;
   signals: SignalsTable;

@@ -9,6 +9,7 @@ import {
   type BusRecord,
   type OutgoingRecord,
   type Processor,
+  type TopicId,
 } from "@tickflow/bus";
 import {
   DEFAULT_UNIVERSE,
@@ -52,13 +53,17 @@ interface ProcessorState {
 
 const LAG_INTERVAL_MS = 5_000;
 
-/** What the open transaction did since its start state, in order: replayed to roll back a record that threw. */
-type TxEntry =
-  { kind: "reset"; strategyId: string; stamp: number } | { kind: "record"; record: BusRecord; stamp: number };
+/** What the open transaction applied since its start state, in order: replayed to roll back a record that threw. */
+interface TxEntry {
+  record: BusRecord;
+  stamp: number;
+}
 
 /** What one input record led to. */
 type RecordOutcome =
   | { kind: "applied"; symbol: string; events: EngineEvent[]; outputs: OutgoingRecord[] }
+  /** A command answered (its outcome among the events), or one answered before (none). */
+  | { kind: "command"; events: EngineEvent[]; outputs: OutgoingRecord[] }
   | { kind: "duplicate" }
   /** A symbol of the universe this engine neither trades nor builds bars for. */
   | { kind: "ignored" }
@@ -83,16 +88,15 @@ const bump = (counts: Map<string, number>, key: string) => counts.set(key, (coun
 /**
  * The strategy worker: consumes md.quotes.v1 and runs the trading engine, publishing bars,
  * signals, orders, fills, closed trades, positions and risk events exactly once (one transaction
- * per batch with the engine snapshot and the input offsets), and serves its strategies with their
- * accounts, and their risk reset, over HTTP.
+ * per batch with the engine snapshot and the input offsets), applies the commands of
+ * strategy.commands.v1 in the same transactions (the only way to change what it runs), and serves
+ * its strategies with their accounts over HTTP (read only).
  */
 export async function startStrategy(deps: StrategyDeps): Promise<StrategyService> {
   const { config, bus, metrics, logger } = deps;
   const now = deps.now ?? Date.now;
   const universe = new Universe(DEFAULT_UNIVERSE);
   const engine = new TradingEngine(config.engine, universe, deps.registry);
-  /** Strategies whose reset was asked for since the last batch: asking twice resets once. */
-  const resets = new Set<string>();
   const lastTickAt = new Map<string, number>();
   /** Missing ticks (seq gaps) already counted in the metric. */
   let countedMissing = 0;
@@ -136,6 +140,12 @@ export async function startStrategy(deps: StrategyDeps): Promise<StrategyService
           if (e.data.leavesQuantity === 0)
             metrics.inc("tickflow_orders_total", { strategy: e.data.strategyId, outcome: "filled" });
           break;
+        case "command.applied":
+          metrics.inc("tickflow_commands_total", { kind: e.data.kind, outcome: "applied", reason: "" });
+          break;
+        case "command.rejected":
+          metrics.inc("tickflow_commands_total", { kind: e.data.kind, outcome: "rejected", reason: e.data.reason });
+          break;
         default:
           break;
       }
@@ -148,8 +158,33 @@ export async function startStrategy(deps: StrategyDeps): Promise<StrategyService
     value: encodeEvent(event, SERVICE),
   });
 
+  /**
+   * A command record: `command.submitted` is applied (its outcome among the events); the outcomes
+   * this worker wrote after earlier commands come back on the same topic and are skipped.
+   */
+  const applyCommand = (record: BusRecord): RecordOutcome => {
+    let command;
+    try {
+      command = decodeEvent(record.value, ["command.submitted", "command.applied", "command.rejected"]);
+    } catch (error) {
+      if (!(error instanceof DecodeError)) throw error;
+      return { kind: "dead-letter", reason: error.reason, message: error.message };
+    }
+    if (command.type !== "command.submitted") return { kind: "ignored" };
+    // partitions are keyed by strategy: a command keyed otherwise would sit in another strategy's order
+    if (record.key !== command.data.strategyId)
+      return {
+        kind: "dead-letter",
+        reason: "key-mismatch",
+        message: `record key ${JSON.stringify(record.key?.slice(0, 64) ?? null)} is not the command's strategy ${command.data.strategyId}`,
+      };
+    const events = engine.onCommand(command.data);
+    return { kind: "command", events, outputs: events.map(encoded) };
+  };
+
   /** One input record through the guard and the engine; throws only when processing itself fails. */
   const apply = (record: BusRecord, stamp: number): RecordOutcome => {
+    if (record.topic === "commands") return applyCommand(record);
     let tick;
     try {
       tick = decodeEvent(record.value, ["quote.tick"]);
@@ -186,15 +221,13 @@ export async function startStrategy(deps: StrategyDeps): Promise<StrategyService
   /** The engine as it was before the record being processed: the transaction's start state, then everything applied since. */
   const rollBack = () => {
     engine.restore(txStart!);
-    for (const entry of txLog) {
-      if (entry.kind === "reset") engine.resetRisk(entry.strategyId, entry.stamp);
-      else apply(entry.record, entry.stamp);
-    }
+    for (const entry of txLog) apply(entry.record, entry.stamp);
   };
 
   const processor: Processor = await bus.runProcessor<ProcessorState>({
     groupId: config.groupId,
-    input: "quotes",
+    // commands in the same transaction as the quotes: each is applied exactly once, where the worker read it among them
+    inputs: ["quotes", "commands"],
     transactionalId: `${config.groupId}-engine`,
     stateKey: config.groupId,
     restore: (state) => {
@@ -213,13 +246,6 @@ export async function startStrategy(deps: StrategyDeps): Promise<StrategyService
     process: (records) => {
       const stamp = now();
       const outputs: OutgoingRecord[] = [];
-      for (const strategyId of resets) {
-        txLog.push({ kind: "reset", strategyId, stamp });
-        const events = engine.resetRisk(strategyId, stamp);
-        outputs.push(...events.map(encoded));
-        uncommitted.events.push(...events);
-      }
-      resets.clear();
       // one log line per reason and batch, not per record: a flood of bad records must not flood the log too
       const deadLettered = new Map<
         string,
@@ -229,7 +255,7 @@ export async function startStrategy(deps: StrategyDeps): Promise<StrategyService
         let outcome: RecordOutcome;
         try {
           outcome = apply(record, stamp);
-          txLog.push({ kind: "record", record, stamp });
+          txLog.push({ record, stamp });
         } catch (error) {
           // A record whose processing throws must not crash-loop the worker: put the engine back as
           // it was before the record (the transaction's start plus what came since) and dead-letter it.
@@ -250,14 +276,18 @@ export async function startStrategy(deps: StrategyDeps): Promise<StrategyService
             uncommitted.events.push(...outcome.events);
             bump(uncommitted.applied, outcome.symbol);
             break;
+          case "command":
+            outputs.push(...outcome.outputs);
+            uncommitted.events.push(...outcome.events);
+            break;
           case "duplicate":
             bump(uncommitted.dropped, "duplicate");
             break;
           case "ignored":
             break;
           case "dead-letter": {
-            outputs.push(toDlq(record, quotesTopic, outcome.reason, outcome.message, config.groupId));
-            bump(uncommitted.deadLetters, outcome.reason);
+            outputs.push(toDlq(record, bus.topicName(record.topic), outcome.reason, outcome.message, config.groupId));
+            bump(uncommitted.deadLetters, `${record.topic}\u0000${outcome.reason}`);
             const seen = deadLettered.get(outcome.reason);
             if (seen) seen.count += 1;
             else
@@ -289,10 +319,11 @@ export async function startStrategy(deps: StrategyDeps): Promise<StrategyService
         lastTickAt.set(symbol, lastCommitAt);
         metrics.inc("tickflow_ticks_processed_total", { symbol }, n);
       }
-      for (const [reason, n] of done.deadLetters) {
-        metrics.inc("tickflow_dlq_messages_total", { topic: quotesTopic, reason }, n);
+      for (const [key, n] of done.deadLetters) {
+        const [topic, reason] = key.split("\u0000") as [TopicId, string];
+        metrics.inc("tickflow_dlq_messages_total", { topic: bus.topicName(topic), reason }, n);
         // a quote the guard refused is a tick not applied; an undecodable record is no tick
-        if (QUOTE_REJECT_REASONS.has(reason)) done.dropped.set(reason, n);
+        if (topic === "quotes" && QUOTE_REJECT_REASONS.has(reason)) done.dropped.set(reason, n);
       }
       const missing = engine.stats.missingTicks - countedMissing;
       countedMissing = engine.stats.missingTicks;
@@ -391,30 +422,6 @@ export async function startStrategy(deps: StrategyDeps): Promise<StrategyService
         handle: ({ params }) => {
           const s = strategyOr404(params.id!);
           return { status: 200, body: { ...s, portfolio: engine.portfolio(s.id) } satisfies StrategyDetailView };
-        },
-      },
-      {
-        method: "POST",
-        path: "/strategies/{id}/reset",
-        query: [],
-        handle: ({ params, headers }) => {
-          // An internal API with no authentication: a browser's request (it always carries an Origin,
-          // even a "simple" cross-site POST) is refused, and a JSON content type, which a page can
-          // only send after a CORS preflight this server never grants, is required.
-          if (headers.origin !== undefined)
-            throw new HttpProblem(
-              403,
-              "forbidden-origin",
-              "the strategy worker's API is internal: requests from web pages are refused",
-            );
-          if (!/^application\/json\s*(;|$)/i.test(headers["content-type"] ?? ""))
-            throw new HttpProblem(415, "unsupported-media-type", "send Content-Type: application/json");
-          const s = strategyOr404(params.id!);
-          // nothing to reset on a running strategy: each reset is an event, and a flood of them would bury real halts on strategy.risk.v1
-          if (s.status !== "halted")
-            throw new HttpProblem(409, "not-halted", `strategy ${s.id} is ${s.status}, not halted: nothing to reset`);
-          resets.add(s.id); // applied inside the next transaction, so the reset is exactly-once too
-          return { status: 202, body: { strategyId: s.id, status: "reset requested" } };
         },
       },
     ],

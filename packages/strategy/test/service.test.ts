@@ -1,10 +1,12 @@
-import { decodeEvent, encodeEvent, MemoryBus, type DecodedEvent } from "@tickflow/bus";
+import { decodeEvent, encodeEvent, MemoryBus, type DecodedEvent, type OutgoingRecord } from "@tickflow/bus";
 import { PrometheusMetrics } from "@tickflow/metrics";
 import {
   MarketSimulator,
   STRATEGIES as STRATEGY_KINDS,
   Universe,
   type BarView,
+  type CommandKind,
+  type CommandSubmitted,
   type OrderFilled,
   type PositionChanged,
   type QuoteTick,
@@ -61,11 +63,46 @@ async function publish(bus: MemoryBus, stream: QuoteTick[]) {
   );
 }
 
+/** A command.submitted record as the gateway publishes it. */
+function command(commandId: string, kind: CommandKind, strategyId: string, payload: object): OutgoingRecord {
+  return {
+    topic: "commands",
+    key: strategyId,
+    value: encodeEvent(
+      {
+        type: "command.submitted",
+        id: commandId,
+        ts: 1_000,
+        data: {
+          commandId,
+          kind,
+          strategyId,
+          payload,
+          actor: { subject: "test", username: "test", role: "trader" },
+          requestHash: "0".repeat(64),
+          submittedAt: 1_000,
+        } as CommandSubmitted,
+      },
+      "test",
+    ),
+  };
+}
+async function sendCommands(bus: MemoryBus, records: OutgoingRecord[]) {
+  await (await bus.publisher()).publish(records);
+}
+
 const health = async (base: string) => (await (await fetch(`${base}/health`)).json()) as { ok: boolean; ticks: number };
 const events = async (
   bus: MemoryBus,
-  topic: "orders" | "trades" | "bars" | "signals" | "risk" | "positions" | "equity",
-): Promise<DecodedEvent[]> => (await bus.readTail(topic, 1_000_000)).map((r) => decodeEvent(r.value));
+  topic: "orders" | "trades" | "bars" | "signals" | "risk" | "positions" | "equity" | "commands",
+): Promise<DecodedEvent[]> =>
+  (await bus.readTail(topic, 1_000_000)).flatMap((r) => {
+    try {
+      return [decodeEvent(r.value)];
+    } catch {
+      return []; // what a test wrote to be dead-lettered
+    }
+  });
 const getJson = async <T>(url: string): Promise<T> => {
   const response = await fetch(url);
   expect([url, response.status]).toEqual([url, 200]);
@@ -244,7 +281,7 @@ describe("strategy worker on the in-memory bus", () => {
     expect(published).toEqual(await publishedPositions(straight));
   });
 
-  it("applies a risk reset inside the next transaction, once however often it is asked for", async () => {
+  it("applies a risk reset command inside the transaction that reads it, once however often it is sent", async () => {
     // Prepare: a drawdown limit so tight that the first losing mark halts the strategy
     const bus = new MemoryBus();
     const { base } = await start(bus, { ST_MAX_DRAWDOWN: "0.00001" });
@@ -256,59 +293,112 @@ describe("strategy worker on the in-memory bus", () => {
       portfolio: { equity: number; halted: boolean };
     };
     expect(portfolio.halted).toBe(true);
-    // Act: many resets before the next batch
-    const answers = await Promise.all(
-      Array.from({ length: 50 }, () =>
-        fetch(`${base}/strategies/sma/reset`, {
-          method: "POST",
-          headers: { "content-type": "application/json" },
-          body: "{}",
-        }),
-      ),
+    // Act: one command sent five times, and four more resets with their own ids
+    const same = Array.from({ length: 5 }, () => command("reset-0001", "risk.reset", "sma", {}));
+    const others = ["reset-0002", "reset-0003", "reset-0004", "reset-0005"].map((id) =>
+      command(id, "risk.reset", "sma", {}),
     );
+    await sendCommands(bus, [...same, ...others]);
     await publish(bus, stream.slice(2_000));
-    await until(
-      "risk.reset published",
-      async () => (await events(bus, "risk")).some((e) => e.type === "risk.reset"),
-      10_000,
-    );
+    await until("the outcomes", async () => (await events(bus, "commands")).length === 14, 10_000);
     await until("the last ticks processed", async () => (await health(base)).ticks === 2_002, 10_000);
-    // Assess
-    expect(answers.map((a) => a.status)).toEqual(Array(50).fill(202));
+    // Assess: one reset; the repeats of its id answered nothing; the later ones found nothing to reset
     const resets = (await events(bus, "risk")).filter((e) => e.type === "risk.reset");
     expect(resets).toHaveLength(1);
     expect(resets[0]).toMatchObject({ type: "risk.reset", data: { strategyId: "sma", equity: portfolio.equity } });
+    const outcomes = (await events(bus, "commands")).filter(
+      (e) => e.type === "command.applied" || e.type === "command.rejected",
+    );
+    expect(outcomes.map((e) => [e.type, e.data.commandId, "reason" in e.data ? e.data.reason : null])).toEqual([
+      ["command.applied", "reset-0001", null],
+      ["command.rejected", "reset-0002", "not-halted"],
+      ["command.rejected", "reset-0003", "not-halted"],
+      ["command.rejected", "reset-0004", "not-halted"],
+      ["command.rejected", "reset-0005", "not-halted"],
+    ]);
     expect(((await (await fetch(`${base}/strategies/sma`)).json()) as { status: string }).status).toBe("running");
+  });
+
+  it("adds, pauses, re-parameterizes and removes a strategy by command, and keeps the set across a restart", async () => {
+    const bus = new MemoryBus();
+    const a = await start(bus);
+    await sendCommands(bus, [
+      command("add-00001", "strategy.add", "bo", { kind: "breakout", symbols: ["AAPL"], params: { window: 30 } }),
+      command("pause-0001", "strategy.pause", "bo", {}),
+      command("params-001", "strategy.params", "sma", { params: { fast: 3 } }),
+      command("params-002", "strategy.params", "sma", { params: { fast: 0 } }),
+    ]);
+    await until("the outcomes", async () => (await events(bus, "commands")).length === 8, 10_000);
+    const served = async (base: string) =>
+      (await getJson<StrategyView[]>(`${base}/strategies`)).map((s) => [s.id, s.status, s.params.fast ?? s.params.window]);
+    expect(await served(a.base)).toEqual([
+      ["sma", "running", 3],
+      ["bo", "paused", 30],
+    ]);
+    const rejected = (await events(bus, "commands")).find((e) => e.type === "command.rejected");
+    expect(rejected?.data).toMatchObject({ commandId: "params-002", reason: "invalid-params" });
+    // Act: a restart: the committed state, not ST_STRATEGIES, says what runs
+    await a.service.stop();
+    running.splice(running.indexOf(a.service), 1);
+    const b = await start(bus);
+    expect(await served(b.base)).toEqual([
+      ["sma", "running", 3],
+      ["bo", "paused", 30],
+    ]);
+    await sendCommands(bus, [command("remove-001", "strategy.remove", "bo", {})]);
+    await until("the removal", async () => (await events(bus, "commands")).length === 10, 10_000);
+    expect(await served(b.base)).toEqual([["sma", "running", 3]]);
+  });
+
+  it("dead-letters a command it cannot read or that sits under another strategy's key, skips its own outcomes, and goes on", async () => {
+    const bus = new MemoryBus();
+    const { base, metrics } = await start(bus);
+    const publisher = await bus.publisher();
+    await publisher.publish([
+      { topic: "commands", key: "sma", value: Buffer.from("{not json") },
+      { ...command("moved-0001", "strategy.pause", "sma", {}), key: "other" },
+      {
+        topic: "commands",
+        key: "sma",
+        value: encodeEvent(
+          {
+            type: "command.applied",
+            id: "x:applied",
+            ts: 1,
+            data: { commandId: "forged-001", kind: "strategy.pause", strategyId: "sma", orderId: null, tsEvent: 1, tsInit: 1 },
+          },
+          "test",
+        ),
+      },
+      command("pause-0001", "strategy.pause", "sma", {}),
+    ]);
+    await until(
+      "the pause",
+      async () =>
+        (await events(bus, "commands")).some((e) => e.type === "command.applied" && e.data.commandId === "pause-0001"),
+      10_000,
+    );
+    const dlq = await bus.readTail("dlq", 100);
+    expect(dlq.map((r) => r.headers["x-error-reason"]).sort()).toEqual(["invalid-json", "key-mismatch"]);
+    expect((await getJson<StrategyView[]>(`${base}/strategies`))[0]!.status).toBe("paused");
+    const text = (await metrics.exposition()).body;
+    expect(text).toMatch(/tickflow_dlq_messages_total\{topic="strategy\.commands\.v1",reason="key-mismatch"\} 1/);
+    expect(text).toMatch(/tickflow_commands_total\{kind="strategy\.pause",outcome="applied",reason=""\} 1/);
   });
 });
 
-describe("the internal reset route", () => {
-  it("refuses a web page's request, a body that is not JSON, and a strategy with nothing to reset, changing nothing", async () => {
+describe("the worker's HTTP API", () => {
+  it("is read only: the old reset route is gone, and a POST changes nothing", async () => {
     const bus = new MemoryBus();
     const { base } = await start(bus);
-    const post = (headers: Record<string, string>, path = "/strategies/sma/reset") =>
-      fetch(`${base}${path}`, { method: "POST", headers, body: "{}" });
-    // a "simple" cross-site request a page can send without a preflight
-    const fromPage = await post({ origin: "https://evil.example", "content-type": "text/plain" });
-    const fromPageJson = await post({ origin: "https://evil.example", "content-type": "application/json" });
-    const notJson = await post({ "content-type": "application/x-www-form-urlencoded" });
-    const running = await post({ "content-type": "application/json" });
-    const unknownParameter = await post({ "content-type": "application/json" }, "/strategies/sma/reset?force=1");
-    const answers = await Promise.all(
-      [fromPage, fromPageJson, notJson, running, unknownParameter].map(async (r) => [
-        r.status,
-        ((await r.json()) as { code: string }).code,
-      ]),
-    );
-    expect(answers).toEqual([
-      [403, "forbidden-origin"],
-      [403, "forbidden-origin"],
-      [415, "unsupported-media-type"],
-      [409, "not-halted"],
-      [400, "invalid-parameter"],
-    ]);
+    const answer = await fetch(`${base}/strategies/sma/reset`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: "{}",
+    });
+    expect([404, 405]).toContain(answer.status);
     await publish(bus, ticks(4));
-    await until("ticks after the refused resets", async () => (await health(base)).ticks === 4, 10_000);
+    await until("ticks after the refused request", async () => (await health(base)).ticks === 4, 10_000);
     expect(await events(bus, "risk")).toEqual([]);
   });
 });
