@@ -1,3 +1,4 @@
+import { RoleSchema } from "@tickflow/core";
 import { DatabaseEnvSchema } from "@tickflow/read-side";
 import { readEnv, ServiceEnvSchema, type Env } from "@tickflow/runtime";
 import { z } from "zod";
@@ -67,6 +68,42 @@ export const GatewayEnvSchema = z.object({
     .enum(["true", "false"], { error: "must be true or false" })
     .default("false")
     .transform((v) => v === "true"),
+  /** Local tokens: the HS256 signing key (at least 32 characters). `tickflow up` makes a random one per run. */
+  AUTH_SECRET: z.string().min(32, "must be at least 32 characters (e.g. openssl rand -hex 32)").optional(),
+  /** Local users, as JSON [{ "username", "password", "role": "viewer" | "trader" }]: hashed at start, never logged. */
+  AUTH_USERS: z
+    .string()
+    .transform((text, ctx) => {
+      try {
+        return JSON.parse(text) as unknown;
+      } catch {
+        ctx.addIssue({ code: "custom", message: 'must be JSON: [{ "username", "password", "role" }]' });
+        return z.NEVER;
+      }
+    })
+    .pipe(
+      z
+        .array(
+          z.strictObject({
+            username: z.string().regex(/^[A-Za-z0-9._@-]{1,64}$/, "a username is 1 to 64 letters, digits, '.', '_', '@' or '-'"),
+            password: z.string().min(8, "a password has at least 8 characters").max(256),
+            role: RoleSchema,
+          }),
+        )
+        .min(1, "name at least one user")
+        .refine((users) => new Set(users.map((u) => u.username)).size === users.length, "a username is listed twice"),
+    )
+    .optional(),
+  /** How long a local token is valid. */
+  AUTH_TOKEN_TTL_SECONDS: z.coerce.number().int().min(60).max(86_400).default(3_600),
+  /** Whether the read routes need a token locally (on AWS, with Cognito, they always do). */
+  AUTH_READS: z.enum(["open", "token"], { error: "must be open or token" }).default("open"),
+  /** Cognito (AWS): the user pool whose access tokens the handlers verify, and its app client. */
+  COGNITO_USER_POOL_ID: z
+    .string()
+    .regex(/^[a-z]{2}(-[a-z]+)+-\d_[0-9A-Za-z]+$/, "must be a user pool id such as eu-west-1_AbC123")
+    .optional(),
+  COGNITO_CLIENT_ID: z.string().regex(/^[0-9a-z]{1,128}$/, "must be an app client id").optional(),
   /** Consumer group of the local risk/alerts consumer (on AWS the MSK event source mapping owns its group). */
   ALERTS_GROUP_ID: z
     .string()

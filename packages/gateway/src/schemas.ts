@@ -7,6 +7,15 @@
  * `@tickflow/gateway/schemas` subpath, and must not pull in Node or AWS code with it.
  */
 import {
+  ActorSchema,
+  COMMAND_PAYLOADS,
+  CommandIdSchema,
+  CommandKindSchema,
+  CommandPageSchema,
+  CommandStatusSchema,
+  CommandViewSchema,
+  OrderRequestSchema,
+  RoleSchema,
   BarIntervalSchema,
   CURSOR_PATTERN,
   EquityPageSchema,
@@ -162,6 +171,89 @@ export const EquityQuerySchema = z.object({
   ...ListShape,
 });
 
+export const CommandPathSchema = z.object({ id: CommandIdSchema.describe("A command id (the Idempotency-Key it was sent with)") });
+export const OrderPathSchema = z.object({
+  id: z
+    .string()
+    .min(1)
+    .max(200)
+    .regex(/^[a-z0-9][a-z0-9-]*:[^\s]+$/, "an order id is <strategy id>:<symbol>:<n>")
+    .describe("An order id, e.g. sma-crossover:AAPL:17"),
+});
+
+const COMMAND_STATUSES = CommandStatusSchema.options;
+const COMMAND_KINDS = CommandKindSchema.options;
+export const CommandsQuerySchema = z.object({
+  strategy: StrategyIdSchema.optional().describe("Only commands for this strategy"),
+  status: z
+    .enum(COMMAND_STATUSES, { error: `status must be one of ${COMMAND_STATUSES.join(", ")}` })
+    .optional()
+    .describe(`Only commands in this state: one of ${COMMAND_STATUSES.join(", ")}`),
+  kind: z
+    .enum(COMMAND_KINDS, { error: `kind must be one of ${COMMAND_KINDS.join(", ")}` })
+    .optional()
+    .describe(`Only commands of this kind: one of ${COMMAND_KINDS.join(", ")}`),
+  ...ListShape,
+});
+
+// ---------------------------------------------------------------------------------------------
+// Request bodies (JSON): each command route's is its command's payload (core's COMMAND_PAYLOADS).
+
+export const AddStrategyBodySchema = z
+  .strictObject({ id: StrategyIdSchema, ...COMMAND_PAYLOADS["strategy.add"].shape })
+  .describe("A new strategy instance: id, kind, symbols and parameters (the kind's defaults for the rest)");
+export const ChangeStrategyBodySchema = COMMAND_PAYLOADS["strategy.params"].describe(
+  "Parameters to change, merged onto the current ones; the strategy's indicators warm up again",
+);
+export const FlattenBodySchema = COMMAND_PAYLOADS["strategy.flatten"].describe(
+  "One symbol to flatten; every symbol the strategy trades when left out",
+);
+export const SubmitOrderBodySchema = z
+  .strictObject({ strategyId: StrategyIdSchema, ...OrderRequestSchema.shape })
+  .describe("A manual order, booked in the strategy's account");
+export const ReplaceOrderBodySchema = z
+  .strictObject({
+    quantity: COMMAND_PAYLOADS["order.replace"].shape.quantity,
+    limitPrice: COMMAND_PAYLOADS["order.replace"].shape.limitPrice,
+    stopPrice: COMMAND_PAYLOADS["order.replace"].shape.stopPrice,
+  })
+  .refine(
+    (c) => c.quantity !== undefined || c.limitPrice !== undefined || c.stopPrice !== undefined,
+    "a replace changes the quantity, the limit price or the stop price",
+  )
+  .describe("The order's new total quantity, limit price or stop price");
+export const TokenRequestSchema = z
+  .strictObject({ username: z.string().min(1).max(64), password: z.string().min(1).max(256) })
+  .describe("A local user's credentials (AUTH_USERS)");
+
+export const TokenSchema = z
+  .object({
+    access_token: z.string(),
+    token_type: z.literal("Bearer"),
+    expires_in: z.number().int().positive().describe("Seconds until it expires"),
+    username: z.string(),
+    role: RoleSchema,
+  })
+  .describe("A bearer token for the API");
+export const CommandAcceptedSchema = z
+  .object({
+    commandId: CommandIdSchema,
+    kind: CommandKindSchema,
+    strategyId: z.string(),
+    status: z.literal("pending"),
+    submittedAt: z.number().int(),
+  })
+  .describe("The command is on strategy.commands.v1; GET its Location for the outcome");
+export const StrategyKindsSchema = z
+  .array(
+    z.object({
+      kind: z.string(),
+      params: z.record(z.string(), z.unknown()).describe("JSON Schema of the parameters (input form, with the bounds)"),
+    }),
+  )
+  .describe("The strategy kinds a strategy.add may name");
+export { ActorSchema, CommandPageSchema, CommandViewSchema };
+
 export const AlertsQuerySchema = z.object({
   limit: integerParam("limit", "How many of the latest alerts", 1, 500, 50),
 });
@@ -298,19 +390,27 @@ export type Problem = z.infer<typeof ProblemSchema>;
 // ---------------------------------------------------------------------------------------------
 // One contract per route handler: what it reads and what it answers.
 
-/** HTTP statuses a route can answer besides 200, each as application/problem+json. */
-export type ProblemStatus = 400 | 404 | 502 | 503;
+/** HTTP statuses a route can answer besides its success, each as application/problem+json. */
+export type ProblemStatus = 400 | 401 | 403 | 404 | 413 | 415 | 422 | 502 | 503;
 
 export interface Contract {
   readonly summary: string;
-  readonly tag: "market-data" | "strategy" | "history" | "alerts" | "system";
+  readonly tag: "market-data" | "strategy" | "history" | "alerts" | "commands" | "system";
   readonly path?: z.ZodObject;
   readonly query?: z.ZodObject;
   readonly response: z.ZodType;
   readonly problems: readonly ProblemStatus[];
   /** A list route that also answers text/csv (one row per item) when the request accepts it. */
   readonly csv?: true;
+  /** The JSON request body (Content-Type: application/json); `bodyOptional`: an empty body reads as {}. */
+  readonly body?: z.ZodType;
+  readonly bodyOptional?: true;
+  /** The success status when not 200 (202 for the commands). */
+  readonly success?: 202;
 }
+
+/** Problems of a command route: bad body or header (400), no or a bad token (401), a viewer's (403), an unknown target (404), a body too large (413) or not JSON (415), an Idempotency-Key reused for another request (422), Kafka or the read side away (503). */
+const COMMAND = [400, 401, 403, 404, 413, 415, 422, 503] as const;
 
 /** Problems of a route that reads one upstream: it can be down or slow (503) or answer nonsense (502). */
 const UPSTREAM = [502, 503] as const;
@@ -430,6 +530,118 @@ export const CONTRACTS = {
     problems: [400, 503],
   },
   openapi: { summary: "This OpenAPI 3.1 document", tag: "system", response: OpenApiDocumentSchema, problems: [] },
+  strategyKinds: {
+    summary: "The strategy kinds, each with its parameters' JSON Schema (for forms)",
+    tag: "strategy",
+    response: StrategyKindsSchema,
+    problems: [401],
+  },
+  commands: {
+    summary: "The command audit: who sent what when, and its outcome, newest first, one page at a time",
+    tag: "commands",
+    query: CommandsQuerySchema,
+    response: CommandPageSchema,
+    problems: [400, 401, 404, 503],
+    csv: true,
+  },
+  command: {
+    summary: "One command and its outcome (404 until the read side has it)",
+    tag: "commands",
+    path: CommandPathSchema,
+    response: CommandViewSchema,
+    problems: [401, 404, 503],
+  },
+  addStrategy: {
+    summary: "Add a strategy instance (command strategy.add)",
+    tag: "commands",
+    body: AddStrategyBodySchema,
+    response: CommandAcceptedSchema,
+    problems: COMMAND,
+    success: 202,
+  },
+  removeStrategy: {
+    summary: "Remove a flat strategy, canceling its working orders (command strategy.remove)",
+    tag: "commands",
+    path: StrategyPathSchema,
+    response: CommandAcceptedSchema,
+    problems: COMMAND,
+    success: 202,
+  },
+  changeStrategy: {
+    summary: "Change a strategy's parameters (command strategy.params)",
+    tag: "commands",
+    path: StrategyPathSchema,
+    body: ChangeStrategyBodySchema,
+    response: CommandAcceptedSchema,
+    problems: COMMAND,
+    success: 202,
+  },
+  pauseStrategy: {
+    summary: "Pause a strategy: no new entries, its resting entries canceled (command strategy.pause)",
+    tag: "commands",
+    path: StrategyPathSchema,
+    response: CommandAcceptedSchema,
+    problems: COMMAND,
+    success: 202,
+  },
+  resumeStrategy: {
+    summary: "Resume a paused strategy (command strategy.resume)",
+    tag: "commands",
+    path: StrategyPathSchema,
+    response: CommandAcceptedSchema,
+    problems: COMMAND,
+    success: 202,
+  },
+  resetStrategy: {
+    summary: "Lift a strategy's risk halt (command risk.reset)",
+    tag: "commands",
+    path: StrategyPathSchema,
+    response: CommandAcceptedSchema,
+    problems: COMMAND,
+    success: 202,
+  },
+  flattenStrategy: {
+    summary: "Cancel a strategy's orders and close its positions at market, in one symbol or all (command strategy.flatten)",
+    tag: "commands",
+    path: StrategyPathSchema,
+    body: FlattenBodySchema,
+    bodyOptional: true,
+    response: CommandAcceptedSchema,
+    problems: COMMAND,
+    success: 202,
+  },
+  submitOrder: {
+    summary: "Send a manual order for a strategy (command order.submit)",
+    tag: "commands",
+    body: SubmitOrderBodySchema,
+    response: CommandAcceptedSchema,
+    problems: COMMAND,
+    success: 202,
+  },
+  cancelOrder: {
+    summary: "Cancel a working order (command order.cancel)",
+    tag: "commands",
+    path: OrderPathSchema,
+    response: CommandAcceptedSchema,
+    problems: COMMAND,
+    success: 202,
+  },
+  replaceOrder: {
+    summary: "Change a working order's quantity or prices (command order.replace)",
+    tag: "commands",
+    path: OrderPathSchema,
+    body: ReplaceOrderBodySchema,
+    response: CommandAcceptedSchema,
+    problems: COMMAND,
+    success: 202,
+  },
+  token: {
+    summary: "A bearer token for a local user (local gateway only: on AWS, Cognito issues tokens)",
+    tag: "system",
+    body: TokenRequestSchema,
+    response: TokenSchema,
+    problems: [400, 401, 413, 415],
+  },
 } as const satisfies Record<string, Contract>;
 
 export type ContractName = keyof typeof CONTRACTS;

@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { execFile } from "node:child_process";
 import { existsSync, readdirSync, statSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
@@ -23,7 +24,7 @@ Runs the whole platform on this machine and stops everything it started on Ctrl-
   read side    DATABASE_URL if set; else embedded PostgreSQL (PGlite) on 127.0.0.1:5433, its data
                under the cache (in memory with the in-memory bus)
   projector    http://127.0.0.1:7003   the engine's outputs -> the read side, exactly once
-  gateway      http://127.0.0.1:8000   the public API under /api
+  gateway      http://127.0.0.1:8000   the public API under /api (commands need a trader's token)
   web          http://127.0.0.1:8080   the dashboard (built with Vite when its sources changed)
   prometheus   http://127.0.0.1:9091   when the prometheus binary is on PATH
 
@@ -35,10 +36,31 @@ Options:
 
 Workers run as separate processes on Kafka and are restarted if they crash, as an orchestrator
 would; on the in-memory bus they share this process. Worker settings come from the environment
-(see the README): MD_*, ST_*, PJ_*, KAFKA_*, DATABASE_URL, LOG_LEVEL.
+(see the README): MD_*, ST_*, PJ_*, KAFKA_*, DATABASE_URL, AUTH_*, LOG_LEVEL. The dashboard's log-in
+users are AUTH_USERS, or a trader and a viewer with passwords made for the run (printed).
 `;
 
 const ROOT = resolve(import.meta.dirname, "../../../..");
+
+/**
+ * The local gateway's users and signing key: AUTH_USERS and AUTH_SECRET when set; else a trader
+ * and a viewer with passwords made for this run (printed, so whoever started it can log in) and
+ * a random key, so no token outlives the run.
+ */
+function localAuth(env: NodeJS.ProcessEnv): { env: { AUTH_SECRET: string; AUTH_USERS: string }; note: string } {
+  const secret = env.AUTH_SECRET ?? randomBytes(32).toString("hex");
+  if (env.AUTH_USERS)
+    return { env: { AUTH_SECRET: secret, AUTH_USERS: env.AUTH_USERS }, note: "as a user of AUTH_USERS" };
+  const password = () => randomBytes(12).toString("base64url");
+  const users = [
+    { username: "trader", password: password(), role: "trader" },
+    { username: "viewer", password: password(), role: "viewer" },
+  ];
+  return {
+    env: { AUTH_SECRET: secret, AUTH_USERS: JSON.stringify(users) },
+    note: `${users.map((u) => `${u.username} / ${u.password}`).join(", ")}   (made for this run; set AUTH_USERS to choose)`,
+  };
+}
 const PORTS = {
   marketData: 7001,
   strategy: 7002,
@@ -188,6 +210,7 @@ export async function up(argv: string[]): Promise<number> {
     for (const stop of stops.reverse()) await stop().catch((error: unknown) => print(`stop failed: ${String(error)}`));
     if (startedKafka) await stopKafka();
   };
+  const auth = localAuth(process.env);
   let databaseUrl: string | undefined;
   let databaseNote = "DATABASE_URL";
   try {
@@ -233,7 +256,7 @@ export async function up(argv: string[]): Promise<number> {
         node(
           "gateway",
           "packages/gateway/src/main.ts",
-          { GATEWAY_PORT: String(PORTS.gateway), DATABASE_URL: databaseUrl },
+          { GATEWAY_PORT: String(PORTS.gateway), DATABASE_URL: databaseUrl, ...auth.env },
           PORTS.gateway,
         ),
       ]) {
@@ -297,7 +320,12 @@ export async function up(argv: string[]): Promise<number> {
       );
       const gw = await owned(
         startLocalGateway({
-          config: gatewayConfig({ ...process.env, GATEWAY_PORT: String(PORTS.gateway), DATABASE_URL: databaseUrl }),
+          config: gatewayConfig({
+            ...process.env,
+            GATEWAY_PORT: String(PORTS.gateway),
+            DATABASE_URL: databaseUrl,
+            ...auth.env,
+          }),
           bus,
           metrics: createMetrics({}, "gateway"),
           logger: logger("gateway"),
@@ -351,6 +379,7 @@ export async function up(argv: string[]): Promise<number> {
       `  projector    http://${HOST}:${PORTS.projector}/health`,
       `  gateway      http://${HOST}:${PORTS.gateway}/api/health   (OpenAPI: /api/openapi.json)`,
       values["no-web"] ? "" : `  dashboard    http://${HOST}:${PORTS.web}/`,
+      `  log in       ${auth.note}`,
       prometheus
         ? `  prometheus   http://${HOST}:${PORTS.prometheus}/`
         : `  prometheus   not running (install it: apt-get install prometheus)`,

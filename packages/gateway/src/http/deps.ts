@@ -2,6 +2,8 @@ import type { Metrics } from "@tickflow/metrics";
 import { databaseTarget, openDatabase, ReadSide } from "@tickflow/read-side";
 import type { Logger } from "@tickflow/runtime";
 import { ReadSideAlertSource, type AlertSource } from "../alerts";
+import { authFromConfig, type Auth } from "../auth";
+import { commandSinkFromEnv, type CommandSink } from "../commands";
 import type { GatewayConfig } from "../config";
 import { runtimeFromEnv } from "../runtime";
 import type { ConsumerHealth } from "../schemas";
@@ -24,6 +26,10 @@ export interface GatewayDeps {
   alerts: AlertSource;
   /** The consumers this process runs (the local gateway's risk/alerts consumer); none in a Lambda. */
   consumers: readonly ConsumerHealthSource[];
+  /** Who verifies (and locally issues) tokens, and whether reads need one. */
+  auth: Auth;
+  /** Where commands go (strategy.commands.v1), or null when this gateway has no producer (commands answer 503). */
+  commands: CommandSink | null;
 }
 
 /**
@@ -38,6 +44,7 @@ export function createGatewayDeps(options: {
   alerts?: AlertSource;
   consumers?: readonly ConsumerHealthSource[];
   readSide?: ReadSide | null;
+  commands?: CommandSink | null;
 }): GatewayDeps {
   const { config, metrics, logger } = options;
   const marketData = new Upstream("market-data", config.MARKET_DATA_URL, config.UPSTREAM_TIMEOUT_MS, metrics);
@@ -64,6 +71,8 @@ export function createGatewayDeps(options: {
     readSide,
     alerts: options.alerts ?? new ReadSideAlertSource(readSide),
     consumers: options.consumers ?? [],
+    auth: authFromConfig(config),
+    commands: options.commands ?? null,
   };
 }
 
@@ -71,6 +80,7 @@ let lambdaGateway: GatewayDeps | undefined;
 
 /** The HTTP handlers' dependencies in a Lambda container. */
 export function gatewayDepsFromEnv(): GatewayDeps {
-  lambdaGateway ??= createGatewayDeps(runtimeFromEnv());
+  // the producer connects at the first command: only the command routes' Lambdas ever do
+  lambdaGateway ??= createGatewayDeps({ ...runtimeFromEnv(), commands: commandSinkFromEnv() });
   return lambdaGateway;
 }

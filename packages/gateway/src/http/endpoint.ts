@@ -3,6 +3,7 @@ import httpCors from "@middy/http-cors";
 import { HttpProblem, queryParameterProblem } from "@tickflow/runtime";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from "aws-lambda";
 import type { z } from "zod";
+import { authorize, type Principal } from "../auth";
 import { flushMetrics } from "../runtime";
 import { CONTRACTS, type Contract } from "../schemas";
 import { gatewayDepsFromEnv, type GatewayDeps } from "./deps";
@@ -11,16 +12,50 @@ import type { ParameterError } from "./problem";
 import { CORS_PREFLIGHT, ROUTES, type HandlerName } from "./routes";
 
 type ContractOf<N extends HandlerName> = (typeof CONTRACTS)[N];
-type Parsed<C, K extends "path" | "query"> = C extends { [P in K]: infer S extends z.ZodType }
+type Parsed<C, K extends "path" | "query" | "body"> = C extends { [P in K]: infer S extends z.ZodType }
   ? z.output<S>
   : Record<string, never>;
 export type ResponseOf<N extends HandlerName> = z.output<ContractOf<N>["response"]>;
 
-/** What an endpoint gets: its parsed parameters and the dependencies. */
+/** What an endpoint gets: its parsed parameters and body, who is calling, and the dependencies. */
 export interface EndpointInput<N extends HandlerName> {
   path: Parsed<ContractOf<N>, "path">;
   query: Parsed<ContractOf<N>, "query">;
+  body: Parsed<ContractOf<N>, "body">;
+  /** The caller, when the route needs (or was given) a token; null on an open read without one. */
+  principal: Principal | null;
+  event: APIGatewayProxyEventV2;
   deps: GatewayDeps;
+}
+
+/** Largest request body a route reads: a command is a few hundred bytes. */
+export const MAX_BODY_BYTES = 16 * 1024;
+
+/**
+ * The route's JSON body, parsed with its schema: 415 unless it is sent as application/json, 413
+ * past MAX_BODY_BYTES, 400 invalid-body (naming each field) when it is not JSON or not the schema's.
+ * A route without a body schema does not read the body.
+ */
+function parseBody(contract: Contract, event: APIGatewayProxyEventV2): unknown {
+  if (!contract.body) return {};
+  const raw = event.body ? (event.isBase64Encoded ? Buffer.from(event.body, "base64").toString("utf8") : event.body) : "";
+  if (Buffer.byteLength(raw) > MAX_BODY_BYTES)
+    throw new HttpProblem(413, "body-too-large", `the body is larger than ${MAX_BODY_BYTES} bytes`);
+  let value: unknown = {};
+  if (raw.trim() !== "" || !contract.bodyOptional) {
+    const type = event.headers?.["content-type"] ?? "";
+    if (!/^application\/json\s*(;|$)/i.test(type))
+      throw new HttpProblem(415, "unsupported-media-type", "send the body as JSON with Content-Type: application/json");
+    try {
+      value = JSON.parse(raw);
+    } catch {
+      throw new HttpProblem(400, "invalid-body", "the body is not JSON", { errors: [] });
+    }
+  }
+  const result = contract.body.safeParse(value);
+  if (result.success) return result.data;
+  const errors = result.error.issues.map((i) => ({ field: i.path.join(".") || "(body)", message: i.message }));
+  throw new HttpProblem(400, "invalid-body", errors.map((e) => `${e.field}: ${e.message}`).join("; "), { errors });
 }
 
 export type HttpHandler = MiddyfiedHandler<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>;
@@ -93,10 +128,10 @@ function parseInput(contract: Contract, event: APIGatewayProxyEventV2) {
   return { path, query: parse("query", contract.query, event.queryStringParameters) };
 }
 
-function json(statusCode: number, body: unknown): APIGatewayProxyStructuredResultV2 {
+function json(statusCode: number, body: unknown, headers: Record<string, string> = {}): APIGatewayProxyStructuredResultV2 {
   return {
     statusCode,
-    headers: { "content-type": "application/json", "cache-control": "no-store" },
+    headers: { "content-type": "application/json", "cache-control": "no-store", ...headers },
     body: JSON.stringify(body),
   };
 }
@@ -156,7 +191,7 @@ export function httpHandler(
     .use(
       httpCors({
         origins: deps.config.CORS_ORIGINS,
-        methods: "GET",
+        methods: CORS_PREFLIGHT.allowMethods.join(","),
         exposeHeaders: CORS_PREFLIGHT.exposeHeaders.join(","),
       }),
     )
@@ -189,17 +224,23 @@ function csvColumns(contract: Contract): string[] {
 export function defineEndpoint<N extends HandlerName>(
   name: N,
   handle: (input: EndpointInput<N>) => Promise<ResponseOf<N>>,
-  options: { status?: (body: ResponseOf<N>) => number } = {},
+  options: {
+    status?: (body: ResponseOf<N>) => number;
+    headers?: (body: ResponseOf<N>) => Record<string, string>;
+  } = {},
 ): Endpoint<N> {
   const contract: Contract = CONTRACTS[name];
-  const route = ROUTES.find((r) => r.handler === name)!.path;
+  const route = ROUTES.find((r) => r.handler === name)!;
   const create = (deps: GatewayDeps): HttpHandler =>
-    httpHandler(deps, route, async (event) => {
+    httpHandler(deps, route.path, async (event) => {
+      // who may call it comes first: a refused caller learns nothing of the route's input rules
+      const principal = await authorize(deps.auth, route.access, event.headers?.authorization);
       const { path, query } = parseInput(contract, event);
-      const body = await handle({ path, query, deps } as EndpointInput<N>);
+      const body = parseBody(contract, event);
+      const answer = await handle({ path, query, body, principal, event, deps } as EndpointInput<N>);
       if (contract.csv && wantsCsv(event))
-        return csv(event, body as { items: Record<string, unknown>[]; next: string | null }, csvColumns(contract));
-      return json(options.status?.(body) ?? 200, body);
+        return csv(event, answer as { items: Record<string, unknown>[]; next: string | null }, csvColumns(contract));
+      return json(options.status?.(answer) ?? contract.success ?? 200, answer, options.headers?.(answer));
     });
   return { name, create, lambda: () => lambdaEntry(create) };
 }

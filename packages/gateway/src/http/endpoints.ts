@@ -15,6 +15,20 @@ import { signals } from "./handlers/signals";
 import { strategies } from "./handlers/strategies";
 import { strategy } from "./handlers/strategy";
 import { trades } from "./handlers/trades";
+import { strategyKinds } from "./handlers/strategyKinds";
+import { commands } from "./handlers/commands";
+import { command } from "./handlers/command";
+import { addStrategy } from "./handlers/addStrategy";
+import { removeStrategy } from "./handlers/removeStrategy";
+import { changeStrategy } from "./handlers/changeStrategy";
+import { pauseStrategy } from "./handlers/pauseStrategy";
+import { resumeStrategy } from "./handlers/resumeStrategy";
+import { resetStrategy } from "./handlers/resetStrategy";
+import { flattenStrategy } from "./handlers/flattenStrategy";
+import { submitOrder } from "./handlers/submitOrder";
+import { cancelOrder } from "./handlers/cancelOrder";
+import { replaceOrder } from "./handlers/replaceOrder";
+import { token } from "./handlers/token";
 import type { HandlerName } from "./routes";
 
 /** Every route's endpoint by handler name: what the local adapter serves (each Lambda imports only its own module). */
@@ -35,4 +49,18 @@ export const ENDPOINTS: { [N in HandlerName]: Endpoint<N> } = {
   portfolio,
   alerts,
   openapi,
+  strategyKinds,
+  commands,
+  command,
+  addStrategy,
+  removeStrategy,
+  changeStrategy,
+  pauseStrategy,
+  resumeStrategy,
+  resetStrategy,
+  flattenStrategy,
+  submitOrder,
+  cancelOrder,
+  replaceOrder,
+  token,
 };

@@ -3,7 +3,7 @@ import { ROUTES } from "./routes";
 import * as S from "../schemas";
 
 /** The version of the public API contract (not of the package): bump it when a response shape changes. */
-export const API_VERSION = "2.0.0";
+export const API_VERSION = "2.1.0";
 
 /** Named schemas, emitted once under components.schemas and referenced wherever they occur. */
 const COMPONENTS: Record<string, z.ZodType> = {
@@ -40,6 +40,11 @@ const COMPONENTS: Record<string, z.ZodType> = {
   Health: S.HealthSchema,
   OpenApiDocument: S.OpenApiDocumentSchema,
   Problem: S.ProblemSchema,
+  Command: S.CommandViewSchema,
+  CommandPage: S.CommandPageSchema,
+  CommandAccepted: S.CommandAcceptedSchema,
+  StrategyKinds: S.StrategyKindsSchema,
+  Token: S.TokenSchema,
 };
 
 type JsonSchema = Record<string, unknown>;
@@ -55,6 +60,24 @@ const PROBLEM_RESPONSES: Record<S.ProblemStatus, { name: string; description: st
     name: "BadRequest",
     description:
       "A query parameter is invalid, is not one of the route's, or is given more than once; `parameter` names it (code invalid-parameter)",
+  },
+  401: {
+    name: "Unauthenticated",
+    description:
+      "No bearer token where the route needs one, or one that is expired, badly signed or not this API's (code unauthenticated, with WWW-Authenticate: Bearer); for the token route, wrong credentials (code invalid-credentials)",
+  },
+  403: {
+    name: "Forbidden",
+    description: "The token is valid but its role may not do this: a viewer sending a command (code forbidden)",
+  },
+  413: { name: "PayloadTooLarge", description: "The request body is larger than 16 KiB (code body-too-large)" },
+  415: {
+    name: "UnsupportedMediaType",
+    description: "The body is not sent as application/json (code unsupported-media-type)",
+  },
+  422: {
+    name: "UnprocessableContent",
+    description: "The Idempotency-Key was used before for another request (code idempotency-key-reused)",
   },
   404: {
     name: "NotFound",
@@ -122,13 +145,18 @@ export function openApiDocument(): JsonSchema {
       ...(contract.csv ? { "text/csv": { schema: { type: "string" } } } : {}),
     };
     const responses: Record<string, JsonSchema> = {
-      "200": {
-        description: contract.csv
+      [String(contract.success ?? 200)]: {
+        description: contract.success
+          ? "Accepted: the command is on strategy.commands.v1. Its outcome appears at `Location` once the strategy worker has applied or rejected it"
+          : contract.csv
           ? 'OK. With `Accept: text/csv`, the page as CSV, and the next page\'s URL in `Link: <...>; rel="next"`'
           : "OK",
         content,
         ...(contract.csv
           ? { headers: { Link: { description: 'The next page: `<url>; rel="next"`', schema: { type: "string" } } } }
+          : {}),
+        ...(contract.success
+          ? { headers: { Location: { description: "The command: /api/commands/{commandId}", schema: { type: "string" } } } }
           : {}),
       },
     };
@@ -143,12 +171,35 @@ export function openApiDocument(): JsonSchema {
         headers: RETRY_AFTER,
       };
     }
+    const idempotencyKey = {
+      name: "Idempotency-Key",
+      in: "header",
+      required: false,
+      description:
+        "Becomes the command id: the same key with the same request answers the first answer again and publishes nothing; with another request, 422",
+      schema: { type: "string", pattern: "^[A-Za-z0-9_-]{8,64}$" },
+    };
     paths[route.path] = {
+      ...paths[route.path],
       [route.method.toLowerCase()]: {
         operationId: route.handler,
         summary: contract.summary,
         tags: [contract.tag],
-        parameters: [...parameters("path", contract.path), ...parameters("query", contract.query)],
+        parameters: [
+          ...parameters("path", contract.path),
+          ...parameters("query", contract.query),
+          ...("command" in route ? [idempotencyKey] : []),
+        ],
+        ...(contract.body
+          ? {
+              requestBody: {
+                required: !contract.bodyOptional,
+                content: { "application/json": { schema: embedded(z.toJSONSchema(contract.body, { io: "input" }) as JsonSchema) } },
+              },
+            }
+          : {}),
+        // open: no token; read: a token on AWS (and locally with AUTH_READS=token); trade: a trader's token
+        security: route.access === "open" ? [] : route.access === "read" ? [{}, { bearer: [] }] : [{ bearer: [] }],
         responses,
       },
     };
@@ -177,10 +228,23 @@ export function openApiDocument(): JsonSchema {
       { name: "market-data", description: "From the market-data worker" },
       { name: "strategy", description: "From the strategy worker" },
       { name: "alerts", description: "Risk alerts" },
+      { name: "history", description: "From the read side (PostgreSQL)" },
+      { name: "commands", description: "Commands to the strategy worker through strategy.commands.v1, and their audit" },
       { name: "system", description: "Health and this document" },
     ],
     paths,
-    components: { schemas: Object.fromEntries(Object.entries(schemas).map(([id, s]) => [id, embedded(s)])), responses },
+    components: {
+      schemas: Object.fromEntries(Object.entries(schemas).map(([id, s]) => [id, embedded(s)])),
+      responses,
+      securitySchemes: {
+        bearer: {
+          type: "http",
+          scheme: "bearer",
+          bearerFormat: "JWT",
+          description: "Locally from POST /api/auth/token; on AWS a Cognito access token",
+        },
+      },
+    },
   };
   return cached;
 }

@@ -16,7 +16,8 @@ import type { Logger } from "pino";
 import { AlertStore } from "../alerts";
 import type { GatewayConfig } from "../config";
 import { createGatewayDeps, type ConsumerHealthSource } from "../http/deps";
-import type { HttpHandler } from "../http/endpoint";
+import { busCommandSink } from "../commands";
+import { MAX_BODY_BYTES, type HttpHandler } from "../http/endpoint";
 import { ENDPOINTS } from "../http/endpoints";
 import { createNotFound } from "../http/handlers/not-found";
 import { problemResponse } from "../http/problem";
@@ -56,6 +57,18 @@ export interface LocalGateway {
 /** API Gateway's limit for an HTTP API integration: the deadline each local invocation gets. */
 const INTEGRATION_TIMEOUT_MS = 30_000;
 
+/** The request body as text, at most `limit` bytes of it (the rest is read and dropped, so the connection stays usable). */
+async function readBody(req: IncomingMessage, limit: number): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    if (size >= limit) continue;
+    chunks.push(chunk.subarray(0, limit - size));
+    size += Math.min(chunk.length, limit - size);
+  }
+  return Buffer.concat(chunks).toString("utf8");
+}
+
 function send(res: ServerResponse, result: APIGatewayProxyStructuredResultV2): void {
   const headers = Object.fromEntries(
     Object.entries(result.headers ?? {}).map(([name, value]) => [name, String(value)]),
@@ -81,7 +94,8 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
   ];
   // /api/health reports the risk/alerts consumer once it runs (it starts after the server)
   const consumers: ConsumerHealthSource[] = [];
-  const deps = createGatewayDeps({ config, metrics, logger, alerts: store, consumers });
+  const commands = busCommandSink(bus);
+  const deps = createGatewayDeps({ config, metrics, logger, alerts: store, consumers, commands });
   const handlers = Object.fromEntries(
     Object.values(ENDPOINTS).map((endpoint) => [endpoint.name, endpoint.create(deps)]),
   ) as Record<HandlerName, HttpHandler>;
@@ -173,7 +187,9 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
       );
       return;
     }
-    const event = httpApiEvent(req, url, resolved.route, resolved.params);
+    // API Gateway hands a Lambda the body whole (up to 10 MB); here it is read up to one byte past what a route takes
+    const body = method === "GET" || method === "HEAD" ? undefined : await readBody(req, MAX_BODY_BYTES + 1);
+    const event = httpApiEvent(req, url, resolved.route, resolved.params, body);
     send(
       res,
       await handlers[resolved.route.handler](
@@ -251,6 +267,7 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
       consuming = false;
       await closeServer();
       await consumer.stop();
+      await commands.close();
       // the read side's connections: a database that stops after the gateway must find none open
       await deps.readSide?.db.destroy();
       logger.info("gateway stopped");

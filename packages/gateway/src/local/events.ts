@@ -38,6 +38,7 @@ export function httpApiEvent(
   url: URL,
   route: Route | typeof DEFAULT_ROUTE_KEY,
   pathParameters: Record<string, string>,
+  body?: string,
 ): APIGatewayProxyEventV2 {
   const headers: Record<string, string> = {};
   for (let i = 0; i < req.rawHeaders.length; i += 2) {
@@ -82,6 +83,7 @@ export function httpApiEvent(
     ...(Object.keys(pathParameters).length > 0
       ? { pathParameters: Object.fromEntries(Object.entries(pathParameters).map(([k, v]) => [k, decode(v)])) }
       : {}),
+    ...(body ? { body } : {}),
     isBase64Encoded: false,
   };
 }
