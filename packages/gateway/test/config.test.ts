@@ -15,6 +15,8 @@ describe("gatewayConfig", () => {
       ALERTS_GROUP_ID: "tickflow-gateway-alerts",
       LOG_LEVEL: "info",
       DATABASE_NAME: "tickflow",
+      AUTH_TOKEN_TTL_SECONDS: 3600,
+      AUTH_READS: "open",
     });
   });
 

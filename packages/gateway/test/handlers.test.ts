@@ -262,7 +262,7 @@ describe("history routes (the read side)", () => {
     expect(result.headers?.link).toBe(`</api/fills?limit=5&cursor=${encodeURIComponent(json.body.next)}>; rel="next"`);
     // the dashboard on another origin may read it
     expect(result.headers?.["Access-Control-Expose-Headers"] ?? result.headers?.["access-control-expose-headers"]).toBe(
-      "link",
+      "link,location",
     );
   });
 
@@ -414,17 +414,17 @@ describe("the $default route (requests no route takes)", () => {
 
   it("answers another method on a route's path with 405 method-not-allowed and Allow, counted under the route", async () => {
     const response = parse<Problem>(
-      await createNotFound(deps)(defaultRouteEvent("DELETE", "/api/strategies/sma"), context()),
+      await createNotFound(deps)(defaultRouteEvent("PUT", "/api/strategies/sma"), context()),
     );
 
     expect(response.status).toBe(405);
-    expect(response.headers.allow).toBe("GET");
+    expect(response.headers.allow).toBe("GET, DELETE, PATCH");
     expect(response.body.code).toBe("method-not-allowed");
-    expect(response.body.detail).toBe("DELETE is not allowed on /api/strategies/sma");
+    expect(response.body.detail).toBe("PUT is not allowed on /api/strategies/sma");
     expect(
       await sample(deps.metrics, "tickflow_http_requests_total", {
         route: "/api/strategies/{id}",
-        method: "DELETE",
+        method: "PUT",
         status: "405",
       }),
     ).toBe(1);

@@ -47,7 +47,8 @@ describe("the local adapter over HTTP", () => {
       "/api/bars/{symbol}": "/api/bars/BTC-USD?interval=1s",
       "/api/strategies/{id}": "/api/strategies/bo",
     };
-    for (const route of ROUTES) {
+    // the reads: the command routes have tests of their own
+    for (const route of ROUTES.filter((r) => r.method === "GET" && r.path !== "/api/commands/{id}")) {
       const response = await fetch(`${gateway.url}${paths[route.path] ?? route.path}`);
       expect(response.status, route.path).toBe(200);
       expect(response.headers.get("content-type")).toBe("application/json");

@@ -6,6 +6,7 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context
 import { pino } from "pino";
 import { gatewayConfig } from "../../src/config";
 import { lambdaContext } from "../../src/local/events";
+import type { CommandSink } from "../../src/commands";
 import { createGatewayDeps, type GatewayDeps } from "../../src/http/deps";
 import { DEFAULT_ROUTE_KEY, ROUTES, type HandlerName } from "../../src/http/routes";
 
@@ -26,7 +27,13 @@ export const mskFixture = () => fixture<MSKEvent>("msk-risk-and-orders.json");
  */
 export function httpEvent(
   handler: HandlerName,
-  params: { path?: Record<string, string>; query?: string; origin?: string } = {},
+  params: {
+    path?: Record<string, string>;
+    query?: string;
+    origin?: string;
+    headers?: Record<string, string>;
+    body?: string;
+  } = {},
 ): APIGatewayProxyEventV2 {
   const route = ROUTES.find((r) => r.handler === handler)!;
   const event = httpFixture("http-api-quotes.json");
@@ -41,10 +48,19 @@ export function httpEvent(
     routeKey,
     rawPath,
     rawQueryString: params.query ?? "",
-    headers: { ...event.headers, ...(params.origin !== undefined ? { origin: params.origin } : {}) },
+    headers: {
+      ...event.headers,
+      ...(params.origin !== undefined ? { origin: params.origin } : {}),
+      ...params.headers,
+    },
     ...(Object.keys(query).length > 0 ? { queryStringParameters: query } : {}),
     ...(params.path ? { pathParameters: params.path } : {}),
-    requestContext: { ...event.requestContext, routeKey, http: { ...event.requestContext.http, path: rawPath } },
+    ...(params.body !== undefined ? { body: params.body } : {}),
+    requestContext: {
+      ...event.requestContext,
+      routeKey,
+      http: { ...event.requestContext.http, method: route.method, path: rawPath },
+    },
   };
 }
 
@@ -77,9 +93,12 @@ export interface TestDeps extends GatewayDeps {
 }
 
 /** Handler dependencies pointing at the given upstreams, with a Prometheus registry to read metrics from. */
-export function testDeps(env: Record<string, string>): TestDeps {
+export function testDeps(env: Record<string, string>, commands: CommandSink | null = null): TestDeps {
   const metrics = new PrometheusMetrics({ service: "gateway" });
-  return { ...createGatewayDeps({ config: gatewayConfig(env), metrics, logger: pino({ level: "silent" }) }), metrics };
+  return {
+    ...createGatewayDeps({ config: gatewayConfig(env), metrics, logger: pino({ level: "silent" }), commands }),
+    metrics,
+  };
 }
 
 export interface JsonResponse<T = unknown> {
