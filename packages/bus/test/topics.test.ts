@@ -14,6 +14,7 @@ describe("topic registry", () => {
       positions: "strategy.positions.v1",
       risk: "strategy.risk.v1",
       equity: "strategy.equity.v1",
+      commands: "strategy.commands.v1",
       dlq: "dlq.v1",
       state: "strategy.state.v1",
     });

@@ -1,12 +1,7 @@
 import { z } from "zod";
 import type { Bar } from "./bar";
 import type { CommandRejectReason, CommandSubmitted } from "./commands";
-import {
-  EngineConfigSchema,
-  type EngineConfig,
-  type EngineConfigInput,
-  type StrategyInstance,
-} from "./engine-config";
+import { EngineConfigSchema, type EngineConfig, type EngineConfigInput, type StrategyInstance } from "./engine-config";
 import {
   COMMAND_MEMORY,
   copyState,
@@ -272,7 +267,10 @@ export class TradingEngine {
     if (command.kind === "strategy.add") return this.addStrategy(id, command.payload);
     const runtime = this.wiring.runtimes.get(id);
     if (!runtime)
-      return refused("unknown-strategy", `no strategy "${id}"; running: ${[...this.wiring.runtimes.keys()].join(", ")}`);
+      return refused(
+        "unknown-strategy",
+        `no strategy "${id}"; running: ${[...this.wiring.runtimes.keys()].join(", ")}`,
+      );
     const { state } = runtime;
     const turnIn = (target: SymbolRuntime): Turn => commandTurn(target, tsEvent, command.submittedAt, events);
     const tradedOr = (symbol: string) => runtime.tradedSymbol(symbol);
@@ -340,7 +338,10 @@ export class TradingEngine {
         const { order } = command.payload;
         const target = tradedOr(order.symbol);
         if (!target)
-          return refused("unknown-symbol", `${id} does not trade ${order.symbol}; it trades ${runtime.symbols.join(", ")}`);
+          return refused(
+            "unknown-symbol",
+            `${id} does not trade ${order.symbol}; it trades ${runtime.symbols.join(", ")}`,
+          );
         const from = events.length;
         const orderId = this.placeOrder(turnIn(target), runtime, order, manualSignalId(command.commandId));
         return orderRefusal(events, from, orderId) ?? { applied: true, orderId };
@@ -363,16 +364,28 @@ export class TradingEngine {
     }
   }
 
-  private addStrategy(id: string, payload: Extract<CommandSubmitted, { kind: "strategy.add" }>["payload"]): CommandResult {
+  private addStrategy(
+    id: string,
+    payload: Extract<CommandSubmitted, { kind: "strategy.add" }>["payload"],
+  ): CommandResult {
     if (this.wiring.runtimes.has(id)) return refused("strategy-exists", `a strategy "${id}" already runs`);
     if (!this.registry.has(payload.kind))
-      return refused("unknown-kind", `no strategy kind "${payload.kind}"; kinds: ${[...this.registry.keys()].join(", ")}`);
+      return refused(
+        "unknown-kind",
+        `no strategy kind "${payload.kind}"; kinds: ${[...this.registry.keys()].join(", ")}`,
+      );
     const unknown = payload.symbols.filter((s) => !this.universe.has(s));
     if (unknown.length > 0)
-      return refused("unknown-symbol", `unknown symbols ${unknown.join(", ")}; the universe: ${this.universe.symbols.join(", ")}`);
+      return refused(
+        "unknown-symbol",
+        `unknown symbols ${unknown.join(", ")}; the universe: ${this.universe.symbols.join(", ")}`,
+      );
     const invalid = this.paramsProblem(payload.kind, payload.params);
     if (invalid) return refused("invalid-params", invalid);
-    this.rewire([...this.state.instances, { id, kind: payload.kind, symbols: [...payload.symbols], params: payload.params }]);
+    this.rewire([
+      ...this.state.instances,
+      { id, kind: payload.kind, symbols: [...payload.symbols], params: payload.params },
+    ]);
     // it starts with the starting cash: so does the combined peak
     this.state.portfolio.peakEquity += toMicros(this.config.startingCash);
     return APPLIED;
@@ -563,18 +576,18 @@ export class TradingEngine {
       : state.paused && signalId === "strategy" && !spec.reduceOnly
         ? { reason: "strategy-paused" as const, detail: `${runtime.id} is paused: only reduce-only orders go` }
         : (this.venue.refusal(spec, target, state.account) ??
-        // a reduce-only order can only take risk off: the risk gate has nothing to say about it
-        (spec.reduceOnly
-          ? null
-          : preTradeCheck(
-              this.gate,
-              runtime.id,
-              state.account,
-              runtime.traded,
-              target,
-              exposure(runtime.id, state.account, target),
-              spec.side * spec.qty,
-            )));
+          // a reduce-only order can only take risk off: the risk gate has nothing to say about it
+          (spec.reduceOnly
+            ? null
+            : preTradeCheck(
+                this.gate,
+                runtime.id,
+                state.account,
+                runtime.traded,
+                target,
+                exposure(runtime.id, state.account, target),
+                spec.side * spec.qty,
+              )));
     if (refusal)
       this.venue.reject(
         turn,

@@ -1,11 +1,5 @@
 import { createHash, randomUUID } from "node:crypto";
-import {
-  createBus,
-  encodeEvent,
-  KafkaEnvSchema,
-  type Bus,
-  type Publisher,
-} from "@tickflow/bus";
+import { createBus, encodeEvent, KafkaEnvSchema, type Bus, type Publisher } from "@tickflow/bus";
 import {
   CommandIdSchema,
   CommandSubmittedSchema,
@@ -28,10 +22,12 @@ export interface CommandSink {
 export function busCommandSink(bus: Bus | (() => Promise<Bus>)): CommandSink {
   let publisher: Promise<Publisher> | undefined;
   const open = () =>
-    (publisher ??= (typeof bus === "function" ? bus() : Promise.resolve(bus)).then((b) => b.publisher()).catch((error: unknown) => {
-      publisher = undefined; // the next command tries again
-      throw error;
-    }));
+    (publisher ??= (typeof bus === "function" ? bus() : Promise.resolve(bus))
+      .then((b) => b.publisher())
+      .catch((error: unknown) => {
+        publisher = undefined; // the next command tries again
+        throw error;
+      }));
   return {
     async publish(command) {
       await (
@@ -40,7 +36,10 @@ export function busCommandSink(bus: Bus | (() => Promise<Bus>)): CommandSink {
         {
           topic: "commands",
           key: command.strategyId,
-          value: encodeEvent({ type: "command.submitted", id: command.commandId, ts: command.submittedAt, data: command }, "gateway"),
+          value: encodeEvent(
+            { type: "command.submitted", id: command.commandId, ts: command.submittedAt, data: command },
+            "gateway",
+          ),
         },
       ]);
     },
@@ -87,11 +86,18 @@ export async function submitCommand<K extends CommandKind>(
   const { kind, strategyId, payload, actor } = request;
   const key = request.idempotencyKey;
   if (key !== undefined && !CommandIdSchema.safeParse(key).success)
-    throw new HttpProblem(400, "invalid-header", `Idempotency-Key: ${CommandIdSchema.safeParse(key).error!.issues[0]!.message}`, {
-      parameter: "Idempotency-Key",
-    });
+    throw new HttpProblem(
+      400,
+      "invalid-header",
+      `Idempotency-Key: ${CommandIdSchema.safeParse(key).error!.issues[0]!.message}`,
+      {
+        parameter: "Idempotency-Key",
+      },
+    );
   // who asked for what: the same key from another user is another request
-  const requestHash = createHash("sha256").update(JSON.stringify([kind, strategyId, payload, actor.subject])).digest("hex");
+  const requestHash = createHash("sha256")
+    .update(JSON.stringify([kind, strategyId, payload, actor.subject]))
+    .digest("hex");
   if (key !== undefined) {
     const seen =
       recent.get(key) ??
@@ -134,9 +140,21 @@ export async function submitCommand<K extends CommandKind>(
   try {
     await deps.commands.publish(command);
   } catch (error) {
-    throw new HttpProblem(503, "commands-unavailable", "strategy.commands.v1 did not take the command: retry with the same Idempotency-Key", {}, { cause: error });
+    throw new HttpProblem(
+      503,
+      "commands-unavailable",
+      "strategy.commands.v1 did not take the command: retry with the same Idempotency-Key",
+      {},
+      { cause: error },
+    );
   }
-  const answer: CommandAccepted = { commandId: command.commandId, kind, strategyId, status: "pending", submittedAt: command.submittedAt };
+  const answer: CommandAccepted = {
+    commandId: command.commandId,
+    kind,
+    strategyId,
+    status: "pending",
+    submittedAt: command.submittedAt,
+  };
   recent.set(command.commandId, { requestHash, answer });
   if (recent.size > RECENT_LIMIT) recent.delete(recent.keys().next().value!);
   return answer;

@@ -85,7 +85,9 @@ export const GatewayEnvSchema = z.object({
       z
         .array(
           z.strictObject({
-            username: z.string().regex(/^[A-Za-z0-9._@-]{1,64}$/, "a username is 1 to 64 letters, digits, '.', '_', '@' or '-'"),
+            username: z
+              .string()
+              .regex(/^[A-Za-z0-9._@-]{1,64}$/, "a username is 1 to 64 letters, digits, '.', '_', '@' or '-'"),
             password: z.string().min(8, "a password has at least 8 characters").max(256),
             role: RoleSchema,
           }),
@@ -103,7 +105,10 @@ export const GatewayEnvSchema = z.object({
     .string()
     .regex(/^[a-z]{2}(-[a-z]+)+-\d_[0-9A-Za-z]+$/, "must be a user pool id such as eu-west-1_AbC123")
     .optional(),
-  COGNITO_CLIENT_ID: z.string().regex(/^[0-9a-z]{1,128}$/, "must be an app client id").optional(),
+  COGNITO_CLIENT_ID: z
+    .string()
+    .regex(/^[0-9a-z]{1,128}$/, "must be an app client id")
+    .optional(),
   /** Consumer group of the local risk/alerts consumer (on AWS the MSK event source mapping owns its group). */
   ALERTS_GROUP_ID: z
     .string()

@@ -171,7 +171,9 @@ export const EquityQuerySchema = z.object({
   ...ListShape,
 });
 
-export const CommandPathSchema = z.object({ id: CommandIdSchema.describe("A command id (the Idempotency-Key it was sent with)") });
+export const CommandPathSchema = z.object({
+  id: CommandIdSchema.describe("A command id (the Idempotency-Key it was sent with)"),
+});
 export const OrderPathSchema = z.object({
   id: z
     .string()
@@ -601,7 +603,8 @@ export const CONTRACTS = {
     success: 202,
   },
   flattenStrategy: {
-    summary: "Cancel a strategy's orders and close its positions at market, in one symbol or all (command strategy.flatten)",
+    summary:
+      "Cancel a strategy's orders and close its positions at market, in one symbol or all (command strategy.flatten)",
     tag: "commands",
     path: StrategyPathSchema,
     body: FlattenBodySchema,

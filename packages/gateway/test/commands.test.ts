@@ -155,10 +155,10 @@ describe("a command without the right token changes nothing", () => {
 describe("commands from a trader", () => {
   it("publishes the command, answers 202 with its Location, and the outcome appears there once the worker applied it", async () => {
     const token = await login("tess", "trader-password");
-    const accepted = await invoke<{ commandId: string; kind: string; status: string }>(
-      "pauseStrategy",
-      { path: { id: "mr" }, headers: bearer(token) },
-    );
+    const accepted = await invoke<{ commandId: string; kind: string; status: string }>("pauseStrategy", {
+      path: { id: "mr" },
+      headers: bearer(token),
+    });
     expect(accepted.status).toBe(202);
     expect(accepted.body).toMatchObject({ kind: "strategy.pause", strategyId: "mr", status: "pending" });
     expect(accepted.headers.location).toBe(`/api/commands/${accepted.body.commandId}`);
@@ -194,7 +194,10 @@ describe("commands from a trader", () => {
     const first = await invoke("submitOrder", withBody(order, headers));
     const again = await invoke("submitOrder", withBody(order, headers));
     const other = await invoke<Problem>("submitOrder", withBody({ ...order, quantity: 2 }, headers));
-    const badKey = await invoke<Problem>("submitOrder", withBody(order, { ...bearer(token), "idempotency-key": "no!" }));
+    const badKey = await invoke<Problem>(
+      "submitOrder",
+      withBody(order, { ...bearer(token), "idempotency-key": "no!" }),
+    );
     expect(first.status).toBe(202);
     expect(again).toEqual(first);
     expect([other.status, other.body.code]).toEqual([422, "idempotency-key-reused"]);

@@ -118,7 +118,11 @@ export interface CommandsTable {
   actor: Json;
   request_hash: string;
   submitted_at: Timestamp;
-  status: ColumnType<"pending" | "applied" | "rejected", "pending" | "applied" | "rejected" | undefined, "applied" | "rejected">;
+  status: ColumnType<
+    "pending" | "applied" | "rejected",
+    "pending" | "applied" | "rejected" | undefined,
+    "applied" | "rejected"
+  >;
   reason: string | null;
   detail: string | null;
   order_id: string | null;

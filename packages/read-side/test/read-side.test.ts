@@ -107,14 +107,79 @@ describe.each(TARGETS)("read side on $name", (target) => {
   it("migrates an empty database to the latest, and a database at the previous migration without losing rows", async () => {
     await sql`drop schema public cascade`.execute(db);
     await sql`create schema public`.execute(db);
-    const first = await migrate(db, "0001_tables");
-    expect(first.results?.map((r) => [r.migrationName, r.status])).toEqual([["0001_tables", "Success"]]);
+    const first = await migrate(db, "0002_route_indexes");
+    expect(first.results?.map((r) => [r.migrationName, r.status])).toEqual([
+      ["0001_tables", "Success"],
+      ["0002_route_indexes", "Success"],
+    ]);
     await applyBatch(db, batch("strategy.orders.v1", 0, 0, [fill(1)]));
     const rest = await migrate(db);
-    expect(rest.results?.map((r) => [r.migrationName, r.status])).toEqual([["0002_route_indexes", "Success"]]);
+    expect(rest.results?.map((r) => [r.migrationName, r.status])).toEqual([["0003_commands", "Success"]]);
     expect((await read.fills({ limit: 10 })).items.map((f) => f.orderId)).toEqual(["s1:AAPL:1"]);
     // running again changes nothing
     expect((await migrate(db)).results).toEqual([]);
+  });
+
+  it("audits a command from its submission and completes it with its first outcome only, paged and filtered", async () => {
+    const submitted = (commandId: string, strategyId: string, submittedAt: number): DomainEvent => ({
+      type: "command.submitted",
+      id: commandId,
+      ts: submittedAt,
+      data: {
+        commandId,
+        kind: "strategy.pause",
+        strategyId,
+        payload: {},
+        actor: { subject: "tess", username: "tess", role: "trader" },
+        requestHash: "b".repeat(64),
+        submittedAt,
+      },
+    });
+    const outcome = { kind: "strategy.pause" as const, strategyId: "s1", orderId: null, tsEvent: 5_000, tsInit: 1_000 };
+    await applyBatch(
+      db,
+      batch("strategy.commands.v1", 0, 0, [
+        submitted("cmd-a-0001", "s1", 1_000),
+        submitted("cmd-b-0001", "s2", 2_000),
+        { type: "command.applied", id: "cmd-a-0001:applied", ts: 5_000, data: { ...outcome, commandId: "cmd-a-0001" } },
+      ]),
+    );
+    // a later answer to the same command (none should come) does not overwrite the first; one for an unknown command is nothing
+    await applyBatch(
+      db,
+      batch("strategy.commands.v1", 0, 3, [
+        {
+          type: "command.rejected",
+          id: "cmd-a-0001:rejected",
+          ts: 6_000,
+          data: { ...outcome, commandId: "cmd-a-0001", reason: "already-paused", detail: "x", tsEvent: 6_000 },
+        },
+        { type: "command.applied", id: "cmd-z-0001:applied", ts: 6_000, data: { ...outcome, commandId: "cmd-z-0001" } },
+      ]),
+    );
+    expect(await read.command("cmd-a-0001")).toEqual({
+      requestHash: "b".repeat(64),
+      view: {
+        commandId: "cmd-a-0001",
+        kind: "strategy.pause",
+        strategyId: "s1",
+        payload: {},
+        actor: { subject: "tess", username: "tess", role: "trader" },
+        submittedAt: 1_000,
+        status: "applied",
+        reason: null,
+        detail: null,
+        orderId: null,
+        appliedAt: 5_000,
+      },
+    });
+    expect(await read.command("cmd-z-0001")).toBeNull();
+    const all = await read.commands({ limit: 1 });
+    expect(all.items.map((c) => [c.commandId, c.status])).toEqual([["cmd-b-0001", "pending"]]);
+    const next = await read.commands({ limit: 1, cursor: all.next! });
+    expect(next.items.map((c) => c.commandId)).toEqual(["cmd-a-0001"]);
+    expect((await read.commands({ limit: 10, status: "pending" })).items.map((c) => c.commandId)).toEqual(["cmd-b-0001"]);
+    expect((await read.commands({ limit: 10, strategy: "s1", from: 500, to: 1_500 })).items).toHaveLength(1);
   });
 
   it("applies a batch once: a redelivered batch and the part of an overlapping one below the stored offset are skipped", async () => {

@@ -330,7 +330,11 @@ describe("strategy worker on the in-memory bus", () => {
     ]);
     await until("the outcomes", async () => (await events(bus, "commands")).length === 8, 10_000);
     const served = async (base: string) =>
-      (await getJson<StrategyView[]>(`${base}/strategies`)).map((s) => [s.id, s.status, s.params.fast ?? s.params.window]);
+      (await getJson<StrategyView[]>(`${base}/strategies`)).map((s) => [
+        s.id,
+        s.status,
+        s.params.fast ?? s.params.window,
+      ]);
     expect(await served(a.base)).toEqual([
       ["sma", "running", 3],
       ["bo", "paused", 30],
@@ -365,7 +369,14 @@ describe("strategy worker on the in-memory bus", () => {
             type: "command.applied",
             id: "x:applied",
             ts: 1,
-            data: { commandId: "forged-001", kind: "strategy.pause", strategyId: "sma", orderId: null, tsEvent: 1, tsInit: 1 },
+            data: {
+              commandId: "forged-001",
+              kind: "strategy.pause",
+              strategyId: "sma",
+              orderId: null,
+              tsEvent: 1,
+              tsInit: 1,
+            },
           },
           "test",
         ),

@@ -53,7 +53,12 @@ export class LocalAuth implements TokenVerifier {
     this.key = new TextEncoder().encode(secret);
     for (const u of users) {
       const salt = randomBytes(16);
-      this.users.set(u.username, { username: u.username, role: u.role, salt, hash: scryptSync(u.password, salt, KEY_LENGTH) });
+      this.users.set(u.username, {
+        username: u.username,
+        role: u.role,
+        salt,
+        hash: scryptSync(u.password, salt, KEY_LENGTH),
+      });
     }
   }
 
@@ -105,7 +110,9 @@ export function cognitoVerifier(userPoolId: string, clientId: string): TokenVeri
         payload = await verifier.verify(token);
       } catch (error) {
         const expired = error instanceof Error && error.name === "JwtExpiredError";
-        throw unauthenticated(expired ? "the token has expired: log in again" : "the token is not a valid access token of this user pool");
+        throw unauthenticated(
+          expired ? "the token has expired: log in again" : "the token is not a valid access token of this user pool",
+        );
       }
       const groups = payload["cognito:groups"] ?? [];
       const username = typeof payload.username === "string" ? payload.username : payload.sub;
@@ -130,7 +137,11 @@ export function authFromConfig(config: GatewayConfig): Auth {
   if (!config.AUTH_SECRET !== !config.AUTH_USERS)
     throw new ConfigError("set both AUTH_SECRET and AUTH_USERS (local users), or neither");
   if (config.COGNITO_USER_POOL_ID && config.COGNITO_CLIENT_ID)
-    return { verifier: cognitoVerifier(config.COGNITO_USER_POOL_ID, config.COGNITO_CLIENT_ID), local: null, readsNeedToken: true };
+    return {
+      verifier: cognitoVerifier(config.COGNITO_USER_POOL_ID, config.COGNITO_CLIENT_ID),
+      local: null,
+      readsNeedToken: true,
+    };
   if (config.AUTH_SECRET && config.AUTH_USERS) {
     const local = new LocalAuth(config.AUTH_SECRET, config.AUTH_USERS, config.AUTH_TOKEN_TTL_SECONDS);
     return { verifier: local, local, readsNeedToken: config.AUTH_READS === "token" };
@@ -158,10 +169,15 @@ export async function authorize(
   if (access === "open") return null;
   const token = bearerToken(authorization);
   if (access === "read" && !auth.readsNeedToken && token === null) return null;
-  if (token === null) throw unauthenticated(access === "trade" ? "sending a command needs a trader's token" : "this API needs a token");
+  if (token === null)
+    throw unauthenticated(access === "trade" ? "sending a command needs a trader's token" : "this API needs a token");
   if (!auth.verifier) throw unauthenticated(NO_AUTH_MESSAGE);
   const principal = await auth.verifier.verify(token);
   if (access === "trade" && principal.role !== "trader")
-    throw new HttpProblem(403, "forbidden", `${principal.username} is a ${principal.role}: only a trader sends commands`);
+    throw new HttpProblem(
+      403,
+      "forbidden",
+      `${principal.username} is a ${principal.role}: only a trader sends commands`,
+    );
   return principal;
 }

@@ -38,7 +38,11 @@ export const MAX_BODY_BYTES = 16 * 1024;
  */
 function parseBody(contract: Contract, event: APIGatewayProxyEventV2): unknown {
   if (!contract.body) return {};
-  const raw = event.body ? (event.isBase64Encoded ? Buffer.from(event.body, "base64").toString("utf8") : event.body) : "";
+  const raw = event.body
+    ? event.isBase64Encoded
+      ? Buffer.from(event.body, "base64").toString("utf8")
+      : event.body
+    : "";
   if (Buffer.byteLength(raw) > MAX_BODY_BYTES)
     throw new HttpProblem(413, "body-too-large", `the body is larger than ${MAX_BODY_BYTES} bytes`);
   let value: unknown = {};
@@ -128,7 +132,11 @@ function parseInput(contract: Contract, event: APIGatewayProxyEventV2) {
   return { path, query: parse("query", contract.query, event.queryStringParameters) };
 }
 
-function json(statusCode: number, body: unknown, headers: Record<string, string> = {}): APIGatewayProxyStructuredResultV2 {
+function json(
+  statusCode: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): APIGatewayProxyStructuredResultV2 {
   return {
     statusCode,
     headers: { "content-type": "application/json", "cache-control": "no-store", ...headers },

@@ -149,14 +149,18 @@ export function openApiDocument(): JsonSchema {
         description: contract.success
           ? "Accepted: the command is on strategy.commands.v1. Its outcome appears at `Location` once the strategy worker has applied or rejected it"
           : contract.csv
-          ? 'OK. With `Accept: text/csv`, the page as CSV, and the next page\'s URL in `Link: <...>; rel="next"`'
-          : "OK",
+            ? 'OK. With `Accept: text/csv`, the page as CSV, and the next page\'s URL in `Link: <...>; rel="next"`'
+            : "OK",
         content,
         ...(contract.csv
           ? { headers: { Link: { description: 'The next page: `<url>; rel="next"`', schema: { type: "string" } } } }
           : {}),
         ...(contract.success
-          ? { headers: { Location: { description: "The command: /api/commands/{commandId}", schema: { type: "string" } } } }
+          ? {
+              headers: {
+                Location: { description: "The command: /api/commands/{commandId}", schema: { type: "string" } },
+              },
+            }
           : {}),
       },
     };
@@ -194,7 +198,11 @@ export function openApiDocument(): JsonSchema {
           ? {
               requestBody: {
                 required: !contract.bodyOptional,
-                content: { "application/json": { schema: embedded(z.toJSONSchema(contract.body, { io: "input" }) as JsonSchema) } },
+                content: {
+                  "application/json": {
+                    schema: embedded(z.toJSONSchema(contract.body, { io: "input" }) as JsonSchema),
+                  },
+                },
               },
             }
           : {}),
@@ -229,7 +237,10 @@ export function openApiDocument(): JsonSchema {
       { name: "strategy", description: "From the strategy worker" },
       { name: "alerts", description: "Risk alerts" },
       { name: "history", description: "From the read side (PostgreSQL)" },
-      { name: "commands", description: "Commands to the strategy worker through strategy.commands.v1, and their audit" },
+      {
+        name: "commands",
+        description: "Commands to the strategy worker through strategy.commands.v1, and their audit",
+      },
       { name: "system", description: "Health and this document" },
     ],
     paths,

@@ -1,12 +1,15 @@
 import { HttpProblem } from "@tickflow/runtime";
-import { unauthenticated } from "../../auth";
 import { defineEndpoint } from "../endpoint";
 
 /** POST /api/auth/token: a bearer token for a local user (the local adapter only; on AWS Cognito issues them). */
 export const token = defineEndpoint("token", async ({ body, deps }) => {
   const local = deps.auth.local;
   if (!local)
-    throw new HttpProblem(404, "not-found", "this gateway issues no tokens: set AUTH_SECRET and AUTH_USERS (on AWS, log in with Cognito)");
+    throw new HttpProblem(
+      404,
+      "not-found",
+      "this gateway issues no tokens: set AUTH_SECRET and AUTH_USERS (on AWS, log in with Cognito)",
+    );
   const issued = await local.issue(body.username, body.password);
   // which of the two was wrong stays unsaid
   if (!issued) throw new HttpProblem(401, "invalid-credentials", "unknown username or wrong password");
