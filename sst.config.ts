@@ -1,5 +1,6 @@
 import type { SSTConfig } from "sst";
 import { Api } from "./stacks/api";
+import { Auth } from "./stacks/auth";
 import { Database } from "./stacks/database";
 import { Network } from "./stacks/network";
 import { Observability } from "./stacks/observability";
@@ -24,6 +25,14 @@ export default {
     // stateful resources (clusters, database secret, keys, buckets, log groups) are retained explicitly
     // (stacks/settings.ts), and the stateless rest is removed with the stage.
     if (app.stage !== "prod" && app.stage !== "production") app.setDefaultRemovalPolicy("destroy");
-    app.stack(Network).stack(Streaming).stack(Database).stack(Workers).stack(Api).stack(Web).stack(Observability);
+    app
+      .stack(Network)
+      .stack(Auth)
+      .stack(Streaming)
+      .stack(Database)
+      .stack(Workers)
+      .stack(Api)
+      .stack(Web)
+      .stack(Observability);
   },
 } satisfies SSTConfig;

@@ -1,13 +1,14 @@
 import { TOPICS, type TopicId } from "@tickflow/bus";
 import {
+  COMMAND_HANDLERS,
   CORS_PREFLIGHT,
   DATABASE_HANDLERS,
+  DEPLOYED_ROUTES,
   DEFAULT_ROUTE_HANDLER,
   DEFAULT_ROUTE_KEY,
   DEFAULT_UPSTREAM_TIMEOUT_MS,
   RISK_CONSUMER_HANDLER,
   RISK_CONSUMER_TOPICS,
-  ROUTES,
   handlerPath,
   type HandlerName,
 } from "@tickflow/gateway";
@@ -27,6 +28,7 @@ import {
   type FunctionProps,
   type StackContext,
 } from "sst/constructs";
+import { Auth } from "./auth";
 import { Database } from "./database";
 import { bootstrapStatement, kafkaStatements } from "./kafka-iam";
 import { Network } from "./network";
@@ -41,19 +43,40 @@ import { Workers } from "./workers";
  */
 export const riskConsumerGroup = (topic: TopicId) => `tickflow-alerts-${topic}`;
 
+/** Who may call a route (the gateway's `access`: open, read or trade). */
+type Access = (typeof DEPLOYED_ROUTES)[number]["access"];
+
+/** The HTTP API's JWT authorizer: Cognito access tokens of the dashboard's app client. */
+export const AUTHORIZER = "cognito" as const;
+
+/** The topic the command Lambdas publish to, and the only one they may write. */
+export const COMMANDS_TOPIC: TopicId = "commands";
+
 /**
- * The public API: one Lambda (nodejs22.x, in the VPC) per route of the gateway's route table and
- * one for `$default`, behind an HTTP API with throttling and CORS for the web origin only. Beside
- * it, the SNS alerts topic and the risk/alerts consumer, fed by MSK event-source mappings on
- * strategy.risk.v1 and strategy.orders.v1, with failed batches kept in S3. The routes whose
+ * Whether a route goes through the JWT authorizer: every route but the `open` ones (health).
+ * `$default` does not: it only answers 404/405 problem+json, and an authorizer there would also
+ * catch the CORS preflights API Gateway otherwise answers itself (stacks/README.md, Auth).
+ */
+export const authorized = (access: Access | "default") => access !== "open" && access !== "default";
+
+/**
+ * The public API: one Lambda (nodejs22.x, in the VPC) per deployed route of the gateway's route
+ * table (DEPLOYED_ROUTES: every route but the local adapter's token route) and one for
+ * `$default`, behind an HTTP API with throttling, CORS for the web origin only, and a JWT
+ * authorizer (the Auth stack's Cognito pool and dashboard client) on every route but health.
+ * Beside it, the SNS alerts topic and the risk/alerts consumer, fed by MSK event-source mappings
+ * on strategy.risk.v1 and strategy.orders.v1, with failed batches kept in S3. The routes whose
  * handler reads the read side (DATABASE_HANDLERS) query PostgreSQL through the RDS Data API: they
- * alone are told the cluster and its secret and may call the Data API on them.
+ * alone are told the cluster and its secret and may call the Data API on them. The routes that
+ * publish commands (COMMAND_HANDLERS) run in the command security group, which reaches MSK, and
+ * alone may write to Kafka: strategy.commands.v1 only.
  */
 export function Api({ stack }: StackContext) {
   const { vpc, privateSubnets, securityGroups, edge, settings } = use(Network);
   const kafka = use(Streaming);
   const workers = use(Workers);
   const { database } = use(Database);
+  const auth = use(Auth);
 
   // `sst dev` serves the web from Vite on this machine; deployed stages from CloudFront only.
   const corsOrigins = edge ? [edge.origin] : ["http://localhost:8080", "http://127.0.0.1:8080"];
@@ -80,6 +103,19 @@ export function Api({ stack }: StackContext) {
   // Under `sst dev` there is no cluster: the handlers, on the developer's machine, read the local read side.
   const readsDatabase = (name: HandlerName | "not-found") =>
     database !== undefined && name !== "not-found" && DATABASE_HANDLERS.includes(name);
+  // every route Lambda verifies the authorizer's token again (aws-jwt-verify) against these
+  const authEnvironment: Record<string, string> = {
+    COGNITO_USER_POOL_ID: auth.userPool.userPoolId,
+    COGNITO_CLIENT_ID: auth.dashboardClient.userPoolClientId,
+  };
+  const publishesCommands = (name: HandlerName | "not-found") =>
+    name !== "not-found" && COMMAND_HANDLERS.includes(name);
+  // The bus's variables (packages/bus/src/config.ts): brokers resolved from the cluster's ARN,
+  // SASL/IAM over TLS. Under `sst dev` the handler runs on the developer's machine, next to the
+  // broker `npm start` runs, which the deployed cluster's private brokers are not.
+  const commandEnvironment: Record<string, string> = settings.dev
+    ? { KAFKA_BROKERS: "127.0.0.1:9092", KAFKA_AUTH: "none" }
+    : { MSK_CLUSTER_ARN: kafka.clusterArn, KAFKA_AUTH: "msk-iam" };
   const databaseEnvironment: Record<string, string> = database
     ? {
         DATABASE_CLUSTER_ARN: database.cluster.clusterArn,
@@ -88,15 +124,18 @@ export function Api({ stack }: StackContext) {
       }
     : {};
 
-  const routes: Record<string, ApiRouteProps<string>> = {};
+  const routes: Record<string, ApiRouteProps<typeof AUTHORIZER>> = {};
   const routeLogs = new Map<string, logs.LogGroup>();
   const databaseRoutes = new Set<string>();
-  const addRoute = (routeKey: string, name: HandlerName | "not-found", handler: string) => {
+  const commandRoutes = new Set<string>();
+  const addRoute = (routeKey: string, name: HandlerName | "not-found", handler: string, access: Access | "default") => {
     const logGroup = functionLogs(routeFunctionId(name));
+    const commands = publishesCommands(name);
     routeLogs.set(routeKey, logGroup);
     routes[routeKey] = {
+      authorizer: authorized(access) ? AUTHORIZER : "none",
       function: {
-        ...inVpc(securityGroups.gateway),
+        ...inVpc(commands ? securityGroups.commands : securityGroups.gateway),
         handler,
         functionName: `${settings.prefix}-api-${name}`,
         memorySize: "512 MB",
@@ -108,18 +147,32 @@ export function Api({ stack }: StackContext) {
           // the gateway's default, written out so the deployed value is visible in the template
           UPSTREAM_TIMEOUT_MS: String(DEFAULT_UPSTREAM_TIMEOUT_MS),
           CORS_ORIGINS: corsOrigins.join(","),
+          ...authEnvironment,
           ...(readsDatabase(name) ? databaseEnvironment : {}),
+          ...(commands ? commandEnvironment : {}),
         },
       },
     };
     if (readsDatabase(name)) databaseRoutes.add(routeKey);
+    if (commands) commandRoutes.add(routeKey);
   };
-  for (const route of ROUTES) addRoute(`${route.method} ${route.path}`, route.handler, handlerPath(route.handler));
+  // the local adapter's token route is not deployed: on AWS, Cognito issues the tokens
+  for (const route of DEPLOYED_ROUTES)
+    addRoute(`${route.method} ${route.path}`, route.handler, handlerPath(route.handler), route.access);
   // what no route takes (another path or method) gets the gateway's 404/405 problem+json with
   // CORS, as locally, instead of API Gateway's own {"message":"Not Found"}
-  addRoute(DEFAULT_ROUTE_KEY, "not-found", DEFAULT_ROUTE_HANDLER);
+  addRoute(DEFAULT_ROUTE_KEY, "not-found", DEFAULT_ROUTE_HANDLER, "default");
 
   const api = new SstApi(stack, "Api", {
+    // access tokens of the dashboard's client: API Gateway checks the signature against the
+    // pool's keys, `iss`, `exp`, and `client_id` against the audience (access tokens carry no `aud`)
+    authorizers: {
+      [AUTHORIZER]: {
+        type: "jwt",
+        name: `${settings.prefix}-cognito`,
+        jwt: { issuer: auth.issuer, audience: [auth.dashboardClient.userPoolClientId] },
+      },
+    },
     routes,
     // API Gateway answers preflights itself; the local adapter answers them with the same settings
     cors: {
@@ -141,6 +194,15 @@ export function Api({ stack }: StackContext) {
     // rds-data:ExecuteStatement and the transaction actions on this cluster, and reading its
     // secret (the Data API fetches the credentials with the caller's permissions)
     if (database && databaseRoutes.has(routeKey)) database.cluster.grantDataApiAccess(fn);
+    // Publishing a command: resolve the brokers, then an idempotent producer (InitProducerId
+    // needs WriteDataIdempotently on the cluster) writing strategy.commands.v1 and nothing else;
+    // no group, no topic created (the strategy worker creates it). Under `sst dev` the handler
+    // publishes to the local broker with the developer's credentials: the stub gets nothing.
+    if (commandRoutes.has(routeKey) && !settings.dev)
+      fn.attachPermissions([
+        bootstrapStatement(kafka),
+        ...kafkaStatements(kafka, { idempotentProducer: true, describeCluster: true, write: [COMMANDS_TOPIC] }),
+      ]);
   }
 
   const alerts = alertsTopic(stack, settings);
@@ -209,7 +271,7 @@ export function Api({ stack }: StackContext) {
   }
 
   stack.addOutputs({ ApiUrl: api.url, AlertsTopicArn: alerts.topicArn, FailedBatchesBucket: failedBatches.bucketName });
-  return { api, alerts, riskConsumer, failedBatches, corsOrigins };
+  return { api, alerts, riskConsumer, failedBatches, corsOrigins, commandRoutes };
 }
 
 /**

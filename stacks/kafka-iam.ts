@@ -33,6 +33,8 @@ export const READ_GROUP_PATTERN = "tickflow-read-*";
 export interface KafkaAccess {
   /** Idempotent or transactional producer (InitProducerId needs WriteDataIdempotently on the cluster). */
   readonly idempotentProducer?: boolean;
+  /** Kafka's DescribeCluster (the cluster's id, controller and brokers), as a client's metadata checks ask. */
+  readonly describeCluster?: boolean;
   /** Topics it creates when missing and grows to the registry's partition count. */
   readonly manageTopics?: readonly TopicId[];
   readonly read?: readonly TopicId[];
@@ -55,7 +57,11 @@ export function kafkaStatements(cluster: KafkaClusterRef, access: KafkaAccess): 
   };
   add(
     "KafkaConnect",
-    ["kafka-cluster:Connect", ...(access.idempotentProducer ? ["kafka-cluster:WriteDataIdempotently"] : [])],
+    [
+      "kafka-cluster:Connect",
+      ...(access.describeCluster ? ["kafka-cluster:DescribeCluster"] : []),
+      ...(access.idempotentProducer ? ["kafka-cluster:WriteDataIdempotently"] : []),
+    ],
     [cluster.clusterArn],
   );
   const manage = access.manageTopics ?? [];

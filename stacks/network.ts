@@ -52,16 +52,19 @@ export function Network({ stack, app }: StackContext) {
     database: sg("DatabaseSecurityGroup", "Aurora PostgreSQL read side"),
     /** The API route Lambdas: they call the workers' read APIs and the RDS Data API. */
     gateway: sg("GatewaySecurityGroup", "API route Lambdas"),
+    /** The API's command Lambdas (COMMAND_HANDLERS): they publish to MSK and read the read side. */
+    commands: sg("CommandsSecurityGroup", "API command Lambdas (publish to MSK)"),
     riskConsumer: sg("RiskConsumerSecurityGroup", "risk/alerts consumer Lambda"),
     endpoints: sg("EndpointsSecurityGroup", "VPC interface endpoints"),
   };
-  const { kafka, marketData, strategy, projector, database, gateway, riskConsumer, endpoints } = securityGroups;
+  const { kafka, marketData, strategy, projector, database, gateway, commands, riskConsumer, endpoints } =
+    securityGroups;
   const iam = ec2.Port.tcp(KAFKA_IAM_PORT);
   const https = ec2.Port.tcp(HTTPS_PORT);
   const postgres = ec2.Port.tcp(POSTGRES_PORT);
 
-  // Workers -> MSK (SASL/IAM over TLS) and the event-source pollers -> MSK.
-  for (const client of [marketData, strategy, projector, kafka]) {
+  // Workers, the command Lambdas and the event-source pollers -> MSK (SASL/IAM over TLS).
+  for (const client of [marketData, strategy, projector, commands, kafka]) {
     kafka.addIngressRule(client, iam, "Kafka SASL/IAM over TLS");
     client.addEgressRule(kafka, iam, "Kafka SASL/IAM over TLS");
   }
@@ -81,13 +84,22 @@ export function Network({ stack, app }: StackContext) {
   database.addIngressRule(projector, postgres, "PostgreSQL from the projector");
   projector.addEgressRule(database, postgres, "PostgreSQL (the read side)");
   // AWS APIs through the interface endpoints.
-  for (const client of [marketData, strategy, projector, kafka, riskConsumer, gateway]) {
+  for (const client of [marketData, strategy, projector, kafka, riskConsumer, gateway, commands]) {
     endpoints.addIngressRule(client, https, "AWS APIs through VPC endpoints");
   }
   // The risk consumer only publishes to SNS, through its endpoint.
   riskConsumer.addEgressRule(endpoints, https, "SNS through its VPC endpoint");
-  // The route Lambdas query the read side through the RDS Data API, through its endpoint.
-  gateway.addEgressRule(endpoints, https, "RDS Data API through its VPC endpoint");
+  // The route Lambdas query the read side through the RDS Data API, and fetch the user pool's
+  // token-signing keys from Cognito, through their endpoints.
+  gateway.addEgressRule(endpoints, https, "RDS Data API and Cognito through their VPC endpoints");
+  // The command Lambdas read the read side (an Idempotency-Key seen before) through the Data API,
+  // the token-signing keys from Cognito, and resolve the brokers (GetBootstrapBrokers) through the
+  // MSK endpoint; then they produce on 9098 (above). They call no worker.
+  commands.addEgressRule(
+    endpoints,
+    https,
+    "RDS Data API, Cognito and the MSK control plane through their VPC endpoints",
+  );
   // Workers pull images (ECR API, then layers from S3) and ship logs; the pollers call Lambda and
   // STS and write failed batches to S3. S3 is a gateway endpoint, reached by route rather than by
   // security group, and its prefix list cannot be named in CloudFormation without a lookup: so
@@ -108,7 +120,7 @@ export function Network({ stack, app }: StackContext) {
     EcrDocker: ec2.InterfaceVpcEndpointAwsService.ECR_DOCKER,
     // awslogs driver: worker logs and the EMF metrics inside them
     Logs: ec2.InterfaceVpcEndpointAwsService.CLOUDWATCH_LOGS,
-    // MSK control plane: the workers resolve bootstrap brokers from MSK_CLUSTER_ARN
+    // MSK control plane: the workers and the command Lambdas resolve bootstrap brokers from MSK_CLUSTER_ARN
     Kafka: ec2.InterfaceVpcEndpointAwsService.KAFKA,
     // the risk consumer's alerts
     Sns: ec2.InterfaceVpcEndpointAwsService.SNS,
@@ -119,6 +131,10 @@ export function Network({ stack, app }: StackContext) {
     SecretsManager: ec2.InterfaceVpcEndpointAwsService.SECRETS_MANAGER,
     // the route Lambdas' queries of the read side (RDS Data API)
     RdsData: ec2.InterfaceVpcEndpointAwsService.RDS_DATA,
+    // the route Lambdas verify each token again (aws-jwt-verify), with the user pool's signing
+    // keys from https://cognito-idp.<region>.amazonaws.com/<pool>/.well-known/jwks.json (Cognito
+    // user pools' PrivateLink service; aws-cdk-lib 2.224 has no constant for it yet)
+    CognitoIdp: new ec2.InterfaceVpcEndpointAwsService("cognito-idp"),
   };
   for (const [id, service] of Object.entries(interfaceEndpoints)) {
     vpc.addInterfaceEndpoint(id, {
@@ -156,7 +172,11 @@ function webEdge(stack: StackContext["stack"], settings: ReturnType<typeof stage
   });
   // The dashboard's headers as every server of it sends them; here the API is another origin (the
   // HTTP API's execute-api host, which the Api stack creates after this one: named by pattern).
-  const headers = dashboardSecurityHeaders([`https://*.execute-api.${stack.region}.amazonaws.com`]);
+  // It signs in with Cognito's user-pool API (InitiateAuth) from the browser: that origin too.
+  const headers = dashboardSecurityHeaders([
+    `https://*.execute-api.${stack.region}.amazonaws.com`,
+    `https://cognito-idp.${stack.region}.amazonaws.com`,
+  ]);
   const responseHeadersPolicy = new cloudfront.ResponseHeadersPolicy(stack, "WebSecurityHeaders", {
     comment: `${settings.prefix} dashboard: CSP, no framing, no sniffing, no referrer, HSTS`,
     securityHeadersBehavior: {

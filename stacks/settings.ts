@@ -45,8 +45,29 @@ export interface StageSettings {
   readonly databaseBackupDays: number;
   /** Deletion protection of stateful resources that have it: on in production, off where the stage must remove cleanly. */
   readonly deletionProtection: boolean;
+  /**
+   * Whether anyone may create an account in the Cognito user pool (SignUp with the dashboard's
+   * client). Off unless `TICKFLOW_SELF_SIGN_UP=true` is set when the stage is synthesized: users
+   * are created by an administrator (stacks/README.md, Auth). A self-signed-up user joins no group,
+   * so is a viewer; only an administrator makes anyone a trader.
+   */
+  readonly selfSignUp: boolean;
+  /**
+   * Cognito's threat protection (the Plus feature plan: compromised-credential checks and adaptive
+   * authentication, enforced) on the user pool, in production only: it bills per monthly active
+   * user, and a preview stage's handful of test users gains nothing from it.
+   */
+  readonly authThreatProtection: boolean;
   /** Per-stage prefix for names that must be unique in the account and region. */
   readonly prefix: string;
+}
+
+/** `TICKFLOW_SELF_SIGN_UP`: "true" or "false" (default "false"); anything else stops the synthesis. */
+export function selfSignUpSetting(value: string | undefined): boolean {
+  const setting = (value ?? "").trim().toLowerCase();
+  if (setting === "" || setting === "false") return false;
+  if (setting === "true") return true;
+  throw new Error(`TICKFLOW_SELF_SIGN_UP must be "true" or "false", not ${JSON.stringify(value)}`);
 }
 
 export function stageSettings(app: App): StageSettings {
@@ -65,6 +86,8 @@ export function stageSettings(app: App): StageSettings {
     databaseStandbyReader: production,
     databaseBackupDays: production ? 14 : 1,
     deletionProtection: production,
+    selfSignUp: selfSignUpSetting(process.env.TICKFLOW_SELF_SIGN_UP),
+    authThreatProtection: production,
     prefix: `${app.stage}-${app.name}`,
   };
 }

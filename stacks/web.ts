@@ -1,21 +1,30 @@
 import { StaticSite, use, type StackContext } from "sst/constructs";
 import { Api } from "./api";
+import { Auth } from "./auth";
 import { Network } from "./network";
 
 /**
- * The dashboard: `web/` built by Vite with the API URL injected as VITE_API_URL, uploaded to the
+ * The dashboard: `web/` built by Vite with the API URL injected as VITE_API_URL and the Cognito
+ * user pool it signs in with as VITE_COGNITO_USER_POOL_ID, VITE_COGNITO_CLIENT_ID and
+ * VITE_COGNITO_REGION (public identifiers, not secrets: a browser client has none), uploaded to the
  * bucket behind the distribution the Network stack made (so the Api could name its origin in
  * CORS before this build knew the API's URL). Hashed assets are cached for a year, HTML never.
  */
 export function Web({ stack }: StackContext) {
   const { edge } = use(Network);
   const { api } = use(Api);
+  const auth = use(Auth);
 
   const site = new StaticSite(stack, "Site", {
     path: "web",
     buildCommand: "npm run build -w @tickflow/web",
     buildOutput: "dist",
-    environment: { VITE_API_URL: api.url },
+    environment: {
+      VITE_API_URL: api.url,
+      VITE_COGNITO_USER_POOL_ID: auth.userPool.userPoolId,
+      VITE_COGNITO_CLIENT_ID: auth.dashboardClient.userPoolClientId,
+      VITE_COGNITO_REGION: auth.region,
+    },
     // SST writes Vite env typings; keep them in SST's own output folder, out of the web package
     vite: { types: "../.sst/types/web-env.d.ts" },
     // `sst dev`: the site runs on this machine (npm start serves it on 8080)

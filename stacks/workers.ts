@@ -109,10 +109,12 @@ export function Workers({ stack, app }: StackContext) {
     ...kafkaStatements(kafka, {
       idempotentProducer: true,
       manageTopics: ALL_TOPICS,
-      // input, the state changelog it restores from, and the read models it primes at start
-      read: ["quotes", "state", "bars", "signals", "orders", "trades", "risk"],
-      // the engine's outputs, dead letters, and its snapshot, in one transaction per batch
-      write: ["bars", "signals", "orders", "trades", "positions", "risk", "dlq", "state"],
+      // inputs (quotes, and the commands it applies in the same transactions), the state
+      // changelog it restores from, and the read models it primes at start
+      read: ["quotes", "commands", "state", "bars", "signals", "orders", "trades", "risk"],
+      // the engine's outputs (equity samples and each command's outcome among them), dead
+      // letters, and its snapshot, in one transaction per batch
+      write: ["bars", "signals", "orders", "trades", "positions", "risk", "equity", "commands", "dlq", "state"],
       groups: [STRATEGY_GROUP_ID, READ_GROUP_PATTERN],
       transactionalIds: [STRATEGY_TRANSACTIONAL_ID],
     }),

@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
+import { COMMAND_HANDLERS } from "@tickflow/gateway";
 import { EVENT_SOURCE_NETWORK, eventSourceNetworkGrants, resourcesOf, synthesize, type Synthesized } from "./synth";
 
 let app: Synthesized;
@@ -27,6 +28,26 @@ describe("the dev stage (sst dev)", () => {
     }
     for (const [, fn] of resourcesOf(app.json.Api, "AWS::Lambda::Function"))
       expect(JSON.stringify(fn.Properties!.Environment ?? {})).not.toContain("DATABASE_");
+  });
+
+  it("points the command handlers at the local broker, and gives their stubs no Kafka permission", () => {
+    const api = app.json.Api;
+    const commands = resourcesOf(api, "AWS::Lambda::Function").filter(([, fn]) =>
+      (COMMAND_HANDLERS as readonly string[]).includes(
+        String(fn.Properties!.FunctionName).replace("dev-test-tickflow-api-", ""),
+      ),
+    );
+    expect(commands).toHaveLength(COMMAND_HANDLERS.length);
+    for (const [, fn] of commands) {
+      const env = (fn.Properties!.Environment as { Variables: Record<string, unknown> }).Variables;
+      expect(env).toMatchObject({ KAFKA_BROKERS: "127.0.0.1:9092", KAFKA_AUTH: "none" });
+      expect(env.MSK_CLUSTER_ARN).toBeUndefined();
+      expect(env.COGNITO_USER_POOL_ID).toBeDefined();
+    }
+    const kafkaGrants = resourcesOf(api, "AWS::IAM::Policy")
+      .filter(([id]) => id.startsWith("ApiLambda"))
+      .filter(([, p]) => JSON.stringify(p.Properties!.PolicyDocument).includes('"kafka'));
+    expect(kafkaGrants).toEqual([]);
   });
 
   it("still lets the MSK event-source mappings place their network interfaces in the cluster's subnets", () => {

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { resourcesOf, synthesize, type Synthesized } from "./synth";
+import { resourcesOf, synthesize, type CfnResource, type Synthesized } from "./synth";
 
 let app: Synthesized;
 
@@ -34,8 +34,10 @@ describe("the production stage", () => {
       ...resourcesOf(app.json.Network, "AWS::S3::Bucket"),
       ...resourcesOf(app.json.Api, "AWS::S3::Bucket"),
       ...resourcesOf(app.json.Workers, "AWS::Logs::LogGroup"),
+      // the users
+      ...resourcesOf(app.json.Auth, "AWS::Cognito::UserPool"),
     ];
-    expect(stateful.length).toBeGreaterThanOrEqual(15);
+    expect(stateful.length).toBeGreaterThanOrEqual(16);
     for (const [id, r] of stateful) expect({ id, policy: r.DeletionPolicy }).toEqual({ id, policy: "Retain" });
   });
 
@@ -71,6 +73,17 @@ describe("the production stage", () => {
       ["db.serverless", 0],
       ["db.serverless", 1],
     ]);
+  });
+
+  it("protects the user pool from deletion and enforces Cognito's threat protection on sign-in", () => {
+    const [[, pool]] = resourcesOf(app.json.Auth, "AWS::Cognito::UserPool") as [[string, CfnResource]];
+    expect(pool.Properties).toMatchObject({
+      DeletionProtection: "ACTIVE",
+      UserPoolTier: "PLUS",
+      UserPoolAddOns: { AdvancedSecurityMode: "ENFORCED" },
+      // sign-up is off in production as everywhere, unless TICKFLOW_SELF_SIGN_UP says otherwise
+      AdminCreateUserConfig: expect.objectContaining({ AllowAdminCreateUserOnly: true }),
+    });
   });
 
   it("never empties a bucket on removal", () => {

@@ -7,6 +7,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { CATALOG_ALARMS } from "../observability";
 import { DATABASE_NAME, DATABASE_USER } from "../database";
+import { COMMAND_HANDLERS, DEPLOYED_ROUTES } from "@tickflow/gateway";
 import { KAFKA_IAM_PORT, POSTGRES_PORT, WORKER_PORTS } from "../settings";
 import { PROJECTOR_GROUP_ID, PROJECTOR_TOPICS, STRATEGY_GROUP_ID, STRATEGY_TRANSACTIONAL_ID } from "../workers";
 import {
@@ -105,12 +106,23 @@ describe("IAM", () => {
     const [strategy] = bySid("KafkaWriteTopics", "Strategy");
     expect(marketData).toContain(`/${TOPICS.quotes.name}`);
     expect(marketData).not.toContain(TOPICS.orders.name);
-    for (const t of ["bars", "signals", "orders", "trades", "positions", "risk", "dlq", "state"] as const)
+    for (const t of [
+      "bars",
+      "signals",
+      "orders",
+      "trades",
+      "positions",
+      "risk",
+      "equity",
+      "commands",
+      "dlq",
+      "state",
+    ] as const)
       expect(strategy).toContain(`/${TOPICS[t].name}`);
     expect(strategy).not.toContain(`/${TOPICS.quotes.name}"`);
     // its input, its state changelog and the topics it primes its read views from
     const strategyReads = bySid("KafkaReadTopics").find((r) => r.includes(`/${TOPICS.state.name}`));
-    for (const t of ["quotes", "state", "bars", "signals", "orders", "trades", "risk"] as const)
+    for (const t of ["quotes", "commands", "state", "bars", "signals", "orders", "trades", "risk"] as const)
       expect(strategyReads).toContain(`/${TOPICS[t].name}`);
     expect(bySid("KafkaTransactions").join()).toContain(`/${STRATEGY_TRANSACTIONAL_ID}`);
     expect(bySid("KafkaGroups").join()).toContain(`/${STRATEGY_GROUP_ID}`);
@@ -157,8 +169,8 @@ describe("IAM", () => {
     const roles = resourcesOf(app.json.Api, "AWS::IAM::Role").filter(
       ([id]) => id.startsWith("ApiLambda") || id.startsWith("RiskConsumer"),
     );
-    // every route, the $default route and the risk consumer
-    expect(roles).toHaveLength(ROUTES.length + 2);
+    // every deployed route, the $default route and the risk consumer
+    expect(roles).toHaveLength(DEPLOYED_ROUTES.length + 2);
     for (const [, role] of roles)
       expect(text(role.Properties!.ManagedPolicyArns)).not.toContain("AWSLambdaBasicExecutionRole");
   });
@@ -201,7 +213,19 @@ describe("network", () => {
     const services = resourcesOf(app.json.Network, "AWS::EC2::VPCEndpoint").map(([, e]) =>
       text(e.Properties!.ServiceName),
     );
-    for (const s of ["s3", "ecr.api", "ecr.dkr", "logs", "kafka", "sns", "lambda", "sts", "secretsmanager", "rds-data"])
+    for (const s of [
+      "s3",
+      "ecr.api",
+      "ecr.dkr",
+      "logs",
+      "kafka",
+      "sns",
+      "lambda",
+      "sts",
+      "secretsmanager",
+      "rds-data",
+      "cognito-idp",
+    ])
       expect(services.some((n) => n.includes(`.${s}"`) || n.endsWith(`.${s}"]]}`))).toBe(true);
   });
 
@@ -223,6 +247,8 @@ describe("network", () => {
       .sort();
     expect(rules).toEqual(
       [
+        `Commands -> Endpoints:443-443`,
+        `Commands -> Kafka:${KAFKA_IAM_PORT}-${KAFKA_IAM_PORT}`,
         `Gateway -> Endpoints:443-443`,
         `Gateway -> MarketData:${WORKER_PORTS.marketData}-${WORKER_PORTS.marketData}`,
         `Gateway -> Strategy:${WORKER_PORTS.strategy}-${WORKER_PORTS.strategy}`,
@@ -348,12 +374,23 @@ describe("API", () => {
       ([id]) => id.startsWith("ApiLambda") || id.startsWith("RiskConsumer"),
     );
 
-  it("has one Lambda per route of the gateway's route table, and one for $default", () => {
+  it("has one Lambda per deployed route of the gateway's route table, and one for $default", () => {
     const routes = resourcesOf(app.json.Api, "AWS::ApiGatewayV2::Route")
       .map(([, r]) => r.Properties!.RouteKey)
       .sort();
-    expect(routes).toEqual([...ROUTES.map((r) => `${r.method} ${r.path}`), DEFAULT_ROUTE_KEY].sort());
-    expect(functions()).toHaveLength(ROUTES.length + 2);
+    expect(routes).toEqual([...DEPLOYED_ROUTES.map((r) => `${r.method} ${r.path}`), DEFAULT_ROUTE_KEY].sort());
+    expect(functions()).toHaveLength(DEPLOYED_ROUTES.length + 2);
+  });
+
+  it("does not deploy the local adapter's token route: on AWS, Cognito issues the tokens", () => {
+    const local = ROUTES.filter((r) => "localOnly" in r);
+    expect(local.map((r) => `${r.method} ${r.path}`)).toEqual(["POST /api/auth/token"]);
+    const keys = resourcesOf(app.json.Api, "AWS::ApiGatewayV2::Route").map(([, r]) => r.Properties!.RouteKey);
+    const names = functions().map(([, f]) => String(f.Properties!.FunctionName));
+    for (const route of local) {
+      expect(keys).not.toContain(`${route.method} ${route.path}`);
+      expect(names).not.toContain(`test-tickflow-api-${route.handler}`);
+    }
   });
 
   it("sends what no route takes to the gateway's not-found Lambda, in the VPC like the route Lambdas", () => {
@@ -646,7 +683,7 @@ describe("database", () => {
           actions: statements.flatMap((s) => list(s.Action)),
         };
       });
-    expect(byHandler).toHaveLength(ROUTES.length + 1);
+    expect(byHandler).toHaveLength(DEPLOYED_ROUTES.length + 1);
     expect(DATABASE_HANDLERS.length).toBeGreaterThan(0);
     for (const { handler, env, actions } of byHandler) {
       const reads = (DATABASE_HANDLERS as readonly string[]).includes(handler);
@@ -675,14 +712,284 @@ describe("database", () => {
   });
 });
 
+/** The API's route Lambdas (deployed routes and `$default`), with their environment, security groups and identity statements. */
+function routeLambdas() {
+  const api = app.json.Api;
+  const policies = resourcesOf(api, "AWS::IAM::Policy");
+  return resourcesOf(api, "AWS::Lambda::Function")
+    .filter(([, fn]) => String(fn.Properties!.FunctionName).startsWith("test-tickflow-api-"))
+    .map(([id, fn]) => {
+      const p = fn.Properties as Record<string, any>;
+      const roleId = p.Role["Fn::GetAtt"][0] as string;
+      const statements = policies
+        .filter(([, policy]) => text(policy.Properties!.Roles).includes(`"${roleId}"`))
+        .flatMap(([, policy]) => (policy.Properties!.PolicyDocument as { Statement: Statement[] }).Statement);
+      return {
+        id,
+        handler: String(p.FunctionName).replace("test-tickflow-api-", ""),
+        env: p.Environment.Variables as Record<string, unknown>,
+        securityGroups: text(p.VpcConfig?.SecurityGroupIds),
+        statements,
+      };
+    });
+}
+
+const AUTH_IMPORT = {
+  pool: { "Fn::ImportValue": expect.stringMatching(/^test-tickflow-Auth:ExportsOutputRefUserPool[0-9A-F]+$/) },
+  client: {
+    "Fn::ImportValue": expect.stringMatching(/^test-tickflow-Auth:ExportsOutputRefUserPoolDashboardClient[0-9A-F]+$/),
+  },
+};
+
+describe("auth", () => {
+  const pool = () => resourcesOf(app.json.Auth, "AWS::Cognito::UserPool");
+  const routes = () =>
+    resourcesOf(app.json.Api, "AWS::ApiGatewayV2::Route").map(([, r]) => r.Properties as Record<string, any>);
+
+  it("is one Cognito user pool where only an administrator creates users, with a strong password policy", () => {
+    expect(pool()).toHaveLength(1);
+    const [[, p]] = pool() as [[string, CfnResource]];
+    const props = p.Properties as Record<string, any>;
+    expect(props.AdminCreateUserConfig.AllowAdminCreateUserOnly).toBe(true);
+    expect(props.Policies.PasswordPolicy).toEqual({
+      MinimumLength: 14,
+      RequireLowercase: true,
+      RequireUppercase: true,
+      RequireNumbers: true,
+      RequireSymbols: true,
+      TemporaryPasswordValidityDays: 3,
+      PasswordHistorySize: 5,
+    });
+    expect(props.UsernameConfiguration).toEqual({ CaseSensitive: false });
+    expect(props.AccountRecoverySetting.RecoveryMechanisms).toEqual([{ Name: "verified_email", Priority: 1 }]);
+    // a preview stage: no threat protection (Plus tier) and no deletion protection, removed with the stage
+    expect(props.UserPoolTier).toBe("ESSENTIALS");
+    expect(props.DeletionProtection).toBe("INACTIVE");
+    expect(p.DeletionPolicy).toBe("Delete");
+  });
+
+  it("has the trader group: its members trade, everyone else only reads", () => {
+    const groups = resourcesOf(app.json.Auth, "AWS::Cognito::UserPoolGroup").map(([, g]) => g.Properties);
+    expect(groups).toEqual([expect.objectContaining({ GroupName: "trader", UserPoolId: { Ref: pool()[0]![0] } })]);
+  });
+
+  it("has one app client, the dashboard's: public, password and SRP sign-in, one-hour access tokens, no OAuth", () => {
+    const clients = resourcesOf(app.json.Auth, "AWS::Cognito::UserPoolClient").map(([, c]) => c.Properties!);
+    expect(clients).toHaveLength(1);
+    const [client] = clients as [Record<string, any>];
+    expect(client.GenerateSecret).toBe(false);
+    expect([...client.ExplicitAuthFlows].sort()).toEqual([
+      "ALLOW_REFRESH_TOKEN_AUTH",
+      "ALLOW_USER_PASSWORD_AUTH",
+      "ALLOW_USER_SRP_AUTH",
+    ]);
+    expect(client.AccessTokenValidity).toBe(60);
+    expect(client.TokenValidityUnits.AccessToken).toBe("minutes");
+    expect(client.AllowedOAuthFlowsUserPoolClient).toBe(false);
+    expect(client.AllowedOAuthFlows).toBeUndefined();
+    expect(client.PreventUserExistenceErrors).toBe("ENABLED");
+    expect(client.EnableTokenRevocation).toBe(true);
+  });
+
+  it("checks Cognito access tokens of the dashboard's client with one JWT authorizer", () => {
+    const authorizers = resourcesOf(app.json.Api, "AWS::ApiGatewayV2::Authorizer").map(([, a]) => a.Properties);
+    expect(authorizers).toEqual([
+      expect.objectContaining({
+        AuthorizerType: "JWT",
+        IdentitySource: ["$request.header.Authorization"],
+        JwtConfiguration: {
+          Issuer: { "Fn::Join": ["", ["https://cognito-idp.us-east-1.amazonaws.com/", AUTH_IMPORT.pool]] },
+          Audience: [AUTH_IMPORT.client],
+        },
+      }),
+    ]);
+  });
+
+  it("puts the authorizer on every deployed route but health, and not on $default (CORS preflights)", () => {
+    const [[authorizerId]] = resourcesOf(app.json.Api, "AWS::ApiGatewayV2::Authorizer") as [[string, CfnResource]];
+    const open = DEPLOYED_ROUTES.filter((r) => r.access === "open").map((r) => `${r.method} ${r.path}`);
+    expect(open).toEqual(["GET /api/health"]);
+    const expected = Object.fromEntries([
+      ...DEPLOYED_ROUTES.map((r) => [`${r.method} ${r.path}`, r.access === "open" ? "NONE" : "JWT"]),
+      [DEFAULT_ROUTE_KEY, "NONE"],
+    ]);
+    const actual = Object.fromEntries(routes().map((r) => [r.RouteKey as string, r.AuthorizationType as string]));
+    expect(actual).toEqual(expected);
+    for (const r of routes()) {
+      if (r.AuthorizationType === "JWT")
+        expect({ route: r.RouteKey, id: r.AuthorizerId }).toEqual({ route: r.RouteKey, id: { Ref: authorizerId } });
+      else expect({ route: r.RouteKey, id: r.AuthorizerId }).toEqual({ route: r.RouteKey, id: undefined });
+    }
+    // every write route among the authorized ones
+    for (const r of DEPLOYED_ROUTES.filter((r) => r.access === "trade"))
+      expect(actual[`${r.method} ${r.path}`]).toBe("JWT");
+  });
+
+  it("tells every route Lambda the pool and the client, to verify the token again", () => {
+    const lambdas = routeLambdas();
+    expect(lambdas).toHaveLength(DEPLOYED_ROUTES.length + 1);
+    for (const { handler, env } of lambdas)
+      expect({ handler, pool: env.COGNITO_USER_POOL_ID, client: env.COGNITO_CLIENT_ID }).toEqual({
+        handler,
+        pool: AUTH_IMPORT.pool,
+        client: AUTH_IMPORT.client,
+      });
+  });
+
+  it("builds the dashboard with the pool, the client and the region, and lets it call Cognito", () => {
+    // resolved where each value is defined: the Auth stack's pool and client, the Api stack's URL
+    const [[poolId]] = resourcesOf(app.json.Auth, "AWS::Cognito::UserPool") as [[string, CfnResource]];
+    const [[clientId]] = resourcesOf(app.json.Auth, "AWS::Cognito::UserPoolClient") as [[string, CfnResource]];
+    expect(app.webEnvironment).toEqual({
+      VITE_API_URL: { "Fn::GetAtt": [expect.stringMatching(/^Api/), "ApiEndpoint"] },
+      VITE_COGNITO_USER_POOL_ID: { Ref: poolId },
+      VITE_COGNITO_CLIENT_ID: { Ref: clientId },
+      VITE_COGNITO_REGION: "us-east-1",
+    });
+    const [[, policy]] = resourcesOf(app.json.Network, "AWS::CloudFront::ResponseHeadersPolicy") as [
+      [string, CfnResource],
+    ];
+    const csp = text(
+      (policy.Properties as Record<string, any>).ResponseHeadersPolicyConfig.SecurityHeadersConfig
+        .ContentSecurityPolicy,
+    );
+    expect(csp).toMatch(
+      /connect-src 'self' https:\/\/\*\.execute-api\.us-east-1\.amazonaws\.com https:\/\/cognito-idp\.us-east-1\.amazonaws\.com;/,
+    );
+  });
+});
+
+describe("commands", () => {
+  const clusterArn = {
+    "Fn::ImportValue": expect.stringMatching(/^test-tickflow-Streaming:ExportsOutputFnGetAttKafkaArn/),
+  };
+  /** The topic name at the end of a topic ARN's Fn::Join, or the whole value as JSON text if it is no topic ARN. */
+  const topicOf = (resource: unknown) => {
+    const parts = (resource as { "Fn::Join"?: [string, unknown[]] })["Fn::Join"]?.[1];
+    const last = parts?.at(-1);
+    return typeof last === "string" && text(parts).includes(":topic/") ? last.replace(/^\//, "") : text(resource);
+  };
+  const kafkaActions = (statements: Statement[]) =>
+    statements.flatMap((s) => list(s.Action)).filter((a) => a.startsWith("kafka-cluster:") || a.startsWith("kafka:"));
+
+  it("are the gateway's COMMAND_HANDLERS, every one of them deployed", () => {
+    expect(COMMAND_HANDLERS.length).toBeGreaterThan(0);
+    // every route a trader's token is needed for publishes a command, and no other does
+    expect([...COMMAND_HANDLERS].sort()).toEqual(
+      ROUTES.filter((r) => r.access === "trade")
+        .map((r) => r.handler)
+        .sort(),
+    );
+    const handlers = routeLambdas().map((l) => l.handler);
+    for (const h of COMMAND_HANDLERS) expect(handlers).toContain(h);
+    // they honour an Idempotency-Key from the read side: the Data API grants apply
+    for (const h of COMMAND_HANDLERS) expect(DATABASE_HANDLERS).toContain(h);
+  });
+
+  it("publish to MSK: brokers from the cluster's ARN, SASL/IAM, in the command security group", () => {
+    for (const { handler, env, securityGroups } of routeLambdas().filter((l) =>
+      (COMMAND_HANDLERS as readonly string[]).includes(l.handler),
+    )) {
+      expect({ handler, arn: env.MSK_CLUSTER_ARN, auth: env.KAFKA_AUTH }).toEqual({
+        handler,
+        arn: clusterArn,
+        auth: "msk-iam",
+      });
+      expect({ handler, brokers: env.KAFKA_BROKERS }).toEqual({ handler, brokers: undefined });
+      expect({ handler, securityGroups }).toEqual({
+        handler,
+        securityGroups: expect.stringMatching(/CommandsSecurityGroup/),
+      });
+      expect(env.DATABASE_CLUSTER_ARN).toBeDefined();
+    }
+  });
+
+  it("may write strategy.commands.v1 and no other topic: no read, no group, no topic created", () => {
+    for (const { handler, statements } of routeLambdas().filter((l) =>
+      (COMMAND_HANDLERS as readonly string[]).includes(l.handler),
+    )) {
+      const on = (action: string) =>
+        statements.filter((s) => list(s.Action).includes(action)).flatMap((s) => list(s.Resource));
+      expect({ handler, actions: [...new Set(kafkaActions(statements))].sort() }).toEqual({
+        handler,
+        actions: [
+          "kafka-cluster:Connect",
+          "kafka-cluster:DescribeCluster",
+          "kafka-cluster:DescribeTopic",
+          "kafka-cluster:WriteData",
+          "kafka-cluster:WriteDataIdempotently",
+          "kafka:GetBootstrapBrokers",
+        ],
+      });
+      // the topic actions on the commands topic's ARN of this cluster, exactly: no other topic, no pattern
+      for (const action of ["kafka-cluster:WriteData", "kafka-cluster:DescribeTopic"]) {
+        expect({ handler, action, topics: on(action).map(topicOf) }).toEqual({
+          handler,
+          action,
+          topics: [TOPICS.commands.name],
+        });
+        for (const r of on(action)) {
+          expect(text(r)).not.toContain("*");
+          expect(text(r)).toContain(":topic/test-tickflow-kafka/");
+        }
+      }
+      // the cluster-level ones (connect, describe, the idempotent producer's InitProducerId) and the brokers' lookup on the cluster only
+      for (const action of [
+        "kafka-cluster:Connect",
+        "kafka-cluster:DescribeCluster",
+        "kafka-cluster:WriteDataIdempotently",
+        "kafka:GetBootstrapBrokers",
+      ])
+        expect({ handler, action, resources: on(action) }).toEqual({ handler, action, resources: [clusterArn] });
+    }
+  });
+
+  it("leave every other route Lambda without any Kafka permission, broker setting or network path", () => {
+    const others = routeLambdas().filter((l) => !(COMMAND_HANDLERS as readonly string[]).includes(l.handler));
+    expect(others.length).toBe(DEPLOYED_ROUTES.length + 1 - COMMAND_HANDLERS.length);
+    for (const { handler, env, securityGroups, statements } of others) {
+      expect({ handler, kafka: kafkaActions(statements) }).toEqual({ handler, kafka: [] });
+      expect({ handler, env: Object.keys(env).filter((k) => k.startsWith("KAFKA_") || k.startsWith("MSK_")) }).toEqual({
+        handler,
+        env: [],
+      });
+      expect({ handler, securityGroups }).toEqual({
+        handler,
+        securityGroups: expect.stringMatching(/GatewaySecurityGroup/),
+      });
+    }
+  });
+
+  it("are the only identities of the Api stack allowed to write to Kafka", () => {
+    const commandRoles = new Set(
+      resourcesOf(app.json.Api, "AWS::Lambda::Function")
+        .filter(([, fn]) =>
+          (COMMAND_HANDLERS as readonly string[]).includes(
+            String(fn.Properties!.FunctionName).replace("test-tickflow-api-", ""),
+          ),
+        )
+        .map(([, fn]) => (fn.Properties as Record<string, any>).Role["Fn::GetAtt"][0] as string),
+    );
+    const writers = resourcesOf(app.json.Api, "AWS::IAM::Policy")
+      .filter(([, p]) =>
+        (p.Properties!.PolicyDocument as { Statement: Statement[] }).Statement.some((s) =>
+          list(s.Action).some((a) => a === "kafka-cluster:WriteData" || a === "kafka-cluster:WriteDataIdempotently"),
+        ),
+      )
+      .flatMap(([, p]) => (p.Properties!.Roles as { Ref: string }[]).map((r) => r.Ref));
+    expect(writers.sort()).toEqual([...commandRoles].sort());
+    expect(commandRoles.size).toBe(COMMAND_HANDLERS.length);
+  });
+});
+
 describe("templates", () => {
   it("are written for cfn-lint and checkov", async () => {
     const { readdirSync } = await import("node:fs");
     const { TEMPLATE_DIR } = await import("./synth");
-    expect(readdirSync(TEMPLATE_DIR).filter((f) => f.startsWith("test-tickflow-"))).toHaveLength(7);
+    expect(readdirSync(TEMPLATE_DIR).filter((f) => f.startsWith("test-tickflow-"))).toHaveLength(8);
   });
 
-  it.each(["Network", "Streaming", "Database", "Workers", "Api", "Web", "Observability"] as const)(
+  it.each(["Network", "Auth", "Streaming", "Database", "Workers", "Api", "Web", "Observability"] as const)(
     "%s synthesizes resources",
     (name) => {
       expect(Object.values(app.json[name].Resources as Record<string, CfnResource>).length).toBeGreaterThan(0);

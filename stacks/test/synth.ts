@@ -2,10 +2,11 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { Template } from "aws-cdk-lib/assertions";
 import { expect } from "vitest";
-import { App, getStack } from "sst/constructs";
+import { App, StaticSite, getStack } from "sst/constructs";
 import { initProject } from "sst/project.js";
 import config from "../../sst.config";
 import { Api } from "../api";
+import { Auth } from "../auth";
 import { Database } from "../database";
 import { Network } from "../network";
 import { Observability } from "../observability";
@@ -16,12 +17,19 @@ import { Workers } from "../workers";
 /** Where the synthesized templates go for cfn-lint and checkov (stacks/check-templates.sh). */
 export const TEMPLATE_DIR = path.resolve(".build/cfn");
 
-export const STACKS = { Network, Streaming, Database, Workers, Api, Web, Observability } as const;
+export const STACKS = { Network, Auth, Streaming, Database, Workers, Api, Web, Observability } as const;
 export type StackName = keyof typeof STACKS;
 
 export interface Synthesized {
   templates: Record<StackName, Template>;
   json: Record<StackName, CfnTemplate>;
+  /**
+   * The dashboard's build-time environment, each value resolved to CloudFormation in the stack
+   * that defines it (a `Ref` to the Auth stack's pool, for instance). The site is built only at
+   * deploy (SST defers it, and puts deploy-time values in with a custom resource), so it is not
+   * in the template: this is what the StaticSite was given.
+   */
+  webEnvironment: Record<string, unknown>;
 }
 
 export interface CfnResource {
@@ -52,7 +60,11 @@ export async function synthesize(stage = "test", mode: "deploy" | "dev" = "deplo
     json[name] = templates[name].toJSON() as CfnTemplate;
     writeFileSync(path.join(TEMPLATE_DIR, `${stack.stackName}.template.json`), JSON.stringify(json[name], null, 2));
   }
-  return { templates, json };
+  const web = getStack(STACKS.Web);
+  const site = web.node.findAll().find((c): c is StaticSite => c instanceof StaticSite);
+  if (!site) throw new Error("the Web stack has no StaticSite");
+  const webEnvironment = web.resolve(site.getConstructMetadata().data.environment) as Record<string, unknown>;
+  return { templates, json, webEnvironment };
 }
 
 /** Resources of a type, by logical id. */

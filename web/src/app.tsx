@@ -1,29 +1,42 @@
 import { useQuery } from "@tanstack/react-query";
-import { useState } from "react";
+import { lazy, Suspense, useState } from "react";
 import { quotesQuery } from "./api/queries";
+import { useCanTrade } from "./api/session";
+import { CommandFeedProvider, CommandsPanel } from "./components/commands";
 import { AlertsFeed, OrdersFeed, SignalsFeed } from "./components/feeds";
 import { HealthBar } from "./components/health-bar";
+import { LoginBox } from "./components/login";
+import { OpenOrders } from "./components/open-orders";
 import { PortfolioPanel } from "./components/portfolio-panel";
 import { PriceChartPanel } from "./components/price-chart-panel";
 import { QuotesBoard } from "./components/quotes-board";
 import { StrategiesTable } from "./components/strategies-table";
 import { TradesTable } from "./components/trades-table";
 
-/** The dashboard: quotes and the selected symbol's chart, then strategies, portfolio, trades and feeds. */
+// the ticket checks orders with core's zod schemas: a chunk of its own, loaded for traders only
+const OrderTicket = lazy(() => import("./components/order-ticket").then((m) => ({ default: m.OrderTicket })));
+
+/**
+ * The dashboard: quotes and the selected symbol's chart, then strategies, portfolio, open orders,
+ * trades and feeds. A trader also gets the order ticket, each strategy's and order's controls,
+ * and the commands feed.
+ */
 export function App() {
   const [chosen, setChosen] = useState<string>();
   // until the user picks one, the chart shows the board's first symbol
   const first = useQuery({ ...quotesQuery(), select: (quotes) => quotes[0]?.symbol }).data;
   const symbol = chosen ?? first;
+  const canTrade = useCanTrade();
   return (
-    <>
+    <CommandFeedProvider>
       <header className="top">
         <h1>
           Tickflow <span className="muted">paper trading</span>
         </h1>
         <HealthBar />
+        <LoginBox />
       </header>
-      <main className="grid">
+      <main className={`grid${canTrade ? " trading" : ""}`}>
         <QuotesBoard selected={symbol} onSelect={setChosen} />
         {symbol === undefined ? (
           <section className="panel chart-panel" aria-label="Chart">
@@ -34,6 +47,21 @@ export function App() {
         )}
         <PortfolioPanel />
         <StrategiesTable />
+        {canTrade && (
+          <div className="trading-panels">
+            <Suspense
+              fallback={
+                <section className="panel ticket" aria-label="Order ticket">
+                  <p className="state">Loading the order ticket…</p>
+                </section>
+              }
+            >
+              <OrderTicket />
+            </Suspense>
+            <CommandsPanel />
+          </div>
+        )}
+        <OpenOrders />
         <TradesTable />
         <div className="feeds">
           <SignalsFeed />
@@ -41,6 +69,6 @@ export function App() {
           <AlertsFeed />
         </div>
       </main>
-    </>
+    </CommandFeedProvider>
   );
 }

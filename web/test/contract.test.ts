@@ -1,6 +1,8 @@
 import {
   AlertsSchema,
   BarsSchema,
+  CommandAcceptedSchema,
+  CommandViewSchema,
   FillPageSchema,
   HealthSchema,
   InstrumentsSchema,
@@ -10,16 +12,23 @@ import {
   QuotesSchema,
   SignalPageSchema,
   StrategiesSchema,
+  StrategyKindsSchema,
+  TokenSchema,
   TradePageSchema,
 } from "@tickflow/gateway/schemas";
+import { MeanReversionParamsSchema, SmaCrossoverParamsSchema } from "@tickflow/core";
 import { describe, expect, it } from "vitest";
+import { z } from "zod";
 import {
   alerts,
+  appliedCommand,
   bars,
   databaseDown,
   fills,
   healthy,
   instruments,
+  meanReversionKind,
+  smaCrossoverKind,
   orders,
   pageAnswer,
   portfolio,
@@ -28,6 +37,9 @@ import {
   signals,
   strategies,
   strategyDown,
+  strategyKinds,
+  token,
+  accepted,
   tradeHistory,
   trades,
   upstreamTimeout,
@@ -49,6 +61,10 @@ describe("the fixtures", () => {
     ["strategies", StrategiesSchema, strategies],
     ["portfolio", PortfolioSchema, portfolio],
     ["alerts", AlertsSchema, alerts],
+    ["strategy kinds", StrategyKindsSchema, strategyKinds],
+    ["a command", CommandViewSchema, appliedCommand],
+    ["a 202", CommandAcceptedSchema, accepted],
+    ["a token", TokenSchema, token],
     ["health (up)", HealthSchema, healthy],
     ["health (strategy down)", HealthSchema, strategyDown],
     ["health (database down)", HealthSchema, databaseDown],
@@ -59,6 +75,15 @@ describe("the fixtures", () => {
 
     expect(result.error?.issues ?? []).toEqual([]);
     expect(result.data).toEqual(fixture);
+  });
+
+  it("give each strategy kind's parameters as the gateway does: z.toJSONSchema of the kind's schema (input form) without $schema", () => {
+    const jsonSchema = (schema: z.ZodType) => {
+      const { $schema: _, ...rest } = z.toJSONSchema(schema, { io: "input" });
+      return rest;
+    };
+    expect(smaCrossoverKind.params).toEqual(jsonSchema(SmaCrossoverParamsSchema));
+    expect(meanReversionKind.params).toEqual(jsonSchema(MeanReversionParamsSchema));
   });
 
   it("cut pages as the API does: a page with a next cursor, then the last page with next null", () => {

@@ -13,7 +13,14 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 const ROOT = resolve(import.meta.dirname, "../..");
 const RESULTS = join(ROOT, "test-results");
 const DASHBOARD = "http://127.0.0.1:8080/";
-const PORTFOLIO = "http://127.0.0.1:8000/api/portfolio";
+const API = "http://127.0.0.1:8000/api";
+const PORTFOLIO = `${API}/portfolio`;
+/** The gateway's users for this run (AUTH_USERS), and the key it signs their tokens with. */
+const TRADER = { username: "e2e-trader", password: "trader-password-e2e", role: "trader" } as const;
+const VIEWER = { username: "e2e-viewer", password: "viewer-password-e2e", role: "viewer" } as const;
+const AUTH_SECRET = "dashboard-e2e-secret-of-at-least-32-characters";
+/** A command's outcome: the engine applies it within a poll or two, and the projector writes it to the audit. */
+const COMMAND_TIMEOUT_MS = 20_000;
 // the embedded database's port is free, as it should be, when DATABASE_URL names another
 const PORTS = {
   "market-data": 7001,
@@ -42,7 +49,13 @@ async function startRunner(brokers: string): Promise<Runner> {
   const child = spawn(process.execPath, ["packages/cli/bin/tickflow.js", "up", "--no-prometheus"], {
     cwd: ROOT,
     // a namespace of its own on the shared broker: topics, and so the embedded read side, start empty
-    env: { ...process.env, KAFKA_BROKERS: brokers, KAFKA_TOPIC_PREFIX: uniquePrefix("dashboard") },
+    env: {
+      ...process.env,
+      KAFKA_BROKERS: brokers,
+      KAFKA_TOPIC_PREFIX: uniquePrefix("dashboard"),
+      AUTH_USERS: JSON.stringify([TRADER, VIEWER]),
+      AUTH_SECRET,
+    },
     stdio: ["ignore", "pipe", "pipe"],
     detached: true,
   });
@@ -114,6 +127,38 @@ function watchConsole(page: Page): string[] {
   });
   page.on("pageerror", (error) => problems.push(`uncaught: ${error.message}`));
   return problems;
+}
+
+/**
+ * What a trading session may log on top of a quiet page: each command's GET answers 404
+ * unknown-command until the projector has written it to the audit (the dashboard polls through
+ * that, as the API documents), and Chromium logs each such 404 as a failed resource load.
+ */
+function unexpected(problems: readonly string[]): string[] {
+  return problems.filter(
+    (p) =>
+      !/^HTTP 404 http:\/\/127\.0\.0\.1:8080\/api\/commands\/[^ ]+: .*"code":"unknown-command"/.test(p) &&
+      !/^console\.error: Failed to load resource: .*404.*\(http:\/\/127\.0\.0\.1:8080\/api\/commands\/[^)]+\)$/.test(p),
+  );
+}
+
+/** Logs in from the header's form and waits for the name and role to show. */
+async function logIn(page: Page, user: { username: string; password: string; role: string }): Promise<void> {
+  const form = page.getByRole("form", { name: "Log in" });
+  await form.getByLabel("Username", { exact: true }).fill(user.username);
+  await form.getByLabel("Password", { exact: true }).fill(user.password);
+  await form.getByRole("button", { name: "Log in" }).click();
+  await expect
+    .poll(() => page.getByTestId("current-user").innerText(), { timeout: 10_000 })
+    .toMatch(new RegExp(`^${user.username}\\s+${user.role}$`, "i"));
+}
+
+/** The latest quote of a symbol, from the API itself. */
+async function quoteOf(symbol: string): Promise<{ bid: number; ask: number }> {
+  const answer = await fetch(`${API}/quotes/${symbol}`);
+  const body = (await answer.json()) as { quote: { bid: number; ask: number } | null };
+  if (!body.quote) throw new Error(`no quote for ${symbol} yet`);
+  return body.quote;
 }
 
 /**
@@ -256,6 +301,130 @@ describe("the dashboard, end to end", () => {
     await page.screenshot({ path: join(RESULTS, "dashboard-phone.png"), fullPage: true });
     await page.close();
     expect(consoleProblems).toEqual([]);
+  });
+
+  it("a trader places a resting limit order, sees it working and cancels it, pauses and resumes a strategy, changes a parameter", async () => {
+    // Prepare
+    const page = await browser!.newPage({ viewport: { width: 1440, height: 1000 } });
+    const consoleProblems = watchConsole(page);
+    await page.goto(DASHBOARD);
+    await logIn(page, TRADER);
+    const strategies = page.getByRole("region", { name: "Strategies" });
+    await strategies.getByRole("button", { name: "Pause sma-crossover" }).waitFor({ timeout: 30_000 });
+
+    // Act: a buy limit at half the bid rests (the engine needs a quote of the symbol before it takes an order)
+    const { bid } = await quoteOf("AAPL");
+    const limit = (Math.floor(bid * 50) / 100).toFixed(2);
+    const ticket = page.getByRole("form", { name: "Order ticket" });
+    await ticket.getByLabel("Strategy", { exact: true }).selectOption("sma-crossover");
+    await ticket.getByLabel("Symbol", { exact: true }).selectOption("AAPL");
+    await ticket.getByLabel("Side", { exact: true }).selectOption("buy");
+    await ticket.getByLabel("Type", { exact: true }).selectOption("limit");
+    await ticket.getByLabel("Quantity", { exact: true }).fill("1");
+    await ticket.getByLabel("Limit price", { exact: true }).fill(limit);
+    await ticket.getByRole("button", { name: "Place order" }).click();
+
+    // Assess: the 202, then applied with the order it made
+    const answer = ticket.getByTestId("command-answer");
+    await expect.poll(() => answer.getAttribute("data-status"), { timeout: COMMAND_TIMEOUT_MS }).toBe("applied");
+    const orderId = /order (\S+)/.exec(await answer.innerText())?.[1];
+    expect(orderId, await answer.innerText()).toBeDefined();
+
+    // Assess: it rests in the open-orders table
+    const row = page.locator(`[data-testid="open-order"][data-order-id="${orderId}"]`);
+    await row.waitFor({ timeout: COMMAND_TIMEOUT_MS });
+    expect(await row.getAttribute("data-status")).toBe("working");
+    expect(await row.innerText()).toContain(`limit ${limit}`);
+    await page.screenshot({ path: join(RESULTS, "dashboard-trading.png"), fullPage: true });
+
+    // Act: cancel it
+    await row.getByRole("button", { name: `Cancel order ${orderId}` }).click();
+
+    // Assess: gone from the open orders, canceled in the read side
+    await row.waitFor({ state: "detached", timeout: COMMAND_TIMEOUT_MS });
+    const canceled = (await (await fetch(`${API}/orders?strategy=sma-crossover&status=canceled&limit=50`)).json()) as {
+      items: { orderId: string; reason: string | null }[];
+    };
+    expect(canceled.items.map((o) => o.orderId)).toContain(orderId);
+
+    // Act + Assess: pause, then resume
+    const status = page.getByTestId("status-sma-crossover");
+    await strategies.getByRole("button", { name: "Pause sma-crossover" }).click();
+    await expect.poll(() => status.innerText(), { timeout: COMMAND_TIMEOUT_MS }).toMatch(/paused/i);
+    await strategies.getByRole("button", { name: "Resume sma-crossover" }).click();
+    await expect.poll(() => status.innerText(), { timeout: COMMAND_TIMEOUT_MS }).toMatch(/^running$/i);
+
+    // Act: change a parameter (slow 30 -> 45: fast 10 stays below it)
+    await strategies.getByRole("button", { name: "Edit parameters of sma-crossover" }).click();
+    const params = page.getByRole("form", { name: "Parameters of sma-crossover" });
+    const slow = params.getByLabel("slow", { exact: true });
+    expect(await slow.inputValue()).toBe("30");
+    await slow.fill("45");
+    await params.getByRole("button", { name: "Apply changes" }).click();
+
+    // Assess: the table shows the new value
+    await expect
+      .poll(() => page.getByTestId("params-sma-crossover").innerText(), { timeout: COMMAND_TIMEOUT_MS })
+      .toMatch(/\bslow=45\b/);
+
+    // Assess: every command of the session landed as applied in the feed
+    const feed = page.getByTestId("commands-feed").getByTestId("command");
+    expect(await feed.count()).toBe(5);
+    expect(await feed.evaluateAll((items) => items.map((i) => i.getAttribute("data-status")))).toEqual(
+      Array(5).fill("applied"),
+    );
+    await page.screenshot({ path: join(RESULTS, "dashboard-trading-done.png"), fullPage: true });
+    await page.close();
+    expect(unexpected(consoleProblems)).toEqual([]);
+  });
+
+  it("a logged-out user and a viewer see no control, and the API refuses a viewer's command", async () => {
+    // Prepare
+    const page = await browser!.newPage({ viewport: { width: 1440, height: 900 } });
+    const consoleProblems = watchConsole(page);
+    await page.goto(DASHBOARD);
+    const strategies = page.getByRole("region", { name: "Strategies" });
+    await strategies.getByRole("rowheader", { name: /^sma-crossover/ }).waitFor({ timeout: 30_000 });
+    await page
+      .getByTestId("open-orders")
+      .or(page.getByText(/^No open orders/))
+      .waitFor();
+
+    const controls = async () => ({
+      strategyButtons: await page
+        .getByRole("button", { name: /^(Pause|Resume|Flatten|Remove|Edit parameters of|Reset halt of) / })
+        .count(),
+      addStrategy: await page.getByRole("button", { name: "Add strategy" }).count(),
+      orderButtons: await page.getByRole("button", { name: /^(Cancel|Replace) order / }).count(),
+      ticket: await page.getByRole("form", { name: "Order ticket" }).count(),
+      commands: await page.getByRole("region", { name: "Commands" }).count(),
+    });
+    const none = { strategyButtons: 0, addStrategy: 0, orderButtons: 0, ticket: 0, commands: 0 };
+
+    // Assess: logged out
+    expect(await controls()).toEqual(none);
+
+    // Act
+    await logIn(page, VIEWER);
+
+    // Assess: a viewer neither
+    await sleep(2_000);
+    expect(await controls()).toEqual(none);
+    await page.screenshot({ path: join(RESULTS, "dashboard-viewer.png"), fullPage: true });
+
+    // Assess: and the gateway, which decides, refuses the viewer's token with 403
+    const token = await page.evaluate(
+      () => (JSON.parse(sessionStorage.getItem("tickflow.session") ?? "{}") as { token?: string }).token,
+    );
+    const refused = await fetch(`${API}/strategies/sma-crossover/pause`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${token}`, "idempotency-key": "e2e-viewer-pause-1" },
+    });
+    expect(refused.status).toBe(403);
+    expect(((await refused.json()) as { code: string }).code).toBe("forbidden");
+
+    await page.close();
+    expect(unexpected(consoleProblems)).toEqual([]);
   });
 
   it(

@@ -6,6 +6,8 @@ import type {
   Alert,
   Bar,
   BarInterval,
+  CommandAccepted,
+  CommandRecord,
   Fill,
   Health,
   Instrument,
@@ -15,6 +17,8 @@ import type {
   Quote,
   Signal,
   Strategy,
+  StrategyKind,
+  TokenAnswer,
   Trade,
 } from "../src/api/types";
 import type { Answer, Routes } from "./support";
@@ -386,6 +390,7 @@ export const strategies: Strategy[] = [
     interval: "1s",
     params: { interval: "1s", tradeNotional: 10_000, allowShort: true, fast: 10, slow: 30 },
     status: "running",
+    paused: false,
     portfolio: account("sma-crossover", 84.2, -3.12, 0.0004, false),
     positions: [
       {
@@ -417,6 +422,7 @@ export const strategies: Strategy[] = [
     interval: "1s",
     params: { interval: "1s", tradeNotional: 10_000, allowShort: true, window: 30, entryZ: 2, exitZ: 0.5 },
     status: "halted",
+    paused: false,
     portfolio: account("mean-reversion", -5_210.4, 0, 0.0521, true),
     positions: [
       {
@@ -432,6 +438,91 @@ export const strategies: Strategy[] = [
     ],
   },
 ];
+
+/** The parameters every kind shares, as z.toJSONSchema writes them (input form). */
+const baseParams = (entryOrder: "market" | "limit") => ({
+  interval: { default: "1s", type: "string", enum: ["1s", "1m", "5m"] },
+  tradeNotional: { default: 10_000, type: "number", exclusiveMinimum: 0 },
+  allowShort: { default: true, type: "boolean" },
+  entryOrder: { default: entryOrder, type: "string", enum: ["market", "limit", "stop"] },
+  takeProfitBps: { type: "number", exclusiveMinimum: 0, maximum: 10_000 },
+  stopLossBps: { type: "number", exclusiveMinimum: 0, maximum: 10_000 },
+  takeProfitVol: { type: "number", exclusiveMinimum: 0, maximum: 100 },
+  stopLossVol: { type: "number", exclusiveMinimum: 0, maximum: 100 },
+});
+
+/** GET /api/strategy-kinds: sma-crossover's parameters (contract.test.ts holds it to core's schema; the gateway drops `$schema`). */
+export const smaCrossoverKind: StrategyKind = {
+  kind: "sma-crossover",
+  params: {
+    type: "object",
+    properties: {
+      ...baseParams("market"),
+      fast: { default: 10, type: "integer", minimum: 1, maximum: 9_007_199_254_740_991 },
+      slow: { default: 30, type: "integer", minimum: 2, maximum: 9_007_199_254_740_991 },
+    },
+  },
+};
+
+export const meanReversionKind: StrategyKind = {
+  kind: "mean-reversion",
+  params: {
+    type: "object",
+    properties: {
+      ...baseParams("limit"),
+      window: { default: 30, type: "integer", minimum: 2, maximum: 9_007_199_254_740_991 },
+      entryZ: { default: 2, type: "number", exclusiveMinimum: 0 },
+      exitZ: { default: 0.5, type: "number", minimum: 0 },
+    },
+  },
+};
+
+export const strategyKinds: StrategyKind[] = [smaCrossoverKind, meanReversionKind];
+
+/** A 202 of POST /api/orders: the command id is the request's Idempotency-Key. */
+export const accepted: CommandAccepted = {
+  commandId: "0b9c6a52-3f5e-4a57-9d3e-5c1f0b7e2a11",
+  kind: "order.submit",
+  strategyId: "sma-crossover",
+  status: "pending",
+  submittedAt: T0 + 10_000,
+};
+
+/** That command once the engine applied it: the order it made. */
+export const appliedCommand: CommandRecord = {
+  commandId: accepted.commandId,
+  kind: "order.submit",
+  strategyId: "sma-crossover",
+  payload: {
+    order: {
+      symbol: "AAPL",
+      side: "buy",
+      quantity: 10,
+      type: "limit",
+      timeInForce: "GTC",
+      limitPrice: 150.25,
+      reduceOnly: false,
+      postOnly: false,
+    },
+  },
+  actor: { subject: "alice", username: "alice", role: "trader" },
+  submittedAt: T0 + 10_000,
+  status: "applied",
+  reason: null,
+  detail: null,
+  orderId: "sma-crossover:AAPL:m1",
+  appliedAt: T0 + 10_050,
+};
+
+/** POST /api/auth/token: a trader's token (claims sub alice, role trader). */
+export const token: TokenAnswer = {
+  access_token:
+    "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiJhbGljZSIsInJvbGUiOiJ0cmFkZXIiLCJleHAiOjE3NjQxNzEwMDB9.c2lnbmF0dXJl",
+  token_type: "Bearer",
+  expires_in: 3_600,
+  username: "alice",
+  role: "trader",
+};
 
 export const portfolio: Portfolio = {
   startingCash: 200_000,
@@ -546,9 +637,19 @@ export function pageAnswer<T>(items: readonly T[], url: URL, id: (item: T) => st
 }
 
 /** The items matching a request's strategy, symbol and side filters. */
-function filtered<T extends { strategyId: string; symbol: string; side: string }>(items: readonly T[], url: URL): T[] {
-  const wanted = (name: string, value: string) => !url.searchParams.has(name) || url.searchParams.get(name) === value;
-  return items.filter((i) => wanted("strategy", i.strategyId) && wanted("symbol", i.symbol) && wanted("side", i.side));
+function filtered<T extends { strategyId: string; symbol: string; side: string; status?: string }>(
+  items: readonly T[],
+  url: URL,
+): T[] {
+  const wanted = (name: string, value: string | undefined) =>
+    !url.searchParams.has(name) || url.searchParams.get(name) === value;
+  return items.filter(
+    (i) =>
+      wanted("strategy", i.strategyId) &&
+      wanted("symbol", i.symbol) &&
+      wanted("side", i.side) &&
+      wanted("status", i.status),
+  );
 }
 
 /** A filter naming a strategy the read side has not heard of: 404, as the gateway answers. */

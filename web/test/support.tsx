@@ -13,14 +13,20 @@ export interface Answer {
   headers?: Record<string, string>;
 }
 
-/** Answers by path (without the query string); a function is asked on every call, so tests can move prices. */
-export type Routes = Record<string, Answer | ((url: URL, headers: Headers) => Answer)>;
-
-/** A request the page sent: its URL and headers. */
+/** A request the page sent: its URL, headers, method and JSON body (undefined without one). */
 export interface SentRequest {
   url: URL;
   headers: Headers;
+  method: string;
+  body: unknown;
 }
+
+/**
+ * Answers by path (without the query string); a function is asked on every call, so tests can
+ * move prices. A key ending in `*` answers every path it starts (`/api/commands/*`); an exact key
+ * wins. A function that throws is a request that never reached the API.
+ */
+export type Routes = Record<string, Answer | ((url: URL, headers: Headers, request: SentRequest) => Answer)>;
 
 /**
  * Replaces fetch, the network boundary, with answers by path. Unknown paths answer 404
@@ -35,12 +41,15 @@ export function stubApi(routes: Routes): { calls: URL[]; requests: SentRequest[]
     vi.fn(async (input: string, init?: RequestInit) => {
       const url = new URL(input, "http://dashboard.test");
       const headers = new Headers(init?.headers);
+      const body: unknown = typeof init?.body === "string" ? JSON.parse(init.body) : undefined;
+      const request = { url, headers, method: init?.method ?? "GET", body };
       calls.push(url);
-      requests.push({ url, headers });
-      const route = routes[url.pathname];
+      requests.push(request);
+      const prefix = Object.keys(routes).find((key) => key.endsWith("*") && url.pathname.startsWith(key.slice(0, -1)));
+      const route = routes[url.pathname] ?? (prefix === undefined ? undefined : routes[prefix]);
       const answer =
         typeof route === "function"
-          ? route(url, headers)
+          ? route(url, headers, request)
           : (route ?? {
               status: 404,
               body: {

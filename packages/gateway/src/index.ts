@@ -1,5 +1,7 @@
 export {
   ROUTES,
+  DEPLOYED_ROUTES,
+  COMMAND_HANDLERS,
   DATABASE_HANDLERS,
   handlerPath,
   DEFAULT_ROUTE_KEY,
@@ -18,3 +20,4 @@ export {
   type KafkaBatchResponse,
 } from "./risk-consumer/handler";
 export { SERVICE } from "./runtime";
+export { TRADER_GROUP } from "./auth";

@@ -13,7 +13,7 @@ import {
 } from "@tickflow/core";
 import { afterEach, describe, expect, inject, it } from "vitest";
 import { startKafka, stopKafka, resetKafkaData } from "@tickflow/local-kafka";
-import { tickValue, topicEvents, uniquePrefix, until, Worker } from "@tickflow/test-support";
+import { commandRecord, tickValue, topicEvents, uniquePrefix, until, Worker } from "@tickflow/test-support";
 
 const brokers = inject("kafkaBrokers");
 const universe = new Universe();
@@ -251,6 +251,77 @@ describe("market-data -> Kafka -> strategy", () => {
     expect(tradesOf(await topicEvents(brokers, prefix, "trades"))).toEqual(expected.trades);
     expect(await servedPositions(strategy)).toEqual(expected.positions);
     expectPublishedPositions(await topicEvents(brokers, prefix, "positions"), expected.positions);
+  });
+
+  it("applies every command exactly once across kill -9 between its acceptance and its application, a repeated id once", async () => {
+    const prefix = uniquePrefix("commands");
+    const strategy = await Worker.start("strategy", strategyEnv(prefix));
+    workers.push(strategy);
+    // ticks flow the whole time: commands are applied among them
+    workers.push(await Worker.start("market-data", marketDataEnv(prefix, 30_000, 250)));
+    const operator = new KafkaBus({ clientId: "operator", brokers: brokers.split(",") }, prefix);
+    const publisher = await operator.publisher();
+    try {
+      // accepted (on strategy.commands.v1) while the worker is down: nothing has applied them yet
+      await strategy.kill();
+      await publisher.publish([
+        commandRecord("add-extra-01", "strategy.add", "extra", {
+          kind: "breakout",
+          symbols: ["AAPL"],
+          params: { window: 30 },
+        }),
+        commandRecord("pause-sma-01", "strategy.pause", "sma", {}),
+        commandRecord("pause-sma-01", "strategy.pause", "sma", {}),
+        commandRecord("params-mr-01", "strategy.params", "mr", { params: { window: 12 } }),
+      ]);
+      await strategy.restart();
+      // then while it runs, each round killed right after it is accepted: some commands land in the
+      // transaction the kill aborts, and are applied again from the last commit, once
+      const toggles: string[] = [];
+      for (let round = 0; round < 3; round++) {
+        const batch = Array.from({ length: 10 }, (_, i) => {
+          const n = round * 10 + i;
+          toggles.push(`toggle-bo-${String(n).padStart(3, "0")}`);
+          return commandRecord(toggles.at(-1)!, n % 2 === 0 ? "strategy.pause" : "strategy.resume", "bo", {});
+        });
+        // and a repeat of the first round's first command
+        await publisher.publish([...batch, commandRecord("toggle-bo-000", "strategy.pause", "bo", {})]);
+        await strategy.crashAndRestart();
+      }
+      const distinct = ["add-extra-01", "pause-sma-01", "params-mr-01", ...toggles];
+      await until(
+        "an outcome for every command",
+        async () => {
+          const answered = (await topicEvents(brokers, prefix, "commands")).filter(
+            (e) => e.type !== "command.submitted",
+          );
+          return answered.length >= distinct.length;
+        },
+        90_000,
+      );
+      const outcomes = (await topicEvents(brokers, prefix, "commands")).filter((e) => e.type !== "command.submitted");
+      const ids = outcomes.map((e) => (e.data as { commandId: string }).commandId);
+      // one answer per command id, every one applied: a pause or resume applied twice would have been refused the second time
+      expect([...ids].sort()).toEqual([...distinct].sort());
+      expect(outcomes.every((e) => e.type === "command.applied")).toBe(true);
+      const served = ((await (await fetch(`${strategy.url}/strategies`)).json()) as StrategyView[]).map((s) => [
+        s.id,
+        s.status,
+      ]);
+      // 30 toggles from pause: bo ends running
+      expect(served).toEqual([
+        ["sma", "paused"],
+        ["mr", "running"],
+        ["bo", "running"],
+        ["extra", "running"],
+      ]);
+      expect(
+        ((await (await fetch(`${strategy.url}/strategies/mr`)).json()) as { params: { window: number } }).params.window,
+      ).toBe(12);
+    } finally {
+      await publisher.close();
+      await operator.close();
+    }
   });
 
   it("sends invalid JSON, schema-invalid data and an unknown version to dlq.v1 with headers, counts them, and goes on", async () => {

@@ -5,8 +5,6 @@ import {
   STRATEGIES as STRATEGY_KINDS,
   Universe,
   type BarView,
-  type CommandKind,
-  type CommandSubmitted,
   type OrderFilled,
   type PositionChanged,
   type QuoteTick,
@@ -18,7 +16,7 @@ import {
 import { pino } from "pino";
 import { afterEach, describe, expect, it } from "vitest";
 import { startStrategy, strategyWorkerConfig, type StrategyService } from "../src";
-import { until } from "@tickflow/test-support";
+import { commandRecord as command, until } from "@tickflow/test-support";
 
 const logger = pino({ level: "silent" });
 const universe = new Universe();
@@ -63,30 +61,6 @@ async function publish(bus: MemoryBus, stream: QuoteTick[]) {
   );
 }
 
-/** A command.submitted record as the gateway publishes it. */
-function command(commandId: string, kind: CommandKind, strategyId: string, payload: object): OutgoingRecord {
-  return {
-    topic: "commands",
-    key: strategyId,
-    value: encodeEvent(
-      {
-        type: "command.submitted",
-        id: commandId,
-        ts: 1_000,
-        data: {
-          commandId,
-          kind,
-          strategyId,
-          payload,
-          actor: { subject: "test", username: "test", role: "trader" },
-          requestHash: "0".repeat(64),
-          submittedAt: 1_000,
-        } as CommandSubmitted,
-      },
-      "test",
-    ),
-  };
-}
 async function sendCommands(bus: MemoryBus, records: OutgoingRecord[]) {
   await (await bus.publisher()).publish(records);
 }

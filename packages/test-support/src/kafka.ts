@@ -6,6 +6,7 @@ import {
   type OutgoingRecord,
   type TopicId,
 } from "@tickflow/bus";
+import type { CommandKind, CommandSubmitted } from "@tickflow/core";
 
 /** A KAFKA_TOPIC_PREFIX of its own for a test run, so runs on one broker never see each other's records. */
 export function uniquePrefix(name: string): string {
@@ -38,4 +39,35 @@ export function tickValue(symbol: string, seq: number, tsEvent = seq): Buffer {
 /** The same quote as a record for the quotes topic, keyed by its symbol. */
 export function tickRecord(symbol: string, seq: number, tsEvent = seq): OutgoingRecord {
   return { topic: "quotes", key: symbol, value: tickValue(symbol, seq, tsEvent) };
+}
+
+/** A `command.submitted` record as the gateway publishes it (a trader "test"), keyed by its strategy. */
+export function commandRecord(
+  commandId: string,
+  kind: CommandKind,
+  strategyId: string,
+  payload: object,
+  submittedAt = 1_000,
+): OutgoingRecord {
+  return {
+    topic: "commands",
+    key: strategyId,
+    value: encodeEvent(
+      {
+        type: "command.submitted",
+        id: commandId,
+        ts: submittedAt,
+        data: {
+          commandId,
+          kind,
+          strategyId,
+          payload,
+          actor: { subject: "test", username: "test", role: "trader" },
+          requestHash: "0".repeat(64),
+          submittedAt,
+        } as CommandSubmitted,
+      },
+      "test",
+    ),
+  };
 }

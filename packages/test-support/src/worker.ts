@@ -82,10 +82,20 @@ export class Worker {
 
   /** kill -9, then start again: the crash a worker must survive. */
   async crashAndRestart(): Promise<void> {
+    await this.kill();
+    await this.spawn();
+  }
+
+  /** kill -9, and leave it down (start it again with restart()). */
+  async kill(): Promise<void> {
     const child = this.child!;
     const exited = new Promise((r) => child.once("exit", r));
     child.kill("SIGKILL");
     await exited;
+  }
+
+  /** Starts a worker that kill() left down. */
+  async restart(): Promise<void> {
     await this.spawn();
   }
 

@@ -1,19 +1,62 @@
-import type { Problem } from "./types";
+import { endSession, getSession } from "./session";
+import type { CommandAccepted, Problem } from "./types";
 
 /** Where the API lives: this page's own origin unless the build injects another. */
-const API_URL: string = (import.meta.env.VITE_API_URL ?? "").replace(/\/+$/, "");
+export const API_URL: string = (import.meta.env.VITE_API_URL ?? "").replace(/\/+$/, "");
+
+/** One thing wrong with a request body or parameter, as a write's 400 lists them. */
+export interface FieldError {
+  /** The field's path ("quantity", "bracket.takeProfit", "params.fast"), or "" for the whole body. */
+  field: string;
+  message: string;
+}
+
+type ProblemFields = Pick<Problem, "status" | "code" | "title" | "detail">;
 
 /** A failed API call, carrying the problem+json the gateway answered (or one made up for it). */
 export class ApiError extends Error {
   override readonly name = "ApiError";
   readonly status: number;
   readonly code: string;
+  /** Every invalid field, when the problem lists them (400 invalid-body, invalid-parameter). */
+  readonly errors: readonly FieldError[];
 
-  constructor(problem: Pick<Problem, "status" | "code" | "title" | "detail">) {
+  constructor(problem: ProblemFields & { errors?: unknown }) {
     super(problem.detail || problem.title);
     this.status = problem.status;
     this.code = problem.code;
+    this.errors = fieldErrors(problem.errors);
   }
+}
+
+/** The `errors` of a problem, whatever each names its field by (`path` as an array or a string, `parameter`). */
+function fieldErrors(errors: unknown): FieldError[] {
+  if (!Array.isArray(errors)) return [];
+  return errors.flatMap((e: unknown) => {
+    if (typeof e !== "object" || e === null || typeof (e as { message?: unknown }).message !== "string") return [];
+    const { message, path, parameter, field } = e as {
+      message: string;
+      path?: unknown;
+      parameter?: unknown;
+      field?: unknown;
+    };
+    const name = Array.isArray(path) ? path.join(".") : [path, parameter, field].find((x) => typeof x === "string");
+    return [{ field: typeof name === "string" ? name : "", message }];
+  });
+}
+
+/** The Authorization header of the session, if any. */
+function authorization(): Record<string, string> {
+  const session = getSession();
+  return session ? { authorization: `Bearer ${session.token}` } : {};
+}
+
+/**
+ * A 401 means the token is no longer good (expired, or the gateway restarted with another
+ * secret): the session ends and the header shows the login again.
+ */
+function checkAuth(response: Response): void {
+  if (response.status === 401 && getSession() !== null) endSession("unauthenticated");
 }
 
 function isProblem(body: unknown): body is Problem {
@@ -26,19 +69,25 @@ interface AcceptedStatus<T> {
   is: (body: unknown) => body is T;
 }
 
-/** Sends a GET for `path`; a request that never reaches the API becomes ApiError `network-error`. */
+/** Sends a GET for `path` (with the session's token, if any); a request that never reaches the API becomes ApiError `network-error`. */
 async function send(path: string, accept: string, signal: AbortSignal | undefined): Promise<Response> {
   try {
-    return await fetch(`${API_URL}${path}`, { signal, headers: { accept } });
+    const response = await fetch(`${API_URL}${path}`, { signal, headers: { accept, ...authorization() } });
+    checkAuth(response);
+    return response;
   } catch (error) {
     if (signal?.aborted) throw error;
-    throw new ApiError({
-      status: 0,
-      code: "network-error",
-      title: "Network error",
-      detail: `cannot reach the API (${(error as Error).message})`,
-    });
+    throw networkError(error);
   }
+}
+
+function networkError(error: unknown): ApiError {
+  return new ApiError({
+    status: 0,
+    code: "network-error",
+    title: "Network error",
+    detail: `cannot reach the API (${(error as Error).message})`,
+  });
 }
 
 /** The error of an answer that is not the one asked for: its problem, or one made up from its status. */
@@ -99,4 +148,105 @@ export async function getCsv(path: string, signal?: AbortSignal): Promise<Blob> 
       detail: `${path} answered ${type || "no content type"} instead of CSV`,
     });
   return response.blob();
+}
+
+/** A write: its method, path and JSON body (none for most strategy actions). */
+export interface CommandRequest {
+  method: "POST" | "PATCH" | "DELETE";
+  path: string;
+  body?: unknown;
+}
+
+/** A 202: the command is on its way to the engine; its outcome is at `location`. */
+export interface Accepted extends CommandAccepted {
+  location: string;
+}
+
+/** A fresh idempotency key for one user action: a UUID (36 of the gateway's 8 to 64 `[A-Za-z0-9_-]`). */
+export function newIdempotencyKey(): string {
+  if (typeof crypto.randomUUID === "function") return crypto.randomUUID();
+  // randomUUID is for secure contexts only; a page on plain http elsewhere than localhost still has getRandomValues
+  const hex = [...crypto.getRandomValues(new Uint8Array(16))].map((b) => b.toString(16).padStart(2, "0")).join("");
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+/** Waits before each retry of a write that may not have reached the gateway. */
+const RETRY_MS = [300, 1_000] as const;
+
+/**
+ * Sends a write with its Idempotency-Key and returns the 202. The key is made once per user
+ * action and sent again on each retry, so a request that reached the gateway but whose answer
+ * was lost is applied once: a network error and a 503 (nothing was published) are retried twice;
+ * any other error is the answer (the problem's detail).
+ */
+export async function sendCommand(request: CommandRequest, key: string): Promise<Accepted> {
+  for (let attempt = 0; ; attempt += 1) {
+    try {
+      return await sendOnce(request, key);
+    } catch (error) {
+      const wait = RETRY_MS[attempt];
+      const retriable = error instanceof ApiError && (error.status === 0 || error.status === 503);
+      if (!retriable || wait === undefined) throw error;
+      await new Promise((done) => setTimeout(done, wait));
+    }
+  }
+}
+
+async function sendOnce(request: CommandRequest, key: string): Promise<Accepted> {
+  let response: Response;
+  try {
+    response = await fetch(`${API_URL}${request.path}`, {
+      method: request.method,
+      headers: {
+        accept: "application/json",
+        "idempotency-key": key,
+        ...(request.body === undefined ? {} : { "content-type": "application/json" }),
+        ...authorization(),
+      },
+      ...(request.body === undefined ? {} : { body: JSON.stringify(request.body) }),
+    });
+  } catch (error) {
+    throw networkError(error);
+  }
+  checkAuth(response);
+  const body: unknown = await response.json().catch(() => undefined);
+  if (response.status === 202 && isAccepted(body))
+    return { ...body, location: response.headers.get("location") ?? `/api/commands/${body.commandId}` };
+  if (response.ok)
+    throw new ApiError({
+      status: response.status,
+      code: "invalid-response",
+      title: "Invalid response",
+      detail: `${request.method} ${request.path} answered HTTP ${response.status} without a command`,
+    });
+  throw failure(response, `${request.method} ${request.path}`, body);
+}
+
+function isAccepted(body: unknown): body is CommandAccepted {
+  return (
+    typeof body === "object" &&
+    body !== null &&
+    typeof (body as Partial<CommandAccepted>).commandId === "string" &&
+    typeof (body as Partial<CommandAccepted>).kind === "string"
+  );
+}
+
+/**
+ * POSTs JSON to an open route (the local token route) and returns its JSON answer, or the
+ * problem it answered as an ApiError.
+ */
+export async function postJson<T>(path: string, body: unknown): Promise<T> {
+  let response: Response;
+  try {
+    response = await fetch(`${API_URL}${path}`, {
+      method: "POST",
+      headers: { accept: "application/json", "content-type": "application/json" },
+      body: JSON.stringify(body),
+    });
+  } catch (error) {
+    throw networkError(error);
+  }
+  const answer: unknown = await response.json().catch(() => undefined);
+  if (response.ok && answer !== undefined) return answer as T;
+  throw failure(response, path, answer);
 }

@@ -4,14 +4,18 @@ import type {
   Alert,
   Bar,
   BarInterval,
+  CommandPage,
+  CommandRecord,
   FillPage,
   Health,
   Instrument,
   OrderPage,
   Portfolio,
   Quote,
+  OrderState,
   SignalPage,
   Strategy,
+  StrategyKind,
   TradePage,
 } from "./types";
 
@@ -80,6 +84,38 @@ export const ordersQuery = () =>
     queryKey: ["orders"],
     queryFn: ({ signal }) => getJson<OrderPage>(`/api/orders?${feedParams()}`, signal),
     select: (page) => page.items,
+    refetchInterval: LIVE_MS,
+  });
+
+/** The states of an order that can still fill, so a cancel or a replace can still reach it. */
+export const OPEN_STATUSES = [
+  "working",
+  "triggered",
+  "partially-filled",
+] as const satisfies readonly OrderState["status"][];
+/** Open orders per state: a page of the largest size the list route serves. */
+const OPEN_LIMIT = 200;
+
+/**
+ * The orders that can still fill (working, triggered, partially filled), newest first: one page
+ * per state, since the route filters by one state at a time. Under `['orders']`, so what
+ * invalidates the orders invalidates these too.
+ */
+export const openOrdersQuery = () =>
+  queryOptions({
+    queryKey: ["orders", "open"],
+    queryFn: async ({ signal }) => {
+      const pages = await Promise.all(
+        OPEN_STATUSES.map((status) => getJson<OrderPage>(`/api/orders?status=${status}&limit=${OPEN_LIMIT}`, signal)),
+      );
+      // an order that changed state between two of the requests is in both pages: its latest state wins
+      const latest = new Map<string, OrderState>();
+      for (const order of pages.flatMap((page) => page.items)) {
+        const seen = latest.get(order.orderId);
+        if (!seen || order.updatedAt > seen.updatedAt) latest.set(order.orderId, order);
+      }
+      return [...latest.values()].sort((a, b) => (b.submittedAt ?? b.updatedAt) - (a.submittedAt ?? a.updatedAt));
+    },
     refetchInterval: LIVE_MS,
   });
 
@@ -156,6 +192,77 @@ export const alertsQuery = () =>
     queryKey: ["alerts"],
     queryFn: ({ signal }) => getJson<Alert[]>(`/api/alerts?limit=${FEED_LIMIT}`, signal),
     refetchInterval: LIVE_MS,
+  });
+
+/** The strategy kinds and their parameters' JSON Schema: fixed by the engine's code. */
+export const strategyKindsQuery = () =>
+  queryOptions({
+    queryKey: ["strategy-kinds"],
+    queryFn: ({ signal }) => getJson<StrategyKind[]>("/api/strategy-kinds", signal),
+    staleTime: Number.POSITIVE_INFINITY,
+  });
+
+/** How often a command is asked for its outcome after its 202, and for how long. */
+export const COMMAND_POLL_MS = 300;
+export const COMMAND_WAIT_MS = 15_000;
+/**
+ * The audit knows a command once the projector has written it: until then GET answers 404
+ * unknown-command, which means "not yet" this long after the 202, and "unknown" after.
+ */
+export const COMMAND_UNSEEN_MS = 5_000;
+
+/** A command's state as the dashboard sees it: its audit record, or null while the audit has not seen it yet. */
+export type CommandView = CommandRecord | null;
+
+/**
+ * One command's outcome, polled every COMMAND_POLL_MS from `since` (when its 202 came) until
+ * it is applied or rejected, for at most COMMAND_WAIT_MS. A settled command never changes again.
+ */
+export const commandQuery = (commandId: string, since: number) =>
+  queryOptions({
+    queryKey: ["commands", commandId],
+    queryFn: async ({ signal }): Promise<CommandView> => {
+      try {
+        return await getJson<CommandRecord>(`/api/commands/${encodeURIComponent(commandId)}`, signal);
+      } catch (error) {
+        if (
+          error instanceof ApiError &&
+          error.status === 404 &&
+          error.code === "unknown-command" &&
+          Date.now() - since < COMMAND_UNSEEN_MS
+        )
+          return null;
+        throw error;
+      }
+    },
+    refetchInterval: (query) =>
+      settled(query.state.data) || Date.now() - since >= COMMAND_WAIT_MS ? false : COMMAND_POLL_MS,
+    staleTime: (query) => (settled(query.state.data) ? Number.POSITIVE_INFINITY : 0),
+  });
+
+function settled(command: CommandView | undefined): boolean {
+  return command !== undefined && command !== null && command.status !== "pending";
+}
+
+/** What the command log filters by. */
+export interface CommandFilters {
+  strategy?: string;
+  status?: CommandRecord["status"];
+  kind?: CommandRecord["kind"];
+}
+
+/** The audit: the latest commands of everyone, newest first (who sent what, and what became of it). */
+export const commandsQuery = (filters: CommandFilters = {}) =>
+  queryOptions({
+    queryKey: ["commands", filters],
+    queryFn: ({ signal }) => {
+      const params = new URLSearchParams();
+      for (const [name, value] of Object.entries(filters)) if (value !== undefined) params.set(name, value);
+      params.set("limit", String(FEED_LIMIT));
+      return getJson<CommandPage>(`/api/commands?${params.toString()}`, signal);
+    },
+    select: (page) => page.items,
+    refetchInterval: HISTORY_MS,
   });
 
 /**
