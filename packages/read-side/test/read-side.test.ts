@@ -178,7 +178,9 @@ describe.each(TARGETS)("read side on $name", (target) => {
     expect(all.items.map((c) => [c.commandId, c.status])).toEqual([["cmd-b-0001", "pending"]]);
     const next = await read.commands({ limit: 1, cursor: all.next! });
     expect(next.items.map((c) => c.commandId)).toEqual(["cmd-a-0001"]);
-    expect((await read.commands({ limit: 10, status: "pending" })).items.map((c) => c.commandId)).toEqual(["cmd-b-0001"]);
+    expect((await read.commands({ limit: 10, status: "pending" })).items.map((c) => c.commandId)).toEqual([
+      "cmd-b-0001",
+    ]);
     expect((await read.commands({ limit: 10, strategy: "s1", from: 500, to: 1_500 })).items).toHaveLength(1);
   });
 
