@@ -452,7 +452,7 @@ describe("trading from the dashboard", () => {
     const gateway = fakeGateway({
       refuse: () =>
         problem(400, "invalid-body", "the body is not an order", {
-          errors: [{ field: "quantity", message: "Too big: expected number to be <=1000000000" }],
+          errors: [{ parameter: "quantity", in: "body", message: "Too big: expected number to be <=1000000000" }],
         }),
     });
     renderWithClient(<App />);

@@ -223,6 +223,8 @@ export const ReplaceOrderBodySchema = z
     (c) => c.quantity !== undefined || c.limitPrice !== undefined || c.stopPrice !== undefined,
     "a replace changes the quantity, the limit price or the stop price",
   )
+  // what the refinement says, in the JSON Schema
+  .meta({ minProperties: 1 })
   .describe("The order's new total quantity, limit price or stop price");
 export const TokenRequestSchema = z
   .strictObject({ username: z.string().min(1).max(64), password: z.string().min(1).max(256) })
@@ -368,9 +370,11 @@ export const ProblemSchema = z
     parameter: z.string().optional().describe("The offending parameter, for invalid-parameter"),
     upstream: z.string().optional().describe("The worker that failed, for upstream-* codes"),
     errors: z
-      .array(z.object({ parameter: z.string(), in: z.enum(["path", "query"]), message: z.string() }))
+      .array(z.object({ parameter: z.string(), in: z.enum(["path", "query", "header", "body"]), message: z.string() }))
       .optional()
-      .describe("Every invalid parameter, for invalid-parameter"),
+      .describe(
+        "Every invalid parameter (invalid-parameter), header (invalid-header) or body field (invalid-body: `parameter` is the field's path)",
+      ),
   })
   .describe("An RFC 9457 problem (application/problem+json)");
 

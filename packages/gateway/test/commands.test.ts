@@ -123,7 +123,7 @@ describe("a command without the right token changes nothing", () => {
   it("refuses a bad body (400 naming the field), a body not sent as JSON (415) and one too large (413) from a trader, publishing nothing", async () => {
     const token = await login("tess", "trader-password");
     const before = await commandRecords();
-    const badField = await invoke<Omit<Problem, "errors"> & { errors: { field: string }[] }>(
+    const badField = await invoke<Problem & { errors: { parameter: string }[] }>(
       "submitOrder",
       withBody({ strategyId: "sma", symbol: "AAPL", side: "hold", quantity: 1, type: "market" }, bearer(token)),
     );
@@ -140,7 +140,7 @@ describe("a command without the right token changes nothing", () => {
       headers: { ...bearer(token), "content-type": "application/json" },
       body: JSON.stringify({ params: { fast: 3 }, pad: "x".repeat(20_000) }),
     });
-    expect([badField.status, badField.body.code, badField.body.errors.map((e) => e.field)]).toEqual([
+    expect([badField.status, badField.body.code, badField.body.errors.map((e) => e.parameter)]).toEqual([
       400,
       "invalid-body",
       ["side"],

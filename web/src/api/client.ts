@@ -29,19 +29,14 @@ export class ApiError extends Error {
   }
 }
 
-/** The `errors` of a problem, whatever each names its field by (`path` as an array or a string, `parameter`). */
+/** The `errors` of a problem: each names its parameter, header or body field (`parameter`) and says what is wrong. */
 function fieldErrors(errors: unknown): FieldError[] {
   if (!Array.isArray(errors)) return [];
   return errors.flatMap((e: unknown) => {
-    if (typeof e !== "object" || e === null || typeof (e as { message?: unknown }).message !== "string") return [];
-    const { message, path, parameter, field } = e as {
-      message: string;
-      path?: unknown;
-      parameter?: unknown;
-      field?: unknown;
-    };
-    const name = Array.isArray(path) ? path.join(".") : [path, parameter, field].find((x) => typeof x === "string");
-    return [{ field: typeof name === "string" ? name : "", message }];
+    if (typeof e !== "object" || e === null) return [];
+    const { message, parameter } = e as { message?: unknown; parameter?: unknown };
+    if (typeof message !== "string") return [];
+    return [{ field: typeof parameter === "string" ? parameter : "", message }];
   });
 }
 

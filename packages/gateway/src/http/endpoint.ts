@@ -53,13 +53,19 @@ function parseBody(contract: Contract, event: APIGatewayProxyEventV2): unknown {
     try {
       value = JSON.parse(raw);
     } catch {
-      throw new HttpProblem(400, "invalid-body", "the body is not JSON", { errors: [] });
+      throw new HttpProblem(400, "invalid-body", "the body is not JSON", {
+        errors: [{ parameter: "(body)", in: "body", message: "not JSON" }],
+      });
     }
   }
   const result = contract.body.safeParse(value);
   if (result.success) return result.data;
-  const errors = result.error.issues.map((i) => ({ field: i.path.join(".") || "(body)", message: i.message }));
-  throw new HttpProblem(400, "invalid-body", errors.map((e) => `${e.field}: ${e.message}`).join("; "), { errors });
+  const errors: ParameterError[] = result.error.issues.map((i) => ({
+    parameter: i.path.join(".") || "(body)",
+    in: "body",
+    message: i.message,
+  }));
+  throw new HttpProblem(400, "invalid-body", errors.map((e) => `${e.parameter}: ${e.message}`).join("; "), { errors });
 }
 
 export type HttpHandler = MiddyfiedHandler<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>;

@@ -4,7 +4,7 @@ import { UpstreamError, UpstreamRejection } from "../upstream";
 
 export interface ParameterError {
   parameter: string;
-  in: "path" | "query";
+  in: "path" | "query" | "header" | "body";
   message: string;
 }
 
