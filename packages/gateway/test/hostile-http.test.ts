@@ -43,6 +43,8 @@ beforeAll(async () => {
     STRATEGY_URL: workers.strategyUrl,
     DATABASE_URL: workers.databaseUrl,
     LOG_LEVEL: "silent",
+    AUTH_SECRET: "hostile-http-secret-0123456789abcdef012345",
+    AUTH_USERS: JSON.stringify([{ username: "tess", password: "trader-password", role: "trader" }]),
   };
   gateway = await startLocalGateway({
     config: gatewayConfig(env),
@@ -123,6 +125,97 @@ describe("the local adapter under hostile requests", () => {
     expect(exchange.answers.map((a) => a.status)).toEqual([400]);
     expect(JSON.parse(exchange.answers[0]!.body)).toMatchObject({ code: "invalid-request" });
   });
+});
+
+describe("the command routes under hostile bodies and tokens", () => {
+  it("answers each below 500 with the problem that names it, publishes nothing, and stays up", async () => {
+    const login = await fetch(`${gateway.url}/api/auth/token`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ username: "tess", password: "trader-password" }),
+    });
+    const { access_token: token } = (await login.json()) as { access_token: string };
+    const CRLF = "\r\n";
+    const post = (body: string | Buffer, headers: string[] = [], auth = `Authorization: Bearer ${token}`) =>
+      Buffer.concat([
+        Buffer.from(
+          [
+            "POST /api/orders HTTP/1.1",
+            "Host: 127.0.0.1",
+            "Content-Type: application/json",
+            auth,
+            ...headers,
+            ...(headers.some((h) => /^(content-length|transfer-encoding):/i.test(h))
+              ? []
+              : [`Content-Length: ${Buffer.byteLength(body)}`]),
+            "Connection: close",
+            "",
+            "",
+          ].join(CRLF),
+        ),
+        Buffer.isBuffer(body) ? body : Buffer.from(body),
+      ]);
+    const order = { strategyId: "sma", symbol: "AAPL", side: "buy", quantity: 1, type: "market" };
+    const unsigned = (claims: object) =>
+      [{ alg: "none", typ: "JWT" }, claims]
+        .map((part) => Buffer.from(JSON.stringify(part)).toString("base64url"))
+        .join(".") + ".";
+    const cases: [string, Buffer, number | "closed"][] = [
+      ["a body of 1 MiB", post("x".repeat(1 << 20)), 413],
+      [
+        "a chunked body of 200 KiB",
+        post(`30d40${CRLF}${"[".repeat(200_000)}${CRLF}0${CRLF}${CRLF}`, ["Transfer-Encoding: chunked"]),
+        413,
+      ],
+      ["bytes that are no UTF-8", post(Buffer.from([0x7b, 0xff, 0xfe, 0x7d])), 400],
+      ["JSON nested 8,000 deep", post("[".repeat(8_000) + "]".repeat(8_000)), 400],
+      [
+        "a prototype key",
+        post(
+          JSON.stringify({ ...order, __proto__: { role: "admin" } }).replace(
+            '"strategyId"',
+            '"__proto__":{"x":1},"strategyId"',
+          ),
+        ),
+        400,
+      ],
+      ["a number past a double", post(JSON.stringify(order).replace('"quantity":1', '"quantity":1e400')), 400],
+      ["an empty body", post(""), 400],
+      ["an Idempotency-Key of 10 KiB", post(JSON.stringify(order), [`Idempotency-Key: ${"k".repeat(10_240)}`]), 400],
+      ["no token", post(JSON.stringify(order), [], "X-No-Auth: 1"), 401],
+      ["a bare Bearer", post(JSON.stringify(order), [], "Authorization: Bearer"), 401],
+      ["a token of 16 KiB", post(JSON.stringify(order), [], `Authorization: Bearer ${"a".repeat(16_384)}`), 431],
+      [
+        "a token of 6 KiB of junk",
+        post(JSON.stringify(order), [], `Authorization: Bearer ${"a.b".repeat(2_048)}`),
+        401,
+      ],
+      [
+        "an unsigned token (alg none) claiming a trader",
+        post(
+          JSON.stringify(order),
+          [],
+          `Authorization: Bearer ${unsigned({ sub: "tess", role: "trader", iss: "tickflow-local", aud: "tickflow-api", exp: 9_999_999_999 })}`,
+        ),
+        401,
+      ],
+      [
+        "a token's signature cut off",
+        post(JSON.stringify(order), [], `Authorization: Bearer ${token.split(".").slice(0, 2).join(".")}.`),
+        401,
+      ],
+    ];
+    for (const [name, request, status] of cases) {
+      const exchange = await rawExchange(gateway.port, request, { timeoutMs: 5_000 });
+      expect(
+        exchange.answers.map((a) => a.status),
+        `${name}: ${exchange.answers[0]?.body.slice(0, 200)}`,
+      ).toEqual([status]);
+      await expectHealthy(name);
+    }
+    const submitted = (await workers.bus.readTail("commands", 10_000)).length;
+    expect(submitted).toBe(0);
+  }, 120_000);
 });
 
 describe("security headers", () => {
