@@ -19,8 +19,24 @@ const FAST_STRATEGIES = [
   { id: "breakout", kind: "breakout", symbols: SYMBOLS, params: { window: 4, exitWindow: 2 } },
 ];
 
-/** Requests that exercise the API's success, 4xx and CORS paths, so the HTTP panels have series. */
+const TRADER = { username: "trader", password: "live-platform-password", role: "trader" };
+
+/**
+ * Requests that exercise the API's success, 4xx and CORS paths, so the HTTP panels have series,
+ * and a command (a reset of a strategy that is not halted: refused, changing nothing), so the
+ * commands panel has one too.
+ */
 async function apiTraffic(): Promise<void> {
+  const login = await fetch("http://127.0.0.1:8000/api/auth/token", {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ username: TRADER.username, password: TRADER.password }),
+  });
+  const { access_token: token } = (await login.json()) as { access_token: string };
+  await fetch("http://127.0.0.1:8000/api/strategies/breakout/reset", {
+    method: "POST",
+    headers: { authorization: `Bearer ${token}` },
+  }).then((r) => r.arrayBuffer());
   for (const path of [
     "/api/quotes",
     "/api/bars/AAPL?interval=1s",
@@ -48,6 +64,7 @@ describe("the running platform under Prometheus", () => {
         TICKFLOW_CACHE_DIR: cache,
         LOG_LEVEL: "warn",
         ST_STRATEGIES: JSON.stringify(FAST_STRATEGIES),
+        AUTH_USERS: JSON.stringify([TRADER]),
       },
     });
     let output = "";
