@@ -1,44 +1,17 @@
 import { describe, expect, it } from "vitest";
-import { z } from "zod";
 import {
-  BaseParamsSchema,
   CommandSubmittedSchema,
-  SignalDirectionSchema,
   STRATEGIES,
   TradingEngine,
   Universe,
   type CommandKind,
   type CommandSubmitted,
   type EngineEvent,
-  type Strategy,
-  type StrategyDefinition,
 } from "../src";
-import { quote } from "./helpers";
+import { quote, scripted } from "./helpers";
 
 const universe = new Universe();
 
-/** Signals what its script says at the Nth closed 1s bar of a symbol (N counted in its own state). */
-const scripted: StrategyDefinition = {
-  kind: "scripted",
-  description: "signals from a script, for tests",
-  params: BaseParamsSchema.extend({ script: z.record(z.string(), SignalDirectionSchema).default({}) }),
-  warmupBars: () => 0,
-  create(params, symbols): Strategy<Record<string, number>> {
-    const p = params as { interval: "1s"; script: Record<string, z.infer<typeof SignalDirectionSchema>> };
-    return {
-      interval: p.interval,
-      state: Object.fromEntries(symbols.map((s) => [s, 0])) as Record<string, number>,
-      onStart() {},
-      onQuote() {},
-      onFill() {},
-      onBar(bar, ctx) {
-        const n = (this.state[bar.symbol] = (this.state[bar.symbol] ?? 0) + 1);
-        const direction = p.script[`${bar.symbol}:${n}`];
-        if (direction) ctx.signal({ symbol: bar.symbol, direction, reason: `script ${n}`, indicators: {} });
-      },
-    };
-  },
-};
 const registry = new Map([...STRATEGIES, ["scripted", scripted]]);
 
 function engine(script: Record<string, string> = {}) {

@@ -1,45 +1,17 @@
 import { describe, expect, it } from "vitest";
-import { z } from "zod";
 import {
-  BaseParamsSchema,
   MarketSimulator,
-  SignalDirectionSchema,
   STRATEGIES,
   TradingEngine,
   Universe,
   type EngineConfigInput,
   type EngineEvent,
   type QuoteTick,
-  type Strategy,
-  type StrategyDefinition,
 } from "../src";
-import { quote } from "./helpers";
+import { quote, scripted } from "./helpers";
 
 const universe = new Universe();
 
-/** A test strategy that signals what its script says at the Nth closed bar of a symbol. */
-const scripted: StrategyDefinition = {
-  kind: "scripted",
-  description: "signals from a script, for tests",
-  params: BaseParamsSchema.extend({ script: z.record(z.string(), SignalDirectionSchema).default({}) }),
-  // the script may signal on the first bar
-  warmupBars: () => 0,
-  create(params, symbols): Strategy<Record<string, number>> {
-    const p = params as { interval: "1s"; script: Record<string, z.infer<typeof SignalDirectionSchema>> };
-    return {
-      interval: p.interval,
-      state: Object.fromEntries(symbols.map((s) => [s, 0])) as Record<string, number>,
-      onStart() {},
-      onQuote() {},
-      onFill() {},
-      onBar(bar, ctx) {
-        const n = (this.state[bar.symbol] = (this.state[bar.symbol] ?? 0) + 1);
-        const direction = p.script[`${bar.symbol}:${n}`];
-        if (direction) ctx.signal({ symbol: bar.symbol, direction, reason: `script ${n}`, indicators: {} });
-      },
-    };
-  },
-};
 const registry = new Map([...STRATEGIES, ["scripted", scripted]]);
 
 function engineWith(config: Partial<EngineConfigInput> & { script: Record<string, string>; symbols?: string[] }) {

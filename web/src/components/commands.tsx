@@ -216,6 +216,36 @@ export function OutcomeBadge({ outcome }: { outcome: Outcome }) {
   return <span className={`badge ${BADGE[outcome.status]}`}>{outcome.status}</span>;
 }
 
+/** The foot of a form that sends a command: its submit button, Close, anything else to say, and the answer. */
+export function CommandFormFooter({
+  label,
+  mutation,
+  onClose,
+  children,
+}: {
+  label: string;
+  mutation: ReturnType<typeof useCommand>;
+  onClose?: () => void;
+  children?: ReactNode;
+}) {
+  return (
+    <>
+      <div className="buttons">
+        <button type="submit" className="action primary" disabled={mutation.isPending}>
+          {label}
+        </button>
+        {onClose && (
+          <button type="button" className="action" onClick={onClose}>
+            Close
+          </button>
+        )}
+        {children}
+      </div>
+      <CommandAnswer mutation={mutation} />
+    </>
+  );
+}
+
 /** A command's answer where it was sent from: the 202, then its outcome; or the problem that refused it. */
 export function CommandAnswer({
   mutation,

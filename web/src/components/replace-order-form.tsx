@@ -4,7 +4,7 @@ import { replaceOrder } from "../api/commands";
 import { instrumentsQuery } from "../api/queries";
 import type { OrderState } from "../api/types";
 import { checkReplace, type ReplaceForm } from "../forms/order";
-import { CommandAnswer, useCommand } from "./commands";
+import { CommandFormFooter, useCommand } from "./commands";
 
 /** A working order's new total quantity, limit price or stop price; only what changes is sent. */
 export function ReplaceOrderForm({ order, onClose }: { order: OrderState; onClose: () => void }) {
@@ -66,15 +66,7 @@ export function ReplaceOrderForm({ order, onClose }: { order: OrderState; onClos
           ))}
       </div>
       {errors.form && <p className="field-error">{errors.form}</p>}
-      <div className="buttons">
-        <button type="submit" className="action primary" disabled={command.isPending}>
-          Send replace
-        </button>
-        <button type="button" className="action" onClick={onClose}>
-          Close
-        </button>
-      </div>
-      <CommandAnswer mutation={command} />
+      <CommandFormFooter label="Send replace" mutation={command} onClose={onClose} />
     </form>
   );
 }

@@ -12,7 +12,7 @@ import {
 import { instrumentsQuery, strategyKindsQuery } from "../api/queries";
 import type { Strategy } from "../api/types";
 import { checkParams, defaultsOf, initialValues, paramFields, type FormValues } from "../forms/params";
-import { CommandAnswer, useCommand } from "./commands";
+import { CommandAnswer, CommandFormFooter, useCommand } from "./commands";
 import { ParamsFields } from "./params-fields";
 
 type Confirming = "remove" | "flatten" | null;
@@ -206,16 +206,9 @@ function ParamsForm({
         Only what you change is sent; an empty optional parameter keeps its current value. A change restarts the
         indicators and cancels resting entries.
       </p>
-      <div className="buttons">
-        <button type="submit" className="action primary" disabled={command.isPending}>
-          Apply changes
-        </button>
-        <button type="button" className="action" onClick={onClose}>
-          Close
-        </button>
+      <CommandFormFooter label="Apply changes" mutation={command} onClose={onClose}>
         {tried && nothing && <span className="muted">Nothing changed.</span>}
-      </div>
-      <CommandAnswer mutation={command} />
+      </CommandFormFooter>
     </form>
   );
 }
@@ -314,15 +307,7 @@ export function AddStrategyForm({ existing, onClose }: { existing: readonly stri
         errors={tried ? check.errors : {}}
         onChange={(name, value) => setValues((all) => ({ ...all, [name]: value }))}
       />
-      <div className="buttons">
-        <button type="submit" className="action primary" disabled={command.isPending}>
-          Add strategy
-        </button>
-        <button type="button" className="action" onClick={onClose}>
-          Close
-        </button>
-      </div>
-      <CommandAnswer mutation={command} />
+      <CommandFormFooter label="Add strategy" mutation={command} onClose={onClose} />
     </form>
   );
 }
