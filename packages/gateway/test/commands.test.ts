@@ -1,9 +1,9 @@
 import { decodeEvent } from "@tickflow/bus";
 import type { CommandView } from "@tickflow/core";
 import { until } from "@tickflow/test-support";
-import { SignJWT } from "jose";
+import { exportJWK, generateKeyPair, SignJWT } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { LOCAL_AUDIENCE, LOCAL_ISSUER } from "../src/auth";
+import { cognitoVerifier, LOCAL_AUDIENCE, LOCAL_ISSUER } from "../src/auth";
 import { busCommandSink } from "../src/commands";
 import type { HttpHandler } from "../src/http/endpoint";
 import { ENDPOINTS } from "../src/http/endpoints";
@@ -223,5 +223,33 @@ describe("commands from a trader", () => {
       20_000,
     );
     expect(view).toMatchObject({ reason: "not-halted", kind: "risk.reset" });
+  });
+});
+
+describe("Cognito access tokens (AWS)", () => {
+  const POOL = "eu-west-1_AbC123";
+  const CLIENT = "abc123client";
+  const issuer = `https://cognito-idp.eu-west-1.amazonaws.com/${POOL}`;
+
+  it("gives members of the trader group the trader role, everyone else the viewer's, and refuses another client's or an id token", async () => {
+    const { publicKey, privateKey } = await generateKeyPair("RS256");
+    const jwk = { ...(await exportJWK(publicKey)), kid: "k1", alg: "RS256", use: "sig" };
+    const verifier = cognitoVerifier(POOL, CLIENT, { keys: [jwk as never] });
+    const sign = (claims: Record<string, unknown>) =>
+      new SignJWT({ token_use: "access", client_id: CLIENT, username: "tess", ...claims })
+        .setProtectedHeader({ alg: "RS256", kid: "k1" })
+        .setIssuer(issuer)
+        .setSubject("0f1e2d3c")
+        .setIssuedAt()
+        .setExpirationTime("5m")
+        .sign(privateKey);
+    expect(await verifier.verify(await sign({ "cognito:groups": ["trader"] }))).toEqual({
+      subject: "0f1e2d3c",
+      username: "tess",
+      role: "trader",
+    });
+    expect((await verifier.verify(await sign({}))).role).toBe("viewer");
+    for (const claims of [{ client_id: "another" }, { token_use: "id" }])
+      await expect(verifier.verify(await sign(claims))).rejects.toMatchObject({ status: 401, code: "unauthenticated" });
   });
 });

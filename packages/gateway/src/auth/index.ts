@@ -3,6 +3,7 @@ import { promisify } from "node:util";
 import { ConfigError, RoleSchema, type Actor, type Role } from "@tickflow/core";
 import { HttpProblem } from "@tickflow/runtime";
 import { CognitoJwtVerifier } from "aws-jwt-verify";
+import type { Jwks } from "aws-jwt-verify/jwk";
 import { errors as joseErrors, jwtVerify, SignJWT } from "jose";
 import type { GatewayConfig } from "../config";
 
@@ -100,9 +101,13 @@ export class LocalAuth implements TokenVerifier {
   }
 }
 
-/** Cognito access tokens (AWS): verified against the pool's keys; members of the trader group trade. */
-export function cognitoVerifier(userPoolId: string, clientId: string): TokenVerifier {
+/**
+ * Cognito access tokens (AWS): verified against the pool's keys (fetched from Cognito at the first
+ * token, unless `jwks` gives them); members of the trader group trade.
+ */
+export function cognitoVerifier(userPoolId: string, clientId: string, jwks?: Jwks): TokenVerifier {
   const verifier = CognitoJwtVerifier.create({ userPoolId, clientId, tokenUse: "access" });
+  if (jwks) verifier.cacheJwks(jwks);
   return {
     async verify(token) {
       let payload;
