@@ -12,6 +12,7 @@ import { PriceChartPanel } from "./components/price-chart-panel";
 import { QuotesBoard } from "./components/quotes-board";
 import { StrategiesTable } from "./components/strategies-table";
 import { TradesTable } from "./components/trades-table";
+import { currentView, saveView } from "./url-state";
 
 // the ticket checks orders with core's zod schemas: a chunk of its own, loaded for traders only
 const OrderTicket = lazy(() => import("./components/order-ticket").then((m) => ({ default: m.OrderTicket })));
@@ -22,10 +23,15 @@ const OrderTicket = lazy(() => import("./components/order-ticket").then((m) => (
  * and the commands feed.
  */
 export function App() {
-  const [chosen, setChosen] = useState<string>();
-  // until the user picks one, the chart shows the board's first symbol
-  const first = useQuery({ ...quotesQuery(), select: (quotes) => quotes[0]?.symbol }).data;
-  const symbol = chosen ?? first;
+  // a deep link's symbol, until the user picks one
+  const [chosen, setChosen] = useState<string | undefined>(() => currentView().symbol);
+  const symbols = useQuery({ ...quotesQuery(), select: (quotes) => quotes.map((q) => q.symbol) }).data;
+  // the board's first symbol until one is chosen, and instead of a linked symbol the board does not have
+  const symbol = chosen !== undefined && symbols?.includes(chosen) ? chosen : symbols?.[0];
+  const choose = (next: string) => {
+    setChosen(next);
+    saveView({ symbol: next });
+  };
   const canTrade = useCanTrade();
   return (
     <CommandFeedProvider>
@@ -37,7 +43,7 @@ export function App() {
         <LoginBox />
       </header>
       <main className={`grid${canTrade ? " trading" : ""}`}>
-        <QuotesBoard selected={symbol} onSelect={setChosen} />
+        <QuotesBoard selected={symbol} onSelect={choose} />
         {symbol === undefined ? (
           <section className="panel chart-panel" aria-label="Chart">
             <p className="state">The chart shows a symbol once quotes arrive.</p>

@@ -12,10 +12,17 @@ export interface FakeSeries {
   markers: unknown[];
 }
 
-export const charts: { series: FakeSeries[]; removed: boolean }[] = [];
+export interface FakeChart {
+  series: FakeSeries[];
+  removed: boolean;
+  /** The crosshair handlers subscribed: a test moves the crosshair by calling them. */
+  crosshair: ((param: { time?: number }) => void)[];
+}
+
+export const charts: FakeChart[] = [];
 
 export function createChart() {
-  const chart = { series: [] as FakeSeries[], removed: false };
+  const chart: FakeChart = { series: [], removed: false, crosshair: [] };
   charts.push(chart);
   return {
     addSeries: (_definition: unknown, options: Record<string, unknown> = {}, paneIndex?: number) => {
@@ -24,11 +31,16 @@ export function createChart() {
       return {
         setData: (data: unknown[]) => void (series.data = data),
         applyOptions: (more: Record<string, unknown>) => void Object.assign(series.options, more),
+        priceToCoordinate: () => null,
         fake: series,
       };
     },
     panes: () => [{ setStretchFactor: vi.fn() }, { setStretchFactor: vi.fn() }],
-    timeScale: () => ({ fitContent: vi.fn() }),
+    timeScale: () => ({ fitContent: vi.fn(), timeToCoordinate: () => null }),
+    paneSize: () => ({ width: 0, height: 0 }),
+    subscribeCrosshairMove: (handler: (param: { time?: number }) => void) => void chart.crosshair.push(handler),
+    unsubscribeCrosshairMove: (handler: (param: { time?: number }) => void) =>
+      void chart.crosshair.splice(chart.crosshair.indexOf(handler), 1),
     remove: () => void (chart.removed = true),
   };
 }
@@ -40,6 +52,11 @@ export function createSeriesMarkers(series: { fake: FakeSeries }) {
 /** The live (not removed) chart's series, newest chart last. */
 export function liveSeries(): FakeSeries[] {
   return charts.filter((c) => !c.removed).flatMap((c) => c.series);
+}
+
+/** Moves the live chart's crosshair to a time (seconds), or off the chart (undefined). */
+export function moveCrosshair(time: number | undefined): void {
+  for (const chart of charts.filter((c) => !c.removed)) for (const handler of chart.crosshair) handler({ time });
 }
 
 /** The library with its two chart factories replaced: `vi.mock("lightweight-charts", ...)` returns this. */

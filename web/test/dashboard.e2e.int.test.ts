@@ -189,6 +189,28 @@ function readChart(page: Page): Promise<{ candlePixels: number; fingerprint: str
   });
 }
 
+/** A closed 1m bar with a strategy's signal or fill in it: the first comes a minute or so into the run. */
+const MARKERS_TIMEOUT_MS = 120_000;
+
+interface MarkerLayout {
+  pane: { width: number; height: number };
+  markers: { id: string; x: number | null; y: number | null }[];
+}
+
+/** Where the chart draws each of its markers, from its own coordinate conversions (the container's markerPositions). */
+function markerPositions(page: Page): Promise<MarkerLayout> {
+  return page
+    .getByTestId("price-chart")
+    .evaluate((element) => (element as HTMLElement & { markerPositions: () => MarkerLayout }).markerPositions());
+}
+
+/** The markers drawn off the price pane, or not on a bar shown. */
+function outside({ pane, markers }: MarkerLayout): string[] {
+  return markers
+    .filter((m) => m.x === null || m.y === null || m.x < 0 || m.x > pane.width || m.y < 0 || m.y > pane.height)
+    .map((m) => `${m.id} at (${m.x}, ${m.y}) in ${pane.width}x${pane.height}`);
+}
+
 describe("the dashboard, end to end", () => {
   let runner: Runner | undefined;
   let browser: Browser | undefined;
@@ -298,6 +320,26 @@ describe("the dashboard, end to end", () => {
       viewport: window.innerWidth,
     }));
     expect(widths.page).toBeLessThanOrEqual(widths.viewport);
+
+    // Assess: no table is cut off: each fits its container, or its container scrolls sideways
+    await page.getByRole("region", { name: "Strategies" }).getByRole("table").waitFor({ timeout: 30_000 });
+    await page.getByRole("region", { name: "Quotes" }).getByRole("table").waitFor();
+    const clipped = await page.evaluate(() =>
+      [...document.querySelectorAll("table")].flatMap((table) => {
+        const container = table.parentElement!;
+        const scrolls = ["auto", "scroll"].includes(getComputedStyle(container).overflowX);
+        const box = container.getBoundingClientRect();
+        const name = table.closest("section")?.getAttribute("aria-labelledby") ?? "a table";
+        const problems = [];
+        if (table.scrollWidth > container.clientWidth && !scrolls)
+          problems.push(`${name}: ${table.scrollWidth} px wide in ${container.clientWidth} px that do not scroll`);
+        if (box.left < 0 || box.right > window.innerWidth)
+          problems.push(`${name}: its container spans ${box.left}-${box.right} px of ${window.innerWidth}`);
+        return problems;
+      }),
+    );
+    expect(await page.locator("table").count()).toBeGreaterThanOrEqual(2);
+    expect(clipped).toEqual([]);
     await page.screenshot({ path: join(RESULTS, "dashboard-phone.png"), fullPage: true });
     await page.close();
     expect(consoleProblems).toEqual([]);
@@ -425,6 +467,66 @@ describe("the dashboard, end to end", () => {
 
     await page.close();
     expect(unexpected(consoleProblems)).toEqual([]);
+  });
+
+  it("markers at 1m and 5m lie within the chart's price pane, the crosshair shows the bar, a deep link restores the view", async () => {
+    // Prepare: BTC-USD is traded by two strategies (sma-crossover and breakout); a 1m bar has
+    // closed by now, and its markers come once a strategy signalled or filled in one
+    const page = await browser!.newPage({ viewport: { width: 1440, height: 900 } });
+    const consoleProblems = watchConsole(page);
+
+    // Act
+    await page.goto(`${DASHBOARD}?symbol=BTC-USD&interval=1m`);
+
+    // Assess: the link's symbol and interval, with a marker on a closed 1m bar
+    await page.getByRole("heading", { name: "BTC-USD · 1m" }).waitFor({ timeout: 30_000 });
+    const chart1m = page.getByRole("img", { name: /^BTC-USD 1m candlestick chart, \d+ bars, [1-9]\d* markers$/ });
+    await chart1m.waitFor({ timeout: MARKERS_TIMEOUT_MS });
+    const at1m = await markerPositions(page);
+    expect(at1m.markers.length).toBeGreaterThan(0);
+    expect(outside(at1m)).toEqual([]);
+
+    // Act + Assess: the crosshair over the chart shows its bar
+    const box = (await page.getByTestId("price-chart").boundingBox())!;
+    await page.mouse.move(box.x + box.width * 0.6, box.y + box.height / 2);
+    await expect
+      .poll(() => page.getByTestId("chart-tooltip").innerText(), { timeout: 5_000 })
+      .toMatch(/O [\d,.]+ H [\d,.]+ L [\d,.]+ C [\d,.]+ V [\d,.]+/);
+    await page.screenshot({ path: join(RESULTS, "dashboard-markers-1m.png") });
+
+    // Act: 5m; its first bar closes at the first 5-minute boundary of the run, so it may have none yet
+    await page.getByRole("button", { name: "5m", exact: true }).click();
+    await page.getByRole("heading", { name: "BTC-USD · 5m" }).waitFor();
+    await page
+      .getByTestId("price-chart")
+      .or(page.getByText(/^No 5m bars for BTC-USD yet/))
+      .waitFor({ timeout: 15_000 });
+    expect(new URL(page.url()).searchParams.get("interval")).toBe("5m");
+    if (await page.getByTestId("price-chart").count()) {
+      await sleep(2_000);
+      const at5m = await markerPositions(page);
+      expect(outside(at5m)).toEqual([]);
+      await page.screenshot({ path: join(RESULTS, "dashboard-markers-5m.png") });
+    }
+
+    // Act: hide sma-crossover's markers
+    await page.getByRole("button", { name: "1m", exact: true }).click();
+    await page.getByRole("checkbox", { name: "sma-crossover" }).uncheck();
+    expect(new URL(page.url()).searchParams.get("strategies")).toBe("breakout");
+
+    // Act: a deep link to another symbol, interval and filter
+    await page.goto(`${DASHBOARD}?symbol=ETH-USD&interval=1m&strategies=breakout`);
+
+    // Assess: restored
+    await page.getByRole("heading", { name: "ETH-USD · 1m" }).waitFor({ timeout: 30_000 });
+    expect(await page.getByRole("button", { name: "ETH-USD", exact: true }).getAttribute("aria-pressed")).toBe("true");
+    expect(await page.getByRole("button", { name: "1m", exact: true }).getAttribute("aria-pressed")).toBe("true");
+    await page.getByRole("checkbox", { name: "mean-reversion" }).waitFor({ timeout: 15_000 });
+    expect(await page.getByRole("checkbox", { name: "breakout" }).isChecked()).toBe(true);
+    expect(await page.getByRole("checkbox", { name: "mean-reversion" }).isChecked()).toBe(false);
+    await page.screenshot({ path: join(RESULTS, "dashboard-deep-link.png") });
+    await page.close();
+    expect(consoleProblems).toEqual([]);
   });
 
   it(

@@ -99,4 +99,30 @@ describe("QuotesBoard", () => {
 
     expect(await screen.findByText("No quotes yet: the market-data worker has not published.")).toBeTruthy();
   });
+
+  it("marks a symbol stale when its last tick is older than 5 s, and scrolls the table within its panel", async () => {
+    // Prepare: AAPL ticked 100 ms ago, MSFT 5.1 s ago, EUR-USD 3 s ago
+    const now = Date.now();
+    const at = (q: ReturnType<typeof quote>, ago: number) => ({ ...q, tsEvent: now - ago });
+    stubApi({
+      "/api/quotes": {
+        body: [
+          at(quote("AAPL", 190.12, 190.14, 189.5, 1), 100),
+          at(quote("MSFT", 419.8, 419.84, 421, 2), 5_100),
+          at(quote("EUR-USD", 1.08512, 1.08517, 1.085, 3), 3_000),
+        ],
+      },
+      "/api/instruments": { body: instruments },
+    });
+
+    // Act
+    renderWithClient(<QuotesBoard selected="AAPL" onSelect={() => {}} />);
+
+    // Assess
+    await screen.findByRole("button", { name: "AAPL" });
+    expect(within(rowOf("MSFT")).getByRole("rowheader").textContent).toBe("MSFTstale");
+    expect(within(rowOf("AAPL")).queryByText("stale")).toBeNull();
+    expect(within(rowOf("EUR-USD")).queryByText("stale")).toBeNull();
+    expect(screen.getByRole("table").parentElement!.className).toBe("scroll-x");
+  });
 });

@@ -32,6 +32,24 @@ describe("StrategiesTable", () => {
     expect(meanReversion.getByText("5.21%")).toBeTruthy();
   });
 
+  it("shows each strategy's fees and net PnL (realized + unrealized - fees), as its account has them", async () => {
+    stubApi({ "/api/strategies": { body: strategies } });
+
+    renderWithClient(<StrategiesTable />);
+
+    await screen.findByRole("table");
+    expect(screen.getAllByRole("columnheader").map((h) => h.textContent)).toEqual(
+      expect.arrayContaining(["Fees", "Net PnL"]),
+    );
+    // 84.20 - 3.12 - 12.50 = 68.58; -5,210.40 + 0 - 12.50 = -5,222.90
+    expect(screen.getByTestId("fees-sma-crossover").textContent).toBe("$12.50");
+    expect(screen.getByTestId("net-sma-crossover").textContent).toBe("+$68.58");
+    expect(screen.getByTestId("net-sma-crossover").className).toBe("up");
+    expect(screen.getByTestId("fees-mean-reversion").textContent).toBe("$12.50");
+    expect(screen.getByTestId("net-mean-reversion").textContent).toBe("-$5,222.90");
+    expect(screen.getByTestId("net-mean-reversion").className).toBe("down");
+  });
+
   it("says no strategy runs when the list is empty", async () => {
     stubApi({ "/api/strategies": { body: [] } });
 

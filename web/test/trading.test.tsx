@@ -28,8 +28,9 @@ function jwt(claims: Record<string, unknown>): string {
 }
 
 const USERS = { alice: { password: "alice-pw", role: "trader" }, bob: { password: "bob-pw", role: "viewer" } } as const;
+/** A fixed expiry far ahead: the same user's token is the same string whenever it is made. */
 const tokenOf = (username: keyof typeof USERS) =>
-  jwt({ sub: username, role: USERS[username].role, exp: Math.floor(Date.now() / 1_000) + 3_600 });
+  jwt({ sub: username, role: USERS[username].role, exp: 4_102_444_800 });
 
 const problem = (status: number, code: string, detail: string, more: object = {}): Answer => ({
   status,

@@ -6,13 +6,14 @@ import type {
   BarInterval,
   CommandPage,
   CommandRecord,
-  FillPage,
+  Fill,
   Health,
   Instrument,
   OrderPage,
   Portfolio,
   Quote,
   OrderState,
+  Signal,
   SignalPage,
   Strategy,
   StrategyKind,
@@ -36,8 +37,6 @@ const HISTORY_MS = 5_000;
 const BAR_LIMIT = 300;
 /** Feed entries across all symbols. */
 const FEED_LIMIT = 30;
-/** Signals and fills of one symbol, enough to mark the bars on the chart. */
-const MARKER_LIMIT = 200;
 /** Trades per page of the trades table. */
 const TRADE_PAGE = 50;
 /** Rows of a CSV download: the list routes' largest page. */
@@ -66,14 +65,11 @@ export const barsQuery = (symbol: string, interval: BarInterval) =>
     refetchInterval: LIVE_MS,
   });
 
-/**
- * The latest signals: of every symbol for the feed, or of one symbol for its chart. The cache
- * holds the API's page; the feed and the chart read its items.
- */
-export const signalsQuery = (symbol?: string) =>
+/** The latest signals of every symbol, for the feed. The cache holds the API's page; the feed reads its items. */
+export const signalsQuery = () =>
   queryOptions({
-    queryKey: symbol === undefined ? ["signals"] : ["signals", symbol],
-    queryFn: ({ signal }) => getJson<SignalPage>(`/api/signals?${feedParams(symbol)}`, signal),
+    queryKey: ["signals"],
+    queryFn: ({ signal }) => getJson<SignalPage>(`/api/signals?${feedParams()}`, signal),
     select: (page) => page.items,
     refetchInterval: LIVE_MS,
   });
@@ -119,14 +115,54 @@ export const openOrdersQuery = () =>
     refetchInterval: LIVE_MS,
   });
 
-/** One symbol's latest fills (one order.filled each), for the chart's markers. */
-export const fillsQuery = (symbol: string) =>
+/** A page of the chart's markers: the list routes' largest. */
+const RANGE_PAGE = 1_000;
+/** Pages of one marker range at most: a range busier than this keeps its newest events. */
+const RANGE_PAGES = 10;
+
+/**
+ * Every signal or fill of one symbol since `from` (ms, inclusive), newest first, for the chart's
+ * markers: page after page (`next`) until the last, at most RANGE_PAGES of RANGE_PAGE. Keyed
+ * under `['signals', symbol]` and `['fills', symbol]`, so what invalidates those invalidates these.
+ * The chart passes a `from` that moves in coarse steps (markerRangeStart), not every bar.
+ */
+export const signalsRangeQuery = (symbol: string, from: number) =>
   queryOptions({
-    queryKey: ["fills", symbol],
-    queryFn: ({ signal }) => getJson<FillPage>(`/api/fills?${feedParams(symbol)}`, signal),
-    select: (page) => page.items,
+    queryKey: ["signals", symbol, { from }],
+    queryFn: ({ signal }) => allPages<Signal>("/api/signals", symbol, from, signal),
     refetchInterval: LIVE_MS,
   });
+
+export const fillsRangeQuery = (symbol: string, from: number) =>
+  queryOptions({
+    queryKey: ["fills", symbol, { from }],
+    queryFn: ({ signal }) => allPages<Fill>("/api/fills", symbol, from, signal),
+    refetchInterval: LIVE_MS,
+  });
+
+async function allPages<T>(path: string, symbol: string, from: number, signal: AbortSignal): Promise<T[]> {
+  const items: T[] = [];
+  let cursor: string | null = null;
+  for (let page = 0; page < RANGE_PAGES; page += 1) {
+    const params = new URLSearchParams({ symbol, from: String(from), limit: String(RANGE_PAGE) });
+    if (cursor !== null) params.set("cursor", cursor);
+    const answer: { items: T[]; next: string | null } = await getJson(`${path}?${params}`, signal);
+    items.push(...answer.items);
+    cursor = answer.next;
+    if (cursor === null) break;
+  }
+  return items;
+}
+
+/**
+ * Where the chart's marker range starts for bars starting at `firstStart`: floored to 100 bars of
+ * the interval, so the range's key (and its request) changes every 100 bars, not on every poll
+ * as the window of bars slides. Events before the first bar are then left out by eventsByBar.
+ */
+export function markerRangeStart(firstStart: number, intervalMs: number): number {
+  const step = intervalMs * 100;
+  return Math.floor(firstStart / step) * step;
+}
 
 /** What the trades table filters by; a filter left out means every strategy, or every symbol. */
 export interface TradeFilters {
@@ -287,8 +323,6 @@ export const healthQuery = () =>
     refetchInterval: HEALTH_MS,
   });
 
-function feedParams(symbol?: string): string {
-  const params = new URLSearchParams({ limit: String(symbol === undefined ? FEED_LIMIT : MARKER_LIMIT) });
-  if (symbol !== undefined) params.set("symbol", symbol);
-  return params.toString();
+function feedParams(): string {
+  return new URLSearchParams({ limit: String(FEED_LIMIT) }).toString();
 }

@@ -4,34 +4,79 @@ import {
   type IChartApi,
   type ISeriesApi,
   type ISeriesMarkersPluginApi,
+  type MouseEventParams,
   type SeriesMarker,
   type Time,
   type UTCTimestamp,
 } from "lightweight-charts";
-import { useEffect, useRef } from "react";
-import type { Bar } from "../api/types";
-import { candles } from "./chart-data";
-import { createDashboardChart, DOWN, UP } from "./create-chart";
+import { useEffect, useRef, useState } from "react";
+import type { Bar, BarInterval } from "../api/types";
+import { formatPrice, formatQuantity, formatTime } from "../format";
+import { candles, strategyColor, type BarEvents, type MarkerEvent } from "./chart-data";
+import { BORDER, createDashboardChart, DOWN, UP } from "./create-chart";
 
 interface CandlestickChartProps {
   bars: readonly Bar[];
+  interval: BarInterval;
   markers: SeriesMarker<UTCTimestamp>[];
+  /** The events behind the markers, by bar start (ms), for the tooltip. */
+  events: BarEvents;
   /** The instrument's price decimals and tick size, for the price axis. */
   precision: number | undefined;
   increment: number | undefined;
   label: string;
 }
 
-/** Candles of one symbol and interval with signal and fill markers; data updates keep the user's zoom. */
-export function CandlestickChart({ bars, markers, precision, increment, label }: CandlestickChartProps) {
-  const container = useRef<HTMLDivElement>(null);
+/** Where a marker is drawn, in the price pane's pixels: what the end-to-end test checks. */
+export interface MarkerPosition {
+  id: string;
+  x: number | null;
+  y: number | null;
+}
+
+/**
+ * The chart's container carries `markerPositions()` for tests driving a real browser: each
+ * marker's x (its bar's centre) and y (its price, or its bar's high or low for markers over or
+ * under the bar), and the price pane's size, read from the chart's own coordinate conversions.
+ */
+export interface ChartElement extends HTMLDivElement {
+  markerPositions?: () => { pane: { width: number; height: number }; markers: MarkerPosition[] };
+}
+
+/** The bar under the crosshair. */
+interface Hover {
+  bar: Bar;
+  events: readonly MarkerEvent[];
+}
+
+/**
+ * Candles of one symbol and interval with signal and fill markers, a break where bars are
+ * missing, and a tooltip for the bar under the crosshair; data updates keep the user's zoom.
+ */
+export function CandlestickChart({
+  bars,
+  interval,
+  markers,
+  events,
+  precision,
+  increment,
+  label,
+}: CandlestickChartProps) {
+  const container = useRef<ChartElement>(null);
   const chart = useRef<IChartApi | null>(null);
   const series = useRef<ISeriesApi<"Candlestick"> | null>(null);
   const markerLayer = useRef<ISeriesMarkersPluginApi<Time> | null>(null);
   const fitted = useRef(false);
+  // the crosshair handler is subscribed once; it reads the latest data through this
+  const latest = useRef({ bars, events, markers });
+  latest.current = { bars, events, markers };
+  const [hover, setHover] = useState<Hover | null>(null);
 
   useEffect(() => {
-    chart.current = createDashboardChart(container.current!);
+    // room over and under the candles for a bar's stacked markers and their labels
+    chart.current = createDashboardChart(container.current!, {
+      rightPriceScale: { borderColor: BORDER, scaleMargins: { top: 0.22, bottom: 0.22 } },
+    });
     series.current = chart.current.addSeries(CandlestickSeries, {
       upColor: UP,
       downColor: DOWN,
@@ -40,7 +85,33 @@ export function CandlestickChart({ bars, markers, precision, increment, label }:
       wickDownColor: DOWN,
     });
     markerLayer.current = createSeriesMarkers(series.current, []);
+    const onMove = (param: MouseEventParams<Time>) => {
+      const time = param.time as UTCTimestamp | undefined;
+      const bar = time === undefined ? undefined : barAtTime(latest.current.bars, time * 1_000);
+      setHover(bar ? { bar, events: latest.current.events.get(bar.start) ?? [] } : null);
+    };
+    chart.current.subscribeCrosshairMove(onMove);
+    const element = container.current!;
+    element.markerPositions = () => {
+      const pane = chart.current!.paneSize(0);
+      const byStart = new Map(latest.current.bars.map((b) => [b.start, b]));
+      return {
+        pane: { width: pane.width, height: pane.height },
+        markers: latest.current.markers.map((marker) => {
+          const bar = byStart.get(marker.time * 1_000);
+          const price =
+            marker.position === "atPriceMiddle" ? marker.price : marker.position === "aboveBar" ? bar?.high : bar?.low;
+          return {
+            id: marker.id ?? "",
+            x: chart.current!.timeScale().timeToCoordinate(marker.time),
+            y: price === undefined ? null : series.current!.priceToCoordinate(price),
+          };
+        }),
+      };
+    };
     return () => {
+      chart.current?.unsubscribeCrosshairMove(onMove);
+      delete element.markerPositions;
       chart.current?.remove();
       chart.current = null;
       series.current = null;
@@ -55,17 +126,63 @@ export function CandlestickChart({ bars, markers, precision, increment, label }:
   }, [precision, increment]);
 
   useEffect(() => {
-    series.current?.setData(candles(bars));
+    series.current?.setData(candles(bars, interval));
     // fit once, on the first bars: later polls must not undo the user's zoom or scroll
     if (!fitted.current && bars.length > 0) {
       chart.current?.timeScale().fitContent();
       fitted.current = true;
     }
-  }, [bars]);
+  }, [bars, interval]);
 
   useEffect(() => {
     markerLayer.current?.setMarkers(markers);
   }, [markers]);
 
-  return <div ref={container} className="chart" role="img" aria-label={label} data-testid="price-chart" />;
+  return (
+    <div ref={container} className="chart" role="img" aria-label={label} data-testid="price-chart">
+      {hover && <ChartTooltip hover={hover} precision={precision} />}
+    </div>
+  );
+}
+
+/** Details shown for at most this many events of a bar; the rest are counted. */
+const TOOLTIP_EVENTS = 8;
+
+function ChartTooltip({ hover, precision }: { hover: Hover; precision: number | undefined }) {
+  const { bar, events } = hover;
+  const price = (value: number) => formatPrice(value, precision);
+  return (
+    <div className="chart-tooltip" data-testid="chart-tooltip">
+      <p className="ohlc">
+        <span className="muted">{formatTime(bar.start)}</span> O {price(bar.open)} H {price(bar.high)} L{" "}
+        {price(bar.low)} C {price(bar.close)} <span className="muted">V</span> {formatQuantity(bar.volume)}
+      </p>
+      {events.length > 0 && (
+        <ul>
+          {events.slice(0, TOOLTIP_EVENTS).map((event) => (
+            <li key={event.kind + event.id}>
+              <span className="swatch" style={{ background: strategyColor(event.strategyId) }} aria-hidden="true" />
+              {event.strategyId} {event.kind === "fill" ? "fill" : "signal"} {event.side}
+              {event.quantity !== null && ` ${formatQuantity(event.quantity)}`} @ {price(event.price)}
+            </li>
+          ))}
+          {events.length > TOOLTIP_EVENTS && <li className="muted">and {events.length - TOOLTIP_EVENTS} more</li>}
+        </ul>
+      )}
+    </div>
+  );
+}
+
+/** The bar starting at `start` (ms), by binary search over bars sorted by start. */
+function barAtTime(bars: readonly Bar[], start: number): Bar | undefined {
+  let lo = 0;
+  let hi = bars.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    const bar = bars[mid]!;
+    if (start < bar.start) hi = mid - 1;
+    else if (start > bar.start) lo = mid + 1;
+    else return bar;
+  }
+  return undefined;
 }

@@ -14,6 +14,7 @@ export const UP = "#26a69a";
 export const DOWN = "#ef5350";
 export const NEUTRAL = "#7e8aa8";
 export const ACCENT = "#2962ff";
+export const BORDER = "#2a2e39";
 
 /** lightweight-charts counts time in whole seconds since the epoch; the API in milliseconds. */
 export function chartTime(ms: number): UTCTimestamp {
@@ -37,9 +38,9 @@ export function createDashboardChart(container: HTMLElement, options: DeepPartia
       panes: { separatorColor: "#2a2e39" },
     },
     grid: { vertLines: { color: "#1e222d" }, horzLines: { color: "#1e222d" } },
-    rightPriceScale: { borderColor: "#2a2e39" },
+    rightPriceScale: { borderColor: BORDER },
     timeScale: {
-      borderColor: "#2a2e39",
+      borderColor: BORDER,
       timeVisible: true,
       secondsVisible: true,
       tickMarkFormatter: (time: Time, type: TickMarkType) =>

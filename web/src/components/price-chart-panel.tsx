@@ -1,10 +1,19 @@
-import { useQuery } from "@tanstack/react-query";
+import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import { useMemo, useState } from "react";
-import { barsQuery, fillsQuery, instrumentsQuery, quotesQuery, signalsQuery } from "../api/queries";
+import {
+  barsQuery,
+  fillsRangeQuery,
+  instrumentsQuery,
+  markerRangeStart,
+  quotesQuery,
+  signalsRangeQuery,
+  strategiesQuery,
+} from "../api/queries";
 import type { Bar, BarInterval } from "../api/types";
 import { CandlestickChart } from "../charts/candlestick-chart";
-import { chartMarkers } from "../charts/chart-data";
+import { chartMarkers, eventsByBar, INTERVAL_MS, strategyColor } from "../charts/chart-data";
 import { direction, formatMid, formatPercent } from "../format";
+import { currentView, saveView } from "../url-state";
 import { IntervalSwitch } from "./interval-switch";
 import { emptyList, QueryView } from "./query-view";
 
@@ -12,12 +21,34 @@ interface PriceChartPanelProps {
   symbol: string;
 }
 
-/** The selected symbol's candles with its strategies' signals and fills, at a chosen bar interval. */
+/**
+ * The selected symbol's candles with its strategies' signals and fills, at a chosen bar interval,
+ * filtered by strategy. The interval and the filter are in the URL (a deep link restores them).
+ */
 export function PriceChartPanel({ symbol }: PriceChartPanelProps) {
   // The strategies trade 1s bars by default, so 1s shows their signals where they happen.
-  const [interval, setBarInterval] = useState<BarInterval>("1s");
+  const [interval, setBarInterval] = useState<BarInterval>(() => currentView().interval ?? "1s");
+  const [shown, setShown] = useState<readonly string[] | undefined>(() => currentView().strategies);
   const bars = useQuery(barsQuery(symbol, interval));
   const instrument = useQuery({ ...instrumentsQuery(), select: (all) => all.find((i) => i.symbol === symbol) }).data;
+  const trading = useQuery({
+    ...strategiesQuery(),
+    select: (all) => all.filter((s) => s.symbols.includes(symbol)).map((s) => s.id),
+  }).data;
+  // the filter's choices: the symbol's strategies, and any the link names that are not running
+  const choices = useMemo(() => [...new Set([...(trading ?? []), ...(shown ?? [])])].sort(), [trading, shown]);
+  const chooseInterval = (next: BarInterval) => {
+    setBarInterval(next);
+    saveView({ interval: next });
+  };
+  const toggle = (id: string, on: boolean) => {
+    const current = shown ?? choices;
+    const next = on ? [...new Set([...current, id])] : current.filter((s) => s !== id);
+    // every choice ticked is no filter: strategies that start later show too
+    const filter = choices.every((c) => next.includes(c)) ? undefined : next;
+    setShown(filter);
+    saveView({ strategies: filter });
+  };
   return (
     <section className="panel chart-panel" aria-labelledby="chart-title">
       <header className="panel-header">
@@ -25,7 +56,7 @@ export function PriceChartPanel({ symbol }: PriceChartPanelProps) {
           {symbol} <span className="muted">· {interval}</span>
         </h2>
         <LastQuote symbol={symbol} precision={instrument?.pricePrecision} />
-        <IntervalSwitch value={interval} onChange={setBarInterval} />
+        <IntervalSwitch value={interval} onChange={chooseInterval} />
       </header>
       {/* a new chart per symbol and interval: it fits its first bars, then keeps the user's zoom */}
       <QueryView
@@ -39,15 +70,31 @@ export function PriceChartPanel({ symbol }: PriceChartPanelProps) {
             symbol={symbol}
             interval={interval}
             bars={data}
+            shown={shown}
             precision={instrument?.pricePrecision}
             increment={instrument?.priceIncrement}
           />
         )}
       </QueryView>
-      <p className="legend">
-        <span className="up">▲ long</span> <span className="down">▼ short</span> <span className="muted">● flat</span>{" "}
-        <span className="muted">■ fill (B buy, S sell)</span>
-      </p>
+      <div className="legend">
+        <span className="muted">▲ long ▼ short ● flat ■ fills (B buy, S sell; a count when a bar has several)</span>
+        {choices.length > 0 && (
+          <fieldset className="strategy-filter">
+            <legend>Strategies</legend>
+            {choices.map((id) => (
+              <label key={id}>
+                <input
+                  type="checkbox"
+                  checked={shown === undefined || shown.includes(id)}
+                  onChange={(e) => toggle(id, e.target.checked)}
+                />
+                <span className="swatch" style={{ background: strategyColor(id) }} aria-hidden="true" />
+                {id}
+              </label>
+            ))}
+          </fieldset>
+        )}
+      </div>
     </section>
   );
 }
@@ -56,19 +103,32 @@ interface MarkedChartProps {
   symbol: string;
   interval: BarInterval;
   bars: Bar[];
+  shown: readonly string[] | undefined;
   precision: number | undefined;
   increment: number | undefined;
 }
 
-/** The chart with markers: a feed that fails leaves its markers out, not the candles. */
-function MarkedChart({ symbol, interval, bars, precision, increment }: MarkedChartProps) {
-  const signals = useQuery(signalsQuery(symbol)).data;
-  const fills = useQuery(fillsQuery(symbol)).data;
-  const markers = useMemo(() => chartMarkers(bars, signals ?? [], fills ?? []), [bars, signals, fills]);
+/**
+ * The chart with markers from every signal and fill of the bars' range (all its pages, not the
+ * latest few): a feed that fails leaves its markers out, not the candles.
+ */
+function MarkedChart({ symbol, interval, bars, shown, precision, increment }: MarkedChartProps) {
+  const from = markerRangeStart(bars[0]!.start, INTERVAL_MS[interval]);
+  // a new range keeps the last one's markers until it loads, so they do not blink
+  const signals = useQuery({ ...signalsRangeQuery(symbol, from), placeholderData: keepPreviousData }).data;
+  const fills = useQuery({ ...fillsRangeQuery(symbol, from), placeholderData: keepPreviousData }).data;
+  const filter = useMemo(() => (shown === undefined ? undefined : new Set(shown)), [shown]);
+  const events = useMemo(
+    () => eventsByBar(bars, interval, signals ?? [], fills ?? [], filter),
+    [bars, interval, signals, fills, filter],
+  );
+  const markers = useMemo(() => chartMarkers(events), [events]);
   return (
     <CandlestickChart
       bars={bars}
+      interval={interval}
       markers={markers}
+      events={events}
       precision={precision}
       increment={increment}
       label={`${symbol} ${interval} candlestick chart, ${bars.length} bars, ${markers.length} markers`}

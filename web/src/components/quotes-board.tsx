@@ -1,8 +1,8 @@
 import { useQuery } from "@tanstack/react-query";
-import { Fragment, useState } from "react";
+import { Fragment, useEffect, useState } from "react";
 import { instrumentsQuery, quotesQuery } from "../api/queries";
 import type { Instrument, Quote } from "../api/types";
-import { direction, formatMid, formatPercent, formatPrice } from "../format";
+import { direction, formatMid, formatPercent, formatPrice, formatTime } from "../format";
 import { emptyList, QueryView } from "./query-view";
 
 interface QuotesBoardProps {
@@ -14,6 +14,7 @@ interface QuotesBoardProps {
 export function QuotesBoard({ selected, onSelect }: QuotesBoardProps) {
   const quotes = useQuery(quotesQuery());
   const precision = usePricePrecision();
+  const now = useNow(STALE_CHECK_MS);
   return (
     <section className="panel board" aria-labelledby="board-title">
       <h2 id="board-title">Quotes</h2>
@@ -23,37 +24,55 @@ export function QuotesBoard({ selected, onSelect }: QuotesBoardProps) {
         empty={emptyList("No quotes yet: the market-data worker has not published.")}
       >
         {(rows) => (
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">Symbol</th>
-                <th scope="col">Bid</th>
-                <th scope="col">Ask</th>
-                <th scope="col" className="wide-only">
-                  Mid
-                </th>
-                <th scope="col" className="wide-only">
-                  Change
-                </th>
-                <th scope="col">%</th>
-              </tr>
-            </thead>
-            <tbody>
-              {rows.map((quote) => (
-                <QuoteRow
-                  key={quote.symbol}
-                  quote={quote}
-                  precision={precision.get(quote.symbol)}
-                  selected={quote.symbol === selected}
-                  onSelect={onSelect}
-                />
-              ))}
-            </tbody>
-          </table>
+          <div className="scroll-x">
+            <table>
+              <thead>
+                <tr>
+                  <th scope="col">Symbol</th>
+                  <th scope="col">Bid</th>
+                  <th scope="col">Ask</th>
+                  <th scope="col" className="wide-only">
+                    Mid
+                  </th>
+                  <th scope="col" className="wide-only">
+                    Change
+                  </th>
+                  <th scope="col">%</th>
+                </tr>
+              </thead>
+              <tbody>
+                {rows.map((quote) => (
+                  <QuoteRow
+                    key={quote.symbol}
+                    quote={quote}
+                    precision={precision.get(quote.symbol)}
+                    selected={quote.symbol === selected}
+                    stale={now - quote.tsEvent > STALE_MS}
+                    onSelect={onSelect}
+                  />
+                ))}
+              </tbody>
+            </table>
+          </div>
         )}
       </QueryView>
     </section>
   );
+}
+
+/** A symbol whose last tick is older than this is marked stale (the simulator ticks 20 times a second). */
+export const STALE_MS = 5_000;
+/** How often the board looks at the clock: a feed that stops is marked even when no poll answers. */
+const STALE_CHECK_MS = 1_000;
+
+/** The time, ticking every `every` ms. */
+function useNow(every: number): number {
+  const [now, setNow] = useState(() => Date.now());
+  useEffect(() => {
+    const timer = setInterval(() => setNow(Date.now()), every);
+    return () => clearInterval(timer);
+  }, [every]);
+  return now;
 }
 
 /** Price precision by symbol, from the instrument universe (empty until it loads). */
@@ -77,10 +96,12 @@ interface QuoteRowProps {
   quote: Quote;
   precision: number | undefined;
   selected: boolean;
+  /** Its last tick is older than STALE_MS. */
+  stale: boolean;
   onSelect: (symbol: string) => void;
 }
 
-function QuoteRow({ quote, precision, selected, onSelect }: QuoteRowProps) {
+function QuoteRow({ quote, precision, selected, stale, onSelect }: QuoteRowProps) {
   const [flash, setFlash] = useState<Flash>({ mid: quote.mid, count: 0 });
   // Derived from the previous render's mid, during render (React's "adjust state on prop change").
   if (quote.mid !== flash.mid)
@@ -92,6 +113,11 @@ function QuoteRow({ quote, precision, selected, onSelect }: QuoteRowProps) {
         <button type="button" className="symbol" aria-pressed={selected} onClick={() => onSelect(quote.symbol)}>
           {quote.symbol}
         </button>
+        {stale && (
+          <span className="badge badge-stale" title={`Last tick at ${formatTime(quote.tsEvent)}`}>
+            stale
+          </span>
+        )}
       </th>
       {/* keyed by the change count: new cells restart the flash animation */}
       <Fragment key={flash.count}>

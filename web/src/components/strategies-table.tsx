@@ -3,7 +3,7 @@ import { Fragment, useState } from "react";
 import { strategiesQuery } from "../api/queries";
 import { useCanTrade } from "../api/session";
 import type { Position, Strategy } from "../api/types";
-import { direction, formatFraction, formatPnl, formatPrice, formatQuantity } from "../format";
+import { direction, formatFraction, formatMoney, formatPnl, formatPrice, formatQuantity } from "../format";
 import { emptyList, QueryView } from "./query-view";
 import { AddStrategyForm, ParamsEditor, StrategyActions } from "./strategy-controls";
 
@@ -16,7 +16,7 @@ export function StrategiesTable() {
   const canTrade = useCanTrade();
   const [editing, setEditing] = useState<string | null>(null);
   const [adding, setAdding] = useState(false);
-  const columns = canTrade ? 8 : 7;
+  const columns = canTrade ? 10 : 9;
   return (
     <section className="panel strategies" aria-labelledby="strategies-title">
       <header className="panel-header">
@@ -45,6 +45,8 @@ export function StrategiesTable() {
                   <th scope="col">Status</th>
                   <th scope="col">Realized</th>
                   <th scope="col">Unrealized</th>
+                  <th scope="col">Fees</th>
+                  <th scope="col">Net PnL</th>
                   <th scope="col">Positions</th>
                   <th scope="col">Drawdown</th>
                   <th scope="col">Parameters</th>
@@ -102,6 +104,11 @@ function StrategyRow({ strategy, canTrade, editing, onEdit }: StrategyRowProps) 
       </td>
       <td className={direction(portfolio.realizedPnl)}>{formatPnl(portfolio.realizedPnl)}</td>
       <td className={direction(portfolio.unrealizedPnl)}>{formatPnl(portfolio.unrealizedPnl)}</td>
+      <td data-testid={`fees-${strategy.id}`}>{formatMoney(portfolio.fees)}</td>
+      {/* realized + unrealized - fees: the strategies' net PnL add up to the portfolio's */}
+      <td className={direction(portfolio.netPnl)} data-testid={`net-${strategy.id}`}>
+        {formatPnl(portfolio.netPnl)}
+      </td>
       <td>
         <Positions positions={strategy.positions} />
       </td>
