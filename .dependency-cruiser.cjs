@@ -12,7 +12,7 @@
  *   tests and config. Root-level files (stacks/, monitoring/, local/docker/, root configs) use the
  *   root package.json. Third-party packages: dependency-cruiser's npm-no-pkg / npm-unknown / npm-dev
  *   types; our own workspaces: rules generated below from each workspace's manifest.
- * - web/ is a browser bundle: @tickflow/core and @tickflow/gateway/schemas only, nothing Node, AWS or Kafka.
+ * - web/ is a browser bundle: @tickflow/core, @tickflow/gateway/schemas and /stream-schema only, nothing Node, AWS or Kafka.
  * - stacks/ is the top of the deploy side (sst.config.ts loads it): nothing imports it.
  * - Tests use their own package's code and other packages' public entries; what suites share lives
  *   in @tickflow/test-support, which no production code imports.
@@ -236,7 +236,7 @@ module.exports = {
     {
       name: "web-imports-core-and-schemas-only",
       comment:
-        "the dashboard may use @tickflow/core and the zod-only @tickflow/gateway/schemas (today: the schemas, type-only in src/, in the contract test), nothing else of ours; its tests also @tickflow/test-support",
+        "the dashboard may use @tickflow/core and the zod-only @tickflow/gateway/schemas and /stream-schema (today: the schemas, type-only in src/, in the contract test), nothing else of ours; its tests also @tickflow/test-support",
       severity: "error",
       from: { path: "^web/" },
       to: {
@@ -245,6 +245,7 @@ module.exports = {
           "^web/",
           "^packages/core/src/index\\.ts$",
           "^packages/gateway/src/schemas\\.ts$",
+          "^packages/gateway/src/stream-schema\\.ts$",
           "^packages/test-support/src/index\\.ts$",
         ],
       },
@@ -272,6 +273,13 @@ module.exports = {
       comment: "@tickflow/gateway/schemas is imported by the dashboard: zod and @tickflow/core only",
       severity: "error",
       from: { path: "^packages/gateway/src/schemas\\.ts$" },
+      to: { pathNot: ["^packages/core/src/index\\.ts$", "(^|/)node_modules/zod/"] },
+    },
+    {
+      name: "gateway-stream-schema-browser-safe",
+      comment: "@tickflow/gateway/stream-schema is imported by the dashboard: zod and @tickflow/core only",
+      severity: "error",
+      from: { path: "^packages/gateway/src/stream-schema\\.ts$" },
       to: { pathNot: ["^packages/core/src/index\\.ts$", "(^|/)node_modules/zod/"] },
     },
     {

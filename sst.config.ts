@@ -4,6 +4,7 @@ import { Auth } from "./stacks/auth";
 import { Database } from "./stacks/database";
 import { Network } from "./stacks/network";
 import { Observability } from "./stacks/observability";
+import { Stream } from "./stacks/stream";
 import { Streaming } from "./stacks/streaming";
 import { Web } from "./stacks/web";
 import { Workers } from "./stacks/workers";
@@ -32,6 +33,7 @@ export default {
       .stack(Database)
       .stack(Workers)
       .stack(Api)
+      .stack(Stream)
       .stack(Web)
       .stack(Observability);
   },

@@ -280,7 +280,7 @@ export function Api({ stack }: StackContext) {
  * created here with its retention, so their roles get exactly that group and keep only the
  * VPC-access managed policy (ENI management, which EC2 cannot scope to a resource).
  */
-function writeLogsOnlyTo(fn: lambda.Function, logGroup: logs.ILogGroup): void {
+export function writeLogsOnlyTo(fn: lambda.Function, logGroup: logs.ILogGroup): void {
   const role = fn.role as iam.Role;
   const cfnRole = role.node.defaultChild as iam.CfnRole;
   const vpcAccess = iam.ManagedPolicy.fromAwsManagedPolicyName(
@@ -303,7 +303,7 @@ function writeLogsOnlyTo(fn: lambda.Function, logGroup: logs.ILogGroup): void {
  * the function's VPC-access managed policy covers the create and delete too, but under `sst dev`
  * the function runs outside the VPC without that policy, and the mapping would fail.
  */
-function eventSourceNetworkStatements(
+export function eventSourceNetworkStatements(
   stack: Stack,
   subnetIds: string[],
   clusterSecurityGroup: ec2.ISecurityGroup,

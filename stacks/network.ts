@@ -176,6 +176,8 @@ function webEdge(stack: StackContext["stack"], settings: ReturnType<typeof stage
   const headers = dashboardSecurityHeaders([
     `https://*.execute-api.${stack.region}.amazonaws.com`,
     `https://cognito-idp.${stack.region}.amazonaws.com`,
+    // the stream: AppSync Events' WebSocket endpoint (the Stream stack's API, named by pattern)
+    `wss://*.appsync-realtime-api.${stack.region}.amazonaws.com`,
   ]);
   const responseHeadersPolicy = new cloudfront.ResponseHeadersPolicy(stack, "WebSecurityHeaders", {
     comment: `${settings.prefix} dashboard: CSP, no framing, no sniffing, no referrer, HSTS`,

@@ -845,6 +845,13 @@ describe("auth", () => {
       VITE_COGNITO_USER_POOL_ID: { Ref: poolId },
       VITE_COGNITO_CLIENT_ID: { Ref: clientId },
       VITE_COGNITO_REGION: "us-east-1",
+      VITE_STREAM_URL: {
+        "Fn::Join": [
+          "",
+          ["wss://", { "Fn::GetAtt": [expect.stringMatching(/^Events/), "Dns.Realtime"] }, "/event/realtime"],
+        ],
+      },
+      VITE_STREAM_HOST: { "Fn::GetAtt": [expect.stringMatching(/^Events/), "Dns.Http"] },
     });
     const [[, policy]] = resourcesOf(app.json.Network, "AWS::CloudFront::ResponseHeadersPolicy") as [
       [string, CfnResource],
@@ -854,7 +861,7 @@ describe("auth", () => {
         .ContentSecurityPolicy,
     );
     expect(csp).toMatch(
-      /connect-src 'self' https:\/\/\*\.execute-api\.us-east-1\.amazonaws\.com https:\/\/cognito-idp\.us-east-1\.amazonaws\.com;/,
+      /connect-src 'self' https:\/\/\*\.execute-api\.us-east-1\.amazonaws\.com https:\/\/cognito-idp\.us-east-1\.amazonaws\.com wss:\/\/\*\.appsync-realtime-api\.us-east-1\.amazonaws\.com;/,
     );
   });
 });
@@ -986,10 +993,10 @@ describe("templates", () => {
   it("are written for cfn-lint and checkov", async () => {
     const { readdirSync } = await import("node:fs");
     const { TEMPLATE_DIR } = await import("./synth");
-    expect(readdirSync(TEMPLATE_DIR).filter((f) => f.startsWith("test-tickflow-"))).toHaveLength(8);
+    expect(readdirSync(TEMPLATE_DIR).filter((f) => f.startsWith("test-tickflow-"))).toHaveLength(9);
   });
 
-  it.each(["Network", "Auth", "Streaming", "Database", "Workers", "Api", "Web", "Observability"] as const)(
+  it.each(["Network", "Auth", "Streaming", "Database", "Workers", "Api", "Stream", "Web", "Observability"] as const)(
     "%s synthesizes resources",
     (name) => {
       expect(Object.values(app.json[name].Resources as Record<string, CfnResource>).length).toBeGreaterThan(0);

@@ -10,6 +10,7 @@ import { Auth } from "../auth";
 import { Database } from "../database";
 import { Network } from "../network";
 import { Observability } from "../observability";
+import { Stream } from "../stream";
 import { Streaming } from "../streaming";
 import { Web } from "../web";
 import { Workers } from "../workers";
@@ -17,7 +18,7 @@ import { Workers } from "../workers";
 /** Where the synthesized templates go for cfn-lint and checkov (stacks/check-templates.sh). */
 export const TEMPLATE_DIR = path.resolve(".build/cfn");
 
-export const STACKS = { Network, Auth, Streaming, Database, Workers, Api, Web, Observability } as const;
+export const STACKS = { Network, Auth, Streaming, Database, Workers, Api, Stream, Web, Observability } as const;
 export type StackName = keyof typeof STACKS;
 
 export interface Synthesized {

@@ -114,6 +114,42 @@ export const GatewayEnvSchema = z.object({
     .string()
     .regex(/^[A-Za-z0-9._-]+$/, "may hold only letters, digits, '.', '_' and '-'")
     .default("tickflow-gateway-alerts"),
+  /**
+   * Prefix of the stream's consumer group (/api/stream): each gateway process reads every
+   * partition itself from the latest offsets, in a group of its own (the prefix, a dash and a
+   * random suffix).
+   */
+  STREAM_GROUP_ID: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]+$/, "may hold only letters, digits, '.', '_' and '-'")
+    .default("tickflow-gateway-stream"),
+  /** Most quote updates per second per symbol a stream client gets (the latest always arrives). */
+  STREAM_QUOTES_PER_SECOND: z.coerce
+    .number({ error: "must be a number" })
+    .int("must be a whole number")
+    .min(1, "must be at least 1")
+    .max(1_000, "must be at most 1000")
+    .default(10),
+  /** Non-quote messages the stream keeps for clients that resume with ?since=. */
+  STREAM_BUFFER_MESSAGES: z.coerce
+    .number({ error: "must be a number" })
+    .int("must be a whole number")
+    .min(1, "must be at least 1")
+    .max(1_000_000, "must be at most 1000000")
+    .default(10_000),
+  /** Bytes a stream client may leave unread: past them its quotes wait, and an event closes it (4008). */
+  STREAM_MAX_BUFFERED_BYTES: z.coerce
+    .number({ error: "must be a number of bytes" })
+    .int("must be a whole number of bytes")
+    .min(1_024, "must be at least 1024 bytes")
+    .default(4 * 1024 * 1024),
+  /** How often the stream sends each client a heartbeat (and a ping; a client that did not answer the last one is cut). */
+  STREAM_HEARTBEAT_MS: z.coerce
+    .number({ error: "must be a number of milliseconds" })
+    .int("must be a whole number of milliseconds")
+    .min(100, "must be at least 100 ms")
+    .max(300_000, "must be at most 300000 ms")
+    .default(15_000),
 });
 
 export type GatewayConfig = z.output<typeof GatewayEnvSchema>;

@@ -324,8 +324,10 @@ export const DependencyHealthSchema = z
 export const ConsumerHealthSchema = z
   .object({
     name: z
-      .enum(["risk-alerts"])
-      .describe("risk-alerts: the risk/alerts consumer of strategy.risk.v1 and strategy.orders.v1"),
+      .enum(["risk-alerts", "stream"])
+      .describe(
+        "risk-alerts: the risk/alerts consumer of strategy.risk.v1 and strategy.orders.v1; stream: the consumer that feeds /api/stream",
+      ),
     group: z.string().describe("Its Kafka consumer group"),
     status: z
       .enum(["up", "down"])

@@ -17,7 +17,19 @@ describe("gatewayConfig", () => {
       DATABASE_NAME: "tickflow",
       AUTH_TOKEN_TTL_SECONDS: 3600,
       AUTH_READS: "open",
+      STREAM_GROUP_ID: "tickflow-gateway-stream",
+      STREAM_QUOTES_PER_SECOND: 10,
+      STREAM_BUFFER_MESSAGES: 10_000,
+      STREAM_MAX_BUFFERED_BYTES: 4 * 1024 * 1024,
+      STREAM_HEARTBEAT_MS: 15_000,
     });
+  });
+
+  it("bounds the stream's settings", () => {
+    expect(() => gatewayConfig({ STREAM_QUOTES_PER_SECOND: "0" })).toThrow(/STREAM_QUOTES_PER_SECOND/);
+    expect(() => gatewayConfig({ STREAM_BUFFER_MESSAGES: "many" })).toThrow(/STREAM_BUFFER_MESSAGES/);
+    expect(() => gatewayConfig({ STREAM_HEARTBEAT_MS: "10" })).toThrow(/STREAM_HEARTBEAT_MS/);
+    expect(gatewayConfig({ STREAM_QUOTES_PER_SECOND: "4" }).STREAM_QUOTES_PER_SECOND).toBe(4);
   });
 
   it("takes the read side's database as a URL or as the Data API's cluster and secret, and refuses anything else", () => {

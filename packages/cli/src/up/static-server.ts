@@ -1,7 +1,8 @@
 import { open, type FileHandle } from "node:fs/promises";
 import { request as httpRequest, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from "node:http";
 import { extname, join, normalize, sep } from "node:path";
-import { pipeline } from "node:stream";
+import type { Socket } from "node:net";
+import { pipeline, type Duplex } from "node:stream";
 import {
   createGuardedServer,
   dashboardSecurityHeaders,
@@ -183,6 +184,74 @@ export async function startStaticServer(
     },
     { headers: DASHBOARD_SECURITY_HEADERS, limits: options.limits, onError: report },
   );
+  /**
+   * The stream (/api/stream, a WebSocket) is forwarded as an upgrade: the request with its
+   * upgrade headers, then the gateway's 101 and both sockets piped together; a refusal (401, 403,
+   * 400) goes back as it came. Any other upgrade is refused here.
+   */
+  const tunnels = new Set<Duplex>();
+  server.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    socket.on("error", () => socket.destroy());
+    const url = requestTarget(req.url);
+    if (!url || url.pathname !== "/api/stream") {
+      const body = JSON.stringify(problemDocument(400, "invalid-request", "only /api/stream takes an upgrade"));
+      return void socket.end(
+        `HTTP/1.1 400 Bad Request\r\ncontent-type: application/problem+json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+      );
+    }
+    const headers: Record<string, string | string[]> = {};
+    for (const [name, value] of Object.entries(req.headers))
+      if (value !== undefined && name !== "host") headers[name] = value;
+    const upstream = httpRequest({
+      hostname: api.hostname,
+      port: api.port,
+      path: `${url.pathname}${url.search}`,
+      method: req.method,
+      headers: { ...headers, host: api.host },
+    });
+    const status = (code: number, message: string, answer: IncomingHttpHeaders | Record<string, string>) => {
+      const lines = [`HTTP/1.1 ${code} ${message}`];
+      for (const [name, value] of Object.entries(answer))
+        for (const v of Array.isArray(value) ? value : [value]) if (v !== undefined) lines.push(`${name}: ${v}`);
+      return `${lines.join("\r\n")}\r\n\r\n`;
+    };
+    upstream.on("upgrade", (answer, gateway: Socket, gatewayHead: Buffer) => {
+      gateway.on("error", () => gateway.destroy());
+      if (socket.destroyed) return void gateway.destroy();
+      socket.write(status(101, "Switching Protocols", answer.headers));
+      if (gatewayHead.length > 0) socket.write(gatewayHead);
+      if (head.length > 0) gateway.write(head);
+      tunnels.add(socket);
+      socket.on("close", () => {
+        tunnels.delete(socket);
+        gateway.destroy();
+      });
+      gateway.on("close", () => socket.destroy());
+      gateway.pipe(socket);
+      socket.pipe(gateway);
+    });
+    upstream.on("response", (answer) => {
+      // refused: the gateway's answer, whole, then the socket ends
+      socket.write(status(answer.statusCode ?? 502, answer.statusMessage ?? "", answer.headers));
+      pipeline(answer, socket, () => socket.destroy());
+    });
+    upstream.setTimeout(upstreamTimeoutMs, () => upstream.destroy());
+    upstream.on("error", () => {
+      if (socket.destroyed) return;
+      const body = JSON.stringify(problemDocument(503, "gateway-unavailable", `no answer from ${options.apiOrigin}`));
+      socket.end(
+        `HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/problem+json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+      );
+    });
+    upstream.end();
+  });
   const { port, close } = await listen(server, options.port, options.host);
-  return { port, close };
+  return {
+    port,
+    // upgraded sockets are no longer the HTTP server's: closing it does not end them
+    close: async () => {
+      for (const tunnel of tunnels) tunnel.destroy();
+      await close();
+    },
+  };
 }

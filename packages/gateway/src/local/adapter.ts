@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Duplex } from "node:stream";
 import type { Bus } from "@tickflow/bus";
 import { type Metrics } from "@tickflow/metrics";
 import {
@@ -27,6 +28,8 @@ import { createRiskConsumer } from "../risk-consumer/handler";
 import { RunningStrategies } from "../risk-consumer/strategies";
 import { httpApiEvent, lambdaContext } from "./events";
 import { startLocalRiskConsumer, type LocalRiskConsumer, type LocalRiskConsumerOptions } from "./risk-consumer";
+import { STREAM_PATH } from "../stream-schema";
+import { startLocalStream, type LocalStream, type LocalStreamOptions } from "./stream";
 
 export interface LocalGatewayOptions {
   config: GatewayConfig;
@@ -42,15 +45,19 @@ export interface LocalGatewayOptions {
   >;
   /** Request time and size bounds of the HTTP server (tests shorten them). */
   http?: Partial<HttpLimits>;
+  /** The stream's clock and first position (tests set them). */
+  stream?: Pick<LocalStreamOptions, "clock" | "seqBase">;
 }
 
 export interface LocalGateway {
   port: number;
   /** http://host:port */
   url: string;
-  /** Rejects if the risk/alerts consumer fails for good (crash-only: the process should exit). */
+  /** The stream at /api/stream. */
+  stream: LocalStream;
+  /** Rejects if the risk/alerts consumer or the stream's consumer fails for good (crash-only: the process should exit). */
   done: Promise<void>;
-  /** Stops taking requests, stops the consumer (its batch in flight finishes and commits). */
+  /** Stops taking requests, closes the stream's clients, stops the consumers (the risk consumer's batch in flight finishes and commits). */
   stop(): Promise<void>;
 }
 
@@ -148,6 +155,22 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
         new HttpProblem(400, "invalid-request", "the request target is not a valid URL"),
       );
     const method = req.method ?? "GET";
+    // the stream is a WebSocket: a plain request is told to upgrade
+    if (url.pathname === STREAM_PATH)
+      return answer(
+        req,
+        res,
+        started,
+        STREAM_PATH,
+        new HttpProblem(
+          426,
+          "upgrade-required",
+          `${STREAM_PATH} is a WebSocket: send GET with Upgrade: websocket`,
+          {},
+          { headers: { upgrade: "websocket", connection: "upgrade" } },
+        ),
+        url.pathname,
+      );
     if (url.pathname === "/metrics") {
       if (method !== "GET")
         return answer(
@@ -218,6 +241,13 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
       onError: (error, req) => logger.error({ err: error, url: req?.url }, "local adapter failed"),
     },
   );
+  // WebSocket upgrades: the stream takes /api/stream and answers every other one
+  let stream: LocalStream | undefined;
+  server.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    if (stream) return stream.handleUpgrade(req, socket, head);
+    socket.on("error", () => socket.destroy());
+    socket.end("HTTP/1.1 503 Service Unavailable\r\nconnection: close\r\ncontent-length: 0\r\n\r\n");
+  });
   const { port, close: closeServer } = await listen(server, config.GATEWAY_PORT, config.GATEWAY_HOST);
 
   let consumer: LocalRiskConsumer;
@@ -241,6 +271,15 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
     await closeServer();
     throw error;
   }
+  try {
+    stream = await startLocalStream({ ...options.stream, bus, config, auth: deps.auth, logger });
+    consumers.push(stream);
+  } catch (error) {
+    await closeServer();
+    await consumer.stop();
+    throw error;
+  }
+  const running = stream;
   // tickflow_up is the gateway's own health, read at scrape time: 1 while the risk/alerts consumer
   // runs, 0 once it has stopped or failed (the HTTP side is up whenever there is a scrape to answer)
   let consuming = true;
@@ -250,6 +289,13 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
     (error: unknown) => {
       consuming = false;
       logger.fatal({ err: error }, "the risk/alerts consumer stopped");
+    },
+  );
+  running.done.then(
+    () => {},
+    (error: unknown) => {
+      consuming = false;
+      logger.fatal({ err: error }, "the stream's consumer stopped");
     },
   );
   metrics.onCollect(() => metrics.set("tickflow_up", {}, consuming ? 1 : 0));
@@ -262,9 +308,11 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
   return {
     port,
     url,
-    done: consumer.done,
+    stream: running,
+    done: Promise.all([consumer.done, running.done]).then(() => {}),
     stop: async () => {
       consuming = false;
+      await running.stop();
       await closeServer();
       await consumer.stop();
       await commands.close();

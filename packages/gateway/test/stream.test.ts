@@ -1,0 +1,195 @@
+import { connect } from "node:net";
+import { encodeEvent, MemoryBus, type OutgoingRecord, type Publisher } from "@tickflow/bus";
+import { PrometheusMetrics } from "@tickflow/metrics";
+import { tickRecord, until } from "@tickflow/test-support";
+import { pino } from "pino";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { gatewayConfig } from "../src/config";
+import { startLocalGateway, type LocalGateway } from "../src/local/adapter";
+import { STREAM_CLOSE_CODES } from "../src/stream-schema";
+import { connectStream, refusedUpgrade } from "./support/stream-client";
+
+/** The local stream on the in-memory bus: what it refuses, how it closes, and its resume (the Kafka suite: stream.int.test.ts). */
+const T = Date.UTC(2026, 2, 2, 17, 0);
+const SECRET = "s".repeat(40);
+const USERS = JSON.stringify([{ username: "vic", password: "viewer-password", role: "viewer" }]);
+
+const accepted = (strategyId: string, n: number, padding = ""): OutgoingRecord => ({
+  topic: "orders",
+  key: strategyId,
+  value: encodeEvent(
+    {
+      type: "order.accepted",
+      id: `${strategyId}:accepted:${n}${padding}`,
+      ts: T + n,
+      data: {
+        orderId: `${strategyId}:AAPL:${n}`,
+        strategyId,
+        symbol: "AAPL",
+        side: "buy",
+        tsEvent: T + n,
+        tsInit: T + n,
+      },
+    },
+    "test",
+  ),
+});
+
+const start = async (bus: MemoryBus, env: Record<string, string> = {}) =>
+  startLocalGateway({
+    config: gatewayConfig({ GATEWAY_PORT: "0", LOG_LEVEL: "silent", ...env }),
+    bus,
+    metrics: new PrometheusMetrics({ service: "gateway" }),
+    logger: pino({ level: "silent" }),
+  });
+
+describe("the stream on the in-memory bus", () => {
+  let bus: MemoryBus;
+  let publisher: Publisher;
+  let gateway: LocalGateway;
+  let ws: string;
+
+  beforeAll(async () => {
+    bus = new MemoryBus();
+    publisher = await bus.publisher();
+    gateway = await start(bus, { STREAM_BUFFER_MESSAGES: "4", CORS_ORIGINS: "http://127.0.0.1:8080" });
+    ws = `${gateway.url.replace(/^http/, "ws")}/api/stream`;
+  });
+  afterAll(async () => {
+    await gateway?.stop();
+    await bus?.close();
+  });
+
+  it("refuses bad upgrades with problem+json, and tells a plain GET to upgrade", async () => {
+    expect(await refusedUpgrade(`${gateway.url.replace(/^http/, "ws")}/api/quotes`)).toEqual({
+      status: 400,
+      code: "invalid-request",
+    });
+    for (const query of [
+      "since=-1",
+      "since=abc",
+      "since=1&since=2",
+      "channels=quotes,dlq",
+      "channels=",
+      "limit=5",
+      `access_token=${"x".repeat(9_000)}`,
+    ])
+      expect(await refusedUpgrade(`${ws}?${query}`), query).toMatchObject({ status: 400 });
+    expect(await refusedUpgrade(ws, { origin: "https://evil.example" })).toEqual({
+      status: 403,
+      code: "forbidden-origin",
+    });
+    const plain = await fetch(`${gateway.url}/api/stream`);
+    expect(plain.status).toBe(426);
+    expect(((await plain.json()) as { code: string }).code).toBe("upgrade-required");
+    // an upgrade without a WebSocket key: ws answers 400 itself
+    const raw = await new Promise<string>((resolve) => {
+      const socket = connect(gateway.port, "127.0.0.1", () =>
+        socket.write("GET /api/stream HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n"),
+      );
+      let text = "";
+      socket.on("data", (chunk) => (text += chunk.toString("latin1")));
+      socket.on("close", () => resolve(text));
+      socket.on("error", () => resolve(text));
+    });
+    expect(raw).toMatch(/^HTTP\/1\.1 400 /);
+    // and still serves
+    const ok = await connectStream(gateway.url, "", { origin: "http://127.0.0.1:8080" });
+    await until("hello", () => ok.messages.length > 0);
+    await ok.close();
+  });
+
+  it("closes a client that sends messages (1003) or a frame over the payload limit (1009)", async () => {
+    const chatty = await connectStream(gateway.url);
+    chatty.ws.send("hello?");
+    expect((await chatty.closed).code).toBe(1003);
+    const huge = await connectStream(gateway.url);
+    huge.ws.send(Buffer.alloc(64 * 1024, 1));
+    expect((await huge.closed).code).toBe(1009);
+    const after = await connectStream(gateway.url);
+    await until("hello", () => after.messages.length > 0);
+    await after.close();
+  });
+
+  it("resumes from the ring, answers resync past it, and gives a new client the latest quotes", async () => {
+    await publisher.publish([tickRecord("AAPL", 1, T), tickRecord("AAPL", 2, T + 1), tickRecord("MSFT", 1, T)]);
+    const base = gateway.stream.seq;
+    await publisher.publish([1, 2, 3, 4, 5, 6].map((n) => accepted("s1", n)));
+    await until("ingested", () => gateway.stream.seq === base + 6);
+    // the ring holds 4: base+3 .. base+6
+    const resumed = await connectStream(gateway.url, `channels=orders&since=${base + 2}`);
+    await until("the replay", () => resumed.messages.length >= 5);
+    expect(resumed.messages.map((m) => m.type)).toEqual(["hello", ...Array<string>(4).fill("order.accepted")]);
+    expect(resumed.messages.slice(1).map((m) => m.channel === "orders" && m.id)).toEqual(
+      [3, 4, 5, 6].map((n) => `s1:accepted:${n}`),
+    );
+    await resumed.close();
+    const expired = await connectStream(gateway.url, `channels=orders&since=${base + 1}`);
+    await until("resync", () => expired.messages.length >= 2);
+    expect(expired.messages[1]).toMatchObject({ type: "resync", since: base + 1, reason: "expired", seq: base + 6 });
+    await expired.close();
+    const fresh = await connectStream(gateway.url, "channels=quotes");
+    await until("the latest quotes", () => fresh.messages.length >= 3);
+    expect(fresh.messages.slice(1).map((m) => m.channel === "quotes" && `${m.data.symbol}:${m.data.seq}`)).toEqual([
+      "AAPL:2",
+      "MSFT:1",
+    ]);
+    await fresh.close();
+  });
+
+  it("closes a client that stops reading before an event would be lost (4008)", async () => {
+    const small = new MemoryBus();
+    const slowGateway = await start(small, { STREAM_MAX_BUFFERED_BYTES: "1024" });
+    try {
+      const slow = await connectStream(slowGateway.url, "channels=orders");
+      await until("hello", () => slow.messages.length > 0);
+      // the client reads nothing more: the kernel's buffers fill, then the server's
+      (slow.ws as unknown as { _socket: { pause(): void } })._socket.pause();
+      const smallPublisher = await small.publisher();
+      const padding = "x".repeat(2_000);
+      for (let batch = 0; batch < 200; batch++) {
+        await smallPublisher.publish(Array.from({ length: 100 }, (_, i) => accepted("s1", batch * 100 + i, padding)));
+        if (slowGateway.stream.clients === 0) break;
+      }
+      await until("the slow client dropped", () => slowGateway.stream.clients === 0);
+      (slow.ws as unknown as { _socket: { resume(): void } })._socket.resume();
+      expect((await slow.closed).code).toBe(STREAM_CLOSE_CODES.slowConsumer);
+    } finally {
+      await slowGateway.stop();
+      await small.close();
+    }
+  });
+});
+
+describe("the stream's auth", () => {
+  let bus: MemoryBus;
+  let gateway: LocalGateway;
+
+  beforeAll(async () => {
+    bus = new MemoryBus();
+    gateway = await start(bus, { AUTH_SECRET: SECRET, AUTH_USERS: USERS, AUTH_READS: "token" });
+  });
+  afterAll(async () => {
+    await gateway?.stop();
+    await bus?.close();
+  });
+
+  it("needs a token where reads do, from the Authorization header or access_token", async () => {
+    const ws = `${gateway.url.replace(/^http/, "ws")}/api/stream`;
+    expect(await refusedUpgrade(ws)).toEqual({ status: 401, code: "unauthenticated" });
+    expect(await refusedUpgrade(`${ws}?access_token=not.a.token`)).toEqual({ status: 401, code: "unauthenticated" });
+    expect(await refusedUpgrade(ws, { authorization: "Basic abc" })).toEqual({ status: 401, code: "unauthenticated" });
+    const login = await fetch(`${gateway.url}/api/auth/token`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ username: "vic", password: "viewer-password" }),
+    });
+    const { access_token } = (await login.json()) as { access_token: string };
+    const byQuery = await connectStream(gateway.url, `access_token=${access_token}`);
+    await until("hello", () => byQuery.messages.length > 0);
+    await byQuery.close();
+    const byHeader = await connectStream(gateway.url, "", { authorization: `Bearer ${access_token}` });
+    await until("hello", () => byHeader.messages.length > 0);
+    await byHeader.close();
+  });
+});
