@@ -11,6 +11,7 @@ import { PortfolioPanel } from "./components/portfolio-panel";
 import { PriceChartPanel } from "./components/price-chart-panel";
 import { QuotesBoard } from "./components/quotes-board";
 import { StrategiesTable } from "./components/strategies-table";
+import { StrategyComparison } from "./components/strategy-comparison";
 import { TradesTable } from "./components/trades-table";
 import { currentView, saveView } from "./url-state";
 
@@ -53,6 +54,7 @@ export function App() {
         )}
         <PortfolioPanel />
         <StrategiesTable />
+        <StrategyComparison />
         {canTrade && (
           <div className="trading-panels">
             <Suspense

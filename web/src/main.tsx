@@ -1,6 +1,7 @@
 import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
 import { StrictMode } from "react";
 import { createRoot } from "react-dom/client";
+import { StreamProvider } from "./api/stream-provider";
 import { App } from "./app";
 import "./styles.css";
 
@@ -14,7 +15,9 @@ const queryClient = new QueryClient({
 createRoot(document.getElementById("root")!).render(
   <StrictMode>
     <QueryClientProvider client={queryClient}>
-      <App />
+      <StreamProvider>
+        <App />
+      </StreamProvider>
     </QueryClientProvider>
   </StrictMode>,
 );

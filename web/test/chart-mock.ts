@@ -10,6 +10,8 @@ export interface FakeSeries {
   options: Record<string, unknown>;
   paneIndex: number | undefined;
   markers: unknown[];
+  /** The last point given to update() since the last setData (the forming candle), or null. */
+  updated: unknown;
 }
 
 export interface FakeChart {
@@ -26,10 +28,15 @@ export function createChart() {
   charts.push(chart);
   return {
     addSeries: (_definition: unknown, options: Record<string, unknown> = {}, paneIndex?: number) => {
-      const series: FakeSeries = { data: [], options, paneIndex, markers: [] };
+      const series: FakeSeries = { data: [], options, paneIndex, markers: [], updated: null };
       chart.series.push(series);
       return {
-        setData: (data: unknown[]) => void (series.data = data),
+        setData: (data: unknown[]) => {
+          series.data = data;
+          series.updated = null;
+        },
+        // kept apart from setData's points: the live candle the chart draws after the closed bars
+        update: (point: { time: number }) => void (series.updated = point),
         applyOptions: (more: Record<string, unknown>) => void Object.assign(series.options, more),
         priceToCoordinate: () => null,
         fake: series,

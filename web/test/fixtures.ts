@@ -711,6 +711,8 @@ export function dashboardRoutes(): Routes {
     "/api/trades": tradesRoute(trades),
     "/api/strategies": { body: strategies },
     "/api/portfolio": { body: portfolio },
+    // the strategy comparison's curves: none sampled in the window
+    "/api/equity": { body: { items: [], next: null } },
     "/api/alerts": { body: alerts },
   };
 }

@@ -1,11 +1,14 @@
 import { infiniteQueryOptions, queryOptions } from "@tanstack/react-query";
 import { ApiError, getJson } from "./client";
+import { unlessStreaming } from "./stream-state";
 import type {
   Alert,
   Bar,
   BarInterval,
   CommandPage,
   CommandRecord,
+  EquityPage,
+  EquityPoint,
   Fill,
   Health,
   Instrument,
@@ -26,7 +29,11 @@ import type {
  * resource can be refetched or invalidated at any level.
  */
 
-/** Live data is polled about once a second: the simulator publishes 20 quotes/s per symbol. */
+/**
+ * Live data is polled about once a second (the simulator publishes 20 quotes/s per symbol) while
+ * the stream is not live; while it is, the stream feeds these queries and they do not poll
+ * (unlessStreaming, stream.ts).
+ */
 const LIVE_MS = 1_000;
 /** Health changes rarely; a slower poll is enough to notice a service going down. */
 const HEALTH_MS = 5_000;
@@ -34,9 +41,9 @@ const HEALTH_MS = 5_000;
 const HISTORY_MS = 5_000;
 
 /** Bars per chart: 5 minutes of 1s bars, 5 hours of 1m bars. */
-const BAR_LIMIT = 300;
+export const BAR_LIMIT = 300;
 /** Feed entries across all symbols. */
-const FEED_LIMIT = 30;
+export const FEED_LIMIT = 30;
 /** Trades per page of the trades table. */
 const TRADE_PAGE = 50;
 /** Rows of a CSV download: the list routes' largest page. */
@@ -54,7 +61,7 @@ export const quotesQuery = () =>
   queryOptions({
     queryKey: ["quotes"],
     queryFn: ({ signal }) => getJson<Quote[]>("/api/quotes", signal),
-    refetchInterval: LIVE_MS,
+    refetchInterval: unlessStreaming(LIVE_MS),
   });
 
 export const barsQuery = (symbol: string, interval: BarInterval) =>
@@ -62,7 +69,7 @@ export const barsQuery = (symbol: string, interval: BarInterval) =>
     queryKey: ["bars", symbol, interval],
     queryFn: ({ signal }) =>
       getJson<Bar[]>(`/api/bars/${encodeURIComponent(symbol)}?interval=${interval}&limit=${BAR_LIMIT}`, signal),
-    refetchInterval: LIVE_MS,
+    refetchInterval: unlessStreaming(LIVE_MS),
   });
 
 /** The latest signals of every symbol, for the feed. The cache holds the API's page; the feed reads its items. */
@@ -71,7 +78,7 @@ export const signalsQuery = () =>
     queryKey: ["signals"],
     queryFn: ({ signal }) => getJson<SignalPage>(`/api/signals?${feedParams()}`, signal),
     select: (page) => page.items,
-    refetchInterval: LIVE_MS,
+    refetchInterval: unlessStreaming(LIVE_MS),
   });
 
 /** The latest orders of every symbol at their latest state (working, filled, canceled...), newest first, for the feed. */
@@ -80,7 +87,7 @@ export const ordersQuery = () =>
     queryKey: ["orders"],
     queryFn: ({ signal }) => getJson<OrderPage>(`/api/orders?${feedParams()}`, signal),
     select: (page) => page.items,
-    refetchInterval: LIVE_MS,
+    refetchInterval: unlessStreaming(LIVE_MS),
   });
 
 /** The states of an order that can still fill, so a cancel or a replace can still reach it. */
@@ -112,7 +119,7 @@ export const openOrdersQuery = () =>
       }
       return [...latest.values()].sort((a, b) => (b.submittedAt ?? b.updatedAt) - (a.submittedAt ?? a.updatedAt));
     },
-    refetchInterval: LIVE_MS,
+    refetchInterval: unlessStreaming(LIVE_MS),
   });
 
 /** A page of the chart's markers: the list routes' largest. */
@@ -130,14 +137,14 @@ export const signalsRangeQuery = (symbol: string, from: number) =>
   queryOptions({
     queryKey: ["signals", symbol, { from }],
     queryFn: ({ signal }) => allPages<Signal>("/api/signals", symbol, from, signal),
-    refetchInterval: LIVE_MS,
+    refetchInterval: unlessStreaming(LIVE_MS),
   });
 
 export const fillsRangeQuery = (symbol: string, from: number) =>
   queryOptions({
     queryKey: ["fills", symbol, { from }],
     queryFn: ({ signal }) => allPages<Fill>("/api/fills", symbol, from, signal),
-    refetchInterval: LIVE_MS,
+    refetchInterval: unlessStreaming(LIVE_MS),
   });
 
 async function allPages<T>(path: string, symbol: string, from: number, signal: AbortSignal): Promise<T[]> {
@@ -181,7 +188,7 @@ export const tradesQuery = (filters: TradeFilters) =>
       getJson<TradePage>(`/api/trades?${tradeParams(filters, TRADE_PAGE, pageParam)}`, signal),
     initialPageParam: undefined as string | undefined,
     getNextPageParam: (last) => last.next ?? undefined,
-    refetchInterval: HISTORY_MS,
+    refetchInterval: unlessStreaming(HISTORY_MS),
   });
 
 /** The trades of these filters as CSV: the latest CSV_LIMIT of them, the largest page the API serves. */
@@ -202,7 +209,7 @@ export const strategiesQuery = () =>
   queryOptions({
     queryKey: ["strategies"],
     queryFn: ({ signal }) => getJson<Strategy[]>("/api/strategies", signal),
-    refetchInterval: LIVE_MS,
+    refetchInterval: unlessStreaming(LIVE_MS),
   });
 
 /**
@@ -220,14 +227,14 @@ export const portfolioQuery = () =>
         throw error;
       }
     },
-    refetchInterval: LIVE_MS,
+    refetchInterval: unlessStreaming(LIVE_MS),
   });
 
 export const alertsQuery = () =>
   queryOptions({
     queryKey: ["alerts"],
     queryFn: ({ signal }) => getJson<Alert[]>(`/api/alerts?limit=${FEED_LIMIT}`, signal),
-    refetchInterval: LIVE_MS,
+    refetchInterval: unlessStreaming(LIVE_MS),
   });
 
 /** The strategy kinds and their parameters' JSON Schema: fixed by the engine's code. */
@@ -298,7 +305,7 @@ export const commandsQuery = (filters: CommandFilters = {}) =>
       return getJson<CommandPage>(`/api/commands?${params.toString()}`, signal);
     },
     select: (page) => page.items,
-    refetchInterval: HISTORY_MS,
+    refetchInterval: unlessStreaming(HISTORY_MS),
   });
 
 /**
@@ -325,4 +332,99 @@ export const healthQuery = () =>
 
 function feedParams(): string {
   return new URLSearchParams({ limit: String(FEED_LIMIT) }).toString();
+}
+
+/** Pages of one equity range at most (the chart markers' cap): a 1s strategy samples 3,600 times an hour. */
+const EQUITY_PAGES = 10;
+
+/**
+ * One strategy's equity samples since `from` (ms, inclusive), oldest first, for the strategy
+ * comparison: page after page (`next`) up to EQUITY_PAGES of RANGE_PAGE (a range busier than
+ * that keeps its oldest samples). The comparison passes a `from` that moves in coarse steps
+ * (comparisonFrom). Polled with the history routes: a sample comes once per closed bar.
+ */
+export const equityRangeQuery = (strategy: string, from: number) =>
+  queryOptions({
+    queryKey: ["equity", strategy, { from }],
+    queryFn: async ({ signal }) => {
+      const items: EquityPoint[] = [];
+      let cursor: string | null = null;
+      for (let page = 0; page < EQUITY_PAGES; page += 1) {
+        const params = new URLSearchParams({ strategy, from: String(from), limit: String(RANGE_PAGE) });
+        if (cursor !== null) params.set("cursor", cursor);
+        const answer: EquityPage = await getJson(`/api/equity?${params}`, signal);
+        items.push(...answer.items);
+        cursor = answer.next;
+        if (cursor === null) break;
+      }
+      return items;
+    },
+    refetchInterval: HISTORY_MS,
+  });
+
+/**
+ * The mid of `symbol`'s first quote of the UTC day starting at `dayStart` (ms, a UTC midnight),
+ * from the read side's closed bars (a bar's open is the mid of its first quote): null until the
+ * day's first 1m bar has closed. Cached for the day once found (the key holds the day); asked
+ * again every minute until then.
+ */
+export const dayOpenQuery = (symbol: string, dayStart: number) =>
+  queryOptions({
+    queryKey: ["day-open", symbol, dayStart],
+    queryFn: async ({ signal }): Promise<number | null> => {
+      const path = `/api/bars/${encodeURIComponent(symbol)}`;
+      const [fiveMinute, oneMinute] = dayOpenRequests(dayStart);
+      const coarse = await getJson<Bar[]>(`${path}?${fiveMinute}`, signal);
+      if (coarse.length > 0) return dayOpen(coarse, dayStart);
+      // no 5m bar of the day has closed yet: the day's quotes all lie in its forming 5m bar, so
+      // its closed 1m bars are fewer than 5; 5 of them means a 5m bar closed in between: ask again
+      const fine = await getJson<Bar[]>(`${path}?${oneMinute}`, signal);
+      return fine.length < DAY_OPEN_FINE_LIMIT ? dayOpen(fine, dayStart) : null;
+    },
+    staleTime: (query) => (query.state.data == null ? 0 : Number.POSITIVE_INFINITY),
+    refetchInterval: (query) => (query.state.data == null ? DAY_OPEN_RETRY_MS : false),
+  });
+
+/** How often the day's open is asked for while the read side has no bar of the day yet. */
+const DAY_OPEN_RETRY_MS = 60_000;
+
+const MINUTE_MS = 60_000;
+/** The 1m bars asked for before the day's first 5m bar has closed: at most 4 can have closed by then. */
+const DAY_OPEN_FINE_LIMIT = 5;
+const DAY_MS = 86_400_000;
+
+/** The UTC midnight that starts the day of `ms`: the day the quotes board measures its change from. */
+export function utcDayStart(ms: number): number {
+  return Math.floor(ms / DAY_MS) * DAY_MS;
+}
+
+/**
+ * The two bar requests that find a day's first quote. The bars route answers the latest `limit`
+ * bars of [from, to), so the first bar of the day needs a range that holds all of them: the
+ * day's 5m bars (288 at most); and, before the first of those has closed, the 1m bars of the
+ * day's first five minutes with quotes, which all lie in that forming 5m bar (fewer than 5).
+ */
+export function dayOpenRequests(dayStart: number): [fiveMinute: string, oneMinute: string] {
+  const range = (interval: string, limit: number) =>
+    new URLSearchParams({
+      interval,
+      from: String(dayStart),
+      to: String(dayStart + DAY_MS),
+      limit: String(limit),
+    }).toString();
+  return [range("5m", DAY_MS / (5 * MINUTE_MS)), range("1m", DAY_OPEN_FINE_LIMIT)];
+}
+
+/** The open of the earliest of these bars that starts in the day: the mid of the day's first quote. Null without one. */
+export function dayOpen(bars: readonly Bar[], dayStart: number): number | null {
+  let first: Bar | undefined;
+  for (const bar of bars)
+    if (bar.start >= dayStart && bar.start < dayStart + DAY_MS && (first === undefined || bar.start < first.start))
+      first = bar;
+  return first?.open ?? null;
+}
+
+/** A mid's change from the day's open, and in percent (as the market-data worker computes it from its own open). */
+export function dayChange(mid: number, open: number): { change: number; changePct: number } {
+  return { change: mid - open, changePct: Math.round(((mid - open) / open) * 1e6) / 1e4 };
 }

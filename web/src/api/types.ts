@@ -7,6 +7,7 @@ import type {
   CommandAcceptedSchema,
   CommandPageSchema,
   CommandViewSchema,
+  EquityPageSchema,
   FillPageSchema,
   OrderPageSchema,
   Signal as SignalSchema,
@@ -91,3 +92,8 @@ export type StrategyKind = Omit<z.infer<typeof StrategyKindsSchema>[number], "pa
 
 /** POST /api/auth/token (local adapter only). */
 export type TokenAnswer = z.infer<typeof TokenSchema>;
+
+/** GET /api/equity: one strategy's (or the portfolio's) equity samples, oldest first, a page at a time. */
+export type EquityPage = z.infer<typeof EquityPageSchema>;
+/** One equity sample of the read side: equity, net PnL and drawdown at a closed bar's end. */
+export type EquityPoint = EquityPage["items"][number];

@@ -12,8 +12,9 @@ import {
 import { useEffect, useRef, useState } from "react";
 import type { Bar, BarInterval } from "../api/types";
 import { formatPrice, formatQuantity, formatTime } from "../format";
+import type { FormingBar } from "../api/stream-merge";
 import { candles, strategyColor, type BarEvents, type MarkerEvent } from "./chart-data";
-import { BORDER, createDashboardChart, DOWN, UP } from "./create-chart";
+import { BORDER, chartTime, createDashboardChart, DOWN, UP } from "./create-chart";
 
 interface CandlestickChartProps {
   bars: readonly Bar[];
@@ -25,6 +26,8 @@ interface CandlestickChartProps {
   precision: number | undefined;
   increment: number | undefined;
   label: string;
+  /** The bar still forming, from the quotes since the last closed bar: drawn as the last candle. */
+  forming?: FormingBar | null;
 }
 
 /** Where a marker is drawn, in the price pane's pixels: what the end-to-end test checks. */
@@ -41,11 +44,21 @@ export interface MarkerPosition {
  */
 export interface ChartElement extends HTMLDivElement {
   markerPositions?: () => { pane: { width: number; height: number }; markers: MarkerPosition[] };
+  /**
+   * The closed bars' range and every event behind the markers (a fill's id is `orderId:fillNo`),
+   * duplicates included, and the forming candle: for the end-to-end test of the stream.
+   */
+  chartEvents?: () => {
+    firstStart: number | null;
+    lastEnd: number | null;
+    events: { kind: MarkerEvent["kind"]; id: string; tsEvent: number }[];
+    forming: FormingBar | null;
+  };
 }
 
 /** The bar under the crosshair. */
 interface Hover {
-  bar: Bar;
+  bar: Pick<Bar, "start" | "open" | "high" | "low" | "close"> & { volume: number | null };
   events: readonly MarkerEvent[];
 }
 
@@ -61,6 +74,7 @@ export function CandlestickChart({
   precision,
   increment,
   label,
+  forming = null,
 }: CandlestickChartProps) {
   const container = useRef<ChartElement>(null);
   const chart = useRef<IChartApi | null>(null);
@@ -68,8 +82,8 @@ export function CandlestickChart({
   const markerLayer = useRef<ISeriesMarkersPluginApi<Time> | null>(null);
   const fitted = useRef(false);
   // the crosshair handler is subscribed once; it reads the latest data through this
-  const latest = useRef({ bars, events, markers });
-  latest.current = { bars, events, markers };
+  const latest = useRef({ bars, events, markers, forming });
+  latest.current = { bars, events, markers, forming };
   const [hover, setHover] = useState<Hover | null>(null);
 
   useEffect(() => {
@@ -88,7 +102,11 @@ export function CandlestickChart({
     const onMove = (param: MouseEventParams<Time>) => {
       const time = param.time as UTCTimestamp | undefined;
       const bar = time === undefined ? undefined : barAtTime(latest.current.bars, time * 1_000);
-      setHover(bar ? { bar, events: latest.current.events.get(bar.start) ?? [] } : null);
+      const open = latest.current.forming;
+      // the bar still forming: its OHLC so far, no volume (quotes carry none the page could sum)
+      if (!bar && time !== undefined && open && open.start === time * 1_000)
+        setHover({ bar: { ...open, volume: null }, events: [] });
+      else setHover(bar ? { bar, events: latest.current.events.get(bar.start) ?? [] } : null);
     };
     chart.current.subscribeCrosshairMove(onMove);
     const element = container.current!;
@@ -109,9 +127,19 @@ export function CandlestickChart({
         }),
       };
     };
+    element.chartEvents = () => {
+      const { bars: shown, events: byBar, forming: open } = latest.current;
+      return {
+        firstStart: shown[0]?.start ?? null,
+        lastEnd: shown.at(-1)?.end ?? null,
+        events: [...byBar.values()].flat().map((e) => ({ kind: e.kind, id: e.id, tsEvent: e.tsEvent })),
+        forming: open,
+      };
+    };
     return () => {
       chart.current?.unsubscribeCrosshairMove(onMove);
       delete element.markerPositions;
+      delete element.chartEvents;
       chart.current?.remove();
       chart.current = null;
       series.current = null;
@@ -134,6 +162,19 @@ export function CandlestickChart({
     }
   }, [bars, interval]);
 
+  // the forming bar after the closed ones (set again after each setData, which drops it)
+  useEffect(() => {
+    const last = bars.at(-1);
+    if (!forming || (last && forming.start <= last.start)) return;
+    series.current?.update({
+      time: chartTime(forming.start),
+      open: forming.open,
+      high: forming.high,
+      low: forming.low,
+      close: forming.close,
+    });
+  }, [bars, forming]);
+
   useEffect(() => {
     markerLayer.current?.setMarkers(markers);
   }, [markers]);
@@ -155,7 +196,14 @@ function ChartTooltip({ hover, precision }: { hover: Hover; precision: number | 
     <div className="chart-tooltip" data-testid="chart-tooltip">
       <p className="ohlc">
         <span className="muted">{formatTime(bar.start)}</span> O {price(bar.open)} H {price(bar.high)} L{" "}
-        {price(bar.low)} C {price(bar.close)} <span className="muted">V</span> {formatQuantity(bar.volume)}
+        {price(bar.low)} C {price(bar.close)}{" "}
+        {bar.volume === null ? (
+          <span className="muted">forming</span>
+        ) : (
+          <>
+            <span className="muted">V</span> {formatQuantity(bar.volume)}
+          </>
+        )}
       </p>
       {events.length > 0 && (
         <ul>

@@ -1,5 +1,6 @@
 import { useQuery } from "@tanstack/react-query";
 import { healthQuery } from "../api/queries";
+import { useStreamState, type StreamStatus } from "../api/stream-state";
 import type { DependencyHealth } from "../api/types";
 
 /** Each service's status: the gateway itself (it answered or not), and the workers and the read side's database behind it. */
@@ -25,6 +26,7 @@ export function HealthBar() {
           </li>
         ))}
       </ul>
+      <StreamBadge />
     </section>
   );
 }
@@ -34,3 +36,30 @@ type DependencyHealthView = Pick<DependencyHealth, "detail"> & {
   name: string;
   status: DependencyHealth["status"] | "checking";
 };
+
+/** How each stream state shows: live is up; reconnecting and polling are degraded (the data still comes, polled). */
+const STREAM_TONE: Record<StreamStatus, string> = {
+  live: "up",
+  reconnecting: "degraded",
+  polling: "degraded",
+};
+
+/**
+ * This page's connection to the live stream: live (pushed, no polling), reconnecting or polling
+ * (the panels poll meanwhile). Named "connection": the gateway's own `stream` consumer is beside it.
+ */
+function StreamBadge() {
+  const stream = useStreamState();
+  return (
+    <p
+      role="status"
+      className={`service stream-state service-${STREAM_TONE[stream.status]}`}
+      title={stream.detail ?? undefined}
+      data-testid="stream-state"
+      data-state={stream.status}
+    >
+      <span className="dot" aria-hidden="true" />
+      connection <span className="status">{stream.status}</span>
+    </p>
+  );
+}

@@ -1,5 +1,6 @@
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import { useMemo, useState } from "react";
+import { nextFormingBar, type FormingBar } from "../api/stream-merge";
 import {
   barsQuery,
   fillsRangeQuery,
@@ -123,8 +124,10 @@ function MarkedChart({ symbol, interval, bars, shown, precision, increment }: Ma
     [bars, interval, signals, fills, filter],
   );
   const markers = useMemo(() => chartMarkers(events), [events]);
+  const forming = useFormingBar(symbol, interval, bars);
   return (
     <CandlestickChart
+      forming={forming}
       bars={bars}
       interval={interval}
       markers={markers}
@@ -134,6 +137,27 @@ function MarkedChart({ symbol, interval, bars, shown, precision, increment }: Ma
       label={`${symbol} ${interval} candlestick chart, ${bars.length} bars, ${markers.length} markers`}
     />
   );
+}
+
+/**
+ * The bar forming now, from the symbol's quotes (pushed by the stream, or polled) since its last
+ * closed bar: opened by the first mid seen in it, so a page that opens mid-bar starts it late.
+ */
+function useFormingBar(symbol: string, interval: BarInterval, bars: readonly Bar[]): FormingBar | null {
+  const quote = useQuery({ ...quotesQuery(), select: (quotes) => quotes.find((q) => q.symbol === symbol) }).data;
+  const lastStart = bars.at(-1)?.start;
+  const [forming, setForming] = useState<FormingBar | null>(() =>
+    quote ? nextFormingBar(null, lastStart, INTERVAL_MS[interval], quote.mid, quote.tsEvent) : null,
+  );
+  const [seen, setSeen] = useState<{ quote: typeof quote; lastStart: number | undefined }>({ quote, lastStart });
+  // each new quote or closed bar moves the forming bar on (state adjusted while rendering, as React advises)
+  if (seen.quote !== quote || seen.lastStart !== lastStart) {
+    setSeen({ quote, lastStart });
+    setForming((previous) =>
+      quote ? nextFormingBar(previous, lastStart, INTERVAL_MS[interval], quote.mid, quote.tsEvent) : previous,
+    );
+  }
+  return forming !== null && (lastStart === undefined || forming.start > lastStart) ? forming : null;
 }
 
 /** The symbol's mid and change since the open, beside its chart title. */

@@ -1,6 +1,6 @@
 import { useQuery } from "@tanstack/react-query";
 import { Fragment, useEffect, useState } from "react";
-import { instrumentsQuery, quotesQuery } from "../api/queries";
+import { dayChange, dayOpenQuery, instrumentsQuery, quotesQuery, utcDayStart } from "../api/queries";
 import type { Instrument, Quote } from "../api/types";
 import { direction, formatMid, formatPercent, formatPrice, formatTime } from "../format";
 import { emptyList, QueryView } from "./query-view";
@@ -10,7 +10,7 @@ interface QuotesBoardProps {
   onSelect: (symbol: string) => void;
 }
 
-/** Every instrument's latest bid, ask and mid with its change since the open; a row picks the chart's symbol. */
+/** Every instrument's latest bid, ask and mid with its change since the UTC day's open; a row picks the chart's symbol. */
 export function QuotesBoard({ selected, onSelect }: QuotesBoardProps) {
   const quotes = useQuery(quotesQuery());
   const precision = usePricePrecision();
@@ -34,10 +34,12 @@ export function QuotesBoard({ selected, onSelect }: QuotesBoardProps) {
                   <th scope="col" className="wide-only">
                     Mid
                   </th>
-                  <th scope="col" className="wide-only">
+                  <th scope="col" className="wide-only" title={CHANGE_TITLE}>
                     Change
                   </th>
-                  <th scope="col">%</th>
+                  <th scope="col" title={CHANGE_TITLE}>
+                    %
+                  </th>
                 </tr>
               </thead>
               <tbody>
@@ -59,6 +61,11 @@ export function QuotesBoard({ selected, onSelect }: QuotesBoardProps) {
     </section>
   );
 }
+
+/** What the change columns measure from, in their title. */
+export const CHANGE_TITLE =
+  "Change of the mid since the first quote of the UTC day (from 00:00 UTC): the open of the day's first bar " +
+  "on the read side, so it survives restarts; the market-data worker's own open until that bar has closed";
 
 /** A symbol whose last tick is older than this is marked stale (the simulator ticks 20 times a second). */
 export const STALE_MS = 5_000;
@@ -106,7 +113,8 @@ function QuoteRow({ quote, precision, selected, stale, onSelect }: QuoteRowProps
   // Derived from the previous render's mid, during render (React's "adjust state on prop change").
   if (quote.mid !== flash.mid)
     setFlash({ mid: quote.mid, way: quote.mid > flash.mid ? "up" : "down", count: flash.count + 1 });
-  const change = direction(quote.change);
+  const { change: sinceOpen, changePct, open } = useDayChange(quote);
+  const change = direction(sinceOpen);
   return (
     <tr className={selected ? "selected" : undefined} data-flash={flash.way}>
       <th scope="row">
@@ -125,11 +133,25 @@ function QuoteRow({ quote, precision, selected, stale, onSelect }: QuoteRowProps
         <td className={flash.way && `flash-${flash.way}`}>{formatPrice(quote.ask, precision)}</td>
         <td className={flash.way ? `wide-only flash-${flash.way}` : "wide-only"}>{formatMid(quote.mid, precision)}</td>
       </Fragment>
-      <td className={`wide-only ${change}`}>{formatMid(quote.change, precision, true)}</td>
+      <td className={`wide-only ${change}`} title={`Open of the UTC day: ${formatMid(open, precision)}`}>
+        {formatMid(sinceOpen, precision, true)}
+      </td>
       <td className={change}>
         <span aria-hidden="true">{change === "up" ? "▲" : change === "down" ? "▼" : ""}</span>
-        {formatPercent(quote.changePct)}
+        {formatPercent(changePct)}
       </td>
     </tr>
   );
+}
+
+/**
+ * The quote's change since the first quote of its UTC day: from the read side's first bar of the
+ * day (cached for the day), or, until that bar has closed or while the read side does not
+ * answer, from the market-data worker's open (the first quote it has seen today: after a restart
+ * of the worker, the first since the restart).
+ */
+function useDayChange(quote: Quote): { change: number; changePct: number; open: number } {
+  const { data: open } = useQuery(dayOpenQuery(quote.symbol, utcDayStart(quote.tsEvent)));
+  if (typeof open !== "number") return { change: quote.change, changePct: quote.changePct, open: quote.open };
+  return { ...dayChange(quote.mid, open), open };
 }

@@ -5,6 +5,7 @@ import { benchCore, type CoreFigures } from "../bench/core";
 import { benchGateway, type GatewayFigures } from "../bench/gateway";
 import { benchOptimize, type OptimizeFigures } from "../bench/optimize";
 import { benchReadSide, type ReadSideFigures } from "../bench/read-side";
+import { benchStream, P99_AIM_MS, type StreamFigures } from "../bench/stream";
 import { benchWebBundle, type BundleFigures } from "../bench/web";
 import {
   pipelineLatency,
@@ -17,7 +18,7 @@ import { producerPerformance, type ProducerPerformanceFigures } from "../bench/p
 import { UsageError } from "../errors";
 import { formatNumber, table } from "../format";
 
-const SUITES = ["core", "optimize", "pipeline", "clients", "gateway", "read-side", "web"] as const;
+const SUITES = ["core", "optimize", "pipeline", "clients", "gateway", "read-side", "stream", "web"] as const;
 type Suite = (typeof SUITES)[number];
 
 const BENCH_HELP = `Usage: tickflow bench [--only ${SUITES.join(",")}] [--quick] [--json]
@@ -36,6 +37,10 @@ Measures on this machine, each figure beside a baseline measured in the same run
   read-side the projector's write path (rows/s) against bare batched INSERTs of the same rows
             into the same PostgreSQL, then /api/trades, /api/orders and /api/fills under wrk
             (p50/p99) with 1,000,000 fills in the tables, beside a bare Node server
+  stream    concurrent clients of the gateway's /api/stream (100 to 1,000, all channels) at the
+            full tick rate (7 symbols x 20 ticks/s, plus 20 order events/s): delivery latency
+            p50/p99 (receive time - the event's tsEvent, set at publish) against a bare ws server
+            sending the same messages, and the most clients with p99 under 100 ms
   web       the dashboard's production bundle, gzipped
 
 The pipeline and clients suites need a broker: KAFKA_BROKERS, else a local one the bench starts
@@ -57,6 +62,7 @@ interface Report {
   clients?: { recordBytes: number; records: number; figures: ClientFigures[] };
   gateway?: GatewayFigures;
   readSide?: ReadSideFigures;
+  stream?: StreamFigures;
   web?: BundleFigures;
 }
 
@@ -146,6 +152,13 @@ export async function bench(argv: string[]): Promise<number> {
       fillsInTable: quick ? 100_000 : 1_000_000,
       connections: 32,
       seconds: quick ? 3 : 10,
+      log,
+    });
+  }
+  if (only.includes("stream")) {
+    report.stream = await benchStream({
+      clientCounts: quick ? [100, 250] : [100, 250, 500, 1_000],
+      windowSeconds: quick ? 3 : 10,
       log,
     });
   }
@@ -260,6 +273,55 @@ function render(report: Report): string {
         ["server", "requests/s", "p50 ms", "p99 ms"],
         [r.bare, ...r.routes].map((f) => [f.name, Math.round(f.requestsPerSecond), f.p50Ms, f.p99Ms]),
       ),
+      "",
+    );
+  }
+  if (report.stream) {
+    const s = report.stream;
+    const ms = (x: number) => (Number.isNaN(x) ? "-" : String(Math.round(x)));
+    const byClients = new Map(s.runs.filter((r) => r.server === "bare ws").map((r) => [r.clients, r]));
+    out.push(
+      `Stream clients (${s.symbols} symbols x ${s.ticksPerSecond} ticks/s + ${s.orderEventsPerSecond} order events/s, all channels, ${s.windowSeconds} s window; latency = receive - tsEvent set at publish, clients on one worker thread)`,
+      table(
+        [
+          "server",
+          "clients",
+          "quotes/s/client",
+          "quote p50 ms",
+          "quote p99 ms",
+          "quote samples",
+          "event p50 ms",
+          "event p99 ms",
+          "event samples",
+          "cut",
+          "p99 ratio q/e",
+        ],
+        s.runs.map((r) => {
+          const base = byClients.get(r.clients);
+          const ratio = (a: number, b: number | undefined) => (b ? (a / b).toFixed(2) : "-");
+          const cut =
+            r.failed + (r.clients - r.failed - r.open) > 0
+              ? `${r.failed} failed, ${r.clients - r.failed - r.open} closed ${JSON.stringify(r.closes)}`
+              : "0";
+          return [
+            r.server,
+            r.clients,
+            r.quotesPerClientPerSecond.toFixed(1),
+            ms(r.quotes.p50Ms),
+            ms(r.quotes.p99Ms),
+            r.quotes.samples,
+            ms(r.events.p50Ms),
+            ms(r.events.p99Ms),
+            `${r.events.samples} of ${r.expectedEvents}`,
+            cut,
+            r.server === "bare ws"
+              ? "1 / 1"
+              : `${ratio(r.quotes.p99Ms, base?.quotes.p99Ms)} / ${ratio(r.events.p99Ms, base?.events.p99Ms)}`,
+          ];
+        }),
+      ),
+      `most gateway clients with p99 under ${P99_AIM_MS} ms (quotes and events, none lost or cut): ${s.largestUnderAim ?? "none"} (aim: 1,000)`,
+      "gateway quotes are conflated to STREAM_QUOTES_PER_SECOND (10) per symbol: a quote within 100 ms of the last one sent waits, which is in its latency; the baseline sends every second quote of a symbol at once instead",
       "",
     );
   }
