@@ -154,6 +154,8 @@ export type StreamMessage = StreamControlMessage | StreamEventMessage;
 
 /** Close codes the server uses besides the standard ones (1001 going away, 1003, 1009). */
 export const STREAM_CLOSE_CODES = {
+  /** The connection's token expired (4401, as HTTP 401): reconnect with a fresh token (log in again). */
+  tokenExpired: 4401,
   /** The client did not read fast enough and an event would have been lost: reconnect with `since`. */
   slowConsumer: 4008,
 } as const;

@@ -8,6 +8,7 @@ import { openApiDocument } from "../src/http/openapi";
 import { DEFAULT_ROUTE_HANDLER, DEFAULT_ROUTE_KEY, handlerPath, ROUTES, type HandlerName } from "../src/http/routes";
 import { RISK_CONSUMER_HANDLER } from "../src/risk-consumer/handler";
 import { CONTRACTS, type Contract } from "../src/schemas";
+import { STREAM_PATH } from "../src/stream-schema";
 import { context, fixture, httpEvent, parse, testDeps } from "./support/events";
 import { HALTING_DRAWDOWN, startInProcessWorkers, type InProcessWorkers } from "./support/workers";
 
@@ -98,8 +99,8 @@ describe("the route table", () => {
 });
 
 describe("the OpenAPI document", () => {
-  it("describes every route, and nothing else, under its path and method", () => {
-    expect(Object.keys(doc.paths).sort()).toEqual([...new Set(ROUTES.map((r) => r.path))].sort());
+  it("describes every route and the stream, and nothing else, under its path and method", () => {
+    expect(Object.keys(doc.paths).sort()).toEqual([...new Set([...ROUTES.map((r) => r.path), STREAM_PATH])].sort());
     for (const route of ROUTES) {
       expect(Object.keys(doc.paths[route.path]!).sort()).toEqual(
         ROUTES.filter((r) => r.path === route.path)
@@ -108,6 +109,27 @@ describe("the OpenAPI document", () => {
       );
       expect(doc.paths[route.path]![route.method.toLowerCase()]).toMatchObject({ operationId: route.handler });
     }
+  });
+
+  it("documents the stream's upgrade: its query, its refusals, and the messages under 101", () => {
+    const stream = doc.paths[STREAM_PATH]!.get as {
+      parameters: { name: string; in: string }[];
+      responses: Record<string, { content?: Record<string, { schema: Json }> }>;
+    };
+    expect(stream.parameters.map((p) => `${p.in} ${p.name}`)).toEqual([
+      "query channels",
+      "query since",
+      "query access_token",
+    ]);
+    expect(Object.keys(stream.responses).sort()).toEqual(["101", "400", "401", "403", "426", "503"]);
+    expect(stream.responses["101"]!.content!["application/json"]!.schema).toEqual({
+      $ref: "#/components/schemas/StreamMessage",
+    });
+    // the message schema accepts what the stream sends and refuses a message without its position
+    const validate = schemaValidator()(doc.components.schemas.StreamMessage!);
+    const hello = { channel: "control", type: "hello", seq: 0, channels: ["quotes"], heartbeatMs: 15_000 };
+    expect(validate(hello), JSON.stringify(validate.errors)).toBe(true);
+    expect(validate({ ...hello, seq: undefined })).toBe(false);
   });
 
   it("is valid OpenAPI 3.1 (the OAI 2022-10-07 schema), which a broken document is not", () => {

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { ROUTES } from "./routes";
 import * as S from "../schemas";
+import { STREAM_CLOSE_CODES, STREAM_PATH, StreamMessageSchema, StreamQuerySchema } from "../stream-schema";
 
 /** The version of the public API contract (not of the package): bump it when a response shape changes. */
 export const API_VERSION = "2.1.0";
@@ -45,6 +46,7 @@ const COMPONENTS: Record<string, z.ZodType> = {
   CommandAccepted: S.CommandAcceptedSchema,
   StrategyKinds: S.StrategyKindsSchema,
   Token: S.TokenSchema,
+  StreamMessage: StreamMessageSchema,
 };
 
 type JsonSchema = Record<string, unknown>;
@@ -115,6 +117,42 @@ function parameters(where: "path" | "query", schema: z.ZodObject | undefined): J
       schema: fieldSchema,
     };
   });
+}
+
+/**
+ * The stream's entry: OpenAPI 3.1 has no WebSocket operation, so this is the upgrade's GET, its
+ * query, its refusals (problem+json, like every route) and, under 101, the messages that follow.
+ */
+function streamOperation(message: JsonSchema): JsonSchema {
+  const problem = (description: string) => ({ description, content: PROBLEM_CONTENT });
+  return {
+    operationId: "stream",
+    summary: "Every event as it lands on Kafka, pushed over a WebSocket (local gateway)",
+    description:
+      "Send GET with `Upgrade: websocket`. Each text frame is one StreamMessage (JSON): `hello` first, then events " +
+      "`{ seq, channel, type, id, tsEvent, data }`, `resync` when `since` is out of reach, and heartbeats. " +
+      "The client sends nothing. Close codes: " +
+      `${STREAM_CLOSE_CODES.slowConsumer} (too slow: reconnect with since), ` +
+      `${STREAM_CLOSE_CODES.tokenExpired} (the token expired: reconnect with a fresh one), ` +
+      "1001 (the gateway is stopping), 1003 (a message was sent), 1009 (a frame over 1 KiB).",
+    tags: ["stream"],
+    parameters: parameters("query", StreamQuerySchema),
+    security: [{}, { bearer: [] }],
+    responses: {
+      "101": {
+        description: "Switching Protocols: the WebSocket; every frame is a StreamMessage",
+        content: { "application/json": { schema: message } },
+      },
+      "400": problem("A query parameter is invalid or unknown (code invalid-parameter)"),
+      "401": { $ref: `#/components/responses/${PROBLEM_RESPONSES[401].name}` },
+      "403": problem("The Origin is not one of CORS_ORIGINS (code forbidden-origin)"),
+      "426": {
+        ...problem("A plain request, not a WebSocket upgrade (code upgrade-required)"),
+        headers: { Upgrade: { description: "websocket", schema: { type: "string" } } },
+      },
+      "503": problem("The gateway is stopping (code unavailable)"),
+    },
+  };
 }
 
 let cached: JsonSchema | undefined;
@@ -213,6 +251,8 @@ export function openApiDocument(): JsonSchema {
     };
   }
 
+  paths[STREAM_PATH] = { get: streamOperation(refOf(StreamMessageSchema)) };
+
   const responses = Object.fromEntries(
     Object.entries(PROBLEM_RESPONSES).map(([status, { name, description }]) => [
       name,
@@ -241,6 +281,7 @@ export function openApiDocument(): JsonSchema {
         name: "commands",
         description: "Commands to the strategy worker through strategy.commands.v1, and their audit",
       },
+      { name: "stream", description: "Pushed events: a WebSocket (the local gateway; AppSync Events on AWS)" },
       { name: "system", description: "Health and this document" },
     ],
     paths,
