@@ -1,6 +1,6 @@
+import { foldOrder } from "@tickflow/core";
 import { describe, expect, it } from "vitest";
 import {
-  foldOrder,
   mergeAccount,
   mergeBar,
   mergeCommandPage,
@@ -152,39 +152,6 @@ describe("orders", () => {
     reason: "requested",
     filledQuantity: 4,
     canceledQuantity: 6,
-  });
-
-  it("folds an order's events as the read side does", () => {
-    const s1 = foldOrder(undefined, submitted);
-    expect(s1).toMatchObject({
-      status: "submitted",
-      quantity: 10,
-      limitPrice: 95,
-      submittedAt: T0 + 6_000,
-      filledQuantity: 0,
-    });
-    const s2 = foldOrder(s1, accepted);
-    expect(s2.status).toBe("working");
-    const s3 = foldOrder(s2, partial);
-    expect(s3).toMatchObject({
-      status: "partially-filled",
-      filledQuantity: 4,
-      averagePrice: 95,
-      updatedAt: T0 + 6_500,
-    });
-    // a late accepted does not move a partly filled order back
-    expect(foldOrder(s3, accepted).status).toBe("partially-filled");
-    expect(foldOrder(s3, canceled)).toMatchObject({ status: "canceled", reason: "requested", updatedAt: T0 + 7_000 });
-  });
-
-  it("starts an order it knows nothing of with the fields only its submission says left null", () => {
-    expect(foldOrder(undefined, accepted)).toMatchObject({
-      status: "working",
-      type: null,
-      quantity: null,
-      submittedAt: null,
-      updatedAt: T0 + 6_001,
-    });
   });
 
   it("puts a new order first in the feed, updates one in place, and ignores the same state twice", () => {

@@ -13,6 +13,7 @@ export * from "./strategies";
 export * from "./events";
 export * from "./portfolio";
 export * from "./views";
+export * from "./order-state";
 export * from "./engine-config";
 export * from "./engine";
 export * from "./backtest";

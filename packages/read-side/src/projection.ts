@@ -1,9 +1,6 @@
-import type { DomainEvent, OrderStatusSchema } from "@tickflow/core";
+import { foldOrder, ORDER_STATUS_RANK, type DomainEvent, type OrderStateView } from "@tickflow/core";
 import { sql, type Insertable, type Kysely, type Transaction } from "kysely";
-import type { z } from "zod";
-import type { Database, OrdersTable } from "./schema";
-
-type OrderStatus = z.infer<typeof OrderStatusSchema>;
+import type { Database } from "./schema";
 
 /** One partition's batch: where it comes from and what it holds, in offset order. */
 export interface ProjectedBatch {
@@ -28,101 +25,6 @@ function chunks<T>(items: T[]): T[][] {
   const out: T[][] = [];
   for (let i = 0; i < items.length; i += CHUNK) out.push(items.slice(i, i + CHUNK));
   return out;
-}
-
-/**
- * The absolute fields an order's events in a batch set (so applying them twice gives the same
- * row): an orders row, with status and filled quantity unknown until an event says them.
- */
-type OrderFold = Required<Omit<Insertable<OrdersTable>, "seq" | "status" | "filled_quantity">> & {
-  status: OrderStatus | null;
-  filled_quantity: number | null;
-};
-
-/** Later statuses never move back to earlier ones (a late accepted after a fill, say). */
-const STATUS_RANK: Record<OrderStatus, number> = {
-  submitted: 0,
-  working: 1,
-  triggered: 2,
-  "partially-filled": 3,
-  filled: 4,
-  canceled: 4,
-  rejected: 4,
-};
-
-function foldOrder(folds: Map<string, OrderFold>, event: DomainEvent): void {
-  if (!event.type.startsWith("order.")) return;
-  const d = event.data as { orderId: string; strategyId: string; symbol: string; side: string; tsEvent: number };
-  let f = folds.get(d.orderId);
-  if (!f) {
-    f = {
-      order_id: d.orderId,
-      strategy_id: d.strategyId,
-      symbol: d.symbol,
-      side: d.side,
-      type: null,
-      time_in_force: null,
-      quantity: null,
-      limit_price: null,
-      stop_price: null,
-      parent_id: null,
-      signal_id: null,
-      status: null,
-      filled_quantity: null,
-      average_price: null,
-      reason: null,
-      submitted_at: null,
-      updated_at: d.tsEvent,
-    };
-    folds.set(d.orderId, f);
-  }
-  f.updated_at = Math.max(f.updated_at, d.tsEvent);
-  const status = (s: OrderStatus) => {
-    if (f.status === null || STATUS_RANK[s] >= STATUS_RANK[f.status]) f.status = s;
-  };
-  switch (event.type) {
-    case "order.submitted":
-      Object.assign(f, {
-        type: event.data.type,
-        time_in_force: event.data.timeInForce,
-        quantity: event.data.quantity,
-        limit_price: event.data.limitPrice,
-        stop_price: event.data.stopPrice,
-        parent_id: event.data.parentId,
-        signal_id: event.data.signalId,
-        submitted_at: event.data.tsEvent,
-      });
-      status("submitted");
-      break;
-    case "order.accepted":
-      status("working");
-      break;
-    case "order.triggered":
-      status("triggered");
-      break;
-    case "order.filled":
-      f.filled_quantity = event.data.cumulativeQuantity;
-      f.average_price = event.data.averagePrice;
-      status(event.data.leavesQuantity === 0 ? "filled" : "partially-filled");
-      break;
-    case "order.canceled":
-      f.reason = event.data.reason;
-      status("canceled");
-      break;
-    case "order.replaced":
-      f.quantity = event.data.quantity;
-      f.limit_price = event.data.limitPrice;
-      f.stop_price = event.data.stopPrice;
-      break;
-    case "order.rejected":
-      f.reason = event.data.reason;
-      f.quantity ??= event.data.quantity;
-      f.signal_id ??= event.data.signalId;
-      status("rejected");
-      break;
-    default:
-      break;
-  }
 }
 
 /**
@@ -187,7 +89,9 @@ async function writeEvents(trx: Transaction<Database>, events: DomainEvent[]): P
   const risk: { id: string; strategy_id: string; type: string; ts_event: number; data: string }[] = [];
   const submitted: Insertable<Database["commands"]>[] = [];
   const outcomes: Extract<DomainEvent, { type: "command.applied" | "command.rejected" }>[] = [];
-  const folds = new Map<string, OrderFold>();
+  // each order as this batch's events alone say it (absolute fields, so applying them twice gives
+  // the same row); the upsert below merges it into the stored row
+  const folds = new Map<string, OrderStateView>();
   for (const event of events) {
     switch (event.type) {
       case "bar.closed":
@@ -223,7 +127,7 @@ async function writeEvents(trx: Transaction<Database>, events: DomainEvent[]): P
         };
         orderEvents.push({ ...base, order_id: event.data.orderId, type: event.type });
         if (event.type === "order.filled") fills.push({ ...base, order_id: event.data.orderId, side: event.data.side });
-        foldOrder(folds, event);
+        folds.set(event.data.orderId, foldOrder(folds.get(event.data.orderId), event));
         break;
       }
       case "trade.closed":
@@ -301,7 +205,27 @@ async function writeEvents(trx: Transaction<Database>, events: DomainEvent[]): P
   for (const part of chunks([...folds.values()])) {
     await trx
       .insertInto("orders")
-      .values(part.map((f) => ({ ...f, status: f.status ?? "submitted", filled_quantity: f.filled_quantity ?? 0 })))
+      .values(
+        part.map((o) => ({
+          order_id: o.orderId,
+          strategy_id: o.strategyId,
+          symbol: o.symbol,
+          side: o.side,
+          type: o.type,
+          time_in_force: o.timeInForce,
+          quantity: o.quantity,
+          limit_price: o.limitPrice,
+          stop_price: o.stopPrice,
+          parent_id: o.parentId,
+          signal_id: o.signalId,
+          status: o.status,
+          filled_quantity: o.filledQuantity,
+          average_price: o.averagePrice,
+          reason: o.reason,
+          submitted_at: o.submittedAt,
+          updated_at: o.updatedAt,
+        })),
+      )
       .onConflict((oc) =>
         oc.column("order_id").doUpdateSet({
           type: sql`coalesce(excluded.type, orders.type)`,
@@ -385,9 +309,9 @@ async function writeEvents(trx: Transaction<Database>, events: DomainEvent[]): P
   return counts;
 }
 
-/** An order status's rank in SQL, the same order as STATUS_RANK. */
+/** An order status's rank in SQL, the same order as ORDER_STATUS_RANK. */
 function statusRankSql(column: string): string {
-  const cases = Object.entries(STATUS_RANK)
+  const cases = Object.entries(ORDER_STATUS_RANK)
     .map(([status, rank]) => `when '${status}' then ${rank}`)
     .join(" ");
   return `(case ${column} ${cases} end)`;

@@ -1,4 +1,5 @@
 import type { InfiniteData, Query, QueryClient, QueryKey } from "@tanstack/react-query";
+import { foldOrder } from "@tickflow/core";
 import type { StreamEventMessage, StreamMessage } from "@tickflow/gateway/stream-schema";
 import { API_URL } from "./client";
 import {
@@ -18,7 +19,6 @@ import {
 } from "./queries";
 import { setStreamState, type StreamState } from "./stream-state";
 import {
-  foldOrder,
   mergeAccount,
   mergeBar,
   mergeCommandPage,
