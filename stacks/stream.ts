@@ -1,4 +1,5 @@
 import { TOPICS, type TopicId } from "@tickflow/bus";
+import { STREAM_CHANNELS, STREAM_FANOUT_HANDLER } from "@tickflow/gateway";
 import * as appsync from "aws-cdk-lib/aws-appsync";
 import * as iam from "aws-cdk-lib/aws-iam";
 import * as lambda from "aws-cdk-lib/aws-lambda";
@@ -9,25 +10,6 @@ import { Auth } from "./auth";
 import { bootstrapStatement, kafkaStatements } from "./kafka-iam";
 import { Network } from "./network";
 import { Streaming } from "./streaming";
-
-/**
- * The stream's channels, each one AppSync channel namespace fed by the bus topic of the same id
- * (the fan-out handler, packages/gateway/src/stream/aws-fanout.ts, maps topic to namespace).
- */
-export const STREAM_TOPICS = [
-  "quotes",
-  "bars",
-  "signals",
-  "orders",
-  "trades",
-  "positions",
-  "equity",
-  "risk",
-  "commands",
-] as const satisfies readonly TopicId[];
-
-/** The fan-out Lambda's entry, in the `file.export` form SST takes (packages/gateway/src/stream/aws-fanout.ts). */
-export const STREAM_FANOUT_HANDLER = "packages/gateway/src/stream/aws-fanout.handler";
 
 /** One consumer group per event-source mapping (Lambda requires it): one mapping per topic. */
 export const streamConsumerGroup = (topic: TopicId) => `tickflow-stream-${topic}`;
@@ -59,8 +41,11 @@ export function Stream({ stack }: StackContext) {
       defaultPublishAuthModeTypes: [appsync.AppSyncAuthorizationType.IAM],
     },
   });
-  const namespaces = STREAM_TOPICS.map((topic) =>
-    api.addChannelNamespace(`Channel${topic[0]!.toUpperCase()}${topic.slice(1)}`, { channelNamespaceName: topic }),
+  // each stream channel is one channel namespace, fed by the bus topic of the same id (the fan-out maps topic to namespace)
+  const namespaces = STREAM_CHANNELS.map((channel) =>
+    api.addChannelNamespace(`Channel${channel[0]!.toUpperCase()}${channel.slice(1)}`, {
+      channelNamespaceName: channel,
+    }),
   );
 
   const fanoutLogs = new logs.LogGroup(stack, "StreamFanoutLogs", {
@@ -100,11 +85,11 @@ export function Stream({ stack }: StackContext) {
       actions: ["kafka-cluster:DescribeClusterDynamicConfiguration"],
       resources: [kafka.clusterArn],
     }),
-    ...kafkaStatements(kafka, { read: STREAM_TOPICS, groups: STREAM_TOPICS.map(streamConsumerGroup) }),
+    ...kafkaStatements(kafka, { read: STREAM_CHANNELS, groups: STREAM_CHANNELS.map(streamConsumerGroup) }),
     ...eventSourceNetworkStatements(stack, vpc.selectSubnets(privateSubnets).subnetIds, securityGroups.kafka),
   ]);
 
-  for (const topic of STREAM_TOPICS) {
+  for (const topic of STREAM_CHANNELS) {
     fanout.addEventSourceMapping(`Kafka${TOPICS[topic].name}`, {
       eventSourceArn: kafka.clusterArn,
       kafkaTopic: TOPICS[topic].name,

@@ -1,7 +1,8 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- CloudFormation templates are untyped JSON */
 import { TOPICS } from "@tickflow/bus";
 import { beforeAll, describe, expect, it } from "vitest";
-import { STREAM_FANOUT_HANDLER, STREAM_TOPICS, streamConsumerGroup } from "../stream";
+import { STREAM_CHANNELS } from "@tickflow/gateway";
+import { streamConsumerGroup } from "../stream";
 import { resourcesOf, synthesize, type CfnTemplate, type StackName, type Synthesized } from "./synth";
 
 let app: Synthesized;
@@ -78,9 +79,9 @@ describe("the stream on AWS (AppSync Events)", () => {
     const mappings = resourcesOf(stream(), "AWS::Lambda::EventSourceMapping").map(
       ([, m]) => m.Properties as Record<string, any>,
     );
-    expect(mappings.map((m) => m.Topics).sort()).toEqual(STREAM_TOPICS.map((t) => [TOPICS[t].name]).sort());
+    expect(mappings.map((m) => m.Topics).sort()).toEqual(STREAM_CHANNELS.map((t) => [TOPICS[t].name]).sort());
     for (const m of mappings) {
-      const topic = STREAM_TOPICS.find((t) => TOPICS[t].name === m.Topics[0])!;
+      const topic = STREAM_CHANNELS.find((t) => TOPICS[t].name === m.Topics[0])!;
       expect(text(m.EventSourceArn)).toContain("Kafka");
       expect(m.AmazonManagedKafkaEventSourceConfig.ConsumerGroupId).toBe(streamConsumerGroup(topic));
       expect(m.StartingPosition).toBe("LATEST");
@@ -94,8 +95,6 @@ describe("the stream on AWS (AppSync Events)", () => {
   it("runs the fan-out handler on nodejs22.x, told the API's HTTP domain, outside the VPC", () => {
     const p = fanout()[1].Properties as Record<string, any>;
     expect(p.Runtime).toBe("nodejs22.x");
-    // offline SST deploys a placeholder; the entry it builds at deploy is this one
-    expect(STREAM_FANOUT_HANDLER).toBe("packages/gateway/src/stream/aws-fanout.handler");
     expect(p.Environment.Variables.EVENTS_HTTP_DOMAIN).toEqual({
       "Fn::GetAtt": [expect.stringMatching(/^Events/), "Dns.Http"],
     });
@@ -107,7 +106,7 @@ describe("the stream on AWS (AppSync Events)", () => {
     expect(appsync).toHaveLength(1);
     expect(list(appsync[0]!.Action)).toEqual(["appsync:EventPublish"]);
     const resources = list(appsync[0]!.Resource);
-    expect(resources).toHaveLength(STREAM_TOPICS.length);
+    expect(resources).toHaveLength(STREAM_CHANNELS.length);
     for (const r of resources)
       expect(r).toEqual({ "Fn::GetAtt": [expect.stringMatching(/^EventsChannel/), "ChannelNamespaceArn"] });
     // and nobody else in any stack may publish
@@ -124,10 +123,10 @@ describe("the stream on AWS (AppSync Events)", () => {
         .flatMap((s) => list(s.Resource))
         .map(topicOf)
         .sort();
-    const expected = STREAM_TOPICS.map((t) => TOPICS[t].name).sort();
+    const expected = STREAM_CHANNELS.map((t) => TOPICS[t].name).sort();
     expect(topics("KafkaReadTopics")).toEqual(expected);
     expect(topics("KafkaDescribeTopics")).toEqual(expected);
-    expect(topics("KafkaGroups")).toEqual(STREAM_TOPICS.map(streamConsumerGroup).sort());
+    expect(topics("KafkaGroups")).toEqual(STREAM_CHANNELS.map(streamConsumerGroup).sort());
     const actions = fanoutStatements().flatMap((s) => list(s.Action));
     for (const forbidden of [
       "kafka-cluster:WriteData",

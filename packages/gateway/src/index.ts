@@ -19,5 +19,7 @@ export {
   CONSUMED_EVENTS,
   type KafkaBatchResponse,
 } from "./risk-consumer/handler";
+export { STREAM_FANOUT_HANDLER } from "./stream/aws-fanout";
+export { STREAM_CHANNELS } from "./stream-schema";
 export { SERVICE } from "./runtime";
 export { TRADER_GROUP } from "./auth";

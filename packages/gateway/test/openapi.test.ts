@@ -9,6 +9,7 @@ import { DEFAULT_ROUTE_HANDLER, DEFAULT_ROUTE_KEY, handlerPath, ROUTES, type Han
 import { RISK_CONSUMER_HANDLER } from "../src/risk-consumer/handler";
 import { CONTRACTS, type Contract } from "../src/schemas";
 import { STREAM_PATH } from "../src/stream-schema";
+import { STREAM_FANOUT_HANDLER } from "../src/stream/aws-fanout";
 import { context, fixture, httpEvent, parse, testDeps } from "./support/events";
 import { HALTING_DRAWDOWN, startInProcessWorkers, type InProcessWorkers } from "./support/workers";
 
@@ -71,6 +72,13 @@ describe("the route table", () => {
 
   it("has the risk consumer's module where RISK_CONSUMER_HANDLER points", async () => {
     const { file, exportName } = moduleOf(RISK_CONSUMER_HANDLER);
+    const mod = (await import(file)) as Record<string, unknown>;
+
+    expect(typeof mod[exportName]).toBe("function");
+  });
+
+  it("has the stream fan-out's module where STREAM_FANOUT_HANDLER points", async () => {
+    const { file, exportName } = moduleOf(STREAM_FANOUT_HANDLER);
     const mod = (await import(file)) as Record<string, unknown>;
 
     expect(typeof mod[exportName]).toBe("function");

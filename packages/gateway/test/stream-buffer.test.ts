@@ -1,6 +1,13 @@
+import { TOPICS } from "@tickflow/bus";
 import { describe, expect, it } from "vitest";
 import { Conflator, StreamHistory, type ConflationClock, type HistoryEntry } from "../src/local/stream-buffer";
-import { channelOfType, StreamMessageSchema, StreamQuerySchema, STREAM_CHANNELS } from "../src/stream-schema";
+import {
+  CHANNEL_EVENTS,
+  channelOfType,
+  StreamMessageSchema,
+  StreamQuerySchema,
+  STREAM_CHANNELS,
+} from "../src/stream-schema";
 
 const entry = (seq: number): HistoryEntry => ({ seq, channel: "orders", text: `m${seq}` });
 const seqs = (r: ReturnType<StreamHistory["since"]>) => (r.kind === "replay" ? r.entries.map((e) => e.seq) : r.kind);
@@ -153,17 +160,9 @@ describe("the stream schema", () => {
     expect(channelOfType("portfolio.sampled")).toBe("equity");
     expect(channelOfType("command.applied")).toBe("commands");
     expect(channelOfType("command.submitted")).toBeUndefined();
-    expect(STREAM_CHANNELS).toEqual([
-      "quotes",
-      "bars",
-      "signals",
-      "orders",
-      "trades",
-      "positions",
-      "equity",
-      "risk",
-      "commands",
-    ]);
+    // a channel is read from the bus topic of the same id (the local stream, the AWS fan-out's mappings)
+    for (const channel of STREAM_CHANNELS)
+      for (const type of CHANNEL_EVENTS[channel]) expect(TOPICS[channel].events).toContain(type);
   });
 
   it("parses events by type and control messages, and refuses an event on the wrong channel", () => {

@@ -21,10 +21,13 @@ import {
  * The stream on AWS (stacks/README.md, The stream on AWS): an MSK event-source Lambda that decodes
  * each record of the stream's topics with the bus codec and publishes it to the AppSync Events API,
  * which fans it out to every subscribed dashboard. The stack (stacks/stream.ts) gives it one
- * event-source mapping per stream channel (STREAM_TOPICS) and names this module's `handler`
+ * event-source mapping per stream channel (STREAM_CHANNELS) and names this module's `handler`
  * (STREAM_FANOUT_HANDLER). Messages are the stream schema's (`../stream-schema`), the same the
  * local gateway writes, on AppSync channel `/<channel>/<symbol>` (quotes, bars) or `/<channel>/all`.
  */
+
+/** The fan-out Lambda (this module's `handler`), in the `file.export` form SST takes, relative to the repository root. */
+export const STREAM_FANOUT_HANDLER = "packages/gateway/src/stream/aws-fanout.handler";
 
 /** AppSync Events takes at most 5 events in one publish request (Publish events via HTTP). */
 export const MAX_EVENTS_PER_PUBLISH = 5;
@@ -294,7 +297,7 @@ const FanoutEnvSchema = z.object({
 
 let lambdaHandler: FanoutHandler | undefined;
 
-/** The Lambda entry (stacks/stream.ts STREAM_FANOUT_HANDLER): the SigV4 publisher to EVENTS_HTTP_DOMAIN. */
+/** The Lambda entry (STREAM_FANOUT_HANDLER): the SigV4 publisher to EVENTS_HTTP_DOMAIN. */
 export const handler = (event: MSKEvent, context: Context): Promise<FanoutSummary> => {
   if (!lambdaHandler) {
     const env = FanoutEnvSchema.parse(process.env);
