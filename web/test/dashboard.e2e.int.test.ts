@@ -194,7 +194,7 @@ const MARKERS_TIMEOUT_MS = 120_000;
 
 interface MarkerLayout {
   pane: { width: number; height: number };
-  markers: { id: string; x: number | null; y: number | null }[];
+  markers: { id: string; start: number; forming: boolean; x: number | null; y: number | null }[];
 }
 
 /** Where the chart draws each of its markers, from its own coordinate conversions (the container's markerPositions). */
@@ -553,34 +553,35 @@ describe("the dashboard, end to end", () => {
     await page.getByRole("heading", { name: "BTC-USD · 1m" }).waitFor({ timeout: 30_000 });
     const chart1m = page.getByRole("img", { name: /^BTC-USD 1m candlestick chart, \d+ bars, [1-9]\d* markers$/ });
     await chart1m.waitFor({ timeout: MARKERS_TIMEOUT_MS });
+    // the bar still forming has markers too: wait for one on a closed bar, whose tooltip has a volume
+    await expect
+      .poll(async () => (await markerPositions(page)).markers.some((m) => !m.forming && m.x !== null), {
+        timeout: MARKERS_TIMEOUT_MS,
+      })
+      .toBe(true);
     const at1m = await markerPositions(page);
     expect(at1m.markers.length).toBeGreaterThan(0);
     expect(outside(at1m)).toEqual([]);
 
     // Act + Assess: the crosshair over the chart shows its bar
     const box = (await page.getByTestId("price-chart").boundingBox())!;
-    // over a closed bar: a marker's (the bar still forming, drawn last, has no volume to show)
-    const bar = at1m.markers.find((m) => m.x !== null)!;
+    const bar = at1m.markers.find((m) => !m.forming && m.x !== null)!;
     await page.mouse.move(box.x + bar.x!, box.y + box.height / 2);
     await expect
       .poll(() => page.getByTestId("chart-tooltip").innerText(), { timeout: 5_000 })
       .toMatch(/O [\d,.]+ H [\d,.]+ L [\d,.]+ C [\d,.]+ V [\d,.]+/);
     await page.screenshot({ path: join(RESULTS, "dashboard-markers-1m.png") });
 
-    // Act: 5m; its first bar closes at the first 5-minute boundary of the run, so it may have none yet
+    // Act: 5m; the run's first 5m bar may still be forming: it is drawn, with its markers, all the same
     await page.getByRole("button", { name: "5m", exact: true }).click();
     await page.getByRole("heading", { name: "BTC-USD · 5m" }).waitFor();
-    await page
-      .getByTestId("price-chart")
-      .or(page.getByText(/^No 5m bars for BTC-USD yet/))
-      .waitFor({ timeout: 15_000 });
+    const chart5m = page.getByRole("img", { name: /^BTC-USD 5m candlestick chart, \d+ bars, [1-9]\d* markers$/ });
+    await chart5m.waitFor({ timeout: 15_000 });
     expect(new URL(page.url()).searchParams.get("interval")).toBe("5m");
-    if (await page.getByTestId("price-chart").count()) {
-      await sleep(2_000);
-      const at5m = await markerPositions(page);
-      expect(outside(at5m)).toEqual([]);
-      await page.screenshot({ path: join(RESULTS, "dashboard-markers-5m.png") });
-    }
+    const at5m = await markerPositions(page);
+    expect(at5m.markers.length).toBeGreaterThan(0);
+    expect(outside(at5m)).toEqual([]);
+    await page.screenshot({ path: join(RESULTS, "dashboard-markers-5m.png") });
 
     // Act: hide sma-crossover's markers
     await page.getByRole("button", { name: "1m", exact: true }).click();

@@ -245,8 +245,27 @@ describe("the price chart", () => {
     await screen.findByRole("heading", { name: "AAPL · 1m" });
   });
 
-  it("says there are no bars yet for a quiet interval", async () => {
+  it("draws a long interval's first bar while it forms, with the markers of its signals and fills", async () => {
+    // no closed 5m bar yet; AAPL's quote (T0 + 60.05 s) is in the 5m bar of T0, as are its signals and fills
+    window.history.replaceState(null, "", "/?interval=5m");
     stubApi({ ...dashboardRoutes(), "/api/bars/AAPL": { body: [] } });
+
+    renderWithClient(<PriceChartPanel symbol="AAPL" />);
+
+    await screen.findByRole("img", { name: /^AAPL 5m candlestick chart, 0 bars, [1-9]\d* markers$/ });
+    await waitFor(() =>
+      expect(candles().updated).toEqual({ time: T0 / 1_000, open: 190.13, high: 190.13, low: 190.13, close: 190.13 }),
+    );
+    expect(candles().data).toEqual([]);
+    const markers = candles().markers as { time: number; text: string }[];
+    expect(markers.length).toBeGreaterThan(0);
+    expect(markers.every((m) => m.time === T0 / 1_000)).toBe(true);
+    expect(markers.map((m) => m.text)).toContain("2 fills");
+  });
+
+  it("says there are no bars yet for a quiet interval", async () => {
+    // no closed bar and no quote to form one
+    stubApi({ ...dashboardRoutes(), "/api/bars/AAPL": { body: [] }, "/api/quotes": { body: [] } });
 
     renderWithClient(<PriceChartPanel symbol="AAPL" />);
 

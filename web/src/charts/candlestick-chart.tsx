@@ -33,6 +33,9 @@ interface CandlestickChartProps {
 /** Where a marker is drawn, in the price pane's pixels: what the end-to-end test checks. */
 export interface MarkerPosition {
   id: string;
+  /** The start of its bar (ms), and whether that bar is the one still forming. */
+  start: number;
+  forming: boolean;
   x: number | null;
   y: number | null;
 }
@@ -112,7 +115,9 @@ export function CandlestickChart({
     const element = container.current!;
     element.markerPositions = () => {
       const pane = chart.current!.paneSize(0);
-      const byStart = new Map(latest.current.bars.map((b) => [b.start, b]));
+      const { bars: closed, forming: open } = latest.current;
+      const byStart = new Map<number, { high: number; low: number }>(closed.map((b) => [b.start, b]));
+      if (open) byStart.set(open.start, open);
       return {
         pane: { width: pane.width, height: pane.height },
         markers: latest.current.markers.map((marker) => {
@@ -121,6 +126,8 @@ export function CandlestickChart({
             marker.position === "atPriceMiddle" ? marker.price : marker.position === "aboveBar" ? bar?.high : bar?.low;
           return {
             id: marker.id ?? "",
+            start: marker.time * 1_000,
+            forming: open?.start === marker.time * 1_000,
             x: chart.current!.timeScale().timeToCoordinate(marker.time),
             y: price === undefined ? null : series.current!.priceToCoordinate(price),
           };
@@ -173,6 +180,11 @@ export function CandlestickChart({
       low: forming.low,
       close: forming.close,
     });
+    // a long interval's first bar, still forming, is all there is: fit to it
+    if (!fitted.current) {
+      chart.current?.timeScale().fitContent();
+      fitted.current = true;
+    }
   }, [bars, forming]);
 
   useEffect(() => {

@@ -61,12 +61,12 @@ export type BarEvents = ReadonlyMap<number, readonly MarkerEvent[]>;
 
 /**
  * Signals and fills by the bar they belong to: each event's tsEvent snapped to the start of its
- * bar at the chart's interval. Only bars on the chart get events: one in the bar still forming
- * (not drawn yet), or before the first bar shown, is left out. `shown` filters by strategy
- * (undefined: every strategy).
+ * bar at the chart's interval. Only bars on the chart get events (the caller passes the bar
+ * still forming among them when it is drawn): one before the first bar shown is left out.
+ * `shown` filters by strategy (undefined: every strategy).
  */
 export function eventsByBar(
-  bars: readonly Bar[],
+  bars: readonly Pick<Bar, "start">[],
   interval: BarInterval,
   signals: readonly Signal[],
   fills: readonly Fill[],

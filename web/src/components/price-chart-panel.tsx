@@ -16,7 +16,7 @@ import { chartMarkers, eventsByBar, INTERVAL_MS, strategyColor } from "../charts
 import { direction, formatMid, formatPercent } from "../format";
 import { currentView, saveView } from "../url-state";
 import { IntervalSwitch } from "./interval-switch";
-import { emptyList, QueryView } from "./query-view";
+import { QueryView } from "./query-view";
 
 interface PriceChartPanelProps {
   symbol: string;
@@ -30,7 +30,6 @@ export function PriceChartPanel({ symbol }: PriceChartPanelProps) {
   // The strategies trade 1s bars by default, so 1s shows their signals where they happen.
   const [interval, setBarInterval] = useState<BarInterval>(() => currentView().interval ?? "1s");
   const [shown, setShown] = useState<readonly string[] | undefined>(() => currentView().strategies);
-  const bars = useQuery(barsQuery(symbol, interval));
   const instrument = useQuery({ ...instrumentsQuery(), select: (all) => all.find((i) => i.symbol === symbol) }).data;
   const trading = useQuery({
     ...strategiesQuery(),
@@ -60,23 +59,14 @@ export function PriceChartPanel({ symbol }: PriceChartPanelProps) {
         <IntervalSwitch value={interval} onChange={chooseInterval} />
       </header>
       {/* a new chart per symbol and interval: it fits its first bars, then keeps the user's zoom */}
-      <QueryView
-        query={bars}
-        what="bars"
-        empty={emptyList(`No ${interval} bars for ${symbol} yet: the first closes ${interval} after its first quote.`)}
-      >
-        {(data) => (
-          <MarkedChart
-            key={`${symbol}:${interval}`}
-            symbol={symbol}
-            interval={interval}
-            bars={data}
-            shown={shown}
-            precision={instrument?.pricePrecision}
-            increment={instrument?.priceIncrement}
-          />
-        )}
-      </QueryView>
+      <ChartArea
+        key={`${symbol}:${interval}`}
+        symbol={symbol}
+        interval={interval}
+        shown={shown}
+        precision={instrument?.pricePrecision}
+        increment={instrument?.priceIncrement}
+      />
       <div className="legend">
         <span className="muted">▲ long ▼ short ● flat ■ fills (B buy, S sell; a count when a bar has several)</span>
         {choices.length > 0 && (
@@ -100,31 +90,62 @@ export function PriceChartPanel({ symbol }: PriceChartPanelProps) {
   );
 }
 
-interface MarkedChartProps {
+interface ChartAreaProps {
   symbol: string;
   interval: BarInterval;
-  bars: Bar[];
   shown: readonly string[] | undefined;
   precision: number | undefined;
   increment: number | undefined;
 }
 
 /**
- * The chart with markers from every signal and fill of the bars' range (all its pages, not the
- * latest few): a feed that fails leaves its markers out, not the candles.
+ * One symbol and interval: its closed bars and the bar forming now. The chart shows as soon as
+ * either exists, so a long interval's first bar (and its markers) shows while it forms.
  */
-function MarkedChart({ symbol, interval, bars, shown, precision, increment }: MarkedChartProps) {
-  const from = markerRangeStart(bars[0]!.start, INTERVAL_MS[interval]);
+function ChartArea({ symbol, interval, ...rest }: ChartAreaProps) {
+  const bars = useQuery(barsQuery(symbol, interval));
+  const forming = useFormingBar(symbol, interval, bars.data);
+  return (
+    <QueryView
+      query={bars}
+      what="bars"
+      empty={{
+        when: (data) => data.length === 0 && forming === null,
+        message: `No ${interval} bars for ${symbol} yet: the first closes ${interval} after its first quote.`,
+      }}
+    >
+      {(data) => <MarkedChart symbol={symbol} interval={interval} bars={data} forming={forming} {...rest} />}
+    </QueryView>
+  );
+}
+
+interface MarkedChartProps extends Omit<ChartAreaProps, "key"> {
+  bars: Bar[];
+  forming: FormingBar | null;
+}
+
+/**
+ * The chart with markers from every signal and fill of the bars' range, the forming bar's
+ * included (all its pages, not the latest few): a feed that fails leaves its markers out, not
+ * the candles.
+ */
+function MarkedChart({ symbol, interval, bars, forming, shown, precision, increment }: MarkedChartProps) {
+  const from = markerRangeStart(bars[0]?.start ?? forming!.start, INTERVAL_MS[interval]);
   // a new range keeps the last one's markers until it loads, so they do not blink
   const signals = useQuery({ ...signalsRangeQuery(symbol, from), placeholderData: keepPreviousData }).data;
   const fills = useQuery({ ...fillsRangeQuery(symbol, from), placeholderData: keepPreviousData }).data;
   const filter = useMemo(() => (shown === undefined ? undefined : new Set(shown)), [shown]);
+  // the forming bar's start as one more bar: its markers show while it forms
+  const formingStart = forming?.start;
+  const starts = useMemo(
+    () => (formingStart === undefined ? bars : [...bars, { start: formingStart }]),
+    [bars, formingStart],
+  );
   const events = useMemo(
-    () => eventsByBar(bars, interval, signals ?? [], fills ?? [], filter),
-    [bars, interval, signals, fills, filter],
+    () => eventsByBar(starts, interval, signals ?? [], fills ?? [], filter),
+    [starts, interval, signals, fills, filter],
   );
   const markers = useMemo(() => chartMarkers(events), [events]);
-  const forming = useFormingBar(symbol, interval, bars);
   return (
     <CandlestickChart
       forming={forming}
@@ -143,9 +164,9 @@ function MarkedChart({ symbol, interval, bars, shown, precision, increment }: Ma
  * The bar forming now, from the symbol's quotes (pushed by the stream, or polled) since its last
  * closed bar: opened by the first mid seen in it, so a page that opens mid-bar starts it late.
  */
-function useFormingBar(symbol: string, interval: BarInterval, bars: readonly Bar[]): FormingBar | null {
+function useFormingBar(symbol: string, interval: BarInterval, bars: readonly Bar[] | undefined): FormingBar | null {
   const quote = useQuery({ ...quotesQuery(), select: (quotes) => quotes.find((q) => q.symbol === symbol) }).data;
-  const lastStart = bars.at(-1)?.start;
+  const lastStart = bars?.at(-1)?.start;
   const [forming, setForming] = useState<FormingBar | null>(() =>
     quote ? nextFormingBar(null, lastStart, INTERVAL_MS[interval], quote.mid, quote.tsEvent) : null,
   );
