@@ -41,6 +41,7 @@ describe("QuotesBoard", () => {
     renderWithClient(<QuotesBoard selected="AAPL" onSelect={() => {}} />);
     await screen.findByRole("button", { name: "AAPL" });
     expect(rowOf("AAPL").dataset.flash).toBeUndefined();
+    expect(rowOf("AAPL").dataset.tsEvent).toBe(String(aapl.tsEvent));
 
     // Act: the next poll brings a higher AAPL quote
     aapl = quote("AAPL", 190.2, 190.22, 189.5, 1_202);
@@ -48,6 +49,7 @@ describe("QuotesBoard", () => {
     // Assess
     await waitFor(() => expect(rowOf("AAPL").dataset.flash).toBe("up"), { timeout: 2_500 });
     expect(within(rowOf("AAPL")).getByText("190.20").className).toContain("flash-up");
+    expect(rowOf("AAPL").dataset.tsEvent).toBe(String(aapl.tsEvent));
     expect(rowOf("MSFT").dataset.flash).toBeUndefined();
 
     // Act: then a lower one

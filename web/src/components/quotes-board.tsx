@@ -116,7 +116,8 @@ function QuoteRow({ quote, precision, selected, stale, onSelect }: QuoteRowProps
   const { change: sinceOpen, changePct, open } = useDayChange(quote);
   const change = direction(sinceOpen);
   return (
-    <tr className={selected ? "selected" : undefined} data-flash={flash.way}>
+    // data-ts-event: which quote the row shows (the screen bench measures tick-to-screen latency by it)
+    <tr className={selected ? "selected" : undefined} data-flash={flash.way} data-ts-event={quote.tsEvent}>
       <th scope="row">
         <button type="button" className="symbol" aria-pressed={selected} onClick={() => onSelect(quote.symbol)}>
           {quote.symbol}

@@ -5,6 +5,7 @@ import { benchCore, type CoreFigures } from "../bench/core";
 import { benchGateway, type GatewayFigures } from "../bench/gateway";
 import { benchOptimize, type OptimizeFigures } from "../bench/optimize";
 import { benchReadSide, type ReadSideFigures } from "../bench/read-side";
+import { benchScreen, SCREEN_P99_AIM_MS, type ScreenFigures } from "../bench/screen";
 import { benchStream, P99_AIM_MS, type StreamFigures } from "../bench/stream";
 import { benchWebBundle, type BundleFigures } from "../bench/web";
 import {
@@ -18,7 +19,7 @@ import { producerPerformance, type ProducerPerformanceFigures } from "../bench/p
 import { UsageError } from "../errors";
 import { formatNumber, table } from "../format";
 
-const SUITES = ["core", "optimize", "pipeline", "clients", "gateway", "read-side", "stream", "web"] as const;
+const SUITES = ["core", "optimize", "pipeline", "clients", "gateway", "read-side", "stream", "screen", "web"] as const;
 type Suite = (typeof SUITES)[number];
 
 const BENCH_HELP = `Usage: tickflow bench [--only ${SUITES.join(",")}] [--quick] [--json]
@@ -41,10 +42,14 @@ Measures on this machine, each figure beside a baseline measured in the same run
             full tick rate (7 symbols x 20 ticks/s, plus 20 order events/s): delivery latency
             p50/p99 (receive time - the event's tsEvent, set at publish) against a bare ws server
             sending the same messages, and the most clients with p99 under 100 ms
+  screen    tick-to-screen latency p50/p99 (a quote's tsEvent to its paint on the dashboard's quotes
+            board in Chromium) on the real platform (tickflow up), a page on the stream against a
+            page polling (its WebSocket refused), at the same time
   web       the dashboard's production bundle, gzipped
 
-The pipeline and clients suites need a broker: KAFKA_BROKERS, else a local one the bench starts
-(and stops) on port 19792. --quick shortens every run (for smoke tests; figures get noisier).
+The pipeline, clients and screen suites need a broker: KAFKA_BROKERS, else a local one the bench
+starts (and stops) on port 19792. The screen suite also needs /usr/bin/chromium and the platform's
+ports (7001-7003, 5433, 8000, 8080) free; it runs in topics and consumer groups of its own. --quick shortens every run (for smoke tests; figures get noisier).
 `;
 
 const BENCH_BROKER = { port: 19792, name: "bench" };
@@ -63,6 +68,7 @@ interface Report {
   gateway?: GatewayFigures;
   readSide?: ReadSideFigures;
   stream?: StreamFigures;
+  screen?: ScreenFigures;
   web?: BundleFigures;
 }
 
@@ -98,7 +104,7 @@ export async function bench(argv: string[]): Promise<number> {
     // a million ticks per backtest (14 hours of 50 ms quotes): a search's work, not its thread start-up
     report.optimize = await benchOptimize(quick ? 100_000 : 1_000_000);
   }
-  if (only.includes("pipeline") || only.includes("clients")) {
+  if (only.includes("pipeline") || only.includes("clients") || only.includes("screen")) {
     let brokers = process.env.KAFKA_BROKERS ?? null;
     let started = false;
     if (!brokers) {
@@ -136,6 +142,7 @@ export async function bench(argv: string[]): Promise<number> {
           figures: await benchClients(brokers.split(","), records, recordBytes, quick ? 1 : 3),
         };
       }
+      if (only.includes("screen")) report.screen = await benchScreen({ brokers, windowSeconds: quick ? 8 : 30, log });
     } finally {
       if (started) await stopKafka(BENCH_BROKER);
     }
@@ -322,6 +329,29 @@ function render(report: Report): string {
       ),
       `most gateway clients with p99 under ${P99_AIM_MS} ms (quotes and events, none lost or cut): ${s.largestUnderAim ?? "none"} (aim: 1,000)`,
       "gateway quotes are conflated to STREAM_QUOTES_PER_SECOND (10) per symbol: a quote within 100 ms of the last one sent waits, which is in its latency; the baseline sends every second quote of a symbol at once instead",
+      "",
+    );
+  }
+  if (report.screen) {
+    const s = report.screen;
+    const ms = (x: number) => (Number.isNaN(x) ? "-" : String(Math.round(x)));
+    out.push(
+      `Tick-to-screen (quote tsEvent to its paint on the quotes board in Chromium, tickflow up, ${s.symbols} symbols, both pages at once, ${Math.round(s.windowSeconds)} s window)`,
+      table(
+        ["page", "p50 ms", "p99 ms", "max ms", "samples", "renders/s/symbol", "GET /api/quotes/s"],
+        [s.stream, s.polling].map((p) => [
+          p.mode === "stream" ? "stream (live)" : "polling (WebSocket refused)",
+          ms(p.latency.p50Ms),
+          ms(p.latency.p99Ms),
+          ms(p.latency.maxMs),
+          p.latency.samples,
+          p.rendersPerSymbolPerSecond.toFixed(1),
+          p.quoteRequestsPerSecond.toFixed(1),
+        ]),
+      ),
+      `ratio polling / stream p99: ${s.p99Ratio.toFixed(2)}`,
+      `aim p99 tick-to-screen on the stream under ${SCREEN_P99_AIM_MS} ms: ${s.meetsAim ? "met" : "not met"}`,
+      "the stream's quotes are conflated to STREAM_QUOTES_PER_SECOND (10) per symbol; the polling page gets one quote per symbol a poll (about 1 s)",
       "",
     );
   }
