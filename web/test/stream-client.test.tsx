@@ -2,7 +2,7 @@ import { QueryClient } from "@tanstack/react-query";
 import { StreamMessageSchema, type StreamMessage } from "@tickflow/gateway/stream-schema";
 import { act, cleanup, screen, waitFor, within } from "@testing-library/react";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { CacheApplier, StreamClient, type ParseMessage, type SocketLike } from "../src/api/stream";
+import { CacheApplier, StreamClient, type ParseMessage, type SocketFactory, type SocketLike } from "../src/api/stream";
 import { StreamProvider } from "../src/api/stream-provider";
 import { getStreamState, resetStreamState, type StreamState } from "../src/api/stream-state";
 import { HealthBar } from "../src/components/health-bar";
@@ -37,6 +37,17 @@ class FakeSocket implements SocketLike {
   }
 }
 
+/** A socket factory that makes FakeSockets, and the sockets it made, oldest first. */
+function fakeSockets(): { sockets: FakeSocket[]; socket: SocketFactory } {
+  const sockets: FakeSocket[] = [];
+  const socket: SocketFactory = (url, protocols) => {
+    const made = new FakeSocket(url, protocols);
+    sockets.push(made);
+    return made;
+  };
+  return { sockets, socket };
+}
+
 const parse: ParseMessage = (raw) => {
   const parsed = StreamMessageSchema.safeParse(raw);
   return parsed.success ? parsed.data : null;
@@ -59,24 +70,39 @@ const fillMessage = (seq: number, fillNo = 3) => ({
   data: { ...fills[0]!, fillNo, tsEvent: T0 + 1_500, tsInit: T0 + 1_501 },
 });
 
+/** An AAPL quote at 191 / 191.04 (mid 191.02), at stream position `seq`. */
+const quoteMessage = (seq: number, id: string) => ({
+  seq,
+  channel: "quotes",
+  type: "quote.tick",
+  id,
+  tsEvent: T0 + 70_000,
+  data: {
+    symbol: "AAPL",
+    bid: 191,
+    ask: 191.04,
+    bidSize: 1,
+    askSize: 1,
+    seq: 2_000,
+    tsEvent: T0 + 70_000,
+    tsInit: T0 + 70_001,
+  },
+});
+
 function harness(
   endpoint: ConstructorParameters<typeof StreamClient>[0]["endpoint"] = {
     kind: "local",
     url: "ws://dash.test/api/stream",
   },
 ) {
-  const sockets: FakeSocket[] = [];
+  const { sockets, socket } = fakeSockets();
   const states: StreamState[] = [];
   const events: string[] = [];
   const onReload = vi.fn();
   const onDrop = vi.fn();
   const client = new StreamClient({
     endpoint,
-    socket: (url, protocols) => {
-      const socket = new FakeSocket(url, protocols);
-      sockets.push(socket);
-      return socket;
-    },
+    socket,
     parse,
     token: () => "tok-1",
     random: () => 0,
@@ -244,25 +270,7 @@ describe("CacheApplier", () => {
     const applier = new CacheApplier(client);
     const unwatch = applier.watch();
     client.setQueryData(["quotes"], quotes);
-    applier.receive(
-      parse({
-        seq: 1,
-        channel: "quotes",
-        type: "quote.tick",
-        id: "q-1",
-        tsEvent: T0 + 70_000,
-        data: {
-          symbol: "AAPL",
-          bid: 191,
-          ask: 191.04,
-          bidSize: 1,
-          askSize: 1,
-          seq: 2_000,
-          tsEvent: T0 + 70_000,
-          tsInit: T0 + 70_001,
-        },
-      }) as never,
-    );
+    applier.receive(parse(quoteMessage(1, "q-1")) as never);
     expect(client.getQueryData<typeof quotes>(["quotes"])![0]!.mid).toBe(191.02);
 
     // a poll answers the older board: the stream's quote is applied onto it again
@@ -281,7 +289,7 @@ describe("StreamProvider", () => {
   });
 
   it("stops the board's polling while live, shows the state, and polls again when the stream drops", async () => {
-    const sockets: FakeSocket[] = [];
+    const { sockets, socket } = fakeSockets();
     const { calls } = stubApi({
       "/api/quotes": { body: quotes },
       "/api/instruments": { body: instruments },
@@ -289,14 +297,7 @@ describe("StreamProvider", () => {
     });
     const count = () => calls.filter((u) => u.pathname === "/api/quotes").length;
     renderWithClient(
-      <StreamProvider
-        parse={parse}
-        socket={(url) => {
-          const socket = new FakeSocket(url);
-          sockets.push(socket);
-          return socket;
-        }}
-      >
+      <StreamProvider parse={parse} socket={socket}>
         <HealthBar />
         <QuotesBoard selected={undefined} onSelect={() => {}} />
       </StreamProvider>,
@@ -317,25 +318,7 @@ describe("StreamProvider", () => {
     expect(count()).toBe(after);
 
     // Act: a pushed quote moves the board without a request
-    act(() =>
-      sockets[0]!.message({
-        seq: 10,
-        channel: "quotes",
-        type: "quote.tick",
-        id: "q-9",
-        tsEvent: T0 + 70_000,
-        data: {
-          symbol: "AAPL",
-          bid: 191,
-          ask: 191.04,
-          bidSize: 1,
-          askSize: 1,
-          seq: 2_000,
-          tsEvent: T0 + 70_000,
-          tsInit: T0 + 70_001,
-        },
-      }),
-    );
+    act(() => sockets[0]!.message(quoteMessage(10, "q-9")));
     const board = screen.getByRole("region", { name: "Quotes" });
     await waitFor(() => expect(within(board).getByText("191.02")).toBeDefined());
     expect(count()).toBe(after);

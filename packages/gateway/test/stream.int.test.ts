@@ -1,12 +1,15 @@
-import { encodeEvent, KafkaBus, TOPIC_IDS, type OutgoingRecord, type Publisher } from "@tickflow/bus";
-import { PrometheusMetrics } from "@tickflow/metrics";
+import { KafkaBus, TOPIC_IDS, type Publisher } from "@tickflow/bus";
 import { tickRecord, uniquePrefix, until } from "@tickflow/test-support";
-import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { gatewayConfig } from "../src/config";
-import { startLocalGateway, type LocalGateway } from "../src/local/adapter";
+import type { LocalGateway } from "../src/local/adapter";
 import type { StreamMessage } from "../src/stream-schema";
-import { connectStream, type TestStreamClient } from "./support/stream-client";
+import {
+  accepted,
+  connectStream,
+  START as T,
+  startStreamGateway,
+  type TestStreamClient,
+} from "./support/stream-client";
 
 /**
  * Issue 14, the stream locally: a gateway on a real broker fans quotes and order events out to
@@ -14,34 +17,11 @@ import { connectStream, type TestStreamClient } from "./support/stream-client";
  * missed; a burst of ticks of one symbol is conflated to a few, the last one among them.
  */
 const brokers = inject("kafkaBrokers");
-const T = Date.UTC(2026, 2, 2, 17, 0);
 
 let prefix: string;
 let bus: KafkaBus;
 let publisher: Publisher;
 let gateway: LocalGateway;
-
-/** An `order.accepted` of strategy `strategyId`, numbered n, keyed by the strategy (one partition: in order). */
-const accepted = (strategyId: string, n: number): OutgoingRecord => ({
-  topic: "orders",
-  key: strategyId,
-  value: encodeEvent(
-    {
-      type: "order.accepted",
-      id: `${strategyId}:accepted:${n}`,
-      ts: T + n,
-      data: {
-        orderId: `${strategyId}:AAPL:${n}`,
-        strategyId,
-        symbol: "AAPL",
-        side: "buy",
-        tsEvent: T + n,
-        tsInit: T + n,
-      },
-    },
-    "test",
-  ),
-});
 
 const orders = (client: TestStreamClient, strategyId: string) =>
   client.messages.filter(
@@ -65,17 +45,10 @@ beforeAll(async () => {
   await bus.ensureTopics();
   await until("leaders for the new topics", () => Promise.all(TOPIC_IDS.map((t) => bus.offsets(t))), 30_000);
   publisher = await bus.publisher();
-  gateway = await startLocalGateway({
-    config: gatewayConfig({
-      GATEWAY_PORT: "0",
-      ALERTS_GROUP_ID: `${prefix}alerts`,
-      STREAM_GROUP_ID: `${prefix}stream`,
-      STREAM_QUOTES_PER_SECOND: "10",
-      LOG_LEVEL: "silent",
-    }),
-    bus,
-    metrics: new PrometheusMetrics({ service: "gateway" }),
-    logger: pino({ level: "silent" }),
+  gateway = await startStreamGateway(bus, {
+    ALERTS_GROUP_ID: `${prefix}alerts`,
+    STREAM_GROUP_ID: `${prefix}stream`,
+    STREAM_QUOTES_PER_SECOND: "10",
   });
 
   // the stream's consumer starts at the latest offsets once its group has its partitions: until

@@ -1,47 +1,21 @@
 import { connect } from "node:net";
-import { encodeEvent, MemoryBus, type OutgoingRecord, type Publisher } from "@tickflow/bus";
-import { PrometheusMetrics } from "@tickflow/metrics";
+import { MemoryBus, type Publisher } from "@tickflow/bus";
 import { tickRecord, until } from "@tickflow/test-support";
-import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { gatewayConfig } from "../src/config";
-import { startLocalGateway, type LocalGateway } from "../src/local/adapter";
+import type { LocalGateway } from "../src/local/adapter";
 import { STREAM_CLOSE_CODES } from "../src/stream-schema";
-import { connectStream, refusedUpgrade } from "./support/stream-client";
+import {
+  accepted,
+  connectStream,
+  refusedUpgrade,
+  START as T,
+  startStreamGateway as start,
+  streamUrl,
+} from "./support/stream-client";
 
 /** The local stream on the in-memory bus: what it refuses, how it closes, and its resume (the Kafka suite: stream.int.test.ts). */
-const T = Date.UTC(2026, 2, 2, 17, 0);
 const SECRET = "s".repeat(40);
 const USERS = JSON.stringify([{ username: "vic", password: "viewer-password", role: "viewer" }]);
-
-const accepted = (strategyId: string, n: number, padding = ""): OutgoingRecord => ({
-  topic: "orders",
-  key: strategyId,
-  value: encodeEvent(
-    {
-      type: "order.accepted",
-      id: `${strategyId}:accepted:${n}${padding}`,
-      ts: T + n,
-      data: {
-        orderId: `${strategyId}:AAPL:${n}`,
-        strategyId,
-        symbol: "AAPL",
-        side: "buy",
-        tsEvent: T + n,
-        tsInit: T + n,
-      },
-    },
-    "test",
-  ),
-});
-
-const start = async (bus: MemoryBus, env: Record<string, string> = {}) =>
-  startLocalGateway({
-    config: gatewayConfig({ GATEWAY_PORT: "0", LOG_LEVEL: "silent", ...env }),
-    bus,
-    metrics: new PrometheusMetrics({ service: "gateway" }),
-    logger: pino({ level: "silent" }),
-  });
 
 describe("the stream on the in-memory bus", () => {
   let bus: MemoryBus;
@@ -53,7 +27,7 @@ describe("the stream on the in-memory bus", () => {
     bus = new MemoryBus();
     publisher = await bus.publisher();
     gateway = await start(bus, { STREAM_BUFFER_MESSAGES: "4", CORS_ORIGINS: "http://127.0.0.1:8080" });
-    ws = `${gateway.url.replace(/^http/, "ws")}/api/stream`;
+    ws = streamUrl(gateway.url);
   });
   afterAll(async () => {
     await gateway?.stop();
@@ -175,7 +149,7 @@ describe("the stream's auth", () => {
   });
 
   it("needs a token where reads do, from the Authorization header or access_token", async () => {
-    const ws = `${gateway.url.replace(/^http/, "ws")}/api/stream`;
+    const ws = streamUrl(gateway.url);
     expect(await refusedUpgrade(ws)).toEqual({ status: 401, code: "unauthenticated" });
     expect(await refusedUpgrade(`${ws}?access_token=not.a.token`)).toEqual({ status: 401, code: "unauthenticated" });
     expect(await refusedUpgrade(ws, { authorization: "Basic abc" })).toEqual({ status: 401, code: "unauthenticated" });

@@ -1,5 +1,50 @@
+import { encodeEvent, type Bus, type OutgoingRecord } from "@tickflow/bus";
+import { PrometheusMetrics } from "@tickflow/metrics";
+import { pino } from "pino";
 import { WebSocket } from "ws";
-import { StreamMessageSchema, type StreamMessage } from "../../src/stream-schema";
+import { gatewayConfig } from "../../src/config";
+import { startLocalGateway, type LocalGateway } from "../../src/local/adapter";
+import { STREAM_PATH, StreamMessageSchema, type StreamMessage } from "../../src/stream-schema";
+
+/** When the stream suites' events happen: order n at START + n. */
+export const START = Date.UTC(2026, 2, 2, 17, 0);
+
+/**
+ * The n-th `order.accepted` of strategy `strategyId`, keyed by the strategy (one partition: in
+ * order); `padding` lengthens its id, to make messages large.
+ */
+export const accepted = (strategyId: string, n: number, padding = ""): OutgoingRecord => ({
+  topic: "orders",
+  key: strategyId,
+  value: encodeEvent(
+    {
+      type: "order.accepted",
+      id: `${strategyId}:accepted:${n}${padding}`,
+      ts: START + n,
+      data: {
+        orderId: `${strategyId}:AAPL:${n}`,
+        strategyId,
+        symbol: "AAPL",
+        side: "buy",
+        tsEvent: START + n,
+        tsInit: START + n,
+      },
+    },
+    "test",
+  ),
+});
+
+/** A local gateway on `bus`, on a free port and silent, with `env` on top of its defaults. */
+export const startStreamGateway = (bus: Bus, env: Record<string, string> = {}): Promise<LocalGateway> =>
+  startLocalGateway({
+    config: gatewayConfig({ GATEWAY_PORT: "0", LOG_LEVEL: "silent", ...env }),
+    bus,
+    metrics: new PrometheusMetrics({ service: "gateway" }),
+    logger: pino({ level: "silent" }),
+  });
+
+/** The stream's WebSocket URL on a gateway at `baseUrl` (http://host:port). */
+export const streamUrl = (baseUrl: string) => `${baseUrl.replace(/^http/, "ws")}${STREAM_PATH}`;
 
 /** A stream client for tests: every message parsed with the stream schema, in arrival order. */
 export interface TestStreamClient {
@@ -15,7 +60,7 @@ export async function connectStream(
   query = "",
   headers: Record<string, string> = {},
 ): Promise<TestStreamClient> {
-  const ws = new WebSocket(`${baseUrl.replace(/^http/, "ws")}/api/stream${query ? `?${query}` : ""}`, { headers });
+  const ws = new WebSocket(`${streamUrl(baseUrl)}${query ? `?${query}` : ""}`, { headers });
   const messages: StreamMessage[] = [];
   ws.on("message", (raw: Buffer) => messages.push(StreamMessageSchema.parse(JSON.parse(raw.toString("utf8")))));
   const closed = new Promise<{ code: number; reason: string }>((resolve) =>
