@@ -63,18 +63,21 @@ export interface CommandAccepted {
   submittedAt: number;
 }
 
-/** Answers this process gave recently, by command id: a retry is answered before the read side has projected the first. */
+/**
+ * Answers a gateway gave recently, by command id, the oldest first: a retry is answered before the
+ * read side has projected the first. One per gateway (GatewayDeps), at most RECENT_LIMIT.
+ */
+export type RecentCommands = Map<string, { requestHash: string; answer: CommandAccepted }>;
 const RECENT_LIMIT = 1_000;
-const recent = new Map<string, { requestHash: string; answer: CommandAccepted }>();
 
 /**
  * Publishes a command and answers 202's body. With an Idempotency-Key (the command id), a key
- * seen before (in this process or in the read side's audit) with the same request answers the
+ * seen before (by this gateway or in the read side's audit) with the same request answers the
  * first answer again and publishes nothing; with another request it is 422. Two requests with a
  * new key racing each other both publish: the engine applies the first and ignores the repeat.
  */
 export async function submitCommand<K extends CommandKind>(
-  deps: { commands: CommandSink | null; readSide: ReadSide | null },
+  deps: { commands: CommandSink | null; readSide: ReadSide | null; recentCommands: RecentCommands },
   request: {
     kind: K;
     strategyId: string;
@@ -100,7 +103,7 @@ export async function submitCommand<K extends CommandKind>(
     .digest("hex");
   if (key !== undefined) {
     const seen =
-      recent.get(key) ??
+      deps.recentCommands.get(key) ??
       (await readSideQuery(deps.readSide, async (rs) => {
         const row = await rs.command(key);
         return row
@@ -155,7 +158,7 @@ export async function submitCommand<K extends CommandKind>(
     status: "pending",
     submittedAt: command.submittedAt,
   };
-  recent.set(command.commandId, { requestHash, answer });
-  if (recent.size > RECENT_LIMIT) recent.delete(recent.keys().next().value!);
+  deps.recentCommands.set(command.commandId, { requestHash, answer });
+  if (deps.recentCommands.size > RECENT_LIMIT) deps.recentCommands.delete(deps.recentCommands.keys().next().value!);
   return answer;
 }

@@ -4,7 +4,7 @@ import { until } from "@tickflow/test-support";
 import { exportJWK, generateKeyPair, SignJWT } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { cognitoVerifier, LOCAL_AUDIENCE, LOCAL_ISSUER } from "../src/auth";
-import { busCommandSink } from "../src/commands";
+import { busCommandSink, submitCommand, type CommandSink } from "../src/commands";
 import type { HttpHandler } from "../src/http/endpoint";
 import { ENDPOINTS } from "../src/http/endpoints";
 import { ROUTES, type HandlerName } from "../src/http/routes";
@@ -223,6 +223,30 @@ describe("commands from a trader", () => {
       20_000,
     );
     expect(view).toMatchObject({ reason: "not-halted", kind: "risk.reset" });
+  });
+});
+
+describe("Idempotency-Key answers", () => {
+  it("are each gateway's own: two gateways in one process each publish a new key once", async () => {
+    const published: string[] = [];
+    const sink: CommandSink = {
+      publish: async (command) => void published.push(command.commandId),
+      close: async () => {},
+    };
+    // the sink publishes nowhere, so the read side's audit never has the command: only a gateway's own answers count
+    const gateway = () => testDeps({ DATABASE_URL: workers.databaseUrl }, sink);
+    const request = {
+      kind: "strategy.pause" as const,
+      strategyId: "sma",
+      payload: {},
+      actor: { subject: "tess", username: "tess", role: "trader" as const },
+      idempotencyKey: `own-${Date.now()}`,
+    };
+    const [first, second] = [gateway(), gateway()];
+    const answer = await submitCommand(first, request);
+    expect(await submitCommand(first, request)).toEqual(answer);
+    await submitCommand(second, request);
+    expect(published).toEqual([request.idempotencyKey, request.idempotencyKey]);
   });
 });
 

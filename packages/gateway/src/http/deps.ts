@@ -3,7 +3,7 @@ import { databaseTarget, openDatabase, ReadSide } from "@tickflow/read-side";
 import type { Logger } from "@tickflow/runtime";
 import { ReadSideAlertSource, type AlertSource } from "../alerts";
 import { authFromConfig, type Auth } from "../auth";
-import { commandSinkFromEnv, type CommandSink } from "../commands";
+import { commandSinkFromEnv, type CommandSink, type RecentCommands } from "../commands";
 import type { GatewayConfig } from "../config";
 import { runtimeFromEnv } from "../runtime";
 import type { ConsumerHealth } from "../schemas";
@@ -30,6 +30,8 @@ export interface GatewayDeps {
   auth: Auth;
   /** Where commands go (strategy.commands.v1), or null when this gateway has no producer (commands answer 503). */
   commands: CommandSink | null;
+  /** The command answers this gateway gave recently, for Idempotency-Key retries. */
+  recentCommands: RecentCommands;
 }
 
 /**
@@ -73,6 +75,7 @@ export function createGatewayDeps(options: {
     consumers: options.consumers ?? [],
     auth: authFromConfig(config),
     commands: options.commands ?? null,
+    recentCommands: new Map(),
   };
 }
 
