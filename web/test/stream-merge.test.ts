@@ -1,4 +1,3 @@
-import { foldOrder } from "@tickflow/core";
 import { describe, expect, it } from "vitest";
 import {
   mergeAccount,
@@ -13,20 +12,9 @@ import {
   mergeQuote,
   midOf,
   nextFormingBar,
-  type OrderEvent,
 } from "../src/api/stream-merge";
 import type { CommandRecord, Fill, OrderState, Signal } from "../src/api/types";
 import { appliedCommand, bars, fills, orders, portfolio, quotes, signals, strategies, T0 } from "./fixtures";
-
-const order = (type: OrderEvent["type"], data: Record<string, unknown>): OrderEvent =>
-  ({
-    channel: "orders",
-    type,
-    id: `${String(data.orderId)}:${type}`,
-    seq: 1,
-    tsEvent: data.tsEvent as number,
-    data: { strategyId: "sma-crossover", symbol: "AAPL", side: "buy", tsInit: data.tsEvent, ...data },
-  }) as OrderEvent;
 
 describe("mergeQuote", () => {
   const tick = {
@@ -117,49 +105,35 @@ describe("feeds: newest first, no duplicate", () => {
 });
 
 describe("orders", () => {
-  const submitted = order("order.submitted", {
+  // one order's states as its events leave it (core's foldOrder): submitted, accepted, partly filled, canceled
+  const s1: OrderState = {
+    ...orders[0]!,
     orderId: "sma-crossover:6",
-    tsEvent: T0 + 6_000,
-    quantity: 10,
-    type: "limit",
+    symbol: "AAPL",
+    side: "buy",
     timeInForce: "GTC",
+    quantity: 10,
     limitPrice: 95,
-    stopPrice: null,
-    expireAt: null,
-    reduceOnly: false,
-    postOnly: false,
-    parentId: null,
     signalId: "manual",
-  });
-  const accepted = order("order.accepted", { orderId: "sma-crossover:6", tsEvent: T0 + 6_001 });
-  const partial = order("order.filled", {
-    orderId: "sma-crossover:6",
-    tsEvent: T0 + 6_500,
-    fillNo: 1,
-    quantity: 4,
-    price: 95,
-    liquidity: "maker",
-    fee: 0.1,
-    realizedPnl: 0,
-    cumulativeQuantity: 4,
-    leavesQuantity: 6,
-    averagePrice: 95,
-    quoteSeq: 7,
-  });
-  const canceled = order("order.canceled", {
-    orderId: "sma-crossover:6",
-    tsEvent: T0 + 7_000,
-    reason: "requested",
+    status: "submitted",
+    reason: null,
+    submittedAt: T0 + 6_000,
+    updatedAt: T0 + 6_000,
+  };
+  const s2: OrderState = { ...s1, status: "working", updatedAt: T0 + 6_001 };
+  const s3: OrderState = {
+    ...s2,
+    status: "partially-filled",
     filledQuantity: 4,
-    canceledQuantity: 6,
-  });
+    averagePrice: 95,
+    updatedAt: T0 + 6_500,
+  };
+  const s4: OrderState = { ...s3, status: "canceled", reason: "requested", updatedAt: T0 + 7_000 };
 
   it("puts a new order first in the feed, updates one in place, and ignores the same state twice", () => {
     const page = { items: orders, next: null };
-    const s1 = foldOrder(undefined, submitted);
     const withNew = mergeOrderFeed(page, s1, 30);
     expect(withNew.items.map((o) => o.orderId)).toEqual(["sma-crossover:6", ...orders.map((o) => o.orderId)]);
-    const s2 = foldOrder(s1, accepted);
     const updated = mergeOrderFeed(withNew, s2, 30);
     expect(updated.items.map((o) => o.orderId)).toEqual(withNew.items.map((o) => o.orderId));
     expect(updated.items[0]!.status).toBe("working");
@@ -168,15 +142,12 @@ describe("orders", () => {
 
   it("keeps the open orders to working, triggered and partly filled ones, newest submitted first", () => {
     const open: OrderState["status"][] = ["working", "triggered", "partially-filled"];
-    const older = { ...foldOrder(foldOrder(undefined, submitted), accepted), orderId: "x:1", submittedAt: T0 + 1_000 };
-    const s1 = foldOrder(undefined, submitted);
+    const older = { ...s2, orderId: "x:1", submittedAt: T0 + 1_000 };
     expect(mergeOpenOrders([older], s1, open)).toEqual([older]);
-    const s2 = foldOrder(s1, accepted);
     const joined = mergeOpenOrders([older], s2, open);
     expect(joined.map((o) => o.orderId)).toEqual(["sma-crossover:6", "x:1"]);
-    const s3 = foldOrder(s2, partial);
     expect(mergeOpenOrders(joined, s3, open)[0]!.filledQuantity).toBe(4);
-    expect(mergeOpenOrders(joined, foldOrder(s3, canceled), open).map((o) => o.orderId)).toEqual(["x:1"]);
+    expect(mergeOpenOrders(joined, s4, open).map((o) => o.orderId)).toEqual(["x:1"]);
   });
 });
 
