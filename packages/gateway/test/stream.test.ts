@@ -1,7 +1,9 @@
 import { connect } from "node:net";
 import { MemoryBus, type Publisher } from "@tickflow/bus";
 import { tickRecord, until } from "@tickflow/test-support";
+import { SignJWT } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { LOCAL_AUDIENCE, LOCAL_ISSUER } from "../src/auth";
 import type { LocalGateway } from "../src/local/adapter";
 import { STREAM_CLOSE_CODES } from "../src/stream-schema";
 import {
@@ -133,6 +135,41 @@ describe("the stream on the in-memory bus", () => {
       await small.close();
     }
   });
+
+  it("holds back a slow client's quotes, then sends each symbol's latest once it has caught up", async () => {
+    const small = new MemoryBus();
+    // a heartbeat slower than the pause below: a client that reads nothing does not answer pings
+    const slowGateway = await start(small, { STREAM_MAX_BUFFERED_BYTES: "1024", STREAM_HEARTBEAT_MS: "5000" });
+    try {
+      const slow = await connectStream(slowGateway.url, "channels=quotes");
+      await until("hello", () => slow.messages.length > 0);
+      const socket = (slow.ws as unknown as { _socket: { pause(): void; resume(): void } })._socket;
+      socket.pause();
+      // 10 quotes a second of 5,000 symbols, 1 MB a second: the kernel's buffers fill, then the server's
+      const smallPublisher = await small.publisher();
+      const symbols = Array.from({ length: 5_000 }, (_, i) => `S${i}`);
+      for (let seq = 1; seq <= 10; seq++) {
+        await smallPublisher.publish(symbols.map((symbol) => tickRecord(symbol, seq, T + seq)));
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      // AAPL's quote goes out (conflated, 100 ms on) while the client is still not reading
+      await smallPublisher.publish([tickRecord("AAPL", 999, T + 999)]);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      socket.resume();
+      // the next quote of any symbol sends first what the client missed
+      await until("the client has read what was sent", () => slow.messages.length > 5_000);
+      await smallPublisher.publish([tickRecord("MSFT", 1, T + 1_000)]);
+
+      await until("MSFT", () => slow.messages.some((m) => m.channel === "quotes" && m.data.symbol === "MSFT"));
+      const aapl = slow.messages.filter((m) => m.channel === "quotes" && m.data.symbol === "AAPL");
+      expect(aapl.map((m) => m.channel === "quotes" && m.data.seq)).toEqual([999]);
+      expect(slowGateway.stream.clients).toBe(1);
+      await slow.close();
+    } finally {
+      await slowGateway.stop();
+      await small.close();
+    }
+  });
 });
 
 describe("the stream's auth", () => {
@@ -165,5 +202,34 @@ describe("the stream's auth", () => {
     const byHeader = await connectStream(gateway.url, "", { authorization: `Bearer ${access_token}` });
     await until("hello", () => byHeader.messages.length > 0);
     await byHeader.close();
+  });
+
+  it("closes a connection when its token expires (4401), and counts it", async () => {
+    // a token of this gateway's users that expires in 2 s (the token route issues them for at least a minute)
+    const expiresAt = Math.floor(Date.now() / 1_000) + 2;
+    const token = await new SignJWT({ role: "viewer" })
+      .setProtectedHeader({ alg: "HS256", typ: "JWT" })
+      .setSubject("vic")
+      .setIssuer(LOCAL_ISSUER)
+      .setAudience(LOCAL_AUDIENCE)
+      .setIssuedAt()
+      .setExpirationTime(expiresAt)
+      .sign(new TextEncoder().encode(SECRET));
+    const client = await connectStream(gateway.url, `access_token=${token}`);
+    await until("hello", () => client.messages.length > 0);
+
+    const { code, reason } = await client.closed;
+
+    expect(code).toBe(STREAM_CLOSE_CODES.tokenExpired);
+    expect(reason).toMatch(/token has expired/);
+    // not before the token's expiry
+    expect(Date.now()).toBeGreaterThanOrEqual(expiresAt * 1_000);
+    const metrics = await (await fetch(`${gateway.url}/metrics`)).text();
+    expect(metrics).toMatch(/^tickflow_stream_disconnects_total\{[^}]*reason="token-expired"[^}]*\} 1$/m);
+    // the same token is refused from now on
+    expect(await refusedUpgrade(`${streamUrl(gateway.url)}?access_token=${token}`)).toEqual({
+      status: 401,
+      code: "unauthenticated",
+    });
   });
 });

@@ -272,7 +272,7 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
     throw error;
   }
   try {
-    stream = await startLocalStream({ ...options.stream, bus, config, auth: deps.auth, logger });
+    stream = await startLocalStream({ ...options.stream, bus, config, auth: deps.auth, logger, metrics });
     consumers.push(stream);
   } catch (error) {
     await closeServer();

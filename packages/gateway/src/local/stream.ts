@@ -11,10 +11,12 @@ import {
   type Subscription,
   type TopicId,
 } from "@tickflow/bus";
+import type { Metrics } from "@tickflow/metrics";
 import { API_SECURITY_HEADERS, HttpProblem, queryParameterProblem, requestTarget } from "@tickflow/runtime";
 import type { Logger } from "pino";
+import { decodeJwt } from "jose";
 import { WebSocket, WebSocketServer } from "ws";
-import { authorize, type Auth } from "../auth";
+import { authorize, bearerToken, type Auth } from "../auth";
 import type { GatewayConfig } from "../config";
 import type { ConsumerHealthSource } from "../http/deps";
 import type { ConsumerHealth } from "../schemas";
@@ -41,14 +43,17 @@ export const STREAM_MAX_PAYLOAD_BYTES = 1_024;
 const LAG_INTERVAL_MS = 5_000;
 /** Symbols whose latest quote the stream keeps: md.quotes.v1 is not guarded, and junk symbols must not grow memory without bound. */
 const MAX_SYMBOLS = 10_000;
-/** How long a client closed for being slow has to read its close frame before it is cut. */
-const SLOW_CLOSE_GRACE_MS = 10_000;
+/** How long a client closed by the server (too slow, token expired) has to read its close frame before it is cut. */
+const CLOSE_GRACE_MS = 10_000;
+/** setTimeout's longest delay (about 24.8 days); a token that lives longer is checked again then. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 export interface LocalStreamOptions {
   bus: Bus;
   config: GatewayConfig;
   auth: Auth;
   logger: Logger;
+  metrics: Metrics;
   /** The position before the first message (default: the start time in ms times 1000, so a later run's positions are all higher). */
   seqBase?: number;
   clock?: ConflationClock;
@@ -92,10 +97,18 @@ function refuse(socket: Duplex, problem: HttpProblem): void {
 const body = (message: object) => JSON.stringify(message).slice(1);
 const withSeq = (seq: number, rest: string) => `{"seq":${seq},${rest}`;
 
+/** Sent as a text frame: one Buffer per message, whatever the number of clients. */
+const TEXT = { binary: false } as const;
+
+const DISCONNECT_REASONS = ["slow-consumer", "token-expired", "no-pong"] as const;
+type DisconnectReason = (typeof DISCONNECT_REASONS)[number];
+
 interface Client {
   ws: WebSocket;
   channels: ReadonlySet<StreamChannel>;
-  quotes: Conflator<string> | null;
+  quotes: boolean;
+  /** Symbols whose latest quote this client missed while it was slow: sent once it has caught up. */
+  behind: Set<string>;
   alive: boolean;
 }
 
@@ -105,16 +118,17 @@ interface Client {
  * fans every event out to the WebSocket clients of `/api/stream`. Every non-quote message takes
  * the next stream position and is kept in a ring of the last STREAM_BUFFER_MESSAGES, from which
  * a client resuming with `?since=` gets what it missed, in order, without duplicates (or
- * `resync` when the ring no longer reaches back that far). Quotes are conflated per client and
- * symbol to STREAM_QUOTES_PER_SECOND (the latest always delivered); a new connection gets the
- * latest quote of each symbol. A client that leaves more than STREAM_MAX_BUFFERED_BYTES unread
- * has its quotes held back, and is closed (4008) when an event would be lost.
+ * `resync` when the ring no longer reaches back that far). Quotes are conflated per symbol to
+ * STREAM_QUOTES_PER_SECOND (the latest always delivered), once for every client: a timer per
+ * client and symbol would cost more than the sends at a thousand clients; a new connection gets
+ * the latest quote of each symbol. A client that leaves more than STREAM_MAX_BUFFERED_BYTES
+ * unread has its quotes held back (it gets each symbol's latest once it has caught up), and is
+ * closed (4008) when an event would be lost.
  */
 export async function startLocalStream(options: LocalStreamOptions): Promise<LocalStream> {
-  const { bus, config, auth, logger } = options;
+  const { bus, config, auth, logger, metrics } = options;
   const clock = options.clock ?? SYSTEM_CLOCK;
   const history = new StreamHistory(config.STREAM_BUFFER_MESSAGES, options.seqBase ?? Date.now() * 1_000);
-  const quoteIntervalMs = 1_000 / config.STREAM_QUOTES_PER_SECOND;
   const maxBuffered = config.STREAM_MAX_BUFFERED_BYTES;
   const groupId = `${config.STREAM_GROUP_ID}-${randomUUID()}`;
   const clients = new Set<Client>();
@@ -123,30 +137,66 @@ export async function startLocalStream(options: LocalStreamOptions): Promise<Loc
   /** The latest quote of each symbol, as sent (without its seq). */
   const latestQuotes = new Map<string, string>();
   let stopping = false;
+  // counted here and added at each scrape: an inc per message sent would cost more than the send
+  const sent = Object.fromEntries(STREAM_CHANNELS.map((c) => [c, 0])) as Record<StreamChannel, number>;
+  const reported = { ...sent };
+  for (const channel of STREAM_CHANNELS) metrics.inc("tickflow_stream_messages_total", { channel }, 0);
+  for (const reason of DISCONNECT_REASONS) metrics.inc("tickflow_stream_disconnects_total", { reason }, 0);
+  metrics.onCollect(() => {
+    metrics.set("tickflow_stream_clients", {}, clients.size);
+    for (const channel of STREAM_CHANNELS) {
+      metrics.inc("tickflow_stream_messages_total", { channel }, sent[channel] - reported[channel]);
+      reported[channel] = sent[channel];
+    }
+  });
+  const disconnect = (reason: DisconnectReason) => metrics.inc("tickflow_stream_disconnects_total", { reason });
 
   const wss = new WebSocketServer({ noServer: true, maxPayload: STREAM_MAX_PAYLOAD_BYTES, clientTracking: false });
   wss.on("error", (error) => logger.warn({ err: error }, "stream server error"));
 
-  const sendQuote = (client: Client, rest: string): boolean => {
-    if (client.ws.readyState !== WebSocket.OPEN) return true;
-    if (client.ws.bufferedAmount > maxBuffered) return false;
-    client.ws.send(withSeq(history.last, rest));
-    return true;
+  /** Sends the latest quote of each symbol the client missed, once it has room. */
+  const catchUp = (client: Client) => {
+    if (client.ws.readyState !== WebSocket.OPEN || client.ws.bufferedAmount > maxBuffered) return;
+    for (const symbol of client.behind) {
+      client.ws.send(withSeq(history.last, latestQuotes.get(symbol)!));
+      sent.quotes += 1;
+    }
+    client.behind.clear();
   };
 
-  const sendEvent = (client: Client, text: string) => {
+  const sendQuote = (client: Client, symbol: string, frame: Buffer) => {
+    if (client.ws.readyState !== WebSocket.OPEN) return;
+    if (client.ws.bufferedAmount > maxBuffered) return void client.behind.add(symbol);
+    client.behind.delete(symbol);
+    if (client.behind.size > 0) catchUp(client);
+    client.ws.send(frame, TEXT);
+    sent.quotes += 1;
+  };
+
+  const quotes = new Conflator<string>(
+    1_000 / config.STREAM_QUOTES_PER_SECOND,
+    (symbol, rest) => {
+      const frame = Buffer.from(withSeq(history.last, rest));
+      for (const client of clients) if (client.quotes) sendQuote(client, symbol, frame);
+      return true;
+    },
+    clock,
+  );
+
+  const sendEvent = (client: Client, channel: StreamChannel, frame: Buffer) => {
     if (client.ws.readyState !== WebSocket.OPEN) return;
     if (client.ws.bufferedAmount > maxBuffered) {
       logger.info({ buffered: client.ws.bufferedAmount }, "stream client too slow: closing it");
       // it gets nothing more; the close frame follows what it has not read yet, and a client
       // that reads none of it within the grace is cut
       clients.delete(client);
-      client.quotes?.close();
       client.ws.close(STREAM_CLOSE_CODES.slowConsumer, "too slow: reconnect with since");
-      setTimeout(() => client.ws.terminate(), SLOW_CLOSE_GRACE_MS).unref();
+      setTimeout(() => client.ws.terminate(), CLOSE_GRACE_MS).unref();
+      disconnect("slow-consumer");
       return;
     }
-    client.ws.send(text);
+    client.ws.send(frame, TEXT);
+    sent[channel] += 1;
   };
 
   const onRecord = (record: BusRecord) => {
@@ -169,6 +219,11 @@ export async function startLocalStream(options: LocalStreamOptions): Promise<Loc
       tsEvent: typeof data.tsEvent === "number" ? data.tsEvent : event.ts,
       data: event.data,
     };
+    metrics.observe(
+      "tickflow_stream_event_age_seconds",
+      { channel },
+      Math.max(0, clock.now() - message.tsEvent) / 1_000,
+    );
     if (channel === "quotes") {
       const symbol = String(data.symbol);
       if (!latestQuotes.has(symbol) && latestQuotes.size >= MAX_SYMBOLS) {
@@ -177,20 +232,36 @@ export async function startLocalStream(options: LocalStreamOptions): Promise<Loc
       }
       const rest = body(message);
       latestQuotes.set(symbol, rest);
-      for (const client of clients) client.quotes?.offer(symbol, rest);
+      quotes.offer(symbol, rest);
       return;
     }
     const seq = history.last + 1;
     const text = withSeq(seq, body(message));
     history.append({ seq, channel, text });
-    for (const client of clients) if (client.channels.has(channel)) sendEvent(client, text);
+    const frame = Buffer.from(text);
+    for (const client of clients) if (client.channels.has(channel)) sendEvent(client, channel, frame);
   };
 
-  const attach = (ws: WebSocket, query: StreamQuery) => {
+  /** Closes a client when its token expires (4401): a connection must not outlive the right to read. */
+  const closeAtExpiry = (client: Client, expiresAt: number) => {
+    const timer = setTimeout(
+      () => {
+        if (Date.now() < expiresAt) return closeAtExpiry(client, expiresAt);
+        clients.delete(client);
+        client.ws.close(STREAM_CLOSE_CODES.tokenExpired, "the token has expired: reconnect with a fresh one");
+        setTimeout(() => client.ws.terminate(), CLOSE_GRACE_MS).unref();
+        disconnect("token-expired");
+      },
+      Math.min(Math.max(expiresAt - Date.now(), 0), MAX_TIMER_MS),
+    );
+    timer.unref();
+    client.ws.once("close", () => clearTimeout(timer));
+  };
+
+  const attach = (ws: WebSocket, query: StreamQuery, expiresAt: number | null) => {
     const channels = new Set(query.channels);
-    const client: Client = { ws, channels, quotes: null, alive: true };
-    if (channels.has("quotes"))
-      client.quotes = new Conflator<string>(quoteIntervalMs, (_symbol, rest) => sendQuote(client, rest), clock);
+    const client: Client = { ws, channels, quotes: channels.has("quotes"), behind: new Set(), alive: true };
+    if (expiresAt !== null) closeAtExpiry(client, expiresAt);
     ws.on("error", (error) => {
       logger.debug({ err: error }, "stream client error");
       ws.terminate();
@@ -202,7 +273,6 @@ export async function startLocalStream(options: LocalStreamOptions): Promise<Loc
     ws.on("close", () => {
       sockets.delete(ws);
       clients.delete(client);
-      client.quotes?.close();
     });
     const resumption = query.since !== undefined ? history.since(query.since) : null;
     const hello: StreamHello = {
@@ -217,7 +287,11 @@ export async function startLocalStream(options: LocalStreamOptions): Promise<Loc
     if (resumption && query.since !== undefined) {
       if (resumption.kind === "replay") {
         // bounded by the ring: sent whole, the slow-client bound applies to what follows
-        for (const entry of resumption.entries) if (channels.has(entry.channel)) ws.send(entry.text);
+        for (const entry of resumption.entries)
+          if (channels.has(entry.channel)) {
+            ws.send(entry.text);
+            sent[entry.channel] += 1;
+          }
       } else {
         const resync: StreamResync = {
           channel: "control",
@@ -229,7 +303,11 @@ export async function startLocalStream(options: LocalStreamOptions): Promise<Loc
         ws.send(JSON.stringify(resync));
       }
     }
-    for (const [symbol, rest] of latestQuotes) client.quotes?.offer(symbol, rest);
+    if (client.quotes)
+      for (const rest of latestQuotes.values()) {
+        ws.send(withSeq(history.last, rest));
+        sent.quotes += 1;
+      }
     clients.add(client);
   };
 
@@ -252,9 +330,11 @@ export async function startLocalStream(options: LocalStreamOptions): Promise<Loc
     // browsers cannot set headers on a WebSocket: the token may come in the query instead
     const header =
       req.headers.authorization ?? (query.access_token !== undefined ? `Bearer ${query.access_token}` : undefined);
-    await authorize(auth, "read", header);
+    const principal = await authorize(auth, "read", header);
+    // verified above: its exp (every token this gateway accepts has one) bounds the connection
+    const expiry = principal ? decodeJwt(bearerToken(header)!).exp : undefined;
     if (stopping || socket.destroyed) return void socket.destroy();
-    wss.handleUpgrade(req, socket, head, (ws) => attach(ws, query));
+    wss.handleUpgrade(req, socket, head, (ws) => attach(ws, query, expiry === undefined ? null : expiry * 1_000));
   };
 
   const handleUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
@@ -270,10 +350,13 @@ export async function startLocalStream(options: LocalStreamOptions): Promise<Loc
     for (const client of clients) {
       if (!client.alive) {
         client.ws.terminate();
+        disconnect("no-pong");
         continue;
       }
       client.alive = false;
       client.ws.ping();
+      // a slow client whose symbols have stopped ticking still gets their latest quotes
+      if (client.behind.size > 0) catchUp(client);
       const beat: StreamHeartbeat = { channel: "control", type: "heartbeat", seq: history.last, ts: clock.now() };
       if (client.ws.readyState === WebSocket.OPEN && client.ws.bufferedAmount <= maxBuffered)
         client.ws.send(JSON.stringify(beat));
@@ -337,8 +420,8 @@ export async function startLocalStream(options: LocalStreamOptions): Promise<Loc
       stopping = true;
       clearInterval(heartbeat);
       clearInterval(lagTimer);
+      quotes.close();
       for (const client of clients) {
-        client.quotes?.close();
         client.ws.close(1001, "the gateway is stopping");
       }
       await subscription.stop();
