@@ -14,7 +14,7 @@ import { RISK_CONSUMER_TOPICS } from "../src/risk-consumer/handler";
 import type { Alert, Health } from "../src/schemas";
 import { sample } from "./support/events";
 import { PROJECTED_TOPICS } from "@tickflow/projector";
-import { uniquePrefix, until, Worker } from "@tickflow/test-support";
+import { RETAIN_ALL, uniquePrefix, until, Worker } from "@tickflow/test-support";
 import { HALTING_DRAWDOWN, marketDataEnv, strategyEnv } from "./support/workers";
 
 /** The schemathesis release these tests are written against (its CLI flags changed between majors). */
@@ -47,6 +47,7 @@ beforeAll(async () => {
     KAFKA_SESSION_TIMEOUT_MS: "6000",
     PJ_GROUP_ID: `${prefix}projector`,
     DATABASE_URL: postgres.url,
+    ...RETAIN_ALL,
   });
   strategy = await Worker.start("strategy", {
     ...kafka,
@@ -276,7 +277,7 @@ describe("history while a worker is down", () => {
       "/api/bars/AAPL?interval=1s",
     ]) {
       const response = await fetch(`${gateway.url}${path}`);
-      expect(response.status, path).toBe(200);
+      expect(response.status, `${path}: ${await response.clone().text()}`).toBe(200);
     }
     expect(await getJson(`${gateway.url}/api/fills?limit=50`)).toEqual(before);
     expect((await fetch(`${gateway.url}/api/strategies`)).status).toBe(503);

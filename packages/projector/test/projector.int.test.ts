@@ -2,7 +2,7 @@ import { DLQ_HEADERS, KafkaBus, decodeEvent, type BusRecord, type DecodedEvent, 
 import { startKafka, stopKafka } from "@tickflow/local-kafka";
 import { openDatabase, type ReadSideDb } from "@tickflow/read-side";
 import { startLocalPostgres, type LocalPostgres } from "@tickflow/read-side/local";
-import { uniquePrefix, until, Worker } from "@tickflow/test-support";
+import { RETAIN_ALL, uniquePrefix, until, Worker } from "@tickflow/test-support";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PROJECTED_TOPICS } from "../src";
 
@@ -171,7 +171,11 @@ describe("projector: engine outputs -> PostgreSQL, exactly once", () => {
     workers.push(
       await Worker.start("strategy", { ...kafkaEnv, ST_STRATEGIES: JSON.stringify(STRATEGIES) }, { supervise: true }),
     );
-    const projector = await Worker.start("projector", { ...kafkaEnv, DATABASE_URL: pg.url }, { supervise: true });
+    const projector = await Worker.start(
+      "projector",
+      { ...kafkaEnv, DATABASE_URL: pg.url, ...RETAIN_ALL },
+      { supervise: true },
+    );
     workers.push(projector);
 
     const bus = new KafkaBus({ clientId: "projector-test", brokers: brokers.split(",") }, prefix);

@@ -9,7 +9,7 @@ export {
   type RawExchange,
   type RawExchangeOptions,
 } from "./http-probe";
-export { commandRecord, tickRecord, tickValue, topicEvents, uniquePrefix } from "./kafka";
+export { commandRecord, RETAIN_ALL, tickRecord, tickValue, topicEvents, uniquePrefix } from "./kafka";
 export { freePort, portFree } from "./ports";
 export { until } from "./wait";
 export { Worker } from "./worker";

@@ -71,3 +71,14 @@ export function commandRecord(
     ),
   };
 }
+
+/**
+ * The projector's retention at its longest (its env): the suites' simulated clocks start months
+ * ago, and the projector's minutely prune would delete a run's bars and samples while it runs.
+ */
+export const RETAIN_ALL = {
+  PJ_RETAIN_BARS_DAYS: "3650",
+  PJ_RETAIN_SIGNALS_DAYS: "3650",
+  PJ_RETAIN_ORDER_EVENTS_DAYS: "3650",
+  PJ_RETAIN_EQUITY_DAYS: "3650",
+} as const;

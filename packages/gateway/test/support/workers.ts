@@ -8,7 +8,7 @@ import { serveEmbeddedDatabase } from "@tickflow/read-side/local";
 import { startStrategy, strategyWorkerConfig } from "@tickflow/strategy";
 import { pino, type Logger } from "pino";
 
-import { until } from "@tickflow/test-support";
+import { RETAIN_ALL, until } from "@tickflow/test-support";
 
 export const SYMBOLS = ["AAPL", "BTC-USD", "EUR-USD"];
 export const START = Date.UTC(2026, 2, 2, 14, 30);
@@ -80,7 +80,7 @@ export async function startInProcessWorkers(
   });
   const database = await serveEmbeddedDatabase({});
   const projectorDb = openDatabase({ kind: "postgres", url: database.url }, { maxConnections: 2 });
-  const config = projectorConfig({ PJ_HTTP_PORT: "0", DATABASE_URL: database.url });
+  const config = projectorConfig({ PJ_HTTP_PORT: "0", DATABASE_URL: database.url, ...RETAIN_ALL });
   const projector = await startProjector({
     config,
     bus,
