@@ -578,6 +578,8 @@ describe("the dashboard, end to end", () => {
     const chart5m = page.getByRole("img", { name: /^BTC-USD 5m candlestick chart, \d+ bars, [1-9]\d* markers$/ });
     await chart5m.waitFor({ timeout: 15_000 });
     expect(new URL(page.url()).searchParams.get("interval")).toBe("5m");
+    // the price scale takes in the fills' prices at its next redraw (each quote moves the forming bar)
+    await expect.poll(async () => outside(await markerPositions(page)), { timeout: 5_000 }).toEqual([]);
     const at5m = await markerPositions(page);
     expect(at5m.markers.length).toBeGreaterThan(0);
     expect(outside(at5m)).toEqual([]);

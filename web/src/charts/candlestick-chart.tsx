@@ -1,4 +1,5 @@
 import {
+  type AutoscaleInfo,
   CandlestickSeries,
   createSeriesMarkers,
   type IChartApi,
@@ -88,6 +89,14 @@ export function CandlestickChart({
   const latest = useRef({ bars, events, markers, forming });
   latest.current = { bars, events, markers, forming };
   const [hover, setHover] = useState<Hover | null>(null);
+  /** The prices of the visible markers drawn at a price (fills). */
+  const visibleMarkerPrices = () => {
+    const range = chart.current?.timeScale().getVisibleRange();
+    return latest.current.markers
+      .filter((m) => m.position === "atPriceMiddle")
+      .filter((m) => !range || (m.time >= (range.from as UTCTimestamp) && m.time <= (range.to as UTCTimestamp)))
+      .map((m) => (m as { price: number }).price);
+  };
 
   useEffect(() => {
     // room over and under the candles for a bar's stacked markers and their labels
@@ -100,6 +109,8 @@ export function CandlestickChart({
       borderVisible: false,
       wickUpColor: UP,
       wickDownColor: DOWN,
+      autoscaleInfoProvider: (original: () => AutoscaleInfo | null) =>
+        withMarkerPrices(original(), visibleMarkerPrices()),
     });
     markerLayer.current = createSeriesMarkers(series.current, []);
     const onMove = (param: MouseEventParams<Time>) => {
@@ -231,6 +242,23 @@ function ChartTooltip({ hover, precision }: { hover: Hover; precision: number | 
       )}
     </div>
   );
+}
+
+/**
+ * The price scale's range widened to the markers drawn at a price: the forming bar's high and
+ * low are only what the page has seen of it, and a fill earlier in that bar must not lie off the pane.
+ */
+export function withMarkerPrices(info: AutoscaleInfo | null, prices: readonly number[]): AutoscaleInfo | null {
+  if (prices.length === 0) return info;
+  const low = Math.min(...prices);
+  const high = Math.max(...prices);
+  const range = info?.priceRange;
+  return {
+    ...info,
+    priceRange: range
+      ? { minValue: Math.min(range.minValue, low), maxValue: Math.max(range.maxValue, high) }
+      : { minValue: low, maxValue: high },
+  };
 }
 
 /** The bar starting at `start` (ms), by binary search over bars sorted by start. */
